@@ -1,0 +1,86 @@
+/**
+ * The bot's domain model: what services decide on and what blocks render. No Slack or cloud wire types here.
+ */
+
+/** Who asked. Slack ids only; display names are resolved by Slack from `<@U…>` mentions. */
+export interface Actor {
+  userId: string;
+  teamId: string;
+}
+
+/** Where a request came from. */
+export interface Origin {
+  channelId: string;
+  /** Slack's response_url, when the surface had one (slash commands). Used for ephemeral replies only. */
+  responseUrl?: string | undefined;
+}
+
+/** A validated backup request, as a person filled it in (modal or inline command). */
+export interface BackupSpec {
+  instanceIds: string[];
+  apps: string[];
+  uploadEndpoint: string;
+  /** OSS directory URL, `oss://bucket/dir/`. */
+  backupPath: string;
+  backupFileName?: string | undefined;
+  description?: string | undefined;
+  stopBeforeBackup: boolean;
+  startAfterBackup: boolean;
+}
+
+export type RequestStatus = 'received' | 'running' | 'succeeded' | 'partial' | 'failed';
+
+/** Per-instance state within a backup request. */
+export type InstanceState =
+  | 'pending' // looked up, not yet sent
+  | 'skipped' // not sent: unknown id or unsuitable state (reason in error*)
+  | 'stopping' // the bot asked it to stop and waits for STOPPED
+  | 'submitted' // BackupApp accepted it; task running
+  | 'succeeded'
+  | 'failed';
+
+export interface InstanceProgress {
+  instanceId: string;
+  state: InstanceState;
+  /** Instance facts recorded at lookup time; a restore later must match them. */
+  imageId?: string | undefined;
+  imageVersion?: string | undefined;
+  instanceType?: string | undefined;
+  /** `public` or `custom` image (from BizImageType / image id prefix). */
+  imageKind?: string | undefined;
+  taskId?: string | undefined;
+  backupFileId?: string | undefined;
+  backupFileName?: string | undefined;
+  sizeBytes?: number | undefined;
+  errorCode?: string | undefined;
+  errorMessage?: string | undefined;
+  /** RequestId of the cloud call whose error this is, if any. */
+  requestId?: string | undefined;
+  /** True when the bot stopped this instance and the person asked to start it again afterwards. */
+  stoppedByBot?: boolean | undefined;
+}
+
+/** A cloud error as a person should see it: code, message and the RequestId support will ask for. */
+export interface CloudFailure {
+  code: string;
+  message: string;
+  requestId?: string | undefined;
+  /** True when the bot cannot tell whether the call took effect. */
+  outcomeUnknown?: boolean | undefined;
+}
+
+/** Everything needed to render a backup request's parent message and its completion reply. */
+export interface BackupRequestView {
+  id: string;
+  actor: Actor;
+  channelId: string;
+  spec: BackupSpec;
+  status: RequestStatus;
+  createdAt: Date;
+  finishedAt?: Date | undefined;
+  instances: InstanceProgress[];
+  /** A failure of the whole request (for example BackupApp itself refused). */
+  failure?: CloudFailure | undefined;
+  /** True when the bot runs against the built-in simulator, so every message says so. */
+  simulated: boolean;
+}
