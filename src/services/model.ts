@@ -56,8 +56,10 @@ export interface InstanceProgress {
   errorMessage?: string | undefined;
   /** RequestId of the cloud call whose error this is, if any. */
   requestId?: string | undefined;
-  /** True when the bot stopped this instance and the person asked to start it again afterwards. */
+  /** True when the bot stopped this instance before the backup. */
   stoppedByBot?: boolean | undefined;
+  /** After the backup: 'started' when the bot started it again, or the error code when that failed. */
+  restart?: { ok: boolean; errorCode?: string | undefined; errorMessage?: string | undefined } | undefined;
 }
 
 /** A cloud error as a person should see it: code, message and the RequestId support will ask for. */

@@ -1,0 +1,216 @@
+/**
+ * The only module that reads the environment. Two stages, as the house style asks: raw strings are parsed with zod,
+ * every problem is reported at once (setting names and how to fix them, never values), and the result is a frozen,
+ * grouped config object.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+export type Env = Record<string, string | undefined>;
+
+const csv = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(/[\s,]+/)
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const optionalText = z.preprocess(emptyToUndefined, z.string().trim().optional());
+const boolFlag = z.preprocess(
+  emptyToUndefined,
+  z
+    .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], { error: 'must be 1/0, true/false, yes/no or on/off' })
+    .optional()
+    .transform((value) => value === '1' || value === 'true' || value === 'yes' || value === 'on'),
+);
+const intSetting = (fallback: number, min: number, max: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: 'must be a whole number' })
+      .int({ error: 'must be a whole number' })
+      .min(min, { error: `must be at least ${min}` })
+      .max(max, { error: `must be at most ${max}` })
+      .default(fallback),
+  );
+
+/** Raw environment, one entry per documented setting (README "Settings" lists the same names). */
+const RawEnv = z.object({
+  SLACK_BOT_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xoxb-'), {
+    error: 'must be a bot token starting with xoxb- (Slack app settings > OAuth & Permissions)',
+  }),
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xapp-'), {
+    error:
+      'must be an app-level token starting with xapp- (Basic Information > App-Level Tokens, scope connections:write)',
+  }),
+  SLACK_API_URL: optionalText.pipe(z.url({ error: 'must be a URL such as https://slack.com/api/' }).optional()),
+  PORT: intSetting(3000, 0, 65535),
+  HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
+  CLOUDPHONE_ADMINS: optionalText,
+  CLOUDPHONE_POLICY: optionalText,
+  CLOUDPHONE_REGION: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[a-z]{2,}-[a-z0-9-]+$/, { error: 'must be a region id such as cn-shanghai or ap-southeast-1' })
+      .default('cn-shanghai'),
+  ),
+  CLOUDPHONE_ENDPOINT: optionalText.pipe(
+    z.url({ error: 'must be a URL such as https://eds-aic.cn-shanghai.aliyuncs.com' }).optional(),
+  ),
+  CLOUDPHONE_DEFAULT_UPLOAD_ENDPOINT: z.preprocess(
+    emptyToUndefined,
+    z.string().default('oss-cn-shanghai-internal.aliyuncs.com'),
+  ),
+  CLOUDPHONE_DEFAULT_BACKUP_PATH: optionalText,
+  CLOUDPHONE_SIMULATOR: boolFlag,
+  CLOUDPHONE_POLL_INTERVAL_MS: intSetting(5_000, 10, 600_000),
+  CLOUDPHONE_MAX_POLL_INTERVAL_MS: intSetting(60_000, 10, 3_600_000),
+  CLOUDPHONE_STOP_TIMEOUT_MS: intSetting(10 * 60_000, 100, 24 * 3_600_000),
+  CLOUDPHONE_TASK_TIMEOUT_MS: intSetting(6 * 3_600_000, 1_000, 7 * 24 * 3_600_000),
+  CLOUDPHONE_CALL_TIMEOUT_MS: intSetting(15_000, 100, 120_000),
+  CLOUDPHONE_PROGRESS_UPDATE_MS: intSetting(10_000, 0, 3_600_000),
+  CLOUDPHONE_USERGROUP_CACHE_MS: intSetting(60_000, 0, 24 * 3_600_000),
+  ALIBABA_CLOUD_ACCESS_KEY_ID: optionalText,
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: optionalText,
+  ALIBABA_CLOUD_SECURITY_TOKEN: optionalText,
+  DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('./data/cloudphone-bot.db')),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+      })
+      .default('info'),
+  ),
+});
+
+export interface Config {
+  readonly slack: {
+    readonly botToken: string;
+    readonly mode: 'http' | 'socket';
+    readonly signingSecret: string | undefined;
+    readonly appToken: string | undefined;
+    readonly apiUrl: string | undefined;
+    readonly port: number;
+    readonly host: string;
+  };
+  readonly cloud: {
+    readonly region: string;
+    readonly endpoint: string | undefined;
+    readonly simulator: boolean;
+    readonly credentials:
+      | {
+          readonly kind: 'static';
+          readonly accessKeyId: string;
+          readonly accessKeySecret: string;
+          readonly securityToken?: string;
+        }
+      | { readonly kind: 'chain' };
+    readonly callTimeoutMs: number;
+  };
+  readonly backup: {
+    readonly defaultUploadEndpoint: string;
+    readonly defaultBackupPath: string | undefined;
+  };
+  readonly workflow: {
+    readonly pollIntervalMs: number;
+    readonly maxPollIntervalMs: number;
+    readonly stopTimeoutMs: number;
+    readonly taskTimeoutMs: number;
+    readonly progressUpdateMs: number;
+  };
+  readonly access: {
+    readonly admins: readonly string[];
+    readonly policyPath: string | undefined;
+    readonly userGroupCacheMs: number;
+  };
+  readonly databasePath: string;
+  readonly logLevel: z.infer<typeof RawEnv>['LOG_LEVEL'];
+}
+
+/** Parses the environment. Throws ConfigError listing every problem, each naming the setting and the fix. */
+export function loadConfig(env: Env = process.env): Config {
+  const parsed = RawEnv.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const raw = parsed.data;
+  if (!raw.SLACK_BOT_TOKEN) {
+    problems.push('SLACK_BOT_TOKEN: required; the Bot User OAuth Token (xoxb-…) from OAuth & Permissions');
+  }
+  const mode = raw.SLACK_APP_TOKEN ? 'socket' : 'http';
+  if (mode === 'http' && !raw.SLACK_SIGNING_SECRET) {
+    problems.push(
+      'SLACK_SIGNING_SECRET: required in HTTP mode; copy it from Basic Information > App Credentials (or set SLACK_APP_TOKEN for Socket Mode)',
+    );
+  }
+  const keyId = raw.ALIBABA_CLOUD_ACCESS_KEY_ID;
+  const keySecret = raw.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
+  if (Boolean(keyId) !== Boolean(keySecret)) {
+    problems.push(
+      'ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET: set both or neither (neither uses the Alibaba Cloud credential chain)',
+    );
+  }
+  if (raw.CLOUDPHONE_MAX_POLL_INTERVAL_MS < raw.CLOUDPHONE_POLL_INTERVAL_MS) {
+    problems.push('CLOUDPHONE_MAX_POLL_INTERVAL_MS: must not be smaller than CLOUDPHONE_POLL_INTERVAL_MS');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const config: Config = {
+    slack: {
+      botToken: raw.SLACK_BOT_TOKEN ?? '',
+      mode,
+      signingSecret: raw.SLACK_SIGNING_SECRET,
+      appToken: raw.SLACK_APP_TOKEN,
+      apiUrl: raw.SLACK_API_URL,
+      port: raw.PORT,
+      host: raw.HOST,
+    },
+    cloud: {
+      region: raw.CLOUDPHONE_REGION,
+      endpoint: raw.CLOUDPHONE_ENDPOINT,
+      simulator: raw.CLOUDPHONE_SIMULATOR,
+      credentials:
+        keyId && keySecret
+          ? {
+              kind: 'static',
+              accessKeyId: keyId,
+              accessKeySecret: keySecret,
+              ...(raw.ALIBABA_CLOUD_SECURITY_TOKEN ? { securityToken: raw.ALIBABA_CLOUD_SECURITY_TOKEN } : {}),
+            }
+          : { kind: 'chain' },
+      callTimeoutMs: raw.CLOUDPHONE_CALL_TIMEOUT_MS,
+    },
+    backup: {
+      defaultUploadEndpoint: raw.CLOUDPHONE_DEFAULT_UPLOAD_ENDPOINT,
+      defaultBackupPath: raw.CLOUDPHONE_DEFAULT_BACKUP_PATH,
+    },
+    workflow: {
+      pollIntervalMs: raw.CLOUDPHONE_POLL_INTERVAL_MS,
+      maxPollIntervalMs: raw.CLOUDPHONE_MAX_POLL_INTERVAL_MS,
+      stopTimeoutMs: raw.CLOUDPHONE_STOP_TIMEOUT_MS,
+      taskTimeoutMs: raw.CLOUDPHONE_TASK_TIMEOUT_MS,
+      progressUpdateMs: raw.CLOUDPHONE_PROGRESS_UPDATE_MS,
+    },
+    access: {
+      admins: csv(raw.CLOUDPHONE_ADMINS),
+      policyPath: raw.CLOUDPHONE_POLICY,
+      userGroupCacheMs: raw.CLOUDPHONE_USERGROUP_CACHE_MS,
+    },
+    databasePath: raw.DATABASE_PATH,
+    logLevel: raw.LOG_LEVEL,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,10 @@
+import { initialSchema } from './001-initial.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Every migration, in order. Append only. */
+export const migrations: readonly Migration[] = [initialSchema];

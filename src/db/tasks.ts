@@ -1,0 +1,80 @@
+/**
+ * Cloud tasks being tracked. The poller takes the due ones in batches (up to 100 per DescribeTasks call) and pushes
+ * each task's next poll further out the longer it runs.
+ */
+import type { Db } from './database.js';
+
+export interface TrackedTask {
+  taskId: string;
+  requestId: string;
+  instanceId: string;
+  status: string;
+  polls: number;
+  nextPollAt: number;
+  createdAt: number;
+}
+
+interface TaskRow {
+  task_id: string;
+  request_id: string;
+  instance_id: string;
+  status: string;
+  polls: number;
+  next_poll_at: number;
+  created_at: number;
+}
+
+const toTask = (row: TaskRow): TrackedTask => ({
+  taskId: row.task_id,
+  requestId: row.request_id,
+  instanceId: row.instance_id,
+  status: row.status,
+  polls: row.polls,
+  nextPollAt: row.next_poll_at,
+  createdAt: row.created_at,
+});
+
+export function createTaskRepository(db: Db) {
+  const insert = db.prepare(
+    `INSERT OR IGNORE INTO tasks (task_id, request_id, instance_id, status, next_poll_at, created_at)
+     VALUES (?, ?, ?, 'Waiting', ?, ?)`,
+  );
+  const due = db.prepare(
+    'SELECT * FROM tasks WHERE finished_at IS NULL AND next_poll_at <= ? ORDER BY next_poll_at LIMIT ?',
+  );
+  const soonest = db.prepare(
+    'SELECT * FROM tasks WHERE finished_at IS NULL AND next_poll_at > ? ORDER BY next_poll_at LIMIT ?',
+  );
+  const polled = db.prepare('UPDATE tasks SET status = ?, polls = polls + 1, next_poll_at = ? WHERE task_id = ?');
+  const finished = db.prepare('UPDATE tasks SET status = ?, polls = polls + 1, finished_at = ? WHERE task_id = ?');
+  const openFor = db.prepare('SELECT COUNT(*) AS n FROM tasks WHERE request_id = ? AND finished_at IS NULL');
+  const openAll = db.prepare('SELECT COUNT(*) AS n FROM tasks WHERE finished_at IS NULL');
+  const earliest = db.prepare('SELECT MIN(next_poll_at) AS at FROM tasks WHERE finished_at IS NULL');
+
+  return {
+    add(task: { taskId: string; requestId: string; instanceId: string }, firstPollAt: number, now: number): void {
+      insert.run(task.taskId, task.requestId, task.instanceId, firstPollAt, now);
+    },
+    due(now: number, limit: number): TrackedTask[] {
+      return (due.all(now, limit) as TaskRow[]).map(toTask);
+    },
+    /** Open tasks not yet due, soonest first: free riders that fill a DescribeTasks batch that is made anyway. */
+    soonestNotDue(now: number, limit: number): TrackedTask[] {
+      return (soonest.all(now, limit) as TaskRow[]).map(toTask);
+    },
+    markPolled(taskId: string, status: string, nextPollAt: number): void {
+      polled.run(status, nextPollAt, taskId);
+    },
+    markFinished(taskId: string, status: string, now: number): void {
+      finished.run(status, now, taskId);
+    },
+    openCount(requestId?: string): number {
+      return ((requestId === undefined ? openAll.get() : openFor.get(requestId)) as { n: number }).n;
+    },
+    nextPollAt(): number | undefined {
+      return (earliest.get() as { at: number | null }).at ?? undefined;
+    },
+  };
+}
+
+export type TaskRepository = ReturnType<typeof createTaskRepository>;
