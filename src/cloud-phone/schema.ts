@@ -21,7 +21,8 @@ const LooseNumber = z.union([
 
 /** Optional number: absent, `null` and `""` all mean "not given". */
 const OptNumber = z
-  .union([LooseNumber, z.literal(''), z.null(), z.undefined()])
+  .union([LooseNumber, z.literal(''), z.null()])
+  .optional()
   .transform((v) => (typeof v === 'number' ? v : undefined));
 
 /** Optional string: absent, `null` and `""` all mean "not given". */
@@ -51,6 +52,19 @@ const Page = {
   MaxResults: OptNumber,
 };
 
+/** Keys whose value may be undefined become optional (`name?: string`), so callers can build these objects too. */
+type UndefinedKeys<T> = { [K in keyof T]-?: undefined extends T[K] ? K : never }[keyof T];
+type Tidy<T> = { [K in Exclude<keyof T, UndefinedKeys<T>>]: T[K] } & { [K in UndefinedKeys<T>]?: T[K] };
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/** Drops undefined-valued keys, so logs and JSON show only what the service sent. */
+function tidy<T extends object>(value: T): Simplify<Tidy<T>> {
+  for (const key of Object.keys(value) as (keyof T)[]) {
+    if (value[key] === undefined) delete value[key];
+  }
+  return value as Simplify<Tidy<T>>;
+}
+
 // ---------------------------------------------------------------------------------------------------------------------
 // Errors
 
@@ -63,13 +77,15 @@ export const ErrorBody = z
     Message: OptString,
     Recommend: OptString,
   })
-  .transform((e) => ({
-    requestId: e.RequestId,
-    hostId: e.HostId,
-    code: e.Code,
-    message: e.Message,
-    recommend: e.Recommend,
-  }));
+  .transform((e) =>
+    tidy({
+      requestId: e.RequestId,
+      hostId: e.HostId,
+      code: e.Code,
+      message: e.Message,
+      recommend: e.Recommend,
+    }),
+  );
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -92,32 +108,36 @@ export const Instance = z
     AndroidInstanceGroupId: OptString,
     Cpu: OptNumber,
   })
-  .transform((i) => ({
-    instanceId: i.AndroidInstanceId,
-    name: i.AndroidInstanceName,
-    status: i.AndroidInstanceStatus,
-    imageId: i.ImageId,
-    imageVersion: i.ImageVersion,
-    instanceType: i.InstanceType,
-    bizImageType: i.BizImageType,
-    serverType: i.ServerType,
-    systemVersion: i.SystemVersion,
-    /** Progress (%) of the running backup/restore. */
-    rate: i.Rate,
-    /** Why the last backup/restore failed, e.g. `FilePathNotFound`. */
-    errorCode: i.ErrorCode,
-    regionId: i.RegionId,
-    instanceGroupId: i.AndroidInstanceGroupId,
-    cpu: i.Cpu,
-  }));
+  .transform((i) =>
+    tidy({
+      instanceId: i.AndroidInstanceId,
+      name: i.AndroidInstanceName,
+      status: i.AndroidInstanceStatus,
+      imageId: i.ImageId,
+      imageVersion: i.ImageVersion,
+      instanceType: i.InstanceType,
+      bizImageType: i.BizImageType,
+      serverType: i.ServerType,
+      systemVersion: i.SystemVersion,
+      /** Progress (%) of the running backup/restore. */
+      rate: i.Rate,
+      /** Why the last backup/restore failed, e.g. `FilePathNotFound`. */
+      errorCode: i.ErrorCode,
+      regionId: i.RegionId,
+      instanceGroupId: i.AndroidInstanceGroupId,
+      cpu: i.Cpu,
+    }),
+  );
 export type Instance = z.infer<typeof Instance>;
 
-export const DescribeAndroidInstancesResponse = z.object({ ...Page, InstanceModel: list(Instance) }).transform((r) => ({
-  requestId: r.RequestId,
-  totalCount: r.TotalCount,
-  nextToken: r.NextToken,
-  instances: r.InstanceModel,
-}));
+export const DescribeAndroidInstancesResponse = z.object({ ...Page, InstanceModel: list(Instance) }).transform((r) =>
+  tidy({
+    requestId: r.RequestId,
+    totalCount: r.TotalCount,
+    nextToken: r.NextToken,
+    instances: r.InstanceModel,
+  }),
+);
 export type DescribeAndroidInstancesResponse = z.infer<typeof DescribeAndroidInstancesResponse>;
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -156,35 +176,39 @@ export const Task = z
     RunningChildCount: OptNumber,
     InvokeId: OptString,
   })
-  .transform((t) => ({
-    taskId: t.TaskId,
-    status: t.TaskStatus,
-    type: t.TaskType,
-    /** 1 = batch task, 2 = instance-level task. */
-    level: t.Level,
-    parentTaskId: t.ParentTaskId,
-    instanceId: t.InstanceId,
-    instanceStatus: t.InstanceStatus,
-    errorCode: t.ErrorCode,
-    errorMsg: t.ErrorMsg,
-    /** The raw `Result` text; never assume it is JSON. */
-    result: t.Result,
-    startTime: t.StartTime,
-    finishTime: t.FinishTime,
-    totalChildCount: t.TotalChildCount,
-    successChildCount: t.SuccessChildCount,
-    failedChildCount: t.FailedChildCount,
-    runningChildCount: t.RunningChildCount,
-    invokeId: t.InvokeId,
-  }));
+  .transform((t) =>
+    tidy({
+      taskId: t.TaskId,
+      status: t.TaskStatus,
+      type: t.TaskType,
+      /** 1 = batch task, 2 = instance-level task. */
+      level: t.Level,
+      parentTaskId: t.ParentTaskId,
+      instanceId: t.InstanceId,
+      instanceStatus: t.InstanceStatus,
+      errorCode: t.ErrorCode,
+      errorMsg: t.ErrorMsg,
+      /** The raw `Result` text; never assume it is JSON. */
+      result: t.Result,
+      startTime: t.StartTime,
+      finishTime: t.FinishTime,
+      totalChildCount: t.TotalChildCount,
+      successChildCount: t.SuccessChildCount,
+      failedChildCount: t.FailedChildCount,
+      runningChildCount: t.RunningChildCount,
+      invokeId: t.InvokeId,
+    }),
+  );
 export type Task = z.infer<typeof Task>;
 
-export const DescribeTasksResponse = z.object({ ...Page, Data: list(Task) }).transform((r) => ({
-  requestId: r.RequestId,
-  totalCount: r.TotalCount,
-  nextToken: r.NextToken,
-  tasks: r.Data,
-}));
+export const DescribeTasksResponse = z.object({ ...Page, Data: list(Task) }).transform((r) =>
+  tidy({
+    requestId: r.RequestId,
+    totalCount: r.TotalCount,
+    nextToken: r.NextToken,
+    tasks: r.Data,
+  }),
+);
 export type DescribeTasksResponse = z.infer<typeof DescribeTasksResponse>;
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -207,32 +231,36 @@ export const BackupFile = z
     GmtCreated: OptString,
     RegionId: OptString,
   })
-  .transform((f) => ({
-    backupFileId: f.BackupFileId,
-    backupFileName: f.BackupFileName,
-    /** Full object path (`oss://…/….ab`), which RecoverApp wants. */
-    backupFilePath: f.BackupFilePath,
-    instanceId: f.AndroidInstanceId,
-    instanceName: f.AndroidInstanceName,
-    status: f.Status,
-    sizeBytes: f.FileSize,
-    apps: f.SourceAppInfoList,
-    uploadEndpoint: f.UploadEndpoint,
-    description: f.Description,
-    taskId: f.TaskId,
-    /** `yyyy-MM-dd HH:mm:ss`, time zone unstated (§9.8). */
-    gmtCreated: f.GmtCreated,
-    regionId: f.RegionId,
-  }));
+  .transform((f) =>
+    tidy({
+      backupFileId: f.BackupFileId,
+      backupFileName: f.BackupFileName,
+      /** Full object path (`oss://…/….ab`), which RecoverApp wants. */
+      backupFilePath: f.BackupFilePath,
+      instanceId: f.AndroidInstanceId,
+      instanceName: f.AndroidInstanceName,
+      status: f.Status,
+      sizeBytes: f.FileSize,
+      apps: f.SourceAppInfoList,
+      uploadEndpoint: f.UploadEndpoint,
+      description: f.Description,
+      taskId: f.TaskId,
+      /** `yyyy-MM-dd HH:mm:ss`, time zone unstated (§9.8). */
+      gmtCreated: f.GmtCreated,
+      regionId: f.RegionId,
+    }),
+  );
 export type BackupFile = z.infer<typeof BackupFile>;
 
-export const DescribeBackupFilesResponse = z.object({ ...Page, Data: list(BackupFile) }).transform((r) => ({
-  requestId: r.RequestId,
-  totalCount: r.TotalCount,
-  nextToken: r.NextToken,
-  maxResults: r.MaxResults,
-  backupFiles: r.Data,
-}));
+export const DescribeBackupFilesResponse = z.object({ ...Page, Data: list(BackupFile) }).transform((r) =>
+  tidy({
+    requestId: r.RequestId,
+    totalCount: r.TotalCount,
+    nextToken: r.NextToken,
+    maxResults: r.MaxResults,
+    backupFiles: r.Data,
+  }),
+);
 export type DescribeBackupFilesResponse = z.infer<typeof DescribeBackupFilesResponse>;
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -307,5 +335,5 @@ export type CommandOutput = z.infer<typeof CommandOutput>;
 
 export const RunSyncCommandResponse = z
   .object({ RequestId: Id, TotalCount: OptNumber, Data: list(CommandOutput) })
-  .transform((r) => ({ requestId: r.RequestId, totalCount: r.TotalCount, outputs: r.Data }));
+  .transform((r) => tidy({ requestId: r.RequestId, totalCount: r.TotalCount, outputs: r.Data }));
 export type RunSyncCommandResponse = z.infer<typeof RunSyncCommandResponse>;
