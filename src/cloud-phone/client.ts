@@ -410,7 +410,10 @@ export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudP
         recommend: errorBody?.recommend,
         action,
       });
-      const throttled = apiCode.startsWith('Throttling') || statusCode === 429 || retryAfterMs !== undefined;
+      // A retry-after on a 4xx means "refused, come back later" (CORE's ThrottlingError); on a 5xx the service may
+      // still have acted, so only an explicit Throttling code makes a 5xx safe to re-send.
+      const throttled =
+        apiCode.startsWith('Throttling') || statusCode === 429 || (retryAfterMs !== undefined && statusCode < 500);
       const failureClass: FailureClass = throttled ? 'throttled' : statusCode >= 500 ? 'server' : 'final';
       throw new AttemptFailure(failureClass, error, retryAfterMs);
     }

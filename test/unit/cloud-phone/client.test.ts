@@ -1,3 +1,5 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { MockAgent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -766,6 +768,23 @@ describe('retries: mutating calls never re-send after the request may have arriv
     expect(calls[0]!.headers['x-acs-signature-nonce']).not.toBe(calls[1]!.headers['x-acs-signature-nonce']);
   });
 
+  it('a 4xx with x-acs-retry-after is treated as throttling and retried; a 503 with one is not re-sent', async () => {
+    const { client, sent, sleeps } = setup([
+      { status: 400, body: { RequestId: 'a', Code: 'Busy', Message: 'x' }, headers: { 'x-acs-retry-after': '1' } },
+      { body: { RequestId: 'req-ok' } },
+      {
+        status: 503,
+        body: { RequestId: 'b', Code: 'ServiceUnavailable', Message: 'y' },
+        headers: { 'x-acs-retry-after': '1' },
+      },
+    ]);
+    expect(await client.startInstances(['acp-1'])).toEqual({ requestId: 'req-ok' });
+    expect(sleeps).toEqual([1_000]);
+    const error = await rejection(client.startInstances(['acp-1']));
+    expect(error).toMatchObject({ apiCode: 'OutcomeUnknown', outcomeUnknown: true, requestId: 'b' });
+    expect(sent()).toHaveLength(3);
+  });
+
   it('a connection refused before sending is retried', async () => {
     const { client, sent } = setup([{ error: netError('ECONNREFUSED') }, { body: { RequestId: 'req-s' } }]);
     expect(await client.startInstances(['acp-1'])).toEqual({ requestId: 'req-s' });
@@ -809,5 +828,82 @@ describe('lifecycle', () => {
       },
     });
     expect(await client.startInstances(['acp-1'])).toEqual({ requestId: 'r' });
+  });
+});
+
+describe('over a real loopback connection (own undici Pool)', () => {
+  const closers: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  });
+
+  async function listen<T extends TcpServer | ReturnType<typeof createServer>>(server: T): Promise<number> {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    return (server.address() as { port: number }).port;
+  }
+
+  function realClient(port: number, overrides: Partial<CloudPhoneClientOptions> = {}) {
+    const client = createCloudPhoneClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials: createCredentialSource({ accessKeyId: AK, accessKeySecret: SK }),
+      timeoutMs: 2_000,
+      retry: { baseDelayMs: 1, maxDelayMs: 2, sleep: async () => {} },
+      ...overrides,
+    });
+    closers.push(() => client.close());
+    return client;
+  }
+
+  it('sends a request whose signature verifies against what the server received', async () => {
+    const received: IncomingMessage[] = [];
+    const port = await listen(
+      createServer((req, res) => {
+        received.push(req);
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ RequestId: 'real-1' }));
+      }),
+    );
+    const client = realClient(port);
+    expect(await client.startInstances(['acp-1', 'acp 2'])).toEqual({ requestId: 'real-1' });
+    const [req] = received;
+    const url = new URL(req!.url ?? '/', 'http://x');
+    const query = Object.fromEntries(url.searchParams);
+    expect(req!.method).toBe('POST');
+    expect(query).toEqual({ 'AndroidInstanceIds.1': 'acp-1', 'AndroidInstanceIds.2': 'acp 2' });
+    expect(req!.headers.host).toBe(`127.0.0.1:${port}`);
+    const headers = req!.headers as Record<string, string>;
+    const auth = parseAuthorization(headers.authorization ?? '');
+    const input = { method: 'POST', pathname: url.pathname, query, headers, payloadSha256Hex: EMPTY_BODY_SHA256 };
+    expect(auth?.signature).toBe(computeSignature(input, SK).signature);
+  });
+
+  it('a socket closed after the request was sent makes a mutating call OutcomeUnknown, sent once', async () => {
+    let requests = 0;
+    const port = await listen(
+      createTcpServer((socket) => {
+        socket.on('data', () => {
+          requests++;
+          socket.destroy();
+        });
+      }),
+    );
+    const error = await rejection(realClient(port).stopInstances(['acp-1']));
+    expect(error).toMatchObject({ apiCode: 'OutcomeUnknown', outcomeUnknown: true });
+    expect(requests).toBe(1);
+  });
+
+  it('a refused connection is retried for a mutating call and ends as a retryable NetworkError', async () => {
+    const port = await listen(createTcpServer());
+    await closers.pop()!();
+    const events: CallEvent[] = [];
+    const client = realClient(port, {
+      retry: { maxAttempts: 3, baseDelayMs: 1, sleep: async () => {} },
+      onCall: (e) => events.push(e),
+    });
+    const error = await rejection(client.startInstances(['acp-1']));
+    expect(error).toMatchObject({ apiCode: 'NetworkError', outcomeUnknown: false, retryable: true });
+    expect(error.apiMessage).toContain('ECONNREFUSED');
+    expect(events.map((e) => e.attempt)).toEqual([1, 2, 3]);
   });
 });
