@@ -17,8 +17,8 @@ export interface Credentials {
 
 export interface CredentialSource {
   get(): Promise<Credentials>;
-  /** What kind of source this is, for startup logs: `static`, `static-sts` or `default-chain`. Never a secret. */
-  readonly kind: 'static' | 'static-sts' | 'default-chain';
+  /** What kind of source this is, for startup logs. Never a secret. Optional so tests can pass a bare `{ get }`. */
+  readonly kind?: 'static' | 'static-sts' | 'default-chain' | undefined;
 }
 
 /** The part of `@alicloud/credentials`' client we use. */
@@ -154,7 +154,10 @@ export function createCredentialSource(options: CredentialSourceOptions = {}): C
   });
 }
 
-function redactedSource(kind: CredentialSource['kind'], get: () => Promise<Credentials>): CredentialSource {
+function redactedSource(
+  kind: NonNullable<CredentialSource['kind']>,
+  get: () => Promise<Credentials>,
+): CredentialSource {
   const label = `CredentialSource(${kind})`;
   return Object.freeze({
     kind,

@@ -228,7 +228,6 @@ describe('request format and signing', () => {
     let gets = 0;
     const base = createCredentialSource({ accessKeyId: AK, accessKeySecret: SK });
     const counting: CredentialSource = {
-      kind: 'static',
       get: () => {
         gets++;
         return base.get();
