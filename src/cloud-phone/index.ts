@@ -1,0 +1,56 @@
+/** The cloud phone (eds-aic 2023-09-30) API client: the one import path the rest of the bot uses. */
+export {
+  API_VERSION,
+  type BackupAppRequest,
+  type CallEvent,
+  type CloudPhoneApi,
+  type CloudPhoneClientOptions,
+  createCloudPhoneClient,
+  DEFAULT_TIMEOUT_MS,
+  type DescribeBackupFilesQuery,
+  type DescribeInstancesQuery,
+  type DescribeTasksQuery,
+  MAX_COMMAND_INSTANCES_PER_CALL,
+  MAX_INSTANCES_PER_CALL,
+  MAX_PAGES,
+  PAGE_SIZE,
+  parsePackageList,
+  type RecoverAppRequest,
+  type RunSyncCommandRequest,
+} from './client.js';
+export {
+  type CredentialProvider,
+  type CredentialSource,
+  type CredentialSourceOptions,
+  type Credentials,
+  CredentialsUnavailableError,
+  createCredentialSource,
+  maskAccessKeyId,
+} from './credentials.js';
+export {
+  DOCUMENTED_REGIONS,
+  isKnownUploadEndpoint,
+  type ResolvedEndpoint,
+  resolveEndpoint,
+  UPLOAD_ENDPOINTS,
+  type UploadEndpointOption,
+} from './regions.js';
+export {
+  DEFAULT_RETRY_OPTIONS,
+  decideRetry,
+  fullJitterDelay,
+  parseRetryAfter,
+  type RetryDecision,
+  type RetryOptions,
+  resolveRetryOptions,
+} from './retry.js';
+export {
+  BackupAppResult,
+  BackupFile,
+  CommandOutput,
+  Instance,
+  isTerminalTaskStatus,
+  RecoverAppResult,
+  Task,
+  TERMINAL_TASK_STATUSES,
+} from './schema.js';

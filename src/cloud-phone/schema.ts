@@ -1,0 +1,339 @@
+/**
+ * Response schemas for the eds-aic 2023-09-30 operations this bot calls (shared/docs/cloud-phone-api.md §3).
+ * Wire objects are PascalCase; every schema outputs the camelCase domain object. Only the fields we read are parsed,
+ * and parsing is tolerant where the service is known to be sloppy: numbers sent as strings (`MaxResults: "10"`,
+ * `TotalCount`, `Cpu`), `null` for absent fields, a missing `Data` array on an empty page.
+ */
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Building blocks
+
+/** A number, or a decimal string the service sent instead of a number. */
+const LooseNumber = z.union([
+  z.number(),
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .transform(Number),
+]);
+
+/** Optional number: absent, `null` and `""` all mean "not given". */
+const OptNumber = z
+  .union([LooseNumber, z.literal(''), z.null()])
+  .optional()
+  .transform((v) => (typeof v === 'number' ? v : undefined));
+
+/** Optional string: absent, `null` and `""` all mean "not given". */
+const OptString = z
+  .string()
+  .nullish()
+  .transform((v) => (v === null || v === undefined || v === '' ? undefined : v));
+
+/** A required, non-empty identifier or status. */
+const Id = z.string().min(1);
+
+/** A list that may be absent or `null` on an empty page. */
+function list<T extends z.ZodType>(item: T) {
+  return z
+    .array(item)
+    .nullish()
+    .transform((v): z.output<T>[] => v ?? []);
+}
+
+const StringList = list(z.string());
+
+/** The paging fields shared by Describe* responses. An empty NextToken means "last page". */
+const Page = {
+  RequestId: Id,
+  TotalCount: OptNumber,
+  NextToken: OptString,
+  MaxResults: OptNumber,
+};
+
+/** Keys whose value may be undefined become optional (`name?: string`), so callers can build these objects too. */
+type UndefinedKeys<T> = { [K in keyof T]-?: undefined extends T[K] ? K : never }[keyof T];
+type Tidy<T> = { [K in Exclude<keyof T, UndefinedKeys<T>>]: T[K] } & { [K in UndefinedKeys<T>]?: T[K] };
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/** Drops undefined-valued keys, so logs and JSON show only what the service sent. */
+function tidy<T extends object>(value: T): Simplify<Tidy<T>> {
+  for (const key of Object.keys(value) as (keyof T)[]) {
+    if (value[key] === undefined) delete value[key];
+  }
+  return value as Simplify<Tidy<T>>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Errors
+
+/** Gateway/service error body: `{RequestId, HostId, Code, Message, Recommend}` (doc §2, §5). All fields optional. */
+export const ErrorBody = z
+  .object({
+    RequestId: OptString,
+    HostId: OptString,
+    Code: OptString,
+    Message: OptString,
+    Recommend: OptString,
+  })
+  .transform((e) =>
+    tidy({
+      requestId: e.RequestId,
+      hostId: e.HostId,
+      code: e.Code,
+      message: e.Message,
+      recommend: e.Recommend,
+    }),
+  );
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// DescribeAndroidInstances (§3.9)
+
+export const Instance = z
+  .object({
+    AndroidInstanceId: Id,
+    AndroidInstanceName: OptString,
+    AndroidInstanceStatus: Id,
+    ImageId: OptString,
+    ImageVersion: OptString,
+    InstanceType: OptString,
+    BizImageType: OptString,
+    ServerType: OptString,
+    SystemVersion: OptString,
+    Rate: OptNumber,
+    ErrorCode: OptString,
+    RegionId: OptString,
+    AndroidInstanceGroupId: OptString,
+    Cpu: OptNumber,
+  })
+  .transform((i) =>
+    tidy({
+      instanceId: i.AndroidInstanceId,
+      name: i.AndroidInstanceName,
+      status: i.AndroidInstanceStatus,
+      imageId: i.ImageId,
+      imageVersion: i.ImageVersion,
+      instanceType: i.InstanceType,
+      bizImageType: i.BizImageType,
+      serverType: i.ServerType,
+      systemVersion: i.SystemVersion,
+      /** Progress (%) of the running backup/restore. */
+      rate: i.Rate,
+      /** Why the last backup/restore failed, e.g. `FilePathNotFound`. */
+      errorCode: i.ErrorCode,
+      regionId: i.RegionId,
+      instanceGroupId: i.AndroidInstanceGroupId,
+      cpu: i.Cpu,
+    }),
+  );
+export type Instance = z.infer<typeof Instance>;
+
+export const DescribeAndroidInstancesResponse = z.object({ ...Page, InstanceModel: list(Instance) }).transform((r) =>
+  tidy({
+    requestId: r.RequestId,
+    totalCount: r.TotalCount,
+    nextToken: r.NextToken,
+    instances: r.InstanceModel,
+  }),
+);
+export type DescribeAndroidInstancesResponse = z.infer<typeof DescribeAndroidInstancesResponse>;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// DescribeTasks (§3.7, statuses §4.3)
+
+/** Task statuses after which nothing changes any more (the doc marks this set as presumed, §4.3). */
+export const TERMINAL_TASK_STATUSES: readonly string[] = Object.freeze([
+  'Finished',
+  'PartFinished',
+  'Failed',
+  'Skipped',
+]);
+
+export function isTerminalTaskStatus(status: string): boolean {
+  return TERMINAL_TASK_STATUSES.includes(status);
+}
+
+export const Task = z
+  .object({
+    TaskId: Id,
+    TaskStatus: Id,
+    TaskType: OptString,
+    Level: OptNumber,
+    ParentTaskId: OptString,
+    InstanceId: OptString,
+    InstanceStatus: OptString,
+    ErrorCode: OptString,
+    ErrorMsg: OptString,
+    // Kept raw: the documented example is `{"Success": True}`, which is not JSON.
+    Result: OptString,
+    StartTime: OptString,
+    FinishTime: OptString,
+    TotalChildCount: OptNumber,
+    SuccessChildCount: OptNumber,
+    FailedChildCount: OptNumber,
+    RunningChildCount: OptNumber,
+    InvokeId: OptString,
+  })
+  .transform((t) =>
+    tidy({
+      taskId: t.TaskId,
+      status: t.TaskStatus,
+      type: t.TaskType,
+      /** 1 = batch task, 2 = instance-level task. */
+      level: t.Level,
+      parentTaskId: t.ParentTaskId,
+      instanceId: t.InstanceId,
+      instanceStatus: t.InstanceStatus,
+      errorCode: t.ErrorCode,
+      errorMsg: t.ErrorMsg,
+      /** The raw `Result` text; never assume it is JSON. */
+      result: t.Result,
+      startTime: t.StartTime,
+      finishTime: t.FinishTime,
+      totalChildCount: t.TotalChildCount,
+      successChildCount: t.SuccessChildCount,
+      failedChildCount: t.FailedChildCount,
+      runningChildCount: t.RunningChildCount,
+      invokeId: t.InvokeId,
+    }),
+  );
+export type Task = z.infer<typeof Task>;
+
+export const DescribeTasksResponse = z.object({ ...Page, Data: list(Task) }).transform((r) =>
+  tidy({
+    requestId: r.RequestId,
+    totalCount: r.TotalCount,
+    nextToken: r.NextToken,
+    tasks: r.Data,
+  }),
+);
+export type DescribeTasksResponse = z.infer<typeof DescribeTasksResponse>;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// DescribeBackupFiles (§3.5, statuses §4.2)
+
+export const BackupFile = z
+  .object({
+    BackupFileId: Id,
+    BackupFileName: OptString,
+    BackupFilePath: OptString,
+    AndroidInstanceId: OptString,
+    AndroidInstanceName: OptString,
+    Status: Id,
+    FileSize: OptNumber,
+    // The response calls it SourceAppInfoList although the BackupApp request calls it SourceAppList.
+    SourceAppInfoList: StringList,
+    UploadEndpoint: OptString,
+    Description: OptString,
+    TaskId: OptString,
+    GmtCreated: OptString,
+    RegionId: OptString,
+  })
+  .transform((f) =>
+    tidy({
+      backupFileId: f.BackupFileId,
+      backupFileName: f.BackupFileName,
+      /** Full object path (`oss://…/….ab`), which RecoverApp wants. */
+      backupFilePath: f.BackupFilePath,
+      instanceId: f.AndroidInstanceId,
+      instanceName: f.AndroidInstanceName,
+      status: f.Status,
+      sizeBytes: f.FileSize,
+      apps: f.SourceAppInfoList,
+      uploadEndpoint: f.UploadEndpoint,
+      description: f.Description,
+      taskId: f.TaskId,
+      /** `yyyy-MM-dd HH:mm:ss`, time zone unstated (§9.8). */
+      gmtCreated: f.GmtCreated,
+      regionId: f.RegionId,
+    }),
+  );
+export type BackupFile = z.infer<typeof BackupFile>;
+
+export const DescribeBackupFilesResponse = z.object({ ...Page, Data: list(BackupFile) }).transform((r) =>
+  tidy({
+    requestId: r.RequestId,
+    totalCount: r.TotalCount,
+    nextToken: r.NextToken,
+    maxResults: r.MaxResults,
+    backupFiles: r.Data,
+  }),
+);
+export type DescribeBackupFilesResponse = z.infer<typeof DescribeBackupFilesResponse>;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// BackupApp (§3.1) and RecoverApp (§3.2)
+
+export const BackupAppResult = z
+  .object({
+    RequestId: Id,
+    TaskId: Id,
+    Count: OptNumber,
+    Data: list(
+      z.object({
+        AndroidInstanceId: Id,
+        BackupFileId: Id,
+        BackupFileName: OptString,
+        TaskId: Id,
+      }),
+    ),
+  })
+  .transform((r) => ({
+    requestId: r.RequestId,
+    /** The batch (parent) task. */
+    taskId: r.TaskId,
+    count: r.Count ?? r.Data.length,
+    items: r.Data.map((d) => ({
+      instanceId: d.AndroidInstanceId,
+      backupFileId: d.BackupFileId,
+      backupFileName: d.BackupFileName ?? '',
+      /** The instance-level task. */
+      taskId: d.TaskId,
+    })),
+  }));
+export type BackupAppResult = z.infer<typeof BackupAppResult>;
+
+export const RecoverAppResult = z
+  .object({
+    RequestId: Id,
+    TaskId: Id,
+    Count: OptNumber,
+    Data: list(z.object({ AndroidInstanceId: Id, TaskId: Id })),
+  })
+  .transform((r) => ({
+    requestId: r.RequestId,
+    taskId: r.TaskId,
+    count: r.Count ?? r.Data.length,
+    items: r.Data.map((d) => ({ instanceId: d.AndroidInstanceId, taskId: d.TaskId })),
+  }));
+export type RecoverAppResult = z.infer<typeof RecoverAppResult>;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Start/StopAndroidInstance, DeleteBackupFile: `RequestId` only (§3.6, §3.8)
+
+export const RequestIdResult = z.object({ RequestId: Id }).transform((r) => ({ requestId: r.RequestId }));
+export type RequestIdResult = z.infer<typeof RequestIdResult>;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// RunSyncCommand (§3.10)
+
+export const CommandOutput = z
+  .object({
+    InstanceId: Id,
+    InvocationStatus: Id,
+    Output: OptString,
+  })
+  .transform((c) => ({
+    instanceId: c.InstanceId,
+    /** `PENDING`, `RUNNING`, `SUCCESS`, `FAILED`, `TIMEOUT` (META-2024). */
+    invocationStatus: c.InvocationStatus,
+    output: c.Output ?? '',
+  }));
+export type CommandOutput = z.infer<typeof CommandOutput>;
+
+export const RunSyncCommandResponse = z
+  .object({ RequestId: Id, TotalCount: OptNumber, Data: list(CommandOutput) })
+  .transform((r) => tidy({ requestId: r.RequestId, totalCount: r.TotalCount, outputs: r.Data }));
+export type RunSyncCommandResponse = z.infer<typeof RunSyncCommandResponse>;
