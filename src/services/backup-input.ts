@@ -71,7 +71,8 @@ export const EXAMPLES = {
   uploadEndpoint: 'oss-cn-shanghai-internal.aliyuncs.com',
 } as const;
 
-type Check<T> = { ok: true; value: T } | { ok: false; message: string };
+/** A check result: the normalised value, or the message for the person. */
+export type Check<T> = { ok: true; value: T } | { ok: false; message: string };
 
 const ok = <T>(value: T): Check<T> => ({ ok: true, value });
 const fail = (message: string): Check<never> => ({ ok: false, message });
