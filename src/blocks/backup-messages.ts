@@ -1,0 +1,447 @@
+/**
+ * Messages about one backup request: the channel message that tracks it (updated in place), the single threaded
+ * reply when it is done, and the reply when the whole request failed. All person and cloud text is escaped.
+ */
+import type { ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
+import type { BackupRequestView, CloudFailure, InstanceProgress, InstanceState } from '../services/model.js';
+import { blockText, inlineCode, inlineText, truncate } from './escape.js';
+import { formatBytes, formatDuration, mention, plural, progressBar, slackDate, summariseList } from './format.js';
+import { COMMAND } from './ids.js';
+import { blockTextLength, MESSAGE_TEXT_BUDGET, SLACK_LIMITS, type SlackMessage } from './limits.js';
+
+/** A message plus, when the per-instance list does not fit, the complete list as a CSV file to upload. */
+export interface CompletionReply extends SlackMessage {
+  fullTable?: { filename: string; content: string };
+}
+
+export interface InstanceCounts {
+  total: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  /** pending + stopping + submitted */
+  running: number;
+  stopping: number;
+  /** Instances the bot stopped for the backup. */
+  stoppedByBot: number;
+}
+
+/** Counts per outcome. Before instances are looked up, the total is the number of ids asked for. */
+export function countInstances(view: BackupRequestView): InstanceCounts {
+  const counts: InstanceCounts = {
+    total: view.instances.length > 0 ? view.instances.length : view.spec.instanceIds.length,
+    succeeded: 0,
+    failed: 0,
+    skipped: 0,
+    running: 0,
+    stopping: 0,
+    stoppedByBot: 0,
+  };
+  for (const instance of view.instances) {
+    if (instance.state === 'succeeded') counts.succeeded += 1;
+    else if (instance.state === 'failed') counts.failed += 1;
+    else if (instance.state === 'skipped') counts.skipped += 1;
+    else counts.running += 1;
+    if (instance.state === 'stopping') counts.stopping += 1;
+    if (instance.stoppedByBot === true) counts.stoppedByBot += 1;
+  }
+  return counts;
+}
+
+const section = (text: string): SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
+const context = (...texts: string[]): ContextBlock => ({
+  type: 'context',
+  elements: texts.map((text) => ({ type: 'mrkdwn' as const, text })),
+});
+
+const SIMULATED_LINE = '🧪 *Simulated (no real cloud):* no real cloud phone was stopped or backed up.';
+
+/** ", 2 failed, 1 skipped" style tail; empty parts left out. */
+function andCounts(parts: [number, string][]): string {
+  return parts
+    .filter(([n]) => n > 0)
+    .map(([n, what]) => `, ${n.toLocaleString('en-US')} ${what}`)
+    .join('');
+}
+
+/** The outcome in words, without decoration ("Partly done: 7 of 10 backed up, 2 failed"). */
+export function statusText(view: BackupRequestView, counts = countInstances(view)): string {
+  const { total, succeeded, failed, skipped, running, stopping } = counts;
+  const n = (value: number) => value.toLocaleString('en-US');
+  switch (view.status) {
+    case 'received':
+      return `Received: checking ${plural(total, 'instance')}`;
+    case 'running': {
+      const stoppingNote = stopping > 0 ? `; stopping ${plural(stopping, 'instance')} first` : '';
+      return `Running: ${n(succeeded)} of ${n(total)} backed up${andCounts([
+        [failed, 'failed'],
+        [skipped, 'skipped'],
+        [running, 'in progress'],
+      ])}${stoppingNote}`;
+    }
+    case 'succeeded':
+      return total === 1 ? 'Finished: backed up' : `Finished: all ${n(total)} backed up`;
+    case 'partial':
+      return `Partly done: ${n(succeeded)} of ${n(total)} backed up, ${n(failed)} failed${andCounts([[skipped, 'skipped']])}`;
+    case 'failed':
+      if (view.failure?.outcomeUnknown) return 'Failed: the bot could not tell whether the backup started';
+      if (view.failure !== undefined) return 'Failed: the cloud phone service refused the request';
+      if (succeeded === 0) return total === 1 ? 'Failed: not backed up' : `Failed: none of the ${n(total)} backed up`;
+      return `Failed: ${n(succeeded)} of ${n(total)} backed up${andCounts([
+        [failed, 'failed'],
+        [skipped, 'skipped'],
+      ])}`;
+    default:
+      return 'Status unknown';
+  }
+}
+
+const STATUS_EMOJI: Record<BackupRequestView['status'], string> = {
+  received: '⏳',
+  running: '🔄',
+  succeeded: '✅',
+  partial: '⚠️',
+  failed: '❌',
+};
+
+/** `Code`: message · RequestId `…`, escaped. */
+function failureText(failure: CloudFailure): string {
+  const code = inlineCode(failure.code || 'UnknownError', 64);
+  const message = failure.message ? `: ${inlineText(failure.message, 500)}` : '';
+  const requestId = failure.requestId ? ` · RequestId ${inlineCode(failure.requestId, 64)}` : '';
+  return `${code}${message}${requestId}`;
+}
+
+function statusHint(requestId: string): string {
+  return `The bot could not tell whether the backup started; check \`${COMMAND} status ${inlineText(requestId, 64).replace(/`/g, 'ˋ')}\` before retrying.`;
+}
+
+function optionsText(view: BackupRequestView): string {
+  const { stopBeforeBackup, startAfterBackup } = view.spec;
+  if (!stopBeforeBackup) return 'Running instances are not stopped first';
+  return startAfterBackup
+    ? 'Stops running instances first and starts them again afterwards'
+    : 'Stops running instances first and leaves them stopped';
+}
+
+/** The request's details as section fields (each well under 2000 characters). */
+function detailFields(view: BackupRequestView): SectionBlock {
+  const { spec } = view;
+  const field = (label: string, value: string) => ({ type: 'mrkdwn' as const, text: `*${label}*\n${value}` });
+  const code = (max: number) => (item: string) => inlineCode(item, max);
+  const instanceList = summariseList(spec.instanceIds, code(64), 400);
+  // Ids render in code spans, so only the summary's own tail can end with " more".
+  const instancesValue = instanceList.endsWith(' more')
+    ? `${instanceList} (${plural(spec.instanceIds.length, 'instance')} in all)`
+    : instanceList;
+  const fields = [
+    field('Apps', summariseList(spec.apps, code(80), 500) || '—'),
+    field('Instances', instancesValue || '—'),
+    field('OSS folder', inlineCode(spec.backupPath, 300)),
+    field('Endpoint', inlineCode(spec.uploadEndpoint, 100)),
+  ];
+  if (spec.backupFileName) fields.push(field('File name', inlineCode(spec.backupFileName, 100)));
+  if (spec.description) fields.push(field('Description', blockText(spec.description, 256)));
+  fields.push(field('Before and after', optionsText(view)));
+  return { type: 'section', fields };
+}
+
+function timesText(view: BackupRequestView): string {
+  const parts = [`Requested ${slackDate(view.createdAt)}`];
+  if (view.finishedAt !== undefined) {
+    const took = view.finishedAt.getTime() - view.createdAt.getTime();
+    parts.push(`finished ${slackDate(view.finishedAt)} (took ${formatDuration(took)})`);
+  }
+  parts.push(`request ${inlineCode(view.id, 64)}`);
+  return parts.join(' · ');
+}
+
+function progressText(counts: InstanceCounts): string {
+  const bar = progressBar(counts.succeeded, counts.failed + counts.skipped, counts.total, 10);
+  const parts = [`${counts.succeeded.toLocaleString('en-US')} done`, `${counts.failed.toLocaleString('en-US')} failed`];
+  if (counts.skipped > 0) parts.push(`${counts.skipped.toLocaleString('en-US')} skipped`);
+  parts.push(`${counts.running.toLocaleString('en-US')} running`);
+  return `\`${bar}\`  ${parts.join(' · ')}`;
+}
+
+/**
+ * The channel message that tracks a request: who asked for what, the status, a progress bar with counts, and times
+ * in each reader's time zone. Post it once and `chat.update` it as the request moves.
+ */
+export function backupParentMessage(view: BackupRequestView): SlackMessage {
+  const counts = countInstances(view);
+  const who = mention(view.actor.userId);
+  const asked = `${who} asked to back up *${plural(view.spec.apps.length, 'app')}* on *${plural(counts.total, 'instance')}*`;
+  const status = statusText(view, counts);
+  let statusBlock = `${STATUS_EMOJI[view.status] ?? ''} *${status}*\n${progressText(counts)}`;
+  if (view.failure !== undefined) {
+    statusBlock += `\n${failureText(view.failure)}`;
+    if (view.failure.outcomeUnknown) statusBlock += `\n${statusHint(view.id)}`;
+  }
+  const blocks: KnownBlock[] = [];
+  if (view.simulated) blocks.push(context(SIMULATED_LINE));
+  blocks.push(section(asked), detailFields(view), section(statusBlock), context(timesText(view)));
+  const plainAsked = `${who} asked to back up ${plural(view.spec.apps.length, 'app')} on ${plural(counts.total, 'instance')}`;
+  const text = `${view.simulated ? '[Simulated] ' : ''}${plainAsked}: ${status}`;
+  return { text, blocks };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Completion reply
+
+const STATE_RANK: Record<InstanceState, number> = {
+  failed: 0,
+  skipped: 1,
+  pending: 2,
+  stopping: 2,
+  submitted: 2,
+  succeeded: 3,
+};
+
+const STILL: Partial<Record<InstanceState, string>> = {
+  pending: 'waiting to start',
+  stopping: 'stopping',
+  submitted: 'backing up',
+};
+
+function errorText(p: InstanceProgress, fallback: string): string {
+  const parts: string[] = [];
+  if (p.errorCode) parts.push(inlineCode(p.errorCode, 64));
+  if (p.errorMessage) parts.push(inlineText(p.errorMessage, 300));
+  const text = parts.length > 0 ? parts.join(' ') : fallback;
+  return p.requestId ? `${text} (RequestId ${inlineCode(p.requestId, 64)})` : text;
+}
+
+function restartNote(p: InstanceProgress, view: BackupRequestView): string {
+  if (p.stoppedByBot !== true) return '';
+  return view.spec.startAfterBackup ? ' · stopped by the bot and started again' : ' · stopped by the bot, left stopped';
+}
+
+/** One line per instance: its outcome, with the backup file or the error. */
+export function instanceLine(p: InstanceProgress, view: BackupRequestView): string {
+  const id = inlineCode(p.instanceId, 64);
+  const restart = restartNote(p, view);
+  switch (p.state) {
+    case 'succeeded': {
+      const file = p.backupFileId ? inlineCode(p.backupFileId, 64) : 'backed up';
+      const name = p.backupFileName ? ` ${inlineCode(p.backupFileName, 100)}` : '';
+      const size = p.sizeBytes !== undefined ? ` (${formatBytes(p.sizeBytes)})` : '';
+      return `✅ ${id} → ${file}${name}${size}${restart}`;
+    }
+    case 'failed':
+      return `❌ ${id} failed: ${errorText(p, 'no reason given')}${restart}`;
+    case 'skipped':
+      return `⏭️ ${id} skipped: ${errorText(p, 'no reason given')}`;
+    default:
+      return `⏳ ${id} still ${STILL[p.state] ?? 'running'}${restart}`;
+  }
+}
+
+/** The outcome in a sentence a person reads first. */
+function outcomeSentence(view: BackupRequestView, counts: InstanceCounts): string {
+  const { total, succeeded, failed, skipped } = counts;
+  const n = (value: number) => value.toLocaleString('en-US');
+  const missed = failed + skipped;
+  switch (view.status) {
+    case 'succeeded':
+      return total === 1
+        ? 'Finished: the instance is backed up.'
+        : `Finished: all ${n(total)} instances are backed up.`;
+    case 'partial':
+      return `Partly done: only ${n(succeeded)} of ${n(total)} instances are backed up; ${[
+        failed > 0 ? `${n(failed)} failed` : '',
+        skipped > 0 ? `${n(skipped)} ${skipped === 1 ? 'was' : 'were'} skipped` : '',
+      ]
+        .filter(Boolean)
+        .join(' and ')}. ${missed === 1 ? 'That instance has' : 'Those instances have'} no new backup.`;
+    case 'failed':
+      if (view.failure?.outcomeUnknown) return 'The bot could not tell whether the backup started.';
+      if (view.failure !== undefined) return 'The backup failed: the cloud phone service refused the request.';
+      return succeeded === 0
+        ? `The backup failed: none of the ${plural(total, 'instance')} ${total === 1 ? 'was' : 'were'} backed up.`
+        : `The backup failed: only ${n(succeeded)} of ${n(total)} instances are backed up.`;
+    default:
+      return `The backup is still running: ${statusText(view, counts)}.`;
+  }
+}
+
+function stopStartSentence(view: BackupRequestView, counts: InstanceCounts): string | undefined {
+  const stopped = counts.stoppedByBot;
+  if (stopped > 0) {
+    const them = stopped === 1 ? 'it' : 'them';
+    return view.spec.startAfterBackup
+      ? `The bot stopped ${plural(stopped, 'running instance')} for the backup and started ${them} again afterwards.`
+      : `The bot stopped ${plural(stopped, 'running instance')} for the backup and left ${them} stopped, as asked.`;
+  }
+  if (!view.spec.stopBeforeBackup && counts.failed > 0) {
+    return 'Running instances were not stopped first, as asked; a running instance can make the backup fail.';
+  }
+  return undefined;
+}
+
+/** Packs lines into sections of at most 3000 characters, within a block and character budget. */
+function packLines(lines: readonly string[], maxBlocks: number, maxChars: number) {
+  const blocks: SectionBlock[] = [];
+  let current = '';
+  let used = 0;
+  let count = 0;
+  for (const line of lines) {
+    const joined = current === '' ? line : `${current}\n${line}`;
+    if (joined.length <= SLACK_LIMITS.sectionText) {
+      if (used + line.length + 1 > maxChars || (current === '' && blocks.length >= maxBlocks)) break;
+      current = joined;
+    } else {
+      if (blocks.length + 1 >= maxBlocks || used + line.length + 1 > maxChars) break;
+      blocks.push(section(current));
+      current = line;
+    }
+    used += line.length + 1;
+    count += 1;
+  }
+  if (current !== '') blocks.push(section(current));
+  return { blocks, count };
+}
+
+const CSV_COLUMNS = [
+  'instance_id',
+  'state',
+  'backup_file_id',
+  'backup_file_name',
+  'size_bytes',
+  'size',
+  'error_code',
+  'error_message',
+  'request_id',
+  'stopped_by_bot',
+  'task_id',
+] as const;
+
+/** A CSV field: quoted when needed, one line, and never read as a formula by a spreadsheet. */
+function csvField(value: string | number | boolean | undefined): string {
+  if (value === undefined) return '';
+  let text = String(value).replace(/[\r\n]+/g, ' ');
+  if (typeof value === 'string' && /^[=+\-@\t]/.test(text)) text = `'${text}`;
+  return /[",]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Every instance's outcome as CSV (header plus one row per instance, failures first). */
+export function backupResultsCsv(view: BackupRequestView): string {
+  const rows = sortedInstances(view).map((p) =>
+    [
+      p.instanceId,
+      p.state,
+      p.backupFileId,
+      p.backupFileName,
+      p.sizeBytes,
+      p.sizeBytes !== undefined ? formatBytes(p.sizeBytes) : undefined,
+      p.errorCode,
+      p.errorMessage,
+      p.requestId,
+      p.stoppedByBot === true ? 'yes' : p.stoppedByBot === false ? 'no' : undefined,
+      p.taskId,
+    ]
+      .map(csvField)
+      .join(','),
+  );
+  return `${[CSV_COLUMNS.join(','), ...rows].join('\n')}\n`;
+}
+
+function sortedInstances(view: BackupRequestView): InstanceProgress[] {
+  return view.instances
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => (STATE_RANK[a.p.state] ?? 2) - (STATE_RANK[b.p.state] ?? 2) || a.i - b.i)
+    .map(({ p }) => p);
+}
+
+/** `cloudphone-backup-<request id>.csv`, with only safe characters. */
+export function resultsFilename(view: BackupRequestView): string {
+  const id =
+    String(view.id)
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .slice(0, 80) || 'request';
+  return `cloudphone-backup-${id}.csv`;
+}
+
+/**
+ * The single threaded reply when a request is done: mentions the person, says the outcome plainly, and lists every
+ * instance (failures first). When that list does not fit a message (50 blocks, 3000 characters a section, about
+ * 12k characters in all), the blocks summarise: counts and as many failures as fit, and `fullTable` carries every
+ * instance as CSV to upload as a file in the thread.
+ */
+export function backupCompletionReply(view: BackupRequestView): CompletionReply {
+  const counts = countInstances(view);
+  const who = mention(view.actor.userId);
+  const sentence = outcomeSentence(view, counts);
+  const head: KnownBlock[] = [section(`${who} ${sentence}`)];
+  const scope = `${plural(view.spec.apps.length, 'app')}: ${summariseList(view.spec.apps, (a) => inlineCode(a, 80), 600)} → ${inlineCode(view.spec.backupPath, 200)}`;
+  head.push(context(scope));
+  const stopStart = stopStartSentence(view, counts);
+  if (stopStart !== undefined) head.push(context(stopStart));
+  if (view.failure !== undefined) head.push(section(failureText(view.failure)));
+  const tail: KnownBlock[] = [context(`request ${inlineCode(view.id, 64)}`)];
+  if (view.simulated) tail.push(context(SIMULATED_LINE));
+
+  const text = `${view.simulated ? '[Simulated] ' : ''}${who} ${sentence}`;
+  // Lines are far shorter than a section by construction; the cut only guards against the impossible.
+  const lines = sortedInstances(view).map((p) => truncate(instanceLine(p, view), SLACK_LIMITS.sectionText - 100));
+  const fixedChars = blockTextLength(head) + blockTextLength(tail);
+  const fixedBlocks = head.length + tail.length;
+
+  const full = packLines(lines, SLACK_LIMITS.messageBlocks - fixedBlocks, MESSAGE_TEXT_BUDGET - fixedChars);
+  if (full.count === lines.length) return { text, blocks: [...head, ...full.blocks, ...tail] };
+
+  // Too many to list: counts, the failures that fit, and the complete table as a file.
+  const filename = resultsFilename(view);
+  const n = (value: number) => value.toLocaleString('en-US');
+  const tallyParts = [`✅ ${n(counts.succeeded)} backed up`];
+  if (counts.failed > 0) tallyParts.push(`❌ ${n(counts.failed)} failed`);
+  if (counts.skipped > 0) tallyParts.push(`⏭️ ${n(counts.skipped)} skipped`);
+  if (counts.running > 0) tallyParts.push(`⏳ ${n(counts.running)} still running`);
+  const tally = section(`*By instance:* ${tallyParts.join(' · ')}`);
+  const footer = context(
+    `The attached file ${inlineCode(filename, 100)} lists all ${plural(lines.length, 'instance')}: backup file ids, sizes, errors and RequestIds.`,
+  );
+  const problems = lines.slice(0, lines.length - counts.succeeded);
+  const reserve = 200; // the "showing K of N" heading
+  const summaryChars = blockTextLength([tally, footer]) + reserve;
+  const shown = packLines(
+    problems,
+    SLACK_LIMITS.messageBlocks - fixedBlocks - 3,
+    MESSAGE_TEXT_BUDGET - fixedChars - summaryChars,
+  );
+  const listed: KnownBlock[] = [];
+  if (problems.length > 0) {
+    const heading =
+      shown.count === problems.length
+        ? `*Not backed up (${n(problems.length)}):*`
+        : `*Not backed up, first ${n(shown.count)} of ${n(problems.length)}:*`;
+    listed.push(section(heading), ...shown.blocks);
+  }
+  return {
+    text,
+    blocks: [...head, tally, ...listed, footer, ...tail],
+    fullTable: { filename, content: backupResultsCsv(view) },
+  };
+}
+
+/**
+ * The reply when the whole request failed (BackupApp itself was refused, or its outcome is unknown): the code,
+ * message and RequestId, and when the outcome is unknown, how to check before retrying.
+ */
+export function cloudErrorReply(view: BackupRequestView, failure: CloudFailure): SlackMessage {
+  const who = mention(view.actor.userId);
+  const sentence = failure.outcomeUnknown
+    ? 'The bot could not tell whether your backup started.'
+    : 'Your backup did not start: the cloud phone service refused the request.';
+  const blocks: KnownBlock[] = [section(`${who} ${sentence}`), section(failureText(failure))];
+  if (failure.outcomeUnknown) blocks.push(section(statusHint(view.id)));
+  else blocks.push(context('Give the RequestId to support if you ask them about this error.'));
+  blocks.push(
+    context(
+      `${plural(view.spec.apps.length, 'app')} on ${plural(countInstances(view).total, 'instance')} · request ${inlineCode(view.id, 64)}`,
+    ),
+  );
+  if (view.simulated) blocks.push(context(SIMULATED_LINE));
+  const code = inlineText(failure.code || 'UnknownError', 64);
+  return { text: `${view.simulated ? '[Simulated] ' : ''}${who} ${sentence} (${code})`, blocks };
+}

@@ -1,0 +1,25 @@
+/**
+ * Every message builder in one import. Each returns `{text, blocks}`: `text` is the notification fallback Slack
+ * shows where blocks cannot be rendered. The builders live in topic files beside this one.
+ */
+export {
+  backupCompletionReply,
+  backupParentMessage,
+  backupResultsCsv,
+  type CompletionReply,
+  cloudErrorReply,
+  countInstances,
+  type InstanceCounts,
+  instanceLine,
+  resultsFilename,
+  statusText,
+} from './backup-messages.js';
+export {
+  inlineErrorsMessage,
+  notInChannelMessage,
+  permissionDeniedMessage,
+  unexpectedErrorMessage,
+} from './error-messages.js';
+export { formatBytes, formatDuration, mention, plural, progressBar, slackDate } from './format.js';
+export type { SlackMessage } from './limits.js';
+export { unknownCommandMessage, usageMessage } from './usage.js';

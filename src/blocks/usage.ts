@@ -1,0 +1,97 @@
+/**
+ * Help text for `/cloudphone`, and the answer to a command that could not be read.
+ */
+import type { KnownBlock } from '@slack/types';
+import type { Subcommand } from '../commands/parse-command.js';
+import { BACKUP_BUCKET_PREFIX, BACKUP_LIMITS, EXAMPLES } from '../services/backup-input.js';
+import { inlineCode } from './escape.js';
+import { COMMAND } from './ids.js';
+import type { SlackMessage } from './limits.js';
+
+const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
+
+const HELP: Record<Exclude<Subcommand, 'help'>, string> = {
+  backup: [
+    '*Back up apps* (each app with its data)',
+    `\`${COMMAND} backup\` opens a form.`,
+    `\`${COMMAND} backup acp-2ze3abc01 acp-2ze3abc02\` opens the form with those instances filled in.`,
+    `\`${COMMAND} backup acp-2ze3abc01 acp-2ze3abc02 --apps com.example.app,com.example.chat --path ${EXAMPLES.backupPath}\` starts at once. Also:`,
+    `• \`--endpoint ${EXAMPLES.uploadEndpoint}\` the OSS endpoint (the default is set by your admins)`,
+    '• `--name MyBackup` a name for the backup files',
+    '• `--description "before the upgrade"` a note stored with the backups (quote text with spaces)',
+    '• `--no-stop` do not stop running instances first (a running instance can make the backup fail)',
+    '• `--no-start` leave the instances the bot stopped stopped',
+    `Up to ${BACKUP_LIMITS.maxInstances} instances and ${BACKUP_LIMITS.maxApps} apps a request. The folder must be in a bucket named \`${BACKUP_BUCKET_PREFIX}…\`.`,
+  ].join('\n'),
+  status: [
+    '*Follow a request*',
+    `\`${COMMAND} status\` your recent requests.`,
+    `\`${COMMAND} status <request id>\` or \`${COMMAND} status acp-2ze3abc01\` one request, or the latest for an instance.`,
+  ].join('\n'),
+  backups: [
+    '*Find backups*',
+    `\`${COMMAND} backups\` recent backups. Narrow it down: \`${COMMAND} backups acp-2ze3abc01 com.example.app\` (either or both).`,
+  ].join('\n'),
+  restore: [
+    '*Restore an app backup*',
+    `\`${COMMAND} restore\` opens a form; \`${COMMAND} restore bf-2ze3abc…\` starts from that backup file.`,
+    'A restore needs the same image and architecture as the backed-up instance, and replaces the app if it is installed.',
+  ].join('\n'),
+  delete: [
+    '*Delete backups*',
+    `\`${COMMAND} delete bf-2ze3abc01 bf-2ze3abc02\` (up to 100). You confirm before anything is deleted.`,
+  ].join('\n'),
+  audit: [
+    '*Audit*',
+    `\`${COMMAND} audit\` who did what, recently. Narrow it down by person, instance or request: \`${COMMAND} audit @alex --since 7d\` (\`24h\`, \`7d\`, \`2w\` or a date like \`2026-01-31\`).`,
+  ].join('\n'),
+};
+
+const ORDER: readonly Exclude<Subcommand, 'help'>[] = ['backup', 'status', 'backups', 'restore', 'delete', 'audit'];
+
+/** Help for every subcommand with examples, or for one when `topic` is given. */
+export function usageMessage(topic?: Subcommand): SlackMessage {
+  const topics = topic === undefined || topic === 'help' ? ORDER : [topic];
+  const blocks: KnownBlock[] = [];
+  if (topics.length > 1) {
+    blocks.push(
+      section(
+        `*${COMMAND}* backs up Android apps on Alibaba Cloud cloud phones, and helps you find and restore the backups.`,
+      ),
+    );
+  }
+  for (const t of topics) blocks.push(section(HELP[t]));
+  blocks.push({
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `Ids: instances look like \`acp-…\`, backup files like \`bf-…\`. \`${COMMAND} help <command>\` shows one command.`,
+      },
+    ],
+  });
+  const text =
+    topics.length > 1
+      ? `${COMMAND} commands: ${ORDER.join(', ')}. Try \`${COMMAND} backup\`.`
+      : `${COMMAND} ${topics.join('')}: ${HELP[topics[0] ?? 'backup'].split('\n')[1] ?? ''}`;
+  return { text, blocks };
+}
+
+/** Angle brackets only: `reason` is already mrkdwn with person text escaped, so `&` must stay as it is. */
+function neutraliseMarkup(text: string): string {
+  return text.replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * The answer to a command that could not be read: what was typed, what is wrong (`reason` from `parseCommand`,
+ * already mrkdwn), and where to find help.
+ */
+export function unknownCommandMessage(input: string, reason: string): SlackMessage {
+  const typed = inlineCode(`${COMMAND} ${typeof input === 'string' ? input : ''}`.trim(), 200);
+  const why = neutraliseMarkup(typeof reason === 'string' && reason.trim() !== '' ? reason : 'It is not a command.');
+  const blocks: KnownBlock[] = [
+    section(`I couldn't read ${typed}.\n${why}`),
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `\`${COMMAND} help\` lists every command with examples.` }] },
+  ];
+  return { text: `I couldn't read that command: ${why}`, blocks };
+}

@@ -1,0 +1,497 @@
+/**
+ * Parsing `/cloudphone …` text into what the person asked for. Pure and total: any input, however odd, becomes a
+ * {@link ParsedCommand}; problems become `{kind:'unknown', reason}` where the reason says what is wrong.
+ *
+ * Slack may deliver the text escaped (`&lt;` `&gt;` `&amp;`), with links wrapped (`<http://host|host>`,
+ * `<mailto:a@b|a@b>`) and with quotes turned "smart" (“ ” ‘ ’) by the person's keyboard or OS; all of that is
+ * undone here so the rest of the bot sees what the person meant.
+ *
+ * `reason` is Slack mrkdwn: anything the person typed in it is already escaped and in code spans.
+ */
+import { inlineCode } from '../blocks/escape.js';
+import { splitList } from '../services/backup-input.js';
+
+export const SUBCOMMANDS = ['backup', 'status', 'backups', 'restore', 'delete', 'audit', 'help'] as const;
+export type Subcommand = (typeof SUBCOMMANDS)[number];
+
+/** An inline backup request: the fields `validateBackupInput` takes. Missing `--apps`/`--path` arrive empty. */
+export interface InlineBackupRaw {
+  instanceIds: string[];
+  apps: string[];
+  backupPath: string;
+  uploadEndpoint?: string;
+  backupFileName?: string;
+  description?: string;
+  stopBeforeBackup?: boolean;
+  startAfterBackup?: boolean;
+}
+
+export type ParsedCommand =
+  | { kind: 'help'; topic?: Subcommand }
+  | { kind: 'backup'; mode: 'modal'; instanceIds: string[] }
+  | { kind: 'backup'; mode: 'inline'; raw: InlineBackupRaw }
+  | { kind: 'status'; target?: string }
+  | { kind: 'backups'; instanceId?: string; app?: string }
+  | { kind: 'restore'; backupFileId?: string }
+  | { kind: 'delete'; backupFileIds: string[] }
+  | { kind: 'audit'; subject?: string; since?: string }
+  | { kind: 'unknown'; input: string; reason: string };
+
+/** Longest command text parsed; Slack's own limit is lower, so anything longer is not from Slack. */
+export const MAX_COMMAND_TEXT = 20_000;
+/** DeleteBackupFile takes at most 100 ids per call. */
+export const MAX_DELETE_IDS = 100;
+
+const BACKUP_FILE_ID = /^bf-[A-Za-z0-9]{1,64}$/;
+const SINCE_RELATIVE = /^\d{1,4}[hdw]$/;
+const SINCE_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+const show = (text: string): string => inlineCode(text, 40);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Slack text → plain text
+
+const SLACK_MARKUP = /<([^<>]*)>|&(lt|gt|amp);/g;
+
+/**
+ * Undoes Slack's escaping in one pass, so an entity decoded to `<` is never mistaken for markup. User, channel and
+ * special mentions stay in their canonical `<@U…>` / `<#C…>` / `<!here>` form (labels dropped); links become their
+ * label, or the address when there is none.
+ */
+export function unescapeSlackText(text: string): string {
+  return text.replace(SLACK_MARKUP, (_match, inner: string | undefined, entity: string | undefined) => {
+    if (entity !== undefined) return entity === 'lt' ? '<' : entity === 'gt' ? '>' : '&';
+    const body = inner ?? '';
+    const bar = body.indexOf('|');
+    const target = bar === -1 ? body : body.slice(0, bar);
+    const label = bar === -1 ? undefined : body.slice(bar + 1);
+    const first = target.charAt(0);
+    if (first === '@' || first === '#' || first === '!') return `<${target}>`;
+    const shown = label !== undefined && label !== '' ? label : target.replace(/^mailto:/i, '');
+    return shown.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tokens
+
+interface Token {
+  text: string;
+  /** True when the token began inside quotes: it is a value even if it looks like `--flag`. */
+  literal: boolean;
+}
+
+type Tokenized = { ok: true; tokens: Token[] } | { ok: false; reason: string };
+
+const DOUBLE_QUOTES = new Set(['"', '“', '”', '„']);
+const SINGLE_QUOTES = new Set(["'", '‘', '’']);
+const DASHES = new Set(['—', '–']);
+
+/**
+ * Splits on whitespace, honouring quotes. Double quotes (straight or curly, mixed) quote anywhere. Single quotes quote
+ * only at the start of a token or after `=`, and close only before whitespace or the end, so apostrophes in words
+ * (`don’t`) stay apostrophes.
+ */
+export function tokenize(text: string): Tokenized {
+  const chars = Array.from(text);
+  const tokens: Token[] = [];
+  let current = '';
+  let inToken = false;
+  let literal = false;
+  let quote: 'double' | 'single' | undefined;
+  let quoteStart = 0;
+  const finish = () => {
+    if (inToken) tokens.push({ text: current, literal });
+    current = '';
+    inToken = false;
+    literal = false;
+  };
+  for (let i = 0; i < chars.length; i += 1) {
+    const ch = chars[i] ?? '';
+    if (quote === 'double') {
+      if (DOUBLE_QUOTES.has(ch)) quote = undefined;
+      else current += ch;
+      continue;
+    }
+    if (quote === 'single') {
+      const next = chars[i + 1];
+      if (SINGLE_QUOTES.has(ch) && (next === undefined || /\s/.test(next))) quote = undefined;
+      else current += ch;
+      continue;
+    }
+    if (/\s/.test(ch)) {
+      finish();
+      continue;
+    }
+    const atStart = !inToken;
+    if (DOUBLE_QUOTES.has(ch)) {
+      quote = 'double';
+    } else if (SINGLE_QUOTES.has(ch) && (atStart || current.endsWith('='))) {
+      quote = 'single';
+    } else {
+      current += ch;
+      inToken = true;
+      continue;
+    }
+    quoteStart = i;
+    if (atStart) literal = true;
+    inToken = true;
+  }
+  if (quote !== undefined) {
+    const after = chars.slice(quoteStart, quoteStart + 21).join('');
+    return {
+      ok: false,
+      reason: `The quote that starts at ${show(after)} is never closed: add the closing quote, or remove the opening one.`,
+    };
+  }
+  finish();
+  return { ok: true, tokens };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Options
+
+type Takes = 'value' | 'list' | 'none';
+
+interface OptionSpec {
+  name: string;
+  takes: Takes;
+  aliases?: readonly string[];
+  example: string;
+}
+
+interface ParsedArgs {
+  positionals: string[];
+  values: Map<string, string[]>;
+  switches: Set<string>;
+  help: boolean;
+}
+
+type ArgsResult = { ok: true; args: ParsedArgs } | { ok: false; reason: string };
+
+/** `—apps` / `–apps` are `--apps` after a keyboard's autocorrect. */
+function asOption(token: Token): { name: string; value?: string } | undefined {
+  if (token.literal) return undefined;
+  let text = token.text;
+  const first = text.charAt(0);
+  if (DASHES.has(first) && /^[a-z]/i.test(text.charAt(1))) text = `--${text.slice(1)}`;
+  if (!text.startsWith('--') || text.length < 3) return undefined;
+  const eq = text.indexOf('=');
+  if (eq === -1) return { name: text.slice(2).toLowerCase() };
+  return { name: text.slice(2, eq).toLowerCase(), value: text.slice(eq + 1) };
+}
+
+function isListContinuation(value: string, next: Token | undefined): boolean {
+  if (next === undefined || asOption(next) !== undefined) return false;
+  return /[,，;]$/.test(value) || /^[,，;]/.test(next.text);
+}
+
+function parseArgs(subcommand: Subcommand, tokens: readonly Token[], specs: readonly OptionSpec[]): ArgsResult {
+  const byName = new Map<string, OptionSpec>();
+  for (const spec of specs) {
+    byName.set(spec.name, spec);
+    for (const alias of spec.aliases ?? []) byName.set(alias, spec);
+  }
+  const args: ParsedArgs = { positionals: [], values: new Map(), switches: new Set(), help: false };
+  const known = specs.map((s) => `\`--${s.name}\``);
+  for (let i = 0; i < tokens.length; i += 1) {
+    const token = tokens[i];
+    if (token === undefined) continue;
+    const option = asOption(token);
+    if (option === undefined) {
+      if (!token.literal && (token.text === '-h' || token.text === '-?')) args.help = true;
+      else args.positionals.push(token.text);
+      continue;
+    }
+    if (option.name === 'help') {
+      args.help = true;
+      continue;
+    }
+    const spec = byName.get(option.name);
+    if (spec === undefined) {
+      const choices = known.length > 0 ? `Its options are ${joinOr(known)}.` : 'It takes no options.';
+      return {
+        ok: false,
+        reason: `${show(`--${option.name}`)} is not an option of \`${subcommand}\`. ${choices}`,
+      };
+    }
+    if (spec.takes === 'none') {
+      if (option.value !== undefined) return { ok: false, reason: `\`--${spec.name}\` takes no value.` };
+      args.switches.add(spec.name);
+      continue;
+    }
+    let value = option.value;
+    if (value === undefined) {
+      const next = tokens[i + 1];
+      if (next === undefined || asOption(next) !== undefined) {
+        return { ok: false, reason: `\`--${spec.name}\` needs a value, like \`${spec.example}\`.` };
+      }
+      value = next.text;
+      i += 1;
+    }
+    if (value.trim() === '') {
+      return { ok: false, reason: `\`--${spec.name}\` needs a value, like \`${spec.example}\`.` };
+    }
+    if (spec.takes === 'list') {
+      while (isListContinuation(value, tokens[i + 1])) {
+        value += ` ${tokens[i + 1]?.text ?? ''}`;
+        i += 1;
+      }
+    }
+    const previous = args.values.get(spec.name);
+    if (previous !== undefined && spec.takes !== 'list') {
+      return { ok: false, reason: `\`--${spec.name}\` is given twice: give it once.` };
+    }
+    args.values.set(spec.name, [...(previous ?? []), value]);
+  }
+  return { ok: true, args };
+}
+
+function joinOr(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
+const one = (args: ParsedArgs, name: string): string | undefined => args.values.get(name)?.[0];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Subcommands
+
+type Parsed = Exclude<ParsedCommand, { kind: 'unknown' }> | { kind: 'error'; reason: string };
+
+const BACKUP_OPTIONS: readonly OptionSpec[] = [
+  { name: 'apps', takes: 'list', aliases: ['app'], example: '--apps com.example.app,com.example.chat' },
+  { name: 'path', takes: 'value', example: '--path oss://cloudphone-saved-bucket-example/backups/' },
+  { name: 'endpoint', takes: 'value', example: '--endpoint oss-cn-shanghai-internal.aliyuncs.com' },
+  { name: 'name', takes: 'value', aliases: ['file-name'], example: '--name MyBackup' },
+  { name: 'description', takes: 'value', aliases: ['desc'], example: '--description "before the upgrade"' },
+  { name: 'instances', takes: 'list', aliases: ['instance'], example: '--instances acp-a,acp-b' },
+  { name: 'no-stop', takes: 'none', example: '--no-stop' },
+  { name: 'no-start', takes: 'none', example: '--no-start' },
+];
+
+function parseBackup(tokens: readonly Token[]): Parsed {
+  const parsed = parseArgs('backup', tokens, BACKUP_OPTIONS);
+  if (!parsed.ok) return { kind: 'error', reason: parsed.reason };
+  const { args } = parsed;
+  if (args.help) return { kind: 'help', topic: 'backup' };
+  const instanceIds = splitList([...args.positionals, ...(args.values.get('instances') ?? [])].join('\n'));
+  const inline = args.switches.size > 0 || [...args.values.keys()].some((name) => name !== 'instances');
+  if (!inline) return { kind: 'backup', mode: 'modal', instanceIds };
+  const raw: InlineBackupRaw = {
+    instanceIds,
+    apps: splitList((args.values.get('apps') ?? []).join('\n')),
+    backupPath: one(args, 'path') ?? '',
+  };
+  const endpoint = one(args, 'endpoint');
+  if (endpoint !== undefined) raw.uploadEndpoint = endpoint;
+  const name = one(args, 'name');
+  if (name !== undefined) raw.backupFileName = name;
+  const description = one(args, 'description');
+  if (description !== undefined) raw.description = description;
+  if (args.switches.has('no-stop')) raw.stopBeforeBackup = false;
+  if (args.switches.has('no-start')) raw.startAfterBackup = false;
+  return { kind: 'backup', mode: 'inline', raw };
+}
+
+function parseStatus(tokens: readonly Token[]): Parsed {
+  const parsed = parseArgs('status', tokens, []);
+  if (!parsed.ok) return { kind: 'error', reason: parsed.reason };
+  const { positionals, help } = parsed.args;
+  if (help) return { kind: 'help', topic: 'status' };
+  if (positionals.length > 1) {
+    return {
+      kind: 'error',
+      reason: '`status` takes one request id or instance id, or nothing for your recent requests.',
+    };
+  }
+  const target = positionals[0];
+  return target === undefined ? { kind: 'status' } : { kind: 'status', target };
+}
+
+const BACKUPS_OPTIONS: readonly OptionSpec[] = [
+  { name: 'instance', takes: 'value', example: '--instance acp-2ze3abc…' },
+  { name: 'app', takes: 'value', example: '--app com.example.app' },
+];
+
+function parseBackups(tokens: readonly Token[]): Parsed {
+  const parsed = parseArgs('backups', tokens, BACKUPS_OPTIONS);
+  if (!parsed.ok) return { kind: 'error', reason: parsed.reason };
+  const { args } = parsed;
+  if (args.help) return { kind: 'help', topic: 'backups' };
+  let instanceId = one(args, 'instance');
+  let app = one(args, 'app');
+  for (const word of args.positionals) {
+    if (/^acp-/i.test(word) && instanceId === undefined) instanceId = word;
+    else if (word.includes('.') && app === undefined) app = word;
+    else {
+      return {
+        kind: 'error',
+        reason: `${show(word)} is neither an instance id (\`acp-…\`) nor an app package name (\`com.example.app\`); \`backups\` takes at most one of each.`,
+      };
+    }
+  }
+  const result: { kind: 'backups'; instanceId?: string; app?: string } = { kind: 'backups' };
+  if (instanceId !== undefined) result.instanceId = instanceId;
+  if (app !== undefined) result.app = app;
+  return result;
+}
+
+function parseRestore(tokens: readonly Token[]): Parsed {
+  const parsed = parseArgs('restore', tokens, []);
+  if (!parsed.ok) return { kind: 'error', reason: parsed.reason };
+  const { positionals, help } = parsed.args;
+  if (help) return { kind: 'help', topic: 'restore' };
+  if (positionals.length > 1) {
+    return { kind: 'error', reason: '`restore` takes one backup file id (`bf-…`), or nothing to pick one in a form.' };
+  }
+  const id = positionals[0];
+  if (id === undefined) return { kind: 'restore' };
+  if (!BACKUP_FILE_ID.test(id)) {
+    return { kind: 'error', reason: `${show(id)} is not a backup file id: ids look like \`bf-2ze3abc…\`.` };
+  }
+  return { kind: 'restore', backupFileId: id };
+}
+
+function parseDelete(tokens: readonly Token[]): Parsed {
+  const parsed = parseArgs('delete', tokens, []);
+  if (!parsed.ok) return { kind: 'error', reason: parsed.reason };
+  const { positionals, help } = parsed.args;
+  if (help) return { kind: 'help', topic: 'delete' };
+  const ids = splitList(positionals.join('\n'));
+  if (ids.length === 0) {
+    return {
+      kind: 'error',
+      reason: '`delete` needs the backup file ids to delete, like `/cloudphone delete bf-2ze3abc…`.',
+    };
+  }
+  const bad = ids.filter((id) => !BACKUP_FILE_ID.test(id));
+  if (bad.length > 0) {
+    const shown = bad.slice(0, 3).map(show).join(', ');
+    const more = bad.length > 3 ? ` (and ${bad.length - 3} more)` : '';
+    const verb = bad.length === 1 ? 'is not a backup file id' : 'are not backup file ids';
+    return { kind: 'error', reason: `${shown}${more} ${verb}: ids look like \`bf-2ze3abc…\`.` };
+  }
+  if (ids.length > MAX_DELETE_IDS) {
+    return { kind: 'error', reason: `That's ${ids.length} backup files; delete at most ${MAX_DELETE_IDS} at a time.` };
+  }
+  return { kind: 'delete', backupFileIds: ids };
+}
+
+const AUDIT_OPTIONS: readonly OptionSpec[] = [{ name: 'since', takes: 'value', example: '--since 7d' }];
+
+/** `7d`, `24h`, `2w` or a calendar date `2026-01-31`. */
+export function isValidSince(text: string): boolean {
+  if (SINCE_RELATIVE.test(text)) return true;
+  const match = SINCE_DATE.exec(text);
+  if (match === null) return false;
+  const [, y, m, d] = match;
+  const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
+  return date.getUTCFullYear() === Number(y) && date.getUTCMonth() === Number(m) - 1 && date.getUTCDate() === Number(d);
+}
+
+function parseAudit(tokens: readonly Token[]): Parsed {
+  const parsed = parseArgs('audit', tokens, AUDIT_OPTIONS);
+  if (!parsed.ok) return { kind: 'error', reason: parsed.reason };
+  const { args } = parsed;
+  if (args.help) return { kind: 'help', topic: 'audit' };
+  if (args.positionals.length > 1) {
+    return {
+      kind: 'error',
+      reason: '`audit` takes at most one subject: a person (`@name`), an instance id or a request id.',
+    };
+  }
+  const result: { kind: 'audit'; subject?: string; since?: string } = { kind: 'audit' };
+  const subject = args.positionals[0];
+  if (subject !== undefined) result.subject = subject;
+  const since = one(args, 'since')?.trim().toLowerCase();
+  if (since !== undefined) {
+    if (!isValidSince(since)) {
+      return {
+        kind: 'error',
+        reason: `${show(since)} is not a time for \`--since\`: use a span like \`24h\`, \`7d\` or \`2w\`, or a date like \`2026-01-31\`.`,
+      };
+    }
+    result.since = since;
+  }
+  return result;
+}
+
+const PARSERS: Record<Exclude<Subcommand, 'help'>, (tokens: readonly Token[]) => Parsed> = {
+  backup: parseBackup,
+  status: parseStatus,
+  backups: parseBackups,
+  restore: parseRestore,
+  delete: parseDelete,
+  audit: parseAudit,
+};
+
+const ALIASES: Record<string, Subcommand> = { recover: 'restore', '-h': 'help', '--help': 'help', '?': 'help' };
+
+function asSubcommand(word: string): Subcommand | undefined {
+  const lower = word.toLowerCase();
+  if ((SUBCOMMANDS as readonly string[]).includes(lower)) return lower as Subcommand;
+  return ALIASES[lower];
+}
+
+/** Edit distance, for "did you mean"; inputs are short (capped by the caller). */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row.push(Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost));
+    }
+    previous = row;
+  }
+  return previous[b.length] ?? 0;
+}
+
+function unknownSubcommandReason(word: string): string {
+  const lower = word.toLowerCase().slice(0, 20);
+  const close = SUBCOMMANDS.filter((s) => distance(lower, s) <= 2).sort(
+    (a, b) => distance(lower, a) - distance(lower, b),
+  );
+  const hint = close[0] !== undefined ? ` Did you mean \`${close[0]}\`?` : '';
+  return `${show(word)} is not a \`/cloudphone\` command.${hint} Commands: ${SUBCOMMANDS.map((s) => `\`${s}\``).join(', ')}.`;
+}
+
+function parse(text: string): ParsedCommand {
+  if (text.length > MAX_COMMAND_TEXT) {
+    return {
+      kind: 'unknown',
+      input: text.slice(0, 200),
+      reason: `The command is too long (${text.length} characters). For many instances, use the form: \`/cloudphone backup\`.`,
+    };
+  }
+  const tokenized = tokenize(unescapeSlackText(text));
+  if (!tokenized.ok) return { kind: 'unknown', input: text, reason: tokenized.reason };
+  const [head, ...rest] = tokenized.tokens;
+  if (head === undefined) return { kind: 'help' };
+  const subcommand = head.literal ? undefined : asSubcommand(head.text);
+  if (subcommand === undefined) return { kind: 'unknown', input: text, reason: unknownSubcommandReason(head.text) };
+  if (subcommand === 'help') {
+    const topic = rest[0] === undefined ? undefined : asSubcommand(rest[0].text);
+    return topic === undefined || topic === 'help' ? { kind: 'help' } : { kind: 'help', topic };
+  }
+  const result = PARSERS[subcommand](rest);
+  if (result.kind === 'error') return { kind: 'unknown', input: text, reason: result.reason };
+  return result;
+}
+
+/** Parses the text after `/cloudphone`. Never throws. */
+export function parseCommand(text: string): ParsedCommand {
+  if (typeof text !== 'string') {
+    return { kind: 'unknown', input: '', reason: 'The command text could not be read.' };
+  }
+  try {
+    return parse(text);
+  } catch {
+    return {
+      kind: 'unknown',
+      input: text.slice(0, 200),
+      reason: 'The command could not be read. Check it and try again.',
+    };
+  }
+}
