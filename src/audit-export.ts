@@ -121,7 +121,7 @@ export async function runAuditExport(argv: readonly string[], io: ExportIo): Pro
     return 2;
   }
   if (values.help) {
-    io.error(USAGE);
+    await io.write(USAGE);
     return 0;
   }
 

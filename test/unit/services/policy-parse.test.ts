@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -157,6 +157,16 @@ describe('parsePolicy: bad files name file:line:col, the key and the fix', () =>
       'admins: [bob]\nroles:\n  - name: x\n    members: [nobody]\n    actions: [fly]\n    instances: [acp-1]\n',
     );
     expect(problems).toHaveLength(3);
+  });
+});
+
+describe('docs/policy.md', () => {
+  it('has an example that parses', () => {
+    const doc = readFileSync(new URL('../../../docs/policy.md', import.meta.url), 'utf8');
+    const example = /```yaml\n# policy\.yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toBeDefined();
+    const policy = parsePolicy(example ?? '', 'docs/policy.md');
+    expect(policy.roles.map((role) => role.name)).toEqual(['support', 'qa', 'restore-desk']);
   });
 });
 
