@@ -157,16 +157,16 @@ export function createAuditLogRepository(db: Db) {
     },
 
     /**
-     * Sets (replaces) the outcome of the entry with this id, or of every entry with this request id (`req-…`), and
-     * adds `subjectIds` (task and backup file ids) to what `query({ subject })` finds. Returns how many entries changed.
+     * Sets (replaces) the outcome of the entry with this id, or of every entry with this request id (`req-…`), at
+     * `options.at` (ms, default now), and adds `options.subjectIds` (task and backup file ids) to what
+     * `query({ subject })` finds. Store only redacted outcomes (the audit service does). Returns how many changed.
      */
     setOutcome(
       idOrRequestId: number | string,
       outcome: Record<string, unknown>,
-      at: number,
-      subjectIds: readonly string[] = [],
+      options: { at?: number | undefined; subjectIds?: readonly string[] | undefined } = {},
     ): number {
-      return setOutcomeTx(idOrRequestId, JSON.stringify(outcome), at, subjectIds);
+      return setOutcomeTx(idOrRequestId, JSON.stringify(outcome), options.at ?? Date.now(), options.subjectIds ?? []);
     },
 
     /** Attaches the request id created after the decision was recorded. */

@@ -216,7 +216,7 @@ export function createAuditTrail(deps: { repo: AuditLogRepository; clock: Clock 
     recordOutcome(requestIdOrEntryId, outcome) {
       const clean = redactRecord(outcome);
       const subjects = collectSubjects([clean.taskIds, clean.backupFileIds], new Set());
-      return repo.setOutcome(requestIdOrEntryId, clean, clock.now(), [...subjects]);
+      return repo.setOutcome(requestIdOrEntryId, clean, { at: clock.now(), subjectIds: [...subjects] });
     },
     recent(filter = {}) {
       return repo.query(filter);

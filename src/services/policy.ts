@@ -313,20 +313,33 @@ export function pathWithin(path: string, location: string): boolean {
   return withTrailingSlash(path).startsWith(withTrailingSlash(location));
 }
 
-const globCache = new Map<string, RegExp>();
-
-/** Matches an instance id against an `acp-…` glob (`*` any run, `?` one character; nothing else is special). */
-export function globMatches(pattern: string, instanceId: string): boolean {
-  let regex = globCache.get(pattern);
-  if (!regex) {
-    const body = pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.');
-    regex = new RegExp(`^${body}$`);
-    globCache.set(pattern, regex);
+/**
+ * Matches an instance id against an `acp-…` glob: `*` any run, `?` one character, nothing else special. A linear
+ * two-pointer match rather than a RegExp, so no pattern can make matching slow.
+ */
+export function globMatches(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let resume = 0;
+  while (t < text.length) {
+    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === text[t])) {
+      p += 1;
+      t += 1;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p;
+      resume = t;
+      p += 1;
+    } else if (star !== -1) {
+      p = star + 1;
+      resume += 1;
+      t = resume;
+    } else {
+      return false;
+    }
   }
-  return regex.test(instanceId);
+  while (p < pattern.length && pattern[p] === '*') p += 1;
+  return p === pattern.length;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -65,11 +65,15 @@ describe('audit log repository on a real SQLite database', () => {
   it('sets the outcome by entry id or by request id, adding subject ids', () => {
     const first = repos.audit.record(entry({ requestId: 'req-1' }));
     const second = repos.audit.record(entry({ at: 2_000, subjectIds: ['acp-prod-2'] }));
-    expect(repos.audit.setOutcome('req-1', { status: 'submitted', taskIds: ['t-1'] }, 1_500, ['t-1'])).toBe(1);
-    expect(repos.audit.setOutcome('req-1', { status: 'succeeded' }, 1_600, ['t-1', 'bf-9'])).toBe(1);
-    expect(repos.audit.setOutcome(second, { status: 'failed' }, 2_500)).toBe(1);
-    expect(repos.audit.setOutcome('req-unknown', { status: 'x' }, 1)).toBe(0);
-    expect(repos.audit.setOutcome(999, { status: 'x' }, 1)).toBe(0);
+    expect(
+      repos.audit.setOutcome('req-1', { status: 'submitted', taskIds: ['t-1'] }, { at: 1_500, subjectIds: ['t-1'] }),
+    ).toBe(1);
+    expect(repos.audit.setOutcome('req-1', { status: 'succeeded' }, { at: 1_600, subjectIds: ['t-1', 'bf-9'] })).toBe(
+      1,
+    );
+    expect(repos.audit.setOutcome(second, { status: 'failed' }, { at: 2_500 })).toBe(1);
+    expect(repos.audit.setOutcome('req-unknown', { status: 'x' })).toBe(0);
+    expect(repos.audit.setOutcome(999, { status: 'x' })).toBe(0);
 
     const [newest, oldest] = repos.audit.query();
     expect(oldest).toMatchObject({
@@ -84,7 +88,8 @@ describe('audit log repository on a real SQLite database', () => {
   it('links a request id recorded after the decision', () => {
     const id = repos.audit.record(entry());
     repos.audit.linkRequest(id, 'req-7');
-    expect(repos.audit.setOutcome('req-7', { status: 'ok' }, 5)).toBe(1);
+    expect(repos.audit.setOutcome('req-7', { status: 'ok' })).toBe(1);
+    expect(repos.audit.query()[0]?.outcomeAt).toBeGreaterThan(1_000);
   });
 
   it('queries by user, subject, time and limit, newest first', () => {

@@ -382,6 +382,27 @@ describe('helpers', () => {
     expect(globMatches('acp-prod-*', 'acp-prod-123')).toBe(true);
     expect(globMatches('acp-prod-*', 'acp-production')).toBe(false);
     expect(globMatches('acp-a.b', 'acp-aXb')).toBe(false);
+    expect(globMatches('acp-*-1', 'acp-x-y-1')).toBe(true);
+    expect(globMatches('acp-*-1', 'acp-x-y-2')).toBe(false);
+    expect(globMatches('acp-**', 'acp-')).toBe(true);
+  });
+
+  it('globMatches agrees with a regular-expression reading of the glob (property)', () => {
+    const alphabet = fc.constantFrom('a', 'b', '-', '*', '?');
+    const pattern = fc.array(alphabet, { maxLength: 8 }).map((chars) => chars.join(''));
+    const text = fc.array(fc.constantFrom('a', 'b', '-'), { maxLength: 10 }).map((chars) => chars.join(''));
+    fc.assert(
+      fc.property(pattern, text, (glob, id) => {
+        const regex = new RegExp(`^${glob.replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+        expect(globMatches(glob, id)).toBe(regex.test(id));
+      }),
+    );
+  });
+
+  it('globMatches stays fast on patterns that would make a RegExp backtrack', () => {
+    const started = performance.now();
+    expect(globMatches(`acp-${'*a'.repeat(20)}b`, `acp-${'a'.repeat(200)}`)).toBe(false);
+    expect(performance.now() - started).toBeLessThan(100);
   });
 
   it('groupRefsIn lists the groups named by roles, optionally for one action', () => {
