@@ -360,6 +360,7 @@ export interface PolicyContext {
 
 export type PolicyRule = 'admins' | 'default-deny' | `role:${string}`;
 
+/** `reason` is Slack mrkdwn: channels appear as `<#C…>` links and echoed input is escaped (`&lt;` etc.). */
 export type PolicyDecision =
   | { allowed: true; rule: PolicyRule; reason?: undefined }
   | { allowed: false; rule: PolicyRule; reason: string };
@@ -407,6 +408,14 @@ function coversEndpoint(role: Role, endpoint: string): boolean {
 }
 
 const unique = <T>(items: Iterable<T>): T[] => [...new Set(items)];
+/**
+ * Reasons are Slack mrkdwn (`<#C…>` links a channel), so a value the person typed is escaped before it is echoed:
+ * a path like `oss://b/<!channel>/` must not ping anyone. Long values are cut.
+ */
+const show = (value: string): string => {
+  const cut = value.length > 200 ? `${value.slice(0, 200)}…` : value;
+  return cut.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+};
 const deny = (reason: string): PolicyDecision => ({ allowed: false, rule: 'default-deny', reason });
 const roleRule = (roles: readonly Role[]): PolicyRule =>
   roles.map((role) => `role:${role.name}`).join('+') as `role:${string}`;
@@ -450,12 +459,12 @@ export function evaluatePolicy(policy: Policy, request: PolicyRequest, ctx: Poli
   const path = request.backupPath;
   if (path !== undefined) {
     if (parseOssPath(path) === undefined) {
-      return deny(`backup path ${path} is not a plain OSS path such as oss://bucket/dir/`);
+      return deny(`backup path ${show(path)} is not a plain OSS path such as oss://bucket/dir/`);
     }
     candidates = candidates.filter((role) => coversPath(role, path));
     if (candidates.length === 0) {
       const locations = unique(applicable.flatMap((role) => role.locations ?? []));
-      return deny(`backup path ${path} is outside your locations (${locations.join(', ') || 'none'})`);
+      return deny(`backup path ${show(path)} is outside your locations (${locations.join(', ') || 'none'})`);
     }
   }
 
@@ -466,7 +475,7 @@ export function evaluatePolicy(policy: Policy, request: PolicyRequest, ctx: Poli
     if (candidates.length === 0) {
       const endpoints = unique(withPath.flatMap((role) => role.endpoints ?? []));
       return deny(
-        `upload endpoint ${endpoint} is not one of your endpoints (${endpoints.join(', ')})${path !== undefined ? ` for ${path}` : ''}`,
+        `upload endpoint ${show(endpoint)} is not one of your endpoints (${endpoints.join(', ')})${path !== undefined ? ` for ${show(path)}` : ''}`,
       );
     }
   }
@@ -486,9 +495,11 @@ export function evaluatePolicy(policy: Policy, request: PolicyRequest, ctx: Poli
   const patterns = unique(candidates.flatMap((role) => role.instances));
   const narrowed = candidates.length < applicable.length;
   const qualifier = narrowed
-    ? ` with ${[path !== undefined ? `backup path ${path}` : '', endpoint !== undefined ? `endpoint ${endpoint}` : ''].filter(Boolean).join(' and ')}`
+    ? ` with ${[path !== undefined ? `backup path ${show(path)}` : '', endpoint !== undefined ? `endpoint ${show(endpoint)}` : ''].filter(Boolean).join(' and ')}`
     : '';
-  return deny(`you may ${actionVerb(action)} ${patterns.join(', ')}${qualifier} but not ${uncovered.join(', ')}`);
+  return deny(
+    `you may ${actionVerb(action)} ${patterns.join(', ')}${qualifier} but not ${uncovered.map(show).join(', ')}`,
+  );
 }
 
 export interface PolicyScope {

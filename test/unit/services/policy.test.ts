@@ -235,6 +235,17 @@ describe('evaluatePolicy: locations', () => {
     });
   });
 
+  it('escapes what the person typed when it echoes it (reasons are Slack mrkdwn)', () => {
+    const decision = evaluatePolicy(
+      policy,
+      request('U0AAA1', { backupPath: 'oss://cloudphone-saved-bucket-prod/<!channel>/' }),
+      nobody,
+    );
+    expect(decision.reason).toBe(
+      `backup path oss://cloudphone-saved-bucket-prod/&lt;!channel&gt;/ is outside your locations (${PROD})`,
+    );
+  });
+
   it('rejects other buckets, parent directories and traversal tricks', () => {
     for (const path of [
       'oss://cloudphone-saved-bucket-prod/',
