@@ -1,3 +1,4 @@
+import { createAuditLogRepository } from './audit-log.js';
 import { createBackupRequestRepository } from './backup-requests.js';
 import { createCloudCallRepository } from './cloud-calls.js';
 import type { Db } from './database.js';
@@ -11,6 +12,7 @@ export function createRepositories(db: Db) {
     calls: createCloudCallRepository(db),
     tasks: createTaskRepository(db),
     outbox: createOutboxRepository(db),
+    audit: createAuditLogRepository(db),
   };
 }
 

@@ -1,9 +1,11 @@
 /**
- * Who may do what. Every entry point asks here before anything reaches the cloud. Today the rule is an admin list
- * (CLOUDPHONE_ADMINS); the request carries everything a fuller policy needs (action, channel, instances, path,
- * endpoint), so a policy can replace `decide` without touching callers.
+ * Who may do what. Every entry point asks here before anything reaches the cloud. Two implementations: the plain
+ * admin list (CLOUDPHONE_ADMINS only) and the policy file (CLOUDPHONE_POLICY, see docs/policy.md), where
+ * CLOUDPHONE_ADMINS still adds admins. Both deny by default and never throw for a denial.
  */
 import type { Actor } from './model.js';
+import { evaluatePolicy, groupRefsIn, type Policy, type PolicyScope, scopeFor } from './policy.js';
+import type { UserGroupDirectory } from './user-groups.js';
 
 export type Action = 'backup' | 'restore' | 'delete' | 'status' | 'list' | 'audit';
 
@@ -14,6 +16,8 @@ export interface AccessRequest {
   instanceIds?: readonly string[];
   backupPath?: string;
   uploadEndpoint?: string;
+  /** Instance id → instance group id (`ag-…`) from the cloud, for policy rules that name instance groups. */
+  instanceGroups?: Readonly<Record<string, string>>;
 }
 
 export type AccessDecision = { allowed: true; rule: string } | { allowed: false; rule: string; reason: string };
@@ -35,6 +39,62 @@ export function createAdminListPermissions(admins: readonly string[]): Permissio
             ? `nobody may ${request.action} yet: no admins are configured (an operator sets CLOUDPHONE_ADMINS)`
             : `only the bot's admins may ${request.action}; ask one of them to add you to CLOUDPHONE_ADMINS`,
       };
+    },
+  };
+}
+
+export interface PolicyPermissionService extends PermissionService {
+  /**
+   * What the person may use for `action` (from `channelId`, when given): defaults and instance patterns for the
+   * modal. Group lookups that fail count as "not a member", as in `check`.
+   */
+  scope(actor: Actor, action: Action, channelId?: string): Promise<PolicyScope>;
+}
+
+/**
+ * Permissions from the policy file. `extraAdmins` (CLOUDPHONE_ADMINS) are added to the file's admins. User group
+ * membership is looked up only for the groups named by roles that grant the requested action, and only for people
+ * who are not admins; a failed lookup denies (and the reason says to try again).
+ */
+export function createPolicyPermissions(options: {
+  policy: Policy;
+  extraAdmins?: readonly string[];
+  userGroups?: Pick<UserGroupDirectory, 'membership'>;
+}): PolicyPermissionService {
+  const policy: Policy = {
+    ...options.policy,
+    admins: [...new Set([...options.policy.admins, ...(options.extraAdmins ?? [])])],
+  };
+  const admins = new Set(policy.admins);
+
+  async function membership(userId: string, action: Action): Promise<{ groups: Set<string>; failed: string[] }> {
+    const refs = groupRefsIn(policy, action);
+    if (refs.length === 0) return { groups: new Set(), failed: [] };
+    if (!options.userGroups) return { groups: new Set(), failed: refs };
+    try {
+      return await options.userGroups.membership(userId, refs);
+    } catch {
+      return { groups: new Set(), failed: refs };
+    }
+  }
+
+  return {
+    async check(request) {
+      if (admins.has(request.actor.userId)) return { allowed: true, rule: 'admins' };
+      const { groups, failed } = await membership(request.actor.userId, request.action);
+      const decision = evaluatePolicy(policy, request, { groupsOf: () => groups });
+      if (decision.allowed) return { allowed: true, rule: decision.rule };
+      const note =
+        failed.length > 0
+          ? ` (membership of ${failed.join(', ')} could not be checked just now; try again in a minute)`
+          : '';
+      return { allowed: false, rule: decision.rule, reason: `${decision.reason}${note}` };
+    },
+    async scope(actor, action, channelId) {
+      const { groups } = admins.has(actor.userId)
+        ? { groups: new Set<string>() }
+        : await membership(actor.userId, action);
+      return scopeFor(policy, actor, action, { groupsOf: () => groups, channelId });
     },
   };
 }

@@ -1,4 +1,5 @@
 import { initialSchema } from './001-initial.js';
+import { auditLog } from './002-audit-log.js';
 
 export interface Migration {
   version: number;
@@ -7,4 +8,4 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append only. */
-export const migrations: readonly Migration[] = [initialSchema];
+export const migrations: readonly Migration[] = [initialSchema, auditLog];
