@@ -45,7 +45,12 @@ export const InstanceSeed = z.object({
 export type InstanceSeed = z.infer<typeof InstanceSeed>;
 
 /** A fleet file is either an array of seeds or `{ "instances": [...] }`. */
-export const FleetFile = z.union([z.array(InstanceSeed), z.object({ instances: z.array(InstanceSeed) })]);
+export const FleetFile = z.array(InstanceSeed);
+
+function instancesOf(raw: unknown): unknown {
+  // Unwrapping first (rather than a zod union) keeps the issue paths pointing at the bad seed.
+  return raw !== null && typeof raw === 'object' && !Array.isArray(raw) && 'instances' in raw ? raw.instances : raw;
+}
 
 export function loadFleetFile(path: string): InstanceSeed[] {
   let raw: unknown;
@@ -54,12 +59,12 @@ export function loadFleetFile(path: string): InstanceSeed[] {
   } catch (error) {
     throw new Error(`Cannot read fleet file ${path}: ${(error as Error).message}`, { cause: error });
   }
-  const parsed = FleetFile.safeParse(raw);
+  const parsed = FleetFile.safeParse(instancesOf(raw));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
     throw new Error(`Invalid fleet file ${path}:\n  - ${problems.join('\n  - ')}`);
   }
-  return Array.isArray(parsed.data) ? parsed.data : parsed.data.instances;
+  return parsed.data;
 }
 
 interface Profile {

@@ -8,8 +8,10 @@ export type { Credentials } from './gateway-auth.js';
 export {
   type BuiltRequest,
   buildSignedRequest,
+  callSimulator,
   type SignedFetchOptions,
   type SignedResponse,
+  type SimulatorTarget,
   signedFetch,
 } from './sign-request.js';
 export { DEFAULT_CREDENTIALS, type Simulator, type SimulatorOptions, startSimulator } from './simulator.js';

@@ -113,3 +113,31 @@ export async function signedFetch(baseUrl: string, options: SignedFetchOptions):
   }
   return { status: response.statusCode, headers: response.headers, body, text };
 }
+
+/** What `callSimulator` needs from a simulator (structural, so this file does not depend on the simulator). */
+export interface SimulatorTarget {
+  url: string;
+  credentials: readonly Credentials[];
+  now(): number;
+}
+
+/**
+ * One signed call with the simulator's first key pair, dated by the simulator's clock (so `advance()` never makes a
+ * request look expired). `overrides` replaces any signing option.
+ */
+export function callSimulator(
+  simulator: SimulatorTarget,
+  action: string,
+  params: Record<string, ParamValue> = {},
+  overrides: Partial<SignedFetchOptions> = {},
+): Promise<SignedResponse> {
+  const credentials = simulator.credentials[0];
+  if (!credentials) throw new Error('The simulator has no credentials');
+  return signedFetch(simulator.url, {
+    action,
+    params,
+    credentials,
+    date: new Date(simulator.now()),
+    ...overrides,
+  });
+}
