@@ -69,15 +69,19 @@ export async function serve(
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
 
+  let closed: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    // Idempotent, so a test's own close and its cleanup hook can both call it.
+    close: () => {
+      closed ??= new Promise<void>((resolve, reject) => {
         closing.abort();
         server.close((error) => (error ? reject(error) : resolve()));
         // Keep-alive sockets would otherwise hold close() open until they time out.
         server.closeAllConnections();
-      }),
+      });
+      return closed;
+    },
   };
 }
