@@ -184,6 +184,19 @@ describe('signature verification over HTTP', () => {
     expect(body.Message).toContain('V3');
   });
 
+  it('answers a simulator bug as a 500 InternalError that names it, rather than hanging up', async () => {
+    sim.state.timeline.schedule(sim.now(), 'broken transition', () => {
+      throw new Error('broken transition');
+    });
+    const response = await call('DescribeTasks');
+    expect(response.status).toBe(500);
+    expect(response.body).toMatchObject({
+      Code: 'InternalError',
+      Message: expect.stringContaining('broken transition'),
+    });
+    expect((await call('DescribeTasks')).status).toBe(200);
+  });
+
   it('logs every request with its action, flattened params, status, code and key', async () => {
     await call('DescribeAndroidInstances', { AndroidInstanceIds: ['acp-a', 'acp-b'] });
     await call('DescribeAndroidInstances', {}, { credentials: { ...KEY, accessKeySecret: 'bad' } });

@@ -178,14 +178,14 @@ describe('failures the bot must report', () => {
     const clock = await start();
     const file = sim.addBackupFile({ instanceId: idOf('support-02') });
     const made = await ok('RecoverApp', {
-      AndroidInstanceIdList: [idOf('sales-01')],
+      AndroidInstanceIdList: [idOf('beta-01')],
       BackupFileId: file.id,
       BackupFilePath: file.path,
       UploadType: 'OSS',
     });
     clock.ms = 10_000;
     expect(await task(made.Data[0].TaskId)).toMatchObject({ TaskStatus: 'Failed', ErrorCode: 'ImageVersionMismatch' });
-    expect(await instance('sales-01')).toMatchObject({
+    expect(await instance('beta-01')).toMatchObject({
       AndroidInstanceStatus: 'RECOVER_FAILED',
       ErrorCode: 'ImageVersionMismatch',
     });

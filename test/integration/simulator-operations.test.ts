@@ -54,7 +54,7 @@ describe('DescribeAndroidInstances', () => {
     expect(body.TotalCount).toBe(8);
     expect(body.NextToken).toBe('');
     expect(body.InstanceModel.map((i: Body) => i.AndroidInstanceName)).toEqual([
-      'sales-02',
+      'beta-01',
       'sales-01',
       'qa-02',
       'qa-01',
@@ -86,10 +86,10 @@ describe('DescribeAndroidInstances', () => {
     const byIds = await ok('DescribeAndroidInstances', { AndroidInstanceIds: [idOf('qa-01'), 'acp-doesnotexist'] });
     expect(byIds.InstanceModel.map((i: Body) => i.AndroidInstanceName)).toEqual(['qa-01']);
     const stopped = await ok('DescribeAndroidInstances', { Status: 'STOPPED' });
-    expect(stopped.TotalCount).toBe(4);
+    expect(stopped.TotalCount).toBe(3);
     const group = sim.state.instances.get(idOf('qa-01'))!.groupId;
     expect((await ok('DescribeAndroidInstances', { InstanceGroupId: group })).TotalCount).toBe(2);
-    expect((await ok('DescribeAndroidInstances', { AndroidInstanceName: 'SALES' })).TotalCount).toBe(2);
+    expect((await ok('DescribeAndroidInstances', { AndroidInstanceName: 'SUPPORT' })).TotalCount).toBe(4);
   });
 
   it('pages with MaxResults and NextToken, in either order', async () => {
@@ -169,7 +169,7 @@ describe('StopAndroidInstance / StartAndroidInstance', () => {
 
 describe('BackupApp', () => {
   it('answers the batch task, and per instance the backup file and the instance task', async () => {
-    const ids = [idOf('support-02'), idOf('sales-02')];
+    const ids = [idOf('support-02'), idOf('qa-02')];
     const body = await ok('BackupApp', {
       ...backupParams(ids, ['com.tencent.mm', 'com.eg.android.AlipayGphone']),
       BackupFileName: 'MyBackup',
@@ -369,7 +369,7 @@ describe('DescribeBackupFiles', () => {
   it('filters, and lists newest first in pages', async () => {
     const a = sim.addBackupFile({ instanceId: idOf('support-02'), name: 'Nightly-A' });
     sim.advance(1000);
-    const b = sim.addBackupFile({ instanceId: idOf('sales-02'), name: 'nightly-b', status: 'BACKUP_FAILED' });
+    const b = sim.addBackupFile({ instanceId: idOf('qa-02'), name: 'nightly-b', status: 'BACKUP_FAILED' });
     sim.advance(1000);
     const c = sim.addBackupFile({ instanceId: idOf('support-02'), name: 'adhoc' });
 

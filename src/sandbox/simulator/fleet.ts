@@ -79,7 +79,10 @@ interface Profile {
   memoryMb: number;
 }
 
-/** Groups share an image and a spec, as instance groups do. Three profiles cover each restore-compatibility rule. */
+/**
+ * Groups share an image and a spec, as instance groups do. Against `publicGx7`, each other profile differs in exactly
+ * one of the three restore-compatibility rules (§3.1 caveat 3): image kind, architecture, image version.
+ */
 const PROFILES = {
   publicGx7: {
     groupName: 'support-android11',
@@ -104,15 +107,26 @@ const PROFILES = {
     memoryMb: 4096,
   },
   publicGx8: {
-    groupName: 'sales-android12',
-    imageId: 'imgc-09p8wz4nxq2pub2',
-    imageVersion: '3.6.1.1012',
+    groupName: 'sales-gx8',
+    imageId: 'imgc-075cllfeuazh0pub1',
+    imageVersion: '3.5.3.867',
     bizImageType: 'System',
     instanceType: 'acp.perf.large',
     serverType: 'cpm.gx8.16xlarge',
-    systemVersion: 'Android 12',
+    systemVersion: 'Android 11',
     cpu: 4,
     memoryMb: 8192,
+  },
+  publicGx7Next: {
+    groupName: 'beta-android12',
+    imageId: 'imgc-09p8wz4nxq2pub2',
+    imageVersion: '3.6.1.1012',
+    bizImageType: 'System',
+    instanceType: 'acp.basic.small',
+    serverType: 'cpm.gx7.10xlarge',
+    systemVersion: 'Android 12',
+    cpu: 2,
+    memoryMb: 4096,
   },
 } satisfies Record<string, Profile>;
 
@@ -126,12 +140,13 @@ const seed = (name: string, profile: Profile, status: 'RUNNING' | 'STOPPED', pac
 });
 
 /**
- * Eight phones in three groups: mixed RUNNING/STOPPED; two image versions; public (`System`) and custom (`User`)
- * images; two instance types on two server types (architectures). Phones in the same group can restore each other's
- * backups; across groups a restore fails for image kind (support ↔ qa) or version and architecture (↔ sales).
+ * Eight phones in four groups: mixed RUNNING/STOPPED; two image versions; public (`System`) and custom (`User`)
+ * images; two instance types on two server types (architectures); one phone with no third-party apps. Phones in a
+ * group can restore each other's backups. A support backup restored on qa fails for the image kind, on sales for the
+ * architecture, on beta for the image version.
  */
 export function defaultFleet(): InstanceSeed[] {
-  const { publicGx7, customGx7, publicGx8 } = PROFILES;
+  const { publicGx7, customGx7, publicGx8, publicGx7Next } = PROFILES;
   return [
     seed('support-01', publicGx7, 'RUNNING', ['com.tencent.mm', 'com.eg.android.AlipayGphone', 'com.xingin.xhs']),
     seed('support-02', publicGx7, 'STOPPED', ['com.tencent.mm', 'com.taobao.taobao']),
@@ -140,7 +155,7 @@ export function defaultFleet(): InstanceSeed[] {
     seed('qa-01', customGx7, 'RUNNING', ['com.example.crm', 'com.tencent.mm']),
     seed('qa-02', customGx7, 'STOPPED', ['com.example.crm']),
     seed('sales-01', publicGx8, 'RUNNING', ['com.tencent.mm', 'com.sina.weibo', 'tv.danmaku.bili']),
-    seed('sales-02', publicGx8, 'STOPPED', ['com.tencent.wework', 'com.eg.android.AlipayGphone']),
+    seed('beta-01', publicGx7Next, 'RUNNING', ['com.tencent.wework', 'com.eg.android.AlipayGphone']),
   ];
 }
 

@@ -66,8 +66,8 @@ function formParams(call: RawCall): Record<string, string> {
 
 export function handleCall(deps: GatewayDeps, call: RawCall): Outcome {
   const now = deps.clock.now();
-  deps.state.settle(now);
   const requestId = deps.requestIds.requestId();
+  // Node hands over the path as sent; resolving it against a dummy origin cannot fail for a parsed request.
   const url = new URL(call.url, 'http://simulator.invalid');
   const query = Object.fromEntries(url.searchParams);
   const params = { ...query, ...formParams(call) };
@@ -95,6 +95,8 @@ export function handleCall(deps: GatewayDeps, call: RawCall): Outcome {
   };
 
   try {
+    // Inside the try: a broken transition is a simulator bug, answered as a 500 that names it.
+    deps.state.settle(now);
     if (url.pathname !== '/') throw apiNotFound();
     if (call.method !== 'POST' && call.method !== 'GET') {
       throw new ApiError(400, 'UnsupportedHTTPMethod', `The HTTP method ${call.method} is not supported.`);

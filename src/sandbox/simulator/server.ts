@@ -43,7 +43,7 @@ export async function serve(
     const outcome = handle({
       method: request.method ?? 'GET',
       url: request.url ?? '/',
-      headers: request.headersDistinct as Record<string, string[] | undefined>,
+      headers: request.headersDistinct,
       body,
     });
     if (outcome.delayMs > 0) await sleep(outcome.delayMs, undefined, { signal: closing.signal });

@@ -16,7 +16,7 @@ describe('default fleet', () => {
     expect(new Set(fleet.map((seed) => seed.bizImageType))).toEqual(new Set(['System', 'User']));
     expect(distinct('instanceType')).toBe(2);
     expect(distinct('serverType')).toBe(2);
-    expect(distinct('groupId')).toBe(3);
+    expect(distinct('groupId')).toBe(4);
     expect(fleet.every((seed) => /^acp-[a-z0-9]{17}$/.test(seed.id ?? ''))).toBe(true);
     expect(fleet.every((seed) => /^ag-[a-z0-9]{16}$/.test(seed.groupId ?? ''))).toBe(true);
     expect(fleet.some((seed) => (seed.packages ?? []).length === 0)).toBe(true);

@@ -262,8 +262,9 @@ describe('app restore', () => {
 
   it.each([
     ['qa-01', 'ImageTypeMismatch'],
-    ['sales-01', 'ImageVersionMismatch'],
-  ])('refuses a target with another image (%s → %s), quickly, leaving RECOVER_FAILED', (name, code) => {
+    ['beta-01', 'ImageVersionMismatch'],
+    ['sales-01', 'ArchitectureMismatch'],
+  ])('refuses an incompatible target (%s → %s), quickly, leaving RECOVER_FAILED', (name, code) => {
     const { state, byName, at, file, start } = backedUp();
     const target = byName(name);
     const before = [...target.packages];
@@ -277,11 +278,10 @@ describe('app restore', () => {
     expect(file.status).toBe('RECOVERY_FAILED');
   });
 
-  it('checks the architecture (server type) separately from the image', () => {
+  it('does not mind a different instance type or image id when kind, version and architecture agree', () => {
     const { file } = backedUp();
-    const problem = compatibilityProblem(file.source, { ...file.source, serverType: 'cpm.gx8.16xlarge' });
-    expect(problem).toMatchObject({ ok: false, code: 'ArchitectureMismatch' });
-    expect(compatibilityProblem(file.source, file.source)).toEqual({ ok: true });
+    const target = { ...file.source, instanceType: 'acp.basic.large', imageId: 'imgc-other' };
+    expect(compatibilityProblem(file.source, target)).toEqual({ ok: true });
   });
 
   it('fails with FilePathNotFound when the path does not name the backup object', () => {
