@@ -1,8 +1,6 @@
 /**
- * The state machine of asynchronous work. Each accepted call creates a batch task (Level 1) with one instance task
- * (Level 2, ParentTaskId) per instance, all carrying InvokeId = the call's RequestId (§3.7). Instance tasks go
- * Waiting → Processing → Finished | Failed; the batch follows as Finished, PartFinished or Failed a little after its
- * last child (Timing.taskProcessMs). Instance and backup-file statuses move alongside, as §3.1, §3.2 and §3.8 describe.
+ * The state machine of asynchronous work: what stop, start, backup, restore and delete do to instances and backup
+ * files over time, alongside their tasks (tasks.ts), as §3.1, §3.2, §3.6 and §3.8 describe.
  *
  * Callers validate first (see operations/); these functions assume the request is acceptable and only schedule.
  */
@@ -11,17 +9,13 @@ import {
   appDataBytes,
   type BackupFileStatus,
   type ImageFacts,
-  type InjectedFailure,
   type InstanceStatus,
   type SimBackupFile,
   type SimInstance,
   type SimState,
   type SimTask,
-  type TaskType,
-  TERMINAL_TASK_STATUSES,
 } from './state.js';
-
-export type TaskOutcome = { ok: true } | { ok: false; code: string; message: string };
+import { complete, createBatch, injected, markProcessing, type TaskOutcome } from './tasks.js';
 
 /** Allowed source states, from the operation descriptions (§3.8). */
 export const STOPPABLE: readonly InstanceStatus[] = ['RUNNING', 'BACKUP_FAILED', 'RECOVER_FAILED'];
@@ -54,91 +48,9 @@ export const TASK_ERRORS = {
   architectureMismatch: 'ArchitectureMismatch',
 } as const;
 
-export function isTerminal(task: SimTask): boolean {
-  return TERMINAL_TASK_STATUSES.includes(task.status);
-}
-
 export function imageFactsOf(instance: SimInstance): ImageFacts {
   const { imageId, imageVersion, bizImageType, instanceType, serverType, systemVersion } = instance;
   return { imageId, imageVersion, bizImageType, instanceType, serverType, systemVersion };
-}
-
-interface Batch {
-  parent: SimTask;
-  children: Map<string, SimTask>;
-}
-
-function newTask(
-  state: SimState,
-  now: number,
-  fields: Pick<SimTask, 'type' | 'level' | 'invokeId' | 'param' | 'regionId'>,
-) {
-  const task: SimTask = {
-    ...fields,
-    id: state.ids.task(),
-    status: 'Waiting',
-    childIds: [],
-    createdAt: now,
-    errorCode: '',
-    errorMsg: '',
-    seq: state.nextSeq(),
-  };
-  state.tasks.set(task.id, task);
-  return task;
-}
-
-function createBatch(
-  state: SimState,
-  now: number,
-  type: TaskType,
-  invokeId: string,
-  instances: SimInstance[],
-  param: string,
-) {
-  const regionId = instances[0]?.regionId ?? '';
-  const parent = newTask(state, now, { type, level: 1, invokeId, param, regionId });
-  const children = new Map<string, SimTask>();
-  for (const instance of instances) {
-    const child = newTask(state, now, { type, level: 2, invokeId, param, regionId: instance.regionId });
-    child.parentId = parent.id;
-    child.instanceId = instance.id;
-    parent.childIds.push(child.id);
-    children.set(instance.id, child);
-  }
-  return { parent, children } satisfies Batch;
-}
-
-function markProcessing(state: SimState, child: SimTask, at: number): void {
-  child.status = 'Processing';
-  child.startedAt = at;
-  const parent = child.parentId ? state.tasks.get(child.parentId) : undefined;
-  if (parent?.status === 'Waiting') {
-    parent.status = 'Processing';
-    parent.startedAt = at;
-  }
-}
-
-function complete(state: SimState, child: SimTask, at: number, outcome: TaskOutcome): void {
-  child.status = outcome.ok ? 'Finished' : 'Failed';
-  child.finishedAt = at;
-  if (!outcome.ok) {
-    child.errorCode = outcome.code;
-    child.errorMsg = outcome.message;
-  }
-  const parent = child.parentId ? state.tasks.get(child.parentId) : undefined;
-  if (!parent) return;
-  const siblings = parent.childIds.map((id) => state.tasks.get(id)).filter((task) => task !== undefined);
-  if (!siblings.every(isTerminal)) return;
-  state.timeline.schedule(at + state.config.timing.taskProcessMs, `aggregate ${parent.id}`, (end) => {
-    const succeeded = siblings.filter((task) => task.status === 'Finished').length;
-    const failed = siblings.length - succeeded;
-    parent.status = failed === 0 ? 'Finished' : succeeded === 0 ? 'Failed' : 'PartFinished';
-    parent.finishedAt = end;
-  });
-}
-
-function injected(failure: InjectedFailure): TaskOutcome {
-  return { ok: false, code: failure.code, message: failure.message };
 }
 
 /** StopAndroidInstance / StartAndroidInstance: STOPPING → STOPPED or STARTING → RUNNING. */

@@ -4,9 +4,9 @@
  * Fields that do not apply yet (StartTime while Waiting, ErrorCode on success, …) are left out.
  */
 import { isoTime } from '../format.js';
-import { isTerminal } from '../lifecycle.js';
 import { paginate } from '../pagination.js';
 import { type SimState, type SimTask, TASK_STATUSES } from '../state.js';
+import { isTerminal } from '../tasks.js';
 import { fuzzyMatch, type Operation } from './operation.js';
 
 function counts(task: SimTask, state: SimState) {

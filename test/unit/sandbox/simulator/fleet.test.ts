@@ -22,6 +22,19 @@ describe('default fleet', () => {
     expect(fleet.some((seed) => (seed.packages ?? []).length === 0)).toBe(true);
   });
 
+  it('keeps the ids the simulator README documents', () => {
+    expect(Object.fromEntries(fleet.map((seed) => [seed.name, seed.id]))).toEqual({
+      'support-01': 'acp-5im2h81vop0g97yye',
+      'support-02': 'acp-s8ipbb7tojojqe0dg',
+      'support-03': 'acp-xxtyfjr0e39h6shfp',
+      'support-04': 'acp-b1jvqmlrz4rkv9m2p',
+      'qa-01': 'acp-3hezoxev6u9w1z0r9',
+      'qa-02': 'acp-w7cgtfp7a31rbsm10',
+      'sales-01': 'acp-uo4ie0n3o827cy7ar',
+      'beta-01': 'acp-6tzr3zyivn2uubec3',
+    });
+  });
+
   it('has ids that do not depend on the seed, so docs can quote them', () => {
     const a = makeState({ seed: 1 });
     const b = makeState({ seed: 'other' });
