@@ -214,7 +214,11 @@ function errorText(p: InstanceProgress, fallback: string): string {
 
 function restartNote(p: InstanceProgress, view: BackupRequestView): string {
   if (p.stoppedByBot !== true) return '';
-  return view.spec.startAfterBackup ? ' · stopped by the bot and started again' : ' · stopped by the bot, left stopped';
+  if (!view.spec.startAfterBackup) return ' · stopped by the bot, left stopped';
+  if (p.restart === undefined) return ' · stopped by the bot';
+  if (p.restart.ok) return ' · stopped by the bot and started again';
+  const why = p.restart.errorCode ? ` (${inlineCode(p.restart.errorCode, 64)})` : '';
+  return ` · stopped by the bot; starting it again failed${why}`;
 }
 
 /** One line per instance: its outcome, with the backup file or the error. */
@@ -269,9 +273,13 @@ function stopStartSentence(view: BackupRequestView, counts: InstanceCounts): str
   const stopped = counts.stoppedByBot;
   if (stopped > 0) {
     const them = stopped === 1 ? 'it' : 'them';
-    return view.spec.startAfterBackup
+    if (!view.spec.startAfterBackup) {
+      return `The bot stopped ${plural(stopped, 'running instance')} for the backup and left ${them} stopped, as asked.`;
+    }
+    const failedRestarts = view.instances.filter((i) => i.stoppedByBot === true && i.restart?.ok === false).length;
+    return failedRestarts === 0
       ? `The bot stopped ${plural(stopped, 'running instance')} for the backup and started ${them} again afterwards.`
-      : `The bot stopped ${plural(stopped, 'running instance')} for the backup and left ${them} stopped, as asked.`;
+      : `The bot stopped ${plural(stopped, 'running instance')} for the backup; starting ${plural(failedRestarts, 'instance')} again failed (see below).`;
   }
   if (!view.spec.stopBeforeBackup && counts.failed > 0) {
     return 'Running instances were not stopped first, as asked; a running instance can make the backup fail.';

@@ -91,3 +91,9 @@ export function unexpectedErrorMessage(referenceId: string): SlackMessage {
     ],
   };
 }
+
+/** Ephemeral answer to an inline backup command that was accepted. */
+export function requestAcceptedMessage(requestId: string): SlackMessage {
+  const text = `Backup request ${inlineCode(requestId, 64)} accepted. The bot posts its progress in this channel and answers in a thread when it is done.`;
+  return { text, blocks: [section(text)] };
+}

@@ -2,6 +2,8 @@
  * Every message builder in one import. Each returns `{text, blocks}`: `text` is the notification fallback Slack
  * shows where blocks cannot be rendered. The builders live in topic files beside this one.
  */
+
+export { auditMessage } from './audit-messages.js';
 export {
   backupCompletionReply,
   backupParentMessage,
@@ -18,6 +20,7 @@ export {
   inlineErrorsMessage,
   notInChannelMessage,
   permissionDeniedMessage,
+  requestAcceptedMessage,
   unexpectedErrorMessage,
 } from './error-messages.js';
 export { formatBytes, formatDuration, mention, plural, progressBar, slackDate } from './format.js';

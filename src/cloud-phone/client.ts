@@ -117,6 +117,8 @@ export interface DescribeBackupFilesQuery {
   instanceId?: string | undefined;
   /** Fuzzy match on the service side. */
   backupFileName?: string | undefined;
+  /** Fuzzy match on the service side; the bot finds its own backups by a marker it puts in the description. */
+  description?: string | undefined;
   /** e.g. `AVAILABLE`, `BACKUP_FAILED` (doc §4.2). */
   statuses?: readonly string[] | undefined;
   /** Stop after this many pages (newest first is not guaranteed). Default: all pages. */
@@ -681,6 +683,7 @@ export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudP
           BackupFileId: query.backupFileId,
           AndroidInstanceId: query.instanceId,
           BackupFileName: query.backupFileName,
+          Description: query.description,
           StatusList: query.statuses?.slice(),
         },
         DescribeBackupFilesResponse,

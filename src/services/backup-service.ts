@@ -4,9 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Repositories } from '../db/index.js';
+import type { AccessGuard, GuardResult } from './access.js';
+import type { AuditTrail } from './audit.js';
 import type { Engine } from './engine.js';
 import type { Actor, BackupSpec, Origin } from './model.js';
-import type { AccessDecision, PermissionService } from './permissions.js';
 import type { Clock } from './ports.js';
 
 export function newRequestId(): string {
@@ -15,30 +16,34 @@ export function newRequestId(): string {
 
 export function createBackupService(deps: {
   repos: Repositories;
-  permissions: PermissionService;
+  guard: AccessGuard;
+  audit: AuditTrail;
   engine: Pick<Engine, 'kick'>;
   clock: Clock;
   simulated: boolean;
 }) {
-  const { repos, permissions, engine, clock } = deps;
+  const { repos, guard, audit, engine, clock } = deps;
   return {
-    /** May this person back up these instances to this place, from this channel? */
-    authorize(actor: Actor, spec: BackupSpec, channelId: string): Promise<AccessDecision> {
-      return permissions.check({
-        actor,
-        action: 'backup',
-        channelId,
-        instanceIds: spec.instanceIds,
-        backupPath: spec.backupPath,
-        uploadEndpoint: spec.uploadEndpoint,
-      });
+    /** May this person back up these instances to this place, from this channel? Recorded in the audit log. */
+    authorize(actor: Actor, spec: BackupSpec, channelId: string): Promise<GuardResult> {
+      return guard.check(
+        {
+          actor,
+          action: 'backup',
+          channelId,
+          instanceIds: spec.instanceIds,
+          backupPath: spec.backupPath,
+          uploadEndpoint: spec.uploadEndpoint,
+        },
+        { ...spec },
+      );
     },
 
     /**
      * Records the request (once per idempotency key: a doubly delivered submission starts one backup) and wakes the
      * engine. Call only after `authorize` allowed it.
      */
-    submit(input: { spec: BackupSpec; actor: Actor; origin: Origin; idempotencyKey: string }): {
+    submit(input: { spec: BackupSpec; actor: Actor; origin: Origin; idempotencyKey: string; auditId: number }): {
       requestId: string;
       created: boolean;
     } {
@@ -51,6 +56,7 @@ export function createBackupService(deps: {
         simulated: deps.simulated,
         now: clock.now(),
       });
+      audit.linkRequest(input.auditId, id);
       if (created) engine.kick();
       return { requestId: id, created };
     },

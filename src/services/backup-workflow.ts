@@ -27,6 +27,8 @@ export interface WorkflowDeps {
   clock: Clock;
   settings: WorkflowSettings;
   logger: Logger;
+  /** Told once when a request reaches its final state (the audit trail records the outcome). */
+  onFinished?: (request: NonNullable<ReturnType<Repositories['requests']['get']>>) => void;
 }
 
 /** States in which BackupApp can take the instance (docs §3.8: the same states Start accepts, plus stopped). */
@@ -85,6 +87,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       requests.finish(id, finalStatus(record.instances), now);
       outbox.enqueue(id, 'completion', now);
     })();
+    deps.onFinished?.(load(id));
   }
 
   function failWholeRequest(id: string, error: unknown, instances: readonly InstanceRecord[]): void {

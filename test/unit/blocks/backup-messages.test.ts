@@ -222,9 +222,19 @@ describe('backupCompletionReply', () => {
 
   it('says whether the bot restarted the instances it stopped', () => {
     const instances: InstanceProgress[] = [
-      { instanceId: 'acp-a', state: 'succeeded', stoppedByBot: true },
+      { instanceId: 'acp-a', state: 'succeeded', stoppedByBot: true, restart: { ok: true } },
       { instanceId: 'acp-b', state: 'succeeded', stoppedByBot: false },
     ];
+    const failedRestart = allText(
+      backupCompletionReply(
+        makeView({
+          status: 'succeeded',
+          instances: [{ ...instances[0]!, restart: { ok: false, errorCode: 'InvalidStatus.AndroidInstance' } }],
+        }),
+      ),
+    );
+    expect(failedRestart).toContain('starting 1 instance again failed');
+    expect(failedRestart).toContain('starting it again failed (`InvalidStatus.AndroidInstance`)');
     const restarted = allText(backupCompletionReply(makeView({ status: 'succeeded', instances })));
     expect(restarted).toContain('The bot stopped 1 running instance for the backup and started it again afterwards.');
     expect(restarted).toContain('`acp-a` → backed up · stopped by the bot and started again');

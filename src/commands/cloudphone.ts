@@ -1,0 +1,121 @@
+/**
+ * The /cloudphone slash command: parse, answer usage and errors at once, and hand real work to the services.
+ * Nothing here waits on the cloud: Slack needs the answer within 3 seconds and a trigger_id lives 3 seconds.
+ */
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { buildBackupModal } from '../blocks/backup-modal.js';
+import {
+  auditMessage,
+  inlineErrorsMessage,
+  permissionDeniedMessage,
+  requestAcceptedMessage,
+  unknownCommandMessage,
+  usageMessage,
+} from '../blocks/messages.js';
+import { UPLOAD_ENDPOINTS } from '../cloud-phone/regions.js';
+import { UsageError } from '../errors.js';
+import { parseAuditArgs } from '../services/audit.js';
+import { validateBackupInput } from '../services/backup-input.js';
+import type { Services } from '../services/index.js';
+import type { Actor } from '../services/model.js';
+import { parseCommand } from './parse-command.js';
+
+type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+type Ack = CommandArgs['ack'];
+
+const ephemeral = (message: { text: string; blocks?: unknown[] }) => ({
+  response_type: 'ephemeral' as const,
+  text: message.text,
+  ...(message.blocks ? { blocks: message.blocks as never } : {}),
+});
+
+export function cloudphoneCommand(services: Services) {
+  return async (args: CommandArgs): Promise<void> => {
+    const { command, ack } = args;
+    const parsed = parseCommand(command.text ?? '');
+    const actor: Actor = { userId: command.user_id, teamId: command.team_id };
+    switch (parsed.kind) {
+      case 'help':
+        return ack(ephemeral(usageMessage(parsed.topic)));
+      case 'unknown':
+        return ack(ephemeral(unknownCommandMessage(parsed.input, parsed.reason)));
+      case 'backup':
+        return parsed.mode === 'modal'
+          ? openBackupModal(services, args, actor, parsed.instanceIds)
+          : inlineBackup(services, args, actor, parsed.raw);
+      case 'audit':
+        return audit(services, ack, actor, command.channel_id, command.text ?? '');
+      default:
+        return ack(
+          ephemeral(
+            unknownCommandMessage(command.text ?? '', `\`${parsed.kind}\` is not available in this version yet`),
+          ),
+        );
+    }
+  };
+}
+
+async function openBackupModal(services: Services, args: CommandArgs, actor: Actor, prefill: string[]): Promise<void> {
+  const { command, ack, client } = args;
+  const { decision } = await services.guard.check(
+    { actor, action: 'backup', channelId: command.channel_id },
+    { step: 'open form', instanceIds: prefill },
+  );
+  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
+  const defaults = await services.modalDefaults(actor, command.channel_id);
+  await ack();
+  await client.views.open({
+    trigger_id: command.trigger_id,
+    view: buildBackupModal({
+      prefill: { instanceIds: prefill },
+      defaults,
+      endpoints: UPLOAD_ENDPOINTS,
+      privateMetadata: JSON.stringify({ channelId: command.channel_id }),
+      simulated: services.simulated,
+    }),
+  });
+}
+
+async function inlineBackup(
+  services: Services,
+  { command, ack }: CommandArgs,
+  actor: Actor,
+  raw: object,
+): Promise<void> {
+  const defaults = await services.modalDefaults(actor, command.channel_id);
+  const input = validateBackupInput({
+    uploadEndpoint: defaults.uploadEndpoint,
+    backupPath: defaults.backupPath,
+    stopBeforeBackup: true,
+    startAfterBackup: true,
+    ...definedOnly(raw),
+  });
+  if (!input.ok) return ack(ephemeral(inlineErrorsMessage(input.errors)));
+  const { decision, auditId } = await services.backups.authorize(actor, input.spec, command.channel_id);
+  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
+  // Recorded before the ack, so an acknowledged request is never lost; the trigger id is unique per invocation.
+  const { requestId } = services.backups.submit({
+    spec: input.spec,
+    actor,
+    origin: { channelId: command.channel_id },
+    idempotencyKey: `command:${command.trigger_id}`,
+    auditId,
+  });
+  return ack(ephemeral(requestAcceptedMessage(requestId)));
+}
+
+async function audit(services: Services, ack: Ack, actor: Actor, channelId: string, text: string): Promise<void> {
+  const { decision } = await services.guard.check({ actor, action: 'audit', channelId }, { query: text });
+  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
+  try {
+    const filter = parseAuditArgs(text.replace(/^\s*audit\b/i, ''), Date.now());
+    return ack(ephemeral(auditMessage(services.audit.recent({ ...filter, limit: 100 }))));
+  } catch (error) {
+    if (error instanceof UsageError) return ack(ephemeral(unknownCommandMessage(text, error.message)));
+    throw error;
+  }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,293 @@
+/**
+ * Composition root: config → database → cloud client → services → Slack app → engine. `startBot` is also the seam
+ * tests and the demo use, with overrides for what they replace (clock, logger, cloud endpoint, Slack API URL).
+ */
+import { randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import type { WebClient, WebClientOptions } from '@slack/web-api';
+import {
+  createCloudPhoneClient,
+  createCredentialSource,
+  MAX_INSTANCES_PER_CALL,
+  resolveEndpoint,
+} from './cloud-phone/index.js';
+import { type Config, loadConfig } from './config.js';
+import type { BackupRequestRecord } from './db/backup-requests.js';
+import { openDatabase } from './db/database.js';
+import type { Repositories } from './db/index.js';
+import { createRepositories } from './db/index.js';
+import { ConfigError } from './errors.js';
+import { createLogger, type Logger } from './logger.js';
+import { checkHealth, type HealthState, opsRoutes } from './ops/health.js';
+import { createMetrics, type Metrics } from './ops/metrics.js';
+import { startOpsServer } from './ops/server.js';
+import { startSimulator } from './sandbox/simulator/index.js';
+import { createAccessGuard } from './services/access.js';
+import { createAuditTrail } from './services/audit.js';
+import { createBackupService } from './services/backup-service.js';
+import { createBackupWorkflow } from './services/backup-workflow.js';
+import { createEngine } from './services/engine.js';
+import type { Services } from './services/index.js';
+import {
+  createAdminListPermissions,
+  createPolicyPermissions,
+  type PermissionService,
+  type PolicyPermissionService,
+} from './services/permissions.js';
+import { loadPolicyFile } from './services/policy.js';
+import { type Clock, systemClock } from './services/ports.js';
+import { createTaskPoller } from './services/task-poller.js';
+import { createUserGroupDirectory } from './services/user-groups.js';
+import { createSlackNotifier } from './slack/notifier.js';
+import { createSlackApp } from './slack-app.js';
+
+export interface BotOverrides {
+  logger?: Logger;
+  clock?: Clock;
+  slackClientOptions?: WebClientOptions;
+  /** Engine idle tick; tests use a few milliseconds. */
+  idleTickMs?: number;
+  /** Process-wide default metrics (off when several bots share one process, as in tests). */
+  defaultMetrics?: boolean;
+}
+
+export interface RunningBot {
+  /** The HTTP port (HTTP mode), or undefined in Socket Mode. */
+  port: number | undefined;
+  stop(): Promise<void>;
+  services: Services;
+  repos: Repositories;
+  metrics: Metrics;
+}
+
+export async function startBot(config: Config, overrides: BotOverrides = {}): Promise<RunningBot> {
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel });
+  const clock = overrides.clock ?? systemClock;
+  const db = openDatabase(config.databasePath);
+  const repos = createRepositories(db);
+
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const idleTickMs = overrides.idleTickMs ?? Math.min(1_000, config.workflow.pollIntervalMs);
+  let endpoint: string;
+  let credentials = createCredentialSource(
+    config.cloud.credentials.kind === 'static' ? config.cloud.credentials : undefined,
+  );
+  if (config.cloud.simulator) {
+    // Try it in a real workspace without a cloud account: an in-process simulator with a throwaway key pair.
+    const pair = {
+      accessKeyId: `LTAIsim${randomBytes(6).toString('hex')}`,
+      accessKeySecret: randomBytes(18).toString('hex'),
+    };
+    const simulator = await startSimulator({ credentials: [pair] });
+    cleanups.push(() => simulator.close());
+    endpoint = simulator.url;
+    credentials = createCredentialSource(pair);
+    logger.warn({ endpoint }, 'CLOUDPHONE_SIMULATOR is on: no real cloud phone is touched');
+  } else {
+    const resolved = resolveEndpoint({ region: config.cloud.region, endpointOverride: config.cloud.endpoint });
+    if (resolved.warning) logger.warn(resolved.warning);
+    endpoint = resolved.url.toString();
+  }
+  const metrics = createMetrics({ defaultMetrics: overrides.defaultMetrics ?? true });
+  const health: HealthState = { lastTickAt: undefined, lastCloudSuccessAt: undefined, lastCloudErrorCode: undefined };
+  const cloud = createCloudPhoneClient({
+    endpoint,
+    credentials,
+    timeoutMs: config.cloud.callTimeoutMs,
+    onCall: (event) => {
+      metrics.cloudCalls.inc({ action: event.action, code: event.ok ? 'OK' : (event.code ?? 'Unknown') });
+      metrics.cloudCallSeconds.observe({ action: event.action }, event.durationMs / 1000);
+      if (event.ok) health.lastCloudSuccessAt = clock.now();
+      else health.lastCloudErrorCode = event.code;
+    },
+  });
+  cleanups.push(() => cloud.close());
+
+  const audit = createAuditTrail({ repo: repos.audit, clock });
+  const routes = opsRoutes({
+    health: () => checkHealth({ db, state: health, clock, maxTickAgeMs: Math.max(30_000, idleTickMs * 10) }),
+    metrics,
+  });
+  // The Slack app is built before the permissions so the user-group directory can use its Web API client.
+  const servicesRef: { current?: Services } = {};
+  const app = createSlackApp(config, lazyServices(servicesRef), {
+    logger,
+    routes,
+    ...(overrides.slackClientOptions ? { clientOptions: overrides.slackClientOptions } : {}),
+  });
+  const permissions = buildPermissions(config, app.client, clock, logger);
+  const guard = createAccessGuard({ permissions, audit });
+  const engineRef: { kick(): void } = { kick: () => engine.kick() };
+  const backups = createBackupService({
+    repos,
+    guard,
+    audit,
+    engine: engineRef,
+    clock,
+    simulated: config.cloud.simulator,
+  });
+  servicesRef.current = {
+    backups,
+    guard,
+    audit,
+    simulated: config.cloud.simulator,
+    async modalDefaults(actor, channelId) {
+      const fallback = {
+        uploadEndpoint: config.backup.defaultUploadEndpoint,
+        backupPath: config.backup.defaultBackupPath ?? '',
+      };
+      if (!('scope' in permissions)) return fallback;
+      const scope = await permissions.scope(actor, 'backup', channelId);
+      return {
+        uploadEndpoint: scope.defaultEndpoint ?? fallback.uploadEndpoint,
+        backupPath: scope.defaultBackupPath ?? fallback.backupPath,
+      };
+    },
+  };
+  const notifier = createSlackNotifier({ client: app.client, logger });
+  const settings = { ...config.workflow, maxInstancesPerCall: MAX_INSTANCES_PER_CALL };
+  const workflow = createBackupWorkflow({
+    repos,
+    cloud,
+    notifier,
+    clock,
+    settings,
+    logger,
+    onFinished: (request) => {
+      metrics.requests.inc({ action: 'backup', outcome: request.status });
+      audit.recordOutcome(request.id, auditOutcome(request));
+    },
+  });
+  const poller = createTaskPoller({ repos, cloud, clock, settings, logger });
+  const engine = createEngine({
+    repos,
+    workflow,
+    poller,
+    notifier,
+    clock,
+    logger,
+    settings: { idleTickMs, progressUpdateMs: config.workflow.progressUpdateMs, concurrency: 8 },
+    onTick: ({ at }) => {
+      health.lastTickAt = at;
+      metrics.tasks.set({ status: 'open' }, repos.tasks.openCount());
+    },
+  });
+
+  let port: number | undefined;
+  if (config.slack.mode === 'http') {
+    const server = (await app.start({
+      port: config.slack.port,
+      host: config.slack.host,
+    })) as import('node:http').Server;
+    const address = server.address();
+    port = typeof address === 'object' && address ? address.port : config.slack.port;
+  } else {
+    await app.start();
+    // Socket Mode has no HTTP receiver; health and metrics get a small server of their own on PORT.
+    const opsServer = await startOpsServer(routes, config.slack.port, config.slack.host);
+    const address = opsServer.address();
+    port = typeof address === 'object' && address ? address.port : config.slack.port;
+    cleanups.push(() => new Promise<void>((resolve) => opsServer.close(() => resolve())));
+  }
+  engine.start();
+  logger.info({ mode: config.slack.mode, port }, 'cloud phone bot started');
+
+  let stopped = false;
+  return {
+    port,
+    services: servicesRef.current,
+    repos,
+    metrics,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await app.stop();
+      await engine.stop();
+      for (const cleanup of cleanups.reverse()) await cleanup();
+      db.close();
+      logger.info('cloud phone bot stopped');
+    },
+  };
+}
+
+/** Policy file when configured (a bad file stops start-up with ConfigError), else the admin list. */
+function buildPermissions(
+  config: Config,
+  client: WebClient,
+  clock: Clock,
+  logger: Logger,
+): PermissionService | PolicyPermissionService {
+  if (!config.access.policyPath) return createAdminListPermissions(config.access.admins);
+  const policy = loadPolicyFile(config.access.policyPath);
+  const userGroups = createUserGroupDirectory({
+    ttlMs: config.access.userGroupCacheMs,
+    now: () => clock.now(),
+    listMembers: async (usergroup) => (await client.usergroups.users.list({ usergroup })).users ?? [],
+    resolveHandle: async (handle) =>
+      (await client.usergroups.list({})).usergroups?.find((group) => group.handle?.toLowerCase() === handle)?.id,
+    onError: (error, group) => logger.warn({ err: error, group }, 'user group lookup failed; denying for now'),
+  });
+  return createPolicyPermissions({ policy, extraAdmins: config.access.admins, userGroups });
+}
+
+/** Listeners are registered before the services exist (the services need the app's Web API client). */
+function lazyServices(ref: { current?: Services }): Services {
+  const get = (): Services => {
+    if (!ref.current) throw new Error('services used before start-up finished');
+    return ref.current;
+  };
+  return {
+    get backups() {
+      return get().backups;
+    },
+    get guard() {
+      return get().guard;
+    },
+    get audit() {
+      return get().audit;
+    },
+    get simulated() {
+      return get().simulated;
+    },
+    modalDefaults: (actor, channelId) => get().modalDefaults(actor, channelId),
+  };
+}
+
+function auditOutcome(request: BackupRequestRecord) {
+  return {
+    status: request.status,
+    taskIds: request.instances.flatMap((i) => (i.taskId ? [i.taskId] : [])),
+    backupFileIds: request.instances.flatMap((i) => (i.backupFileId ? [i.backupFileId] : [])),
+    errors: request.instances.flatMap((i) =>
+      i.errorCode
+        ? [{ instanceId: i.instanceId, code: i.errorCode, message: i.errorMessage ?? '', requestId: i.requestId }]
+        : [],
+    ),
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const bot = await startBot(config);
+  const shutdown = () => {
+    bot.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}

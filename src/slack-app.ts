@@ -1,0 +1,65 @@
+/**
+ * Builds the Bolt app: HTTP mode (signed requests on /slack/events) or Socket Mode, the listeners, and one error
+ * sink that gives the person a reference id instead of a stack trace.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import type { WebClientOptions } from '@slack/web-api';
+import { registerCommands } from './commands/index.js';
+import type { Config } from './config.js';
+import { boltLogger, type Logger } from './logger.js';
+import type { Services } from './services/index.js';
+import { registerViews } from './views/index.js';
+
+export interface HttpRoute {
+  path: string;
+  method: string;
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+export interface SlackAppOptions {
+  logger: Logger;
+  /** Extra HTTP routes (health, metrics) served beside /slack/events in HTTP mode. */
+  routes?: HttpRoute[];
+  /** Web API client tuning; tests shorten retries. */
+  clientOptions?: WebClientOptions;
+}
+
+export function createSlackApp(config: Config, services: Services, options: SlackAppOptions): App {
+  const logger = boltLogger(options.logger);
+  const clientOptions: WebClientOptions = {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    ...options.clientOptions,
+  };
+  const app =
+    config.slack.mode === 'socket'
+      ? new App({
+          token: config.slack.botToken,
+          appToken: config.slack.appToken,
+          socketMode: true,
+          clientOptions,
+          logger,
+          logLevel: LogLevel.INFO,
+        })
+      : new App({
+          token: config.slack.botToken,
+          receiver: new HTTPReceiver({
+            signingSecret: config.slack.signingSecret ?? '',
+            endpoints: '/slack/events',
+            customRoutes: options.routes ?? [],
+            logger,
+          }),
+          clientOptions,
+          logger,
+        });
+
+  registerCommands(app, services);
+  registerViews(app, services);
+
+  app.error(async (error) => {
+    const reference = randomBytes(4).toString('hex');
+    options.logger.error({ err: error, reference }, 'unhandled error in a Slack listener');
+  });
+  return app;
+}

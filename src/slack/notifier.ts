@@ -1,0 +1,118 @@
+/**
+ * The BackupNotifier port on Slack's Web API. Rendering comes from src/blocks; this file only decides where a
+ * message goes and how to recover when it cannot go there.
+ */
+import type { WebClient } from '@slack/web-api';
+import { backupCompletionReply, backupParentMessage, notInChannelMessage } from '../blocks/messages.js';
+import type { Logger } from '../logger.js';
+import type { BackupRequestView } from '../services/model.js';
+import type { BackupNotifier, MessageRef } from '../services/ports.js';
+
+/** Errors that mean "this channel cannot take the bot's messages"; the person is told in a DM instead. */
+const CHANNEL_UNUSABLE = new Set([
+  'not_in_channel',
+  'channel_not_found',
+  'is_archived',
+  'restricted_action',
+  'cannot_dm_bot',
+  'ekm_access_denied',
+]);
+
+export function slackErrorCode(error: unknown): string | undefined {
+  const data = (error as { data?: { error?: unknown } } | undefined)?.data;
+  return typeof data?.error === 'string' ? data.error : undefined;
+}
+
+/** The block_id that marks a completion reply, so a re-run after a crash finds it instead of posting again. */
+export function completionMarker(requestId: string): string {
+  return `completion:${requestId}`;
+}
+
+export function createSlackNotifier(deps: { client: WebClient; logger: Logger }): BackupNotifier {
+  const { client, logger } = deps;
+
+  async function post(channel: string, message: { text: string; blocks?: unknown[] }, threadTs?: string) {
+    const result = await client.chat.postMessage({
+      channel,
+      text: message.text,
+      ...(message.blocks ? { blocks: message.blocks as never } : {}),
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    return { channel: result.channel ?? channel, ts: result.ts ?? '' };
+  }
+
+  async function findExistingReply(parent: MessageRef, requestId: string): Promise<string | undefined> {
+    const marker = completionMarker(requestId);
+    let cursor: string | undefined;
+    do {
+      const page = await client.conversations.replies({ channel: parent.channel, ts: parent.ts, limit: 200, cursor });
+      for (const message of page.messages ?? []) {
+        const blocks = (message.blocks ?? []) as { block_id?: string }[];
+        if (message.ts && blocks.some((block) => block.block_id === marker)) return message.ts;
+      }
+      cursor = page.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    return undefined;
+  }
+
+  return {
+    async announce(view: BackupRequestView): Promise<MessageRef> {
+      const message = backupParentMessage(view);
+      try {
+        return await post(view.channelId, message);
+      } catch (error) {
+        const code = slackErrorCode(error);
+        if (!code || !CHANNEL_UNUSABLE.has(code)) throw error;
+        logger.info({ requestId: view.id, code }, 'channel unusable; reporting to the person directly');
+        // A DM to the person (channel = their user id) always works for a bot with chat:write.
+        const hint = notInChannelMessage(view.channelId);
+        await post(view.actor.userId, hint);
+        return await post(view.actor.userId, message);
+      }
+    },
+
+    async progress(view: BackupRequestView, parent: MessageRef): Promise<void> {
+      const message = backupParentMessage(view);
+      await client.chat.update({
+        channel: parent.channel,
+        ts: parent.ts,
+        text: message.text,
+        blocks: message.blocks as never,
+      });
+    },
+
+    async complete(view: BackupRequestView, parent: MessageRef | undefined): Promise<MessageRef> {
+      const reply = backupCompletionReply(view);
+      const blocks = [
+        {
+          type: 'context',
+          block_id: completionMarker(view.id),
+          elements: [{ type: 'mrkdwn', text: `Request \`${view.id}\`` }],
+        },
+        ...reply.blocks,
+      ];
+      if (parent) {
+        const existing = await findExistingReply(parent, view.id);
+        if (existing) return { channel: parent.channel, ts: existing };
+      }
+      const channel = parent?.channel ?? view.channelId;
+      const posted = await post(channel, { text: reply.text, blocks }, parent?.ts);
+      if (reply.fullTable) {
+        try {
+          await client.filesUploadV2({
+            channel_id: posted.channel,
+            thread_ts: parent?.ts ?? posted.ts,
+            filename: reply.fullTable.filename,
+            content: reply.fullTable.content,
+            title: 'Every instance, one row each',
+          });
+        } catch (error) {
+          logger.warn({ requestId: view.id, err: error }, 'could not attach the full per-instance table');
+        }
+      }
+      return posted;
+    },
+  };
+}

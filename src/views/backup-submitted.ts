@@ -1,0 +1,46 @@
+/**
+ * The backup modal's submission: field errors under the field that is wrong, a denial under the instances field,
+ * otherwise record the request (before the ack, so nothing acknowledged is lost) and close the modal.
+ */
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
+import { z } from 'zod';
+import { fieldErrors, readBackupForm } from '../blocks/backup-modal.js';
+import { validateBackupInput } from '../services/backup-input.js';
+import type { Services } from '../services/index.js';
+
+type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
+
+const ModalMetadata = z.object({ channelId: z.string().min(1) });
+
+export function backupSubmitted(services: Services) {
+  return async ({ ack, view, body }: ViewArgs): Promise<void> => {
+    const input = validateBackupInput(readBackupForm(view.state.values));
+    if (!input.ok) return ack(fieldErrors(input.errors));
+    const metadata = parseMetadata(view.private_metadata);
+    if (!metadata)
+      return ack(
+        fieldErrors({ instanceIds: 'This form lost track of its channel; close it and run /cloudphone backup again.' }),
+      );
+    const actor = { userId: body.user.id, teamId: body.user.team_id ?? body.team?.id ?? '' };
+    const { decision, auditId } = await services.backups.authorize(actor, input.spec, metadata.channelId);
+    if (!decision.allowed) return ack(fieldErrors({ instanceIds: `Not allowed: ${decision.reason}` }));
+    services.backups.submit({
+      spec: input.spec,
+      actor,
+      origin: { channelId: metadata.channelId },
+      // The same modal submitted twice (a retry, a double click) carries the same view id: one backup.
+      idempotencyKey: `view:${view.id}`,
+      auditId,
+    });
+    await ack();
+  };
+}
+
+function parseMetadata(raw: string | undefined) {
+  try {
+    const parsed = ModalMetadata.safeParse(JSON.parse(raw ?? ''));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
