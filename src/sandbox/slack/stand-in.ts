@@ -82,6 +82,9 @@ export interface SlackStandIn {
   homeView(user: string): ViewObject | undefined;
   view(viewId: string): { view: ViewObject; user: string } | undefined;
   files(): FileRecord[];
+  /** People in the workspace (not the bot). */
+  users(): { id: string; name: string; realName: string; deleted: boolean }[];
+  channel(id: string): ChannelSnapshot | undefined;
   /** Resolve with the predicate's first truthy value, re-checking on every state change (no polling). */
   waitFor<T>(predicate: (standIn: SlackStandIn) => T | undefined | null | false, opts?: WaitOptions): Promise<T>;
 
@@ -110,6 +113,18 @@ export interface SlackStandIn {
   };
 
   close(): Promise<void>;
+}
+
+/** A conversation as tests see it: members as an array, the bot's membership separate. */
+export interface ChannelSnapshot {
+  id: string;
+  name: string;
+  members: string[];
+  botIsMember: boolean;
+  isPrivate: boolean;
+  isArchived: boolean;
+  isIm: boolean;
+  user?: string;
 }
 
 const METHODS: Record<string, MethodHandler> = {
@@ -262,6 +277,22 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     },
     view: (viewId) => structuredClone(state.views.get(viewId)),
     files: () => structuredClone([...state.files.values()]),
+    users: () =>
+      state.directory.allUsers().map((u) => ({ id: u.id, name: u.name, realName: u.realName, deleted: u.deleted })),
+    channel(id) {
+      const c = state.directory.channel(id);
+      if (!c) return undefined;
+      return {
+        id: c.id,
+        name: c.name,
+        members: [...c.members],
+        botIsMember: c.botIsMember,
+        isPrivate: c.isPrivate,
+        isArchived: c.isArchived,
+        isIm: c.isIm,
+        ...(c.user ? { user: c.user } : {}),
+      };
+    },
     waitFor: (predicate, opts) => waitFor(state, () => predicate(standIn), opts),
 
     issueTriggerId(userId) {
