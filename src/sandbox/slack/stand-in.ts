@@ -221,7 +221,9 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     if (token === undefined || token === '') return record(200, { ok: false, error: 'not_authed' });
     if (token !== botToken) return record(200, { ok: false, error: 'invalid_auth' });
 
-    const perChannel = method === 'chat.postMessage' && typeof args.channel === 'string' ? args.channel : undefined;
+    // Pace per conversation, however the caller named it (`C…`, `#name`, or a user id for the DM).
+    const ref = method === 'chat.postMessage' && typeof args.channel === 'string' ? args.channel : undefined;
+    const perChannel = ref === undefined ? undefined : (state.directory.resolveChannel(ref)?.id ?? ref);
     const throttle = limiter.check(method, perChannel);
     if (throttle.limited) {
       return record(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(throttle.retryAfterSec) });

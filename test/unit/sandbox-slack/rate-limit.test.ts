@@ -33,6 +33,14 @@ describe('per-channel chat.postMessage pacing (Slack: ~1 message per second per 
     expect((await post('C0BACKUPS')).status).toBe(429);
   });
 
+  it('counts a channel once however it is named', async () => {
+    const clock = fakeClock();
+    const standIn = await start({ now: clock.now, rateLimits: { postMessageBurst: 2 } });
+    expect((await callApi(standIn, 'chat.postMessage', { channel: 'C0BACKUPS', text: 'x' })).status).toBe(200);
+    expect((await callApi(standIn, 'chat.postMessage', { channel: '#backups', text: 'x' })).status).toBe(200);
+    expect((await callApi(standIn, 'chat.postMessage', { channel: 'backups', text: 'x' })).status).toBe(429);
+  });
+
   it('has a configurable burst and can be switched off', async () => {
     const clock = fakeClock();
     const standIn = await start({ now: clock.now, rateLimits: { postMessageBurst: 1 } });
