@@ -207,9 +207,8 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
     } else {
       const channel = standIn.channel(target.channel);
       if (!channel) throw new Error(`No channel ${target.channel}`);
-      if (!channel.isIm && !channel.members.includes(userId)) {
-        throw new Error(`${userId} is not in ${target.channel}, so cannot see its messages`);
-      }
+      const canSee = channel.isIm ? channel.user === userId : channel.members.includes(userId);
+      if (!canSee) throw new Error(`${userId} is not in ${target.channel}, so cannot see its messages`);
       const message = standIn.message(target.channel, target.messageTs);
       const ephemeral = message
         ? undefined
@@ -340,11 +339,17 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
         selected_option: option,
         action_ts: actionTs(),
       };
-      if (surface.kind === 'view' && type !== 'overflow') {
-        const values = structuredClone(surface.view.state.values);
-        values[blockId] = { ...values[blockId], [input.actionId]: { type, selected_option: option } };
-        standIn.ui.setViewState(surface.view.id, values);
-        surface.view = openView(surface.view.id).view;
+      // Since 2020-09 block_actions carries the full state, including the choice just made (overflow has none).
+      if (type !== 'overflow') {
+        const entry = { type, selected_option: option };
+        if (surface.kind === 'view') {
+          const values = structuredClone(surface.view.state.values);
+          values[blockId] = { ...values[blockId], [input.actionId]: entry };
+          standIn.ui.setViewState(surface.view.id, values);
+          surface.view = openView(surface.view.id).view;
+        } else {
+          surface.stateValues = { [blockId]: { [input.actionId]: entry } };
+        }
       }
       const payload = buildBlockActions({ team, user: actor(input.userId), apiAppId, triggerId, surface, action });
       const res = await form(encodeInteractivityBody(payload), input.forge);

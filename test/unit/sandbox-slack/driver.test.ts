@@ -394,6 +394,36 @@ describe('block actions', () => {
     ).rejects.toThrow(/visible to U0ALICE/);
   });
 
+  it('selects an option in a message: the choice is in actions and in state.values', async () => {
+    const res = await callApi(standIn, 'chat.postMessage', {
+      channel: 'D0ALICE',
+      text: 'Pick an instance',
+      blocks: [
+        section('Instance', {
+          block_id: 'inst',
+          accessory: { type: 'static_select', action_id: 'pick', options: [option('phone-1', 'acp-1')] },
+        }),
+      ],
+    });
+    const ts = String(res.body.ts);
+    await driver.selectOption({
+      channel: 'D0ALICE',
+      messageTs: ts,
+      actionId: 'pick',
+      value: 'acp-1',
+      userId: 'U0ALICE',
+    });
+    expect(payloadOf(last())).toMatchObject({
+      channel: { id: 'D0ALICE', name: 'directmessage' },
+      actions: [{ selected_option: { value: 'acp-1' } }],
+      state: { values: { inst: { pick: { type: 'static_select', selected_option: { value: 'acp-1' } } } } },
+    });
+    // Only the person in the DM sees it.
+    await expect(
+      driver.selectOption({ channel: 'D0ALICE', messageTs: ts, actionId: 'pick', value: 'acp-1', userId: 'U0BOB' }),
+    ).rejects.toThrow(/not in D0ALICE/);
+  });
+
   it('selects an offered option in a modal and keeps it in view.state', async () => {
     const res = await callApi(standIn, 'views.open', {
       trigger_id: standIn.issueTriggerId('U0ALICE'),
