@@ -179,6 +179,10 @@ export class SlackState {
       copy.reply_users_count = (copy.reply_users as string[]).length;
       copy.latest_reply = replies.at(-1)?.ts;
     }
+    if (message.thread_ts && message.thread_ts !== message.ts) {
+      const parent = this.findMessage(message.channel, message.thread_ts);
+      if (parent) copy.parent_user_id = parent.user;
+    }
     if (message.bot_id) {
       copy.bot_profile = { id: message.bot_id, app_id: message.app_id, name: this.directory.bot.name };
     }
