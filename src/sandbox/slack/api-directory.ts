@@ -1,0 +1,89 @@
+import {
+  ApiFailure,
+  channelObject,
+  flag,
+  type MethodHandler,
+  paginate,
+  requiredString,
+  requireReadableChannel,
+} from './api-common.js';
+
+const authTest: MethodHandler = (ctx) => {
+  const { team, bot } = ctx.state.directory;
+  return {
+    ok: true,
+    url: `https://${team.domain}.slack.com/`,
+    team: team.name,
+    user: bot.name,
+    team_id: team.id,
+    user_id: bot.userId,
+    bot_id: bot.botId,
+    is_enterprise_install: false,
+  };
+};
+
+const conversationsInfo: MethodHandler = (ctx, args) => {
+  const id = requiredString(args, 'channel', 'channel_not_found');
+  const channel = ctx.state.directory.channel(id);
+  // A private conversation the bot is not part of is invisible to it.
+  if (!channel || (channel.isPrivate && !channel.botIsMember)) throw new ApiFailure('channel_not_found');
+  return { ok: true, channel: channelObject(ctx.state, id) };
+};
+
+const conversationsMembers: MethodHandler = (ctx, args) => {
+  const channel = requireReadableChannel(ctx.state, requiredString(args, 'channel', 'channel_not_found'));
+  const members = [...channel.members];
+  if (channel.botIsMember) members.push(ctx.state.directory.bot.userId);
+  const { page, nextCursor } = paginate(members, args, 100);
+  return { ok: true, members: page, response_metadata: { next_cursor: nextCursor } };
+};
+
+const usersInfo: MethodHandler = (ctx, args) => {
+  const id = requiredString(args, 'user', 'user_not_found');
+  const user = ctx.state.directory.user(id);
+  if (!user) throw new ApiFailure('user_not_found');
+  const { team, bot } = ctx.state.directory;
+  return {
+    ok: true,
+    user: {
+      id: user.id,
+      team_id: team.id,
+      name: user.name,
+      deleted: user.deleted,
+      real_name: user.realName,
+      tz: user.tz,
+      is_admin: user.isAdmin,
+      is_owner: false,
+      is_primary_owner: false,
+      is_restricted: false,
+      is_ultra_restricted: false,
+      is_bot: user.isBot,
+      is_app_user: false,
+      profile: {
+        real_name: user.realName,
+        display_name: user.name,
+        real_name_normalized: user.realName,
+        display_name_normalized: user.name,
+        team: team.id,
+        ...(id === bot.userId ? { bot_id: bot.botId } : {}),
+      },
+    },
+  };
+};
+
+/** usergroups.users.list: the member ids of a user group (`usergroup` is the `S…` id); unknown → `no_such_subteam`. */
+const usergroupsUsersList: MethodHandler = (ctx, args) => {
+  const id = requiredString(args, 'usergroup', 'no_such_subteam');
+  const group = ctx.state.directory.userGroup(id);
+  if (!group || group.id !== id) throw new ApiFailure('no_such_subteam');
+  if (group.disabled && !flag(args, 'include_disabled')) throw new ApiFailure('no_such_subteam');
+  return { ok: true, users: [...group.members] };
+};
+
+export const directoryMethods: Record<string, MethodHandler> = {
+  'auth.test': authTest,
+  'conversations.info': conversationsInfo,
+  'conversations.members': conversationsMembers,
+  'users.info': usersInfo,
+  'usergroups.users.list': usergroupsUsersList,
+};
