@@ -24,6 +24,10 @@ afterEach(async () => {
 
 const call = (action: string, params: Record<string, ParamValue> = {}, overrides: Partial<SignedFetchOptions> = {}) =>
   callSimulator(sim, action, params, overrides);
+/** Waits until the simulator has received a request for `action` (no fixed sleeps: the machine may be busy). */
+async function received(action: string) {
+  while (!sim.requests.some((entry) => entry.action === action)) await new Promise((r) => setTimeout(r, 5));
+}
 const codeOf = (response: { body: unknown }) => (response.body as { Code?: string }).Code;
 const idOf = (name: string) => [...sim.state.instances.values()].find((instance) => instance.name === name)!.id;
 const stop = (name: string, overrides: Partial<SignedFetchOptions> = {}) =>
@@ -90,8 +94,12 @@ describe('server errors', () => {
 
 describe('slow answers', () => {
   it('answers late, having applied the request on arrival, so a client that gave up does not know', async () => {
-    await start({ faults: { delay: { ms: 400, actions: ['StopAndroidInstance'] } } });
-    await expect(stop('support-01', { signal: AbortSignal.timeout(50) })).rejects.toThrow();
+    await start({ faults: { delay: { ms: 60_000, actions: ['StopAndroidInstance'] } } });
+    const client = new AbortController();
+    const pending = stop('support-01', { signal: client.signal });
+    await received('StopAndroidInstance');
+    client.abort();
+    await expect(pending).rejects.toThrow();
     expect(sim.state.instances.get(idOf('support-01'))?.status).toBe('STOPPING');
 
     const patient = await call('DescribeTasks', { Level: 1 });
@@ -102,7 +110,7 @@ describe('slow answers', () => {
   it('closes without waiting for delayed answers', async () => {
     await start({ faults: { delay: { ms: 60_000 } } });
     const pending = call('DescribeTasks').catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await received('DescribeTasks');
     await sim.close();
     expect(await pending).toBeInstanceOf(Error);
   });
