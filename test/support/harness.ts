@@ -1,0 +1,129 @@
+/**
+ * Starts the whole bot as production does (startBot from src/main.ts, real Bolt HTTP receiver, SQLite file) against
+ * the cloud phone simulator and the Slack stand-in, and gives tests a driver that acts like Slack.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { type RunningBot, startBot } from '../../src/main.js';
+import {
+  DEFAULT_CREDENTIALS,
+  FAST_TIMING,
+  type Simulator,
+  type SimulatorOptions,
+  startSimulator,
+} from '../../src/sandbox/simulator/index.js';
+import {
+  createSlackDriver,
+  type SlackDriver,
+  type SlackStandIn,
+  type SlackStandInOptions,
+  startSlackStandIn,
+} from '../../src/sandbox/slack/index.js';
+
+export const SIGNING_SECRET = 'e2e-signing-secret-0123456789abcdef';
+export const ADMIN = 'U0ALICE';
+export const CHANNEL = 'C0BACKUPS';
+export const BACKUP_PATH = 'oss://cloudphone-saved-bucket-e2e/backups/';
+
+export interface HarnessOptions {
+  simulator?: SimulatorOptions;
+  slack?: SlackStandInOptions;
+  env?: Record<string, string>;
+  /** Collects every log line (JSON) for assertions. */
+  logLines?: string[];
+}
+
+export interface Harness {
+  sim: Simulator;
+  slack: SlackStandIn;
+  driver: SlackDriver;
+  bot: RunningBot;
+  dbPath: string;
+  /** Instance id of a default-fleet phone by name, e.g. `support-01`. */
+  instance(name: string): string;
+  /** Stops the bot (as a crash would, without graceful work) and starts a new one on the same database. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const sim = await startSimulator({ timing: FAST_TIMING, seed: 7, runningBackupFailureRate: 0, ...options.simulator });
+  const slack = await startSlackStandIn(options.slack);
+  const dir = mkdtempSync(join(tmpdir(), 'cloudphone-e2e-'));
+  const dbPath = join(dir, 'bot.db');
+  const env = {
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    CLOUDPHONE_ENDPOINT: sim.url,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: DEFAULT_CREDENTIALS.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: DEFAULT_CREDENTIALS.accessKeySecret,
+    DATABASE_PATH: dbPath,
+    CLOUDPHONE_ADMINS: ADMIN,
+    CLOUDPHONE_DEFAULT_BACKUP_PATH: BACKUP_PATH,
+    CLOUDPHONE_POLL_INTERVAL_MS: '25',
+    CLOUDPHONE_MAX_POLL_INTERVAL_MS: '200',
+    CLOUDPHONE_PROGRESS_UPDATE_MS: '0',
+    CLOUDPHONE_CALL_TIMEOUT_MS: '3000',
+    LOG_LEVEL: 'debug',
+    ...options.env,
+  };
+  const logLines = options.logLines;
+  const boot = () =>
+    startBot(loadConfig(env), {
+      idleTickMs: 10,
+      defaultMetrics: false,
+      logger: createLogger({
+        level: 'debug',
+        destination: { write: (line: string) => void logLines?.push(line) } as never,
+      }),
+      slackClientOptions: { retryConfig: { retries: 2, minTimeout: 0, maxTimeout: 0 } },
+    });
+  let bot = await boot();
+  let driver = createSlackDriver({
+    appUrl: `http://127.0.0.1:${bot.port}/slack/events`,
+    signingSecret: SIGNING_SECRET,
+    standIn: slack,
+  });
+  const harness: Harness = {
+    sim,
+    slack,
+    get driver() {
+      return driver;
+    },
+    get bot() {
+      return bot;
+    },
+    dbPath,
+    instance(name) {
+      for (const instance of sim.state.instances.values()) if (instance.name === name) return instance.id;
+      throw new Error(`no simulated instance named ${name}`);
+    },
+    async restart() {
+      await bot.stop();
+      bot = await boot();
+      driver = createSlackDriver({
+        appUrl: `http://127.0.0.1:${bot.port}/slack/events`,
+        signingSecret: SIGNING_SECRET,
+        standIn: slack,
+      });
+    },
+    async close() {
+      await bot.stop();
+      await slack.close();
+      await sim.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+/** The bot's top-level messages in a channel (parents), newest last. */
+export function parents(slack: SlackStandIn, channel = CHANNEL) {
+  return slack.messages(channel, { topLevelOnly: true });
+}
