@@ -2,55 +2,252 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, OPTION } from '../../src/blocks/ids.js';
 import { ADMIN, CHANNEL, type Harness, parents, startHarness } from '../support/harness.js';
 
-let h: Harness;
+let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();
+  h = undefined;
 });
 
-async function openModalAndSubmit(
-  h: Harness,
-  ids: string[],
-  apps: string[],
-  options = [OPTION.stopBefore, OPTION.startAfter],
-) {
-  const command = await h.driver.slashCommand({
+const ALL_OPTIONS = [OPTION.stopBefore, OPTION.startAfter];
+
+async function openModal(harness: Harness, ids: string[], channelId = CHANNEL, userId = ADMIN) {
+  const command = await harness.driver.slashCommand({
     command: '/cloudphone',
     text: `backup ${ids.join(' ')}`,
-    userId: ADMIN,
-    channelId: CHANNEL,
+    userId,
+    channelId,
   });
   expect(command.status).toBe(200);
   expect(command.withinAckBudget).toBe(true);
-  const [view] = await h.slack.waitFor((s) => (s.openViews(ADMIN).length > 0 ? s.openViews(ADMIN) : undefined), {
+  const views = await harness.slack.waitFor((s) => (s.openViews(userId).length > 0 ? s.openViews(userId) : undefined), {
     timeoutMs: 3000,
     description: 'the backup modal',
   });
-  return h.driver.submitView({
-    viewId: view!.id,
-    values: {
-      [BLOCK.apps]: { [ACTION.apps]: apps.join('\n') },
-      [BLOCK.options]: { [ACTION.options]: options },
-    },
-  });
+  return views[0]!;
 }
 
+function formValues(apps: string[], options: string[] = ALL_OPTIONS) {
+  return { [BLOCK.apps]: { [ACTION.apps]: apps.join('\n') }, [BLOCK.options]: { [ACTION.options]: options } };
+}
+
+async function backupViaModal(harness: Harness, ids: string[], apps: string[], options: string[] = ALL_OPTIONS) {
+  const view = await openModal(harness, ids);
+  const submitted = await harness.driver.submitView({ viewId: view.id, values: formValues(apps, options) });
+  expect(submitted.status).toBe(200);
+  expect(submitted.outcome.kind).toBe('closed');
+  return submitted;
+}
+
+async function threadedReply(harness: Harness, channel = CHANNEL) {
+  return harness.slack.waitFor(
+    (s) => {
+      const parent = s.messages(channel, { topLevelOnly: true }).at(-1);
+      return parent ? s.threadReplies(channel, parent.ts)[0] : undefined;
+    },
+    { timeoutMs: 20_000, description: 'the threaded reply' },
+  );
+}
+
+/** For state that changes without a Slack event (the simulator's), poll a few times a tick. */
+async function eventually(check: () => void, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+const textOf = (message: { text?: string; blocks?: unknown }) =>
+  `${message.text ?? ''}\n${JSON.stringify(message.blocks ?? [])}`;
+const actions = (harness: Harness) => harness.sim.requests.map((r) => r.action);
+
 describe('/cloudphone backup, end to end', () => {
-  it('backs up a stopped instance and answers once in a thread with the backup file', async () => {
+  it('backs up a stopped instance and answers once in a thread with the backup file id and name', async () => {
     h = await startHarness();
     const id = h.instance('support-02');
-    const submitted = await openModalAndSubmit(h, [id], ['com.tencent.mm']);
-    expect(submitted.status).toBe(200);
-    const reply = await h.slack.waitFor(
-      (s) => {
-        const parent = s.messages(CHANNEL, { topLevelOnly: true })[0];
-        return parent ? s.threadReplies(CHANNEL, parent.ts)[0] : undefined;
-      },
-      { timeoutMs: 15_000, description: 'the threaded reply' },
-    );
+    await backupViaModal(h, [id], ['com.tencent.mm']);
+    const reply = await threadedReply(h);
     expect(reply.text).toContain(`<@${ADMIN}>`);
     const file = [...h.sim.state.backupFiles.values()].find((f) => f.instanceId === id);
-    expect(file).toBeDefined();
-    expect(JSON.stringify(reply.blocks)).toContain(file!.id);
+    expect(file?.status).toBe('AVAILABLE');
+    expect(textOf(reply)).toContain(file!.id);
+    expect(textOf(reply)).toContain(file!.name);
     expect(parents(h.slack)).toHaveLength(1);
+    const parent = parents(h.slack)[0]!;
+    expect(h.slack.threadReplies(CHANNEL, parent.ts)).toHaveLength(1);
+    // The parent message was updated in place to its final state.
+    expect(textOf(parent)).toMatch(/100%/);
+    // A stopped instance is not stopped or started by the bot.
+    expect(actions(h)).not.toContain('StopAndroidInstance');
+    expect(actions(h)).not.toContain('StartAndroidInstance');
+  });
+
+  it('stops a running instance first, waits for STOPPED, backs up, and starts it again', async () => {
+    h = await startHarness();
+    const id = h.instance('support-01');
+    await backupViaModal(h, [id], ['com.tencent.mm']);
+    const reply = await threadedReply(h);
+    const sent = actions(h).filter((a) => ['StopAndroidInstance', 'BackupApp', 'StartAndroidInstance'].includes(a));
+    expect(sent).toEqual(['StopAndroidInstance', 'BackupApp', 'StartAndroidInstance']);
+    // BackupApp went out only once the instance was STOPPED: every poll before it saw STOPPING or STOPPED.
+    expect(textOf(reply)).toContain('started again');
+    await eventually(() => expect(h!.sim.state.instances.get(id)?.status).toBe('RUNNING'));
+  });
+
+  it('leaves a running instance stopped when the person unticks "start again"', async () => {
+    h = await startHarness();
+    const id = h.instance('support-03');
+    await backupViaModal(h, [id], ['com.xingin.xhs'], [OPTION.stopBefore]);
+    await threadedReply(h);
+    expect(actions(h)).toContain('StopAndroidInstance');
+    expect(actions(h)).not.toContain('StartAndroidInstance');
+    expect(h.sim.state.instances.get(id)?.status).toBe('STOPPED');
+  });
+
+  it('says a partial success plainly: one backed up, one failed with its error, one unknown id skipped', async () => {
+    h = await startHarness();
+    const good = h.instance('support-02');
+    const noApp = h.instance('support-04');
+    await backupViaModal(h, [good, noApp, 'acp-doesnotexist01'], ['com.tencent.mm']);
+    const reply = await threadedReply(h);
+    const text = textOf(reply);
+    expect(text).toMatch(/Partly done/);
+    expect(text).toContain('AppNotInstalled');
+    expect(text).toContain('InstanceNotFound');
+    // The unknown id was reported, not sent to BackupApp.
+    const backup = h.sim.requests.find((r) => r.action === 'BackupApp');
+    expect(Object.values(backup?.params ?? {})).not.toContain('acp-doesnotexist01');
+  });
+
+  it('ends a cloud error in a threaded reply with the code, message and RequestId', async () => {
+    h = await startHarness();
+    h.sim.setFaults({ serverError: { actions: ['DescribeAndroidInstances'], rate: 1 } });
+    await backupViaModal(h, [h.instance('support-02')], ['com.tencent.mm']);
+    const reply = await threadedReply(h);
+    const failed = h.sim.requests.filter((r) => r.action === 'DescribeAndroidInstances').at(-1);
+    expect(textOf(reply)).toMatch(/InternalError|ServiceUnavailable/);
+    expect(textOf(reply)).toContain(failed!.requestId);
+    expect(actions(h)).not.toContain('BackupApp');
+  });
+
+  it('denies a person who is not an admin, and nothing reaches the cloud', async () => {
+    h = await startHarness();
+    const id = h.instance('support-02');
+    const inline = await h.driver.slashCommand({
+      command: '/cloudphone',
+      text: `backup ${id} --apps com.tencent.mm --path oss://cloudphone-saved-bucket-e2e/x/`,
+      userId: 'U0BOB',
+      channelId: CHANNEL,
+    });
+    expect(inline.status).toBe(200);
+    expect(JSON.stringify(inline.body)).toMatch(/admin/i);
+    const modal = await h.driver.slashCommand({
+      command: '/cloudphone',
+      text: 'backup',
+      userId: 'U0BOB',
+      channelId: CHANNEL,
+    });
+    expect(JSON.stringify(modal.body)).toMatch(/admin/i);
+    expect(h.slack.openViews('U0BOB')).toHaveLength(0);
+    expect(h.sim.requests).toHaveLength(0);
+    const audit = h.bot.services.audit.recent({ userId: 'U0BOB' });
+    expect(audit.map((entry) => entry.decision)).toEqual(['denied', 'denied']);
+  });
+
+  it('starts one backup when the same modal is submitted twice', async () => {
+    h = await startHarness();
+    const view = await openModal(h, [h.instance('support-02')]);
+    const values = formValues(['com.tencent.mm']);
+    const [first, second] = await Promise.all([
+      h.driver.submitView({ viewId: view.id, values }),
+      h.driver.submitView({ viewId: view.id, values }),
+    ]);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    await threadedReply(h);
+    expect(actions(h).filter((a) => a === 'BackupApp')).toHaveLength(1);
+    expect(parents(h.slack)).toHaveLength(1);
+  });
+
+  it('shows field errors under the fields that are wrong and starts nothing', async () => {
+    h = await startHarness();
+    const view = await openModal(h, ['acp_BAD']);
+    const submitted = await h.driver.submitView({
+      viewId: view.id,
+      values: { [BLOCK.apps]: { [ACTION.apps]: 'not a package' }, [BLOCK.path]: { [ACTION.path]: 's3://wrong/' } },
+    });
+    expect(submitted.outcome.kind).toBe('errors');
+    const errors = (submitted.body as { errors: Record<string, string> }).errors;
+    expect(Object.keys(errors).sort()).toEqual([BLOCK.apps, BLOCK.instances, BLOCK.path].sort());
+    expect(errors[BLOCK.instances]).toContain('acp_BAD');
+    expect(h.sim.requests).toHaveLength(0);
+  });
+
+  it('after a restart between BackupApp and completion, the reply still arrives exactly once', async () => {
+    h = await startHarness({ simulator: { timing: { backupMs: 1500 } } });
+    await backupViaModal(h, [h.instance('support-02')], ['com.tencent.mm']);
+    await h.slack.waitFor(() => (actions(h!).includes('BackupApp') ? true : undefined), {
+      timeoutMs: 10_000,
+      description: 'BackupApp sent',
+    });
+    await h.restart();
+    await threadedReply(h);
+    // Give a second engine the chance to post twice, if it were going to.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const parent = parents(h.slack)[0]!;
+    expect(h.slack.threadReplies(CHANNEL, parent.ts)).toHaveLength(1);
+    expect(actions(h).filter((a) => a === 'BackupApp')).toHaveLength(1);
+  });
+
+  it('runs the inline form without a modal', async () => {
+    h = await startHarness();
+    const id = h.instance('support-02');
+    const res = await h.driver.slashCommand({
+      command: '/cloudphone',
+      text: `backup ${id} --apps com.tencent.mm --path oss://cloudphone-saved-bucket-e2e/inline/ --name nightly`,
+      userId: ADMIN,
+      channelId: CHANNEL,
+    });
+    expect(JSON.stringify(res.body)).toMatch(/req-/);
+    const reply = await threadedReply(h);
+    expect(textOf(reply)).toContain('bf-');
+    const backup = h.sim.requests.find((r) => r.action === 'BackupApp');
+    expect(backup?.params.BackupFileName).toBe('nightly');
+    expect(backup?.params.BackupFilePath).toBe('oss://cloudphone-saved-bucket-e2e/inline/');
+  });
+
+  it('tells the person how to fix a channel the bot is not in, and still reports to them directly', async () => {
+    h = await startHarness();
+    const view = await openModal(h, [h.instance('support-02')], 'C0RANDOM');
+    await h.driver.submitView({ viewId: view.id, values: formValues(['com.tencent.mm']) });
+    const reply = await threadedReply(h, 'D0ALICE');
+    expect(textOf(reply)).toContain('bf-');
+    const dm = h.slack.messages('D0ALICE', { topLevelOnly: true });
+    expect(textOf(dm[0]!)).toMatch(/invite/i);
+    expect(h.slack.messages('C0RANDOM')).toHaveLength(0);
+  });
+
+  it('answers help and unknown input with usage, ephemerally', async () => {
+    h = await startHarness();
+    const help = await h.driver.slashCommand({
+      command: '/cloudphone',
+      text: 'help',
+      userId: 'U0CAROL',
+      channelId: 'C0GENERAL',
+    });
+    expect((help.body as { response_type: string }).response_type).toBe('ephemeral');
+    expect(JSON.stringify(help.body)).toContain('backup');
+    const unknown = await h.driver.slashCommand({
+      command: '/cloudphone',
+      text: 'frobnicate',
+      userId: 'U0CAROL',
+      channelId: 'C0GENERAL',
+    });
+    expect(JSON.stringify(unknown.body)).toContain('frobnicate');
+    expect(h.sim.requests).toHaveLength(0);
   });
 });
