@@ -70,6 +70,7 @@ const RawEnv = z.object({
   CLOUDPHONE_STOP_TIMEOUT_MS: intSetting(10 * 60_000, 100, 24 * 3_600_000),
   CLOUDPHONE_TASK_TIMEOUT_MS: intSetting(6 * 3_600_000, 1_000, 7 * 24 * 3_600_000),
   CLOUDPHONE_CALL_TIMEOUT_MS: intSetting(15_000, 100, 120_000),
+  CLOUDPHONE_TRANSIENT_RETRY_MS: intSetting(5 * 60_000, 0, 24 * 3_600_000),
   CLOUDPHONE_PROGRESS_UPDATE_MS: intSetting(10_000, 0, 3_600_000),
   CLOUDPHONE_USERGROUP_CACHE_MS: intSetting(60_000, 0, 24 * 3_600_000),
   ALIBABA_CLOUD_ACCESS_KEY_ID: optionalText,
@@ -120,6 +121,7 @@ export interface Config {
     readonly stopTimeoutMs: number;
     readonly taskTimeoutMs: number;
     readonly progressUpdateMs: number;
+    readonly transientRetryMs: number;
   };
   readonly access: {
     readonly admins: readonly string[];
@@ -195,6 +197,7 @@ export function loadConfig(env: Env = process.env): Config {
       stopTimeoutMs: raw.CLOUDPHONE_STOP_TIMEOUT_MS,
       taskTimeoutMs: raw.CLOUDPHONE_TASK_TIMEOUT_MS,
       progressUpdateMs: raw.CLOUDPHONE_PROGRESS_UPDATE_MS,
+      transientRetryMs: raw.CLOUDPHONE_TRANSIENT_RETRY_MS,
     },
     access: {
       admins: csv(raw.CLOUDPHONE_ADMINS),

@@ -55,13 +55,16 @@ export function fullJitterDelay(retry: number, options: Pick<RetryOptions, 'base
   return Math.floor(cap * r);
 }
 
-/** `x-acs-retry-after` is in seconds (CORE's ThrottlingError). Returns milliseconds, or undefined if absent/garbage. */
+/**
+ * `x-acs-retry-after` is in milliseconds: the official SDKs pass it straight to their retry policies, whose delays are
+ * milliseconds (their tests send e.g. `2000` and `80`). Returns milliseconds, or undefined if absent/garbage.
+ */
 export function parseRetryAfter(value: string | string[] | undefined): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
   if (raw === undefined) return undefined;
   const trimmed = raw.trim();
   if (!/^\d+(\.\d+)?$/.test(trimmed)) return undefined;
-  const ms = Math.ceil(Number(trimmed) * 1000);
+  const ms = Math.ceil(Number(trimmed));
   return Number.isFinite(ms) ? ms : undefined;
 }
 

@@ -80,7 +80,8 @@ export interface InstanceRecord extends InstanceProgress {
   backupFilePath?: string | undefined;
 }
 
-export type InstancePatch = Partial<Omit<InstanceRecord, 'instanceId'>>;
+/** Fields to change; `callId: null` detaches an instance from a call that provably did not reach it. */
+export type InstancePatch = Partial<Omit<InstanceRecord, 'instanceId' | 'callId'>> & { callId?: number | null };
 
 const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
 
@@ -263,7 +264,15 @@ export function createBackupRequestRepository(db: Db) {
       if (entries.length === 0) return;
       const assignments = entries.map(([key]) => `${INSTANCE_COLUMNS[key]} = ?`).join(', ');
       const values = entries.map(([, value]) =>
-        typeof value === 'boolean' ? (value ? 1 : 0) : typeof value === 'object' ? JSON.stringify(value) : value,
+        value === null
+          ? null
+          : typeof value === 'boolean'
+            ? value
+              ? 1
+              : 0
+            : typeof value === 'object'
+              ? JSON.stringify(value)
+              : value,
       );
       // Column names come from the fixed map above, never from input; values are bound. One statement per column set.
       let statement = patchStatements.get(assignments);

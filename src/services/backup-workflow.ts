@@ -18,6 +18,8 @@ export interface WorkflowSettings {
   progressUpdateMs: number;
   /** Largest instance list one BackupApp / Stop / Start call takes. */
   maxInstancesPerCall: number;
+  /** How long a step keeps retrying a transient cloud failure (throttling, 5xx, network) before reporting it. */
+  transientRetryMs: number;
 }
 
 export interface WorkflowDeps {
@@ -34,6 +36,9 @@ export interface WorkflowDeps {
 /** States in which BackupApp can take the instance (docs §3.8: the same states Start accepts, plus stopped). */
 const BACKUP_READY = new Set(['STOPPED', 'BACKUP_FAILED', 'RECOVER_FAILED']);
 const ANNOUNCE_GIVE_UP_MS = 2 * 60_000;
+/** Sends of BackupApp per instance before an unclear outcome is reported instead of retried. */
+const MAX_BACKUP_ATTEMPTS = 3;
+const MAX_STOP_ATTEMPTS = 3;
 
 /** A marker the bot adds to every backup's Description, so its own backup files can be found again. */
 export function requestMarker(requestId: string): string {
@@ -58,6 +63,11 @@ export function failureOf(error: unknown): CloudFailure {
   return { code: 'InternalError', message: error instanceof Error ? error.message : String(error) };
 }
 
+/** A failure that may pass if tried again later: throttling, 5xx, network, timeouts (never an unknown outcome). */
+export function isTransient(error: unknown): boolean {
+  return error instanceof CloudApiError && error.retryable && !error.outcomeUnknown;
+}
+
 export function finalStatus(instances: readonly InstanceProgress[]): RequestStatus {
   const succeeded = instances.filter((instance) => instance.state === 'succeeded').length;
   if (succeeded === instances.length) return 'succeeded';
@@ -67,6 +77,8 @@ export function finalStatus(instances: readonly InstanceProgress[]): RequestStat
 export function createBackupWorkflow(deps: WorkflowDeps) {
   const { repos, cloud, notifier, clock, settings, logger } = deps;
   const { requests, calls, tasks, outbox } = repos;
+  /** How long after an unsettled mutating call its effects (files, statuses) should be visible to a lookup. */
+  const reconcileGraceMs = Math.max(1_000, settings.pollIntervalMs * 2);
 
   function load(id: string) {
     const record = requests.get(id);
@@ -128,6 +140,10 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     try {
       found = await cloud.describeInstances({ instanceIds: record.instances.map((i) => i.instanceId) });
     } catch (error) {
+      if (isTransient(error) && clock.now() - record.stepStartedAt < settings.transientRetryMs) {
+        logger.warn({ requestId: id, err: error }, 'DescribeAndroidInstances failed; will try again');
+        return retryLater(id);
+      }
       failWholeRequest(id, error, record.instances);
       finish(id);
       return;
@@ -180,66 +196,84 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     else finish(id);
   }
 
+  /**
+   * Stops the running instances that were asked to be stopped, and waits until each is STOPPED. A Stop whose outcome
+   * is unknown is harmless to send again (stopping a stopping instance is refused), so an instance still RUNNING a
+   * while after such a call is sent a new one, a bounded number of times.
+   */
   async function stop(id: string): Promise<void> {
     const record = load(id);
     const stopping = record.instances.filter((i) => i.state === 'stopping');
-    if (calls.count(id, 'StopAndroidInstance') === 0) {
-      const running = await currentStatuses(stopping.map((i) => i.instanceId));
-      if (running === undefined) return retryLater(id);
-      const toStop = stopping.filter((i) => running.get(i.instanceId) === 'RUNNING').map((i) => i.instanceId);
-      for (const ids of chunk(toStop, settings.maxInstancesPerCall)) {
-        const callId = calls.begin(id, 'StopAndroidInstance', ids, clock.now());
-        for (const instanceId of ids) requests.updateInstance(id, instanceId, { stoppedByBot: true });
-        try {
-          const result = await cloud.stopInstances(ids);
-          calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
-        } catch (error) {
-          const failure = failureOf(error);
-          // Unknown outcome: the status poll below tells whether the stop took effect.
-          calls.settle(
-            callId,
-            {
-              status: failure.outcomeUnknown ? 'unknown' : 'failed',
-              errorCode: failure.code,
-              errorMessage: failure.message,
-            },
-            clock.now(),
-          );
-          if (!failure.outcomeUnknown) {
-            for (const instanceId of ids) {
-              requests.updateInstance(id, instanceId, {
-                state: 'skipped',
-                stoppedByBot: false,
-                errorCode: failure.code,
-                errorMessage: `could not stop it before the backup: ${failure.message}`,
-                requestId: failure.requestId,
-              });
-            }
-          }
+    const statuses = await currentStatuses(stopping.map((i) => i.instanceId));
+    const timedOut = clock.now() - record.stepStartedAt > settings.stopTimeoutMs;
+    if (statuses === undefined && !timedOut) return retryLater(id);
+
+    const lastCall = new Map<string, { status: string; sentAt: number; attempts: number }>();
+    for (const call of calls.list(id, 'StopAndroidInstance')) {
+      for (const instanceId of call.instanceIds) {
+        const attempts = (lastCall.get(instanceId)?.attempts ?? 0) + 1;
+        lastCall.set(instanceId, { status: call.status, sentAt: call.sentAt, attempts });
+      }
+    }
+    const toStop: string[] = [];
+    let waiting = 0;
+    for (const instance of stopping) {
+      const status = statuses?.get(instance.instanceId);
+      if (status === 'STOPPED') {
+        requests.updateInstance(id, instance.instanceId, { state: 'pending' });
+        continue;
+      }
+      if (timedOut || status === undefined || !['RUNNING', 'STOPPING'].includes(status)) {
+        requests.updateInstance(id, instance.instanceId, {
+          state: 'skipped',
+          errorCode: timedOut ? 'StopTimeout' : 'UnsuitableStatus',
+          errorMessage: timedOut
+            ? `the instance did not reach STOPPED in time (last seen ${status ?? 'unknown'})`
+            : `the instance went ${status ?? 'missing'} while the bot waited for it to stop`,
+        });
+        continue;
+      }
+      waiting++;
+      const last = lastCall.get(instance.instanceId);
+      const unclear = last && (last.status === 'unknown' || last.status === 'sent');
+      if (
+        status === 'RUNNING' &&
+        (!last || (unclear && clock.now() - last.sentAt >= reconcileGraceMs && last.attempts < MAX_STOP_ATTEMPTS))
+      ) {
+        toStop.push(instance.instanceId);
+      }
+    }
+    for (const ids of chunk(toStop, settings.maxInstancesPerCall)) {
+      const callId = calls.begin(id, 'StopAndroidInstance', ids, clock.now());
+      for (const instanceId of ids) requests.updateInstance(id, instanceId, { stoppedByBot: true });
+      try {
+        const result = await cloud.stopInstances(ids);
+        calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
+      } catch (error) {
+        const failure = failureOf(error);
+        calls.settle(
+          callId,
+          {
+            status: failure.outcomeUnknown ? 'unknown' : 'failed',
+            errorCode: failure.code,
+            errorMessage: failure.message,
+          },
+          clock.now(),
+        );
+        if (failure.outcomeUnknown) continue;
+        for (const instanceId of ids) {
+          waiting--;
+          requests.updateInstance(id, instanceId, {
+            state: 'skipped',
+            stoppedByBot: false,
+            errorCode: failure.code,
+            errorMessage: `could not stop it before the backup: ${failure.message}`,
+            requestId: failure.requestId,
+          });
         }
       }
     }
-    const stillStopping = load(id).instances.filter((i) => i.state === 'stopping');
-    if (stillStopping.length > 0) {
-      const statuses = await currentStatuses(stillStopping.map((i) => i.instanceId));
-      if (statuses === undefined) return retryLater(id);
-      const timedOut = clock.now() - record.stepStartedAt > settings.stopTimeoutMs;
-      let waiting = 0;
-      for (const instance of stillStopping) {
-        const status = statuses.get(instance.instanceId);
-        if (status === 'STOPPED') requests.updateInstance(id, instance.instanceId, { state: 'pending' });
-        else if (timedOut || status === undefined || !['RUNNING', 'STOPPING'].includes(status)) {
-          requests.updateInstance(id, instance.instanceId, {
-            state: 'skipped',
-            errorCode: timedOut ? 'StopTimeout' : 'UnsuitableStatus',
-            errorMessage: timedOut
-              ? `the instance did not reach STOPPED in time (last seen ${status ?? 'missing'})`
-              : `the instance went ${status ?? 'missing'} while the bot waited for it to stop`,
-          });
-        } else waiting++;
-      }
-      if (waiting > 0) return retryLater(id);
-    }
+    if (waiting > 0) return retryLater(id);
     if (load(id).instances.some((i) => i.state === 'pending')) moveTo(id, 'submit');
     else moveTo(id, 'start');
   }
@@ -261,13 +295,36 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
 
   async function submit(id: string): Promise<void> {
     const record = load(id);
-    // First settle any call left 'sent' by a crash: find what it created instead of sending it again.
+    // Calls whose outcome is unknown (a crash after 'sent', a timeout, a 5xx) are reconciled before anything is sent
+    // again, once their backup files would be visible; only instances the call provably did not reach are re-sent.
+    let waitUntil: number | undefined;
     for (const call of calls.list(id, 'BackupApp')) {
-      if (call.status === 'sent') await reconcileBackupCall(id, call.id, call.instanceIds);
+      if (call.status !== 'sent' && call.status !== 'unknown') continue;
+      const due = call.sentAt + reconcileGraceMs;
+      if (clock.now() < due) {
+        waitUntil = Math.min(waitUntil ?? due, due);
+        continue;
+      }
+      await reconcileBackupCall(id, call.id, call.instanceIds);
     }
-    const fresh = load(id).instances.filter((i) => i.state === 'pending' && i.callId === undefined);
-    for (const instances of chunk(fresh, settings.maxInstancesPerCall)) {
-      const ids = instances.map((i) => i.instanceId);
+    if (waitUntil !== undefined) return void requests.wakeAt(id, waitUntil, clock.now());
+
+    const attempts = attemptsByInstance(id);
+    const fresh: string[] = [];
+    for (const instance of load(id).instances) {
+      if (instance.state !== 'pending' || instance.callId !== undefined) continue;
+      if ((attempts.get(instance.instanceId) ?? 0) >= MAX_BACKUP_ATTEMPTS) {
+        requests.updateInstance(id, instance.instanceId, {
+          state: 'failed',
+          errorCode: 'OutcomeUnknown',
+          errorMessage: `BackupApp did not answer clearly ${MAX_BACKUP_ATTEMPTS} times and no backup file appeared; the bot stopped trying. Check \`/cloudphone backups\` before retrying.`,
+        });
+        continue;
+      }
+      fresh.push(instance.instanceId);
+    }
+    let unsettled = false;
+    for (const ids of chunk(fresh, settings.maxInstancesPerCall)) {
       const callId = repos.db.transaction(() => {
         const newId = calls.begin(id, 'BackupApp', ids, clock.now());
         for (const instanceId of ids) requests.updateInstance(id, instanceId, { callId: newId });
@@ -306,31 +363,38 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       } catch (error) {
         const failure = failureOf(error);
         if (failure.outcomeUnknown) {
+          // Not re-sent now: reconciled after the grace period (see above).
           calls.settle(
             callId,
             { status: 'unknown', errorCode: failure.code, errorMessage: failure.message },
             clock.now(),
           );
-          await reconcileBackupCall(id, callId, ids, failure);
-        } else {
-          calls.settle(
-            callId,
-            { status: 'failed', errorCode: failure.code, errorMessage: failure.message },
-            clock.now(),
-          );
-          for (const instanceId of ids) {
-            requests.updateInstance(id, instanceId, {
-              state: 'failed',
-              errorCode: failure.code,
-              errorMessage: failure.message,
-              requestId: failure.requestId,
-            });
-          }
-          if (ids.length === record.instances.length) requests.setFailure(id, failure, clock.now());
+          unsettled = true;
+          logger.warn({ requestId: id, code: failure.code }, 'BackupApp outcome unknown; will reconcile');
+          continue;
         }
+        calls.settle(callId, { status: 'failed', errorCode: failure.code, errorMessage: failure.message }, clock.now());
+        for (const instanceId of ids) {
+          requests.updateInstance(id, instanceId, {
+            state: 'failed',
+            errorCode: failure.code,
+            errorMessage: failure.message,
+            requestId: failure.requestId,
+          });
+        }
+        if (ids.length === record.instances.length) requests.setFailure(id, failure, clock.now());
       }
     }
+    if (unsettled) return void requests.wakeAt(id, clock.now() + reconcileGraceMs, clock.now());
     moveTo(id, 'track');
+  }
+
+  function attemptsByInstance(id: string): Map<string, number> {
+    const attempts = new Map<string, number>();
+    for (const call of calls.list(id, 'BackupApp')) {
+      for (const instanceId of call.instanceIds) attempts.set(instanceId, (attempts.get(instanceId) ?? 0) + 1);
+    }
+    return attempts;
   }
 
   function trackSubmitted(
@@ -350,9 +414,10 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
 
   /**
    * A BackupApp call whose outcome is unknown: look for the backup files it would have created (they carry this
-   * request's marker in their Description). What is found is tracked; what is not is reported, never re-sent.
+   * request's marker in their Description). Instances with a file are tracked; instances without one were not
+   * reached by the call, so they go back to pending and are sent again (a bounded number of times).
    */
-  async function reconcileBackupCall(id: string, callId: number, ids: string[], cause?: CloudFailure): Promise<void> {
+  async function reconcileBackupCall(id: string, callId: number, ids: string[]): Promise<void> {
     let files: Awaited<ReturnType<BackupCloud['describeBackupFiles']>>;
     try {
       files = await cloud.describeBackupFiles({ description: requestMarker(id) });
@@ -362,23 +427,20 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       throw new ReconcileLater();
     }
     const byInstance = new Map(files.filter((f) => f.instanceId).map((f) => [f.instanceId as string, f]));
+    let found = 0;
     repos.db.transaction(() => {
       for (const instanceId of ids) {
         const file = byInstance.get(instanceId);
         if (file?.taskId) {
+          found++;
           trackSubmitted(id, instanceId, file);
-          continue;
+        } else {
+          requests.updateInstance(id, instanceId, { callId: null });
         }
-        requests.updateInstance(id, instanceId, {
-          state: 'failed',
-          errorCode: 'OutcomeUnknown',
-          errorMessage:
-            'the bot could not tell whether BackupApp reached the cloud and found no backup file from it; it did not resend, to avoid a second backup. Check `/cloudphone backups` before retrying.',
-          requestId: cause?.requestId,
-        });
       }
-      calls.settle(callId, { status: 'reconciled', errorCode: cause?.code }, clock.now());
+      calls.settle(callId, { status: 'reconciled', errorMessage: `${found} of ${ids.length} found` }, clock.now());
     })();
+    logger.info({ requestId: id, found, sent: ids.length }, 'reconciled a BackupApp call with an unknown outcome');
   }
 
   async function track(id: string): Promise<void> {

@@ -70,6 +70,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     CLOUDPHONE_MAX_POLL_INTERVAL_MS: '200',
     CLOUDPHONE_PROGRESS_UPDATE_MS: '0',
     CLOUDPHONE_CALL_TIMEOUT_MS: '3000',
+    CLOUDPHONE_TRANSIENT_RETRY_MS: '1500',
     LOG_LEVEL: 'debug',
     ...options.env,
   };

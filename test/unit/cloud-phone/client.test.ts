@@ -640,7 +640,7 @@ describe('retries: read-only calls', () => {
       {
         status: 400,
         body: { RequestId: 'a', Code: 'Throttling.Api', Message: 'x' },
-        headers: { 'x-acs-retry-after': '3' },
+        headers: { 'x-acs-retry-after': '3000' },
       },
       { body: { RequestId: 'ok', InstanceModel: [] } },
     ]);
@@ -660,7 +660,7 @@ describe('retries: read-only calls', () => {
   });
 
   it('gives up when the server asks to wait beyond the time budget', async () => {
-    const { client, sent } = setup([{ ...throttled, headers: { 'x-acs-retry-after': '5' } }], {
+    const { client, sent } = setup([{ ...throttled, headers: { 'x-acs-retry-after': '5000' } }], {
       retry: { maxAttempts: 10, totalBudgetMs: 1_000, sleep: async () => {} },
     });
     const error = await rejection(client.describeTasks());
@@ -769,12 +769,12 @@ describe('retries: mutating calls never re-send after the request may have arriv
 
   it('a 4xx with x-acs-retry-after is treated as throttling and retried; a 503 with one is not re-sent', async () => {
     const { client, sent, sleeps } = setup([
-      { status: 400, body: { RequestId: 'a', Code: 'Busy', Message: 'x' }, headers: { 'x-acs-retry-after': '1' } },
+      { status: 400, body: { RequestId: 'a', Code: 'Busy', Message: 'x' }, headers: { 'x-acs-retry-after': '1000' } },
       { body: { RequestId: 'req-ok' } },
       {
         status: 503,
         body: { RequestId: 'b', Code: 'ServiceUnavailable', Message: 'y' },
-        headers: { 'x-acs-retry-after': '1' },
+        headers: { 'x-acs-retry-after': '1000' },
       },
     ]);
     expect(await client.startInstances(['acp-1'])).toEqual({ requestId: 'req-ok' });

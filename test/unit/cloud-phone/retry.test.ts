@@ -89,10 +89,10 @@ describe('decideRetry', () => {
 });
 
 describe('parseRetryAfter', () => {
-  it('reads seconds and returns milliseconds', () => {
-    expect(parseRetryAfter('2')).toBe(2_000);
-    expect(parseRetryAfter(' 0.5 ')).toBe(500);
-    expect(parseRetryAfter(['3', '9'])).toBe(3_000);
+  it('reads milliseconds, as the official SDKs do', () => {
+    expect(parseRetryAfter('2000')).toBe(2_000);
+    expect(parseRetryAfter(' 80 ')).toBe(80);
+    expect(parseRetryAfter(['3000', '9'])).toBe(3_000);
     expect(parseRetryAfter('0')).toBe(0);
   });
 
