@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, OPTION } from '../../src/blocks/ids.js';
 import { ADMIN, CHANNEL, type Harness, parents, startHarness } from '../support/harness.js';
@@ -201,6 +202,25 @@ describe('/cloudphone backup, end to end', () => {
     const parent = parents(h.slack)[0]!;
     expect(h.slack.threadReplies(CHANNEL, parent.ts)).toHaveLength(1);
     expect(actions(h).filter((a) => a === 'BackupApp')).toHaveLength(1);
+  });
+
+  it('a crash after posting the reply but before recording it does not post it twice', async () => {
+    h = await startHarness();
+    await backupViaModal(h, [h.instance('support-02')], ['com.tencent.mm']);
+    await threadedReply(h);
+    await h.bot.stop();
+    // Rewind the database to the instant between chat.postMessage and recording it, as a SIGKILL there would leave it.
+    const db = new Database(h.dbPath);
+    db.prepare(`UPDATE outbox SET status = 'pending', posted_ts = NULL, sent_at = NULL`).run();
+    db.prepare(`UPDATE backup_requests SET step = 'report', next_run_at = 0`).run();
+    db.close();
+    await h.restart();
+    await eventually(() => {
+      const row = new Database(h!.dbPath, { readonly: true }).prepare('SELECT status FROM outbox').get();
+      expect(row).toEqual({ status: 'sent' });
+    });
+    const parent = parents(h.slack)[0]!;
+    expect(h.slack.threadReplies(CHANNEL, parent.ts)).toHaveLength(1);
   });
 
   it('runs the inline form without a modal', async () => {
