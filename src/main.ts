@@ -47,6 +47,8 @@ export interface BotOverrides {
   slackClientOptions?: WebClientOptions;
   /** Engine idle tick; tests use a few milliseconds. */
   idleTickMs?: number;
+  /** Spacing of new messages per Slack conversation (default about one a second, as Slack allows). */
+  slackPostIntervalMs?: number;
   /** Process-wide default metrics (off when several bots share one process, as in tests). */
   defaultMetrics?: boolean;
 }
@@ -144,7 +146,11 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       };
     },
   };
-  const notifier = createSlackNotifier({ client: app.client, logger });
+  const notifier = createSlackNotifier({
+    client: app.client,
+    logger,
+    ...(overrides.slackPostIntervalMs !== undefined ? { postIntervalMs: overrides.slackPostIntervalMs } : {}),
+  });
   const settings = { ...config.workflow, maxInstancesPerCall: MAX_INSTANCES_PER_CALL };
   const workflow = createBackupWorkflow({
     repos,

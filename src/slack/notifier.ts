@@ -7,6 +7,7 @@ import { backupCompletionReply, backupParentMessage, notInChannelMessage } from 
 import type { Logger } from '../logger.js';
 import type { BackupRequestView } from '../services/model.js';
 import type { BackupNotifier, MessageRef } from '../services/ports.js';
+import { createChannelQueue } from './channel-queue.js';
 
 /** Errors that mean "this channel cannot take the bot's messages"; the person is told in a DM instead. */
 const CHANNEL_UNUSABLE = new Set([
@@ -28,18 +29,29 @@ export function completionMarker(requestId: string): string {
   return `completion:${requestId}`;
 }
 
-export function createSlackNotifier(deps: { client: WebClient; logger: Logger }): BackupNotifier {
+export function createSlackNotifier(deps: {
+  client: WebClient;
+  logger: Logger;
+  /** Least time between two new messages in one conversation (Slack allows about one a second). */
+  postIntervalMs?: number;
+}): BackupNotifier {
   const { client, logger } = deps;
+  const queue = createChannelQueue({ intervalMs: deps.postIntervalMs ?? 1_000 });
 
   async function post(channel: string, message: { text: string; blocks?: unknown[] }, threadTs?: string) {
-    const result = await client.chat.postMessage({
+    const result = await queue.run(
       channel,
-      text: message.text,
-      ...(message.blocks ? { blocks: message.blocks as never } : {}),
-      ...(threadTs ? { thread_ts: threadTs } : {}),
-      unfurl_links: false,
-      unfurl_media: false,
-    });
+      () =>
+        client.chat.postMessage({
+          channel,
+          text: message.text,
+          ...(message.blocks ? { blocks: message.blocks as never } : {}),
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+          unfurl_links: false,
+          unfurl_media: false,
+        }),
+      { spaced: true },
+    );
     return { channel: result.channel ?? channel, ts: result.ts ?? '' };
   }
 
@@ -75,12 +87,14 @@ export function createSlackNotifier(deps: { client: WebClient; logger: Logger })
 
     async progress(view: BackupRequestView, parent: MessageRef): Promise<void> {
       const message = backupParentMessage(view);
-      await client.chat.update({
-        channel: parent.channel,
-        ts: parent.ts,
-        text: message.text,
-        blocks: message.blocks as never,
-      });
+      await queue.run(parent.channel, () =>
+        client.chat.update({
+          channel: parent.channel,
+          ts: parent.ts,
+          text: message.text,
+          blocks: message.blocks as never,
+        }),
+      );
     },
 
     async complete(view: BackupRequestView, parent: MessageRef | undefined): Promise<MessageRef> {

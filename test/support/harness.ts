@@ -79,6 +79,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     startBot(loadConfig(env), {
       idleTickMs: 10,
       defaultMetrics: false,
+      slackPostIntervalMs: 100,
       logger: createLogger({
         level: 'debug',
         destination: { write: (line: string) => void logLines?.push(line) } as never,
