@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CREDENTIALS, FAST_TIMING, type Simulator, startSimulator } from '../../src/sandbox/simulator/index.js';
+import { FAST_TIMING, type Simulator, startSimulator } from '../../src/sandbox/simulator/index.js';
 import { createSlackDriver, type SlackStandIn, startSlackStandIn } from '../../src/sandbox/slack/index.js';
 import { completionMarker } from '../../src/slack/notifier.js';
-import { ADMIN, BACKUP_PATH, CHANNEL, SIGNING_SECRET } from '../support/harness.js';
+import { ADMIN, BACKUP_PATH, botEnv, CHANNEL, SIGNING_SECRET } from '../support/harness.js';
 
 const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const botScript = join(process.cwd(), 'test', 'support', 'bot-process.ts');
@@ -70,24 +70,16 @@ describe('crash safety', () => {
       runningBackupFailureRate: 0,
     });
     slack = await startSlackStandIn({ rateLimits: false });
-    const env = {
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      CLOUDPHONE_ENDPOINT: sim.url,
-      ALIBABA_CLOUD_ACCESS_KEY_ID: DEFAULT_CREDENTIALS.accessKeyId,
-      ALIBABA_CLOUD_ACCESS_KEY_SECRET: DEFAULT_CREDENTIALS.accessKeySecret,
-      DATABASE_PATH: join(dir, 'bot.db'),
-      CLOUDPHONE_ADMINS: ADMIN,
-      CLOUDPHONE_POLL_INTERVAL_MS: '50',
-      CLOUDPHONE_MAX_POLL_INTERVAL_MS: '200',
-      CLOUDPHONE_PROGRESS_UPDATE_MS: '0',
-      CLOUDPHONE_TRANSIENT_RETRY_MS: '5000',
-      LOG_LEVEL: 'error',
-    };
-
+    const env = botEnv({
+      slack,
+      sim,
+      dbPath: join(dir, 'bot.db'),
+      overrides: {
+        CLOUDPHONE_POLL_INTERVAL_MS: '50',
+        CLOUDPHONE_TRANSIENT_RETRY_MS: '5000',
+        LOG_LEVEL: 'error',
+      },
+    });
     // Twelve stopped phones with the app, three per request, plus two running ones that must be stopped first.
     const ids = Array.from(
       { length: 12 },

@@ -28,7 +28,7 @@ function repliesFor(harness: Harness, requestId: string) {
 
 async function waitForReply(harness: Harness, requestId: string, timeoutMs = 30_000) {
   return harness.slack.waitFor(
-    (s) => (repliesFor(harness, requestId).length > 0 ? repliesFor(harness, requestId) : undefined),
+    () => (repliesFor(harness, requestId).length > 0 ? repliesFor(harness, requestId) : undefined),
     {
       timeoutMs,
       description: `the reply to ${requestId}`,

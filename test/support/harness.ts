@@ -49,21 +49,23 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const sim = await startSimulator({ timing: FAST_TIMING, seed: 7, runningBackupFailureRate: 0, ...options.simulator });
-  const slack = await startSlackStandIn(options.slack);
-  const dir = mkdtempSync(join(tmpdir(), 'cloudphone-e2e-'));
-  const dbPath = join(dir, 'bot.db');
-  const env = {
-    SLACK_BOT_TOKEN: slack.botToken,
+/** The environment a test bot runs with: pointed at the stand-ins, fast polling, the test admin. */
+export function botEnv(input: {
+  slack: SlackStandIn;
+  sim: Simulator;
+  dbPath: string;
+  overrides?: Record<string, string> | undefined;
+}): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: input.slack.botToken,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
+    SLACK_API_URL: input.slack.apiUrl,
     PORT: '0',
     HOST: '127.0.0.1',
-    CLOUDPHONE_ENDPOINT: sim.url,
+    CLOUDPHONE_ENDPOINT: input.sim.url,
     ALIBABA_CLOUD_ACCESS_KEY_ID: DEFAULT_CREDENTIALS.accessKeyId,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: DEFAULT_CREDENTIALS.accessKeySecret,
-    DATABASE_PATH: dbPath,
+    DATABASE_PATH: input.dbPath,
     CLOUDPHONE_ADMINS: ADMIN,
     CLOUDPHONE_DEFAULT_BACKUP_PATH: BACKUP_PATH,
     CLOUDPHONE_POLL_INTERVAL_MS: '25',
@@ -72,8 +74,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     CLOUDPHONE_CALL_TIMEOUT_MS: '3000',
     CLOUDPHONE_TRANSIENT_RETRY_MS: '1500',
     LOG_LEVEL: 'debug',
-    ...options.env,
+    ...input.overrides,
   };
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const sim = await startSimulator({ timing: FAST_TIMING, seed: 7, runningBackupFailureRate: 0, ...options.simulator });
+  const slack = await startSlackStandIn(options.slack);
+  const dir = mkdtempSync(join(tmpdir(), 'cloudphone-e2e-'));
+  const dbPath = join(dir, 'bot.db');
+  const env = botEnv({ slack, sim, dbPath, overrides: options.env });
   const logLines = options.logLines;
   const boot = () =>
     startBot(loadConfig(env), {
