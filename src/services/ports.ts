@@ -69,6 +69,8 @@ export interface MessageRef {
 export interface BackupNotifier {
   /** Posts the parent message; falls back to a direct message when the channel is unusable. */
   announce(view: BackupRequestView): Promise<MessageRef>;
+  /** The parent message an earlier, interrupted `announce` may have posted, if it did. */
+  findAnnounced(view: BackupRequestView): Promise<MessageRef | undefined>;
   /** Updates the parent message in place. */
   progress(view: BackupRequestView, parent: MessageRef): Promise<void>;
   /**

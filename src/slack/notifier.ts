@@ -24,6 +24,18 @@ export function slackErrorCode(error: unknown): string | undefined {
   return typeof data?.error === 'string' ? data.error : undefined;
 }
 
+/** The block_id that marks a request's parent message, so an interrupted post is found instead of repeated. */
+export function parentMarker(requestId: string): string {
+  return `parent:${requestId}`;
+}
+
+/** The parent message with its marker on the first block. */
+function markedParent(view: BackupRequestView) {
+  const message = backupParentMessage(view);
+  const [first, ...rest] = message.blocks as { block_id?: string }[];
+  return { text: message.text, blocks: first ? [{ ...first, block_id: parentMarker(view.id) }, ...rest] : [] };
+}
+
 /** The block_id that marks a completion reply, so a re-run after a crash finds it instead of posting again. */
 export function completionMarker(requestId: string): string {
   return `completion:${requestId}`;
@@ -71,7 +83,7 @@ export function createSlackNotifier(deps: {
 
   return {
     async announce(view: BackupRequestView): Promise<MessageRef> {
-      const message = backupParentMessage(view);
+      const message = markedParent(view);
       try {
         return await post(view.channelId, message);
       } catch (error) {
@@ -85,8 +97,28 @@ export function createSlackNotifier(deps: {
       }
     },
 
+    async findAnnounced(view: BackupRequestView): Promise<MessageRef | undefined> {
+      const marker = parentMarker(view.id);
+      // Only the channel is searched: a parent that fell back to a DM in the crash window may be posted twice.
+      for (const channel of [view.channelId]) {
+        try {
+          const oldest = String(Math.floor(view.createdAt.getTime() / 1000) - 60);
+          const page = await client.conversations.history({ channel, oldest, limit: 200 });
+          for (const message of page.messages ?? []) {
+            const blocks = (message.blocks ?? []) as { block_id?: string }[];
+            if (message.ts && blocks.some((block) => block.block_id === marker)) {
+              return { channel, ts: message.ts };
+            }
+          }
+        } catch (error) {
+          logger.debug({ requestId: view.id, channel, err: error }, 'could not read history to find the parent');
+        }
+      }
+      return undefined;
+    },
+
     async progress(view: BackupRequestView, parent: MessageRef): Promise<void> {
-      const message = backupParentMessage(view);
+      const message = markedParent(view);
       await queue.run(parent.channel, () =>
         client.chat.update({
           channel: parent.channel,

@@ -223,6 +223,30 @@ describe('/cloudphone backup, end to end', () => {
     expect(h.slack.threadReplies(CHANNEL, parent.ts)).toHaveLength(1);
   });
 
+  it('a crash after posting the parent message but before recording it does not post it twice', async () => {
+    h = await startHarness({ simulator: { timing: { backupMs: 1500 } } });
+    await backupViaModal(h, [h.instance('support-02')], ['com.tencent.mm']);
+    await threadedReply(h);
+    await h.bot.stop();
+    // Rewind to the instant after chat.postMessage for the parent, before its ts was recorded.
+    const db = new Database(h.dbPath);
+    db.prepare(`UPDATE cloud_calls SET status = 'sent' WHERE action = 'chat.postMessage:parent'`).run();
+    db.prepare(
+      `UPDATE backup_requests SET step = 'announce', next_run_at = 0, parent_channel = NULL, parent_ts = NULL`,
+    ).run();
+    db.close();
+    const before = parents(h.slack).length;
+    await h.restart();
+    await eventually(() => {
+      const row = new Database(h!.dbPath, { readonly: true })
+        .prepare('SELECT step, parent_ts FROM backup_requests')
+        .get();
+      expect(row).toEqual({ step: 'done', parent_ts: parents(h!.slack)[0]!.ts });
+    });
+    expect(before).toBe(1);
+    expect(parents(h.slack)).toHaveLength(1);
+  });
+
   it('runs the inline form without a modal', async () => {
     h = await startHarness();
     const id = h.instance('support-02');

@@ -10,7 +10,7 @@ import {
 } from './api-common.js';
 import { checkMessageBlocks, LIMITS } from './block-kit.js';
 import { permalinkPath, TS_PATTERN } from './ids.js';
-import { assignMissingIds, type StoredMessage } from './state.js';
+import { assignMissingIds, compareTs, type StoredMessage } from './state.js';
 import type { Channel } from './workspace.js';
 
 export interface MessageContent {
@@ -218,6 +218,25 @@ const replies: MethodHandler = (ctx, args) => {
   };
 };
 
+/**
+ * conversations.history: the channel's top-level messages (and thread broadcasts), newest first, as Slack returns
+ * them; replies stay in their threads.
+ */
+const history: MethodHandler = (ctx, args) => {
+  const channel = requireReadableChannel(ctx.state, requiredString(args, 'channel', 'channel_not_found'));
+  let messages = [...ctx.state.channelMessages(channel.id).values()]
+    .filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts)
+    .sort((a, b) => compareTs(b.ts, a.ts));
+  messages = filterByRange(messages, args);
+  const { page, nextCursor } = paginate(messages, args, 100);
+  return {
+    ok: true,
+    messages: page.map((m) => ctx.state.present(m)),
+    has_more: nextCursor !== '',
+    response_metadata: { next_cursor: nextCursor },
+  };
+};
+
 function filterByRange(thread: StoredMessage[], args: ApiArgs): StoredMessage[] {
   const oldest = optionalString(args, 'oldest');
   const latest = optionalString(args, 'latest');
@@ -236,4 +255,5 @@ export const chatMethods: Record<string, MethodHandler> = {
   'chat.update': update,
   'chat.getPermalink': getPermalink,
   'conversations.replies': replies,
+  'conversations.history': history,
 };
