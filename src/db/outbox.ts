@@ -21,6 +21,9 @@ export function createOutboxRepository(db: Db) {
     `SELECT id, request_id, kind, attempts FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
      ORDER BY id LIMIT ?`,
   );
+  const pendingFor = db.prepare(
+    `SELECT id, request_id, kind, attempts FROM outbox WHERE status = 'pending' AND request_id = ? AND kind = ?`,
+  );
   const sent = db.prepare(`UPDATE outbox SET status = 'sent', posted_ts = ?, sent_at = ? WHERE id = ?`);
   const retry = db.prepare(
     'UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',
@@ -37,6 +40,13 @@ export function createOutboxRepository(db: Db) {
       return (due.all(now, limit) as { id: number; request_id: string; kind: OutboxKind; attempts: number }[]).map(
         (row) => ({ id: row.id, requestId: row.request_id, kind: row.kind, attempts: row.attempts }),
       );
+    },
+    /** The pending entry of this kind for a request, if there is one. */
+    pendingFor(requestId: string, kind: OutboxKind): OutboxEntry | undefined {
+      const row = pendingFor.get(requestId, kind) as
+        | { id: number; request_id: string; kind: OutboxKind; attempts: number }
+        | undefined;
+      return row && { id: row.id, requestId: row.request_id, kind: row.kind, attempts: row.attempts };
     },
     markSent(id: number, postedTs: string, now: number): void {
       sent.run(postedTs, now, id);

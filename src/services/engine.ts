@@ -96,7 +96,7 @@ export function createEngine(deps: EngineDeps) {
   async function report(id: string): Promise<void> {
     const record = requests.get(id);
     if (!record) return;
-    const entry = outbox.due(Number.MAX_SAFE_INTEGER, 1_000).find((e) => e.requestId === id);
+    const entry = outbox.pendingFor(id, 'completion');
     if (entry) {
       try {
         const posted = await notifier.complete(record, record.parent);
