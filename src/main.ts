@@ -210,17 +210,26 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
 
   let port: number | undefined;
   let httpServer: Server | undefined;
-  if (config.slack.mode === 'http') {
-    httpServer = (await app.start({ port: config.slack.port, host: config.slack.host })) as Server;
-    const address = httpServer.address();
-    port = typeof address === 'object' && address ? address.port : config.slack.port;
-  } else {
-    await app.start();
-    // Socket Mode has no HTTP receiver; health and metrics get a small server of their own on PORT.
-    const opsServer = await startOpsServer(routes, config.slack.port, config.slack.host);
-    const address = opsServer.address();
-    port = typeof address === 'object' && address ? address.port : config.slack.port;
-    cleanups.push(() => new Promise<void>((resolve) => opsServer.close(() => resolve())));
+  try {
+    await app.init();
+    if (config.slack.mode === 'http') {
+      httpServer = (await app.start({ port: config.slack.port, host: config.slack.host })) as Server;
+      const address = httpServer.address();
+      port = typeof address === 'object' && address ? address.port : config.slack.port;
+    } else {
+      await app.start();
+      // Socket Mode has no HTTP receiver; health and metrics get a small server of their own on PORT.
+      const opsServer = await startOpsServer(routes, config.slack.port, config.slack.host);
+      const address = opsServer.address();
+      port = typeof address === 'object' && address ? address.port : config.slack.port;
+      cleanups.push(() => new Promise<void>((resolve) => opsServer.close(() => resolve())));
+    }
+  } catch (error) {
+    // Leave nothing running behind a failed start (the simulator, the cloud client's pool, the database).
+    if (httpServer) await app.stop().catch(() => undefined);
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+    db.close();
+    throw error;
   }
   engine.start();
   logger.info({ mode: config.slack.mode, port }, 'cloud phone bot started');

@@ -3,8 +3,8 @@
  * consistent while the bot keeps running and writing (a plain file copy of a WAL database is not). Then opens the
  * copy and checks it. README "Back up and restore the bot's database" has the restore steps.
  */
-import { existsSync, rmSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -74,6 +74,7 @@ export async function runDbBackup(argv: readonly string[], io: BackupIo): Promis
     return 1;
   }
   try {
+    mkdirSync(dirname(destination), { recursive: true });
     const progress = await db.backup(destination);
     const copy = new Database(destination, { readonly: true, fileMustExist: true });
     try {

@@ -70,7 +70,10 @@ export interface SlackRequestTracker {
   idle(timeoutMs: number): Promise<boolean>;
 }
 
-export function trackSlackRequests(app: App, deps: { logger: Logger; metrics: Metrics }): SlackRequestTracker {
+export function trackSlackRequests(
+  app: Pick<App, 'use'>,
+  deps: { logger: Logger; metrics: Metrics },
+): SlackRequestTracker {
   const { logger, metrics } = deps;
   let active = 0;
   const waiters = new Set<() => void>();

@@ -256,10 +256,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     await Promise.race([
       running,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new DemoFailure(`it did not finish within ${Math.round(timeoutMs / 1000)} s`)),
-          timeoutMs,
-        );
+        timer = setTimeout(() => reject(new DemoFailure(`it did not finish within ${timeoutMs / 1000} s`)), timeoutMs);
       }),
     ]);
     result.ok = true;
@@ -267,10 +264,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const message = error instanceof Error ? error.message : String(error);
     result.reason =
       Date.now() >= deadline - 100 && !message.startsWith('it did not finish')
-        ? `it did not finish within ${Math.round(timeoutMs / 1000)} s (${message})`
+        ? `it did not finish within ${timeoutMs / 1000} s (${message})`
         : message;
   } finally {
     clearTimeout(timer);
+    // Past the deadline every wait in the scenario ends at once; let it, so nothing it starts outlives the demo.
+    await running.catch(() => undefined);
     await bot?.stop().catch(() => undefined);
     await slack?.close().catch(() => undefined);
     if (result.ok && !options.keepFiles) rmSync(dir, { recursive: true, force: true });
@@ -315,7 +314,7 @@ async function main(): Promise<void> {
     if (values.keep) process.stdout.write(`Database and bot log kept in ${result.dir}\n`);
     process.exit(0);
   }
-  process.stderr.write(`\nDemo FAILED: ${result.reason}\n`);
+  process.stderr.write(`\nDemo FAILED: ${result.reason}\nIts database and bot log are kept in ${result.dir}\n`);
   const logPath = join(result.dir, 'bot.log');
   try {
     // The bot logs at debug level to the file; the last info-or-worse lines usually say what went wrong.
@@ -325,7 +324,7 @@ async function main(): Promise<void> {
       .filter((line) => !line.includes('"level":"debug"'))
       .slice(-12)
       .map((line) => (line.length > 400 ? `${line.slice(0, 400)}…` : line));
-    process.stderr.write(`Last lines of the bot log (all of it: ${logPath}):\n${tail.join('\n')}\n`);
+    process.stderr.write(`Last lines of the bot log (${logPath}):\n${tail.join('\n')}\n`);
   } catch {
     // No log yet: the failure came before the bot started.
   }
