@@ -3,10 +3,15 @@
  * every problem is reported at once (setting names and how to fix them, never values), and the result is a frozen,
  * grouped config object.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
 export type Env = Record<string, string | undefined>;
+
+export const DEFAULT_DATABASE_PATH = './data/cloudphone-bot.db';
 
 const csv = (value: string | undefined): string[] =>
   (value ?? '')
@@ -76,7 +81,8 @@ const RawEnv = z.object({
   ALIBABA_CLOUD_ACCESS_KEY_ID: optionalText,
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: optionalText,
   ALIBABA_CLOUD_SECURITY_TOKEN: optionalText,
-  DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('./data/cloudphone-bot.db')),
+  DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default(DEFAULT_DATABASE_PATH)),
+  SHUTDOWN_TIMEOUT_MS: intSetting(30_000, 1_000, 600_000),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z
@@ -129,6 +135,8 @@ export interface Config {
     readonly userGroupCacheMs: number;
   };
   readonly databasePath: string;
+  /** Longest a graceful shutdown may take before the process exits anyway. */
+  readonly shutdownTimeoutMs: number;
   readonly logLevel: z.infer<typeof RawEnv>['LOG_LEVEL'];
 }
 
@@ -138,29 +146,42 @@ export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(problems);
   }
-  const raw = parsed.data;
-  if (!raw.SLACK_BOT_TOKEN) {
+  // The checks below read the raw strings too, so one run reports every problem, not only the parser's.
+  const text = (name: string) => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  if (!text('SLACK_BOT_TOKEN')) {
     problems.push('SLACK_BOT_TOKEN: required; the Bot User OAuth Token (xoxb-…) from OAuth & Permissions');
   }
-  const mode = raw.SLACK_APP_TOKEN ? 'socket' : 'http';
-  if (mode === 'http' && !raw.SLACK_SIGNING_SECRET) {
+  if (!text('SLACK_APP_TOKEN') && !text('SLACK_SIGNING_SECRET')) {
     problems.push(
       'SLACK_SIGNING_SECRET: required in HTTP mode; copy it from Basic Information > App Credentials (or set SLACK_APP_TOKEN for Socket Mode)',
     );
   }
-  const keyId = raw.ALIBABA_CLOUD_ACCESS_KEY_ID;
-  const keySecret = raw.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
-  if (Boolean(keyId) !== Boolean(keySecret)) {
+  if (Boolean(text('ALIBABA_CLOUD_ACCESS_KEY_ID')) !== Boolean(text('ALIBABA_CLOUD_ACCESS_KEY_SECRET'))) {
     problems.push(
       'ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET: set both or neither (neither uses the Alibaba Cloud credential chain)',
     );
   }
-  if (raw.CLOUDPHONE_MAX_POLL_INTERVAL_MS < raw.CLOUDPHONE_POLL_INTERVAL_MS) {
+  for (const name of Object.keys(env)) {
+    // A mistyped name would otherwise be ignored quietly and its default used.
+    if (name.startsWith('CLOUDPHONE_') && !(name in RawEnv.shape)) {
+      const guess = closestSetting(name);
+      problems.push(
+        `${name}: not a setting${guess ? `; did you mean ${guess}?` : ''} (README "Settings" lists them all)`,
+      );
+    }
+  }
+  if (parsed.success && parsed.data.CLOUDPHONE_MAX_POLL_INTERVAL_MS < parsed.data.CLOUDPHONE_POLL_INTERVAL_MS) {
     problems.push('CLOUDPHONE_MAX_POLL_INTERVAL_MS: must not be smaller than CLOUDPHONE_POLL_INTERVAL_MS');
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const raw = parsed.data;
+  const mode = raw.SLACK_APP_TOKEN ? 'socket' : 'http';
+  const keyId = raw.ALIBABA_CLOUD_ACCESS_KEY_ID;
+  const keySecret = raw.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
 
   const config: Config = {
     slack: {
@@ -205,9 +226,58 @@ export function loadConfig(env: Env = process.env): Config {
       userGroupCacheMs: raw.CLOUDPHONE_USERGROUP_CACHE_MS,
     },
     databasePath: raw.DATABASE_PATH,
+    shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
     logLevel: raw.LOG_LEVEL,
   };
   return deepFreeze(config);
+}
+
+/**
+ * The environment with a `.env` file under it: variables already set win over the file. The file is `ENV_FILE` when
+ * that is set (it must then exist), else `.env` in the working directory when there is one. Only `main()` and the
+ * command-line tools call this; tests pass their environment to `loadConfig` directly.
+ */
+export function withEnvFile(env: Env, cwd = process.cwd()): { env: Env; file: string | undefined } {
+  const named = env.ENV_FILE?.trim();
+  const file = resolve(cwd, named || '.env');
+  if (!existsSync(file)) {
+    if (named) {
+      throw new ConfigError([`ENV_FILE: no file at ${file}; point it at your settings file or unset it`]);
+    }
+    return { env, file: undefined };
+  }
+  let fromFile: Env;
+  try {
+    fromFile = parseEnv(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigError([`ENV_FILE: cannot read ${file}: ${reason}`]);
+  }
+  const merged: Env = { ...fromFile };
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) merged[name] = value;
+  return { env: merged, file };
+}
+
+function closestSetting(name: string): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of Object.keys(RawEnv.shape)) {
+    const distance = editDistance(name, candidate);
+    if (distance <= 3 && (!best || distance < best.distance)) best = { name: candidate, distance };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -3,6 +3,7 @@
  * tests and the demo use, with overrides for what they replace (clock, logger, cloud endpoint, Slack API URL).
  */
 import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import type { WebClient, WebClientOptions } from '@slack/web-api';
 import {
@@ -11,17 +12,19 @@ import {
   MAX_INSTANCES_PER_CALL,
   resolveEndpoint,
 } from './cloud-phone/index.js';
-import { type Config, loadConfig } from './config.js';
+import { type Config, loadConfig, withEnvFile } from './config.js';
 import type { BackupRequestRecord } from './db/backup-requests.js';
 import { openDatabase } from './db/database.js';
 import type { Repositories } from './db/index.js';
 import { createRepositories } from './db/index.js';
 import { ConfigError } from './errors.js';
-import { createLogger, type Logger } from './logger.js';
+import { addToLogContext, createLogger, type Logger } from './logger.js';
 import { checkHealth, type HealthState, opsRoutes } from './ops/health.js';
+import { instrumentNotifier, observeCloudCalls, withRequestIds } from './ops/instrument.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { startOpsServer } from './ops/server.js';
-import { startSimulator } from './sandbox/simulator/index.js';
+import { trackSlackRequests } from './ops/slack-requests.js';
+import { type Simulator, type SimulatorOptions, startSimulator } from './sandbox/simulator/index.js';
 import { createAccessGuard } from './services/access.js';
 import { createAuditTrail } from './services/audit.js';
 import { createBackupService } from './services/backup-service.js';
@@ -51,16 +54,27 @@ export interface BotOverrides {
   slackPostIntervalMs?: number;
   /** Process-wide default metrics (off when several bots share one process, as in tests). */
   defaultMetrics?: boolean;
+  /** With CLOUDPHONE_SIMULATOR on: options for the in-process simulator (the demo makes it quicker). */
+  simulator?: Omit<SimulatorOptions, 'credentials'>;
 }
 
 export interface RunningBot {
-  /** The HTTP port (HTTP mode), or undefined in Socket Mode. */
+  /** The HTTP port: Bolt's in HTTP mode, the health and metrics server's in Socket Mode. */
   port: number | undefined;
+  /**
+   * Graceful stop: no new requests, listeners still running after their ack finish, the engine stops after its
+   * current tick, then the database closes. Calling it again returns the same promise.
+   */
   stop(): Promise<void>;
   services: Services;
   repos: Repositories;
   metrics: Metrics;
+  /** The in-process simulator when CLOUDPHONE_SIMULATOR is on. */
+  simulator: Simulator | undefined;
 }
+
+/** How long a stop waits for Slack listeners that are still running after their ack. */
+const LISTENER_DRAIN_MS = 10_000;
 
 export async function startBot(config: Config, overrides: BotOverrides = {}): Promise<RunningBot> {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel });
@@ -70,6 +84,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
 
   const cleanups: (() => Promise<void> | void)[] = [];
   const idleTickMs = overrides.idleTickMs ?? Math.min(1_000, config.workflow.pollIntervalMs);
+  let simulator: Simulator | undefined;
   let endpoint: string;
   let credentials = createCredentialSource(
     config.cloud.credentials.kind === 'static' ? config.cloud.credentials : undefined,
@@ -80,9 +95,10 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       accessKeyId: `LTAIsim${randomBytes(6).toString('hex')}`,
       accessKeySecret: randomBytes(18).toString('hex'),
     };
-    const simulator = await startSimulator({ credentials: [pair] });
-    cleanups.push(() => simulator.close());
-    endpoint = simulator.url;
+    const sim = await startSimulator({ ...overrides.simulator, credentials: [pair] });
+    simulator = sim;
+    cleanups.push(() => sim.close());
+    endpoint = sim.url;
     credentials = createCredentialSource(pair);
     logger.warn({ endpoint }, 'CLOUDPHONE_SIMULATOR is on: no real cloud phone is touched');
   } else {
@@ -90,18 +106,16 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     if (resolved.warning) logger.warn(resolved.warning);
     endpoint = resolved.url.toString();
   }
-  const metrics = createMetrics({ defaultMetrics: overrides.defaultMetrics ?? true });
+  const metrics = createMetrics({
+    defaultMetrics: overrides.defaultMetrics ?? true,
+    taskCounts: () => repos.tasks.countByStatus(),
+  });
   const health: HealthState = { lastTickAt: undefined, lastCloudSuccessAt: undefined, lastCloudErrorCode: undefined };
   const cloud = createCloudPhoneClient({
     endpoint,
     credentials,
     timeoutMs: config.cloud.callTimeoutMs,
-    onCall: (event) => {
-      metrics.cloudCalls.inc({ action: event.action, code: event.ok ? 'OK' : (event.code ?? 'Unknown') });
-      metrics.cloudCallSeconds.observe({ action: event.action }, event.durationMs / 1000);
-      if (event.ok) health.lastCloudSuccessAt = clock.now();
-      else health.lastCloudErrorCode = event.code;
-    },
+    onCall: observeCloudCalls({ metrics, health, clock, logger }),
   });
   cleanups.push(() => cloud.close());
 
@@ -117,10 +131,12 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     routes,
     ...(overrides.slackClientOptions ? { clientOptions: overrides.slackClientOptions } : {}),
   });
+  // Global middleware runs before every listener, whenever it is registered.
+  const slackRequests = trackSlackRequests(app, { logger, metrics });
   const permissions = buildPermissions(config, app.client, clock, logger);
   const guard = createAccessGuard({ permissions, audit });
   const engineRef: { kick(): void } = { kick: () => engine.kick() };
-  const backups = createBackupService({
+  const backupService = createBackupService({
     repos,
     guard,
     audit,
@@ -128,6 +144,19 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     clock,
     simulated: config.cloud.simulator,
   });
+  const backups: typeof backupService = {
+    ...backupService,
+    submit(input) {
+      const result = backupService.submit(input);
+      // From here on the Slack request's log lines also carry the bot's request id, linking the two.
+      addToLogContext({ requestId: result.requestId });
+      logger.info(
+        { requestId: result.requestId, created: result.created, instances: input.spec.instanceIds.length },
+        result.created ? 'backup request recorded' : 'backup request already recorded (repeated submission)',
+      );
+      return result;
+    },
+  };
   servicesRef.current = {
     backups,
     guard,
@@ -146,24 +175,32 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       };
     },
   };
-  const notifier = createSlackNotifier({
+  const slackNotifier = createSlackNotifier({
     client: app.client,
     logger,
     ...(overrides.slackPostIntervalMs !== undefined ? { postIntervalMs: overrides.slackPostIntervalMs } : {}),
   });
-  const settings = { ...config.workflow, maxInstancesPerCall: MAX_INSTANCES_PER_CALL };
-  const workflow = createBackupWorkflow({
-    repos,
-    cloud,
-    notifier,
+  const notifier = instrumentNotifier(slackNotifier, {
+    metrics,
     clock,
-    settings,
-    logger,
-    onFinished: (request) => {
-      metrics.requests.inc({ action: 'backup', outcome: request.status });
-      audit.recordOutcome(request.id, auditOutcome(request));
-    },
+    lastTaskFinishedAt: (requestId) => repos.tasks.lastFinishedAt(requestId),
   });
+  const settings = { ...config.workflow, maxInstancesPerCall: MAX_INSTANCES_PER_CALL };
+  const workflow = withRequestIds(
+    createBackupWorkflow({
+      repos,
+      cloud,
+      notifier,
+      clock,
+      settings,
+      logger,
+      onFinished: (request) => {
+        metrics.requests.inc({ action: 'backup', outcome: request.status });
+        audit.recordOutcome(request.id, auditOutcome(request));
+        logger.info({ requestId: request.id, status: request.status }, 'backup request finished');
+      },
+    }),
+  );
   const poller = createTaskPoller({ repos, cloud, clock, settings, logger });
   const engine = createEngine({
     repos,
@@ -175,43 +212,61 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     settings: { idleTickMs, progressUpdateMs: config.workflow.progressUpdateMs, concurrency: 8 },
     onTick: ({ at }) => {
       health.lastTickAt = at;
-      metrics.tasks.set({ status: 'open' }, repos.tasks.openCount());
     },
   });
 
   let port: number | undefined;
-  if (config.slack.mode === 'http') {
-    const server = (await app.start({
-      port: config.slack.port,
-      host: config.slack.host,
-    })) as import('node:http').Server;
-    const address = server.address();
-    port = typeof address === 'object' && address ? address.port : config.slack.port;
-  } else {
-    await app.start();
-    // Socket Mode has no HTTP receiver; health and metrics get a small server of their own on PORT.
-    const opsServer = await startOpsServer(routes, config.slack.port, config.slack.host);
-    const address = opsServer.address();
-    port = typeof address === 'object' && address ? address.port : config.slack.port;
-    cleanups.push(() => new Promise<void>((resolve) => opsServer.close(() => resolve())));
+  let httpServer: Server | undefined;
+  try {
+    await app.init();
+    if (config.slack.mode === 'http') {
+      httpServer = (await app.start({ port: config.slack.port, host: config.slack.host })) as Server;
+      const address = httpServer.address();
+      port = typeof address === 'object' && address ? address.port : config.slack.port;
+    } else {
+      await app.start();
+      // Socket Mode has no HTTP receiver; health and metrics get a small server of their own on PORT.
+      const opsServer = await startOpsServer(routes, config.slack.port, config.slack.host);
+      const address = opsServer.address();
+      port = typeof address === 'object' && address ? address.port : config.slack.port;
+      cleanups.push(() => new Promise<void>((resolve) => opsServer.close(() => resolve())));
+    }
+  } catch (error) {
+    // Leave nothing running behind a failed start (the simulator, the cloud client's pool, the database).
+    if (httpServer) await app.stop().catch(() => undefined);
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+    db.close();
+    throw error;
   }
   engine.start();
   logger.info({ mode: config.slack.mode, port }, 'cloud phone bot started');
 
-  let stopped = false;
+  let stopping: Promise<void> | undefined;
+  async function stop(): Promise<void> {
+    logger.info({ inFlight: slackRequests.inFlight() }, 'stopping: no new requests from Slack');
+    // HTTP: the server stops accepting connections and answers the requests it has; Socket Mode: disconnects.
+    const closed = app.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the Slack app failed'));
+    // Listeners may still work after their ack (opening a modal, say); they need the database, so wait for them.
+    if (!(await slackRequests.idle(LISTENER_DRAIN_MS))) {
+      logger.warn({ inFlight: slackRequests.inFlight() }, 'Slack listeners still running; stopping anyway');
+    }
+    // Keep-alive connections that went idle after close() started would hold it open.
+    httpServer?.closeIdleConnections();
+    await closed;
+    await engine.stop();
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    db.close();
+    logger.info('cloud phone bot stopped');
+  }
   return {
     port,
     services: servicesRef.current,
     repos,
     metrics,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await app.stop();
-      await engine.stop();
-      for (const cleanup of cleanups.reverse()) await cleanup();
-      db.close();
-      logger.info('cloud phone bot stopped');
+    simulator,
+    stop() {
+      stopping ??= stop();
+      return stopping;
     },
   };
 }
@@ -272,26 +327,81 @@ function auditOutcome(request: BackupRequestRecord) {
   };
 }
 
+/** One line for a start-up failure an operator can act on, naming the setting to change where there is one. */
+export function describeStartupError(error: unknown, config: Config): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const slackError = (error as { data?: { error?: unknown } } | undefined)?.data?.error;
+  if (code === 'EADDRINUSE') {
+    return `Could not start: PORT ${config.slack.port} on HOST ${config.slack.host} is already in use; stop the other process or set PORT`;
+  }
+  if (code === 'EACCES') {
+    return `Could not start: not allowed to listen on PORT ${config.slack.port}; use a port above 1023 or set PORT`;
+  }
+  if (typeof slackError === 'string' && /auth|token|account_inactive/.test(slackError)) {
+    return `Could not start: Slack refused SLACK_BOT_TOKEN (${slackError}); copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions again`;
+  }
+  return `Could not start: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** `npm start`: settings from the environment over `.env`, then run until SIGTERM or SIGINT. */
 async function main(): Promise<void> {
   let config: Config;
   try {
-    config = loadConfig();
+    config = loadConfig(withEnvFile(process.env).env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
+      process.stderr.write(
+        `${error.message}\nSettings come from the environment and an optional .env file; README "Settings" lists each one.\n`,
+      );
       process.exit(2);
     }
     throw error;
   }
-  const bot = await startBot(config);
-  const shutdown = () => {
+  const logger = createLogger({ level: config.logLevel });
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled promise rejection; exiting');
+    process.exit(1);
+  });
+  let bot: RunningBot;
+  try {
+    bot = await startBot(config, { logger });
+  } catch (error) {
+    // A bad policy file is a ConfigError too: the same one message, the same exit code.
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    logger.fatal({ err: error }, 'start-up failed');
+    process.stderr.write(`${describeStartupError(error, config)}\n`);
+    process.exit(1);
+  }
+  let shuttingDown = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (shuttingDown) {
+      logger.warn({ signal }, 'already stopping; send SIGKILL to stop at once');
+      return;
+    }
+    shuttingDown = true;
+    logger.info({ signal }, 'signal received; stopping gracefully');
+    const deadline = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'graceful stop took too long; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
     bot.stop().then(
       () => process.exit(0),
-      () => process.exit(1),
+      (error: unknown) => {
+        logger.error({ err: error }, 'graceful stop failed');
+        process.exit(1);
+      },
     );
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

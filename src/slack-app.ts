@@ -32,10 +32,13 @@ export function createSlackApp(config: Config, services: Services, options: Slac
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     ...options.clientOptions,
   };
+  // deferInitialization: the token check (auth.test) runs in `await app.init()`, so a bad token fails start-up
+  // with a clear error instead of as an unhandled rejection after the bot said it had started.
   const app =
     config.slack.mode === 'socket'
       ? new App({
           token: config.slack.botToken,
+          deferInitialization: true,
           appToken: config.slack.appToken,
           socketMode: true,
           clientOptions,
@@ -44,6 +47,7 @@ export function createSlackApp(config: Config, services: Services, options: Slac
         })
       : new App({
           token: config.slack.botToken,
+          deferInitialization: true,
           receiver: new HTTPReceiver({
             signingSecret: config.slack.signingSecret ?? '',
             endpoints: '/slack/events',

@@ -56,6 +56,8 @@ export interface CallEvent {
   code?: string | undefined;
   /** 1 for the first attempt; one event per HTTP attempt. */
   attempt: number;
+  /** The cloud's RequestId for this attempt, when it answered with one (for logs that follow a request). */
+  requestId?: string | undefined;
 }
 
 export interface CloudPhoneClientOptions {
@@ -516,11 +518,24 @@ export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudP
       const attemptStarted = performance.now();
       try {
         const value = await attemptOnce(action, query, schema);
-        emit({ action, durationMs: performance.now() - attemptStarted, ok: true, attempt });
+        emit({
+          action,
+          durationMs: performance.now() - attemptStarted,
+          ok: true,
+          attempt,
+          requestId: (value as { requestId?: string } | undefined)?.requestId,
+        });
         return value;
       } catch (error) {
         if (!(error instanceof AttemptFailure)) throw error;
-        emit({ action, durationMs: performance.now() - attemptStarted, ok: false, code: error.error.apiCode, attempt });
+        emit({
+          action,
+          durationMs: performance.now() - attemptStarted,
+          ok: false,
+          code: error.error.apiCode,
+          attempt,
+          requestId: error.error.requestId,
+        });
         const retryable = mutating ? isMutatingRetryable(error.failureClass) : isReadOnlyRetryable(error.failureClass);
         if (!retryable) throw finalError(mutating, error);
         const decision = decideRetry(

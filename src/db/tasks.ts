@@ -50,6 +50,8 @@ export function createTaskRepository(db: Db) {
   const openFor = db.prepare('SELECT COUNT(*) AS n FROM tasks WHERE request_id = ? AND finished_at IS NULL');
   const openAll = db.prepare('SELECT COUNT(*) AS n FROM tasks WHERE finished_at IS NULL');
   const earliest = db.prepare('SELECT MIN(next_poll_at) AS at FROM tasks WHERE finished_at IS NULL');
+  const byStatus = db.prepare('SELECT status, COUNT(*) AS count FROM tasks GROUP BY status ORDER BY status');
+  const lastFinished = db.prepare('SELECT MAX(finished_at) AS at FROM tasks WHERE request_id = ?');
 
   return {
     add(task: { taskId: string; requestId: string; instanceId: string }, firstPollAt: number, now: number): void {
@@ -73,6 +75,14 @@ export function createTaskRepository(db: Db) {
     },
     nextPollAt(): number | undefined {
       return (earliest.get() as { at: number | null }).at ?? undefined;
+    },
+    /** Every task by its last known status (for the tasks gauge on /metrics). */
+    countByStatus(): { status: string; count: number }[] {
+      return byStatus.all() as { status: string; count: number }[];
+    },
+    /** When the request's last task finished (for the reply latency metric); undefined while none has. */
+    lastFinishedAt(requestId: string): number | undefined {
+      return (lastFinished.get(requestId) as { at: number | null }).at ?? undefined;
     },
   };
 }

@@ -1,43 +1,70 @@
 /**
  * Prometheus metrics (prom-client), one registry per bot so tests and several bots in one process do not collide.
+ * README "Operations" lists every series.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+export interface MetricsOptions {
+  /** Node's process metrics (CPU, memory, event loop lag), prefixed `cloudphone_bot_`. */
+  defaultMetrics?: boolean;
+  /** Read at scrape time for the tasks gauge, so the database is only counted when someone looks. */
+  taskCounts?: () => readonly { status: string; count: number }[];
+}
+
+export function createMetrics(options: MetricsOptions = {}) {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'cloudphone_bot_' });
+  const slackRequests = new Counter({
+    name: 'cloudphone_bot_slack_requests_total',
+    help: 'Requests from Slack (slash commands, modal submissions, button clicks) by type, name and outcome (ok, error)',
+    labelNames: ['type', 'name', 'outcome'] as const,
+    registers: [registry],
+  });
+  const slackRequestSeconds = new Histogram({
+    name: 'cloudphone_bot_slack_request_seconds',
+    help: 'Time the bot spent on one request from Slack, including work after the acknowledgement',
+    labelNames: ['type'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10],
+    registers: [registry],
+  });
   const requests = new Counter({
     name: 'cloudphone_bot_requests_total',
-    help: 'Requests from Slack by action and outcome (accepted, denied, invalid)',
+    help: 'Backup and restore requests that reached their end, by action and outcome (succeeded, partial, failed)',
     labelNames: ['action', 'outcome'] as const,
     registers: [registry],
   });
   const cloudCalls = new Counter({
     name: 'cloudphone_bot_cloud_calls_total',
-    help: 'Cloud phone API calls by action and result code (OK on success)',
+    help: 'Cloud phone API calls (each HTTP attempt) by action and result code: OK on success, else the error code',
     labelNames: ['action', 'code'] as const,
     registers: [registry],
   });
   const cloudCallSeconds = new Histogram({
     name: 'cloudphone_bot_cloud_call_seconds',
-    help: 'Cloud phone API call duration, including retries',
+    help: 'Cloud phone API call duration, one observation per HTTP attempt',
     labelNames: ['action'] as const,
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
+  const taskCounts = options.taskCounts;
   const tasks = new Gauge({
     name: 'cloudphone_bot_tasks',
-    help: 'Cloud tasks the bot tracks, by status',
+    help: 'Cloud tasks in the bot database by last known status (Waiting, Processing: open; Finished, Failed, …: done)',
     labelNames: ['status'] as const,
     registers: [registry],
+    collect() {
+      if (!taskCounts) return;
+      this.reset();
+      for (const { status, count } of taskCounts()) this.set({ status }, count);
+    },
   });
   const replyLatency = new Histogram({
     name: 'cloudphone_bot_reply_latency_seconds',
-    help: 'Time from the last cloud task finishing to the threaded reply being posted',
+    help: 'Time from the last cloud task of a request finishing to its threaded reply being posted',
     buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
     registers: [registry],
   });
-  return { registry, requests, cloudCalls, cloudCallSeconds, tasks, replyLatency };
+  return { registry, slackRequests, slackRequestSeconds, requests, cloudCalls, cloudCallSeconds, tasks, replyLatency };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -14,12 +14,16 @@ import { createSlackDriver, type SlackStandIn, startSlackStandIn } from '../../s
 import { completionMarker } from '../../src/slack/notifier.js';
 import { ADMIN, BACKUP_PATH, botEnv, CHANNEL, SIGNING_SECRET } from '../support/harness.js';
 
-const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const botScript = join(process.cwd(), 'test', 'support', 'bot-process.ts');
 
 function startBotProcess(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [botScript], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // node itself with tsx as a loader, not the tsx CLI: the CLI runs the script in a child process that a SIGKILL
+    // of the CLI would leave running.
+    const child = spawn(process.execPath, ['--import', 'tsx', botScript], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const timer = setTimeout(() => reject(new Error(`bot did not start: ${out.slice(-2000)}`)), 30_000);
     child.stdout?.on('data', (chunk: Buffer) => {

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
@@ -6,8 +7,19 @@ import { parse } from 'yaml';
 import { COMMAND } from '../../src/blocks/ids.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-// Slack's official schema, kept beside the project in shared/ (see the developers' guide).
-const schemaPath = fileURLToPath(new URL('../../../shared/slack/manifest.schema.1.0.0.json', import.meta.url));
+// Slack's official schema, kept in shared/ beside the project (the developers' guide names it for this test). Looked
+// up the tree so the test also runs from a git worktree one level deeper than the main checkout.
+const schemaPath = findSharedSchema();
+
+function findSharedSchema(): string {
+  let dir = fileURLToPath(new URL('../../', import.meta.url));
+  for (let depth = 0; depth < 4; depth++) {
+    const candidate = join(dir, '..', 'shared', 'slack', 'manifest.schema.1.0.0.json');
+    if (existsSync(candidate)) return candidate;
+    dir = join(dir, '..');
+  }
+  throw new Error("Slack's manifest schema is not in ../shared/slack/ (see the developers' guide)");
+}
 
 const manifest = parse(readFileSync(`${root}manifest.yml`, 'utf8')) as {
   features: { slash_commands: { command: string; url?: string }[] };

@@ -1,0 +1,77 @@
+/**
+ * Puts logs, metrics and health around the parts the composition root wires together, without the services knowing:
+ * every workflow step and Slack reply runs with its request id in the log context, every cloud call is counted and
+ * logged, and every completion reply observes how long after the last task it came.
+ */
+import type { CallEvent } from '../cloud-phone/client.js';
+import { type Logger, runWithLogContext } from '../logger.js';
+import type { BackupNotifier, Clock } from '../services/ports.js';
+import type { HealthState } from './health.js';
+import type { Metrics } from './metrics.js';
+
+/**
+ * Wraps each step of a workflow (`step(requestId, …)`) so that whatever it logs, including the cloud calls it makes,
+ * carries `requestId`.
+ */
+export function withRequestIds<T extends object>(steps: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, step] of Object.entries(steps)) {
+    wrapped[name] =
+      typeof step === 'function'
+        ? (id: unknown, ...rest: unknown[]) =>
+            typeof id === 'string' ? runWithLogContext({ requestId: id }, () => step(id, ...rest)) : step(id, ...rest)
+        : step;
+  }
+  return wrapped as T;
+}
+
+/**
+ * The notifier with the request id in the log context, and the reply latency metric: the time from the request's
+ * last cloud task finishing to its completion reply being posted.
+ */
+export function instrumentNotifier(
+  notifier: BackupNotifier,
+  deps: { metrics: Metrics; clock: Clock; lastTaskFinishedAt: (requestId: string) => number | undefined },
+): BackupNotifier {
+  return {
+    announce: (view) => runWithLogContext({ requestId: view.id }, () => notifier.announce(view)),
+    findAnnounced: (view) => runWithLogContext({ requestId: view.id }, () => notifier.findAnnounced(view)),
+    progress: (view, parent) => runWithLogContext({ requestId: view.id }, () => notifier.progress(view, parent)),
+    complete: (view, parent) =>
+      runWithLogContext({ requestId: view.id }, async () => {
+        const posted = await notifier.complete(view, parent);
+        const finishedAt = deps.lastTaskFinishedAt(view.id);
+        if (finishedAt !== undefined) {
+          deps.metrics.replyLatency.observe(Math.max(0, deps.clock.now() - finishedAt) / 1000);
+        }
+        return posted;
+      }),
+  };
+}
+
+/** The cloud client's per-attempt hook: metrics by action and code, health's last success, one log line each. */
+export function observeCloudCalls(deps: {
+  metrics: Metrics;
+  health: HealthState;
+  clock: Clock;
+  logger: Logger;
+}): (event: CallEvent) => void {
+  const { metrics, health, clock, logger } = deps;
+  return (event) => {
+    const code = event.ok ? 'OK' : (event.code ?? 'Unknown');
+    metrics.cloudCalls.inc({ action: event.action, code });
+    metrics.cloudCallSeconds.observe({ action: event.action }, event.durationMs / 1000);
+    if (event.ok) health.lastCloudSuccessAt = clock.now();
+    else health.lastCloudErrorCode = code;
+    const line = {
+      component: 'cloud',
+      action: event.action,
+      code,
+      attempt: event.attempt,
+      durationMs: Math.round(event.durationMs),
+      ...(event.requestId ? { cloudRequestId: event.requestId } : {}),
+    };
+    if (event.ok) logger.debug(line, 'cloud call');
+    else logger.warn(line, 'cloud call failed');
+  };
+}

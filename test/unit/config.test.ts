@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig, withEnvFile } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+
+const MINIMAL = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'secret' };
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('fills every default (the README "Settings" table lists the same values)', () => {
+    const config = loadConfig(MINIMAL);
+    expect(config).toEqual({
+      slack: {
+        botToken: 'xoxb-1',
+        mode: 'http',
+        signingSecret: 'secret',
+        appToken: undefined,
+        apiUrl: undefined,
+        port: 3000,
+        host: '0.0.0.0',
+      },
+      cloud: {
+        region: 'cn-shanghai',
+        endpoint: undefined,
+        simulator: false,
+        credentials: { kind: 'chain' },
+        callTimeoutMs: 15_000,
+      },
+      backup: { defaultUploadEndpoint: 'oss-cn-shanghai-internal.aliyuncs.com', defaultBackupPath: undefined },
+      workflow: {
+        pollIntervalMs: 5_000,
+        maxPollIntervalMs: 60_000,
+        stopTimeoutMs: 600_000,
+        taskTimeoutMs: 21_600_000,
+        progressUpdateMs: 10_000,
+        transientRetryMs: 300_000,
+      },
+      access: { admins: [], policyPath: undefined, userGroupCacheMs: 60_000 },
+      databasePath: './data/cloudphone-bot.db',
+      shutdownTimeoutMs: 30_000,
+      logLevel: 'info',
+    });
+    expect(Object.isFrozen(config.slack)).toBe(true);
+  });
+
+  it('runs in Socket Mode when an app token is set, without a signing secret', () => {
+    const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' });
+    expect(config.slack.mode).toBe('socket');
+  });
+
+  it('takes static keys only as a pair, and reads lists and flags', () => {
+    const config = loadConfig({
+      ...MINIMAL,
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI1',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'shh',
+      CLOUDPHONE_ADMINS: 'U1, U2 U3',
+      CLOUDPHONE_SIMULATOR: 'yes',
+    });
+    expect(config.cloud.credentials).toEqual({ kind: 'static', accessKeyId: 'LTAI1', accessKeySecret: 'shh' });
+    expect(config.access.admins).toEqual(['U1', 'U2', 'U3']);
+    expect(config.cloud.simulator).toBe(true);
+  });
+
+  it('reports every problem at once, naming the setting and the fix, never the value', () => {
+    const env = {
+      SLACK_BOT_TOKEN: 'xoxp-secret-value-1',
+      SLACK_APP_TOKEN: '',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret-value-2',
+      PORT: '70000',
+      CLOUDPHONE_POLL_INTERVAL_MS: '1.5',
+      CLOUDPHONE_REGION: 'Shanghai',
+      CLOUDPHONE_SIMULATOR: 'maybe',
+      SLACK_API_URL: 'not a url',
+      LOG_LEVEL: 'loud',
+      CLOUDPHONE_POLICYY: 'policy.yaml',
+    };
+    const problems = problemsOf(env);
+    expect(problems.map((p) => p.split(':')[0])).toEqual([
+      'SLACK_BOT_TOKEN',
+      'SLACK_API_URL',
+      'PORT',
+      'CLOUDPHONE_REGION',
+      'CLOUDPHONE_SIMULATOR',
+      'CLOUDPHONE_POLL_INTERVAL_MS',
+      'LOG_LEVEL',
+      'SLACK_SIGNING_SECRET',
+      'ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+      'CLOUDPHONE_POLICYY',
+    ]);
+    expect(problems).toContain('PORT: must be at most 65535');
+    expect(problems).toContain(
+      'CLOUDPHONE_POLICYY: not a setting; did you mean CLOUDPHONE_POLICY? (README "Settings" lists them all)',
+    );
+    const message = new ConfigError(problems).message;
+    expect(message).not.toContain('secret-value');
+    expect(message).not.toContain('Shanghai');
+  });
+
+  it('reports a missing bot token and the poll interval order', () => {
+    expect(
+      problemsOf({
+        SLACK_SIGNING_SECRET: 's',
+        CLOUDPHONE_POLL_INTERVAL_MS: '5000',
+        CLOUDPHONE_MAX_POLL_INTERVAL_MS: '100',
+      }),
+    ).toEqual([
+      'SLACK_BOT_TOKEN: required; the Bot User OAuth Token (xoxb-…) from OAuth & Permissions',
+      'CLOUDPHONE_MAX_POLL_INTERVAL_MS: must not be smaller than CLOUDPHONE_POLL_INTERVAL_MS',
+    ]);
+  });
+});
+
+describe('withEnvFile', () => {
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('puts .env under the environment: a variable that is set wins', () => {
+    dir = mkdtempSync(join(tmpdir(), 'cloudphone-env-'));
+    writeFileSync(join(dir, '.env'), '# comment\nPORT=4000\nLOG_LEVEL=debug\nSLACK_SIGNING_SECRET="quoted value"\n');
+    const { env, file } = withEnvFile({ PORT: '5000', OTHER: 'x' }, dir);
+    expect(file).toBe(join(dir, '.env'));
+    expect(env).toMatchObject({ PORT: '5000', LOG_LEVEL: 'debug', SLACK_SIGNING_SECRET: 'quoted value', OTHER: 'x' });
+  });
+
+  it('is optional, unless ENV_FILE names a file', () => {
+    dir = mkdtempSync(join(tmpdir(), 'cloudphone-env-'));
+    expect(withEnvFile({ A: '1' }, dir)).toEqual({ env: { A: '1' }, file: undefined });
+    expect(() => withEnvFile({ ENV_FILE: 'missing.env' }, dir)).toThrow(/ENV_FILE: no file at .*missing\.env/);
+    writeFileSync(join(dir, 'prod.env'), 'LOG_LEVEL=warn\n');
+    expect(withEnvFile({ ENV_FILE: 'prod.env' }, dir).env.LOG_LEVEL).toBe('warn');
+  });
+});
