@@ -93,6 +93,9 @@ const RawEnv = z.object({
   ),
 });
 
+/** Every setting's name (README "Settings" and .env.example list each one; a test keeps them in step). */
+export const SETTING_NAMES: readonly string[] = Object.freeze(Object.keys(RawEnv.shape));
+
 export interface Config {
   readonly slack: {
     readonly botToken: string;

@@ -218,6 +218,8 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   let port: number | undefined;
   let httpServer: Server | undefined;
   try {
+    // Retried with back-off while Slack is unreachable; the log shows what start-up is waiting for.
+    logger.info({ slackApi: config.slack.apiUrl ?? 'https://slack.com/api/' }, 'checking the bot token with Slack');
     await app.init();
     if (config.slack.mode === 'http') {
       httpServer = (await app.start({ port: config.slack.port, host: config.slack.host })) as Server;

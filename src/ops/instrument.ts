@@ -5,7 +5,8 @@
  */
 import type { CallEvent } from '../cloud-phone/client.js';
 import { type Logger, runWithLogContext } from '../logger.js';
-import type { BackupNotifier, Clock } from '../services/ports.js';
+import type { BackupRequestView } from '../services/model.js';
+import type { BackupNotifier, Clock, MessageRef } from '../services/ports.js';
 import type { HealthState } from './health.js';
 import type { Metrics } from './metrics.js';
 
@@ -26,27 +27,34 @@ export function withRequestIds<T extends object>(steps: T): T {
 }
 
 /**
- * The notifier with the request id in the log context, and the reply latency metric: the time from the request's
- * last cloud task finishing to its completion reply being posted.
+ * The notifier with the request id (each method's first argument is the request's view) in the log context, and the
+ * reply latency metric: the time from the request's last cloud task finishing to its completion reply being posted.
+ * Wraps every method, so a method added to the port later is covered too.
  */
-export function instrumentNotifier(
-  notifier: BackupNotifier,
+export function instrumentNotifier<N extends BackupNotifier>(
+  notifier: N,
   deps: { metrics: Metrics; clock: Clock; lastTaskFinishedAt: (requestId: string) => number | undefined },
-): BackupNotifier {
-  return {
-    announce: (view) => runWithLogContext({ requestId: view.id }, () => notifier.announce(view)),
-    findAnnounced: (view) => runWithLogContext({ requestId: view.id }, () => notifier.findAnnounced(view)),
-    progress: (view, parent) => runWithLogContext({ requestId: view.id }, () => notifier.progress(view, parent)),
-    complete: (view, parent) =>
-      runWithLogContext({ requestId: view.id }, async () => {
-        const posted = await notifier.complete(view, parent);
-        const finishedAt = deps.lastTaskFinishedAt(view.id);
-        if (finishedAt !== undefined) {
-          deps.metrics.replyLatency.observe(Math.max(0, deps.clock.now() - finishedAt) / 1000);
-        }
-        return posted;
-      }),
+): N {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(notifier)) {
+    if (typeof method !== 'function') {
+      wrapped[name] = method;
+      continue;
+    }
+    wrapped[name] = (view: unknown, ...rest: unknown[]) => {
+      const id = (view as { id?: unknown } | undefined)?.id;
+      const call = () => method.call(notifier, view, ...rest);
+      return typeof id === 'string' ? runWithLogContext({ requestId: id }, call) : call();
+    };
+  }
+  const complete = wrapped.complete as BackupNotifier['complete'];
+  wrapped.complete = async (view: BackupRequestView, parent: MessageRef | undefined) => {
+    const posted = await complete(view, parent);
+    const finishedAt = deps.lastTaskFinishedAt(view.id);
+    if (finishedAt !== undefined) deps.metrics.replyLatency.observe(Math.max(0, deps.clock.now() - finishedAt) / 1000);
+    return posted;
   };
+  return wrapped as N;
 }
 
 /** The cloud client's per-attempt hook: metrics by action and code, health's last success, one log line each. */

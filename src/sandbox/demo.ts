@@ -165,35 +165,29 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     print(`${elapsed()}  the form closes`);
 
     // 3. Watch the channel as the bot works: its message, each update, the reply in the thread.
-    let seen = 0;
+    // Printed from what the channel shows after each change, so the order is the order a person sees.
+    let posted = false;
     let lastStatus = '';
-    const reply = await standIn.waitFor(
+    let replies = 0;
+    const { parent, reply } = await standIn.waitFor(
       (s) => {
-        const calls = s.calls.slice(seen);
-        seen = s.calls.length;
-        for (const call of calls) {
-          if (call.method === 'chat.postMessage' && typeof call.args.thread_ts !== 'string') {
-            print(`${elapsed()}  ${where}  the bot posts a message about the request`);
-          } else if (call.method === 'chat.update') {
-            const status = statusLine(s, call.args.ts, names);
-            if (status && status !== lastStatus) print(`${elapsed()}  ${where}  the bot updates it: ${status}`);
-            lastStatus = status ?? lastStatus;
-          } else if (call.method === 'chat.postMessage') {
-            print(`${elapsed()}  ${where}  the bot replies in the thread`);
-          }
+        const top = s.messages(CHANNEL, { topLevelOnly: true })[0];
+        if (!top) return undefined;
+        if (!posted) print(`${elapsed()}  ${where}  the bot posts a message about the request`);
+        posted = true;
+        const status = statusLine(top, names);
+        if (status && status !== lastStatus) {
+          if (lastStatus) print(`${elapsed()}  ${where}  the bot updates it: ${status}`);
+          lastStatus = status;
         }
-        const parent = s.messages(CHANNEL, { topLevelOnly: true })[0];
-        return parent ? s.threadReplies(CHANNEL, parent.ts)[0] : undefined;
+        const thread = s.threadReplies(CHANNEL, top.ts);
+        if (thread.length > replies) print(`${elapsed()}  ${where}  the bot replies in the thread`);
+        replies = thread.length;
+        // Done when the reply is there and the message shows the outcome (it is updated right after the reply).
+        const final = /^(✅|⚠️|❌)/.test(status ?? '');
+        return thread[0] && final ? { parent: top, reply: thread[0] } : undefined;
       },
-      { timeoutMs: remaining(), description: 'the threaded reply' },
-    );
-    // The parent's last update comes right after the reply.
-    const parent = await standIn.waitFor(
-      (s) => {
-        const message = s.messages(CHANNEL, { topLevelOnly: true })[0];
-        return message && /Finished|Partly|Failed/.test(message.text) ? message : undefined;
-      },
-      { timeoutMs: remaining(5_000), description: 'the final state of the parent message' },
+      { timeoutMs: remaining(), description: 'the threaded reply and the final state of the message' },
     );
 
     // 4. The conversation as it now stands.
@@ -285,11 +279,8 @@ function submitOf(view: { submit?: unknown }): string {
   return titleOf(view.submit) || 'Submit';
 }
 
-/** The bold status line of the parent message ("Running: 0 of 2 backed up…"). */
-function statusLine(slack: SlackStandIn, ts: unknown, names: Names): string | undefined {
-  if (typeof ts !== 'string') return undefined;
-  const message = slack.message(CHANNEL, ts);
-  if (!message) return undefined;
+/** The bold status line of the parent message ("🔄 Running: 0 of 2 backed up…"). */
+function statusLine(message: StoredMessage, names: Names): string | undefined {
   return messageLines(message, names).find((line) => /^(⏳|🔄|✅|⚠️|❌)/.test(line));
 }
 

@@ -23,6 +23,9 @@ describe('npm run demo', () => {
     expect(text).toContain('│ 🧪 Simulated (no real cloud)');
     expect(text).toContain('│ @alice asked to back up 1 app on 2 instances');
     expect(text).toContain('│ ✅ Finished: all 2 backed up');
+    expect(text).toMatch(
+      /#backups {2}the bot updates it: ✅ Finished: all 2 backed up\n.*#backups {2}the bot replies in the thread/,
+    );
     expect(text).toContain('└─ 1 reply');
     expect(text).toContain('│ @alice Finished: all 2 instances are backed up.');
     expect(result.backupFileIds).toHaveLength(2);

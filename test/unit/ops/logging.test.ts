@@ -9,6 +9,7 @@ import {
 import { instrumentNotifier, observeCloudCalls, withRequestIds } from '../../../src/ops/instrument.js';
 import { createMetrics } from '../../../src/ops/metrics.js';
 import type { BackupRequestView } from '../../../src/services/model.js';
+import type { MessageRef } from '../../../src/services/ports.js';
 
 function capture(level = 'debug') {
   const lines: Record<string, unknown>[] = [];
@@ -100,10 +101,10 @@ describe('instrumentation', () => {
     let now = 10_000;
     const notifier = instrumentNotifier(
       {
-        announce: async () => ({ channel: 'C1', ts: '1.0' }),
-        findAnnounced: async () => undefined,
-        progress: async () => undefined,
-        complete: async () => {
+        announce: async (_view: BackupRequestView) => ({ channel: 'C1', ts: '1.0' }),
+        findAnnounced: async (_view: BackupRequestView) => undefined,
+        progress: async (_view: BackupRequestView, _parent: MessageRef) => undefined,
+        complete: async (_view: BackupRequestView, _parent: MessageRef | undefined) => {
           now += 1_500;
           return { channel: 'C1', ts: '2.0' };
         },
@@ -115,6 +116,28 @@ describe('instrumentation', () => {
     const text = await metrics.registry.metrics();
     expect(text).toContain('cloudphone_bot_reply_latency_seconds_count 1');
     expect(text).toContain('cloudphone_bot_reply_latency_seconds_sum 2.5');
+  });
+
+  it('puts the request id in the log context of every notifier method, including ones the port gains later', async () => {
+    const { logger, lines } = capture();
+    const notifier = instrumentNotifier(
+      {
+        announce: async (_view: BackupRequestView) => ({ channel: 'C1', ts: '1.0' }),
+        progress: async (_view: BackupRequestView, _parent: MessageRef) => undefined,
+        complete: async (_view: BackupRequestView, _parent: MessageRef | undefined) => ({ channel: 'C1', ts: '2.0' }),
+        findAnnounced: async (_view: BackupRequestView) => {
+          logger.info('looking');
+          return undefined;
+        },
+      },
+      {
+        metrics: createMetrics({ defaultMetrics: false }),
+        clock: { now: () => 0 },
+        lastTaskFinishedAt: () => undefined,
+      },
+    );
+    await notifier.findAnnounced({ id: 'req-9' } as BackupRequestView);
+    expect(lines[0]).toMatchObject({ msg: 'looking', requestId: 'req-9' });
   });
 
   it('counts cloud calls by action and code, keeps health current and logs failures as warnings', async () => {
