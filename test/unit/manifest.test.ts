@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
@@ -6,8 +6,13 @@ import { parse } from 'yaml';
 import { COMMAND } from '../../src/blocks/ids.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-// Slack's official schema, kept beside the project in shared/ (see the developers' guide).
-const schemaPath = fileURLToPath(new URL('../../../shared/slack/manifest.schema.1.0.0.json', import.meta.url));
+// Slack's official schema, kept beside the project in shared/ (see the developers' guide). A git worktree sits one
+// level deeper (wt/<branch>/) than the main checkout, so look in both places.
+const schemaPath =
+  ['../../../shared/slack/manifest.schema.1.0.0.json', '../../../../shared/slack/manifest.schema.1.0.0.json']
+    .map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
+    .find((path) => existsSync(path)) ??
+  fileURLToPath(new URL('../../../shared/slack/manifest.schema.1.0.0.json', import.meta.url));
 
 const manifest = parse(readFileSync(`${root}manifest.yml`, 'utf8')) as {
   features: { slash_commands: { command: string; url?: string }[] };
