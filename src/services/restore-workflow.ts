@@ -139,7 +139,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
       for (const ids of chunk(toStart, settings.maxInstancesPerCall)) {
         const callId = repos.db.transaction(() => {
           const newId = restores.calls.begin(id, 'StartAndroidInstance', ids, clock.now());
-          for (const instanceId of ids) update(id, instanceId, { startedByBot: true, callId: newId });
+          for (const instanceId of ids) update(id, instanceId, { startedByBot: true });
           return newId;
         })();
         try {
