@@ -226,11 +226,17 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
           instance === undefined ? undefined : factsOf(instance),
         );
         if (assessment.verdict === 'ready') ready.push(target.instanceId);
-        else {
+        else if (assessment.verdict === 'needs-start') {
+          update(id, target.instanceId, {
+            state: 'skipped',
+            errorCode: 'NotRunning',
+            errorMessage: `checked again just before the restore: it is ${instance?.status ?? 'not running'} now, and a restore needs it RUNNING`,
+          });
+        } else {
           update(id, target.instanceId, {
             state: 'skipped',
             errorCode: assessment.code ?? 'NotReady',
-            errorMessage: `checked again just before the restore: ${assessment.reason ?? 'it is not running'}`,
+            errorMessage: `checked again just before the restore: ${assessment.reason ?? 'it is not ready'}`,
           });
         }
       }

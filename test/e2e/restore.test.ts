@@ -196,6 +196,39 @@ describe('/cloudphone restore, end to end', () => {
     expect(recoverCalls(h)).toEqual([{ status: 200, targets: [target] }]);
   });
 
+  it('never sends RecoverApp twice when its outcome is unknown, and says so plainly', async () => {
+    h = await startHarness();
+    const bf = await botBackup(h, 'support-02', ['com.tencent.mm']);
+    const target = h.instance('support-01');
+    const form = await openRestoreForm(h, bf);
+    const { confirmation } = await checkTargets(h, form, [target]);
+    // The restore takes effect in the cloud, but its answer is lost on the way back.
+    h.sim.setFaults({ dropAfterApply: { actions: ['RecoverApp'], times: 1 } });
+    await h.driver.submitView({ viewId: confirmation!.id });
+    const { reply } = await restoreReply(h);
+    expect(shown(reply.blocks)).toContain('OutcomeUnknown');
+    expect(shown(reply.blocks)).toContain('did not send it again');
+    expect(recoverCalls(h)).toHaveLength(1);
+    expect(onlyRestore(h).targets[0]).toMatchObject({ state: 'failed', errorCode: 'OutcomeUnknown' });
+  });
+
+  it('looks a RecoverApp with a 5xx answer up by its RequestId (InvokeId) instead of resending it', async () => {
+    h = await startHarness();
+    const bf = await botBackup(h, 'support-02', ['com.tencent.mm']);
+    const form = await openRestoreForm(h, bf);
+    const { confirmation } = await checkTargets(h, form, [h.instance('support-01')]);
+    h.sim.setFaults({ serverError: { actions: ['RecoverApp'], times: 1, status: 503 } });
+    await h.driver.submitView({ viewId: confirmation!.id });
+    const { reply } = await restoreReply(h);
+    const [failed] = recoverCalls(h);
+    expect(recoverCalls(h)).toHaveLength(1);
+    expect(failed?.status).toBe(503);
+    const lost = h.sim.requests.find((r) => r.action === 'RecoverApp')!.requestId;
+    const lookup = h.sim.requests.find((r) => r.action === 'DescribeTasks' && r.params.InvokeId === lost);
+    expect(lookup).toBeDefined();
+    expect(shown(reply.blocks)).toContain(`found no restore task for RequestId ${lost}`);
+  });
+
   it('refuses a person who may not restore before anything is opened, and records the denial', async () => {
     h = await startHarness();
     const res = await command(h, 'restore', 'U0BOB');
