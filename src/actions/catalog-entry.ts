@@ -20,7 +20,7 @@ export function catalogEntry(services: Services) {
     const actor = actorOf(body);
     const channelId = body.channel?.id ?? body.container?.channel_id ?? '';
     await afterAck(logger, respond, async () => {
-      const { decision } =
+      const { decision, auditId } =
         chosen.kind === 'restore'
           ? await services.restores.authorizeOpen(actor, channelId, chosen.backupFileId)
           : await services.deletions.authorizeOpen(actor, channelId, [chosen.backupFileId]);
@@ -33,6 +33,7 @@ export function catalogEntry(services: Services) {
           triggerId: body.trigger_id,
           channelId,
           backupFileId: chosen.backupFileId,
+          auditId,
         });
       } else {
         await openDeleteConfirmation(services, client, {
@@ -40,6 +41,7 @@ export function catalogEntry(services: Services) {
           actor,
           channelId,
           backupFileIds: [chosen.backupFileId],
+          auditId,
         });
       }
     });

@@ -104,7 +104,7 @@ function targetSections(
 export function restoreParentMessage(view: RestoreRequestView): SlackMessage {
   const targets = included(view);
   const who = mention(view.actor.userId);
-  const asked = `${who} is restoring ${backupTitle(view.backup)} (${plural(view.backup.apps.length, 'app')}) onto *${plural(targets.length, 'instance')}*`;
+  const asked = `${who} asked to restore ${backupTitle(view.backup)} (${plural(view.backup.apps.length, 'app')}) onto *${plural(targets.length, 'instance')}*`;
   const status = restoreStatusText(view);
   const blocks: KnownBlock[] = [];
   if (view.simulated) blocks.push(context(SIMULATED_NOTE));
@@ -119,7 +119,7 @@ export function restoreParentMessage(view: RestoreRequestView): SlackMessage {
   }
   times.push(`restore ${code(view.id)}`);
   blocks.push(context(times.join(' · ')));
-  const text = `${view.simulated ? '[Simulated] ' : ''}${who} is restoring ${view.backup.backupFileId} onto ${plural(targets.length, 'instance')}: ${status}`;
+  const text = `${view.simulated ? '[Simulated] ' : ''}${who} asked to restore ${view.backup.backupFileId} onto ${plural(targets.length, 'instance')}: ${status}`;
   return { text, blocks };
 }
 
@@ -182,7 +182,7 @@ export function restoreCompletionReply(view: RestoreRequestView): SlackMessage {
   const sentence = outcomeSentence(view);
   const blocks: KnownBlock[] = [context(`Restore ${code(view.id)}`, restoreCompletionMarker(view.id))];
   blocks.push(section(`${who} ${sentence}`));
-  blocks.push(context(`${appsText(view.backup.apps, 600)} from ${backupTitle(view.backup)}`));
+  blocks.push(context(`${appsText(view.backup.apps, 600)} · backup ${backupTitle(view.backup)}`));
   if (view.failure) blocks.push(section(failureText(view.failure)));
   blocks.push(...targetSections(view.targets, 40, MESSAGE_TEXT_BUDGET - 2500, view.id));
   const verify = verifyBlock(view);

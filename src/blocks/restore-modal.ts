@@ -295,7 +295,11 @@ export function buildRestoreConfirm(plan: RestoreRequestView, options: { private
     );
     const startOption: PlainTextOption = {
       text: plain(`Start ${stopped.length === 1 ? 'it' : 'them'} first, then restore`),
-      description: plain('The bot starts them, waits until they run, then restores'),
+      description: plain(
+        stopped.length === 1
+          ? 'The bot starts it, waits until it runs, then restores'
+          : 'The bot starts them, waits until they run, then restores',
+      ),
       value: CHOICE.startFirst,
     };
     const leaveOption: PlainTextOption = {

@@ -20,7 +20,7 @@ export async function deleteCommand(
   actor: Actor,
   backupFileIds: string[],
 ): Promise<void> {
-  const { decision } = await services.deletions.authorizeOpen(actor, command.channel_id, backupFileIds);
+  const { decision, auditId } = await services.deletions.authorizeOpen(actor, command.channel_id, backupFileIds);
   if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
   await ack();
   await afterAck(logger, respond, () =>
@@ -29,6 +29,7 @@ export async function deleteCommand(
       actor,
       channelId: command.channel_id,
       backupFileIds,
+      auditId,
     }),
   );
 }
@@ -37,7 +38,7 @@ export async function deleteCommand(
 export async function openDeleteConfirmation(
   services: Services,
   client: WebClient,
-  input: { triggerId: string; actor: Actor; channelId: string; backupFileIds: string[] },
+  input: { triggerId: string; actor: Actor; channelId: string; backupFileIds: string[]; auditId?: number | undefined },
 ): Promise<void> {
   const opened = await client.views.open({
     trigger_id: input.triggerId,
@@ -50,6 +51,7 @@ export async function openDeleteConfirmation(
     channelId: input.channelId,
     backupFileIds: input.backupFileIds,
     planKey: `view:${viewId}`,
+    auditId: input.auditId,
   });
   await client.views.update({
     view_id: viewId,

@@ -18,11 +18,16 @@ export async function restoreCommand(
   actor: Actor,
   backupFileId: string | undefined,
 ): Promise<void> {
-  const { decision } = await services.restores.authorizeOpen(actor, command.channel_id, backupFileId);
+  const { decision, auditId } = await services.restores.authorizeOpen(actor, command.channel_id, backupFileId);
   if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
   await ack();
   await afterAck(logger, respond, () =>
-    openRestoreForm(services, client, { triggerId: command.trigger_id, channelId: command.channel_id, backupFileId }),
+    openRestoreForm(services, client, {
+      triggerId: command.trigger_id,
+      channelId: command.channel_id,
+      backupFileId,
+      auditId,
+    }),
   );
 }
 
@@ -30,12 +35,12 @@ export async function restoreCommand(
 export async function openRestoreForm(
   services: Services,
   client: WebClient,
-  input: { triggerId: string; channelId: string; backupFileId?: string | undefined },
+  input: { triggerId: string; channelId: string; backupFileId?: string | undefined; auditId?: number | undefined },
 ): Promise<void> {
   const opened = await client.views.open({ trigger_id: input.triggerId, view: restoreLoadingView(services.simulated) });
   const viewId = opened.view?.id;
   if (!viewId) return;
-  const choices = await services.restores.formChoices();
+  const choices = await services.restores.formChoices(input.auditId);
   await client.views.update({
     view_id: viewId,
     ...(opened.view?.hash ? { hash: opened.view.hash } : {}),

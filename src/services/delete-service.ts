@@ -117,9 +117,14 @@ export function createDeleteService(deps: {
       channelId: string;
       backupFileIds: readonly string[];
       planKey: string;
+      /** The audit entry of the check that opened the confirmation: it gets what was shown. */
+      auditId?: number | undefined;
     }): Promise<DeletePlanResult> {
       const { found, cloudError } = await catalog.lookup(input.backupFileIds);
-      if (cloudError) return { ok: false, failure: cloudError };
+      if (cloudError) {
+        if (input.auditId !== undefined) audit.recordOutcome(input.auditId, { status: 'failed', errors: [cloudError] });
+        return { ok: false, failure: cloudError };
+      }
       const files = [...new Set(input.backupFileIds)].map((id): DeleteFile => {
         const entry = found.get(id);
         if (!entry) {
@@ -168,6 +173,17 @@ export function createDeleteService(deps: {
       });
       const plan = repos.deletions.get(id);
       if (!plan) throw new Error(`deletion plan ${id} vanished`);
+      if (input.auditId !== undefined) {
+        audit.recordOutcome(input.auditId, {
+          status: 'confirmation-shown',
+          deleteId: id,
+          backupFileIds: deletableFiles(plan).map((file) => file.backupFileId),
+          neverVerified: unverifiedFiles(plan).map((file) => file.backupFileId),
+          refused: plan.files.flatMap((file) =>
+            file.refused ? [{ backupFileId: file.backupFileId, code: file.refused.code }] : [],
+          ),
+        });
+      }
       return { ok: true, plan };
     },
 

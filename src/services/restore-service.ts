@@ -161,13 +161,24 @@ export function createRestoreService(deps: {
       );
     },
 
-    /** Backups the form offers: from the catalog, restorable ones first (the cloud is asked). */
-    async formChoices(): Promise<FormChoices> {
+    /**
+     * Backups the form offers: restorable ones from the catalog, newest first (the cloud is asked). Records what was
+     * offered on the audit entry of the check that opened the form.
+     */
+    async formChoices(auditId?: number): Promise<FormChoices> {
       const result: Catalog = await catalog.list();
       const usable = result.entries.filter(
         (entry) => RESTORABLE_FILE_STATUSES.has(entry.status) || entry.status === STATUS_UNKNOWN,
       );
-      return { backups: usable.slice(0, 100), cloudError: result.cloudError };
+      const backups = usable.slice(0, 100);
+      if (auditId !== undefined) {
+        audit.recordOutcome(auditId, {
+          status: 'form-opened',
+          offered: backups.length,
+          ...(result.cloudError ? { errors: [result.cloudError] } : {}),
+        });
+      }
+      return { backups, cloudError: result.cloudError };
     },
 
     /**

