@@ -17,6 +17,7 @@ import type { BackupRequestRecord } from './db/backup-requests.js';
 import { openDatabase } from './db/database.js';
 import type { Repositories } from './db/index.js';
 import { createRepositories } from './db/index.js';
+import type { RestoreRecord } from './db/restore-requests.js';
 import { ConfigError } from './errors.js';
 import { addToLogContext, createLogger, type Logger } from './logger.js';
 import { checkHealth, type HealthState, opsRoutes } from './ops/health.js';
@@ -29,6 +30,8 @@ import { createAccessGuard } from './services/access.js';
 import { createAuditTrail } from './services/audit.js';
 import { createBackupService } from './services/backup-service.js';
 import { createBackupWorkflow } from './services/backup-workflow.js';
+import { createCatalogService } from './services/catalog.js';
+import { createDeleteService } from './services/delete-service.js';
 import { createEngine } from './services/engine.js';
 import type { Services } from './services/index.js';
 import {
@@ -39,9 +42,14 @@ import {
 } from './services/permissions.js';
 import { loadPolicyFile } from './services/policy.js';
 import { type Clock, systemClock } from './services/ports.js';
+import { createRestoreRunner } from './services/restore-runner.js';
+import { createRestoreService } from './services/restore-service.js';
+import { createRestoreWorkflow } from './services/restore-workflow.js';
+import { createStatusService } from './services/status-service.js';
 import { createTaskPoller } from './services/task-poller.js';
 import { createUserGroupDirectory } from './services/user-groups.js';
 import { createSlackNotifier } from './slack/notifier.js';
+import { createRestoreNotifier } from './slack/restore-notifier.js';
 import { createSlackApp } from './slack-app.js';
 
 export interface BotOverrides {
@@ -157,8 +165,26 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       return result;
     },
   };
+  const runnerRef: { kick(): void } = { kick: () => restoreRunner.kick() };
+  const catalog = createCatalogService({ repos, guard, audit, cloud });
+  const restores = createRestoreService({
+    repos,
+    guard,
+    audit,
+    catalog,
+    cloud,
+    runner: runnerRef,
+    clock,
+    simulated: config.cloud.simulator,
+  });
+  const deletions = createDeleteService({ repos, guard, audit, catalog, cloud, clock });
+  const status = createStatusService({ repos, guard, audit, cloud });
   servicesRef.current = {
     backups,
+    restores,
+    catalog,
+    status,
+    deletions,
     guard,
     audit,
     simulated: config.cloud.simulator,
@@ -215,6 +241,42 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     },
   });
 
+  // Restores run in a loop of their own beside the backup engine (see src/services/restore-runner.ts).
+  const restoreNotifier = createRestoreNotifier({ client: app.client, logger });
+  const restoreWorkflow = createRestoreWorkflow({
+    repos,
+    cloud,
+    notifier: restoreNotifier,
+    clock,
+    logger,
+    settings: {
+      pollIntervalMs: config.workflow.pollIntervalMs,
+      maxPollIntervalMs: config.workflow.maxPollIntervalMs,
+      startTimeoutMs: config.workflow.stopTimeoutMs,
+      taskTimeoutMs: config.workflow.taskTimeoutMs,
+      maxInstancesPerCall: MAX_INSTANCES_PER_CALL,
+    },
+    onFinished: (request) => {
+      metrics.requests.inc({ action: 'restore', outcome: request.status });
+      audit.recordOutcome(request.id, restoreAuditOutcome(request));
+    },
+  });
+  const restoreRunner = createRestoreRunner({
+    repos,
+    workflow: restoreWorkflow,
+    cloud,
+    notifier: restoreNotifier,
+    clock,
+    logger,
+    settings: {
+      idleTickMs,
+      pollIntervalMs: config.workflow.pollIntervalMs,
+      maxPollIntervalMs: config.workflow.maxPollIntervalMs,
+      concurrency: 4,
+    },
+    onTick: () => deletions.reconcileStale(),
+  });
+
   let port: number | undefined;
   let httpServer: Server | undefined;
   try {
@@ -241,6 +303,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     throw error;
   }
   engine.start();
+  restoreRunner.start();
   logger.info({ mode: config.slack.mode, port }, 'cloud phone bot started');
 
   let stopping: Promise<void> | undefined;
@@ -256,6 +319,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     httpServer?.closeIdleConnections();
     await closed;
     await engine.stop();
+    await restoreRunner.stop();
     for (const cleanup of cleanups.reverse()) await cleanup();
     db.close();
     logger.info('cloud phone bot stopped');
@@ -303,6 +367,18 @@ function lazyServices(ref: { current?: Services }): Services {
     get backups() {
       return get().backups;
     },
+    get restores() {
+      return get().restores;
+    },
+    get catalog() {
+      return get().catalog;
+    },
+    get status() {
+      return get().status;
+    },
+    get deletions() {
+      return get().deletions;
+    },
     get guard() {
       return get().guard;
     },
@@ -346,6 +422,21 @@ export function describeStartupError(error: unknown, config: Config): string {
 }
 
 /** `npm start`: settings from the environment over `.env`, then run until SIGTERM or SIGINT. */
+function restoreAuditOutcome(request: RestoreRecord) {
+  return {
+    status: request.status,
+    backupFileIds: [request.backup.backupFileId],
+    taskIds: request.targets.flatMap((t) => (t.taskId ? [t.taskId] : [])),
+    restored: request.targets.filter((t) => t.state === 'succeeded').map((t) => t.instanceId),
+    startedFirst: request.targets.filter((t) => t.startedByBot).map((t) => t.instanceId),
+    errors: request.targets.flatMap((t) =>
+      (t.state === 'failed' || t.state === 'skipped') && t.errorCode
+        ? [{ instanceId: t.instanceId, code: t.errorCode, message: t.errorMessage ?? '', requestId: t.requestId }]
+        : [],
+    ),
+  };
+}
+
 async function main(): Promise<void> {
   let config: Config;
   try {

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
+import { registerActions } from './actions/index.js';
 import { registerCommands } from './commands/index.js';
 import type { Config } from './config.js';
 import { boltLogger, type Logger } from './logger.js';
@@ -60,6 +61,7 @@ export function createSlackApp(config: Config, services: Services, options: Slac
 
   registerCommands(app, services);
   registerViews(app, services);
+  registerActions(app, services);
 
   app.error(async (error) => {
     const reference = randomBytes(4).toString('hex');

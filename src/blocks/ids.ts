@@ -12,6 +12,17 @@ export const BOT_DISPLAY_NAME = 'Cloud Phone Backup';
 /** `callback_id` of each view. */
 export const CALLBACK = {
   backupModal: 'backup_modal',
+  /** Restore: the form (after a short "looking up backups" view), the check, the confirmation, a notice. */
+  restoreLoading: 'restore_loading',
+  restoreForm: 'restore_modal',
+  restoreChecking: 'restore_checking',
+  restoreConfirm: 'restore_confirm',
+  restoreNotice: 'restore_notice',
+  /** Delete: the first confirmation, and the second one pushed on top for never-verified backups. */
+  deleteLoading: 'delete_loading',
+  deleteConfirm: 'delete_confirm',
+  deleteConfirmUnverified: 'delete_confirm_unverified',
+  deleteNotice: 'delete_notice',
 } as const;
 
 /** `block_id` of each input block (and other blocks a listener reads back). */
@@ -24,6 +35,12 @@ export const BLOCK = {
   description: 'backup_description',
   options: 'backup_options',
   simulated: 'backup_simulated',
+  restoreBackup: 'restore_backup',
+  restoreTargets: 'restore_targets',
+  restoreStopped: 'restore_stopped',
+  restoreVerify: 'restore_verify',
+  deleteAcknowledge: 'delete_acknowledge',
+  catalogNav: 'catalog_nav',
 } as const;
 
 /** `action_id` of each element: the modal's inputs and the buttons that later features add. */
@@ -37,12 +54,27 @@ export const ACTION = {
   options: 'options',
   markVerified: 'mark_verified',
   confirmDelete: 'confirm_delete',
+  restoreBackup: 'backup_file',
+  restoreTargets: 'targets',
+  restoreStopped: 'stopped_targets',
+  deleteAcknowledge: 'acknowledge_unverified',
+  catalogPrev: 'catalog_prev',
+  catalogNext: 'catalog_next',
+  /** The overflow menu on each catalog entry: restore from it, or delete it. */
+  catalogEntry: 'catalog_entry',
 } as const;
 
 /** Values of the two checkboxes in `BLOCK.options`. */
 export const OPTION = {
   stopBefore: 'stop_before',
   startAfter: 'start_after',
+} as const;
+
+/** Values of the restore confirmation's choice for stopped targets, and of the unverified-deletion checkbox. */
+export const CHOICE = {
+  startFirst: 'start_first',
+  leaveOut: 'leave_out',
+  understood: 'understood',
 } as const;
 
 export type CallbackId = (typeof CALLBACK)[keyof typeof CALLBACK];

@@ -26,20 +26,21 @@ const HELP: Record<Exclude<Subcommand, 'help'>, string> = {
   status: [
     '*Follow a request*',
     `\`${COMMAND} status\` your recent requests.`,
-    `\`${COMMAND} status <request id>\` or \`${COMMAND} status acp-2ze3abc01\` one request, or the latest for an instance.`,
+    `\`${COMMAND} status <request id>\` or \`${COMMAND} status acp-2ze3abc01\` one backup or restore, or the latest for an instance; \`${COMMAND} status t-…\` one cloud task. Task states are refreshed from the cloud.`,
   ].join('\n'),
   backups: [
     '*Find backups*',
-    `\`${COMMAND} backups\` recent backups. Narrow it down: \`${COMMAND} backups acp-2ze3abc01 com.example.app\` (either or both).`,
+    `\`${COMMAND} backups\` every backup, newest first: the bot's and those made elsewhere, with whether a restore from each was verified. Narrow it down: \`${COMMAND} backups acp-2ze3abc01 --app com.example.app\` (either or both).`,
   ].join('\n'),
   restore: [
     '*Restore an app backup*',
     `\`${COMMAND} restore\` opens a form; \`${COMMAND} restore bf-2ze3abc…\` starts from that backup file.`,
-    'A restore needs the same image and architecture as the backed-up instance, and replaces the app if it is installed.',
+    'Targets must run the same image version, image kind (public or custom), instance type and architecture as the backed-up instance. Any copy of the apps on a target is uninstalled first: the bot shows what will be overwritten, and which targets it refuses and why, before anything happens. Stopped targets can be started first.',
+    'When it is done, open the apps and press *Mark restore verified* in the thread.',
   ].join('\n'),
   delete: [
     '*Delete backups*',
-    `\`${COMMAND} delete bf-2ze3abc01 bf-2ze3abc02\` (up to 100). You confirm before anything is deleted.`,
+    `\`${COMMAND} delete bf-2ze3abc01 bf-2ze3abc02\` (up to 100). You confirm before anything is deleted, and confirm again for a backup no restore was ever verified from.`,
   ].join('\n'),
   audit: [
     '*Audit*',

@@ -18,16 +18,15 @@ import { parseAuditArgs } from '../services/audit.js';
 import { validateBackupInput } from '../services/backup-input.js';
 import type { Services } from '../services/index.js';
 import type { Actor } from '../services/model.js';
+import { backupsCommand } from './backups.js';
+import { deleteCommand } from './delete.js';
 import { parseCommand } from './parse-command.js';
+import { ephemeral } from './reply.js';
+import { restoreCommand } from './restore.js';
+import { statusCommand } from './status.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 type Ack = CommandArgs['ack'];
-
-const ephemeral = (message: { text: string; blocks?: unknown[] }) => ({
-  response_type: 'ephemeral' as const,
-  text: message.text,
-  ...(message.blocks ? { blocks: message.blocks as never } : {}),
-});
 
 export function cloudphoneCommand(services: Services) {
   return async (args: CommandArgs): Promise<void> => {
@@ -45,12 +44,14 @@ export function cloudphoneCommand(services: Services) {
           : inlineBackup(services, args, actor, parsed.raw);
       case 'audit':
         return audit(services, ack, actor, command.channel_id, command.text ?? '');
-      default:
-        return ack(
-          ephemeral(
-            unknownCommandMessage(command.text ?? '', `\`${parsed.kind}\` is not available in this version yet`),
-          ),
-        );
+      case 'backups':
+        return backupsCommand(services, args, actor, { instanceId: parsed.instanceId, app: parsed.app });
+      case 'status':
+        return statusCommand(services, args, actor, parsed.target);
+      case 'restore':
+        return restoreCommand(services, args, actor, parsed.backupFileId);
+      case 'delete':
+        return deleteCommand(services, args, actor, parsed.backupFileIds);
     }
   };
 }

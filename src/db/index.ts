@@ -1,9 +1,13 @@
 import { createAuditLogRepository } from './audit-log.js';
+import { createBackupRecordQueries } from './backup-records.js';
 import { createBackupRequestRepository } from './backup-requests.js';
 import { createCloudCallRepository } from './cloud-calls.js';
 import type { Db } from './database.js';
+import { createDeleteRepository } from './delete-requests.js';
 import { createOutboxRepository } from './outbox.js';
+import { createRestoreRepository } from './restore-requests.js';
 import { createTaskRepository } from './tasks.js';
+import { createVerificationRepository } from './verifications.js';
 
 export function createRepositories(db: Db) {
   return {
@@ -13,6 +17,11 @@ export function createRepositories(db: Db) {
     tasks: createTaskRepository(db),
     outbox: createOutboxRepository(db),
     audit: createAuditLogRepository(db),
+    // Restores, verifications, deletions and read-only queries over the backup tables.
+    restores: createRestoreRepository(db),
+    verifications: createVerificationRepository(db),
+    deletions: createDeleteRepository(db),
+    backupRecords: createBackupRecordQueries(db),
   };
 }
 

@@ -1,7 +1,11 @@
 import type { AccessGuard } from './access.js';
 import type { AuditTrail } from './audit.js';
 import type { BackupService } from './backup-service.js';
+import type { CatalogService } from './catalog.js';
+import type { DeleteService } from './delete-service.js';
 import type { Actor } from './model.js';
+import type { RestoreService } from './restore-service.js';
+import type { StatusService } from './status-service.js';
 
 /** Defaults the backup modal shows a person: their role's, or the bot's. */
 export interface ModalDefaults {
@@ -12,6 +16,14 @@ export interface ModalDefaults {
 /** What the Slack listeners get: services only, never the database or the cloud client. */
 export interface Services {
   backups: BackupService;
+  /** Restore plans, confirmations and "Mark restore verified". */
+  restores: RestoreService;
+  /** `/cloudphone backups`: the bot's records merged with the cloud's listing. */
+  catalog: CatalogService;
+  /** `/cloudphone status`. */
+  status: StatusService;
+  /** `/cloudphone delete`, with its confirmations. */
+  deletions: DeleteService;
   guard: AccessGuard;
   audit: AuditTrail;
   /** The modal's defaults for this person (from their policy role when there is one). */

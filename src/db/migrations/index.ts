@@ -1,5 +1,6 @@
 import { initialSchema } from './001-initial.js';
 import { auditLog } from './002-audit-log.js';
+import { restores } from './003-restores.js';
 
 export interface Migration {
   version: number;
@@ -8,4 +9,4 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append only. */
-export const migrations: readonly Migration[] = [initialSchema, auditLog];
+export const migrations: readonly Migration[] = [initialSchema, auditLog, restores];

@@ -1,0 +1,28 @@
+/** The catalog's "Newer" / "Older" buttons: checked again (action `list`), then the message is replaced in place. */
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { catalogMessage, decodeCatalogPage } from '../blocks/catalog-messages.js';
+import { permissionDeniedMessage } from '../blocks/messages.js';
+import { actorOf, afterAck, ephemeral } from '../commands/reply.js';
+import type { Services } from '../services/index.js';
+
+type ActionArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+
+export function catalogPage(services: Services) {
+  return async ({ ack, body, action, respond, logger }: ActionArgs): Promise<void> => {
+    await ack();
+    await afterAck(logger, respond, async () => {
+      const state = decodeCatalogPage(action.value);
+      if (!state) return;
+      const filter = { instanceId: state.instanceId, app: state.app };
+      const channelId = body.channel?.id ?? body.container?.channel_id ?? '';
+      const { decision, auditId } = await services.catalog.authorize(actorOf(body), channelId, filter, state.page);
+      if (!decision.allowed) {
+        await respond({ ...ephemeral(permissionDeniedMessage(decision.reason)), replace_original: false });
+        return;
+      }
+      const catalog = await services.catalog.list(filter);
+      services.catalog.recordShown(auditId, catalog);
+      await respond({ ...ephemeral(catalogMessage(catalog, state)), replace_original: true });
+    });
+  };
+}

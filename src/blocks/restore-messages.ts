@@ -1,0 +1,211 @@
+/**
+ * Messages about one restore: the channel message that tracks it (updated in place), the one threaded reply when it
+ * is done (with the "Mark restore verified" button, or who verified it), and the answers to pressing that button.
+ */
+import type { ActionsBlock, KnownBlock } from '@slack/types';
+import type { RestoreRequestView, RestoreStatus, RestoreTarget } from '../services/restore-model.js';
+import { truncate } from './escape.js';
+import { formatDuration, mention, plural, slackDate } from './format.js';
+import { ACTION, BLOCK, COMMAND } from './ids.js';
+import { MESSAGE_TEXT_BUDGET, SLACK_LIMITS, type SlackMessage } from './limits.js';
+import {
+  appsText,
+  backupTitle,
+  code,
+  context,
+  failureText,
+  SIMULATED_NOTE,
+  section,
+  targetOutcomeLine,
+} from './restore-text.js';
+
+/** The block_id that marks a restore's completion reply, so a re-run after a crash finds it instead of posting again. */
+export function restoreCompletionMarker(requestId: string): string {
+  return `restore-completion:${requestId}`;
+}
+
+const EMOJI: Record<RestoreStatus, string> = {
+  planned: '📝',
+  received: '⏳',
+  running: '🔄',
+  succeeded: '✅',
+  partial: '⚠️',
+  failed: '❌',
+};
+
+/** Confirmed targets (ready, or stopped and started): the ones the outcome is about. */
+function included(view: RestoreRequestView): RestoreTarget[] {
+  return view.targets.filter((t) => t.verdict === 'ready' || (t.verdict === 'needs-start' && view.startStopped));
+}
+
+export function restoreStatusText(view: RestoreRequestView): string {
+  const targets = included(view);
+  const done = targets.filter((t) => t.state === 'succeeded').length;
+  const failed = targets.filter((t) => t.state === 'failed' || t.state === 'skipped').length;
+  const running = targets.length - done - failed;
+  const n = (value: number) => value.toLocaleString('en-US');
+  switch (view.status) {
+    case 'planned':
+      return 'Planned, not confirmed';
+    case 'received':
+      return `Received: ${plural(targets.length, 'target')}`;
+    case 'running': {
+      const starting = targets.filter((t) => t.state === 'starting').length;
+      const note = starting > 0 ? `; starting ${plural(starting, 'stopped target')} first` : '';
+      return `Running: ${n(done)} of ${n(targets.length)} restored${failed > 0 ? `, ${n(failed)} not` : ''}${running > 0 ? `, ${n(running)} in progress` : ''}${note}`;
+    }
+    case 'succeeded':
+      return targets.length === 1 ? 'Finished: restored' : `Finished: restored on all ${n(targets.length)}`;
+    case 'partial':
+      return `Partly done: restored on ${n(done)} of ${n(targets.length)}`;
+    case 'failed':
+      if (view.failure) return 'Failed: the cloud phone service refused the restore';
+      return targets.length === 1 ? 'Failed: not restored' : `Failed: restored on none of the ${n(targets.length)}`;
+    default:
+      return 'Status unknown';
+  }
+}
+
+/** Lines in sections, within the message's block and text budget; the rest counted. */
+function targetSections(
+  targets: readonly RestoreTarget[],
+  maxBlocks: number,
+  maxChars: number,
+  requestId: string,
+): KnownBlock[] {
+  const lines = targets.map((t) => truncate(targetOutcomeLine(t), 600));
+  const blocks: KnownBlock[] = [];
+  let current = '';
+  let used = 0;
+  let shown = 0;
+  for (const line of lines) {
+    if (used + line.length + 1 > maxChars) break;
+    if (current.length + line.length + 1 > SLACK_LIMITS.sectionText) {
+      if (blocks.length + 2 > maxBlocks) break;
+      blocks.push(section(current));
+      current = '';
+    }
+    current = current === '' ? line : `${current}\n${line}`;
+    used += line.length + 1;
+    shown++;
+  }
+  if (current !== '') blocks.push(section(current));
+  if (shown < lines.length) {
+    blocks.push(
+      context(
+        `…and ${plural(lines.length - shown, 'more target')}: \`${COMMAND} status ${requestId}\` lists them all.`,
+      ),
+    );
+  }
+  return blocks;
+}
+
+/** The channel message that tracks a restore: who, what onto what, status, and each target's state. */
+export function restoreParentMessage(view: RestoreRequestView): SlackMessage {
+  const targets = included(view);
+  const who = mention(view.actor.userId);
+  const asked = `${who} asked to restore ${backupTitle(view.backup)} (${plural(view.backup.apps.length, 'app')}) onto *${plural(targets.length, 'instance')}*`;
+  const status = restoreStatusText(view);
+  const blocks: KnownBlock[] = [];
+  if (view.simulated) blocks.push(context(SIMULATED_NOTE));
+  blocks.push(section(asked), section(`${EMOJI[view.status]} *${status}*`));
+  if (view.failure) blocks.push(section(failureText(view.failure)));
+  blocks.push(...targetSections(view.targets, 40, MESSAGE_TEXT_BUDGET - 2000, view.id));
+  const times = [`Requested ${slackDate(view.createdAt)}`];
+  if (view.finishedAt) {
+    times.push(
+      `finished ${slackDate(view.finishedAt)} (took ${formatDuration(view.finishedAt.getTime() - view.createdAt.getTime())})`,
+    );
+  }
+  times.push(`restore ${code(view.id)}`);
+  blocks.push(context(times.join(' · ')));
+  const text = `${view.simulated ? '[Simulated] ' : ''}${who} asked to restore ${view.backup.backupFileId} onto ${plural(targets.length, 'instance')}: ${status}`;
+  return { text, blocks };
+}
+
+function outcomeSentence(view: RestoreRequestView): string {
+  const targets = included(view);
+  const done = targets.filter((t) => t.state === 'succeeded').length;
+  switch (view.status) {
+    case 'succeeded':
+      return targets.length === 1
+        ? `The restore of ${code(view.backup.backupFileId)} finished: the instance has the backed-up apps.`
+        : `The restore of ${code(view.backup.backupFileId)} finished on all ${targets.length} instances.`;
+    case 'partial':
+      return `The restore of ${code(view.backup.backupFileId)} worked on only ${done} of ${targets.length} instances.`;
+    default:
+      return `The restore of ${code(view.backup.backupFileId)} failed: nothing was restored.`;
+  }
+}
+
+/** The verify button, or who verified and when. */
+function verifyBlock(view: RestoreRequestView): KnownBlock | undefined {
+  if (view.verification) {
+    return context(
+      `✅ *Restore verified* by ${mention(view.verification.userId)} ${slackDate(view.verification.at)}: backup ${code(view.backup.backupFileId)} is known to restore.`,
+      BLOCK.restoreVerify,
+    );
+  }
+  const restored = view.targets.some((t) => t.state === 'succeeded');
+  if (!restored) return undefined;
+  const actions: ActionsBlock = {
+    type: 'actions',
+    block_id: BLOCK.restoreVerify,
+    elements: [
+      {
+        type: 'button',
+        action_id: ACTION.markVerified,
+        text: { type: 'plain_text', text: 'Mark restore verified', emoji: true },
+        style: 'primary',
+        value: view.id,
+        confirm: {
+          title: { type: 'plain_text', text: 'Mark this restore verified?' },
+          text: {
+            type: 'mrkdwn',
+            text: 'Only if you opened the restored apps and their data is there. Everyone will see the backup as verified.',
+          },
+          confirm: { type: 'plain_text', text: 'Yes, I checked' },
+          deny: { type: 'plain_text', text: 'Not yet' },
+        },
+      },
+    ],
+  };
+  return actions;
+}
+
+/**
+ * The single threaded reply when a restore is done: mentions the person, says the outcome, lists each target, and
+ * (when anything was restored) asks whoever checks the apps to mark the restore verified.
+ */
+export function restoreCompletionReply(view: RestoreRequestView): SlackMessage {
+  const who = mention(view.actor.userId);
+  const sentence = outcomeSentence(view);
+  const blocks: KnownBlock[] = [context(`Restore ${code(view.id)}`, restoreCompletionMarker(view.id))];
+  blocks.push(section(`${who} ${sentence}`));
+  blocks.push(context(`${appsText(view.backup.apps, 600)} · backup ${backupTitle(view.backup)}`));
+  if (view.failure) blocks.push(section(failureText(view.failure)));
+  blocks.push(...targetSections(view.targets, 40, MESSAGE_TEXT_BUDGET - 2500, view.id));
+  const verify = verifyBlock(view);
+  if (verify && !view.verification) {
+    blocks.push(
+      section(
+        'Open the restored apps and check their data. When they work, mark the restore verified: the catalog then shows this backup as one that restores, and deleting it no longer needs a second confirmation.',
+      ),
+    );
+  }
+  if (verify) blocks.push(verify);
+  if (view.simulated) blocks.push(context(SIMULATED_NOTE));
+  const text = `${view.simulated ? '[Simulated] ' : ''}${who} ${sentence}`;
+  return { text, blocks };
+}
+
+/** Ephemeral answer when the verify button cannot be used. */
+export function verifyRefusedMessage(reason: 'not-found' | 'denied' | 'not-restored', detail?: string): SlackMessage {
+  const text =
+    reason === 'denied'
+      ? `🔒 You can't mark this restore verified: ${detail ?? 'no rule allows it'}`
+      : reason === 'not-restored'
+        ? 'Nothing was restored, so there is nothing to verify.'
+        : 'The bot has no record of this restore.';
+  return { text, blocks: [section(text)] };
+}

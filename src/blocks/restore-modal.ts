@@ -1,0 +1,359 @@
+/**
+ * The restore modal: the form (backup picked from the catalog, targets, the uninstall warning), the confirmation that
+ * names what will be overwritten and what is refused and why (with the choice for stopped targets), and the short
+ * notice views shown while the bot asks the cloud. Readers for each submission.
+ */
+import type { InputBlock, KnownBlock, ModalView, PlainTextOption, RadioButtons, StaticSelect } from '@slack/types';
+import type { CatalogEntry } from '../services/catalog.js';
+import type { CloudFailure } from '../services/model.js';
+import type { RestoreRequestView, RestoreTarget } from '../services/restore-model.js';
+import type { RestoreFormErrors } from '../services/restore-service.js';
+import { truncate, unescapeMrkdwn } from './escape.js';
+import { formatBytes } from './format.js';
+import { ACTION, BLOCK, CALLBACK, CHOICE } from './ids.js';
+import { SLACK_LIMITS } from './limits.js';
+import {
+  appsText,
+  backupDetails,
+  backupTitle,
+  code,
+  context,
+  factsOriginText,
+  factsText,
+  failureText,
+  plain,
+  reasonText,
+  SIMULATED_NOTE,
+  section,
+  targetName,
+} from './restore-text.js';
+
+export const RESTORE_TEXT = {
+  title: 'Restore apps',
+  submitForm: 'Check targets',
+  submitConfirm: 'Restore',
+  close: 'Cancel',
+  warning:
+    '⚠️ *A restore replaces apps.* On each target, any existing copy of the backed-up apps is *uninstalled first, with its data*, then the backed-up version is installed. Targets must run the same image version, the same kind of image (public or custom), and the same instance type and architecture as the backed-up instance, and must be running.',
+} as const;
+
+function checkMetadata(privateMetadata: string): void {
+  if (privateMetadata.length > SLACK_LIMITS.privateMetadata) {
+    throw new RangeError(
+      `private_metadata is ${privateMetadata.length} characters; Slack allows ${SLACK_LIMITS.privateMetadata}`,
+    );
+  }
+}
+
+/** A view with a message and a Close button only (loading, checking, refusals, errors). */
+export function noticeView(options: {
+  callbackId: string;
+  title?: string;
+  text: string;
+  privateMetadata?: string;
+  simulated?: boolean;
+}): ModalView {
+  const blocks: KnownBlock[] = [];
+  if (options.simulated) blocks.push(context(SIMULATED_NOTE));
+  blocks.push(section(truncate(options.text, SLACK_LIMITS.sectionText)));
+  return {
+    type: 'modal',
+    callback_id: options.callbackId,
+    title: plain(truncate(options.title ?? RESTORE_TEXT.title, SLACK_LIMITS.modalTitle)),
+    close: plain('Close'),
+    ...(options.privateMetadata ? { private_metadata: options.privateMetadata } : {}),
+    blocks,
+  };
+}
+
+export function restoreLoadingView(simulated: boolean): ModalView {
+  return noticeView({
+    callbackId: CALLBACK.restoreLoading,
+    text: '⏳ Looking up the backups you can restore…',
+    simulated,
+  });
+}
+
+export function restoreCheckingView(backupFileId: string, targets: number, simulated: boolean): ModalView {
+  return noticeView({
+    callbackId: CALLBACK.restoreChecking,
+    text: `⏳ Checking ${targets === 1 ? 'the target' : `${targets} targets`} against backup ${code(backupFileId)}: image version, image kind, instance type, architecture, whether each is running, and which of the backup's apps each already has…`,
+    simulated,
+  });
+}
+
+/** The view when the bot could not ask the cloud what it needed. */
+export function cloudProblemView(callbackId: string, what: string, failure: CloudFailure, title?: string): ModalView {
+  return noticeView({
+    callbackId,
+    ...(title ? { title } : {}),
+    text: `❌ The bot could not ${what}: ${failureText(failure)}\nNothing was changed. Try again in a minute.`,
+  });
+}
+
+function backupOption(entry: CatalogEntry): PlainTextOption {
+  const source = entry.sourceInstanceName ?? entry.sourceInstanceId ?? 'unknown source';
+  const text = truncate(`${entry.backupFileId} · ${source}`, SLACK_LIMITS.optionText);
+  const facts = [
+    `${entry.apps.length} app${entry.apps.length === 1 ? '' : 's'}`,
+    ...(entry.sizeBytes !== undefined ? [formatBytes(entry.sizeBytes)] : []),
+    entry.verification ? 'restore verified' : 'never verified',
+    ...(entry.madeByRequestId ? [] : ['made elsewhere']),
+  ].join(' · ');
+  return {
+    text: plain(text),
+    description: plain(truncate(facts, SLACK_LIMITS.optionDescription)),
+    value: entry.backupFileId,
+  };
+}
+
+export interface RestoreFormOptions {
+  backups: readonly CatalogEntry[];
+  /** The backup named in the command, selected (added when the catalog lacks it). */
+  selected?: string | undefined;
+  cloudError?: CloudFailure | undefined;
+  privateMetadata: string;
+  simulated: boolean;
+}
+
+/** The restore form. Without any backup to offer, a notice instead (no submit). */
+export function buildRestoreForm(options: RestoreFormOptions): ModalView {
+  checkMetadata(options.privateMetadata);
+  const choices = options.backups.slice(0, SLACK_LIMITS.selectOptions).map(backupOption);
+  if (options.selected && !choices.some((choice) => choice.value === options.selected)) {
+    choices.unshift({
+      text: plain(truncate(`${options.selected} (not in the catalog)`, SLACK_LIMITS.optionText)),
+      value: options.selected,
+    });
+    choices.splice(SLACK_LIMITS.selectOptions);
+  }
+  const blocks: KnownBlock[] = [];
+  if (options.simulated) blocks.push(context(SIMULATED_NOTE));
+  blocks.push(section(RESTORE_TEXT.warning));
+  if (options.cloudError) {
+    blocks.push(
+      context(
+        `The cloud could not be asked for its backups (${failureText(options.cloudError)}); only the bot's own records are offered.`,
+      ),
+    );
+  }
+  if (choices.length === 0) {
+    blocks.push(section('There are no backups to restore. Make one with `/cloudphone backup`.'));
+    return {
+      type: 'modal',
+      callback_id: CALLBACK.restoreForm,
+      title: plain(RESTORE_TEXT.title),
+      close: plain('Close'),
+      private_metadata: options.privateMetadata,
+      blocks,
+    };
+  }
+  const select: StaticSelect = {
+    type: 'static_select',
+    action_id: ACTION.restoreBackup,
+    placeholder: plain('Choose a backup'),
+    options: choices,
+  };
+  const initial = choices.find((choice) => choice.value === options.selected);
+  if (initial) select.initial_option = initial;
+  const backupBlock: InputBlock = {
+    type: 'input',
+    block_id: BLOCK.restoreBackup,
+    label: plain('Backup'),
+    hint: plain('Newest first. Every app in the backup is restored, each with its data.'),
+    element: select,
+  };
+  const targetsBlock: InputBlock = {
+    type: 'input',
+    block_id: BLOCK.restoreTargets,
+    label: plain('Target instances'),
+    hint: plain(
+      'One per line or comma separated, like acp-2ze3abc…. Up to 100. The next step checks each one and shows what would be overwritten before anything happens.',
+    ),
+    element: {
+      type: 'plain_text_input',
+      action_id: ACTION.restoreTargets,
+      multiline: true,
+      placeholder: plain('acp-2ze3abc01, acp-2ze3abc02'),
+    },
+  };
+  blocks.push(backupBlock, targetsBlock);
+  return {
+    type: 'modal',
+    callback_id: CALLBACK.restoreForm,
+    title: plain(RESTORE_TEXT.title),
+    submit: plain(RESTORE_TEXT.submitForm),
+    close: plain(RESTORE_TEXT.close),
+    private_metadata: options.privateMetadata,
+    blocks,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function stateEntry(values: unknown, blockId: string, actionId: string): Record<string, unknown> | undefined {
+  if (!isRecord(values)) return undefined;
+  const block = values[blockId];
+  if (!isRecord(block)) return undefined;
+  const entry = block[actionId];
+  return isRecord(entry) ? entry : undefined;
+}
+
+function selectedValue(entry: Record<string, unknown> | undefined): string | undefined {
+  const selected = entry?.selected_option;
+  return isRecord(selected) && typeof selected.value === 'string' ? selected.value : undefined;
+}
+
+/** The form's raw values; never throws. */
+export function readRestoreForm(values: unknown): { backupFileId?: string; targets?: string } {
+  const backupFileId = selectedValue(stateEntry(values, BLOCK.restoreBackup, ACTION.restoreBackup));
+  const targets = stateEntry(values, BLOCK.restoreTargets, ACTION.restoreTargets)?.value;
+  return {
+    ...(backupFileId !== undefined ? { backupFileId } : {}),
+    ...(typeof targets === 'string' ? { targets } : {}),
+  };
+}
+
+/** Field errors under the form's inputs (plain text, short). */
+export function restoreFormErrors(errors: RestoreFormErrors & { denied?: string | undefined }): {
+  response_action: 'errors';
+  errors: Record<string, string>;
+} {
+  const out: Record<string, string> = {};
+  if (errors.backup) out[BLOCK.restoreBackup] = truncate(unescapeMrkdwn(errors.backup), 1000);
+  const targets = errors.denied ? `Not allowed: ${errors.denied}` : errors.targets;
+  if (targets) out[BLOCK.restoreTargets] = truncate(unescapeMrkdwn(targets), 1000);
+  return { response_action: 'errors', errors: out };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The confirmation
+
+/** Sections of at most 3000 characters holding a heading and its lines. */
+function packed(heading: string, lines: readonly string[]): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
+  let current = heading;
+  for (const line of lines) {
+    const cut = truncate(line, SLACK_LIMITS.sectionText - 10);
+    if (current.length + cut.length + 1 > SLACK_LIMITS.sectionText) {
+      blocks.push(section(current));
+      current = cut;
+    } else current = current === '' ? cut : `${current}\n${cut}`;
+  }
+  if (current !== '') blocks.push(section(current));
+  return blocks;
+}
+
+function overwriteLine(target: RestoreTarget): string {
+  const who = targetName(target);
+  if (target.overwrites === undefined) {
+    return `• ${who}: any copy of these apps on it is uninstalled first (the bot could not list its apps)`;
+  }
+  if (target.overwrites.length === 0) return `• ${who}: none of these apps is installed; they are installed`;
+  return `• ${who}: ⚠️ ${appsText(target.overwrites, 400)} ${target.overwrites.length === 1 ? 'is' : 'are'} *uninstalled with ${target.overwrites.length === 1 ? 'its' : 'their'} data* and replaced by the backed-up version`;
+}
+
+/**
+ * The confirmation: the backup and the facts targets must match, then each group of targets: ready (with what is
+ * overwritten on each), stopped (with the choice to start them first or leave them out), refused (with why; nothing
+ * is sent to them). Without anything to restore, no submit button.
+ */
+export function buildRestoreConfirm(plan: RestoreRequestView, options: { privateMetadata: string }): ModalView {
+  checkMetadata(options.privateMetadata);
+  const ready = plan.targets.filter((t) => t.verdict === 'ready');
+  const stopped = plan.targets.filter((t) => t.verdict === 'needs-start');
+  const refused = plan.targets.filter((t) => t.verdict === 'refused');
+  const blocks: KnownBlock[] = [];
+  if (plan.simulated) blocks.push(context(SIMULATED_NOTE));
+  blocks.push(
+    section(`*Restore* ${backupTitle(plan.backup)}\n${appsText(plan.backup.apps, 600)}\n${backupDetails(plan.backup)}`),
+  );
+  blocks.push(
+    context(`Targets must match: ${factsText(plan.backup.facts)}. Source facts ${factsOriginText(plan.backup)}.`),
+  );
+  if (ready.length + stopped.length > 0) {
+    blocks.push(
+      section(
+        `⚠️ *What will be overwritten:* on each target below, any existing copy of ${appsText(plan.backup.apps, 400)} is uninstalled first, *with its data*, then the backed-up version is installed. Changes made on these instances since the backup are lost.`,
+      ),
+    );
+  }
+  if (ready.length > 0) {
+    blocks.push(...packed(`*Ready: running and compatible (${ready.length})*`, ready.map(overwriteLine)));
+  }
+  if (stopped.length > 0) {
+    blocks.push(
+      ...packed(
+        `*Stopped (${stopped.length}):* compatible, but a restore needs them running`,
+        stopped.map(
+          (t) =>
+            `• ${targetName(t)} is ${code(t.facts?.status ?? 'not running', 30)}; once started, any copy of these apps on it is uninstalled first`,
+        ),
+      ),
+    );
+    const startOption: PlainTextOption = {
+      text: plain(`Start ${stopped.length === 1 ? 'it' : 'them'} first, then restore`),
+      description: plain(
+        stopped.length === 1
+          ? 'The bot starts it, waits until it runs, then restores'
+          : 'The bot starts them, waits until they run, then restores',
+      ),
+      value: CHOICE.startFirst,
+    };
+    const leaveOption: PlainTextOption = {
+      text: plain(`Leave ${stopped.length === 1 ? 'it' : 'them'} out`),
+      description: plain('Restore only onto the running targets'),
+      value: CHOICE.leaveOut,
+    };
+    const radio: RadioButtons = {
+      type: 'radio_buttons',
+      action_id: ACTION.restoreStopped,
+      options: ready.length > 0 ? [startOption, leaveOption] : [startOption],
+    };
+    blocks.push({
+      type: 'input',
+      block_id: BLOCK.restoreStopped,
+      label: plain(stopped.length === 1 ? 'The stopped target' : `The ${stopped.length} stopped targets`),
+      element: radio,
+    });
+  }
+  if (refused.length > 0) {
+    blocks.push(
+      ...packed(
+        `*Refused (${refused.length}):* nothing is sent to ${refused.length === 1 ? 'it' : 'these'}`,
+        refused.map((t) => `• ${targetName(t)}: ${reasonText(t)}`),
+      ),
+    );
+  }
+  const restorable = ready.length + stopped.length > 0;
+  if (!restorable) blocks.push(context('Nothing here can be restored, so there is nothing to confirm.'));
+  else {
+    blocks.push(
+      context(
+        'The bot checks every target once more just before it restores, posts progress in the channel, and replies in the thread when it is done.',
+      ),
+    );
+  }
+  return {
+    type: 'modal',
+    callback_id: CALLBACK.restoreConfirm,
+    title: plain(RESTORE_TEXT.title),
+    ...(restorable ? { submit: plain(RESTORE_TEXT.submitConfirm) } : {}),
+    close: plain(restorable ? RESTORE_TEXT.close : 'Close'),
+    private_metadata: options.privateMetadata,
+    blocks: blocks.slice(0, SLACK_LIMITS.modalBlocks),
+  };
+}
+
+/** The choice for stopped targets: true (start first), false (leave out), undefined (no choice shown or made). */
+export function readRestoreConfirm(values: unknown): { startStopped: boolean | undefined } {
+  const value = selectedValue(stateEntry(values, BLOCK.restoreStopped, ACTION.restoreStopped));
+  return { startStopped: value === CHOICE.startFirst ? true : value === CHOICE.leaveOut ? false : undefined };
+}
+
+/** Whether the confirmation shows the stopped-targets choice (an input block errors can go under). */
+export function confirmHasChoice(plan: RestoreRequestView): boolean {
+  return plan.targets.some((t) => t.verdict === 'needs-start');
+}

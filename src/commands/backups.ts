@@ -1,0 +1,29 @@
+/**
+ * `/cloudphone backups [acp-…] [--app com.…]`: the catalog, first page. The permission check (action `list`) is local
+ * and runs before the ack; the catalog asks the cloud, so it is answered through the response_url after the ack.
+ */
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { catalogMessage } from '../blocks/catalog-messages.js';
+import { permissionDeniedMessage } from '../blocks/messages.js';
+import type { CatalogFilter } from '../services/catalog.js';
+import type { Services } from '../services/index.js';
+import type { Actor } from '../services/model.js';
+import { afterAck, ephemeral } from './reply.js';
+
+type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+export async function backupsCommand(
+  services: Services,
+  { command, ack, respond, logger }: CommandArgs,
+  actor: Actor,
+  filter: CatalogFilter,
+): Promise<void> {
+  const { decision, auditId } = await services.catalog.authorize(actor, command.channel_id, filter);
+  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
+  await ack();
+  await afterAck(logger, respond, async () => {
+    const catalog = await services.catalog.list(filter);
+    services.catalog.recordShown(auditId, catalog);
+    await respond(ephemeral(catalogMessage(catalog, { ...filter, page: 1 })));
+  });
+}

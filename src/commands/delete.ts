@@ -1,0 +1,63 @@
+/**
+ * `/cloudphone delete bf-…` (and "Delete it…" in the catalog): the permission check (action `delete`), the ack, then
+ * at once a modal, filled in with the confirmation once the backups are looked up.
+ */
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { buildDeleteConfirm, deleteLoadingView } from '../blocks/delete-modal.js';
+import { CALLBACK } from '../blocks/ids.js';
+import { permissionDeniedMessage } from '../blocks/messages.js';
+import { cloudProblemView } from '../blocks/restore-modal.js';
+import type { Services } from '../services/index.js';
+import type { Actor } from '../services/model.js';
+import { afterAck, ephemeral } from './reply.js';
+
+type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+export async function deleteCommand(
+  services: Services,
+  { command, ack, client, respond, logger }: CommandArgs,
+  actor: Actor,
+  backupFileIds: string[],
+): Promise<void> {
+  const { decision, auditId } = await services.deletions.authorizeOpen(actor, command.channel_id, backupFileIds);
+  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
+  await ack();
+  await afterAck(logger, respond, () =>
+    openDeleteConfirmation(services, client, {
+      triggerId: command.trigger_id,
+      actor,
+      channelId: command.channel_id,
+      backupFileIds,
+      auditId,
+    }),
+  );
+}
+
+/** Opens the loading view now (the trigger expires), then replaces it with the confirmation. Call after the ack. */
+export async function openDeleteConfirmation(
+  services: Services,
+  client: WebClient,
+  input: { triggerId: string; actor: Actor; channelId: string; backupFileIds: string[]; auditId?: number | undefined },
+): Promise<void> {
+  const opened = await client.views.open({
+    trigger_id: input.triggerId,
+    view: deleteLoadingView(input.backupFileIds.length, services.simulated),
+  });
+  const viewId = opened.view?.id;
+  if (!viewId) return;
+  const result = await services.deletions.plan({
+    actor: input.actor,
+    channelId: input.channelId,
+    backupFileIds: input.backupFileIds,
+    planKey: `view:${viewId}`,
+    auditId: input.auditId,
+  });
+  await client.views.update({
+    view_id: viewId,
+    ...(opened.view?.hash ? { hash: opened.view.hash } : {}),
+    view: result.ok
+      ? buildDeleteConfirm(result.plan, { simulated: services.simulated })
+      : cloudProblemView(CALLBACK.deleteNotice, 'look the backups up', result.failure, 'Delete backups'),
+  });
+}

@@ -1,0 +1,39 @@
+/**
+ * Small pieces the listeners share: the ephemeral answer shape, who is acting, and what a person sees when
+ * something unexpected breaks after the ack (a reference id the logs carry, never a stack trace).
+ */
+import { randomBytes } from 'node:crypto';
+import type { RespondFn } from '@slack/bolt';
+import { unexpectedErrorMessage } from '../blocks/messages.js';
+import type { Actor } from '../services/model.js';
+
+export const ephemeral = (message: { text: string; blocks?: unknown[] }) => ({
+  response_type: 'ephemeral' as const,
+  text: message.text,
+  ...(message.blocks ? { blocks: message.blocks as never } : {}),
+});
+
+/** The person acting, from any interaction payload. */
+export function actorOf(body: { user: { id: string; team_id?: string }; team?: { id: string } | null }): Actor {
+  return { userId: body.user.id, teamId: body.user.team_id ?? body.team?.id ?? '' };
+}
+
+/**
+ * Work after the ack: an error is logged with a reference and, where there is a response_url, the person gets that
+ * reference. Never throws.
+ */
+export async function afterAck(
+  logger: { error(...args: unknown[]): void },
+  respond: RespondFn | undefined,
+  work: () => Promise<void>,
+): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    const reference = randomBytes(4).toString('hex');
+    logger.error({ err: error, reference }, 'listener failed after ack');
+    await respond?.({ ...ephemeral(unexpectedErrorMessage(reference)), replace_original: false }).catch(
+      () => undefined,
+    );
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * `/cloudphone status [request id | task id | instance id | cloud RequestId]`: what the bot recorded, refreshed from
+ * the cloud. Resolving the target and the permission check (action `status`, for the instances it touches) are local
+ * and run before the ack; the refresh asks the cloud and is answered through the response_url.
+ */
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { permissionDeniedMessage } from '../blocks/messages.js';
+import { statusMessage } from '../blocks/status-messages.js';
+import type { Services } from '../services/index.js';
+import type { Actor } from '../services/model.js';
+import { afterAck, ephemeral } from './reply.js';
+
+type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+export async function statusCommand(
+  services: Services,
+  { command, ack, respond, logger }: CommandArgs,
+  actor: Actor,
+  text: string | undefined,
+): Promise<void> {
+  const target = services.status.resolve(text);
+  const { decision, auditId } = await services.status.authorize(actor, command.channel_id, target, text);
+  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
+  await ack();
+  await afterAck(logger, respond, async () => {
+    const report = await services.status.report(actor, target, auditId);
+    await respond(ephemeral(statusMessage(report)));
+  });
+}

@@ -1,0 +1,276 @@
+/**
+ * Runs confirmed restores: one loop that advances due restores, polls their RecoverApp tasks in batched DescribeTasks
+ * calls (up to 100 task ids each, each task polled less often the longer it runs, as the backup poller does), and
+ * delivers each completion reply once. All state is in SQLite, so a restart carries on.
+ *
+ * It is a loop of its own beside the backup engine rather than a change to it, so the two can evolve separately;
+ * the cost is one DescribeTasks batch per loop when both have tasks open.
+ */
+import type { Logger } from 'pino';
+import type { Repositories } from '../db/index.js';
+import type { RestoreRecord } from '../db/restore-requests.js';
+import { failureOf } from './backup-workflow.js';
+import type { Clock } from './ports.js';
+import type { RestoreRequestView } from './restore-model.js';
+import type { RestoreCloud, RestoreNotifier } from './restore-ports.js';
+import { RestoreRetryLater, type RestoreWorkflow } from './restore-workflow.js';
+import { pollInterval, TASK_IDS_PER_CALL } from './task-poller.js';
+
+const SUCCESS = new Set(['Finished']);
+const FAILURE = new Set(['Failed', 'Skipped', 'PartFinished']);
+/** A task the API does not return this many times in a row is given up as lost. */
+const MAX_MISSES = 5;
+const MAX_REPORT_ATTEMPTS = 30;
+
+export interface RestoreRunnerDeps {
+  repos: Repositories;
+  workflow: RestoreWorkflow;
+  cloud: Pick<RestoreCloud, 'describeTasks'>;
+  notifier: RestoreNotifier;
+  clock: Clock;
+  logger: Logger;
+  settings: { idleTickMs: number; pollIntervalMs: number; maxPollIntervalMs: number; concurrency: number };
+  /** Extra work each tick (the stale-deletion sweep); errors are logged, never fatal. */
+  onTick?: () => Promise<void>;
+}
+
+/** What the parent message shows; it is only updated when this changes. */
+export function restoreDigest(view: RestoreRequestView): string {
+  const counts = new Map<string, number>();
+  for (const target of view.targets) counts.set(target.state, (counts.get(target.state) ?? 0) + 1);
+  return `${view.status}|${[...counts].sort().join(',')}`;
+}
+
+export function createRestoreRunner(deps: RestoreRunnerDeps) {
+  const { repos, workflow, cloud, notifier, clock, logger, settings } = deps;
+  const restores = repos.restores;
+  const inFlight = new Set<string>();
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const withVerification = (record: RestoreRecord): RestoreRecord => ({
+    ...record,
+    verification: repos.verifications.forRequest(record.id),
+  });
+
+  async function advance(id: string): Promise<void> {
+    if (inFlight.has(id)) return;
+    inFlight.add(id);
+    try {
+      const record = restores.get(id);
+      if (!record) return;
+      switch (record.step) {
+        case 'announce':
+          await workflow.announce(id);
+          break;
+        case 'start':
+          await workflow.start(id);
+          break;
+        case 'submit':
+          await workflow.submit(id);
+          break;
+        case 'track':
+          await workflow.track(id);
+          break;
+        case 'report':
+          await report(id);
+          break;
+        default:
+          return;
+      }
+      const after = restores.get(id);
+      if (after && after.step !== 'done' && after.step !== 'report') await updateProgress(id);
+    } catch (error) {
+      if (!(error instanceof RestoreRetryLater)) {
+        logger.error({ requestId: id, err: error }, 'restore step failed; will try again');
+        restores.wakeAt(id, clock.now() + settings.idleTickMs * 5, clock.now());
+      }
+    } finally {
+      inFlight.delete(id);
+    }
+  }
+
+  /** Delivers the completion reply (once), then shows the final state in the parent message. */
+  async function report(id: string): Promise<void> {
+    const record = restores.get(id);
+    if (!record) return;
+    const entry = restores.outbox.get(id);
+    if (entry?.status === 'pending') {
+      try {
+        const posted = await notifier.complete(withVerification(record), record.parent);
+        restores.outbox.markSent(id, posted.channel, posted.ts, clock.now());
+      } catch (error) {
+        if (entry.attempts + 1 >= MAX_REPORT_ATTEMPTS) {
+          restores.outbox.giveUp(id, String(error));
+          logger.error({ requestId: id, err: error }, 'gave up posting the restore reply');
+        } else {
+          const delay = Math.min(60_000, 500 * 2 ** entry.attempts);
+          restores.outbox.retryLater(id, clock.now() + delay, String(error));
+          restores.wakeAt(id, clock.now() + delay, clock.now());
+          logger.warn({ requestId: id, err: error }, 'could not post the restore reply; retrying');
+          return;
+        }
+      }
+    }
+    await updateProgress(id);
+    restores.setStep(id, 'done', clock.now(), clock.now());
+  }
+
+  async function updateProgress(id: string): Promise<void> {
+    const record = restores.get(id);
+    if (!record?.parent) return;
+    const digest = restoreDigest(record);
+    if (digest === record.progressDigest) return;
+    try {
+      await notifier.progress(withVerification(record), record.parent);
+      restores.setProgressDigest(id, digest);
+    } catch (error) {
+      logger.warn({ requestId: id, err: error }, 'could not update the restore message');
+    }
+  }
+
+  /** All due RecoverApp tasks, in DescribeTasks batches of 100 topped up with nearly due ones. */
+  async function pollTasks(): Promise<{ touched: Set<string>; drained: Set<string> }> {
+    const touched = new Set<string>();
+    const drained = new Set<string>();
+    const now = clock.now();
+    const due = restores.tasks.due(now, Number.MAX_SAFE_INTEGER);
+    if (due.length === 0) return { touched, drained };
+    const room = (TASK_IDS_PER_CALL - (due.length % TASK_IDS_PER_CALL)) % TASK_IDS_PER_CALL;
+    const batch = room > 0 ? [...due, ...restores.tasks.soonestNotDue(now, room)] : due;
+    for (let i = 0; i < batch.length; i += TASK_IDS_PER_CALL) {
+      const slice = batch.slice(i, i + TASK_IDS_PER_CALL);
+      let states: Awaited<ReturnType<typeof cloud.describeTasks>>;
+      try {
+        states = await cloud.describeTasks({ taskIds: slice.map((task) => task.taskId) });
+      } catch (error) {
+        const failure = failureOf(error);
+        logger.warn({ code: failure.code, requestId: failure.requestId }, 'DescribeTasks failed; polling later');
+        for (const task of slice) {
+          restores.tasks.markPolled(
+            task.taskId,
+            task.status,
+            task.misses,
+            clock.now() + pollInterval(task.polls, settings),
+          );
+        }
+        continue;
+      }
+      const byId = new Map(states.map((state) => [state.taskId, state]));
+      repos.db.transaction(() => {
+        for (const task of slice) {
+          const state = byId.get(task.taskId);
+          if (!state) {
+            const misses = task.misses + 1;
+            if (misses < MAX_MISSES) {
+              restores.tasks.markPolled(
+                task.taskId,
+                task.status,
+                misses,
+                clock.now() + pollInterval(task.polls, settings),
+              );
+              continue;
+            }
+            restores.tasks.markFinished(task.taskId, 'Lost', clock.now());
+            restores.updateTarget(task.requestId, task.instanceId, {
+              state: 'failed',
+              errorCode: 'TaskNotFound',
+              errorMessage: `DescribeTasks no longer returns task ${task.taskId}`,
+            });
+            touched.add(task.requestId);
+            continue;
+          }
+          if (SUCCESS.has(state.status) || FAILURE.has(state.status)) {
+            restores.tasks.markFinished(task.taskId, state.status, clock.now());
+            restores.updateTarget(
+              task.requestId,
+              task.instanceId,
+              SUCCESS.has(state.status)
+                ? { state: 'succeeded' }
+                : {
+                    state: 'failed',
+                    errorCode: state.errorCode || state.status,
+                    errorMessage: state.errorMsg || `the restore task ended ${state.status}`,
+                  },
+            );
+            touched.add(task.requestId);
+          } else {
+            if (state.status !== task.status) touched.add(task.requestId);
+            restores.tasks.markPolled(
+              task.taskId,
+              state.status,
+              0,
+              clock.now() + pollInterval(task.polls + 1, settings),
+            );
+          }
+        }
+      })();
+    }
+    for (const requestId of touched) {
+      if (restores.tasks.openCount(requestId) === 0) {
+        drained.add(requestId);
+        restores.wakeAt(requestId, clock.now(), clock.now());
+      }
+    }
+    return { touched, drained };
+  }
+
+  async function tick(): Promise<void> {
+    const due = restores.dueIds(clock.now(), 200);
+    for (let i = 0; i < due.length; i += settings.concurrency) {
+      await Promise.all(due.slice(i, i + settings.concurrency).map((id) => advance(id)));
+    }
+    const polled = await pollTasks();
+    for (const id of polled.touched) if (!polled.drained.has(id)) await updateProgress(id);
+    for (const id of polled.drained) await advance(id);
+    if (deps.onTick) {
+      try {
+        await deps.onTick();
+      } catch (error) {
+        logger.warn({ err: error }, 'restore runner side work failed');
+      }
+    }
+  }
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      wake = resolve;
+      timer = setTimeout(resolve, ms);
+    });
+  }
+
+  return {
+    /** Runs one tick; tests drive the runner with this. */
+    tick,
+    start(): void {
+      if (running) return;
+      running = true;
+      loop = (async () => {
+        while (running) {
+          try {
+            await tick();
+          } catch (error) {
+            logger.error({ err: error }, 'restore runner tick failed');
+          }
+          if (running) await sleep(settings.idleTickMs);
+        }
+      })();
+    },
+    /** Wakes the loop now (a restore was confirmed). */
+    kick(): void {
+      if (timer) clearTimeout(timer);
+      wake?.();
+    },
+    /** Stops after the current tick; in-flight cloud calls finish and are recorded first. */
+    async stop(): Promise<void> {
+      running = false;
+      if (timer) clearTimeout(timer);
+      wake?.();
+      await loop;
+    },
+  };
+}
+
+export type RestoreRunner = ReturnType<typeof createRestoreRunner>;

@@ -1,0 +1,100 @@
+/**
+ * The delete confirmations. The first one: when any backup was never verified by a restore, the second confirmation
+ * is pushed on top (it names the risk); otherwise, or from the second one, the service checks the permission and
+ * records the deletion before the ack, the modal closes, and the outcome is posted in the channel.
+ */
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { z } from 'zod';
+import { buildDeleteSecondConfirm, deleteResultMessage, readDeleteAcknowledge } from '../blocks/delete-modal.js';
+import { BLOCK, CALLBACK } from '../blocks/ids.js';
+import { noticeView } from '../blocks/restore-modal.js';
+import { actorOf, afterAck } from '../commands/reply.js';
+import { unverifiedFiles } from '../services/delete-service.js';
+import type { Services } from '../services/index.js';
+import { parseMetadata } from './restore-form-submitted.js';
+
+type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
+
+const DeleteMetadata = z.object({ deleteId: z.string().min(1) });
+
+const PROBLEMS = {
+  'not-found': 'The bot has no record of this deletion any more. Start again with /cloudphone delete.',
+  'not-yours': 'Only the person who asked for this deletion can confirm it.',
+  'nothing-to-delete': 'None of these backups can be deleted.',
+  'needs-second-confirmation': 'Tick the box to confirm that you understand the risk.',
+} as const;
+
+function notice(text: string) {
+  return {
+    response_action: 'update' as const,
+    view: noticeView({ callbackId: CALLBACK.deleteNotice, title: 'Delete backups', text }),
+  };
+}
+
+export function deleteConfirmed(services: Services) {
+  return async (args: ViewArgs): Promise<void> => {
+    const { ack, view } = args;
+    const metadata = parseMetadata(DeleteMetadata, view.private_metadata);
+    if (!metadata) return ack(notice(PROBLEMS['not-found']));
+    const plan = services.deletions.get(metadata.deleteId);
+    if (plan && unverifiedFiles(plan).length > 0) {
+      // Never verified: a second, explicit confirmation on top (root + 1 of Slack's 3 views).
+      return ack({ response_action: 'push', view: buildDeleteSecondConfirm(plan) });
+    }
+    return confirmAndDelete(services, args, metadata.deleteId, false);
+  };
+}
+
+export function deleteUnverifiedConfirmed(services: Services) {
+  return async (args: ViewArgs): Promise<void> => {
+    const { ack, view } = args;
+    const metadata = parseMetadata(DeleteMetadata, view.private_metadata);
+    if (!metadata) return ack(notice(PROBLEMS['not-found']));
+    if (!readDeleteAcknowledge(view.state.values)) {
+      return ack({
+        response_action: 'errors',
+        errors: { [BLOCK.deleteAcknowledge]: PROBLEMS['needs-second-confirmation'] },
+      });
+    }
+    return confirmAndDelete(services, args, metadata.deleteId, true);
+  };
+}
+
+async function confirmAndDelete(
+  services: Services,
+  { ack, body, view, client, logger }: ViewArgs,
+  deleteId: string,
+  acknowledgedUnverified: boolean,
+): Promise<void> {
+  const result = await services.deletions.confirm({ actor: actorOf(body), deleteId, acknowledgedUnverified });
+  if (!result.ok) {
+    const message =
+      result.reason === 'denied' ? `🔒 Not allowed: ${result.message ?? 'no rule allows it'}` : PROBLEMS[result.reason];
+    if (view.callback_id === CALLBACK.deleteConfirmUnverified) {
+      return ack({ response_action: 'errors', errors: { [BLOCK.deleteAcknowledge]: message.replace(/^🔒 /, '') } });
+    }
+    return ack(notice(message));
+  }
+  // Recorded as 'sent' before this ack; the call and its outcome come after it.
+  await ack({ response_action: 'clear' });
+  if (!result.created) return;
+  await afterAck(logger, undefined, async () => {
+    const record = await services.deletions.execute(deleteId, result.auditId);
+    await postResult(client, record.channelId, record.actor.userId, deleteResultMessage(record));
+  });
+}
+
+/** In the channel it was asked from; as a direct message when the bot cannot post there. */
+async function postResult(
+  client: WebClient,
+  channel: string,
+  userId: string,
+  message: { text: string; blocks: unknown[] },
+): Promise<void> {
+  try {
+    await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never });
+  } catch {
+    await client.chat.postMessage({ channel: userId, text: message.text, blocks: message.blocks as never });
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The restore confirmation's submission: the service checks the permission again (with the backup's location) and
+ * records the restore before the ack; the modal closes and the channel message takes over. Problems show under the
+ * stopped-targets choice when the view has one, else as a notice in place of the confirmation.
+ */
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
+import { z } from 'zod';
+import { BLOCK, CALLBACK } from '../blocks/ids.js';
+import { confirmHasChoice, noticeView, readRestoreConfirm } from '../blocks/restore-modal.js';
+import { actorOf } from '../commands/reply.js';
+import type { Services } from '../services/index.js';
+import { parseMetadata } from './restore-form-submitted.js';
+
+type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
+
+const ConfirmMetadata = z.object({ planId: z.string().min(1) });
+
+const PROBLEMS = {
+  'not-found': 'The bot has no record of this plan any more. Start again with /cloudphone restore.',
+  'not-yours': 'Only the person who checked these targets can confirm this restore.',
+  'choose-stopped': 'Choose whether to start the stopped targets first or leave them out.',
+  'nothing-to-restore':
+    'With the stopped targets left out there is nothing left to restore: start them first, or cancel.',
+} as const;
+
+export function restoreConfirmed(services: Services) {
+  return async ({ ack, view, body }: ViewArgs): Promise<void> => {
+    const metadata = parseMetadata(ConfirmMetadata, view.private_metadata);
+    const notice = (text: string) =>
+      ack({ response_action: 'update', view: noticeView({ callbackId: CALLBACK.restoreNotice, text }) });
+    if (!metadata) return notice(PROBLEMS['not-found']);
+    const { startStopped } = readRestoreConfirm(view.state.values);
+    const result = await services.restores.confirm({
+      actor: actorOf(body),
+      planId: metadata.planId,
+      startStopped,
+      // The same confirmation submitted twice (a retry, a double click) carries the same view id: one restore.
+      confirmKey: `view:${view.id}`,
+    });
+    if (result.ok) return ack();
+    const message =
+      result.reason === 'denied' ? `Not allowed: ${result.message ?? 'no rule allows it'}` : PROBLEMS[result.reason];
+    const plan = services.restores.get(metadata.planId);
+    if (plan && confirmHasChoice(plan)) {
+      return ack({ response_action: 'errors', errors: { [BLOCK.restoreStopped]: message } });
+    }
+    return notice(result.reason === 'denied' ? `🔒 ${message}` : message);
+  };
+}

@@ -1,0 +1,294 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ACTION, BLOCK, CALLBACK, CHOICE } from '../../src/blocks/ids.js';
+import { ADMIN, BACKUP_PATH, CHANNEL, type Harness, startHarness } from '../support/harness.js';
+import {
+  botBackup,
+  checkTargets,
+  command,
+  openRestoreForm,
+  recoverCalls,
+  restoreReply,
+  shown,
+} from '../support/restore-flows.js';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.close();
+});
+
+/** The restore's database record (the only one in these tests). */
+function onlyRestore(h: Harness) {
+  const row = h.bot.repos.db.prepare(`SELECT id FROM restore_requests WHERE step <> 'draft'`).all() as { id: string }[];
+  expect(row).toHaveLength(1);
+  return h.bot.repos.restores.get(row[0]!.id)!;
+}
+
+function actionsOf(h: Harness): string[] {
+  return h.sim.requests.map((r) => r.action);
+}
+
+describe('/cloudphone restore, end to end', () => {
+  it('restores a bot-made backup onto a compatible running target, naming what is overwritten first', async () => {
+    h = await startHarness();
+    const bf = await botBackup(h, 'support-02', ['com.tencent.mm']);
+    const target = h.instance('support-01');
+
+    const form = await openRestoreForm(h, bf);
+    expect(shown(form.blocks)).toContain('uninstalled first');
+    const { confirmation } = await checkTargets(h, form, [target]);
+    expect(confirmation?.callback_id).toBe(CALLBACK.restoreConfirm);
+    const text = shown(confirmation?.blocks);
+    expect(text).toContain('What will be overwritten');
+    // support-01 already has WeChat: the confirmation names it as the app that is uninstalled and replaced.
+    expect(text).toMatch(/com\.tencent\.mm.{0,40}uninstalled with its data/);
+    expect(text).toContain('recorded by the bot when it made the backup');
+    expect(recoverCalls(h)).toEqual([]);
+
+    await h.driver.submitView({ viewId: confirmation!.id });
+    const { parent, reply } = await restoreReply(h);
+    expect(reply.text).toContain('finished');
+    expect(shown(reply.blocks)).toContain('Mark restore verified');
+    await h.slack.waitFor((s) => s.message(CHANNEL, parent.ts)?.text.includes('Finished'), {
+      description: 'the restore message showing the outcome',
+    });
+    expect(recoverCalls(h)).toEqual([{ status: 200, targets: [target] }]);
+    const record = onlyRestore(h);
+    expect(record.status).toBe('succeeded');
+    expect(record.backup.backupFileId).toBe(bf);
+    expect(record.targets.map((t) => [t.instanceId, t.state])).toEqual([[target, 'succeeded']]);
+    expect(
+      h.slack.threadReplies(CHANNEL, parent.ts).filter((m) => shown(m.blocks).includes('restore-completion:')),
+    ).toHaveLength(1);
+    // The audit trail has the confirmation, linked to the restore, with its outcome.
+    const entries = h.bot.services.audit.recent({ subject: record.id });
+    expect(entries.map((e) => [e.action, e.decision, e.outcome?.status])).toContainEqual([
+      'restore',
+      'allowed',
+      'succeeded',
+    ]);
+  });
+
+  it('carries on after a restart between the confirmation and the restore, and replies once', async () => {
+    h = await startHarness();
+    const bf = await botBackup(h, 'support-02', ['com.tencent.mm']);
+    const target = h.instance('support-01');
+    const form = await openRestoreForm(h, bf);
+    const { confirmation } = await checkTargets(h, form, [target]);
+    await h.driver.submitView({ viewId: confirmation!.id });
+    // The confirmation is in SQLite before its ack: a new bot on the same database takes it from there.
+    await h.restart();
+    const { parent } = await restoreReply(h);
+    await h.slack.waitFor((s) => s.message(CHANNEL, parent.ts)?.text.includes('Finished'), {
+      description: 'the final restore message',
+    });
+    expect(recoverCalls(h)).toEqual([{ status: 200, targets: [target] }]);
+    expect(
+      h.slack.threadReplies(CHANNEL, parent.ts).filter((m) => shown(m.blocks).includes('restore-completion:')),
+    ).toHaveLength(1);
+    expect(
+      h.slack.messages(CHANNEL, { topLevelOnly: true }).filter((m) => m.text.includes('asked to restore')),
+    ).toHaveLength(1);
+  });
+
+  it('refuses each incompatible target with its reason and sends RecoverApp only to the compatible one', async () => {
+    h = await startHarness();
+    const bf = await botBackup(h, 'support-02', ['com.tencent.mm']);
+    const ok = h.instance('support-03');
+    const custom = h.instance('qa-01');
+    const gx8 = h.instance('sales-01');
+    const newer = h.instance('beta-01');
+    const missing = 'acp-doesnotexist000';
+
+    const form = await openRestoreForm(h, bf);
+    const { confirmation } = await checkTargets(h, form, [ok, custom, gx8, newer, missing]);
+    const text = shown(confirmation?.blocks);
+    expect(text).toContain('Refused (4)');
+    expect(text).toMatch(
+      new RegExp(
+        `${custom}.{0,80}ImageKindMismatch.{0,80}image kind \\(public or custom\\) differs: the backup needs public, this instance has custom`,
+      ),
+    );
+    expect(text).toMatch(
+      new RegExp(
+        `${gx8}.{0,80}ArchitectureMismatch.{0,200}cpm\\.gx7\\.10xlarge, this instance has cpm\\.gx8\\.16xlarge`,
+      ),
+    );
+    expect(text).toMatch(
+      new RegExp(`${newer}.{0,80}ImageVersionMismatch.{0,120}3\\.5\\.3\\.867, this instance has 3\\.6\\.1\\.1012`),
+    );
+    expect(text).toMatch(new RegExp(`${missing}.{0,80}InstanceNotFound`));
+
+    await h.driver.submitView({ viewId: confirmation!.id });
+    const { reply } = await restoreReply(h);
+    expect(shown(reply.blocks)).toContain('ImageVersionMismatch');
+    // No RecoverApp reached an incompatible target: the one call named only the compatible instance.
+    expect(recoverCalls(h)).toEqual([{ status: 200, targets: [ok] }]);
+    const record = onlyRestore(h);
+    expect(record.status).toBe('succeeded');
+    expect(Object.fromEntries(record.targets.map((t) => [t.instanceId, [t.state, t.errorCode]]))).toEqual({
+      [ok]: ['succeeded', undefined],
+      [custom]: ['skipped', 'ImageKindMismatch'],
+      [gx8]: ['skipped', 'ArchitectureMismatch'],
+      [newer]: ['skipped', 'ImageVersionMismatch'],
+      [missing]: ['skipped', 'InstanceNotFound'],
+    });
+  });
+
+  it('offers nothing to confirm when every target is incompatible, and sends nothing', async () => {
+    h = await startHarness();
+    const bf = await botBackup(h, 'support-02', ['com.tencent.mm']);
+    const form = await openRestoreForm(h, bf);
+    const { confirmation } = await checkTargets(h, form, [h.instance('qa-01'), h.instance('beta-01')]);
+    expect(confirmation?.callback_id).toBe(CALLBACK.restoreConfirm);
+    expect(confirmation?.submit).toBeFalsy();
+    expect(shown(confirmation?.blocks)).toContain('Nothing here can be restored');
+    expect(recoverCalls(h)).toEqual([]);
+    expect(actionsOf(h)).not.toContain('StartAndroidInstance');
+  });
+
+  it('starts a stopped target first when the person chooses it, then restores onto it', async () => {
+    h = await startHarness();
+    const bf = await botBackup(h, 'support-02', ['com.tencent.mm']);
+    const stopped = h.instance('support-04');
+    expect(h.sim.state.instances.get(stopped)?.status).toBe('STOPPED');
+
+    const form = await openRestoreForm(h, bf);
+    const { confirmation } = await checkTargets(h, form, [stopped]);
+    const text = shown(confirmation?.blocks);
+    expect(text).toContain('Stopped (1)');
+    expect(text).toContain('Start it first, then restore');
+    expect(actionsOf(h)).not.toContain('StartAndroidInstance');
+
+    await h.driver.submitView({
+      viewId: confirmation!.id,
+      values: { [BLOCK.restoreStopped]: { [ACTION.restoreStopped]: CHOICE.startFirst } },
+    });
+    const { reply } = await restoreReply(h);
+    expect(shown(reply.blocks)).toContain('started by the bot first');
+    const sequence = actionsOf(h).filter((a) => a === 'StartAndroidInstance' || a === 'RecoverApp');
+    expect(sequence).toEqual(['StartAndroidInstance', 'RecoverApp']);
+    expect(recoverCalls(h)).toEqual([{ status: 200, targets: [stopped] }]);
+    expect(h.sim.state.instances.get(stopped)?.packages).toContain('com.tencent.mm');
+    expect(onlyRestore(h).targets[0]).toMatchObject({ state: 'succeeded', startedByBot: true });
+  });
+
+  it('leaves a stopped target out when the person chooses that: it is neither started nor restored', async () => {
+    h = await startHarness();
+    const bf = await botBackup(h, 'support-02', ['com.tencent.mm']);
+    const running = h.instance('support-01');
+    const stopped = h.instance('support-04');
+    const form = await openRestoreForm(h, bf);
+    const { confirmation } = await checkTargets(h, form, [running, stopped]);
+    await h.driver.submitView({
+      viewId: confirmation!.id,
+      values: { [BLOCK.restoreStopped]: { [ACTION.restoreStopped]: CHOICE.leaveOut } },
+    });
+    const { reply } = await restoreReply(h);
+    expect(shown(reply.blocks)).toContain('left out');
+    expect(actionsOf(h)).not.toContain('StartAndroidInstance');
+    expect(recoverCalls(h)).toEqual([{ status: 200, targets: [running] }]);
+    expect(h.sim.state.instances.get(stopped)?.status).toBe('STOPPED');
+    expect(onlyRestore(h).status).toBe('succeeded');
+  });
+
+  it('refuses a backup made elsewhere whose source instance is gone, rather than guess its image', async () => {
+    h = await startHarness();
+    const source = h.instance('support-03');
+    const file = h.sim.addBackupFile({ instanceId: source, apps: ['com.xingin.xhs'] });
+    h.sim.state.instances.delete(source);
+    const form = await openRestoreForm(h, file.id);
+    const { confirmation } = await checkTargets(h, form, [h.instance('support-01')]);
+    const text = shown(confirmation?.blocks);
+    expect(text).toContain('SourceUnknown');
+    expect(text).toContain('no longer exists');
+    expect(confirmation?.submit).toBeFalsy();
+    expect(recoverCalls(h)).toEqual([]);
+  });
+
+  it('checks a backup made elsewhere against its source instance as it is now, and restores it', async () => {
+    h = await startHarness();
+    const file = h.sim.addBackupFile({ instanceId: h.instance('support-03'), apps: ['com.xingin.xhs'] });
+    const target = h.instance('support-01');
+    const form = await openRestoreForm(h);
+    const { confirmation } = await checkTargets(h, form, [target], { backupFileId: file.id });
+    expect(shown(confirmation?.blocks)).toContain('read from the source instance now');
+    await h.driver.submitView({ viewId: confirmation!.id });
+    await restoreReply(h);
+    expect(recoverCalls(h)).toEqual([{ status: 200, targets: [target] }]);
+  });
+
+  it('never sends RecoverApp twice when its outcome is unknown, and says so plainly', async () => {
+    h = await startHarness();
+    const bf = await botBackup(h, 'support-02', ['com.tencent.mm']);
+    const target = h.instance('support-01');
+    const form = await openRestoreForm(h, bf);
+    const { confirmation } = await checkTargets(h, form, [target]);
+    // The restore takes effect in the cloud, but its answer is lost on the way back.
+    h.sim.setFaults({ dropAfterApply: { actions: ['RecoverApp'], times: 1 } });
+    await h.driver.submitView({ viewId: confirmation!.id });
+    const { reply } = await restoreReply(h);
+    expect(shown(reply.blocks)).toContain('OutcomeUnknown');
+    expect(shown(reply.blocks)).toContain('did not send it again');
+    expect(recoverCalls(h)).toHaveLength(1);
+    expect(onlyRestore(h).targets[0]).toMatchObject({ state: 'failed', errorCode: 'OutcomeUnknown' });
+  });
+
+  it('looks a RecoverApp with a 5xx answer up by its RequestId (InvokeId) instead of resending it', async () => {
+    h = await startHarness();
+    const bf = await botBackup(h, 'support-02', ['com.tencent.mm']);
+    const form = await openRestoreForm(h, bf);
+    const { confirmation } = await checkTargets(h, form, [h.instance('support-01')]);
+    h.sim.setFaults({ serverError: { actions: ['RecoverApp'], times: 1, status: 503 } });
+    await h.driver.submitView({ viewId: confirmation!.id });
+    const { reply } = await restoreReply(h);
+    const [failed] = recoverCalls(h);
+    expect(recoverCalls(h)).toHaveLength(1);
+    expect(failed?.status).toBe(503);
+    const lost = h.sim.requests.find((r) => r.action === 'RecoverApp')!.requestId;
+    const lookup = h.sim.requests.find((r) => r.action === 'DescribeTasks' && r.params.InvokeId === lost);
+    expect(lookup).toBeDefined();
+    expect(shown(reply.blocks)).toContain(`found no restore task for RequestId ${lost}`);
+  });
+
+  it("checks the backup's location against the person's role when they confirm", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'policy-'));
+    const policy = join(dir, 'policy.yml');
+    writeFileSync(
+      policy,
+      [
+        `admins: [${ADMIN}]`,
+        'roles:',
+        '  - name: support',
+        '    members: [U0BOB]',
+        '    actions: [list, restore, status]',
+        "    instances: ['acp-*']",
+        `    locations: ['${BACKUP_PATH}']`,
+      ].join('\n'),
+    );
+    h = await startHarness({ env: { CLOUDPHONE_POLICY: policy } });
+    // Made elsewhere, in a folder Bob's role does not cover.
+    const file = h.sim.addBackupFile({ instanceId: h.instance('support-03') });
+    const form = await openRestoreForm(h, file.id, 'U0BOB');
+    const { confirmation } = await checkTargets(h, form, [h.instance('support-01')], { user: 'U0BOB' });
+    const refused = await h.driver.submitView({ viewId: confirmation!.id });
+    expect(refused.rawBody).toContain('"response_action":"update"');
+    expect(refused.rawBody).toContain('outside your locations');
+    expect(recoverCalls(h)).toEqual([]);
+    const denied = h.bot.services.audit.recent({ userId: 'U0BOB' }).find((e) => e.decision === 'denied');
+    expect(denied).toMatchObject({ action: 'restore', rule: 'default-deny' });
+  });
+
+  it('refuses a person who may not restore before anything is opened, and records the denial', async () => {
+    h = await startHarness();
+    const res = await command(h, 'restore', 'U0BOB');
+    // The bot's answer to the command (an ephemeral message), whatever the machine's load did to its timing.
+    expect(res.rawBody).toContain("can't do that");
+    expect(h.slack.openViews('U0BOB')).toEqual([]);
+    const [entry] = h.bot.services.audit.recent({ userId: 'U0BOB' });
+    expect(entry).toMatchObject({ action: 'restore', decision: 'denied' });
+    expect(ADMIN).not.toBe('U0BOB');
+  });
+});

@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ADMIN, type Harness, startHarness } from '../support/harness.js';
+import {
+  botBackup,
+  checkTargets,
+  command,
+  nextResponse,
+  openRestoreForm,
+  responseCount,
+  restoreReply,
+  shown,
+} from '../support/restore-flows.js';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.close();
+});
+
+async function status(h: Harness, text: string, user = ADMIN) {
+  const before = responseCount(h, user);
+  await command(h, `status ${text}`.trim(), user);
+  return nextResponse(h, user, before, `status ${text}`);
+}
+
+describe('/cloudphone status, end to end', () => {
+  it('shows a restore, its task and the latest request of an instance, refreshed from the cloud', async () => {
+    h = await startHarness();
+    const bf = await botBackup(h, 'support-02', ['com.tencent.mm']);
+    const target = h.instance('support-01');
+    const form = await openRestoreForm(h, bf);
+    const { confirmation } = await checkTargets(h, form, [target]);
+    await h.driver.submitView({ viewId: confirmation!.id });
+    await restoreReply(h);
+    const [restoreId] = h.bot.repos.restores.recentIds(1, ADMIN);
+    const record = h.bot.repos.restores.get(restoreId!)!;
+    const taskId = record.targets[0]!.taskId!;
+
+    const recent = await status(h, '');
+    expect(shown(recent.blocks)).toContain(restoreId);
+    expect(shown(recent.blocks)).toMatch(/backup of 1 app on 1 instance/);
+
+    const one = await status(h, restoreId!);
+    expect(one.text).toContain(`Restore ${restoreId}: Finished`);
+    expect(shown(one.blocks)).toContain(taskId);
+    expect(shown(one.blocks)).toContain('refreshed from the cloud');
+    const describeTasks = h.sim.requests.filter((r) => r.action === 'DescribeTasks').at(-1);
+    expect(Object.values(describeTasks?.params ?? {})).toContain(taskId);
+
+    const task = await status(h, taskId);
+    expect(shown(task.blocks)).toContain(`part of restore`);
+    expect(shown(task.blocks)).toContain('Finished');
+
+    const byInstance = await status(h, target);
+    expect(byInstance.text).toContain(`Restore ${restoreId}`);
+
+    const unknown = await status(h, 'req-nothinghere');
+    expect(unknown.text).toContain('no request, task or instance');
+    const shownEntries = h.bot.services.audit.recent({ userId: ADMIN }).filter((e) => e.action === 'status');
+    expect(shownEntries.map((e) => e.outcome?.status)).toEqual(['not-found', 'shown', 'shown', 'shown', 'shown']);
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * What a person does in Slack for restores, the catalog and deletions, as steps e2e tests share. Built on the
+ * harness (the real bot against the simulator and the Slack stand-in); every step waits for what a person would see.
+ */
+import { expect } from 'vitest';
+import { ACTION, BLOCK, CALLBACK } from '../../src/blocks/ids.js';
+import type { ViewObject } from '../../src/sandbox/slack/state.js';
+import { ADMIN, CHANNEL, type Harness } from './harness.js';
+
+export const COMMAND = '/cloudphone';
+
+/** Everything a view or message shows, as one string (for "does it say…" assertions). */
+export function shown(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/** The person's top view once it has this callback_id. */
+export async function topView(h: Harness, callbackId: string, user = ADMIN, timeoutMs = 10_000): Promise<ViewObject> {
+  return h.slack.waitFor(
+    (s) => {
+      const top = s.openViews(user).at(-1);
+      return top?.callback_id === callbackId ? top : undefined;
+    },
+    { timeoutMs, description: `a ${callbackId} view for ${user}` },
+  );
+}
+
+/** Runs a slash command and checks that the bot answered within Slack's 3 seconds. */
+export async function command(h: Harness, text: string, user = ADMIN, channel = CHANNEL) {
+  const res = await h.driver.slashCommand({ command: COMMAND, text, userId: user, channelId: channel });
+  expect(res.status).toBe(200);
+  if (!res.withinAckBudget) console.warn(`slow ack: ${text} took ${Math.round(res.elapsedMs)} ms`);
+  return res;
+}
+
+/** The ephemeral messages a person got through response_urls (the answers after the ack), newest last. */
+export async function nextResponse(h: Harness, user: string, after: number, description: string) {
+  return h.slack.waitFor(
+    (s) => {
+      const list = s.ephemerals(user).filter((e) => e.source === 'response_url');
+      return list.length > after ? list[list.length - 1] : undefined;
+    },
+    { timeoutMs: 10_000, description },
+  );
+}
+
+export function responseCount(h: Harness, user = ADMIN): number {
+  return h.slack.ephemerals(user).filter((e) => e.source === 'response_url').length;
+}
+
+/**
+ * A backup made by the bot (inline command) of a stopped instance; resolves to its backup file id once the
+ * threaded completion reply is posted.
+ */
+export async function botBackup(h: Harness, instanceName: string, apps: string[]): Promise<string> {
+  const id = h.instance(instanceName);
+  const before = h.slack.messages(CHANNEL, { topLevelOnly: true }).length;
+  await command(h, `backup ${id} --apps ${apps.join(',')} --path oss://cloudphone-saved-bucket-e2e/backups/`);
+  await h.slack.waitFor(
+    (s) => {
+      const parent = s.messages(CHANNEL, { topLevelOnly: true })[before];
+      return parent ? s.threadReplies(CHANNEL, parent.ts)[0] : undefined;
+    },
+    { timeoutMs: 15_000, description: `the backup reply for ${instanceName}` },
+  );
+  const files = [...h.sim.state.backupFiles.values()].filter((f) => f.instanceId === id && f.status === 'AVAILABLE');
+  const file = files.at(-1);
+  if (!file) throw new Error(`no backup file of ${instanceName}`);
+  return file.id;
+}
+
+/** `/cloudphone restore bf-…`, then the form once the catalog is in. */
+export async function openRestoreForm(h: Harness, backupFileId?: string, user = ADMIN): Promise<ViewObject> {
+  await command(h, `restore${backupFileId ? ` ${backupFileId}` : ''}`, user);
+  return topView(h, CALLBACK.restoreForm, user);
+}
+
+/** Fills in the targets (and the backup, when given) and submits; resolves to the confirmation (or a notice). */
+export async function checkTargets(
+  h: Harness,
+  form: ViewObject,
+  targets: string[],
+  options: { backupFileId?: string; user?: string } = {},
+) {
+  const user = options.user ?? ADMIN;
+  const values: Record<string, Record<string, string>> = {
+    [BLOCK.restoreTargets]: { [ACTION.restoreTargets]: targets.join('\n') },
+  };
+  if (options.backupFileId) values[BLOCK.restoreBackup] = { [ACTION.restoreBackup]: options.backupFileId };
+  const submitted = await h.driver.submitView({ viewId: form.id, values, userId: user });
+  return { submitted, confirmation: submitted.outcome.kind === 'errors' ? undefined : await settled(h, form.id, user) };
+}
+
+/** The modal once the bot replaced its "checking…" view. */
+async function settled(h: Harness, viewId: string, user: string): Promise<ViewObject> {
+  return h.slack.waitFor(
+    (s) => {
+      const view = s.view(viewId)?.view;
+      return view && view.callback_id !== CALLBACK.restoreChecking ? view : undefined;
+    },
+    { timeoutMs: 10_000, description: `the restore confirmation for ${user}` },
+  );
+}
+
+/** The restore's channel message and its threaded completion reply. */
+export async function restoreReply(h: Harness, timeoutMs = 20_000) {
+  return h.slack.waitFor(
+    (s) => {
+      for (const parent of s.messages(CHANNEL, { topLevelOnly: true })) {
+        if (!parent.text.includes('asked to restore')) continue;
+        const reply = s.threadReplies(CHANNEL, parent.ts).find((m) => shown(m.blocks).includes('restore-completion:'));
+        if (reply) return { parent, reply };
+      }
+      return undefined;
+    },
+    { timeoutMs, description: 'the restore completion reply' },
+  );
+}
+
+/** RecoverApp calls the simulator received, with their target lists. */
+export function recoverCalls(h: Harness): { targets: string[]; status: number }[] {
+  return h.sim.requests
+    .filter((r) => r.action === 'RecoverApp')
+    .map((r) => ({
+      status: r.status,
+      targets: Object.entries(r.params)
+        .filter(([key]) => key.startsWith('AndroidInstanceIdList.'))
+        .map(([, value]) => value),
+    }));
+}

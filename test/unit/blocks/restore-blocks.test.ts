@@ -1,0 +1,210 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CATALOG_PAGE_SIZE,
+  catalogEntryAction,
+  catalogMessage,
+  decodeCatalogPage,
+  encodeCatalogPage,
+} from '../../../src/blocks/catalog-messages.js';
+import { buildDeleteConfirm, buildDeleteSecondConfirm, deleteResultMessage } from '../../../src/blocks/delete-modal.js';
+import { ACTION, BLOCK } from '../../../src/blocks/ids.js';
+import { messageLimitProblems, modalLimitProblems } from '../../../src/blocks/limits.js';
+import { restoreCompletionReply, restoreParentMessage } from '../../../src/blocks/restore-messages.js';
+import {
+  buildRestoreConfirm,
+  buildRestoreForm,
+  readRestoreConfirm,
+  readRestoreForm,
+} from '../../../src/blocks/restore-modal.js';
+import { statusMessage } from '../../../src/blocks/status-messages.js';
+import type { DeleteRecord } from '../../../src/db/delete-requests.js';
+import type { CatalogEntry } from '../../../src/services/catalog.js';
+import type { RestoreRequestView, RestoreTarget } from '../../../src/services/restore-model.js';
+
+const HOSTILE = '<!channel> *bold* `tick` <@U999>';
+
+function target(i: number): RestoreTarget {
+  const verdict = i % 3 === 0 ? 'ready' : i % 3 === 1 ? 'needs-start' : 'refused';
+  return {
+    instanceId: `acp-${String(i).padStart(20, '0')}`,
+    verdict,
+    state: verdict === 'refused' ? 'skipped' : i % 2 === 0 ? 'succeeded' : 'failed',
+    facts: { status: verdict === 'needs-start' ? 'STOPPED' : 'RUNNING', name: `${HOSTILE} ${'x'.repeat(60)}` },
+    overwrites: i % 4 === 0 ? ['com.example.app', 'com.example.chat'] : undefined,
+    startedByBot: verdict === 'needs-start',
+    errorCode: verdict === 'refused' ? 'ImageVersionMismatch' : undefined,
+    errorMessage: verdict === 'refused' ? `image version differs ${HOSTILE} ${'y'.repeat(200)}` : undefined,
+  };
+}
+
+function restoreView(targets: number, overrides: Partial<RestoreRequestView> = {}): RestoreRequestView {
+  return {
+    id: 'req-abc',
+    actor: { userId: 'U0ALICE', teamId: 'T1' },
+    channelId: 'C1',
+    backup: {
+      backupFileId: 'bf-abc',
+      name: HOSTILE,
+      path: 'oss://cloudphone-saved-bucket-x/b/acp-src_1.ab',
+      status: 'AVAILABLE',
+      sourceInstanceId: 'acp-src',
+      sourceInstanceName: HOSTILE,
+      apps: Array.from({ length: 50 }, (_, i) => `com.example.app${i}`),
+      sizeBytes: 123_456_789,
+      facts: { imageVersion: '3.5.3.867', imageKind: 'public', serverType: 'cpm.gx7.10xlarge', instanceType: 'small' },
+      factsOrigin: 'source-now',
+    },
+    status: 'partial',
+    startStopped: true,
+    createdAt: new Date(1_700_000_000_000),
+    finishedAt: new Date(1_700_000_600_000),
+    targets: Array.from({ length: targets }, (_, i) => target(i)),
+    simulated: true,
+    ...overrides,
+  };
+}
+
+function entry(i: number, verified = false): CatalogEntry {
+  return {
+    backupFileId: `bf-${String(i).padStart(20, '0')}`,
+    name: HOSTILE,
+    path: 'oss://b/x.ab',
+    status: 'AVAILABLE',
+    sourceInstanceId: 'acp-src',
+    sourceInstanceName: HOSTILE,
+    apps: Array.from({ length: 30 }, (_, k) => `com.example.app${k}`),
+    sizeBytes: 1024 * i,
+    createdAt: 1_700_000_000_000 - i * 1000,
+    listedByCloud: true,
+    madeByRequestId: i % 2 === 0 ? 'req-1' : undefined,
+    madeByUserId: i % 2 === 0 ? 'U0ALICE' : undefined,
+    verification: verified
+      ? { backupFileId: 'x', restoreRequestId: 'req-2', userId: 'U0BOB', at: new Date(0), instanceIds: [] }
+      : undefined,
+  };
+}
+
+describe('restore, catalog, status and delete blocks', () => {
+  it('keep a 100-target confirmation and its messages within Slack limits, with person text escaped', () => {
+    const view = restoreView(100);
+    const confirm = buildRestoreConfirm(view, { privateMetadata: '{"planId":"req-abc"}' });
+    expect(modalLimitProblems(confirm as never)).toEqual([]);
+    for (const message of [restoreParentMessage(view), restoreCompletionReply(view)]) {
+      expect(messageLimitProblems(message as never)).toEqual([]);
+      expect(JSON.stringify(message)).not.toContain('<!channel>');
+    }
+    expect(JSON.stringify(confirm)).not.toContain('<!channel>');
+    expect(JSON.stringify(confirm)).toContain('&lt;!channel&gt;');
+  });
+
+  it('offers the verify button only when something was restored, and shows who verified once done', () => {
+    const none = restoreView(1, { targets: [{ ...target(0), state: 'failed' }], status: 'failed' });
+    expect(JSON.stringify(restoreCompletionReply(none))).not.toContain(ACTION.markVerified);
+    const done = restoreView(1, { targets: [{ ...target(0), state: 'succeeded' }], status: 'succeeded' });
+    expect(JSON.stringify(restoreCompletionReply(done))).toContain(ACTION.markVerified);
+    const verified = restoreCompletionReply({
+      ...done,
+      verification: {
+        backupFileId: 'bf-abc',
+        restoreRequestId: 'req-abc',
+        userId: 'U0BOB',
+        at: new Date(0),
+        instanceIds: [],
+      },
+    });
+    expect(JSON.stringify(verified)).not.toContain(ACTION.markVerified);
+    expect(JSON.stringify(verified)).toContain('<@U0BOB>');
+    // The completion marker survives the update, so a re-run finds the reply instead of posting again.
+    expect(JSON.stringify(verified)).toContain('restore-completion:req-abc');
+  });
+
+  it('reads the form and the confirmation back, tolerating what Slack may leave out', () => {
+    expect(readRestoreForm(undefined)).toEqual({});
+    expect(
+      readRestoreForm({
+        [BLOCK.restoreBackup]: { [ACTION.restoreBackup]: { selected_option: { value: 'bf-1' } } },
+        [BLOCK.restoreTargets]: { [ACTION.restoreTargets]: { value: 'acp-1' } },
+      }),
+    ).toEqual({ backupFileId: 'bf-1', targets: 'acp-1' });
+    expect(readRestoreConfirm({})).toEqual({ startStopped: undefined });
+    expect(
+      readRestoreConfirm({
+        [BLOCK.restoreStopped]: { [ACTION.restoreStopped]: { selected_option: { value: 'leave_out' } } },
+      }),
+    ).toEqual({ startStopped: false });
+  });
+
+  it('builds a form with at most 100 backups and the named one selected even when the catalog lacks it', () => {
+    const form = buildRestoreForm({
+      backups: Array.from({ length: 150 }, (_, i) => entry(i)),
+      selected: 'bf-notlisted',
+      privateMetadata: '{"channelId":"C1"}',
+      simulated: false,
+    });
+    expect(modalLimitProblems(form as never)).toEqual([]);
+    expect(JSON.stringify(form)).toContain('"initial_option"');
+    expect(JSON.stringify(form)).toContain('bf-notlisted (not in the catalog)');
+  });
+
+  it('pages the catalog within limits, and only accepts page and menu values the bot made', () => {
+    const catalog = { entries: Array.from({ length: 30 }, (_, i) => entry(i, i === 3)), truncated: false };
+    const first = catalogMessage(catalog, { page: 1 });
+    expect(messageLimitProblems(first as never)).toEqual([]);
+    expect(first.text).toContain(`page 1 of ${Math.ceil(30 / CATALOG_PAGE_SIZE)}`);
+    expect(JSON.stringify(first)).toContain(ACTION.catalogNext);
+    expect(JSON.stringify(first)).not.toContain(ACTION.catalogPrev);
+    const last = catalogMessage(catalog, { page: 99 });
+    expect(last.text).toContain('page 4 of 4');
+    const value = encodeCatalogPage({ instanceId: 'acp-1', app: 'com.x', page: 2 });
+    expect(decodeCatalogPage(value)).toEqual({ instanceId: 'acp-1', app: 'com.x', page: 2 });
+    expect(decodeCatalogPage('{"p":0}')).toBeUndefined();
+    expect(decodeCatalogPage('not json')).toBeUndefined();
+    expect(catalogEntryAction('restore:bf-abc')).toEqual({ kind: 'restore', backupFileId: 'bf-abc' });
+    expect(catalogEntryAction('restore:bf-abc;drop')).toBeUndefined();
+  });
+
+  it('builds both delete confirmations and the outcome within limits, naming the never-verified backups', () => {
+    const plan: DeleteRecord = {
+      id: 'del-1',
+      actor: { userId: 'U0ALICE', teamId: 'T1' },
+      channelId: 'C1',
+      files: Array.from({ length: 100 }, (_, i) => ({
+        backupFileId: `bf-${i}`,
+        name: HOSTILE,
+        apps: ['com.example.app'],
+        status: 'AVAILABLE',
+        ...(i % 2 === 0 ? { verifiedBy: { userId: 'U0BOB', at: 0, restoreRequestId: 'req-1' } } : {}),
+        ...(i === 99 ? { refused: { code: 'BackupBusy', message: HOSTILE } } : {}),
+      })),
+      status: 'deleted',
+      cloudRequestId: 'R-1',
+      errorCode: undefined,
+      errorMessage: undefined,
+      createdAt: 0,
+      confirmedAt: 1,
+      finishedAt: 2,
+    };
+    expect(modalLimitProblems(buildDeleteConfirm(plan, { simulated: true }) as never)).toEqual([]);
+    const second = buildDeleteSecondConfirm(plan);
+    expect(modalLimitProblems(second as never)).toEqual([]);
+    expect(JSON.stringify(second)).toContain('bf-1`');
+    expect(JSON.stringify(second)).not.toContain('bf-2`');
+    expect(messageLimitProblems(deleteResultMessage(plan) as never)).toEqual([]);
+    expect(JSON.stringify(buildDeleteConfirm(plan, { simulated: false }))).not.toContain('<!channel>');
+  });
+
+  it('renders every kind of status report within limits', () => {
+    const request = restoreView(100);
+    for (const report of [
+      { kind: 'recent' as const, items: [] },
+      { kind: 'restore' as const, request: { ...request, step: 'done' } as never, live: [] },
+      { kind: 'task' as const, taskId: 't-1' },
+      { kind: 'invoke' as const, cloudRequestId: 'R', tasks: [] },
+      { kind: 'not-found' as const, text: HOSTILE },
+    ]) {
+      const message = statusMessage(report);
+      expect(messageLimitProblems(message as never)).toEqual([]);
+      expect(JSON.stringify(message)).not.toContain('<!channel>');
+    }
+  });
+});
