@@ -80,10 +80,28 @@ const usergroupsUsersList: MethodHandler = (ctx, args) => {
   return { ok: true, users: [...group.members] };
 };
 
+/** usergroups.list: the workspace's user groups (`id`, `handle`, `name`), members only with `include_users`. */
+const usergroupsList: MethodHandler = (ctx, args) => {
+  const withUsers = flag(args, 'include_users');
+  const withDisabled = flag(args, 'include_disabled');
+  const usergroups = ctx.state.directory
+    .allUserGroups()
+    .filter((group) => withDisabled || !group.disabled)
+    .map((group) => ({
+      id: group.id,
+      team_id: ctx.state.directory.team.id,
+      handle: group.handle,
+      name: group.name,
+      ...(withUsers ? { users: [...group.members], user_count: group.members.length } : {}),
+    }));
+  return { ok: true, usergroups };
+};
+
 export const directoryMethods: Record<string, MethodHandler> = {
   'auth.test': authTest,
   'conversations.info': conversationsInfo,
   'conversations.members': conversationsMembers,
   'users.info': usersInfo,
   'usergroups.users.list': usergroupsUsersList,
+  'usergroups.list': usergroupsList,
 };

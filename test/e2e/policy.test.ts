@@ -1,0 +1,114 @@
+/**
+ * The policy file in force on the running bot: user groups read from Slack (and their cache), channels, instances,
+ * locations; a denied person causes no cloud call at all, and every decision is in the audit log.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BACKUP_PATH, CHANNEL, type Harness, startHarness } from '../support/harness.js';
+
+let h: Harness | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const BOB = 'U0BOB';
+
+async function startWithPolicy(cacheMs: number) {
+  dir = mkdtempSync(join(tmpdir(), 'cloudphone-policy-'));
+  const policyPath = join(dir, 'policy.yaml');
+  // Instance ids are only known once the simulator runs: start, write the file, then restart to load it.
+  h = await startHarness({ env: { CLOUDPHONE_ADMINS: 'U0NOBODY' } });
+  const allowed = h.instance('support-02');
+  writeFileSync(
+    policyPath,
+    [
+      'roles:',
+      '  - name: support',
+      '    members: ["@ops"]',
+      `    channels: [${CHANNEL}]`,
+      '    actions: [backup, status, list]',
+      `    instances: ["${allowed}", "acp-none-*"]`,
+      `    locations: ["${BACKUP_PATH}"]`,
+      '',
+    ].join('\n'),
+  );
+  await h.close();
+  h = await startHarness({
+    env: {
+      CLOUDPHONE_ADMINS: 'U0NOBODY',
+      CLOUDPHONE_POLICY: policyPath,
+      CLOUDPHONE_USERGROUP_CACHE_MS: String(cacheMs),
+    },
+  });
+  return h;
+}
+
+async function inline(harness: Harness, userId: string, text: string, channelId = CHANNEL) {
+  const res = await harness.driver.slashCommand({ command: '/cloudphone', text, userId, channelId });
+  expect(res.status).toBe(200);
+  return JSON.stringify(res.body);
+}
+
+describe('the policy file on the running bot', () => {
+  it('denies what no role grants, naming what is missing, with no cloud call', async () => {
+    const harness = await startWithPolicy(60_000);
+    const ok = harness.instance('support-02');
+    const other = harness.instance('sales-01');
+    // Alice is in @ops (Slack's user group), so the support role applies to her.
+    const wrongInstance = await inline(
+      harness,
+      'U0ALICE',
+      `backup ${ok} ${other} --apps com.tencent.mm --path ${BACKUP_PATH}`,
+    );
+    expect(wrongInstance).toContain(other);
+    const wrongPath = await inline(
+      harness,
+      'U0ALICE',
+      `backup ${ok} --apps com.tencent.mm --path oss://cloudphone-saved-bucket-e2e/backups-evil/`,
+    );
+    expect(wrongPath).toMatch(/outside|location/i);
+    const wrongChannel = await inline(
+      harness,
+      'U0ALICE',
+      `backup ${ok} --apps com.tencent.mm --path ${BACKUP_PATH}`,
+      'C0GENERAL',
+    );
+    expect(wrongChannel).toMatch(/channel/i);
+    const notMember = await inline(harness, BOB, `backup ${ok} --apps com.tencent.mm --path ${BACKUP_PATH}`);
+    expect(notMember).not.toContain('req-');
+    expect(harness.sim.requests).toHaveLength(0);
+    const audit = harness.bot.services.audit.recent({});
+    expect(audit).toHaveLength(4);
+    expect(audit.every((entry) => entry.decision === 'denied')).toBe(true);
+
+    const allowed = await inline(harness, 'U0ALICE', `backup ${ok} --apps com.tencent.mm --path ${BACKUP_PATH}`);
+    expect(allowed).toContain('req-');
+    expect(harness.bot.services.audit.recent({ limit: 1 })[0]).toMatchObject({
+      decision: 'allowed',
+      rule: 'role:support',
+    });
+  });
+
+  it('follows Slack user group membership, within the cache time', async () => {
+    const harness = await startWithPolicy(800);
+    const ok = harness.instance('support-02');
+    const text = `backup ${ok} --apps com.tencent.mm --path ${BACKUP_PATH}`;
+    expect(await inline(harness, BOB, text)).not.toContain('req-');
+    harness.slack.setUserGroupMembers('S0OPS', ['U0ALICE', BOB]);
+    // Still the cached membership right after the change…
+    expect(await inline(harness, BOB, text)).not.toContain('req-');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // …and the new one once the cache time has passed.
+    expect(await inline(harness, BOB, text)).toContain('req-');
+    // Removal works the same way.
+    harness.slack.setUserGroupMembers('S0OPS', ['U0ALICE']);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await inline(harness, BOB, text)).not.toContain('req-');
+    expect(harness.slack.callsTo('usergroups.users.list').length).toBeGreaterThanOrEqual(2);
+  });
+});
