@@ -31,16 +31,17 @@ export function withRequestIds<T extends object>(steps: T): T {
  * reply latency metric: the time from the request's last cloud task finishing to its completion reply being posted.
  * Wraps every method, so a method added to the port later is covered too.
  */
-export function instrumentNotifier<N extends BackupNotifier>(
+export function instrumentNotifier<N extends Pick<BackupNotifier, 'complete'>>(
   notifier: N,
   deps: { metrics: Metrics; clock: Clock; lastTaskFinishedAt: (requestId: string) => number | undefined },
 ): N {
   const wrapped: Record<string, unknown> = {};
-  for (const [name, method] of Object.entries(notifier)) {
-    if (typeof method !== 'function') {
-      wrapped[name] = method;
+  for (const [name, value] of Object.entries(notifier as Record<string, unknown>)) {
+    if (typeof value !== 'function') {
+      wrapped[name] = value;
       continue;
     }
+    const method = value as (...args: unknown[]) => unknown;
     wrapped[name] = (view: unknown, ...rest: unknown[]) => {
       const id = (view as { id?: unknown } | undefined)?.id;
       const call = () => method.call(notifier, view, ...rest);
