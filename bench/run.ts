@@ -27,6 +27,7 @@ import type { BotHandlers, CycleStats } from './bot-worker.js';
 import { startWorker, type Worker } from './rpc.js';
 import type { SimHandlers } from './sim-worker.js';
 import {
+  blockChars,
   detectionOf,
   formatCount,
   formatMb,
@@ -35,6 +36,7 @@ import {
   formatTimes,
   max,
   median,
+  parseBlocks,
   percentile,
   type Row,
   renderTable,
@@ -54,6 +56,9 @@ const BACKUP_PATH = 'oss://cloudphone-saved-bucket-bench/b/';
 const ACK_CONCURRENCY = 50;
 const ACK_WARMUP_ROUNDS = 1;
 const ACK_MEASURED_ROUNDS = 4;
+/** Requests sent one at a time, for the service time without queueing. */
+const ACK_SEQUENTIAL = 40;
+const ACK_SEQUENTIAL_WARMUP = 10;
 /** Slack's budget is 3 s; the target is a p99 under 3% of it. */
 const ACK_TARGET_FRACTION = 0.03;
 
@@ -216,6 +221,36 @@ async function measureAcks(slack: SlackStandIn, sim: Sim, bot: Bot, driver: Slac
     packages: [APP],
     namePrefix: 'ack',
   });
+  const soloIds = await sim.call('addInstances', {
+    count: ACK_SEQUENTIAL,
+    status: 'STOPPED',
+    packages: [APP],
+    namePrefix: 'ack-solo',
+  });
+  const solo = { slash: [] as number[], submit: [] as number[], botCpuMs: 0 };
+  // First the same requests one at a time (nothing else in flight but the engine): the service time without
+  // queueing. The first few warm the bot up and are not counted.
+  for (const [index, id] of soloIds.entries()) {
+    const measured = index >= ACK_SEQUENTIAL_WARMUP;
+    if (index === ACK_SEQUENTIAL_WARMUP) await bot.call('markLoad', undefined);
+    const command = await driver.slashCommand({
+      command: '/cloudphone',
+      text: `backup ${id}`,
+      userId: ADMIN,
+      channelId: CHANNEL,
+    });
+    if (measured) solo.slash.push(command.elapsedMs);
+    const view = await slack.waitFor((s) => s.openViews(ADMIN).at(-1), { timeoutMs: 10_000, description: 'the modal' });
+    const submission = await driver.submitView({
+      viewId: view.id,
+      values: {
+        [BLOCK.apps]: { [ACTION.apps]: APP },
+        [BLOCK.options]: { [ACTION.options]: [OPTION.stopBefore, OPTION.startAfter] },
+      },
+    });
+    if (measured) solo.submit.push(submission.elapsedMs);
+  }
+  solo.botCpuMs = (await bot.call('load', undefined)).cpuMs / (ACK_SEQUENTIAL - ACK_SEQUENTIAL_WARMUP);
   const slash: number[] = [];
   const submit: number[] = [];
   const problems: string[] = [];
@@ -310,7 +345,9 @@ async function measureAcks(slack: SlackStandIn, sim: Sim, bot: Bot, driver: Slac
     };
   };
   const notes = [
-    `acks: ${rounds} rounds of ${users.length} concurrent requests from ${users.length} users (round 1 is warm-up, not counted); ` +
+    `acks: ${rounds} rounds of ${users.length} concurrent requests from ${users.length} users (round 1 is warm-up, not counted, ` +
+      `after ${ACK_SEQUENTIAL - ACK_SEQUENTIAL_WARMUP} command + submission pairs sent one at a time for reference, ` +
+      `${ACK_SEQUENTIAL_WARMUP} more before them to warm up); ` +
       `each round = ${users.length} slash commands \`/cloudphone backup <id>\` (ack, then views.open), then ${users.length} modal submissions ` +
       `(validate, permission check + audit row, SQLite insert, ack). The backups they start run in the background meanwhile.`,
   ];
@@ -338,6 +375,17 @@ async function measureAcks(slack: SlackStandIn, sim: Sim, bot: Bot, driver: Slac
     rows: [
       row(`ack: slash command, ${users.length} concurrent`, slash),
       row(`ack: modal submission, ${users.length} concurrent`, submit),
+      {
+        metric: '  for reference: one request at a time',
+        measured:
+          `slash p50 ${formatMs(median(solo.slash))}, submission p50 ${formatMs(median(solo.submit))} ` +
+          `(n=${solo.slash.length}); bot CPU ${formatMs(solo.botCpuMs)} per command + submission`,
+        target: `CPU < ${formatMs((2 * target) / users.length)} a pair (50 queued × CPU < ${formatMs(target)})`,
+        ratio:
+          `${users.length}-concurrent p99 = ${formatTimes(percentile(slash, 99) / median(solo.slash))} / ` +
+          `${formatTimes(percentile(submit, 99) / median(solo.submit))} the single p50`,
+        verdict: 'INFO',
+      },
     ],
     notes,
   };
@@ -552,29 +600,6 @@ async function measureBigBackup(slack: SlackStandIn, sim: Sim, bot: Bot, driver:
       ...details.map((line) => `  ${line}`),
     ],
   };
-}
-
-function parseBlocks(raw: unknown): unknown[] {
-  if (Array.isArray(raw)) return raw;
-  if (typeof raw === 'string') {
-    const parsed: unknown = JSON.parse(raw);
-    if (Array.isArray(parsed)) return parsed;
-  }
-  return [];
-}
-
-/** Characters under `text` keys, as the stand-in counts them for `msg_blocks_too_long`. */
-function blockChars(value: unknown): number {
-  if (Array.isArray(value)) return value.reduce((n: number, item) => n + blockChars(item), 0);
-  if (value && typeof value === 'object') {
-    let n = 0;
-    for (const [key, inner] of Object.entries(value)) {
-      if (key === 'text' && typeof inner === 'string') n += inner.length;
-      else n += blockChars(inner);
-    }
-    return n;
-  }
-  return 0;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -123,3 +123,31 @@ export function detectionOf(
   const previous = index > 0 ? (sorted[index - 1] as number) : startedAt;
   return { detectedAt, intervalMs: detectedAt - previous };
 }
+
+/** A message's `blocks` as the Web API received them: an array, or the JSON text of one (form-encoded calls). */
+export function parseBlocks(raw: unknown): unknown[] {
+  if (Array.isArray(raw)) return raw;
+  if (typeof raw === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      if (Array.isArray(parsed)) return parsed;
+    } catch {
+      return [];
+    }
+  }
+  return [];
+}
+
+/** Characters under `text` keys anywhere in the blocks, as Slack's aggregate `msg_blocks_too_long` check counts. */
+export function blockChars(value: unknown): number {
+  if (Array.isArray(value)) return value.reduce((n: number, item) => n + blockChars(item), 0);
+  if (value && typeof value === 'object') {
+    let n = 0;
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'text' && typeof inner === 'string') n += inner.length;
+      else n += blockChars(inner);
+    }
+    return n;
+  }
+  return 0;
+}

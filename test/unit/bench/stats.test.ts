@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  blockChars,
   detectionOf,
   formatMb,
   formatMs,
   formatPercent,
   formatTimes,
   median,
+  parseBlocks,
   percentile,
   renderTable,
   seededRandom,
@@ -98,5 +100,30 @@ describe('detectionOf', () => {
 
   it('is undefined when no poll came after the finish', () => {
     expect(detectionOf([1_000, 2_000], 3_000, 0)).toBeUndefined();
+  });
+});
+
+describe('blocks', () => {
+  const blocks = [
+    { type: 'section', text: { type: 'mrkdwn', text: 'hello' } },
+    {
+      type: 'context',
+      elements: [
+        { type: 'mrkdwn', text: 'ab' },
+        { type: 'plain_text', text: 'c' },
+      ],
+    },
+  ];
+
+  it('reads blocks sent as an array or as JSON text', () => {
+    expect(parseBlocks(blocks)).toEqual(blocks);
+    expect(parseBlocks(JSON.stringify(blocks))).toEqual(blocks);
+    expect(parseBlocks('not json')).toEqual([]);
+    expect(parseBlocks(undefined)).toEqual([]);
+  });
+
+  it('counts the characters under text keys, nested or not', () => {
+    expect(blockChars(blocks)).toBe(8);
+    expect(blockChars([])).toBe(0);
   });
 });
