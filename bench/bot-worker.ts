@@ -3,6 +3,8 @@
  * bench talks to it over HTTP like Slack does, and over IPC only to read its database and to time poll cycles of the
  * real task poller inside this process (so memory and CPU are the bot's alone).
  */
+import diagnostics from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createCloudPhoneClient, createCredentialSource } from '../src/cloud-phone/index.js';
 import { loadConfig } from '../src/config.js';
@@ -39,6 +41,22 @@ const logger = createLogger({
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();
 let cpuMark = process.cpuUsage();
+
+/**
+ * Server-side time of each Slack request (headers received → response finished), from Node's HTTP diagnostics
+ * channels: what the bot itself takes, without the Slack side's share of the round trip.
+ */
+const requestStarts = new WeakMap<ServerResponse, number>();
+let serverTimes: number[] = [];
+diagnostics.subscribe('http.server.request.start', (message) => {
+  const { response } = message as { response: ServerResponse };
+  requestStarts.set(response, performance.now());
+});
+diagnostics.subscribe('http.server.response.finish', (message) => {
+  const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
+  const started = requestStarts.get(response);
+  if (started !== undefined && request.url?.startsWith('/slack/events')) serverTimes.push(performance.now() - started);
+});
 
 const DAY_MS = 86_400_000;
 let pollerState: { poller: ReturnType<typeof createTaskPoller>; close(): Promise<void> } | undefined;
@@ -122,6 +140,13 @@ const handlers = {
     gc();
     const { rss, heapUsed, heapTotal } = process.memoryUsage();
     return { rss, heapUsed, heapTotal };
+  },
+
+  /** Server-side times (ms) of the Slack requests answered since the last call. */
+  takeServerTimes() {
+    const taken = serverTimes;
+    serverTimes = [];
+    return taken;
   },
 
   /** Starts a measurement window: CPU time and event-loop delay from now on. */
