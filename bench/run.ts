@@ -1,0 +1,937 @@
+/**
+ * `npm run bench`: the performance benchmark. One run, one table of measurements and ratios.
+ *
+ * Three processes, as in production: this one plays Slack (the Web API stand-in and the signed-request driver), the
+ * bot runs in a worker (`startBot`: the real Bolt HTTP receiver, a SQLite file, the engine), the cloud phone simulator
+ * in another. Memory and CPU figures are therefore the bot's alone, and acknowledgement times are measured over
+ * loopback HTTP from a process that does not share the bot's event loop.
+ *
+ * Exit code: 0 when every measurement ran (targets may be MISSED), 1 when a measurement could not run, 2 on timeout.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { ACTION, BLOCK, OPTION } from '../src/blocks/ids.js';
+import { openDatabase } from '../src/db/database.js';
+import { createRepositories } from '../src/db/index.js';
+import { DEFAULT_TIMING, type Timing } from '../src/sandbox/simulator/index.js';
+import {
+  ACK_BUDGET_MS,
+  checkMessageBlocks,
+  createSlackDriver,
+  LIMITS,
+  type SlackDriver,
+  type SlackStandIn,
+  startSlackStandIn,
+} from '../src/sandbox/slack/index.js';
+import type { BotHandlers, CycleStats } from './bot-worker.js';
+import type { LoadHandlers } from './load-worker.js';
+import { startWorker, type Worker } from './rpc.js';
+import type { SimHandlers } from './sim-worker.js';
+import { createSlackLoad } from './slack-load.js';
+import {
+  blockChars,
+  detectionOf,
+  formatCount,
+  formatMb,
+  formatMs,
+  formatPercent,
+  formatTimes,
+  max,
+  median,
+  parseBlocks,
+  percentile,
+  type Row,
+  renderTable,
+  seededRandom,
+  verdict,
+} from './stats.js';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Settings of this benchmark (printed in the header)
+
+const SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef';
+const ADMIN = 'U0ALICE';
+const CHANNEL = 'C0BACKUPS';
+const APP = 'com.example.bench';
+const BACKUP_PATH = 'oss://cloudphone-saved-bucket-bench/b/';
+
+const ACK_CONCURRENCY = 50;
+const ACK_WARMUP_ROUNDS = 1;
+const ACK_MEASURED_ROUNDS = 4;
+/** Requests sent one at a time, for the service time without queueing. */
+const ACK_SEQUENTIAL = 40;
+const ACK_SEQUENTIAL_WARMUP = 10;
+/** Bursts of `/cloudphone help`, Bolt's own floor. */
+const HELP_ROUNDS = 3;
+/** Slack's budget is 3 s; the target is a p99 under 3% of it. */
+const ACK_TARGET_FRACTION = 0.03;
+
+const LATENCY_REQUESTS = 40;
+const LATENCY_MAX_SPACING_MS = 400;
+
+const TRACKED_TASKS = 10_000;
+/** The bot caps one request at 500 instances (BACKUP_LIMITS.maxInstances), so 10,000 tasks are 20 requests. */
+const INSTANCES_PER_REQUEST = 500;
+const STEADY_CYCLES = 4;
+const TASK_IDS_PER_CALL = 100;
+const MEMORY_TARGET_BYTES = 150e6;
+
+const BIG_BACKUP_INSTANCES = 1_000;
+
+const WATCHDOG_MS = 10 * 60_000;
+
+/** BENCH_BOT_EXEC_ARGV="--max-semi-space-size=4 …": extra Node flags for the bot processes, to try tunings. */
+const BOT_EXEC_ARGV = (process.env.BENCH_BOT_EXEC_ARGV ?? '').split(/\s+/).filter(Boolean);
+
+// ---------------------------------------------------------------------------------------------------------------
+
+type Sim = Worker<SimHandlers>;
+type Bot = Worker<BotHandlers>;
+
+const here = new URL('.', import.meta.url).pathname;
+const workers: Worker<never>[] = [];
+const tempDirs: string[] = [];
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+async function startSim(
+  timing: Partial<Timing>,
+  seed: number,
+): Promise<{ sim: Sim; url: string; keyId: string; keySecret: string }> {
+  const sim = await startWorker<SimHandlers>(join(here, 'sim-worker.ts'), 'simulator');
+  workers.push(sim as unknown as Worker<never>);
+  const started = await sim.call('start', { timing, seed });
+  return {
+    sim,
+    url: started.url,
+    keyId: started.credentials.accessKeyId,
+    keySecret: started.credentials.accessKeySecret,
+  };
+}
+
+async function startBotWorker(
+  slack: SlackStandIn,
+  cloud: { url: string; keyId: string; keySecret: string },
+  extraEnv: Record<string, string> = {},
+  databasePath?: string,
+): Promise<{ bot: Bot; port: number; pid: number; driver: SlackDriver; databasePath: string }> {
+  let dbPath = databasePath;
+  if (!dbPath) {
+    const dir = mkdtempSync(join(tmpdir(), 'cloudphone-bench-'));
+    tempDirs.push(dir);
+    dbPath = join(dir, 'bot.db');
+  }
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each bot process there (for looking into a slow number).
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const bot = await startWorker<BotHandlers>(join(here, 'bot-worker.ts'), 'bot', {
+    // --expose-gc only makes gc() callable: the bench calls it once, after the measured cycles, to see the live heap.
+    execArgv: ['--expose-gc', ...BOT_EXEC_ARGV, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+  });
+  workers.push(bot as unknown as Worker<never>);
+  const env = {
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    CLOUDPHONE_ENDPOINT: cloud.url,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: cloud.keyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: cloud.keySecret,
+    DATABASE_PATH: dbPath,
+    CLOUDPHONE_ADMINS: [ADMIN, ...benchUsers()].join(','),
+    CLOUDPHONE_DEFAULT_BACKUP_PATH: BACKUP_PATH,
+    LOG_LEVEL: 'info',
+    ...extraEnv,
+  };
+  const { port, pid } = await bot.call('start', { env });
+  const driver = createSlackDriver({
+    appUrl: `http://127.0.0.1:${port}/slack/events`,
+    signingSecret: SIGNING_SECRET,
+    standIn: slack,
+  });
+  return { bot, port, pid, driver, databasePath: dbPath };
+}
+
+function benchUsers(): string[] {
+  return Array.from({ length: ACK_CONCURRENCY }, (_, i) => `U0BENCH${String(i).padStart(2, '0')}`);
+}
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` until it returns a value, at most `timeoutMs`. */
+async function until<T>(description: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
+    await sleep(250);
+  }
+}
+
+function requestIdOf(body: string): string {
+  const id = /req-[0-9a-f]{12}/.exec(body)?.[0];
+  if (!id) throw new Error(`the command was not accepted: ${body.slice(0, 300)}`);
+  return id;
+}
+
+function inlineBackup(ids: readonly string[]): string {
+  return `backup ${ids.join(' ')} --apps ${APP} --path ${BACKUP_PATH}`;
+}
+
+/** The completion reply the stand-in accepted for a request (its blocks carry `completion:<id>`). */
+function completionCall(slack: SlackStandIn, requestId: string) {
+  const marker = `completion:${requestId}`;
+  return slack
+    .callsTo('chat.postMessage')
+    .find(
+      (call) =>
+        call.status === 200 &&
+        typeof call.response === 'object' &&
+        call.response.ok === true &&
+        JSON.stringify(call.args.blocks ?? '').includes(marker),
+    );
+}
+
+interface PhaseResult {
+  rows: Row[];
+  notes: string[];
+}
+
+function failedRow(metric: string, error: unknown): Row {
+  const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+  return { metric, measured: `could not run: ${message.slice(0, 160)}`, target: '', ratio: '', verdict: 'FAILED' };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 1. Acknowledgement times at 50 concurrent requests
+
+interface BotLoad {
+  cpuMs: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+}
+
+async function measureAcks(slack: SlackStandIn, sim: Sim, bot: Bot, port: number): Promise<PhaseResult> {
+  const users = benchUsers();
+  const rounds = ACK_WARMUP_ROUNDS + ACK_MEASURED_ROUNDS;
+  const ids = await sim.call('addInstances', {
+    count: rounds * users.length,
+    status: 'STOPPED',
+    packages: [APP],
+    namePrefix: 'ack',
+  });
+  const soloIds = await sim.call('addInstances', {
+    count: ACK_SEQUENTIAL,
+    status: 'STOPPED',
+    packages: [APP],
+    namePrefix: 'ack-solo',
+  });
+  const loadWorker = await startWorker<LoadHandlers>(join(here, 'load-worker.ts'), 'load');
+  workers.push(loadWorker as unknown as Worker<never>);
+  const load = createSlackLoad({
+    standIn: slack,
+    load: loadWorker,
+    appUrl: `http://127.0.0.1:${port}/slack/events`,
+    signingSecret: SIGNING_SECRET,
+  });
+  const formValues = {
+    [BLOCK.apps]: { [ACTION.apps]: APP },
+    [BLOCK.options]: { [ACTION.options]: [OPTION.stopBefore, OPTION.startAfter] },
+  };
+  const problems: string[] = [];
+  let modalsMissed = 0;
+
+  /** Waits for each person's backup modal; opens again (unmeasured) those whose views.open came too late. */
+  async function modalsFor(people: string[], idFor: (userId: string) => string) {
+    await until(`${people.length} open backup modals`, 10_000, async () =>
+      people.every((u) => slack.openViews(u).length > 0) ? true : undefined,
+    ).catch(() => undefined);
+    for (const userId of people) {
+      for (let attempt = 0; slack.openViews(userId).length === 0; attempt++) {
+        if (attempt === 0) modalsMissed++;
+        if (attempt >= 5) throw new Error(`the backup modal for ${userId} would not open`);
+        await load.slashCommands([
+          { command: '/cloudphone', text: `backup ${idFor(userId)}`, userId, channelId: CHANNEL },
+        ]);
+        await until('the modal', 5_000, async () => (slack.openViews(userId).length > 0 ? true : undefined)).catch(
+          () => undefined,
+        );
+      }
+    }
+    return people.map((u) => slack.openViews(u).at(-1)!);
+  }
+
+  // First the same requests one at a time: the service time without queueing. The first few warm the bot up.
+  const solo = {
+    slash: [] as number[],
+    submit: [] as number[],
+    inBotSlash: [] as number[],
+    inBotSubmit: [] as number[],
+    cpuSlash: [] as number[],
+    cpuSubmit: [] as number[],
+  };
+  for (const [index, id] of soloIds.entries()) {
+    const measured = index >= ACK_SEQUENTIAL_WARMUP;
+    await bot.call('takeServerTimes', undefined);
+    await bot.call('markLoad', undefined);
+    const [command] = await load.slashCommands([
+      { command: '/cloudphone', text: `backup ${id}`, userId: ADMIN, channelId: CHANNEL },
+    ]);
+    const [view] = await modalsFor([ADMIN], () => id);
+    const slashCpu = await bot.call('load', undefined); // the ack and its views.open
+    const inBotSlash = await bot.call('takeServerTimes', undefined);
+    await bot.call('markLoad', undefined);
+    const [submission] = await load.submitViews([{ viewId: view!.id, values: formValues }]);
+    const submitCpu = await bot.call('load', undefined);
+    const inBotSubmit = await bot.call('takeServerTimes', undefined);
+    if (!measured) continue;
+    solo.slash.push(command!.elapsedMs);
+    solo.submit.push(submission!.elapsedMs);
+    solo.inBotSlash.push(...inBotSlash);
+    solo.inBotSubmit.push(...inBotSubmit);
+    solo.cpuSlash.push(slashCpu.cpuMs);
+    solo.cpuSubmit.push(submitCpu.cpuMs);
+  }
+
+  // The floor: `/cloudphone help` answers from the parser alone (no database, no Slack call), so its cost is Bolt's.
+  const help = { rt: [] as number[], inBot: [] as number[], cpu: [] as number[] };
+  for (let round = 0; round < 1 + HELP_ROUNDS; round++) {
+    await bot.call('markLoad', undefined);
+    await bot.call('takeServerTimes', undefined);
+    const answers = await load.slashCommands(
+      users.map((userId) => ({ command: '/cloudphone', text: 'help', userId, channelId: CHANNEL })),
+    );
+    const used = await bot.call('load', undefined);
+    const inside = await bot.call('takeServerTimes', undefined);
+    if (round === 0) continue;
+    help.rt.push(...answers.map((a) => a.elapsedMs));
+    help.inBot.push(...inside);
+    help.cpu.push(used.cpuMs / users.length);
+  }
+
+  const slash: number[] = [];
+  const submit: number[] = [];
+  const inBot = { slash: [] as number[], submit: [] as number[] };
+  const botLoad = { slash: [] as BotLoad[], submit: [] as BotLoad[] };
+  for (let round = 0; round < rounds; round++) {
+    const measured = round >= ACK_WARMUP_ROUNDS;
+    const idOf = (userId: string) => ids[round * users.length + users.indexOf(userId)]!;
+
+    await bot.call('markLoad', undefined);
+    await bot.call('takeServerTimes', undefined);
+    const commands = await load.slashCommands(
+      users.map((userId) => ({ command: '/cloudphone', text: `backup ${idOf(userId)}`, userId, channelId: CHANNEL })),
+    );
+    const slashLoad = await bot.call('load', undefined);
+    const slashInBot = await bot.call('takeServerTimes', undefined);
+    const views = await modalsFor(users, idOf);
+
+    await bot.call('markLoad', undefined);
+    await bot.call('takeServerTimes', undefined);
+    const submissions = await load.submitViews(views.map((view) => ({ viewId: view.id, values: formValues })));
+    const submitLoad = await bot.call('load', undefined);
+    const submitInBot = await bot.call('takeServerTimes', undefined);
+
+    const stats = (xs: number[]): string => `p50 ${formatMs(median(xs))} p99 ${formatMs(percentile(xs, 99))}`;
+    log(
+      `acks round ${round + 1}${measured ? '' : ' (warm-up)'}: slash ${stats(commands.map((c) => c.elapsedMs))}, ` +
+        `in bot ${stats(slashInBot)}; submit ${stats(submissions.map((c) => c.elapsedMs))}, in bot ${stats(submitInBot)}`,
+    );
+    if (!measured) continue;
+    for (const command of commands) {
+      if (command.status !== 200 || command.outcome.kind === 'rejected') {
+        problems.push(`slash ${command.status} ${command.outcome.kind}`);
+      }
+      slash.push(command.elapsedMs);
+    }
+    for (const submission of submissions) {
+      if (submission.status !== 200 || submission.outcome.kind !== 'closed') {
+        problems.push(`submit ${submission.status} ${submission.outcome.kind}`);
+      }
+      submit.push(submission.elapsedMs);
+    }
+    inBot.slash.push(...slashInBot);
+    inBot.submit.push(...submitInBot);
+    botLoad.slash.push(slashLoad);
+    botLoad.submit.push(submitLoad);
+  }
+
+  const target = ACK_BUDGET_MS * ACK_TARGET_FRACTION;
+  const row = (metric: string, samples: number[], inside: number[]): Row => {
+    const p99 = percentile(samples, 99);
+    return {
+      metric,
+      measured:
+        `p50 ${formatMs(median(samples))}, p99 ${formatMs(p99)} (n=${samples.length}); in the bot p50 ` +
+        `${formatMs(median(inside))}, p99 ${formatMs(percentile(inside, 99))}`,
+      target: `p99 < ${formatMs(target)} (3% of 3 s)`,
+      ratio: `p99 = ${formatPercent(p99 / ACK_BUDGET_MS, 2)} of 3 s`,
+      verdict: verdict(p99 < target && problems.length === 0),
+    };
+  };
+  const cpuPerRequest = (loads: BotLoad[]) =>
+    formatMs(loads.reduce((n, l) => n + l.cpuMs, 0) / (loads.length * users.length));
+  const notes = [
+    `acks: ${ACK_SEQUENTIAL - ACK_SEQUENTIAL_WARMUP} command + submission pairs one at a time (after ` +
+      `${ACK_SEQUENTIAL_WARMUP} to warm up), then ${HELP_ROUNDS} bursts of ${users.length} \`/cloudphone help\` (after one ` +
+      `to warm up; answered by the parser alone, so Bolt's own cost), then ${rounds} rounds (the first a warm-up, not counted) of ${users.length} ` +
+      `slash commands \`/cloudphone backup <id>\` at once from ${users.length} people (ack, then views.open), then their ` +
+      `${users.length} modal submissions at once (validate, permission check + audit row, SQLite insert, ack). The backups ` +
+      `they start run in the background meanwhile. Requests are built and signed as the stand-in's driver does and sent ` +
+      `from a separate load process, which times each round trip (the stand-in answering the bot's views.open and chat.* ` +
+      `calls would otherwise delay the timer). "In the bot" = request headers received → response finished, from Node's ` +
+      `http diagnostics channels in the bot process (it misses time a request waits before the bot reads it).`,
+    `acks: bot CPU per request in the bursts (the whole process, so including views.open and background engine work): ` +
+      `${cpuPerRequest(botLoad.slash)} per slash command, ${cpuPerRequest(botLoad.submit)} per submission; bot event-loop ` +
+      `delay max ${formatMs(max(botLoad.slash.map((l) => l.loopDelayMaxMs)))} during slash bursts, ` +
+      `${formatMs(max(botLoad.submit.map((l) => l.loopDelayMaxMs)))} during submission bursts.`,
+  ];
+  if (modalsMissed > 0) {
+    notes.push(
+      `acks: ${modalsMissed} modals did not open (the bot's views.open reached Slack after the 3 s trigger expiry); ` +
+        'they were opened again, unmeasured, so the submissions could run.',
+    );
+  }
+  if (problems.length > 0) {
+    notes.push(
+      `acks: ${problems.length} measured requests were not answered as Slack needs: ${problems.slice(0, 5).join(', ')}`,
+    );
+  }
+  await loadWorker.close();
+  return {
+    rows: [
+      row(`ack: slash command, ${users.length} concurrent`, slash, inBot.slash),
+      row(`ack: modal submission, ${users.length} concurrent`, submit, inBot.submit),
+      {
+        metric: `  for reference: /cloudphone help, ${users.length} concurrent`,
+        measured:
+          `p50 ${formatMs(median(help.rt))}, p99 ${formatMs(percentile(help.rt, 99))} (n=${help.rt.length}); ` +
+          `in the bot p99 ${formatMs(percentile(help.inBot, 99))}; bot CPU ${formatMs(median(help.cpu))} a request`,
+        target: `p99 < ${formatMs(target)}`,
+        ratio: `p99 = ${formatPercent(percentile(help.rt, 99) / ACK_BUDGET_MS, 2)} of 3 s (Bolt and HTTP only)`,
+        verdict: 'INFO',
+      },
+      {
+        metric: '  for reference: one request at a time',
+        measured:
+          `slash p50 ${formatMs(median(solo.slash))} (in the bot ${formatMs(median(solo.inBotSlash))}, bot CPU ` +
+          `${formatMs(median(solo.cpuSlash))} with its views.open); submission p50 ${formatMs(median(solo.submit))} ` +
+          `(in the bot ${formatMs(median(solo.inBotSubmit))}, bot CPU ${formatMs(median(solo.cpuSubmit))}) (n=${solo.slash.length})`,
+        target: `bot CPU ≤ ${formatMs(target / users.length)} each (${users.length} queued × ≤ ${formatMs(target)})`,
+        ratio:
+          `CPU × ${users.length} = ${formatMs(median(solo.cpuSlash) * users.length)} / ` +
+          `${formatMs(median(solo.cpuSubmit) * users.length)} of single-thread work per burst`,
+        verdict: 'INFO',
+      },
+    ],
+    notes,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 2. Task finished in the simulator → threaded reply in Slack
+
+async function measureReplyLatency(
+  slack: SlackStandIn,
+  sim: Sim,
+  bot: Bot,
+  driver: SlackDriver,
+  pollIntervalMs: number,
+): Promise<PhaseResult> {
+  const ids = await sim.call('addInstances', {
+    count: LATENCY_REQUESTS,
+    status: 'STOPPED',
+    packages: [APP],
+    namePrefix: 'latency',
+  });
+  const random = seededRandom(20_240_601);
+  const requestIds: string[] = [];
+  for (const id of ids) {
+    const res = await driver.slashCommand({
+      command: '/cloudphone',
+      text: inlineBackup([id]),
+      userId: ADMIN,
+      channelId: CHANNEL,
+    });
+    requestIds.push(requestIdOf(res.rawBody));
+    await sleep(Math.floor(random() * LATENCY_MAX_SPACING_MS));
+  }
+  const replies = await until('every threaded reply of the latency run', 180_000, async () => {
+    const calls = requestIds.map((id) => completionCall(slack, id));
+    return calls.every((call) => call !== undefined) ? calls.map((call) => call!) : undefined;
+  });
+  const taskIds: string[] = [];
+  for (const id of requestIds) {
+    const request = await bot.call('request', { id });
+    const taskId = request?.instances[0]?.taskId;
+    if (!taskId) throw new Error(`request ${id} has no task (state ${request?.instances[0]?.state})`);
+    taskIds.push(taskId);
+  }
+  const times = await sim.call('taskTimes', { taskIds });
+  const latency: number[] = [];
+  const overhead: number[] = [];
+  const ratios: number[] = [];
+  const intervals: number[] = [];
+  times.forEach((task, i) => {
+    const replyAt = replies[i]!.at;
+    if (task.finishedAt === undefined) throw new Error(`task ${task.taskId} never finished`);
+    const detection = detectionOf(task.polls, task.finishedAt, task.createdAt);
+    if (!detection) throw new Error(`task ${task.taskId} was never polled after it finished`);
+    latency.push(replyAt - task.finishedAt);
+    overhead.push(replyAt - detection.detectedAt);
+    intervals.push(detection.intervalMs);
+    ratios.push((replyAt - task.finishedAt) / detection.intervalMs);
+  });
+  const n = latency.length;
+  return {
+    rows: [
+      {
+        metric: 'task finished → threaded reply',
+        measured: `p50 ${formatMs(median(latency))}, p99 ${formatMs(percentile(latency, 99))} (n=${n})`,
+        target: 'about one poll interval',
+        ratio:
+          `p50 ${formatTimes(median(ratios))}, p99 ${formatTimes(percentile(ratios, 99))} the interval in effect ` +
+          `(median ${formatMs(median(intervals))}; base ${formatMs(pollIntervalMs)})`,
+        verdict: 'INFO',
+      },
+      {
+        metric: '  of which: detecting poll → reply',
+        measured: `p50 ${formatMs(median(overhead))}, p99 ${formatMs(percentile(overhead, 99))} (n=${n})`,
+        target: '—',
+        ratio: `p99 = ${formatTimes(percentile(overhead, 99) / pollIntervalMs)} the base poll interval`,
+        verdict: 'INFO',
+      },
+    ],
+    notes: [
+      `reply latency: ${n} one-instance inline backups spaced 0–${LATENCY_MAX_SPACING_MS} ms apart, simulator DEFAULT_TIMING ` +
+        `(${DEFAULT_TIMING.taskWaitMs} ms waiting + ${DEFAULT_TIMING.backupMs} ms backup), bot poll settings at their defaults. ` +
+        `Finish = the task's FinishTime in the simulator; reply = when the Slack stand-in received the threaded chat.postMessage ` +
+        `(same machine clock). "Interval in effect" = the gap between the poll that saw the task finished and the poll before it.`,
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 3. The 1,000-instance backup: Slack messages per request
+
+async function measureBigBackup(slack: SlackStandIn, sim: Sim, bot: Bot, driver: SlackDriver): Promise<PhaseResult> {
+  // One in five lacks the app, so its backup task fails (AppNotInstalled): the summary must then list failures and
+  // stay within Block Kit's limits, which is the hard case for it.
+  const withApp = await sim.call('addInstances', {
+    count: BIG_BACKUP_INSTANCES - BIG_BACKUP_INSTANCES / 5,
+    status: 'STOPPED',
+    packages: [APP],
+    namePrefix: 'big',
+  });
+  const withoutApp = await sim.call('addInstances', {
+    count: BIG_BACKUP_INSTANCES / 5,
+    status: 'STOPPED',
+    packages: [],
+    namePrefix: 'big-noapp',
+  });
+  const ids = withApp.flatMap((id, i) => (i % 4 === 3 ? [id, withoutApp[(i - 3) / 4]!] : [id]));
+  if (ids.length !== BIG_BACKUP_INSTANCES)
+    throw new Error(`expected ${BIG_BACKUP_INSTANCES} instances, got ${ids.length}`);
+  const batches: string[][] = [];
+  for (let i = 0; i < ids.length; i += INSTANCES_PER_REQUEST) batches.push(ids.slice(i, i + INSTANCES_PER_REQUEST));
+  const commands = await Promise.all(
+    batches.map((batch) =>
+      driver.slashCommand({ command: '/cloudphone', text: inlineBackup(batch), userId: ADMIN, channelId: CHANNEL }),
+    ),
+  );
+  const requestIds = commands.map((command) => requestIdOf(command.rawBody));
+  await until('the completion replies of the 1,000-instance backup', 240_000, async () =>
+    requestIds.every((id) => completionCall(slack, id)) ? true : undefined,
+  );
+  // The file is attached right after the reply; give it a moment.
+  await until('the attached tables', 30_000, async () =>
+    slack.callsTo('files.completeUploadExternal').length >= requestIds.length ? true : undefined,
+  ).catch(() => undefined);
+  await sleep(500);
+
+  const perRequest: string[] = [];
+  let allOk = true;
+  let worstBlocks = 0;
+  let worstChars = 0;
+  let allAccepted = true;
+  const details: string[] = [];
+  for (const [index, id] of requestIds.entries()) {
+    const request = await bot.call('request', { id });
+    const parent = request?.parent;
+    if (!parent) throw new Error(`request ${id} has no parent message`);
+    const okCall = (call: { status: number; response: unknown }) =>
+      call.status === 200 && typeof call.response === 'object' && (call.response as { ok?: boolean }).ok === true;
+    const posts = slack
+      .callsTo('chat.postMessage')
+      .filter(
+        (call) =>
+          okCall(call) && ((call.response as { ts?: string }).ts === parent.ts || call.args.thread_ts === parent.ts),
+      );
+    const threaded = posts.filter((call) => call.args.thread_ts === parent.ts);
+    const updates = slack.callsTo('chat.update').filter((call) => call.args.ts === parent.ts);
+    const updatesOk = updates.filter(okCall);
+    const files = slack
+      .callsTo('files.completeUploadExternal')
+      .filter((call) => okCall(call) && call.args.thread_ts === parent.ts);
+    const thread = slack.threadReplies(parent.channel, parent.ts);
+    const summary = completionCall(slack, id)!;
+    const blocks = parseBlocks(summary.args.blocks);
+    const rejection = checkMessageBlocks(blocks);
+    const chars = blockChars(blocks);
+    worstBlocks = Math.max(worstBlocks, blocks.length);
+    worstChars = Math.max(worstChars, chars);
+    if (rejection) allAccepted = false;
+    const fileInThread = thread.some((message) => (message.files?.length ?? 0) > 0);
+    const ok =
+      posts.length === 2 &&
+      threaded.length === 1 &&
+      files.length === 1 &&
+      fileInThread &&
+      updatesOk.length >= 1 &&
+      updatesOk.length === updates.length &&
+      thread.length === 2 &&
+      !rejection;
+    allOk &&= ok;
+    perRequest.push(
+      `#${index + 1}: ${posts.length} posts (${posts.length - threaded.length} parent + ${threaded.length} threaded), ` +
+        `${updatesOk.length} updates, ${files.length} file`,
+    );
+    details.push(
+      `request ${index + 1} (${request.instances.length} instances, ${request.status}): chat.postMessage ${posts.length}, ` +
+        `chat.update ${updates.length} (${updates.length - updatesOk.length} refused), files ${files.length}, ` +
+        `thread messages ${thread.length}; summary ${blocks.length} blocks, ${formatCount(chars)} block-text chars` +
+        `${rejection ? `, REFUSED by Block Kit checks: ${rejection.error}` : ''}`,
+    );
+  }
+  const acks = commands.map((command) => command.elapsedMs);
+  return {
+    rows: [
+      {
+        metric: `Slack messages per request, ${formatCount(BIG_BACKUP_INSTANCES)}-instance backup`,
+        measured: perRequest.join('; '),
+        target: '1 parent + 1 threaded summary (+ table file), updates in place',
+        ratio: `${requestIds.length} requests of ${INSTANCES_PER_REQUEST} (bot cap)`,
+        verdict: verdict(allOk),
+      },
+      {
+        metric: '  threaded summary fits Block Kit',
+        measured: `${worstBlocks} blocks, ${formatCount(worstChars)} chars (largest)`,
+        target: `≤ ${LIMITS.messageBlocks} blocks, ≤ ${formatCount(LIMITS.messageBlockText)} chars`,
+        ratio: `${formatPercent(worstBlocks / LIMITS.messageBlocks, 0)} of blocks, ${formatPercent(worstChars / LIMITS.messageBlockText, 0)} of chars`,
+        verdict: verdict(allAccepted),
+      },
+      {
+        metric: `  ack: inline command with ${INSTANCES_PER_REQUEST} instances`,
+        measured: `max ${formatMs(max(acks))} (n=${acks.length}, sent together)`,
+        target: '< 3 s',
+        ratio: `${formatPercent(max(acks) / ACK_BUDGET_MS, 2)} of 3 s`,
+        verdict: verdict(max(acks) < ACK_BUDGET_MS),
+      },
+    ],
+    notes: [
+      `1,000-instance backup: the bot takes at most ${INSTANCES_PER_REQUEST} instances per request (BACKUP_LIMITS.maxInstances; ` +
+        `1,000 real ids would also exceed MAX_COMMAND_TEXT), so the 1,000 STOPPED instances (1 in 5 without the app, so ` +
+        `their tasks fail with AppNotInstalled and the summary has failures to list) went in as ` +
+        `${requestIds.length} inline \`/cloudphone backup … --apps … --path …\` commands sent together. Counted per request ` +
+        `by its parent ts in the stand-in's call log:`,
+      ...details.map((line) => `  ${line}`),
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 4. Poll cycles with 10,000 tracked tasks
+
+/**
+ * Writes what the workflow records for requests whose backups were submitted (step `track`, instances `submitted`
+ * with their task ids, one tracked task each, first poll 10 minutes out) straight into a bot database file.
+ */
+function seedTrackedRequests(databasePath: string, requests: { instanceIds: string[]; taskIds: string[] }[]): string[] {
+  const db = openDatabase(databasePath);
+  const repos = createRepositories(db);
+  const now = Date.now();
+  const ids: string[] = [];
+  try {
+    for (const [index, request] of requests.entries()) {
+      const id = `req-bench${String(index).padStart(7, '0')}`;
+      db.transaction(() => {
+        repos.requests.create({
+          id,
+          idempotencyKey: `bench:${id}`,
+          actor: { userId: ADMIN, teamId: 'T0SANDBOX' },
+          channelId: CHANNEL,
+          spec: {
+            instanceIds: request.instanceIds,
+            apps: [APP],
+            uploadEndpoint: 'oss-cn-shanghai-internal.aliyuncs.com',
+            backupPath: BACKUP_PATH,
+            stopBeforeBackup: true,
+            startAfterBackup: true,
+          },
+          simulated: false,
+          now,
+        });
+        repos.requests.setStatus(id, 'running', now);
+        repos.requests.setStep(id, 'track', now + 3_600_000, now);
+        request.instanceIds.forEach((instanceId, i) => {
+          const taskId = request.taskIds[i]!;
+          repos.requests.updateInstance(id, instanceId, { state: 'submitted', taskId });
+          repos.tasks.add({ taskId, requestId: id, instanceId }, now + 600_000, now);
+        });
+      })();
+      ids.push(id);
+    }
+  } finally {
+    db.close();
+  }
+  return ids;
+}
+
+async function measureTracking(slack: SlackStandIn): Promise<PhaseResult> {
+  const cloud = await startSim({ ...DEFAULT_TIMING }, 11);
+  const { sim } = cloud;
+  // The bot's own engine polls every 10 minutes here, so only the measured poller touches the tasks.
+  const trackingEnv = { CLOUDPHONE_POLL_INTERVAL_MS: '600000', CLOUDPHONE_MAX_POLL_INTERVAL_MS: '3600000' };
+  const empty = await startBotWorker(slack, cloud, trackingEnv);
+  const idle = await empty.bot.call('memory', undefined);
+  await empty.bot.call('stop', undefined);
+  await empty.bot.close();
+
+  log(
+    `tracking: ${formatCount(TRACKED_TASKS)} instances and backup tasks in the simulator, requests in a bot database`,
+  );
+  const ids = await sim.call('addInstances', {
+    count: TRACKED_TASKS,
+    status: 'STOPPED',
+    packages: [APP],
+    namePrefix: 'track',
+  });
+  const taskIds = await sim.call('seedBackupTasks', { instanceIds: ids, apps: [APP] });
+  const dir = mkdtempSync(join(tmpdir(), 'cloudphone-bench-'));
+  tempDirs.push(dir);
+  const databasePath = join(dir, 'bot.db');
+  const requests: { instanceIds: string[]; taskIds: string[] }[] = [];
+  for (let i = 0; i < ids.length; i += INSTANCES_PER_REQUEST) {
+    requests.push({
+      instanceIds: ids.slice(i, i + INSTANCES_PER_REQUEST),
+      taskIds: taskIds.slice(i, i + INSTANCES_PER_REQUEST),
+    });
+  }
+  const requestIds = seedTrackedRequests(databasePath, requests);
+
+  const { bot } = await startBotWorker(slack, cloud, trackingEnv, databasePath);
+  const open = await bot.call('openTasks', undefined);
+  if (open !== TRACKED_TASKS) throw new Error(`the bot sees ${open} open tasks, not ${TRACKED_TASKS}`);
+  const before = await bot.call('memory', undefined);
+  log(`tracking: bot started with ${formatCount(open)} open tasks; polling`);
+
+  const steady: CycleStats[] = [];
+  const simCalls: number[] = [];
+  for (let cycle = 0; cycle < STEADY_CYCLES + 1; cycle++) {
+    const mark = await sim.call('mark', undefined);
+    const stats = await bot.call('pollCycle', undefined);
+    const counted = await sim.call('count', { since: mark, action: 'DescribeTasks' });
+    if (cycle === 0) continue; // the first cycle sees every task go Waiting → Processing: warm-up, not counted
+    steady.push(stats);
+    simCalls.push(counted.total);
+  }
+  const probe = await bot.call('openCountProbe', { requestId: requestIds[0]!, repeat: 50 });
+
+  // Then the heaviest cycle: every task has finished, 10,000 state changes to write.
+  const ended = await sim.call('finishSeededTasks', undefined);
+  if (ended !== TRACKED_TASKS) throw new Error(`${ended} simulated backups ended, not ${TRACKED_TASKS}`);
+  const mark = await sim.call('mark', undefined);
+  const finishing = await bot.call('pollCycle', undefined);
+  const finishingCalls = (await sim.call('count', { since: mark, action: 'DescribeTasks' })).total;
+  const logStats = await bot.call('logStats', undefined);
+  const collected = await bot.call('memoryAfterGc', undefined);
+
+  const calls = median(simCalls);
+  const polled = median(steady.map((s) => s.polled));
+  const minimum = Math.ceil(TRACKED_TASKS / TASK_IDS_PER_CALL);
+  const cpu = steady.map((s) => s.cpuUserMs + s.cpuSystemMs);
+  const wall = steady.map((s) => s.wallMs);
+  const peakSteady = max(steady.map((s) => s.rssPeak));
+  const peak = Math.max(peakSteady, finishing.rssPeak);
+  const finishingCpu = finishing.cpuUserMs + finishing.cpuSystemMs;
+  const rows: Row[] = [
+    {
+      metric: `DescribeTasks per poll cycle, ${formatCount(TRACKED_TASKS)} open tasks`,
+      measured: `${formatCount(calls)} calls for ${formatCount(polled)} tasks (cycles: ${simCalls.join(', ')}; finishing cycle ${finishingCalls})`,
+      target: `${formatCount(minimum)} (1 per ${TASK_IDS_PER_CALL}); ≥ 100× fewer than naive`,
+      ratio: `${formatTimes(TRACKED_TASKS / calls)} fewer than naive (${formatCount(TRACKED_TASKS)})`,
+      verdict: verdict(calls <= minimum && TRACKED_TASKS / calls >= 100 && finishingCalls <= minimum),
+    },
+    {
+      metric: `CPU per poll cycle, ${formatCount(TRACKED_TASKS)} tasks (bot process)`,
+      measured: `median ${formatMs(median(cpu))} user+sys; wall ${formatMs(median(wall))}`,
+      target: '—',
+      ratio: `${formatMs(median(cpu) / (TRACKED_TASKS / 1000))} per 1,000 tasks`,
+      verdict: 'INFO',
+    },
+    {
+      metric: `  cycle in which all ${formatCount(TRACKED_TASKS)} finish`,
+      measured: `${formatMs(finishingCpu)} user+sys; wall ${formatMs(finishing.wallMs)}; ${formatCount(finishing.finished)} finished`,
+      target: '—',
+      ratio: `${formatTimes(finishingCpu / median(cpu))} a steady cycle`,
+      verdict: 'INFO',
+    },
+    {
+      metric: `resident memory, bot tracking ${formatCount(TRACKED_TASKS)} tasks`,
+      measured:
+        `peak ${formatMb(peak)} in cycles; ${formatMb(before.rss)} before them (idle bot, no tasks: ${formatMb(idle.rss)}); ` +
+        `after a forced GC ${collected ? `${formatMb(collected.rss)}, heap used ${formatMb(collected.heapUsed)}` : 'n/a'}`,
+      target: `< ${formatMb(MEMORY_TARGET_BYTES)}`,
+      ratio: `${formatPercent(peak / MEMORY_TARGET_BYTES, 0)} of target`,
+      verdict: verdict(peak < MEMORY_TARGET_BYTES),
+    },
+  ];
+  const notes = [
+    `tracking: ${formatCount(TRACKED_TASKS)} STOPPED instances in the simulator with a BackupApp task each in flight ` +
+      `(${TRACKED_TASKS / TASK_IDS_PER_CALL} batches, put straight into its state: 10,000 real BackupApp calls cost the ` +
+      `simulator minutes), and in a bot SQLite file ${requestIds.length} requests of ${INSTANCES_PER_REQUEST} instances at ` +
+      `step "track" with those task ids (as the workflow writes them; a restart resumes from exactly this). The bot then ` +
+      `starts on that file. Each cycle is one createTaskPoller(...).pollOnce() of the real poller on the bot's repositories, ` +
+      `inside the bot process (its Bolt receiver and engine running), with a clock days ahead so every open task is due; ` +
+      `the bot's own engine polls every 10 min in this run, so it stays out of the way. Calls counted in the simulator's ` +
+      `request log; CPU = process.cpuUsage() delta; RSS sampled every 20 ms; ${STEADY_CYCLES} steady cycles after 1 ` +
+      `warm-up, then one cycle after every backup ended. RSS is the bot's alone (simulator and Slack are other processes).`,
+    `tracking: heap used ${formatMb(idle.heapUsed)} idle, ${formatMb(before.heapUsed)} with ${formatCount(TRACKED_TASKS)} ` +
+      `open tasks before the cycles, ${collected ? formatMb(collected.heapUsed) : 'n/a'} after them and a forced full GC ` +
+      `(heap total ${collected ? formatMb(collected.heapTotal) : 'n/a'}): the peak is per-cycle garbage and V8/allocator slack, not retained data.`,
+    `tracking: tasks.openCount(requestId) with ${formatCount(TRACKED_TASKS)} open tasks: ${formatMs(probe.perCallMs)} per call ` +
+      `(${probe.open} open in that request); plan: ${probe.plan}`,
+  ];
+  if (logStats.warn + logStats.error > 0) {
+    notes.push(
+      `tracking bot logged ${logStats.warn} warnings, ${logStats.error} errors; first: ${logStats.samples[0] ?? ''}`,
+    );
+  }
+  await bot.call('stop', undefined);
+  await bot.close();
+  await sim.call('stop', undefined);
+  await sim.close();
+  return { rows, notes };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const loadAverage = () =>
+  loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' / ');
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const loadAtStart = loadAverage();
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  let failed = false;
+  const run = async (name: string, metric: string, phase: () => Promise<PhaseResult>) => {
+    log(`${name}…`);
+    const phaseStarted = Date.now();
+    try {
+      const result = await phase();
+      rows.push(...result.rows);
+      notes.push(...result.notes);
+    } catch (error) {
+      failed = true;
+      rows.push(failedRow(metric, error));
+      log(`${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+    log(`${name} done in ${formatMs(Date.now() - phaseStarted)}`);
+  };
+
+  const slack = await startSlackStandIn({ rateLimits: false });
+  for (const id of benchUsers()) slack.addUser({ id, name: id.toLowerCase(), realName: `Bench ${id}` });
+  slack.setChannelMembers(CHANNEL, [ADMIN, 'U0BOB', ...benchUsers()]);
+
+  const only = (process.env.BENCH_PHASES ?? '').split(',').filter(Boolean);
+  const wanted = (phase: string) => only.length === 0 || only.includes(phase);
+
+  // Acks, reply latency and the 1,000-instance backup share one bot with production poll settings and a simulator
+  // with the default (realistic) timings; the 10,000-task run has its own pair.
+  const pollIntervalMs = 5_000; // CLOUDPHONE_POLL_INTERVAL_MS default
+  if (wanted('acks') || wanted('latency') || wanted('big')) {
+    const cloud = await startSim({ ...DEFAULT_TIMING }, 7);
+    const main = await startBotWorker(slack, cloud);
+    if (wanted('acks')) {
+      await run('acks', 'ack: slash command / modal submission', () =>
+        measureAcks(slack, cloud.sim, main.bot, main.port),
+      );
+      await run('waiting for the ack-phase backups to finish', 'ack-phase backups finish', async () => {
+        await until('the ack-phase backups to finish', 180_000, async () =>
+          (await main.bot.call('unfinishedRequests', undefined)) === 0 ? true : undefined,
+        );
+        return { rows: [], notes: [] };
+      });
+    }
+    if (wanted('latency')) {
+      await run('reply latency', 'task finished → threaded reply', () =>
+        measureReplyLatency(slack, cloud.sim, main.bot, main.driver, pollIntervalMs),
+      );
+    }
+    if (wanted('big')) {
+      await run('1,000-instance backup', 'Slack messages per request, 1,000-instance backup', () =>
+        measureBigBackup(slack, cloud.sim, main.bot, main.driver),
+      );
+    }
+    const mainLogs = await main.bot.call('logStats', undefined).catch(() => undefined);
+    if (mainLogs && mainLogs.warn + mainLogs.error > 0) {
+      notes.push(
+        `main bot logged ${mainLogs.warn} warnings, ${mainLogs.error} errors; first: ${mainLogs.samples[0] ?? ''}`,
+      );
+    }
+    await main.bot.call('stop', undefined).catch(() => undefined);
+    await main.bot.close();
+    await cloud.sim.call('stop', undefined).catch(() => undefined);
+    await cloud.sim.close();
+  }
+  if (wanted('tracking')) {
+    await run('10,000 tracked tasks', 'poll cycles with 10,000 tracked tasks', () => measureTracking(slack));
+  }
+  await slack.close();
+
+  const cpu = cpus();
+  const header = [
+    `cloudphone-backup-bot benchmark — ${new Date(started).toISOString()}`,
+    `machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), ${formatMb(totalmem())} RAM, node ${process.version}, ${process.platform}/${process.arch}`,
+    `load average (1/5/15 min): ${loadAtStart} at start, ${loadAverage()} at end. All numbers below come from this one run`,
+    '  (shared, noisy machine: compare ratios, not absolute times).',
+    'Processes: this one = Slack (Web API stand-in, rate limits OFF: nothing here measures pacing) + signed-request driver;',
+    '  the bot (startBot: Bolt HTTP receiver, SQLite file, engine; LOG_LEVEL=info, lines discarded) and the simulator each in a worker.',
+    ...(BOT_EXEC_ARGV.length > 0 ? [`Bot processes run with extra Node flags: ${BOT_EXEC_ARGV.join(' ')}`] : []),
+    `Bot settings: defaults (poll ${pollIntervalMs} ms growing ×1.5 to 60 s, engine tick 1 s, progress updates every 10 s) except where a row says.`,
+  ];
+  process.stdout.write(`${header.join('\n')}\n\n${renderTable(rows)}\n\nHow each number was measured:\n`);
+  for (const note of notes) process.stdout.write(`- ${note}\n`);
+  process.stdout.write(`\nTotal time ${formatMs(Date.now() - started)}.\n`);
+  return failed ? 1 : 0;
+}
+
+async function cleanup(): Promise<void> {
+  for (const worker of workers) await worker.close().catch(() => undefined);
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+}
+
+const watchdog = setTimeout(() => {
+  log(`the bench did not finish within ${formatMs(WATCHDOG_MS)}; stopping`);
+  void cleanup().finally(() => process.exit(2));
+}, WATCHDOG_MS);
+watchdog.unref();
+
+try {
+  const code = await main();
+  await cleanup();
+  process.exit(code);
+} catch (error) {
+  log(`the bench could not run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  await cleanup();
+  process.exit(1);
+}

@@ -1,0 +1,173 @@
+/**
+ * The cloud phone simulator in its own process (the real cloud is remote; here it must not share the bot's CPU or
+ * memory). The bench steers it over IPC: add instances, read the request log, look up task times.
+ */
+
+import { type Simulator, startSimulator, type Timing } from '../src/sandbox/simulator/index.js';
+import { complete, createBatch, markProcessing } from '../src/sandbox/simulator/tasks.js';
+import { serveRpc } from './rpc.js';
+
+let sim: Simulator | undefined;
+
+function simulator(): Simulator {
+  if (!sim) throw new Error('simulator not started');
+  return sim;
+}
+
+export interface TaskTimes {
+  taskId: string;
+  status: string;
+  /** Simulator clock (epoch ms, the machine's clock here) when the task ended. */
+  finishedAt: number | undefined;
+  /** When the BackupApp call that created the task arrived. */
+  createdAt: number;
+  /** Arrival times of every DescribeTasks request that asked for this task. */
+  polls: number[];
+}
+
+const handlers = {
+  async start(args: { timing: Partial<Timing>; seed: number }) {
+    sim = await startSimulator({ timing: args.timing, seed: args.seed, runningBackupFailureRate: 0 });
+    return { url: sim.url, credentials: sim.credentials[0]! };
+  },
+
+  /** Adds instances with the given status and installed packages; returns their (simulator-made) ids. */
+  addInstances(args: { count: number; status: 'RUNNING' | 'STOPPED'; packages: string[]; namePrefix: string }) {
+    const ids: string[] = [];
+    for (let i = 0; i < args.count; i++) {
+      ids.push(
+        simulator().addInstance({ status: args.status, packages: args.packages, name: `${args.namePrefix}-${i}` }).id,
+      );
+    }
+    return ids;
+  },
+
+  /**
+   * Puts backups in flight the way BackupApp does (a batch task per 100 instances, one instance task each, instance
+   * BACKUPING), straight into the state, already Processing. Quicker than 10,000 real BackupApp calls, which cost the
+   * simulator O(files) each for their backup file names. Returns the instance task ids in the order given.
+   */
+  seedBackupTasks(args: { instanceIds: string[]; apps: string[] }) {
+    const s = simulator();
+    const state = s.state;
+    const now = s.now();
+    const taskIds: string[] = [];
+    for (let i = 0; i < args.instanceIds.length; i += 100) {
+      const instances = args.instanceIds.slice(i, i + 100).map((id) => {
+        const instance = state.instances.get(id);
+        if (!instance) throw new Error(`no instance ${id}`);
+        return instance;
+      });
+      const param = JSON.stringify({
+        SourceAppList: args.apps,
+        BackupFilePath: 'oss://cloudphone-saved-bucket-bench/b/',
+      });
+      const { children } = createBatch(state, now, 'BackupApp', state.ids.requestId(), instances, param);
+      for (const instance of instances) {
+        const task = children.get(instance.id)!;
+        state.holdStatus(instance, 'BACKUPING', now);
+        markProcessing(state, task, now);
+        taskIds.push(task.id);
+      }
+    }
+    return taskIds;
+  },
+
+  /** Ends every seeded backup task successfully (instances back to STOPPED), as if the backups were done. */
+  finishSeededTasks() {
+    const s = simulator();
+    const state = s.state;
+    const now = s.now();
+    let finished = 0;
+    for (const task of state.tasks.values()) {
+      if (task.type !== 'BackupApp' || task.level !== 2 || task.status !== 'Processing') continue;
+      const instance = task.instanceId ? state.instances.get(task.instanceId) : undefined;
+      if (instance) state.holdStatus(instance, 'STOPPED', now);
+      complete(state, task, now, { ok: true });
+      finished++;
+    }
+    return finished;
+  },
+
+  /** Position in the request log, to count what came after. */
+  mark() {
+    return simulator().requests.length;
+  },
+
+  /** Requests of `action` logged since `since` (a mark), by HTTP status. */
+  count(args: { since: number; action: string }) {
+    const byStatus: Record<string, number> = {};
+    let total = 0;
+    const log = simulator().requests;
+    for (let i = args.since; i < log.length; i++) {
+      const entry = log[i]!;
+      if (entry.action !== args.action) continue;
+      total++;
+      byStatus[entry.status] = (byStatus[entry.status] ?? 0) + 1;
+    }
+    return { total, byStatus };
+  },
+
+  /** Every logged request by action (for the notes). */
+  actions(args: { since: number }) {
+    const counts: Record<string, number> = {};
+    const log = simulator().requests;
+    for (let i = args.since; i < log.length; i++) {
+      const action = log[i]!.action;
+      counts[action] = (counts[action] ?? 0) + 1;
+    }
+    return counts;
+  },
+
+  /** When each task was created, polled and finished, from the state and the request log. */
+  taskTimes(args: { taskIds: string[] }): TaskTimes[] {
+    const s = simulator();
+    const wanted = new Set(args.taskIds);
+    const polls = new Map<string, number[]>();
+    const arrivals = new Map<string, number>();
+    for (const entry of s.requests) {
+      arrivals.set(entry.requestId, entry.at);
+      if (entry.action !== 'DescribeTasks') continue;
+      for (const value of Object.values(entry.params)) {
+        if (!wanted.has(value)) continue;
+        const list = polls.get(value) ?? [];
+        list.push(entry.at);
+        polls.set(value, list);
+      }
+    }
+    const state = s.state;
+    return args.taskIds.map((taskId) => {
+      const task = state.tasks.get(taskId);
+      if (!task) throw new Error(`no task ${taskId} in the simulator`);
+      return {
+        taskId,
+        status: task.status,
+        finishedAt: task.finishedAt,
+        createdAt: arrivals.get(task.invokeId) ?? task.createdAt,
+        polls: polls.get(taskId) ?? [],
+      };
+    });
+  },
+
+  /** Instance-level BackupApp tasks not yet ended. */
+  openBackupTasks() {
+    let open = 0;
+    for (const task of simulator().state.tasks.values()) {
+      if (task.type === 'BackupApp' && task.level === 2 && task.finishedAt === undefined) open++;
+    }
+    return open;
+  },
+
+  clearLog() {
+    simulator().clearRequests();
+  },
+
+  async stop() {
+    await sim?.close();
+    sim = undefined;
+  },
+};
+
+export type SimHandlers = typeof handlers;
+
+serveRpc(handlers);
