@@ -67,7 +67,9 @@ describe('unknown outcomes are reconciled, never blindly re-sent', () => {
 
 describe('under injected faults every backup completes and every reply arrives', () => {
   it('survives 30% throttling, 10% 5xx and 5% dropped connections, with Slack answering 429 and 5xx', async () => {
-    h = await startHarness({ simulator: { seed: 11 } });
+    // Transient failures are retried for longer than the harness default: under these rates and a busy machine,
+    // a lookup can need more than a second and a half of retries.
+    h = await startHarness({ simulator: { seed: 11 }, env: { CLOUDPHONE_TRANSIENT_RETRY_MS: '60000' } });
     h.sim.setFaults({
       throttle: { rate: 0.3, retryAfterMs: 20 },
       serverError: { rate: 0.1 },
@@ -87,7 +89,10 @@ describe('under injected faults every backup completes and every reply arrives',
       expect(replies).toHaveLength(1);
       // The backup really exists and finished, made by one effective BackupApp call.
       const files = [...h.sim.state.backupFiles.values()].filter((f) => f.description?.includes(requestId));
-      expect(files.map((f) => [f.instanceId, f.status])).toEqual([[h.instance(plan[index]![0]), 'AVAILABLE']]);
+      expect(
+        files.map((f) => [f.instanceId, f.status]),
+        JSON.stringify(replies[0]!.blocks),
+      ).toEqual([[h.instance(plan[index]![0]), 'AVAILABLE']]);
       expect(JSON.stringify(replies[0]!.blocks)).toContain(files[0]!.id);
     }
     const faults = h.sim.requests.filter((r) => r.fault);
