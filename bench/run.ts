@@ -1,10 +1,14 @@
 /**
  * `npm run bench`: the performance benchmark. One run, one table of measurements and ratios.
  *
- * Three processes, as in production: this one plays Slack (the Web API stand-in and the signed-request driver), the
+ * Separate processes, as in production: this one plays Slack (the Web API stand-in and the signed-request driver), the
  * bot runs in a worker (`startBot`: the real Bolt HTTP receiver, a SQLite file, the engine), the cloud phone simulator
- * in another. Memory and CPU figures are therefore the bot's alone, and acknowledgement times are measured over
- * loopback HTTP from a process that does not share the bot's event loop.
+ * in another, and the acknowledgement bursts are sent and timed by a load worker that does nothing else. Memory and
+ * CPU figures are therefore the bot's alone.
+ *
+ * Knobs for looking into a number (not needed for a normal run): BENCH_PHASES=acks,latency,big,tracking runs only
+ * those parts; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of the bot processes; BENCH_BOT_EXEC_ARGV adds Node flags
+ * to the bot processes (e.g. "--max-semi-space-size=2").
  *
  * Exit code: 0 when every measurement ran (targets may be MISSED), 1 when a measurement could not run, 2 on timeout.
  */
@@ -512,7 +516,8 @@ async function measureReplyLatency(
       `reply latency: ${n} one-instance inline backups spaced 0–${LATENCY_MAX_SPACING_MS} ms apart, simulator DEFAULT_TIMING ` +
         `(${DEFAULT_TIMING.taskWaitMs} ms waiting + ${DEFAULT_TIMING.backupMs} ms backup), bot poll settings at their defaults. ` +
         `Finish = the task's FinishTime in the simulator; reply = when the Slack stand-in received the threaded chat.postMessage ` +
-        `(same machine clock). "Interval in effect" = the gap between the poll that saw the task finished and the poll before it.`,
+        `(same machine clock). "Interval in effect" = the gap between the poll that saw the task finished and the poll before it. ` +
+        `After the detecting poll the engine takes three more ticks (track → start → report → reply), 1 s apart when idle.`,
     ],
   };
 }
@@ -905,7 +910,8 @@ async function main(): Promise<number> {
     `load average (1/5/15 min): ${loadAtStart} at start, ${loadAverage()} at end. All numbers below come from this one run`,
     '  (shared, noisy machine: compare ratios, not absolute times).',
     'Processes: this one = Slack (Web API stand-in, rate limits OFF: nothing here measures pacing) + signed-request driver;',
-    '  the bot (startBot: Bolt HTTP receiver, SQLite file, engine; LOG_LEVEL=info, lines discarded) and the simulator each in a worker.',
+    '  the bot (startBot: Bolt HTTP receiver, SQLite file, engine; LOG_LEVEL=info, lines discarded), the simulator and, for the',
+    '  acknowledgement bursts, a load generator each run in a worker process.',
     ...(BOT_EXEC_ARGV.length > 0 ? [`Bot processes run with extra Node flags: ${BOT_EXEC_ARGV.join(' ')}`] : []),
     `Bot settings: defaults (poll ${pollIntervalMs} ms growing ×1.5 to 60 s, engine tick 1 s, progress updates every 10 s) except where a row says.`,
   ];
