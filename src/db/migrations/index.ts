@@ -1,6 +1,7 @@
 import { initialSchema } from './001-initial.js';
 import { auditLog } from './002-audit-log.js';
 import { restores } from './003-restores.js';
+import { tasksByRequest } from './004-tasks-by-request.js';
 
 export interface Migration {
   version: number;
@@ -9,4 +10,4 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append only. */
-export const migrations: readonly Migration[] = [initialSchema, auditLog, restores];
+export const migrations: readonly Migration[] = [initialSchema, auditLog, restores, tasksByRequest];
