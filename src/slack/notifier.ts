@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { BackupRequestView } from '../services/model.js';
 import type { BackupNotifier, MessageRef } from '../services/ports.js';
 import { createChannelQueue } from './channel-queue.js';
+import { findReplyWithMarker } from './thread.js';
 
 /** Errors that mean "this channel cannot take the bot's messages"; the person is told in a DM instead. */
 const CHANNEL_UNUSABLE = new Set([
@@ -67,18 +68,8 @@ export function createSlackNotifier(deps: {
     return { channel: result.channel ?? channel, ts: result.ts ?? '' };
   }
 
-  async function findExistingReply(parent: MessageRef, requestId: string): Promise<string | undefined> {
-    const marker = completionMarker(requestId);
-    let cursor: string | undefined;
-    do {
-      const page = await client.conversations.replies({ channel: parent.channel, ts: parent.ts, limit: 200, cursor });
-      for (const message of page.messages ?? []) {
-        const blocks = (message.blocks ?? []) as { block_id?: string }[];
-        if (message.ts && blocks.some((block) => block.block_id === marker)) return message.ts;
-      }
-      cursor = page.response_metadata?.next_cursor || undefined;
-    } while (cursor);
-    return undefined;
+  function findExistingReply(parent: MessageRef, requestId: string): Promise<string | undefined> {
+    return findReplyWithMarker(client, parent, completionMarker(requestId));
   }
 
   return {

@@ -10,6 +10,7 @@ import type { MessageRef } from '../services/ports.js';
 import type { RestoreRequestView } from '../services/restore-model.js';
 import type { RestoreNotifier } from '../services/restore-ports.js';
 import { slackErrorCode } from './notifier.js';
+import { findReplyWithMarker } from './thread.js';
 
 /** Errors that mean "this channel cannot take the bot's messages"; the person is told in a DM instead. */
 const CHANNEL_UNUSABLE = new Set([
@@ -36,18 +37,8 @@ export function createRestoreNotifier(deps: { client: WebClient; logger: Logger 
     return { channel: result.channel ?? channel, ts: result.ts ?? '' };
   }
 
-  async function findExistingReply(parent: MessageRef, requestId: string): Promise<string | undefined> {
-    const marker = restoreCompletionMarker(requestId);
-    let cursor: string | undefined;
-    do {
-      const page = await client.conversations.replies({ channel: parent.channel, ts: parent.ts, limit: 200, cursor });
-      for (const message of page.messages ?? []) {
-        const blocks = (message.blocks ?? []) as { block_id?: string }[];
-        if (message.ts && blocks.some((block) => block.block_id === marker)) return message.ts;
-      }
-      cursor = page.response_metadata?.next_cursor || undefined;
-    } while (cursor);
-    return undefined;
+  function findExistingReply(parent: MessageRef, requestId: string): Promise<string | undefined> {
+    return findReplyWithMarker(client, parent, restoreCompletionMarker(requestId));
   }
 
   return {

@@ -1,0 +1,23 @@
+import type { WebClient } from '@slack/web-api';
+import type { MessageRef } from '../services/ports.js';
+
+/**
+ * The ts of a reply in `parent`'s thread carrying a block with this block_id, if the bot already posted one: the
+ * check that keeps a reply from being posted twice after a crash.
+ */
+export async function findReplyWithMarker(
+  client: WebClient,
+  parent: MessageRef,
+  marker: string,
+): Promise<string | undefined> {
+  let cursor: string | undefined;
+  do {
+    const page = await client.conversations.replies({ channel: parent.channel, ts: parent.ts, limit: 200, cursor });
+    for (const message of page.messages ?? []) {
+      const blocks = (message.blocks ?? []) as { block_id?: string }[];
+      if (message.ts && blocks.some((block) => block.block_id === marker)) return message.ts;
+    }
+    cursor = page.response_metadata?.next_cursor || undefined;
+  } while (cursor);
+  return undefined;
+}
