@@ -4,7 +4,8 @@
  * real task poller inside this process (so memory and CPU are the bot's alone).
  */
 import diagnostics from 'node:diagnostics_channel';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createCloudPhoneClient, createCredentialSource } from '../src/cloud-phone/index.js';
 import { loadConfig } from '../src/config.js';
@@ -14,6 +15,7 @@ import { createTaskPoller } from '../src/services/task-poller.js';
 import { serveRpc } from './rpc.js';
 
 let bot: RunningBot | undefined;
+let echoServer: Server | undefined;
 let env: Record<string, string> = {};
 const logStats = { warn: 0, error: 0, samples: [] as string[] };
 
@@ -216,7 +218,25 @@ const handlers = {
     return logStats;
   },
 
+  /**
+   * A bare node:http server in this process that reads the body and answers `{}`: the same bursts sent to it show
+   * what the client, the kernel and Node's HTTP cost on their own (the floor under the bot's ack times).
+   */
+  async startEchoServer() {
+    echoServer ??= createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{}');
+      });
+    });
+    const server = echoServer;
+    if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { port: (server.address() as AddressInfo).port };
+  },
+
   async stop() {
+    echoServer?.close();
     await pollerState?.close();
     await bot?.stop();
     bot = undefined;

@@ -303,7 +303,28 @@ async function measureAcks(slack: SlackStandIn, sim: Sim, bot: Bot, port: number
     solo.cpuSubmit.push(submitCpu.cpuMs);
   }
 
-  // The floor: `/cloudphone help` answers from the parser alone (no database, no Slack call), so its cost is Bolt's.
+  // The measurement's own floor: the same client and burst size against a bare HTTP server in the bot process.
+  const { port: echoPort } = await bot.call('startEchoServer', undefined);
+  const echoBody = new URLSearchParams({ command: '/cloudphone', text: 'help', padding: 'x'.repeat(400) }).toString();
+  const floor: number[] = [];
+  for (let round = 0; round < 1 + HELP_ROUNDS; round++) {
+    const answers = await loadWorker.call(
+      'burst',
+      {
+        url: `http://127.0.0.1:${echoPort}/echo`,
+        requests: users.map(() => ({
+          body: echoBody,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        })),
+        timeoutMs: 10_000,
+      },
+      60_000,
+    );
+    if (round > 0) floor.push(...answers.map((a) => a.elapsedMs));
+  }
+  log(`acks floor (bare HTTP server): p50 ${formatMs(median(floor))} p99 ${formatMs(percentile(floor, 99))}`);
+
+  // Bolt's floor: `/cloudphone help` answers from the parser alone (no database, no Slack call), so its cost is Bolt's.
   const help = { rt: [] as number[], inBot: [] as number[], cpu: [] as number[] };
   for (let round = 0; round < 1 + HELP_ROUNDS; round++) {
     await bot.call('markLoad', undefined);
@@ -318,6 +339,7 @@ async function measureAcks(slack: SlackStandIn, sim: Sim, bot: Bot, port: number
     help.inBot.push(...inside);
     help.cpu.push(used.cpuMs / users.length);
   }
+  log(`acks /cloudphone help: p50 ${formatMs(median(help.rt))} p99 ${formatMs(percentile(help.rt, 99))}`);
 
   const slash: number[] = [];
   const submit: number[] = [];
@@ -389,7 +411,9 @@ async function measureAcks(slack: SlackStandIn, sim: Sim, bot: Bot, port: number
       `${users.length} modal submissions at once (validate, permission check + audit row, SQLite insert, ack). The backups ` +
       `they start run in the background meanwhile. Requests are built and signed as the stand-in's driver does and sent ` +
       `from a separate load process, which times each round trip (the stand-in answering the bot's views.open and chat.* ` +
-      `calls would otherwise delay the timer). "In the bot" = request headers received → response finished, from Node's ` +
+      `calls would otherwise delay the timer) over keep-alive connections of an undici Pool (one per concurrent request, ` +
+      `as a fleet of senders keeps its connections open; Node's fetch from one process added 50–100 ms at p99 on its own). ` +
+      `"Floor" = ${HELP_ROUNDS} such bursts (after one to warm up) to a bare node:http server in the bot process. "In the bot" = request headers received → response finished, from Node's ` +
       `http diagnostics channels in the bot process (it misses time a request waits before the bot reads it).`,
     `acks: bot CPU per request in the bursts (the whole process, so including views.open and background engine work): ` +
       `${cpuPerRequest(botLoad.slash)} per slash command, ${cpuPerRequest(botLoad.submit)} per submission; bot event-loop ` +
@@ -419,6 +443,13 @@ async function measureAcks(slack: SlackStandIn, sim: Sim, bot: Bot, port: number
           `in the bot p99 ${formatMs(percentile(help.inBot, 99))}; bot CPU ${formatMs(median(help.cpu))} a request`,
         target: `p99 < ${formatMs(target)}`,
         ratio: `p99 = ${formatPercent(percentile(help.rt, 99) / ACK_BUDGET_MS, 2)} of 3 s (Bolt and HTTP only)`,
+        verdict: 'INFO',
+      },
+      {
+        metric: `  floor: bare node:http server, ${users.length} concurrent`,
+        measured: `p50 ${formatMs(median(floor))}, p99 ${formatMs(percentile(floor, 99))} (n=${floor.length})`,
+        target: '—',
+        ratio: `p99 = ${formatPercent(percentile(floor, 99) / ACK_BUDGET_MS, 2)} of 3 s (client, kernel, Node HTTP)`,
         verdict: 'INFO',
       },
       {

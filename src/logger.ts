@@ -78,6 +78,9 @@ export function createLogger(
 
 /** Bolt logs strings, errors and objects; errors go to `err` (pino serialises the stack), the rest to `msg`. */
 function boltLine(logger: Logger, level: 'debug' | 'info' | 'warn' | 'error', args: unknown[]): void {
+  // Bolt and its Web API client log debug lines with their arguments on every request and call: do not serialise
+  // what pino would drop anyway.
+  if (!logger.isLevelEnabled(level)) return;
   const err = args.find((arg): arg is Error => arg instanceof Error);
   const text = args
     .filter((arg) => arg !== err)

@@ -48,6 +48,7 @@ import { createRestoreWorkflow } from './services/restore-workflow.js';
 import { createStatusService } from './services/status-service.js';
 import { createTaskPoller } from './services/task-poller.js';
 import { createUserGroupDirectory } from './services/user-groups.js';
+import { createAckPriority } from './slack/ack-priority.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { createRestoreNotifier } from './slack/restore-notifier.js';
 import { createSlackApp } from './slack-app.js';
@@ -134,6 +135,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   });
   // The Slack app is built before the permissions so the user-group directory can use its Web API client.
   const servicesRef: { current?: Services } = {};
+  const ackPriority = createAckPriority();
   const app = createSlackApp(config, lazyServices(servicesRef), {
     logger,
     routes,
@@ -188,6 +190,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     guard,
     audit,
     simulated: config.cloud.simulator,
+    afterAcks: ackPriority.afterAcks,
     async modalDefaults(actor, channelId) {
       const fallback = {
         uploadEndpoint: config.backup.defaultUploadEndpoint,
@@ -204,6 +207,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   const slackNotifier = createSlackNotifier({
     client: app.client,
     logger,
+    afterAcks: ackPriority.afterAcks,
     ...(overrides.slackPostIntervalMs !== undefined ? { postIntervalMs: overrides.slackPostIntervalMs } : {}),
   });
   const notifier = instrumentNotifier(slackNotifier, {
@@ -285,6 +289,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     await app.init();
     if (config.slack.mode === 'http') {
       httpServer = (await app.start({ port: config.slack.port, host: config.slack.host })) as Server;
+      ackPriority.watch(httpServer);
       const address = httpServer.address();
       port = typeof address === 'object' && address ? address.port : config.slack.port;
     } else {
@@ -389,6 +394,7 @@ function lazyServices(ref: { current?: Services }): Services {
       return get().simulated;
     },
     modalDefaults: (actor, channelId) => get().modalDefaults(actor, channelId),
+    afterAcks: () => get().afterAcks(),
   };
 }
 

@@ -40,6 +40,9 @@ export function createSlackApp(config: Config, services: Services, options: Slac
       ? new App({
           token: config.slack.botToken,
           deferInitialization: true,
+          // Bolt's conversation store keeps state per conversation for listeners that ask for it; none here does,
+          // and it is a lookup on every request.
+          convoStore: false,
           appToken: config.slack.appToken,
           socketMode: true,
           clientOptions,
@@ -49,6 +52,9 @@ export function createSlackApp(config: Config, services: Services, options: Slac
       : new App({
           token: config.slack.botToken,
           deferInitialization: true,
+          // Bolt's conversation store keeps state per conversation for listeners that ask for it; none here does,
+          // and it is a lookup on every request.
+          convoStore: false,
           receiver: new HTTPReceiver({
             signingSecret: config.slack.signingSecret ?? '',
             endpoints: '/slack/events',

@@ -65,6 +65,7 @@ async function openBackupModal(services: Services, args: CommandArgs, actor: Act
   if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
   const defaults = await services.modalDefaults(actor, command.channel_id);
   await ack();
+  await services.afterAcks();
   await client.views.open({
     trigger_id: command.trigger_id,
     view: buildBackupModal({

@@ -40,6 +40,7 @@ export async function openDeleteConfirmation(
   client: WebClient,
   input: { triggerId: string; actor: Actor; channelId: string; backupFileIds: string[]; auditId?: number | undefined },
 ): Promise<void> {
+  await services.afterAcks();
   const opened = await client.views.open({
     trigger_id: input.triggerId,
     view: deleteLoadingView(input.backupFileIds.length, services.simulated),

@@ -37,6 +37,7 @@ export async function openRestoreForm(
   client: WebClient,
   input: { triggerId: string; channelId: string; backupFileId?: string | undefined; auditId?: number | undefined },
 ): Promise<void> {
+  await services.afterAcks();
   const opened = await client.views.open({ trigger_id: input.triggerId, view: restoreLoadingView(services.simulated) });
   const viewId = opened.view?.id;
   if (!viewId) return;

@@ -29,4 +29,6 @@ export interface Services {
   /** The modal's defaults for this person (from their policy role when there is one). */
   modalDefaults(actor: Actor, channelId: string): Promise<ModalDefaults>;
   simulated: boolean;
+  /** Resolves when no Slack request waits for its answer: background work after an ack yields to other acks. */
+  afterAcks(): Promise<void>;
 }

@@ -12,6 +12,8 @@ export function createChannelQueue(options: {
   intervalMs: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Awaited before each task: Slack writes are background work and let waiting acknowledgements go first. */
+  beforeTask?: () => Promise<void>;
 }): ChannelQueue {
   const now = options.now ?? (() => Date.now());
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -28,6 +30,7 @@ export function createChannelQueue(options: {
             if (wait > 0) await sleep(wait);
             lastSpaced.set(channel, now());
           }
+          await options.beforeTask?.();
           return task();
         });
       tails.set(channel, next);

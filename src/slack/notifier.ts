@@ -47,9 +47,14 @@ export function createSlackNotifier(deps: {
   logger: Logger;
   /** Least time between two new messages in one conversation (Slack allows about one a second). */
   postIntervalMs?: number;
+  /** Resolves when no Slack request waits for its answer (see ack-priority.ts). */
+  afterAcks?: () => Promise<void>;
 }): BackupNotifier {
   const { client, logger } = deps;
-  const queue = createChannelQueue({ intervalMs: deps.postIntervalMs ?? 1_000 });
+  const queue = createChannelQueue({
+    intervalMs: deps.postIntervalMs ?? 1_000,
+    ...(deps.afterAcks ? { beforeTask: deps.afterAcks } : {}),
+  });
 
   async function post(channel: string, message: { text: string; blocks?: unknown[] }, threadTs?: string) {
     const result = await queue.run(

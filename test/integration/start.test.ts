@@ -45,8 +45,9 @@ function run(command: string, args: string[], options: { cwd: string; env: Recor
     for (const listener of listeners) listener();
   });
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+  // 'close', not 'exit': 'exit' can come before the last of stdout is read, and the test reads the final lines.
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
+    child.on('close', (code, signal) => resolve({ code, signal })),
   );
   const parse = (line: string) => {
     try {
