@@ -548,7 +548,7 @@ async function measureReplyLatency(
         `(${DEFAULT_TIMING.taskWaitMs} ms waiting + ${DEFAULT_TIMING.backupMs} ms backup), bot poll settings at their defaults. ` +
         `Finish = the task's FinishTime in the simulator; reply = when the Slack stand-in received the threaded chat.postMessage ` +
         `(same machine clock). "Interval in effect" = the gap between the poll that saw the task finished and the poll before it. ` +
-        `After the detecting poll the engine takes three more ticks (track → start → report → reply), 1 s apart when idle.`,
+        `After the detecting poll the engine runs three more steps (track → start → report → reply) back to back.`,
     ],
   };
 }
@@ -944,7 +944,7 @@ async function main(): Promise<number> {
     '  the bot (startBot: Bolt HTTP receiver, SQLite file, engine; LOG_LEVEL=info, lines discarded), the simulator and, for the',
     '  acknowledgement bursts, a load generator each run in a worker process.',
     ...(BOT_EXEC_ARGV.length > 0 ? [`Bot processes run with extra Node flags: ${BOT_EXEC_ARGV.join(' ')}`] : []),
-    `Bot settings: defaults (poll ${pollIntervalMs} ms growing ×1.5 to 60 s, engine tick 1 s, progress updates every 10 s) except where a row says.`,
+    `Bot settings: defaults (poll ${pollIntervalMs} ms growing ×1.5 to 60 s, engine idle tick 1 s, progress updates every 10 s) except where a row says.`,
   ];
   process.stdout.write(`${header.join('\n')}\n\n${renderTable(rows)}\n\nHow each number was measured:\n`);
   for (const note of notes) process.stdout.write(`- ${note}\n`);

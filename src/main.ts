@@ -71,8 +71,8 @@ export interface RunningBot {
   /** The HTTP port: Bolt's in HTTP mode, the health and metrics server's in Socket Mode. */
   port: number | undefined;
   /**
-   * Graceful stop: no new requests, listeners still running after their ack finish, the engine stops after its
-   * current tick, then the database closes. Calling it again returns the same promise.
+   * Graceful stop: no new requests, listeners still running after their ack finish, the engine finishes the steps
+   * and the poll in flight, then the database closes. Calling it again returns the same promise.
    */
   stop(): Promise<void>;
   services: Services;

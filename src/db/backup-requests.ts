@@ -153,6 +153,9 @@ export function createBackupRequestRepository(db: Db) {
   const due = db.prepare(
     `SELECT id FROM backup_requests WHERE step <> 'done' AND next_run_at <= ? ORDER BY next_run_at LIMIT ?`,
   );
+  const nextWake = db.prepare(
+    `SELECT MIN(next_run_at) AS at FROM backup_requests WHERE step <> 'done' AND next_run_at > ?`,
+  );
   const unfinished = db.prepare(`SELECT COUNT(*) AS n FROM backup_requests WHERE step <> 'done'`);
   const setStepStmt = db.prepare(
     `UPDATE backup_requests SET step = ?, next_run_at = ?, step_started_at = ?, updated_at = ? WHERE id = ?`,
@@ -227,6 +230,10 @@ export function createBackupRequestRepository(db: Db) {
     get,
     dueIds(now: number, limit: number): string[] {
       return (due.all(now, limit) as { id: string }[]).map((row) => row.id);
+    },
+    /** When the soonest unfinished request not due at `now` wakes. */
+    nextWakeAfter(now: number): number | undefined {
+      return (nextWake.get(now) as { at: number | null }).at ?? undefined;
     },
     unfinishedCount(): number {
       return (unfinished.get() as { n: number }).n;

@@ -161,6 +161,9 @@ export function createRestoreRepository(db: Db) {
   const due = db.prepare(
     `SELECT id FROM restore_requests WHERE step NOT IN ('draft', 'done') AND next_run_at <= ? ORDER BY next_run_at LIMIT ?`,
   );
+  const nextWake = db.prepare(
+    `SELECT MIN(next_run_at) AS at FROM restore_requests WHERE step NOT IN ('draft', 'done') AND next_run_at > ?`,
+  );
   const setStepStmt = db.prepare(
     'UPDATE restore_requests SET step = ?, next_run_at = ?, step_started_at = ?, updated_at = ? WHERE id = ?',
   );
@@ -207,6 +210,7 @@ export function createRestoreRepository(db: Db) {
     'SELECT COUNT(*) AS n FROM restore_tasks WHERE request_id = ? AND finished_at IS NULL',
   );
   const openTasksAll = db.prepare('SELECT COUNT(*) AS n FROM restore_tasks WHERE finished_at IS NULL');
+  const earliestTask = db.prepare('SELECT MIN(next_poll_at) AS at FROM restore_tasks WHERE finished_at IS NULL');
   const taskById = db.prepare('SELECT * FROM restore_tasks WHERE task_id = ?');
 
   const enqueueStmt = db.prepare(`INSERT OR IGNORE INTO restore_outbox (request_id, status, next_attempt_at, created_at)
@@ -331,6 +335,10 @@ export function createRestoreRepository(db: Db) {
     dueIds(now: number, limit: number): string[] {
       return (due.all(now, limit) as { id: string }[]).map((row) => row.id);
     },
+    /** When the soonest running restore not due at `now` wakes. */
+    nextWakeAfter(now: number): number | undefined {
+      return (nextWake.get(now) as { at: number | null }).at ?? undefined;
+    },
     setStep(id: string, step: RestoreStep, nextRunAt: number, now: number): void {
       setStepStmt.run(step, nextRunAt, now, now, id);
     },
@@ -446,6 +454,9 @@ export function createRestoreRepository(db: Db) {
       },
       openCount(requestId?: string): number {
         return ((requestId === undefined ? openTasksAll.get() : openTasksFor.get(requestId)) as { n: number }).n;
+      },
+      nextPollAt(): number | undefined {
+        return (earliestTask.get() as { at: number | null }).at ?? undefined;
       },
       get(taskId: string): RestoreTask | undefined {
         const row = taskById.get(taskId) as Parameters<typeof toTask>[0] | undefined;

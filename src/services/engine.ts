@@ -1,6 +1,7 @@
 /**
- * Runs the backup workflow: one loop that advances due requests, polls open tasks in batches and delivers the
- * completion replies. All state is in SQLite, so starting the engine after a restart simply carries on.
+ * Runs the backup workflow: advances due requests (up to `concurrency` at once, see work-loop.ts), polls open tasks in
+ * batches alongside and delivers the completion replies. All state is in SQLite, so starting the engine after a
+ * restart simply carries on.
  */
 import type { Logger } from 'pino';
 import type { Repositories } from '../db/index.js';
@@ -9,12 +10,13 @@ import { ReconcileLater } from './backup-workflow.js';
 import type { BackupRequestView } from './model.js';
 import type { BackupNotifier, Clock } from './ports.js';
 import type { TaskPoller } from './task-poller.js';
+import { createWorkLoop } from './work-loop.js';
 
 export interface EngineSettings {
-  /** Longest sleep between ticks when nothing is due; short so a missed wake-up costs little. */
+  /** Longest sleep when nothing is due; short so a missed wake-up costs little. */
   idleTickMs: number;
   progressUpdateMs: number;
-  /** Requests advanced concurrently in one tick. */
+  /** Requests advanced at once. */
   concurrency: number;
 }
 
@@ -26,7 +28,7 @@ export interface EngineDeps {
   clock: Clock;
   settings: EngineSettings;
   logger: Logger;
-  /** Called after every tick; used by /healthz and metrics. */
+  /** Called after every poll round (at least once an idle tick); used by /healthz and metrics. */
   onTick?: (info: { at: number; polledCalls: number }) => void;
 }
 
@@ -42,15 +44,8 @@ function progressDigest(view: BackupRequestView): string {
 export function createEngine(deps: EngineDeps) {
   const { repos, workflow, poller, notifier, clock, settings, logger } = deps;
   const { requests, outbox } = repos;
-  const inFlight = new Set<string>();
-  let running = false;
-  let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
-  let timer: NodeJS.Timeout | undefined;
 
   async function advance(id: string): Promise<void> {
-    if (inFlight.has(id)) return;
-    inFlight.add(id);
     try {
       const record = requests.get(id);
       if (!record) return;
@@ -87,8 +82,6 @@ export function createEngine(deps: EngineDeps) {
         logger.error({ requestId: id, err: error }, 'workflow step failed; will try again');
         requests.wakeAt(id, clock.now() + settings.idleTickMs * 5, clock.now());
       }
-    } finally {
-      inFlight.delete(id);
     }
   }
 
@@ -135,57 +128,27 @@ export function createEngine(deps: EngineDeps) {
     }
   }
 
-  async function tick(): Promise<void> {
-    const due = requests.dueIds(clock.now(), 200);
-    for (let i = 0; i < due.length; i += settings.concurrency) {
-      await Promise.all(due.slice(i, i + settings.concurrency).map((id) => advance(id)));
-    }
+  async function poll(): Promise<Set<string>> {
     const polled = await poller.pollOnce();
     for (const id of polled.touched) {
       if (!polled.drained.has(id)) await updateProgress(id);
     }
-    for (const id of polled.drained) await advance(id);
     deps.onTick?.({ at: clock.now(), polledCalls: polled.calls });
+    return polled.drained;
   }
 
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      wake = resolve;
-      timer = setTimeout(resolve, ms);
-    });
-  }
-
-  return {
-    /** Runs one tick; tests drive the engine with this. */
-    tick,
-    start(): void {
-      if (running) return;
-      running = true;
-      loop = (async () => {
-        while (running) {
-          try {
-            await tick();
-          } catch (error) {
-            logger.error({ err: error }, 'engine tick failed');
-          }
-          if (running) await sleep(settings.idleTickMs);
-        }
-      })();
-    },
-    /** Wakes the loop now (a new request arrived). */
-    kick(): void {
-      if (timer) clearTimeout(timer);
-      wake?.();
-    },
-    /** Stops after the current tick; in-flight cloud calls finish and are recorded first. */
-    async stop(): Promise<void> {
-      running = false;
-      if (timer) clearTimeout(timer);
-      wake?.();
-      await loop;
-    },
-    isRunning: () => running,
-  };
+  return createWorkLoop({
+    name: 'engine',
+    clock,
+    logger,
+    idleTickMs: settings.idleTickMs,
+    concurrency: settings.concurrency,
+    dueIds: requests.dueIds,
+    nextWakeAfter: requests.nextWakeAfter,
+    nextPollAt: repos.tasks.nextPollAt,
+    advance,
+    poll,
+  });
 }
 
 export type Engine = ReturnType<typeof createEngine>;

@@ -1,10 +1,11 @@
 /**
- * Runs confirmed restores: one loop that advances due restores, polls their RecoverApp tasks in batched DescribeTasks
- * calls (up to 100 task ids each, each task polled less often the longer it runs, as the backup poller does), and
- * delivers each completion reply once. All state is in SQLite, so a restart carries on.
+ * Runs confirmed restores: advances due restores (up to `concurrency` at once, see work-loop.ts), polls their
+ * RecoverApp tasks alongside in batched DescribeTasks calls (up to 100 task ids each, each task polled less often the
+ * longer it runs, as the backup poller does), and delivers each completion reply once. All state is in SQLite, so a
+ * restart carries on.
  *
  * It is a loop of its own beside the backup engine rather than a change to it, so the two can evolve separately;
- * the cost is one DescribeTasks batch per loop when both have tasks open.
+ * the cost is one DescribeTasks batch per poll round when both have tasks open.
  */
 import type { Logger } from 'pino';
 import type { Repositories } from '../db/index.js';
@@ -15,6 +16,7 @@ import type { RestoreRequestView } from './restore-model.js';
 import type { RestoreCloud, RestoreNotifier } from './restore-ports.js';
 import { RestoreRetryLater, type RestoreWorkflow } from './restore-workflow.js';
 import { pollInterval, TASK_IDS_PER_CALL } from './task-poller.js';
+import { createWorkLoop } from './work-loop.js';
 
 const SUCCESS = new Set(['Finished']);
 const FAILURE = new Set(['Failed', 'Skipped', 'PartFinished']);
@@ -30,7 +32,7 @@ export interface RestoreRunnerDeps {
   clock: Clock;
   logger: Logger;
   settings: { idleTickMs: number; pollIntervalMs: number; maxPollIntervalMs: number; concurrency: number };
-  /** Extra work each tick (the stale-deletion sweep); errors are logged, never fatal. */
+  /** Extra work each poll round (the stale-deletion sweep); errors are logged, never fatal. */
   onTick?: () => Promise<void>;
 }
 
@@ -44,11 +46,6 @@ export function restoreDigest(view: RestoreRequestView): string {
 export function createRestoreRunner(deps: RestoreRunnerDeps) {
   const { repos, workflow, cloud, notifier, clock, logger, settings } = deps;
   const restores = repos.restores;
-  const inFlight = new Set<string>();
-  let running = false;
-  let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
-  let timer: NodeJS.Timeout | undefined;
 
   const withVerification = (record: RestoreRecord): RestoreRecord => ({
     ...record,
@@ -56,8 +53,6 @@ export function createRestoreRunner(deps: RestoreRunnerDeps) {
   });
 
   async function advance(id: string): Promise<void> {
-    if (inFlight.has(id)) return;
-    inFlight.add(id);
     try {
       const record = restores.get(id);
       if (!record) return;
@@ -87,8 +82,6 @@ export function createRestoreRunner(deps: RestoreRunnerDeps) {
         logger.error({ requestId: id, err: error }, 'restore step failed; will try again');
         restores.wakeAt(id, clock.now() + settings.idleTickMs * 5, clock.now());
       }
-    } finally {
-      inFlight.delete(id);
     }
   }
 
@@ -217,14 +210,10 @@ export function createRestoreRunner(deps: RestoreRunnerDeps) {
     return { touched, drained };
   }
 
-  async function tick(): Promise<void> {
-    const due = restores.dueIds(clock.now(), 200);
-    for (let i = 0; i < due.length; i += settings.concurrency) {
-      await Promise.all(due.slice(i, i + settings.concurrency).map((id) => advance(id)));
-    }
+  /** A poll round: the due tasks, the progress they show, then the side work. */
+  async function poll(): Promise<Set<string>> {
     const polled = await pollTasks();
     for (const id of polled.touched) if (!polled.drained.has(id)) await updateProgress(id);
-    for (const id of polled.drained) await advance(id);
     if (deps.onTick) {
       try {
         await deps.onTick();
@@ -232,45 +221,21 @@ export function createRestoreRunner(deps: RestoreRunnerDeps) {
         logger.warn({ err: error }, 'restore runner side work failed');
       }
     }
+    return polled.drained;
   }
 
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      wake = resolve;
-      timer = setTimeout(resolve, ms);
-    });
-  }
-
-  return {
-    /** Runs one tick; tests drive the runner with this. */
-    tick,
-    start(): void {
-      if (running) return;
-      running = true;
-      loop = (async () => {
-        while (running) {
-          try {
-            await tick();
-          } catch (error) {
-            logger.error({ err: error }, 'restore runner tick failed');
-          }
-          if (running) await sleep(settings.idleTickMs);
-        }
-      })();
-    },
-    /** Wakes the loop now (a restore was confirmed). */
-    kick(): void {
-      if (timer) clearTimeout(timer);
-      wake?.();
-    },
-    /** Stops after the current tick; in-flight cloud calls finish and are recorded first. */
-    async stop(): Promise<void> {
-      running = false;
-      if (timer) clearTimeout(timer);
-      wake?.();
-      await loop;
-    },
-  };
+  return createWorkLoop({
+    name: 'restore runner',
+    clock,
+    logger,
+    idleTickMs: settings.idleTickMs,
+    concurrency: settings.concurrency,
+    dueIds: restores.dueIds,
+    nextWakeAfter: restores.nextWakeAfter,
+    nextPollAt: restores.tasks.nextPollAt,
+    advance,
+    poll,
+  });
 }
 
 export type RestoreRunner = ReturnType<typeof createRestoreRunner>;

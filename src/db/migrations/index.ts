@@ -2,6 +2,7 @@ import { initialSchema } from './001-initial.js';
 import { auditLog } from './002-audit-log.js';
 import { restores } from './003-restores.js';
 import { tasksByRequest } from './004-tasks-by-request.js';
+import { unfinishedByWake } from './005-unfinished-by-wake.js';
 
 export interface Migration {
   version: number;
@@ -10,4 +11,4 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append only. */
-export const migrations: readonly Migration[] = [initialSchema, auditLog, restores, tasksByRequest];
+export const migrations: readonly Migration[] = [initialSchema, auditLog, restores, tasksByRequest, unfinishedByWake];

@@ -86,7 +86,7 @@ describe('repositories on a real SQLite database', () => {
     expect(a).toMatchObject({ state: 'submitted', taskId: 't-1', stoppedByBot: true, restart: { ok: true } });
   });
 
-  it('lists due requests by next run time and hides finished ones', () => {
+  it('lists due requests by next run time, knows the next wake after now, and hides finished ones', () => {
     repos.requests.create({
       id: 'req-1',
       idempotencyKey: 'k1',
@@ -106,8 +106,10 @@ describe('repositories on a real SQLite database', () => {
       now: 200,
     });
     expect(repos.requests.dueIds(150, 10)).toEqual(['req-1']);
-    repos.requests.setStep('req-1', 'done', 0, 300);
+    expect(repos.requests.nextWakeAfter(150)).toBe(200);
+    repos.requests.setStep('req-1', 'done', 500, 300);
     expect(repos.requests.dueIds(1_000, 10)).toEqual(['req-2']);
+    expect(repos.requests.nextWakeAfter(200)).toBeUndefined();
   });
 
   it('tracks tasks: due ones first, soonest free riders, finished ones drop out', () => {
@@ -126,6 +128,7 @@ describe('repositories on a real SQLite database', () => {
     expect(repos.tasks.soonestNotDue(200, 10).map((t) => t.taskId)).toEqual(['t-2']);
     repos.tasks.markFinished('t-1', 'Finished', 300);
     expect(repos.tasks.openCount('req-1')).toBe(1);
+    expect(repos.tasks.nextPollAt()).toBe(500);
   });
 
   it('keeps one outbox entry per request and kind', () => {

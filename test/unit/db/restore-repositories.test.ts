@@ -49,6 +49,7 @@ describe('restore, verification and deletion repositories on a real SQLite datab
     ]);
     expect(record?.targets[0]?.overwrites).toEqual(['com.example.app']);
     expect(repos.restores.dueIds(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+    expect(repos.restores.nextWakeAfter(0)).toBeUndefined();
     expect(repos.restores.recentIds(10)).toEqual([]);
   });
 
@@ -68,6 +69,8 @@ describe('restore, verification and deletion repositories on a real SQLite datab
     expect(confirm()).toBe(false);
     expect(repos.restores.get('req-1')).toMatchObject({ step: 'announce', status: 'received', confirmedAt: 2000 });
     expect(repos.restores.dueIds(2000, 10)).toEqual(['req-1']);
+    expect(repos.restores.nextWakeAfter(1999)).toBe(2000);
+    expect(repos.restores.nextWakeAfter(2000)).toBeUndefined();
     expect(repos.restores.latestForInstance('acp-b')).toBe('req-1');
     expect(repos.restores.inFlightForFile('bf-1')).toEqual(['req-1']);
   });
@@ -79,8 +82,10 @@ describe('restore, verification and deletion repositories on a real SQLite datab
     repos.restores.tasks.markPolled('t-1', 'Processing', 0, 500);
     expect(repos.restores.tasks.due(100, 10)).toEqual([]);
     expect(repos.restores.tasks.soonestNotDue(100, 10).map((t) => t.status)).toEqual(['Processing']);
+    expect(repos.restores.tasks.nextPollAt()).toBe(500);
     repos.restores.tasks.markFinished('t-1', 'Finished', 600);
     expect(repos.restores.tasks.openCount('req-1')).toBe(0);
+    expect(repos.restores.tasks.nextPollAt()).toBeUndefined();
 
     repos.restores.finish('req-1', 'succeeded', 700);
     expect(repos.restores.get('req-1')).toMatchObject({ step: 'report', status: 'succeeded' });

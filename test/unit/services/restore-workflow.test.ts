@@ -1,12 +1,14 @@
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Db, openDatabase } from '../../../src/db/database.js';
 import { createRepositories, type Repositories } from '../../../src/db/index.js';
 import { CloudApiError } from '../../../src/errors.js';
+import type { Clock } from '../../../src/services/ports.js';
 import type { RestoreSource } from '../../../src/services/restore-model.js';
 import type { CloudInstance, CloudTask, RestoreNotifier } from '../../../src/services/restore-ports.js';
-import { createRestoreRunner } from '../../../src/services/restore-runner.js';
+import { createRestoreRunner, type RestoreRunner } from '../../../src/services/restore-runner.js';
 import { createRestoreWorkflow } from '../../../src/services/restore-workflow.js';
+import { allDone, gates, kickAFewTimes, pause, settlesWithin } from '../../support/work-loop.js';
 
 const facts = { imageVersion: '1', imageKind: 'public', serverType: 'gx7', instanceType: 'small' };
 const backup: RestoreSource = {
@@ -72,18 +74,19 @@ describe('restore workflow (fake cloud, real SQLite)', () => {
   let db: Db;
   let repos: Repositories;
   let now: number;
-  const clock = { now: () => now };
+  let clock: Clock;
   beforeEach(() => {
     db = openDatabase(':memory:');
     repos = createRepositories(db);
     now = 1_000_000;
+    clock = { now: () => now };
   });
   afterEach(() => db.close());
 
-  function confirmedRestore(targets: string[]) {
+  function confirmedRestore(targets: string[], id = 'req-1') {
     repos.restores.createPlan({
-      id: 'req-1',
-      planKey: 'p',
+      id,
+      planKey: `p-${id}`,
       actor: { userId: 'U1', teamId: 'T1' },
       channelId: 'C1',
       backup,
@@ -91,12 +94,13 @@ describe('restore workflow (fake cloud, real SQLite)', () => {
       simulated: false,
       now,
     });
-    repos.restores.confirm('req-1', {
-      confirmKey: 'c',
+    repos.restores.confirm(id, {
+      confirmKey: `c-${id}`,
       startStopped: false,
       targets: targets.map((instanceId) => ({ instanceId, patch: { state: 'pending' as const } })),
       now,
     });
+    return id;
   }
 
   function workflowWith(port: ReturnType<typeof fakeCloud>['port']) {
@@ -204,5 +208,96 @@ describe('restore workflow (fake cloud, real SQLite)', () => {
     await runner.tick();
     expect(repos.restores.get('req-1')?.step).toBe('done');
     expect(repos.restores.outbox.get('req-1')?.status).toBe('sent');
+  });
+
+  describe('runner loop (real timers)', () => {
+    const targets = ['acp-1', 'acp-2', 'acp-3', 'acp-4', 'acp-5'];
+    let runner: RestoreRunner | undefined;
+    let held: ReturnType<typeof gates>;
+    beforeEach(() => {
+      now = Date.now();
+      clock = { now: () => Date.now() };
+      held = gates();
+    });
+    afterEach(async () => {
+      held.openAll();
+      await runner?.stop();
+      runner = undefined;
+    });
+
+    /** A cloud where every target runs and every RecoverApp task has finished; lookups of `waits` ids wait. */
+    function slowCloud(waits: Map<string, Promise<void>>) {
+      const { cloud, port } = fakeCloud();
+      const lookups: string[] = [];
+      for (const id of targets) {
+        cloud.instances.set(id, { instanceId: id, status: 'RUNNING', ...facts, bizImageType: 'System' });
+        cloud.tasks.set(`t-${id}`, { taskId: `t-${id}`, status: 'Finished' });
+      }
+      const describeInstances = port.describeInstances;
+      port.describeInstances = async (query) => {
+        lookups.push(...query.instanceIds);
+        for (const id of query.instanceIds) await waits.get(id);
+        return describeInstances(query);
+      };
+      return { cloud, port, lookups };
+    }
+
+    function loopRunner(port: ReturnType<typeof fakeCloud>['port'], idleTickMs: number): RestoreRunner {
+      runner = createRestoreRunner({
+        repos,
+        workflow: workflowWith(port),
+        cloud: port,
+        notifier,
+        clock,
+        logger: pino({ level: 'silent' }),
+        settings: { idleTickMs, pollIntervalMs: 10, maxPollIntervalMs: 100, concurrency: 2 },
+      });
+      return runner;
+    }
+
+    /** One confirmed restore per target, `r-<target>`, due now. */
+    const restoreEach = () => targets.map((target) => confirmedRestore([target], `r-${target}`));
+    const stepOf = (id: string) => repos.restores.get(id)?.step;
+
+    it('finishes the other restores while one waits on a slow cloud call (concurrency 2, 5 due)', async () => {
+      const slow = held.hold();
+      const { port } = slowCloud(new Map([['acp-3', slow.wait]]));
+      const ids = restoreEach();
+      loopRunner(port, 5).start();
+      const others = ids.filter((id) => id !== 'r-acp-3');
+      await allDone(others, stepOf);
+      expect(stepOf('r-acp-3')).toBe('submit');
+      slow.open();
+      await allDone(['r-acp-3'], stepOf);
+    });
+
+    it('takes more due restores as soon as a batch ends, not an idle tick (60 s) later', async () => {
+      const { port } = slowCloud(new Map());
+      const loop = loopRunner(port, 60_000);
+      loop.start();
+      // Let the first (empty) round pass, so the loop is asleep for an idle tick when the restores are confirmed.
+      await pause(20);
+      const ids = restoreEach();
+      loop.kick();
+      await allDone(ids, stepOf);
+    });
+
+    it('never runs a restore step twice at once; stop() waits for the step in flight', async () => {
+      const slow = held.hold();
+      const { cloud, port, lookups } = slowCloud(new Map([['acp-1', slow.wait]]));
+      confirmedRestore(['acp-1'], 'r-acp-1');
+      const loop = loopRunner(port, 60_000);
+      loop.start();
+      await vi.waitFor(() => expect(lookups).toEqual(['acp-1']));
+      await kickAFewTimes(loop);
+      expect(lookups).toEqual(['acp-1']);
+      const stopping = loop.stop();
+      expect(await settlesWithin(stopping, 50)).toBe(false);
+      slow.open();
+      await stopping;
+      // The step finished and was recorded (RecoverApp sent once, on to tracking); nothing ran after the stop.
+      expect(cloud.calls.filter((c) => c.action === 'RecoverApp')).toHaveLength(1);
+      expect(stepOf('r-acp-1')).toBe('track');
+    });
   });
 });
