@@ -163,6 +163,15 @@ function benchUsers(): string[] {
   return Array.from({ length: ACK_CONCURRENCY }, (_, i) => `U0BENCH${String(i).padStart(2, '0')}`);
 }
 
+/**
+ * Each person of the ack bursts works in a channel of their own. The bot spaces its messages in one channel about a
+ * second apart (Slack's per-channel limit), so the ~290 backups of the ack phase in one channel would take ~10 minutes
+ * to report; spread like this they finish in seconds and the later phases start on an idle bot.
+ */
+function ackChannelOf(userId: string): string {
+  return `C0ACK${userId}`;
+}
+
 async function sleep(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -261,7 +270,7 @@ async function measureAcks(slack: SlackStandIn, sim: Sim, bot: Bot, port: number
         if (attempt === 0) modalsMissed++;
         if (attempt >= 5) throw new Error(`the backup modal for ${userId} would not open`);
         await load.slashCommands([
-          { command: '/cloudphone', text: `backup ${idFor(userId)}`, userId, channelId: CHANNEL },
+          { command: '/cloudphone', text: `backup ${idFor(userId)}`, userId, channelId: ackChannelOf(userId) },
         ]);
         await until('the modal', 5_000, async () => (slack.openViews(userId).length > 0 ? true : undefined)).catch(
           () => undefined,
@@ -285,7 +294,7 @@ async function measureAcks(slack: SlackStandIn, sim: Sim, bot: Bot, port: number
     await bot.call('takeServerTimes', undefined);
     await bot.call('markLoad', undefined);
     const [command] = await load.slashCommands([
-      { command: '/cloudphone', text: `backup ${id}`, userId: ADMIN, channelId: CHANNEL },
+      { command: '/cloudphone', text: `backup ${id}`, userId: ADMIN, channelId: ackChannelOf(ADMIN) },
     ]);
     const [view] = await modalsFor([ADMIN], () => id);
     const slashCpu = await bot.call('load', undefined); // the ack and its views.open
@@ -330,7 +339,7 @@ async function measureAcks(slack: SlackStandIn, sim: Sim, bot: Bot, port: number
     await bot.call('markLoad', undefined);
     await bot.call('takeServerTimes', undefined);
     const answers = await load.slashCommands(
-      users.map((userId) => ({ command: '/cloudphone', text: 'help', userId, channelId: CHANNEL })),
+      users.map((userId) => ({ command: '/cloudphone', text: 'help', userId, channelId: ackChannelOf(userId) })),
     );
     const used = await bot.call('load', undefined);
     const inside = await bot.call('takeServerTimes', undefined);
@@ -352,7 +361,12 @@ async function measureAcks(slack: SlackStandIn, sim: Sim, bot: Bot, port: number
     await bot.call('markLoad', undefined);
     await bot.call('takeServerTimes', undefined);
     const commands = await load.slashCommands(
-      users.map((userId) => ({ command: '/cloudphone', text: `backup ${idOf(userId)}`, userId, channelId: CHANNEL })),
+      users.map((userId) => ({
+        command: '/cloudphone',
+        text: `backup ${idOf(userId)}`,
+        userId,
+        channelId: ackChannelOf(userId),
+      })),
     );
     const slashLoad = await bot.call('load', undefined);
     const slashInBot = await bot.call('takeServerTimes', undefined);
@@ -407,7 +421,7 @@ async function measureAcks(slack: SlackStandIn, sim: Sim, bot: Bot, port: number
     `acks: ${ACK_SEQUENTIAL - ACK_SEQUENTIAL_WARMUP} command + submission pairs one at a time (after ` +
       `${ACK_SEQUENTIAL_WARMUP} to warm up), then ${HELP_ROUNDS} bursts of ${users.length} \`/cloudphone help\` (after one ` +
       `to warm up; answered by the parser alone, so Bolt's own cost), then ${rounds} rounds (the first a warm-up, not counted) of ${users.length} ` +
-      `slash commands \`/cloudphone backup <id>\` at once from ${users.length} people (ack, then views.open), then their ` +
+      `slash commands \`/cloudphone backup <id>\` at once from ${users.length} people, each in a channel of their own (ack, then views.open), then their ` +
       `${users.length} modal submissions at once (validate, permission check + audit row, SQLite insert, ack). The backups ` +
       `they start run in the background meanwhile. Requests are built and signed as the stand-in's driver does and sent ` +
       `from a separate load process, which times each round trip (the stand-in answering the bot's views.open and chat.* ` +
@@ -887,6 +901,9 @@ async function main(): Promise<number> {
   const slack = await startSlackStandIn({ rateLimits: false });
   for (const id of benchUsers()) slack.addUser({ id, name: id.toLowerCase(), realName: `Bench ${id}` });
   slack.setChannelMembers(CHANNEL, [ADMIN, 'U0BOB', ...benchUsers()]);
+  for (const id of [ADMIN, ...benchUsers()]) {
+    slack.addChannel({ id: ackChannelOf(id), name: `ack-${id.toLowerCase()}`, members: [ADMIN, id] });
+  }
 
   const only = (process.env.BENCH_PHASES ?? '').split(',').filter(Boolean);
   const wanted = (phase: string) => only.length === 0 || only.includes(phase);

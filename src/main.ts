@@ -120,11 +120,14 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     taskCounts: () => repos.tasks.countByStatus(),
   });
   const health: HealthState = { lastTickAt: undefined, lastCloudSuccessAt: undefined, lastCloudErrorCode: undefined };
+  // Slack's answers before background work: the engine, cloud calls and Slack posts wait for pending acks.
+  const ackPriority = createAckPriority();
   const cloud = createCloudPhoneClient({
     endpoint,
     credentials,
     timeoutMs: config.cloud.callTimeoutMs,
     onCall: observeCloudCalls({ metrics, health, clock, logger }),
+    beforeAttempt: () => ackPriority.afterAcks(),
   });
   cleanups.push(() => cloud.close());
 
@@ -135,7 +138,6 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   });
   // The Slack app is built before the permissions so the user-group directory can use its Web API client.
   const servicesRef: { current?: Services } = {};
-  const ackPriority = createAckPriority();
   const app = createSlackApp(config, lazyServices(servicesRef), {
     logger,
     routes,
@@ -240,6 +242,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     clock,
     logger,
     settings: { idleTickMs, progressUpdateMs: config.workflow.progressUpdateMs, concurrency: 8 },
+    afterAcks: ackPriority.afterAcks,
     onTick: ({ at }) => {
       health.lastTickAt = at;
     },
@@ -279,6 +282,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       concurrency: 4,
     },
     onTick: () => deletions.reconcileStale(),
+    afterAcks: ackPriority.afterAcks,
   });
 
   let port: number | undefined;

@@ -73,6 +73,11 @@ export interface CloudPhoneClientOptions {
   now?: (() => Date) | undefined;
   /** Called after every HTTP attempt, for metrics and logs. Exceptions from it are ignored. */
   onCall?: ((event: CallEvent) => void) | undefined;
+  /**
+   * Awaited before every HTTP attempt, before its timeout starts. The bot passes its ack priority here: a cloud call
+   * is background work, and Slack requests waiting for their answer go first (src/slack/ack-priority.ts).
+   */
+  beforeAttempt?: (() => Promise<void>) | undefined;
   userAgent?: string | undefined;
 }
 
@@ -312,6 +317,7 @@ export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudP
   }
 
   async function attemptOnce<T>(action: string, query: Record<string, string>, schema: z.ZodType<T>): Promise<T> {
+    await options.beforeAttempt?.();
     let credentials: Credentials;
     try {
       credentials = await options.credentials.get();

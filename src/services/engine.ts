@@ -30,6 +30,8 @@ export interface EngineDeps {
   logger: Logger;
   /** Called after every poll round (at least once an idle tick); used by /healthz and metrics. */
   onTick?: (info: { at: number; polledCalls: number }) => void;
+  /** Background work yields to Slack requests waiting for their answer (src/slack/ack-priority.ts). */
+  afterAcks?: () => Promise<void>;
 }
 
 const MAX_REPORT_ATTEMPTS = 30;
@@ -148,6 +150,7 @@ export function createEngine(deps: EngineDeps) {
     nextPollAt: repos.tasks.nextPollAt,
     advance,
     poll,
+    ...(deps.afterAcks ? { afterAcks: deps.afterAcks } : {}),
   });
 }
 

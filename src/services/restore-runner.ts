@@ -34,6 +34,8 @@ export interface RestoreRunnerDeps {
   settings: { idleTickMs: number; pollIntervalMs: number; maxPollIntervalMs: number; concurrency: number };
   /** Extra work each poll round (the stale-deletion sweep); errors are logged, never fatal. */
   onTick?: () => Promise<void>;
+  /** Background work yields to Slack requests waiting for their answer (src/slack/ack-priority.ts). */
+  afterAcks?: () => Promise<void>;
 }
 
 /** What the parent message shows; it is only updated when this changes. */
@@ -235,6 +237,7 @@ export function createRestoreRunner(deps: RestoreRunnerDeps) {
     nextPollAt: restores.tasks.nextPollAt,
     advance,
     poll,
+    ...(deps.afterAcks ? { afterAcks: deps.afterAcks } : {}),
   });
 }
 

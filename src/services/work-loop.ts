@@ -28,10 +28,16 @@ export interface WorkLoopDeps {
   advance(id: string): Promise<void>;
   /** Polls the due tasks and shows progress; returns the requests whose last task ended (already woken). */
   poll(): Promise<Iterable<string>>;
+  /**
+   * Resolves when background work may run (src/slack/ack-priority.ts: no Slack request waits for its answer).
+   * Without it the loop still lets waiting I/O in between launches.
+   */
+  afterAcks?: () => Promise<void>;
 }
 
 export function createWorkLoop(deps: WorkLoopDeps) {
   const { name, clock, logger, idleTickMs, concurrency } = deps;
+  const yieldToAcks = deps.afterAcks ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
   const inFlight = new Map<string, Promise<void>>();
   let polling: Promise<void> | undefined;
   /** A round runs by then even with no task due; pushed out one idle tick after each round. */
@@ -106,16 +112,18 @@ export function createWorkLoop(deps: WorkLoopDeps) {
   /** Starts what is due and returns how long nothing more can start (an ending advance or a kick cuts it short). */
   async function startDue(): Promise<number> {
     nudged = false;
+    // Engine work is background work: Slack requests waiting for their answer go first.
+    await yieldToAcks();
     const now = clock.now();
     if (!polling && pollDueAt() <= now) startPoll();
     // In-flight requests are usually still due, so asking for `concurrency` ids always leaves enough to fill the slots.
     const free = concurrency - inFlight.size;
     const due = free > 0 ? deps.dueIds(now, concurrency).filter((id) => !inFlight.has(id)) : [];
-    for (const id of due.slice(0, free)) {
+    for (const [index, id] of due.slice(0, free).entries()) {
       if (!running) return 0;
+      // A step runs synchronously up to its first cloud call; let waiting acknowledgements in between launches.
+      if (index > 0) await yieldToAcks();
       void launch(id);
-      // A step runs synchronously up to its first cloud call; let waiting I/O (Slack acks) in between launches.
-      await new Promise(setImmediate);
     }
     // Requests due at `now` are in flight by now; the ones still to come are after it.
     const next = Math.min(
