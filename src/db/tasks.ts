@@ -42,6 +42,7 @@ export function createTaskRepository(db: Db) {
   const due = db.prepare(
     'SELECT * FROM tasks WHERE finished_at IS NULL AND next_poll_at <= ? ORDER BY next_poll_at LIMIT ?',
   );
+  const dueCount = db.prepare('SELECT COUNT(*) AS n FROM tasks WHERE finished_at IS NULL AND next_poll_at <= ?');
   const soonest = db.prepare(
     'SELECT * FROM tasks WHERE finished_at IS NULL AND next_poll_at > ? ORDER BY next_poll_at LIMIT ?',
   );
@@ -57,8 +58,13 @@ export function createTaskRepository(db: Db) {
     add(task: { taskId: string; requestId: string; instanceId: string }, firstPollAt: number, now: number): void {
       insert.run(task.taskId, task.requestId, task.instanceId, firstPollAt, now);
     },
+    /** The `limit` most overdue open tasks. */
     due(now: number, limit: number): TrackedTask[] {
       return (due.all(now, limit) as TaskRow[]).map(toTask);
+    },
+    /** How many open tasks are due (a count from the index, no rows read into memory). */
+    dueCount(now: number): number {
+      return (dueCount.get(now) as { n: number }).n;
     },
     /** Open tasks not yet due, soonest first: free riders that fill a DescribeTasks batch that is made anyway. */
     soonestNotDue(now: number, limit: number): TrackedTask[] {
