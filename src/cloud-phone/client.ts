@@ -287,7 +287,8 @@ export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudP
     }
   }
 
-  function buildRequest(action: string, query: Record<string, string>, credentials: Credentials) {
+  /** `query` is the canonical query string: it is both signed and sent. */
+  function buildRequest(action: string, query: string, credentials: Credentials) {
     const headers: Record<string, string> = {
       host,
       'x-acs-action': action,
@@ -308,11 +309,10 @@ export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudP
     );
     headers.accept = 'application/json';
     headers['user-agent'] = userAgent;
-    const qs = canonicalQueryString(query);
-    return { path: qs === '' ? pathname : `${pathname}?${qs}`, headers };
+    return { path: query === '' ? pathname : `${pathname}?${query}`, headers };
   }
 
-  async function attemptOnce<T>(action: string, query: Record<string, string>, schema: ResponseParser<T>): Promise<T> {
+  async function attemptOnce<T>(action: string, query: string, schema: ResponseParser<T>): Promise<T> {
     let credentials: Credentials;
     try {
       credentials = await options.credentials.get();
@@ -513,7 +513,8 @@ export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudP
     if (closed) {
       throw new CloudApiError({ apiCode: 'ClientClosed', apiMessage: 'the cloud phone client was closed', action });
     }
-    const query = flattenParams(params);
+    // The same for every attempt (only the headers change: date, nonce, signature), so it is built once.
+    const query = canonicalQueryString(flattenParams(params));
     const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       const attemptStarted = performance.now();
