@@ -52,7 +52,11 @@ export interface Worker<H extends Handlers> {
   close(): Promise<void>;
 }
 
-/** Forks `file` (TypeScript, run through the same loader as the parent) and waits until it is ready. */
+/**
+ * Forks `file` (compiled JavaScript, see build.ts) and waits until it is ready. The worker gets only
+ * `options.execArgv`, not the parent's flags: the driver runs under tsx, whose loader must not ride along into the
+ * measured processes.
+ */
 export async function startWorker<H extends Handlers>(
   file: string,
   name: string,
@@ -61,7 +65,7 @@ export async function startWorker<H extends Handlers>(
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
   const child: ChildProcess = fork(file, [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: [...process.execArgv, ...(options.execArgv ?? [])],
+    execArgv: options.execArgv ?? [],
   });
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let nextId = 1;

@@ -4,7 +4,8 @@
  * Separate processes, as in production: this one plays Slack (the Web API stand-in and the signed-request driver), the
  * bot runs in a worker (`startBot`: the real Bolt HTTP receiver, a SQLite file, the engine), the cloud phone simulator
  * in another, and the acknowledgement bursts are sent and timed by a load worker that does nothing else. Memory and
- * CPU figures are therefore the bot's alone.
+ * CPU figures are therefore the bot's alone. The workers run JavaScript that tsc compiles into `.bench-build/` at the
+ * start (build.ts), with plain `node` like `npm start`: no tsx loader in the measured processes.
  *
  * Knobs for looking into a number (not needed for a normal run): BENCH_PHASES=acks,latency,big,tracking runs only
  * those parts; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of the bot processes; BENCH_BOT_EXEC_ARGV adds Node flags
@@ -29,6 +30,7 @@ import {
   startSlackStandIn,
 } from '../src/sandbox/slack/index.js';
 import type { BotHandlers, CycleStats } from './bot-worker.js';
+import { BUILD_DIR, buildWorkers } from './build.js';
 import type { LoadHandlers } from './load-worker.js';
 import { startWorker, type Worker } from './rpc.js';
 import type { SimHandlers } from './sim-worker.js';
@@ -93,7 +95,8 @@ const BOT_EXEC_ARGV = (process.env.BENCH_BOT_EXEC_ARGV ?? '').split(/\s+/).filte
 type Sim = Worker<SimHandlers>;
 type Bot = Worker<BotHandlers>;
 
-const here = new URL('.', import.meta.url).pathname;
+/** The compiled bench/ folder the workers are forked from; set by main() once tsc has run. */
+let workerDir = '';
 const workers: Worker<never>[] = [];
 const tempDirs: string[] = [];
 
@@ -105,7 +108,7 @@ async function startSim(
   timing: Partial<Timing>,
   seed: number,
 ): Promise<{ sim: Sim; url: string; keyId: string; keySecret: string }> {
-  const sim = await startWorker<SimHandlers>(join(here, 'sim-worker.ts'), 'simulator');
+  const sim = await startWorker<SimHandlers>(join(workerDir, 'sim-worker.js'), 'simulator');
   workers.push(sim as unknown as Worker<never>);
   const started = await sim.call('start', { timing, seed });
   return {
@@ -130,7 +133,7 @@ async function startBotWorker(
   }
   // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each bot process there (for looking into a slow number).
   const profileDir = process.env.BENCH_CPU_PROF;
-  const bot = await startWorker<BotHandlers>(join(here, 'bot-worker.ts'), 'bot', {
+  const bot = await startWorker<BotHandlers>(join(workerDir, 'bot-worker.js'), 'bot', {
     // --expose-gc only makes gc() callable: the bench calls it once, after the measured cycles, to see the live heap.
     execArgv: ['--expose-gc', ...BOT_EXEC_ARGV, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
   });
@@ -245,7 +248,7 @@ async function measureAcks(slack: SlackStandIn, sim: Sim, bot: Bot, port: number
     packages: [APP],
     namePrefix: 'ack-solo',
   });
-  const loadWorker = await startWorker<LoadHandlers>(join(here, 'load-worker.ts'), 'load');
+  const loadWorker = await startWorker<LoadHandlers>(join(workerDir, 'load-worker.js'), 'load');
   workers.push(loadWorker as unknown as Worker<never>);
   const load = createSlackLoad({
     standIn: slack,
@@ -880,6 +883,10 @@ const loadAverage = () =>
 async function main(): Promise<number> {
   const started = Date.now();
   const loadAtStart = loadAverage();
+  log(`compiling src + bench with tsc into ${BUILD_DIR}/ (the workers run that JavaScript with plain node)…`);
+  const buildStarted = Date.now();
+  workerDir = buildWorkers();
+  log(`compiled in ${formatMs(Date.now() - buildStarted)}`);
   const rows: Row[] = [];
   const notes: string[] = [];
   let failed = false;
@@ -960,6 +967,8 @@ async function main(): Promise<number> {
     'Processes: this one = Slack (Web API stand-in, rate limits OFF: nothing here measures pacing) + signed-request driver;',
     '  the bot (startBot: Bolt HTTP receiver, SQLite file, engine; LOG_LEVEL=info, lines discarded), the simulator and, for the',
     '  acknowledgement bursts, a load generator each run in a worker process.',
+    `Workers run JavaScript compiled by tsc (${BUILD_DIR}/) with plain node, no tsx loader, as \`npm start\` runs the bot`,
+    '  (node dist/main.js), so their memory and CPU are what production has.',
     ...(BOT_EXEC_ARGV.length > 0 ? [`Bot processes run with extra Node flags: ${BOT_EXEC_ARGV.join(' ')}`] : []),
     `Bot settings: defaults (poll ${pollIntervalMs} ms growing ×1.5 to 60 s, engine idle tick 1 s, progress updates every 10 s) except where a row says.`,
   ];

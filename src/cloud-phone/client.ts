@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { type Dispatcher, Pool } from 'undici';
-import type { z } from 'zod';
 import { CloudApiError } from '../errors.js';
 import { type CredentialSource, type Credentials, CredentialsUnavailableError } from './credentials.js';
 import { decideRetry, parseRetryAfter, type RetryOptions, resolveRetryOptions } from './retry.js';
@@ -17,12 +16,13 @@ import {
   type CommandOutput,
   DescribeAndroidInstancesResponse,
   DescribeBackupFilesResponse,
-  DescribeTasksResponse,
+  type DescribeTasksResponse,
   ErrorBody,
   type Instance,
   type RecoverAppResult,
   RecoverAppResult as RecoverAppResultSchema,
   RequestIdResult,
+  type ResponseParser,
   RunSyncCommandResponse,
   type Task,
 } from './schema.js';
@@ -34,6 +34,7 @@ import {
   flattenParams,
   type ParamValue,
 } from './sign.js';
+import { describeTasksParser } from './task-page.js';
 
 export const API_VERSION = '2023-09-30';
 /** The API's limit for instance-id lists (and most other lists) in one call. */
@@ -291,7 +292,8 @@ export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudP
     }
   }
 
-  function buildRequest(action: string, query: Record<string, string>, credentials: Credentials) {
+  /** `query` is the canonical query string: it is both signed and sent. */
+  function buildRequest(action: string, query: string, credentials: Credentials) {
     const headers: Record<string, string> = {
       host,
       'x-acs-action': action,
@@ -312,11 +314,10 @@ export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudP
     );
     headers.accept = 'application/json';
     headers['user-agent'] = userAgent;
-    const qs = canonicalQueryString(query);
-    return { path: qs === '' ? pathname : `${pathname}?${qs}`, headers };
+    return { path: query === '' ? pathname : `${pathname}?${query}`, headers };
   }
 
-  async function attemptOnce<T>(action: string, query: Record<string, string>, schema: z.ZodType<T>): Promise<T> {
+  async function attemptOnce<T>(action: string, query: string, schema: ResponseParser<T>): Promise<T> {
     await options.beforeAttempt?.();
     let credentials: Credentials;
     try {
@@ -390,7 +391,7 @@ export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudP
     statusCode: number,
     headers: Record<string, string | string[] | undefined>,
     text: string,
-    schema: z.ZodType<T>,
+    schema: ResponseParser<T>,
   ): T {
     const headerRequestId = firstHeader(headers['x-acs-request-id']);
     const retryAfterMs = parseRetryAfter(headers['x-acs-retry-after']);
@@ -512,13 +513,14 @@ export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudP
   async function invoke<T>(
     action: string,
     params: Record<string, ParamValue>,
-    schema: z.ZodType<T>,
+    schema: ResponseParser<T>,
     mutating: boolean,
   ): Promise<T> {
     if (closed) {
       throw new CloudApiError({ apiCode: 'ClientClosed', apiMessage: 'the cloud phone client was closed', action });
     }
-    const query = flattenParams(params);
+    // The same for every attempt (only the headers change: date, nonce, signature), so it is built once.
+    const query = canonicalQueryString(flattenParams(params));
     const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       const attemptStarted = performance.now();
@@ -558,7 +560,7 @@ export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudP
   async function paginate<P extends { nextToken?: string | undefined }, I>(
     action: string,
     params: Record<string, ParamValue>,
-    schema: z.ZodType<P>,
+    schema: ResponseParser<P>,
     itemsOf: (page: P) => I[],
     maxPages = MAX_PAGES,
   ): Promise<I[]> {
@@ -684,10 +686,10 @@ export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudP
       const action = 'DescribeTasks';
       const base = { ParentTaskId: query.parentTaskId, InvokeId: query.invokeId, Level: query.level };
       const pick = (r: DescribeTasksResponse) => r.tasks;
-      if (query.taskIds === undefined) return paginate(action, base, DescribeTasksResponse, pick);
+      if (query.taskIds === undefined) return paginate(action, base, describeTasksParser, pick);
       const out: Task[] = [];
       for (const ids of chunk(query.taskIds, MAX_INSTANCES_PER_CALL)) {
-        out.push(...(await paginate(action, { ...base, TaskIds: ids }, DescribeTasksResponse, pick)));
+        out.push(...(await paginate(action, { ...base, TaskIds: ids }, describeTasksParser, pick)));
       }
       return out;
     },

@@ -58,11 +58,19 @@ type Tidy<T> = { [K in Exclude<keyof T, UndefinedKeys<T>>]: T[K] } & { [K in Und
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 /** Drops undefined-valued keys, so logs and JSON show only what the service sent. */
-function tidy<T extends object>(value: T): Simplify<Tidy<T>> {
+export function tidy<T extends object>(value: T): Simplify<Tidy<T>> {
   for (const key of Object.keys(value) as (keyof T)[]) {
     if (value[key] === undefined) delete value[key];
   }
   return value as Simplify<Tidy<T>>;
+}
+
+/**
+ * What the client needs of a response schema: zod's `safeParse`. A zod schema is one; so is a hand-written reader
+ * with a zod schema behind it (task-page.ts).
+ */
+export interface ResponseParser<T> {
+  safeParse(json: unknown): { success: true; data: T } | { success: false; error: z.ZodError };
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

@@ -66,8 +66,11 @@ export function canonicalHeaders(headers: Record<string, string | string[]>): { 
 export interface SignInput {
   method: string;
   pathname: string;
-  /** Already flattened query parameters. */
-  query: Record<string, string>;
+  /**
+   * Already flattened query parameters, or their canonical query string when the caller has built it anyway (the
+   * client sends that same string as the URL's query, so it is built once per call, not once for each use).
+   */
+  query: Record<string, string> | string;
   /** Every header that will be sent; the unsigned ones are ignored here. */
   headers: Record<string, string | string[]>;
   payloadSha256Hex: string;
@@ -78,7 +81,7 @@ export function canonicalRequest(input: SignInput): { request: string; signedHea
   const request = [
     input.method.toUpperCase(),
     input.pathname || '/',
-    canonicalQueryString(input.query),
+    typeof input.query === 'string' ? input.query : canonicalQueryString(input.query),
     canonical,
     signed,
     input.payloadSha256Hex,

@@ -1,10 +1,11 @@
 /**
  * Tracks every open cloud task with as few calls as possible: all due tasks are polled together in DescribeTasks
- * batches of 100 (never one call per task), the last batch is topped up with tasks that are nearly due, and each
- * task is polled less often the longer it runs.
+ * batches of 100 (never one call per task), read from the database one batch at a time; the one partial batch is
+ * topped up with tasks that are nearly due, and each task is polled less often the longer it runs.
  */
 import type { Logger } from 'pino';
 import type { Repositories } from '../db/index.js';
+import type { TrackedTask } from '../db/tasks.js';
 import { failureOf } from './backup-workflow.js';
 import type { BackupCloud, Clock } from './ports.js';
 
@@ -46,72 +47,85 @@ export function createTaskPoller(deps: {
   const { tasks, requests } = repos;
   const misses = new Map<string, number>();
 
-  async function pollOnce(): Promise<PollResult> {
-    const now = clock.now();
-    const result: PollResult = { calls: 0, polled: 0, finished: 0, touched: new Set(), drained: new Set() };
-    const due = tasks.due(now, Number.MAX_SAFE_INTEGER);
-    if (due.length === 0) return result;
-    const room = (TASK_IDS_PER_CALL - (due.length % TASK_IDS_PER_CALL)) % TASK_IDS_PER_CALL;
-    const batch = room > 0 ? [...due, ...tasks.soonestNotDue(now, room)] : due;
-
-    for (let i = 0; i < batch.length; i += TASK_IDS_PER_CALL) {
-      const slice = batch.slice(i, i + TASK_IDS_PER_CALL);
-      result.calls++;
-      let states: Awaited<ReturnType<BackupCloud['describeTasks']>>;
-      try {
-        states = await cloud.describeTasks({ taskIds: slice.map((task) => task.taskId) });
-      } catch (error) {
-        const failure = failureOf(error);
-        logger.warn({ code: failure.code, requestId: failure.requestId }, 'DescribeTasks failed; polling later');
-        for (const task of slice)
-          tasks.markPolled(task.taskId, task.status, clock.now() + pollInterval(task.polls, settings));
-        continue;
-      }
-      const byId = new Map(states.map((state) => [state.taskId, state]));
+  /** One DescribeTasks call for `batch` (at most 100 tasks) and, in one transaction, what it says about each. */
+  async function pollBatch(batch: readonly TrackedTask[], result: PollResult): Promise<void> {
+    result.calls++;
+    let states: Awaited<ReturnType<BackupCloud['describeTasks']>>;
+    try {
+      states = await cloud.describeTasks({ taskIds: batch.map((task) => task.taskId) });
+    } catch (error) {
+      const failure = failureOf(error);
+      logger.warn({ code: failure.code, requestId: failure.requestId }, 'DescribeTasks failed; polling later');
       repos.db.transaction(() => {
-        for (const task of slice) {
-          result.polled++;
-          const state = byId.get(task.taskId);
-          if (!state) {
-            const missed = (misses.get(task.taskId) ?? 0) + 1;
-            misses.set(task.taskId, missed);
-            if (missed < MAX_MISSES) {
-              tasks.markPolled(task.taskId, task.status, clock.now() + pollInterval(task.polls, settings));
-              continue;
-            }
-            misses.delete(task.taskId);
-            tasks.markFinished(task.taskId, 'Lost', clock.now());
-            requests.updateInstance(task.requestId, task.instanceId, {
-              state: 'failed',
-              errorCode: 'TaskNotFound',
-              errorMessage: `DescribeTasks no longer returns task ${task.taskId}`,
-            });
-            result.finished++;
-            result.touched.add(task.requestId);
+        for (const task of batch) {
+          tasks.markPolled(task.taskId, task.status, clock.now() + pollInterval(task.polls, settings));
+        }
+      })();
+      return;
+    }
+    const byId = new Map(states.map((state) => [state.taskId, state]));
+    repos.db.transaction(() => {
+      for (const task of batch) {
+        result.polled++;
+        const state = byId.get(task.taskId);
+        if (!state) {
+          const missed = (misses.get(task.taskId) ?? 0) + 1;
+          misses.set(task.taskId, missed);
+          if (missed < MAX_MISSES) {
+            tasks.markPolled(task.taskId, task.status, clock.now() + pollInterval(task.polls, settings));
             continue;
           }
           misses.delete(task.taskId);
-          if (SUCCESS.has(state.status) || FAILURE.has(state.status)) {
-            tasks.markFinished(task.taskId, state.status, clock.now());
-            requests.updateInstance(
-              task.requestId,
-              task.instanceId,
-              SUCCESS.has(state.status)
-                ? { state: 'succeeded' }
-                : {
-                    state: 'failed',
-                    errorCode: state.errorCode || state.status,
-                    errorMessage: state.errorMsg || `the backup task ended ${state.status}`,
-                  },
-            );
-            result.finished++;
-            result.touched.add(task.requestId);
-          } else {
-            if (state.status !== task.status) result.touched.add(task.requestId);
-            tasks.markPolled(task.taskId, state.status, clock.now() + pollInterval(task.polls + 1, settings));
-          }
+          tasks.markFinished(task.taskId, 'Lost', clock.now());
+          requests.updateInstance(task.requestId, task.instanceId, {
+            state: 'failed',
+            errorCode: 'TaskNotFound',
+            errorMessage: `DescribeTasks no longer returns task ${task.taskId}`,
+          });
+          result.finished++;
+          result.touched.add(task.requestId);
+          continue;
         }
-      })();
+        misses.delete(task.taskId);
+        if (SUCCESS.has(state.status) || FAILURE.has(state.status)) {
+          tasks.markFinished(task.taskId, state.status, clock.now());
+          requests.updateInstance(
+            task.requestId,
+            task.instanceId,
+            SUCCESS.has(state.status)
+              ? { state: 'succeeded' }
+              : {
+                  state: 'failed',
+                  errorCode: state.errorCode || state.status,
+                  errorMessage: state.errorMsg || `the backup task ended ${state.status}`,
+                },
+          );
+          result.finished++;
+          result.touched.add(task.requestId);
+        } else {
+          if (state.status !== task.status) result.touched.add(task.requestId);
+          tasks.markPolled(task.taskId, state.status, clock.now() + pollInterval(task.polls + 1, settings));
+        }
+      }
+    })();
+  }
+
+  async function pollOnce(): Promise<PollResult> {
+    const now = clock.now();
+    const result: PollResult = { calls: 0, polled: 0, finished: 0, touched: new Set(), drained: new Set() };
+    const dueCount = tasks.dueCount(now);
+    if (dueCount === 0) return result;
+    // As many calls as the tasks due now need, and no more: a task that falls due during the cycle waits for the next.
+    const calls = Math.ceil(dueCount / TASK_IDS_PER_CALL);
+    // The one partial batch is the first, topped up with the tasks due soonest: they are picked before this cycle has
+    // re-scheduled anything, so a task polled a moment ago can never ride along again.
+    const room = calls * TASK_IDS_PER_CALL - dueCount;
+    for (let call = 0; call < calls; call++) {
+      // Only one page of tasks in memory at a time (10,000 open tasks are 100 pages). Every task polled gets its next
+      // poll after `now`, failed calls included, so the most overdue tasks left are the next page.
+      const page = tasks.due(now, TASK_IDS_PER_CALL - (call === 0 ? room : 0));
+      if (page.length === 0) break;
+      await pollBatch(call === 0 && room > 0 ? page.concat(tasks.soonestNotDue(now, room)) : page, result);
     }
     for (const requestId of result.touched) {
       if (tasks.openCount(requestId) === 0) {

@@ -53,6 +53,19 @@ describe('ACS3-HMAC-SHA256 signing', () => {
     expect(header).toBe(
       'ACS3-HMAC-SHA256 Credential=testAccessKeyId,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=cce3f6d0dd9edad5d8e709355cb3090510cfa54b14b5e8b850d3d4031ce661d6',
     );
+    // The client passes the canonical query string it sends instead of the parameters: same signature.
+    const fromString = authorizationHeader(
+      {
+        method: 'POST',
+        pathname: '/',
+        query: canonicalQueryString(vectorQuery),
+        headers: vectorHeaders,
+        payloadSha256Hex: EMPTY_BODY_SHA256,
+      },
+      'testAccessKeyId',
+      'testAccessKeySecret',
+    );
+    expect(fromString).toBe(header);
   });
 
   it('agrees with the official @alicloud/openapi-util signer on awkward input', () => {
