@@ -50,9 +50,16 @@ let cpuMark = process.cpuUsage();
  */
 const requestStarts = new WeakMap<ServerResponse, number>();
 let serverTimes: number[] = [];
+/**
+ * How long each request waited between the load worker sending it (its `x-bench-sent` header, wall clock of the same
+ * machine) and this process reading its headers: the part of an ack that "in the bot" does not see.
+ */
+let readDelays: number[] = [];
 diagnostics.subscribe('http.server.request.start', (message) => {
-  const { response } = message as { response: ServerResponse };
+  const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
   requestStarts.set(response, performance.now());
+  const sent = Number(request.headers['x-bench-sent']);
+  if (Number.isFinite(sent) && sent > 0) readDelays.push(performance.timeOrigin + performance.now() - sent);
 });
 diagnostics.subscribe('http.server.response.finish', (message) => {
   const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
@@ -144,10 +151,18 @@ const handlers = {
     return { rss, heapUsed, heapTotal };
   },
 
+  /** Send → headers read (ms) of the load worker's requests since the last `takeServerTimes`. */
+  takeReadDelays() {
+    const taken = readDelays;
+    readDelays = [];
+    return taken;
+  },
+
   /** Server-side times (ms) of the Slack requests answered since the last call. */
   takeServerTimes() {
     const taken = serverTimes;
     serverTimes = [];
+    readDelays = [];
     return taken;
   },
 

@@ -43,7 +43,8 @@ async function burst(args: { url: string; requests: PreparedRequest[]; timeoutMs
         const res = await pool.request({
           path: url.pathname,
           method: 'POST',
-          headers: request.headers,
+          // Wall clock of the send, so the bot can tell how long the request waited before it was read.
+          headers: { ...request.headers, 'x-bench-sent': String(performance.timeOrigin + started) },
           body: request.body,
           headersTimeout: args.timeoutMs,
           bodyTimeout: args.timeoutMs,

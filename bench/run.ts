@@ -372,6 +372,7 @@ async function measureAcks(slack: SlackStandIn, sim: Sim, bot: Bot, port: number
       })),
     );
     const slashLoad = await bot.call('load', undefined);
+    const slashRead = await bot.call('takeReadDelays', undefined);
     const slashInBot = await bot.call('takeServerTimes', undefined);
     const views = await modalsFor(users, idOf);
 
@@ -379,12 +380,14 @@ async function measureAcks(slack: SlackStandIn, sim: Sim, bot: Bot, port: number
     await bot.call('takeServerTimes', undefined);
     const submissions = await load.submitViews(views.map((view) => ({ viewId: view.id, values: formValues })));
     const submitLoad = await bot.call('load', undefined);
+    const submitRead = await bot.call('takeReadDelays', undefined);
     const submitInBot = await bot.call('takeServerTimes', undefined);
 
     const stats = (xs: number[]): string => `p50 ${formatMs(median(xs))} p99 ${formatMs(percentile(xs, 99))}`;
     log(
       `acks round ${round + 1}${measured ? '' : ' (warm-up)'}: slash ${stats(commands.map((c) => c.elapsedMs))}, ` +
-        `in bot ${stats(slashInBot)}; submit ${stats(submissions.map((c) => c.elapsedMs))}, in bot ${stats(submitInBot)}`,
+        `before read ${stats(slashRead)}, in bot ${stats(slashInBot)}; submit ${stats(submissions.map((c) => c.elapsedMs))}, ` +
+        `before read ${stats(submitRead)}, in bot ${stats(submitInBot)}`,
     );
     if (!measured) continue;
     for (const command of commands) {

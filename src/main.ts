@@ -82,6 +82,9 @@ export interface RunningBot {
   simulator: Simulator | undefined;
 }
 
+/** Backup requests advanced at once (see where the engine is made). */
+const ENGINE_CONCURRENCY = 64;
+
 /** How long a stop waits for Slack listeners that are still running after their ack. */
 const LISTENER_DRAIN_MS = 10_000;
 
@@ -241,7 +244,10 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     notifier,
     clock,
     logger,
-    settings: { idleTickMs, progressUpdateMs: config.workflow.progressUpdateMs, concurrency: 8 },
+    // Many slots: a step often just waits (its channel's Slack spacing, a cloud call queued in the client's pool of
+    // 8 connections), and a request whose task ended must not wait for a slot behind dozens of "started" messages
+    // queued in one busy channel. Those limits, not this one, are what protect Slack and the cloud.
+    settings: { idleTickMs, progressUpdateMs: config.workflow.progressUpdateMs, concurrency: ENGINE_CONCURRENCY },
     afterAcks: ackPriority.afterAcks,
     onTick: ({ at }) => {
       health.lastTickAt = at;

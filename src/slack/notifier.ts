@@ -56,7 +56,12 @@ export function createSlackNotifier(deps: {
     ...(deps.afterAcks ? { beforeTask: deps.afterAcks } : {}),
   });
 
-  async function post(channel: string, message: { text: string; blocks?: unknown[] }, threadTs?: string) {
+  async function post(
+    channel: string,
+    message: { text: string; blocks?: unknown[] },
+    threadTs?: string,
+    options: { urgent?: boolean } = {},
+  ) {
     const result = await queue.run(
       channel,
       () =>
@@ -68,7 +73,7 @@ export function createSlackNotifier(deps: {
           unfurl_links: false,
           unfurl_media: false,
         }),
-      { spaced: true },
+      { spaced: true, urgent: options.urgent === true },
     );
     return { channel: result.channel ?? channel, ts: result.ts ?? '' };
   }
@@ -115,13 +120,18 @@ export function createSlackNotifier(deps: {
 
     async progress(view: BackupRequestView, parent: MessageRef): Promise<void> {
       const message = markedParent(view);
-      await queue.run(parent.channel, () =>
-        client.chat.update({
-          channel: parent.channel,
-          ts: parent.ts,
-          text: message.text,
-          blocks: message.blocks as never,
-        }),
+      // Urgent, like the reply: the engine waits for this update before the request's next step, so it must not
+      // queue behind other requests' "started" messages (updates are not new messages; no spacing either).
+      await queue.run(
+        parent.channel,
+        () =>
+          client.chat.update({
+            channel: parent.channel,
+            ts: parent.ts,
+            text: message.text,
+            blocks: message.blocks as never,
+          }),
+        { urgent: true },
       );
     },
 
@@ -140,7 +150,8 @@ export function createSlackNotifier(deps: {
         if (existing) return { channel: parent.channel, ts: existing };
       }
       const channel = parent?.channel ?? view.channelId;
-      const posted = await post(channel, { text: reply.text, blocks }, parent?.ts);
+      // Urgent: a finished backup's result goes before other requests' "started" messages still waiting.
+      const posted = await post(channel, { text: reply.text, blocks }, parent?.ts, { urgent: true });
       if (reply.fullTable) {
         try {
           await client.filesUploadV2({

@@ -68,4 +68,44 @@ describe('per-channel Slack write queue', () => {
     expect(waits).toEqual([30, 30]);
     expect(starts).toEqual(['post1@1000', 'other@1000', 'update@1000', 'post2@1030', 'post3@1060']);
   });
+
+  it("lets an urgent write (a finished backup's reply) go before the new messages still waiting in its channel", async () => {
+    let clock = 1_000;
+    const queue = createChannelQueue({
+      intervalMs: 1_000,
+      now: () => clock,
+      sleep: async (ms) => {
+        clock += ms;
+      },
+    });
+    const order: string[] = [];
+    const task = (name: string) => async () => {
+      order.push(name);
+    };
+    const writes = ['parent 1', 'parent 2', 'parent 3', 'parent 4'].map((name) =>
+      queue.run('C1', task(name), { spaced: true }),
+    );
+    // Queued while parent 1 is being written: it waits for the interval, not for parents 2-4.
+    await Promise.resolve();
+    writes.push(queue.run('C1', task('reply to 1'), { spaced: true, urgent: true }));
+    writes.push(queue.run('C1', task('reply to 2'), { spaced: true, urgent: true }));
+    await Promise.all(writes);
+    expect(order).toEqual(['parent 1', 'reply to 1', 'reply to 2', 'parent 2', 'parent 3', 'parent 4']);
+    // Still one message a second.
+    expect(clock).toBe(6_000);
+  });
+
+  it('runs a write queued just as the channel went idle', async () => {
+    const queue = createChannelQueue({ intervalMs: 0 });
+    const ran: string[] = [];
+    await queue.run('C1', async () => {
+      ran.push('first');
+      // Queued from inside the last task, before its writer looks for more.
+      void queue.run('C1', async () => {
+        ran.push('second');
+      });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(ran).toEqual(['first', 'second']);
+  });
 });
