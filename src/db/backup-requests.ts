@@ -150,8 +150,12 @@ export function createBackupRequestRepository(db: Db) {
   const byKey = db.prepare('SELECT id FROM backup_requests WHERE idempotency_key = ?');
   const byId = db.prepare('SELECT * FROM backup_requests WHERE id = ?');
   const instancesOf = db.prepare('SELECT * FROM request_instances WHERE request_id = ? ORDER BY position');
+  // Requests still to announce come last: an announce waits for its channel's Slack spacing (about a message a
+  // second) and holds an engine slot meanwhile, so with dozens queued in one channel a request whose backup already
+  // ended would otherwise wait behind all of them for a slot (npm run bench, reply latency).
   const due = db.prepare(
-    `SELECT id FROM backup_requests WHERE step <> 'done' AND next_run_at <= ? ORDER BY next_run_at LIMIT ?`,
+    `SELECT id FROM backup_requests WHERE step <> 'done' AND next_run_at <= ?
+     ORDER BY step = 'announce', next_run_at LIMIT ?`,
   );
   const nextWake = db.prepare(
     `SELECT MIN(next_run_at) AS at FROM backup_requests WHERE step <> 'done' AND next_run_at > ?`,

@@ -112,6 +112,24 @@ describe('repositories on a real SQLite database', () => {
     expect(repos.requests.nextWakeAfter(200)).toBeUndefined();
   });
 
+  it('lists due requests that are past their announcement before the ones still to announce', () => {
+    for (const [index, id] of ['req-a', 'req-b', 'req-c'].entries()) {
+      repos.requests.create({
+        id,
+        idempotencyKey: id,
+        actor,
+        channelId: 'C1',
+        spec,
+        simulated: false,
+        now: 100 + index,
+      });
+    }
+    // req-c was due last but its backup is already being tracked: it goes before the two still to announce.
+    repos.requests.setStep('req-c', 'track', 150, 150);
+    expect(repos.requests.dueIds(1_000, 10)).toEqual(['req-c', 'req-a', 'req-b']);
+    expect(repos.requests.dueIds(1_000, 1)).toEqual(['req-c']);
+  });
+
   it('tracks tasks: due ones first, soonest free riders, finished ones drop out', () => {
     repos.requests.create({
       id: 'req-1',
