@@ -22,11 +22,19 @@ export interface AckPriority {
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export function createAckPriority(options: { maxWaitMs?: number } = {}): AckPriority {
+export function createAckPriority(options: { maxWaitMs?: number; quietMs?: number } = {}): AckPriority {
   const maxWaitMs = options.maxWaitMs ?? 250;
+  // Requests of a burst arrive a few milliseconds apart; one answered before the next is read would otherwise let
+  // background work in between them. "Nothing pending" therefore also needs this long without a new request.
+  const quietMs = options.quietMs ?? 10;
   let pending = 0;
+  let lastArrival = Number.NEGATIVE_INFINITY;
   const waiting: { release(): void; overdue: boolean }[] = [];
   let releasing = false;
+  let quietTimer: NodeJS.Timeout | undefined;
+
+  const quietFor = () => lastArrival + quietMs - performance.now();
+  const idle = () => pending === 0 && quietFor() <= 0;
 
   /** Lets one waiting task go per event-loop turn while nothing is pending (overdue ones go regardless). */
   function releaseSoon(): void {
@@ -34,8 +42,21 @@ export function createAckPriority(options: { maxWaitMs?: number } = {}): AckPrio
     releasing = true;
     setImmediate(() => {
       releasing = false;
-      const index = pending === 0 ? 0 : waiting.findIndex((task) => task.overdue);
-      if (index < 0) return;
+      const index = idle() ? 0 : waiting.findIndex((task) => task.overdue);
+      if (index < 0) {
+        // Only the quiet period is left: look again when it ends (an answer or a timeout also calls this).
+        if (pending === 0 && !quietTimer) {
+          quietTimer = setTimeout(
+            () => {
+              quietTimer = undefined;
+              releaseSoon();
+            },
+            Math.max(1, Math.ceil(quietFor())),
+          );
+          quietTimer.unref();
+        }
+        return;
+      }
       const [task] = waiting.splice(index, 1);
       task?.release();
       releaseSoon();
@@ -51,6 +72,7 @@ export function createAckPriority(options: { maxWaitMs?: number } = {}): AckPrio
     watch(server) {
       server.on('request', (_request, response: ServerResponse) => {
         pending++;
+        lastArrival = performance.now();
         response.once('close', answered);
       });
     },
@@ -58,7 +80,7 @@ export function createAckPriority(options: { maxWaitMs?: number } = {}): AckPrio
     async afterAcks() {
       // Requests that arrived in this turn of the loop are read before the check.
       await nextTurn();
-      if (pending === 0 && waiting.length === 0) return;
+      if (idle() && waiting.length === 0) return;
       await new Promise<void>((resolve) => {
         const task = {
           overdue: false,

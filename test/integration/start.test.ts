@@ -215,9 +215,13 @@ describe('the bot as a process (src/main.ts)', () => {
       expect(JSON.stringify(call.args.blocks)).toContain('Simulated (no real cloud)');
     }
 
-    // Two different signals back to back (the same one twice may be merged by the OS): one stop, no crash.
+    // Two different signals at once (the same one twice may be merged by the OS): one stop, no crash. The bot is
+    // paused while both are sent, so both are pending when it resumes: sent one after the other from a busy test
+    // process, the second could arrive after the bot had already stopped.
+    running.child.kill('SIGSTOP');
     running.child.kill('SIGTERM');
     running.child.kill('SIGINT');
+    running.child.kill('SIGCONT');
     const { code } = await running.exited;
     expect(code).toBe(0);
     const messages = running.stdout.map((line) => {

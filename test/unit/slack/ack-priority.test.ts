@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 
 /** A server whose responses wait until the test answers them, watched by a fresh AckPriority. */
-async function heldServer(maxWaitMs = 5_000) {
+async function heldServer(maxWaitMs = 5_000, quietMs = 0) {
   const held: ServerResponse[] = [];
   const arrived: (() => void)[] = [];
   const server = createServer((_request, response) => {
@@ -20,7 +20,7 @@ async function heldServer(maxWaitMs = 5_000) {
     for (const wake of arrived.splice(0)) wake();
   });
   servers.push(server);
-  const priority = createAckPriority({ maxWaitMs });
+  const priority = createAckPriority({ maxWaitMs, quietMs });
   priority.watch(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
@@ -79,6 +79,18 @@ describe('acknowledgements first', () => {
     expect(priority.pending()).toBe(1);
     held[0]!.end('ok');
     await answered;
+  });
+
+  it('waits for a quiet moment after the last request, so a burst is read and answered before background work', async () => {
+    const { priority, held, send, nextArrival } = await heldServer(5_000, 80);
+    const answered = send();
+    await nextArrival(1);
+    const arrived = performance.now();
+    held[0]!.end('ok');
+    await answered;
+    expect(priority.pending()).toBe(0);
+    await priority.afterAcks();
+    expect(performance.now() - arrived).toBeGreaterThanOrEqual(70);
   });
 
   it('does not wait at all when nothing is pending', async () => {
