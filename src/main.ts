@@ -14,6 +14,7 @@ import {
 } from './cloud-phone/index.js';
 import { type Config, loadConfig, withEnvFile } from './config.js';
 import type { BackupRequestRecord } from './db/backup-requests.js';
+import { startCheckpointer } from './db/checkpointer.js';
 import { openDatabase } from './db/database.js';
 import type { Repositories } from './db/index.js';
 import { createRepositories } from './db/index.js';
@@ -99,6 +100,10 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   const repos = createRepositories(db);
 
   const cleanups: (() => Promise<void> | void)[] = [];
+  const checkpointer = startCheckpointer(db, {
+    onError: (message) => logger.warn({ error: message }, 'background WAL checkpoint failed; will try again'),
+  });
+  if (checkpointer) cleanups.push(() => checkpointer.stop());
   const idleTickMs = overrides.idleTickMs ?? Math.min(1_000, config.workflow.pollIntervalMs);
   let simulator: Simulator | undefined;
   let endpoint: string;
