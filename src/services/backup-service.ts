@@ -47,16 +47,20 @@ export function createBackupService(deps: {
       requestId: string;
       created: boolean;
     } {
-      const { id, created } = repos.requests.create({
-        id: newRequestId(),
-        idempotencyKey: input.idempotencyKey,
-        actor: input.actor,
-        channelId: input.origin.channelId,
-        spec: input.spec,
-        simulated: deps.simulated,
-        now: clock.now(),
-      });
-      audit.linkRequest(input.auditId, id);
+      // One commit for the request and its audit link: this runs while Slack waits for the ack.
+      const { id, created } = repos.db.transaction(() => {
+        const recorded = repos.requests.create({
+          id: newRequestId(),
+          idempotencyKey: input.idempotencyKey,
+          actor: input.actor,
+          channelId: input.origin.channelId,
+          spec: input.spec,
+          simulated: deps.simulated,
+          now: clock.now(),
+        });
+        audit.linkRequest(input.auditId, recorded.id);
+        return recorded;
+      })();
       if (created) engine.kick();
       return { requestId: id, created };
     },
