@@ -50,6 +50,7 @@ import { createStatusService } from './services/status-service.js';
 import { createTaskPoller } from './services/task-poller.js';
 import { createUserGroupDirectory } from './services/user-groups.js';
 import { createAckPriority } from './slack/ack-priority.js';
+import { createChannelWriter } from './slack/channel-writer.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { createRestoreNotifier } from './slack/restore-notifier.js';
 import { createSlackApp } from './slack-app.js';
@@ -218,12 +219,14 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       };
     },
   };
-  const slackNotifier = createSlackNotifier({
+  // One writer for backup and restore messages alike, so both share each channel's spacing.
+  const slackWriter = createChannelWriter({
     client: app.client,
     logger,
     afterAcks: ackPriority.afterAcks,
     ...(overrides.slackPostIntervalMs !== undefined ? { postIntervalMs: overrides.slackPostIntervalMs } : {}),
   });
+  const slackNotifier = createSlackNotifier({ client: app.client, writer: slackWriter, logger });
   const notifier = instrumentNotifier(slackNotifier, {
     metrics,
     clock,
@@ -261,7 +264,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   });
 
   // Restores run in a loop of their own beside the backup engine (see src/services/restore-runner.ts).
-  const restoreNotifier = createRestoreNotifier({ client: app.client, logger });
+  const restoreNotifier = createRestoreNotifier({ client: app.client, writer: slackWriter });
   const restoreWorkflow = createRestoreWorkflow({
     repos,
     cloud,

@@ -3,27 +3,12 @@
  * message goes and how to recover when it cannot go there.
  */
 import type { WebClient } from '@slack/web-api';
-import { backupCompletionReply, backupParentMessage, notInChannelMessage } from '../blocks/messages.js';
+import { backupCompletionReply, backupParentMessage } from '../blocks/messages.js';
 import type { Logger } from '../logger.js';
 import type { BackupRequestView } from '../services/model.js';
 import type { BackupNotifier, MessageRef } from '../services/ports.js';
-import { createChannelQueue } from './channel-queue.js';
+import type { ChannelWriter } from './channel-writer.js';
 import { findReplyWithMarker } from './thread.js';
-
-/** Errors that mean "this channel cannot take the bot's messages"; the person is told in a DM instead. */
-const CHANNEL_UNUSABLE = new Set([
-  'not_in_channel',
-  'channel_not_found',
-  'is_archived',
-  'restricted_action',
-  'cannot_dm_bot',
-  'ekm_access_denied',
-]);
-
-export function slackErrorCode(error: unknown): string | undefined {
-  const data = (error as { data?: { error?: unknown } } | undefined)?.data;
-  return typeof data?.error === 'string' ? data.error : undefined;
-}
 
 /** The block_id that marks a request's parent message, so an interrupted post is found instead of repeated. */
 export function parentMarker(requestId: string): string {
@@ -44,58 +29,18 @@ export function completionMarker(requestId: string): string {
 
 export function createSlackNotifier(deps: {
   client: WebClient;
+  writer: ChannelWriter;
   logger: Logger;
-  /** Least time between two new messages in one conversation (Slack allows about one a second). */
-  postIntervalMs?: number;
-  /** Resolves when no Slack request waits for its answer (see ack-priority.ts). */
-  afterAcks?: () => Promise<void>;
 }): BackupNotifier {
-  const { client, logger } = deps;
-  const queue = createChannelQueue({
-    intervalMs: deps.postIntervalMs ?? 1_000,
-    ...(deps.afterAcks ? { beforeTask: deps.afterAcks } : {}),
-  });
-
-  async function post(
-    channel: string,
-    message: { text: string; blocks?: unknown[] },
-    threadTs?: string,
-    options: { urgent?: boolean } = {},
-  ) {
-    const result = await queue.run(
-      channel,
-      () =>
-        client.chat.postMessage({
-          channel,
-          text: message.text,
-          ...(message.blocks ? { blocks: message.blocks as never } : {}),
-          ...(threadTs ? { thread_ts: threadTs } : {}),
-          unfurl_links: false,
-          unfurl_media: false,
-        }),
-      { spaced: true, urgent: options.urgent === true },
-    );
-    return { channel: result.channel ?? channel, ts: result.ts ?? '' };
-  }
+  const { client, writer, logger } = deps;
 
   function findExistingReply(parent: MessageRef, requestId: string): Promise<string | undefined> {
     return findReplyWithMarker(client, parent, completionMarker(requestId));
   }
 
   return {
-    async announce(view: BackupRequestView): Promise<MessageRef> {
-      const message = markedParent(view);
-      try {
-        return await post(view.channelId, message);
-      } catch (error) {
-        const code = slackErrorCode(error);
-        if (!code || !CHANNEL_UNUSABLE.has(code)) throw error;
-        logger.info({ requestId: view.id, code }, 'channel unusable; reporting to the person directly');
-        // A DM to the person (channel = their user id) always works for a bot with chat:write.
-        const hint = notInChannelMessage(view.channelId);
-        await post(view.actor.userId, hint);
-        return await post(view.actor.userId, message);
-      }
+    announce(view: BackupRequestView): Promise<MessageRef> {
+      return writer.announce({ id: view.id, channelId: view.channelId, userId: view.actor.userId }, markedParent(view));
     },
 
     async findAnnounced(view: BackupRequestView): Promise<MessageRef | undefined> {
@@ -118,21 +63,8 @@ export function createSlackNotifier(deps: {
       return undefined;
     },
 
-    async progress(view: BackupRequestView, parent: MessageRef): Promise<void> {
-      const message = markedParent(view);
-      // Urgent, like the reply: the engine waits for this update before the request's next step, so it must not
-      // queue behind other requests' "started" messages (updates are not new messages; no spacing either).
-      await queue.run(
-        parent.channel,
-        () =>
-          client.chat.update({
-            channel: parent.channel,
-            ts: parent.ts,
-            text: message.text,
-            blocks: message.blocks as never,
-          }),
-        { urgent: true },
-      );
+    progress(view: BackupRequestView, parent: MessageRef): Promise<void> {
+      return writer.update(parent, markedParent(view));
     },
 
     async complete(view: BackupRequestView, parent: MessageRef | undefined): Promise<MessageRef> {
@@ -151,7 +83,7 @@ export function createSlackNotifier(deps: {
       }
       const channel = parent?.channel ?? view.channelId;
       // Urgent: a finished backup's result goes before other requests' "started" messages still waiting.
-      const posted = await post(channel, { text: reply.text, blocks }, parent?.ts, { urgent: true });
+      const posted = await writer.post(channel, { text: reply.text, blocks }, parent?.ts, { urgent: true });
       if (reply.fullTable) {
         try {
           await client.filesUploadV2({
