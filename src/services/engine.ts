@@ -9,6 +9,7 @@ import type { BackupWorkflow } from './backup-workflow.js';
 import { ReconcileLater } from './backup-workflow.js';
 import type { BackupRequestView } from './model.js';
 import type { BackupNotifier, Clock } from './ports.js';
+import { nextReportAttempt } from './report-retry.js';
 import type { TaskPoller } from './task-poller.js';
 import { createWorkLoop } from './work-loop.js';
 
@@ -33,8 +34,6 @@ export interface EngineDeps {
   /** Background work yields to Slack requests waiting for their answer (src/slack/ack-priority.ts). */
   afterAcks?: () => Promise<void>;
 }
-
-const MAX_REPORT_ATTEMPTS = 30;
 
 /** A digest of what the parent message shows; the message is only updated when this changes. */
 function progressDigest(view: BackupRequestView): string {
@@ -97,11 +96,12 @@ export function createEngine(deps: EngineDeps) {
         const posted = await notifier.complete(record, record.parent);
         outbox.markSent(entry.id, posted.ts, clock.now());
       } catch (error) {
-        if (entry.attempts + 1 >= MAX_REPORT_ATTEMPTS) {
+        const next = nextReportAttempt(entry.attempts);
+        if (next.giveUp) {
           outbox.giveUp(entry.id, String(error));
           logger.error({ requestId: id, err: error }, 'gave up posting the completion reply');
         } else {
-          const delay = Math.min(60_000, 500 * 2 ** entry.attempts);
+          const delay = next.delayMs;
           outbox.retryLater(entry.id, clock.now() + delay, String(error));
           requests.wakeAt(id, clock.now() + delay, clock.now());
           logger.warn({ requestId: id, err: error }, 'could not post the completion reply; retrying');

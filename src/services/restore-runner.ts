@@ -12,6 +12,7 @@ import type { Repositories } from '../db/index.js';
 import type { RestoreRecord } from '../db/restore-requests.js';
 import { failureOf } from './backup-workflow.js';
 import type { Clock } from './ports.js';
+import { nextReportAttempt } from './report-retry.js';
 import type { RestoreRequestView } from './restore-model.js';
 import type { RestoreCloud, RestoreNotifier } from './restore-ports.js';
 import { RestoreRetryLater, type RestoreWorkflow } from './restore-workflow.js';
@@ -22,7 +23,6 @@ const SUCCESS = new Set(['Finished']);
 const FAILURE = new Set(['Failed', 'Skipped', 'PartFinished']);
 /** A task the API does not return this many times in a row is given up as lost. */
 const MAX_MISSES = 5;
-const MAX_REPORT_ATTEMPTS = 30;
 
 export interface RestoreRunnerDeps {
   repos: Repositories;
@@ -97,11 +97,12 @@ export function createRestoreRunner(deps: RestoreRunnerDeps) {
         const posted = await notifier.complete(withVerification(record), record.parent);
         restores.outbox.markSent(id, posted.channel, posted.ts, clock.now());
       } catch (error) {
-        if (entry.attempts + 1 >= MAX_REPORT_ATTEMPTS) {
+        const next = nextReportAttempt(entry.attempts);
+        if (next.giveUp) {
           restores.outbox.giveUp(id, String(error));
           logger.error({ requestId: id, err: error }, 'gave up posting the restore reply');
         } else {
-          const delay = Math.min(60_000, 500 * 2 ** entry.attempts);
+          const delay = next.delayMs;
           restores.outbox.retryLater(id, clock.now() + delay, String(error));
           restores.wakeAt(id, clock.now() + delay, clock.now());
           logger.warn({ requestId: id, err: error }, 'could not post the restore reply; retrying');
