@@ -16,13 +16,9 @@ import { nextReportAttempt } from './report-retry.js';
 import type { RestoreRequestView } from './restore-model.js';
 import type { RestoreCloud, RestoreNotifier } from './restore-ports.js';
 import { RestoreRetryLater, type RestoreWorkflow } from './restore-workflow.js';
+import { endedTaskOutcome, lostTaskOutcome, MAX_MISSES } from './task-outcome.js';
 import { pollInterval, TASK_IDS_PER_CALL } from './task-poller.js';
 import { createWorkLoop } from './work-loop.js';
-
-const SUCCESS = new Set(['Finished']);
-const FAILURE = new Set(['Failed', 'Skipped', 'PartFinished']);
-/** A task the API does not return this many times in a row is given up as lost. */
-const MAX_MISSES = 5;
 
 export interface RestoreRunnerDeps {
   repos: Repositories;
@@ -170,27 +166,14 @@ export function createRestoreRunner(deps: RestoreRunnerDeps) {
               continue;
             }
             restores.tasks.markFinished(task.taskId, 'Lost', clock.now());
-            restores.updateTarget(task.requestId, task.instanceId, {
-              state: 'failed',
-              errorCode: 'TaskNotFound',
-              errorMessage: `DescribeTasks no longer returns task ${task.taskId}`,
-            });
+            restores.updateTarget(task.requestId, task.instanceId, lostTaskOutcome(task.taskId));
             touched.add(task.requestId);
             continue;
           }
-          if (SUCCESS.has(state.status) || FAILURE.has(state.status)) {
+          const outcome = endedTaskOutcome(state, 'restore');
+          if (outcome) {
             restores.tasks.markFinished(task.taskId, state.status, clock.now());
-            restores.updateTarget(
-              task.requestId,
-              task.instanceId,
-              SUCCESS.has(state.status)
-                ? { state: 'succeeded' }
-                : {
-                    state: 'failed',
-                    errorCode: state.errorCode || state.status,
-                    errorMessage: state.errorMsg || `the restore task ended ${state.status}`,
-                  },
-            );
+            restores.updateTarget(task.requestId, task.instanceId, outcome);
             touched.add(task.requestId);
           } else {
             if (state.status !== task.status) touched.add(task.requestId);

@@ -8,13 +8,9 @@ import type { Repositories } from '../db/index.js';
 import type { TrackedTask } from '../db/tasks.js';
 import { failureOf } from './backup-workflow.js';
 import type { BackupCloud, Clock } from './ports.js';
+import { endedTaskOutcome, lostTaskOutcome, MAX_MISSES } from './task-outcome.js';
 
 export const TASK_IDS_PER_CALL = 100;
-/** A task the API does not return this many times in a row is given up as lost. */
-const MAX_MISSES = 5;
-
-const SUCCESS = new Set(['Finished']);
-const FAILURE = new Set(['Failed', 'Skipped', 'PartFinished']);
 
 export interface PollerSettings {
   pollIntervalMs: number;
@@ -77,29 +73,16 @@ export function createTaskPoller(deps: {
           }
           misses.delete(task.taskId);
           tasks.markFinished(task.taskId, 'Lost', clock.now());
-          requests.updateInstance(task.requestId, task.instanceId, {
-            state: 'failed',
-            errorCode: 'TaskNotFound',
-            errorMessage: `DescribeTasks no longer returns task ${task.taskId}`,
-          });
+          requests.updateInstance(task.requestId, task.instanceId, lostTaskOutcome(task.taskId));
           result.finished++;
           result.touched.add(task.requestId);
           continue;
         }
         misses.delete(task.taskId);
-        if (SUCCESS.has(state.status) || FAILURE.has(state.status)) {
+        const outcome = endedTaskOutcome(state, 'backup');
+        if (outcome) {
           tasks.markFinished(task.taskId, state.status, clock.now());
-          requests.updateInstance(
-            task.requestId,
-            task.instanceId,
-            SUCCESS.has(state.status)
-              ? { state: 'succeeded' }
-              : {
-                  state: 'failed',
-                  errorCode: state.errorCode || state.status,
-                  errorMessage: state.errorMsg || `the backup task ended ${state.status}`,
-                },
-          );
+          requests.updateInstance(task.requestId, task.instanceId, outcome);
           result.finished++;
           result.touched.add(task.requestId);
         } else {
