@@ -3,21 +3,15 @@
  * sink that gives the person a reference id instead of a stack trace.
  */
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { App, LogLevel } from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
 import { registerActions } from './actions/index.js';
 import { registerCommands } from './commands/index.js';
 import type { Config } from './config.js';
 import { boltLogger, type Logger } from './logger.js';
 import type { Services } from './services/index.js';
+import { type HttpRoute, SlackReceiver } from './slack/receiver.js';
 import { registerViews } from './views/index.js';
-
-export interface HttpRoute {
-  path: string;
-  method: string;
-  handler: (req: IncomingMessage, res: ServerResponse) => void;
-}
 
 export interface SlackAppOptions {
   logger: Logger;
@@ -55,11 +49,12 @@ export function createSlackApp(config: Config, services: Services, options: Slac
           // Bolt's conversation store keeps state per conversation for listeners that ask for it; none here does,
           // and it is a lookup on every request.
           convoStore: false,
-          receiver: new HTTPReceiver({
+          // Bolt's HTTPReceiver, answer for answer, with the request body read once (see receiver.ts for why).
+          receiver: new SlackReceiver({
             signingSecret: config.slack.signingSecret ?? '',
-            endpoints: '/slack/events',
-            customRoutes: options.routes ?? [],
-            logger,
+            endpoint: '/slack/events',
+            routes: options.routes ?? [],
+            logger: options.logger,
           }),
           clientOptions,
           logger,

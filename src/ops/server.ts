@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { HttpRoute } from '../slack-app.js';
+import type { HttpRoute } from '../slack/receiver.js';
 
 /** A bare HTTP server for the ops routes, used in Socket Mode where Bolt serves no HTTP. */
 export function startOpsServer(routes: readonly HttpRoute[], port: number, host: string): Promise<Server> {

@@ -131,9 +131,14 @@ describe('logs', () => {
     const recorded = lines.find((l) => l.msg === 'backup request recorded');
     expect(recorded).toMatchObject({ slackRequest, requestId: expect.stringMatching(/^req-/) });
     const requestId = recorded!.requestId;
-    // Bolt's own lines about the ack carry both ids.
+    // The receiver's line about the ack carries both ids.
     expect(
-      lines.some((l) => l.component === 'bolt' && l.slackRequest === slackRequest && l.requestId === requestId),
+      lines.some(
+        (l) =>
+          l.msg === 'acknowledged the request from Slack' &&
+          l.slackRequest === slackRequest &&
+          l.requestId === requestId,
+      ),
     ).toBe(true);
     // Every cloud call the engine made for it, with the cloud's own RequestId.
     const cloud = lines.filter((l) => l.component === 'cloud' && l.requestId === requestId);
