@@ -76,6 +76,8 @@ export interface RestoreCloud {
 export interface RestoreNotifier {
   /** Posts the parent message; falls back to a direct message when the channel is unusable. */
   announce(view: RestoreRequestView): Promise<MessageRef>;
+  /** The parent message an earlier, interrupted `announce` may have posted, if it did. */
+  findAnnounced(view: RestoreRequestView): Promise<MessageRef | undefined>;
   /** Updates the parent message in place. */
   progress(view: RestoreRequestView, parent: MessageRef): Promise<void>;
   /**

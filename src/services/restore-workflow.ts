@@ -99,7 +99,12 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
   async function announce(id: string): Promise<void> {
     const record = load(id);
     try {
-      const parent = await notifier.announce(record);
+      // The post is recorded before it is made (like a cloud call): after a crash, look for it before posting again.
+      const interrupted = restores.calls.list(id, 'chat.postMessage:parent').some((call) => call.status === 'sent');
+      const found = interrupted ? await notifier.findAnnounced(record) : undefined;
+      const callId = found ? undefined : restores.calls.begin(id, 'chat.postMessage:parent', [], clock.now());
+      const parent = found ?? (await notifier.announce(record));
+      if (callId !== undefined) restores.calls.settle(callId, { status: 'accepted' }, clock.now());
       restores.setParent(id, parent.channel, parent.ts, clock.now());
     } catch (error) {
       // Slack being down must not hold the restore for long: retry a while, then go on and reply unthreaded.

@@ -39,6 +39,16 @@ export interface ChannelWriter {
    * a DM to the person who asked.
    */
   announce(request: { id: string; channelId: string; userId: string }, message: SlackMessage): Promise<MessageRef>;
+  /**
+   * The parent an interrupted `announce` may have posted: a top-level message carrying `marker` as a block_id, in the
+   * channel or, where the channel could not take it, in the person's DM; posted no earlier than a minute before
+   * `sinceMs`. Undefined when there is none, or when Slack cannot be read (the caller then posts).
+   */
+  findAnnounced(
+    request: { channelId: string; userId: string },
+    marker: string,
+    sinceMs: number,
+  ): Promise<MessageRef | undefined>;
 }
 
 export function createChannelWriter(deps: {
@@ -72,6 +82,34 @@ export function createChannelWriter(deps: {
     return { channel: result.channel ?? channel, ts: result.ts ?? '' };
   }
 
+  /** A top-level message of `channel` since `oldest` carrying this block_id. */
+  async function findTopLevelWithMarker(channel: string, marker: string, oldest: string) {
+    try {
+      let cursor: string | undefined;
+      do {
+        const page = await client.conversations.history({ channel, oldest, limit: 200, cursor });
+        for (const message of page.messages ?? []) {
+          const blocks = (message.blocks ?? []) as { block_id?: string }[];
+          if (message.ts && blocks.some((block) => block.block_id === marker)) return { channel, ts: message.ts };
+        }
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor);
+    } catch (error) {
+      logger.debug({ channel, marker, err: error }, 'could not read history to find the parent');
+    }
+    return undefined;
+  }
+
+  /** The id of the bot's DM with this person (scope im:write), or undefined when Slack will not say. */
+  async function personalChannel(userId: string): Promise<string | undefined> {
+    try {
+      return (await client.conversations.open({ users: userId })).channel?.id;
+    } catch (error) {
+      logger.debug({ userId, err: error }, 'could not open the DM to look for the parent');
+      return undefined;
+    }
+  }
+
   return {
     post,
     async update(ref, message) {
@@ -98,6 +136,14 @@ export function createChannelWriter(deps: {
         await post(request.userId, notInChannelMessage(request.channelId));
         return await post(request.userId, message);
       }
+    },
+    async findAnnounced(request, marker, sinceMs) {
+      // A minute of slack for clocks: Slack's ts and the bot's clock are different clocks.
+      const oldest = String(Math.floor(sinceMs / 1000) - 60);
+      const inChannel = await findTopLevelWithMarker(request.channelId, marker, oldest);
+      if (inChannel) return inChannel;
+      const dm = await personalChannel(request.userId);
+      return dm ? findTopLevelWithMarker(dm, marker, oldest) : undefined;
     },
   };
 }

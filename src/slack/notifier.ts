@@ -7,7 +7,7 @@ import { backupCompletionReply, backupParentMessage } from '../blocks/messages.j
 import type { Logger } from '../logger.js';
 import type { BackupRequestView } from '../services/model.js';
 import type { BackupNotifier, MessageRef } from '../services/ports.js';
-import type { ChannelWriter } from './channel-writer.js';
+import type { ChannelWriter, SlackMessage } from './channel-writer.js';
 import { findReplyWithMarker } from './thread.js';
 
 /** The block_id that marks a request's parent message, so an interrupted post is found instead of repeated. */
@@ -15,11 +15,14 @@ export function parentMarker(requestId: string): string {
   return `parent:${requestId}`;
 }
 
-/** The parent message with its marker on the first block. */
-function markedParent(view: BackupRequestView) {
-  const message = backupParentMessage(view);
-  const [first, ...rest] = message.blocks as { block_id?: string }[];
-  return { text: message.text, blocks: first ? [{ ...first, block_id: parentMarker(view.id) }, ...rest] : [] };
+/** A parent message with its request's marker on the first block (backups and restores alike). */
+export function withParentMarker(requestId: string, message: { text: string; blocks?: unknown[] }): SlackMessage {
+  const [first, ...rest] = (message.blocks ?? []) as { block_id?: string }[];
+  return { text: message.text, blocks: first ? [{ ...first, block_id: parentMarker(requestId) }, ...rest] : [] };
+}
+
+function markedParent(view: BackupRequestView): SlackMessage {
+  return withParentMarker(view.id, backupParentMessage(view));
 }
 
 /** The block_id that marks a completion reply, so a re-run after a crash finds it instead of posting again. */
@@ -43,24 +46,12 @@ export function createSlackNotifier(deps: {
       return writer.announce({ id: view.id, channelId: view.channelId, userId: view.actor.userId }, markedParent(view));
     },
 
-    async findAnnounced(view: BackupRequestView): Promise<MessageRef | undefined> {
-      const marker = parentMarker(view.id);
-      // Only the channel is searched: a parent that fell back to a DM in the crash window may be posted twice.
-      for (const channel of [view.channelId]) {
-        try {
-          const oldest = String(Math.floor(view.createdAt.getTime() / 1000) - 60);
-          const page = await client.conversations.history({ channel, oldest, limit: 200 });
-          for (const message of page.messages ?? []) {
-            const blocks = (message.blocks ?? []) as { block_id?: string }[];
-            if (message.ts && blocks.some((block) => block.block_id === marker)) {
-              return { channel, ts: message.ts };
-            }
-          }
-        } catch (error) {
-          logger.debug({ requestId: view.id, channel, err: error }, 'could not read history to find the parent');
-        }
-      }
-      return undefined;
+    findAnnounced(view: BackupRequestView): Promise<MessageRef | undefined> {
+      return writer.findAnnounced(
+        { channelId: view.channelId, userId: view.actor.userId },
+        parentMarker(view.id),
+        view.createdAt.getTime(),
+      );
     },
 
     progress(view: BackupRequestView, parent: MessageRef): Promise<void> {

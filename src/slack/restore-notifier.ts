@@ -8,6 +8,7 @@ import type { MessageRef } from '../services/ports.js';
 import type { RestoreRequestView } from '../services/restore-model.js';
 import type { RestoreNotifier } from '../services/restore-ports.js';
 import type { ChannelWriter } from './channel-writer.js';
+import { parentMarker, withParentMarker } from './notifier.js';
 import { findReplyWithMarker } from './thread.js';
 
 export function createRestoreNotifier(deps: { client: WebClient; writer: ChannelWriter }): RestoreNotifier {
@@ -21,12 +22,20 @@ export function createRestoreNotifier(deps: { client: WebClient; writer: Channel
     announce(view: RestoreRequestView): Promise<MessageRef> {
       return writer.announce(
         { id: view.id, channelId: view.channelId, userId: view.actor.userId },
-        restoreParentMessage(view),
+        withParentMarker(view.id, restoreParentMessage(view)),
+      );
+    },
+
+    findAnnounced(view: RestoreRequestView): Promise<MessageRef | undefined> {
+      return writer.findAnnounced(
+        { channelId: view.channelId, userId: view.actor.userId },
+        parentMarker(view.id),
+        view.createdAt.getTime(),
       );
     },
 
     progress(view: RestoreRequestView, parent: MessageRef): Promise<void> {
-      return writer.update(parent, restoreParentMessage(view));
+      return writer.update(parent, withParentMarker(view.id, restoreParentMessage(view)));
     },
 
     async complete(view: RestoreRequestView, parent: MessageRef | undefined): Promise<MessageRef> {

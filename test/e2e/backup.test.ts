@@ -50,6 +50,16 @@ async function threadedReply(harness: Harness, channel = CHANNEL) {
 }
 
 /** For state that changes without a Slack event (the simulator's), poll a few times a tick. */
+/** Rewinds the (stopped) bot's database to the instant after chat.postMessage for the parent, before its ts was recorded. */
+function rewindToUnrecordedParent(harness: Harness): void {
+  const db = new Database(harness.dbPath);
+  db.prepare(`UPDATE cloud_calls SET status = 'sent' WHERE action = 'chat.postMessage:parent'`).run();
+  db.prepare(
+    `UPDATE backup_requests SET step = 'announce', next_run_at = 0, parent_channel = NULL, parent_ts = NULL`,
+  ).run();
+  db.close();
+}
+
 async function eventually(check: () => void, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -228,13 +238,7 @@ describe('/cloudphone backup, end to end', () => {
     await backupViaModal(h, [h.instance('support-02')], ['com.tencent.mm']);
     await threadedReply(h);
     await h.bot.stop();
-    // Rewind to the instant after chat.postMessage for the parent, before its ts was recorded.
-    const db = new Database(h.dbPath);
-    db.prepare(`UPDATE cloud_calls SET status = 'sent' WHERE action = 'chat.postMessage:parent'`).run();
-    db.prepare(
-      `UPDATE backup_requests SET step = 'announce', next_run_at = 0, parent_channel = NULL, parent_ts = NULL`,
-    ).run();
-    db.close();
+    rewindToUnrecordedParent(h);
     const before = parents(h.slack).length;
     await h.restart();
     await eventually(() => {
@@ -245,6 +249,26 @@ describe('/cloudphone backup, end to end', () => {
     });
     expect(before).toBe(1);
     expect(parents(h.slack)).toHaveLength(1);
+  });
+
+  it('a crash after posting the parent to the DM (channel unusable) but before recording it does not post it twice', async () => {
+    h = await startHarness({ simulator: { timing: { backupMs: 1500 } } });
+    const view = await openModal(h, [h.instance('support-02')], 'C0RANDOM');
+    await h.driver.submitView({ viewId: view.id, values: formValues(['com.tencent.mm']) });
+    await threadedReply(h, 'D0ALICE');
+    await h.bot.stop();
+    rewindToUnrecordedParent(h);
+    const dmBefore = parents(h.slack, 'D0ALICE');
+    expect(dmBefore).toHaveLength(2); // the "invite me" hint and the parent
+    await h.restart();
+    await eventually(() => {
+      const row = new Database(h!.dbPath, { readonly: true })
+        .prepare('SELECT step, parent_channel, parent_ts FROM backup_requests')
+        .get();
+      expect(row).toEqual({ step: 'done', parent_channel: 'D0ALICE', parent_ts: dmBefore[1]!.ts });
+    });
+    expect(parents(h.slack, 'D0ALICE')).toHaveLength(2);
+    expect(h.slack.messages('C0RANDOM')).toHaveLength(0);
   });
 
   it('runs the inline form without a modal', async () => {

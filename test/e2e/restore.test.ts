@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, CALLBACK, CHOICE } from '../../src/blocks/ids.js';
 import { ADMIN, BACKUP_PATH, CHANNEL, type Harness, startHarness } from '../support/harness.js';
@@ -8,6 +9,7 @@ import {
   botBackup,
   checkTargets,
   command,
+  confirmRestore,
   openRestoreForm,
   recoverCalls,
   restoreReply,
@@ -73,11 +75,7 @@ describe('/cloudphone restore, end to end', () => {
 
   it('carries on after a restart between the confirmation and the restore, and replies once', async () => {
     h = await startHarness();
-    const bf = await botBackup(h, 'support-02', ['com.tencent.mm']);
-    const target = h.instance('support-01');
-    const form = await openRestoreForm(h, bf);
-    const { confirmation } = await checkTargets(h, form, [target]);
-    await h.driver.submitView({ viewId: confirmation!.id });
+    const { target } = await confirmRestore(h);
     // The confirmation is in SQLite before its ack: a new bot on the same database takes it from there.
     await h.restart();
     const { parent } = await restoreReply(h);
@@ -88,6 +86,35 @@ describe('/cloudphone restore, end to end', () => {
     expect(
       h.slack.threadReplies(CHANNEL, parent.ts).filter((m) => shown(m.blocks).includes('restore-completion:')),
     ).toHaveLength(1);
+    expect(
+      h.slack.messages(CHANNEL, { topLevelOnly: true }).filter((m) => m.text.includes('asked to restore')),
+    ).toHaveLength(1);
+  });
+
+  it('a crash after posting the restore message but before recording it does not post it twice', async () => {
+    h = await startHarness();
+    await confirmRestore(h);
+    const { parent } = await restoreReply(h);
+    await h.bot.stop();
+    // Rewind to the instant after chat.postMessage for the restore's parent, before its ts was recorded.
+    const db = new Database(h.dbPath);
+    db.prepare(`UPDATE restore_calls SET status = 'sent' WHERE action = 'chat.postMessage:parent'`).run();
+    db.prepare(
+      `UPDATE restore_requests SET step = 'announce', next_run_at = 0, parent_channel = NULL, parent_ts = NULL
+       WHERE step <> 'draft'`,
+    ).run();
+    db.close();
+    await h.restart();
+    const parentOf = () =>
+      h.bot.repos.db.prepare(`SELECT step, parent_ts FROM restore_requests WHERE step <> 'draft'`).get() as {
+        step: string;
+        parent_ts: string | null;
+      };
+    for (const deadline = Date.now() + 10_000; parentOf().step !== 'done'; ) {
+      if (Date.now() > deadline) throw new Error(`the restore did not run to the end: ${JSON.stringify(parentOf())}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(parentOf().parent_ts).toBe(parent.ts);
     expect(
       h.slack.messages(CHANNEL, { topLevelOnly: true }).filter((m) => m.text.includes('asked to restore')),
     ).toHaveLength(1);

@@ -1,15 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, type Harness, startHarness } from '../support/harness.js';
-import {
-  botBackup,
-  checkTargets,
-  command,
-  nextResponse,
-  openRestoreForm,
-  responseCount,
-  restoreReply,
-  shown,
-} from '../support/restore-flows.js';
+import { command, confirmRestore, nextResponse, responseCount, restoreReply, shown } from '../support/restore-flows.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -25,11 +16,7 @@ async function status(h: Harness, text: string, user = ADMIN) {
 describe('/cloudphone status, end to end', () => {
   it('shows a restore, its task and the latest request of an instance, refreshed from the cloud', async () => {
     h = await startHarness();
-    const bf = await botBackup(h, 'support-02', ['com.tencent.mm']);
-    const target = h.instance('support-01');
-    const form = await openRestoreForm(h, bf);
-    const { confirmation } = await checkTargets(h, form, [target]);
-    await h.driver.submitView({ viewId: confirmation!.id });
+    const { target } = await confirmRestore(h);
     await restoreReply(h);
     const [restoreId] = h.bot.repos.restores.recentIds(1, ADMIN);
     const record = h.bot.repos.restores.get(restoreId!)!;

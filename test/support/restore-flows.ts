@@ -102,6 +102,19 @@ async function settled(h: Harness, viewId: string, user: string): Promise<ViewOb
   );
 }
 
+/**
+ * A bot-made backup of WeChat on support-02, restored onto support-01 (compatible) and confirmed: the restore is
+ * recorded and the runner has it.
+ */
+export async function confirmRestore(h: Harness): Promise<{ backupFileId: string; target: string }> {
+  const backupFileId = await botBackup(h, 'support-02', ['com.tencent.mm']);
+  const target = h.instance('support-01');
+  const form = await openRestoreForm(h, backupFileId);
+  const { confirmation } = await checkTargets(h, form, [target]);
+  await h.driver.submitView({ viewId: confirmation!.id });
+  return { backupFileId, target };
+}
+
 /** The restore's channel message and its threaded completion reply. */
 export async function restoreReply(h: Harness, timeoutMs = 20_000) {
   return h.slack.waitFor(

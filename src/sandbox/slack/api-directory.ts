@@ -30,6 +30,24 @@ const conversationsInfo: MethodHandler = (ctx, args) => {
   return { ok: true, channel: channelObject(ctx.state, id) };
 };
 
+/**
+ * conversations.open with one person in `users`: their DM with the bot, `{ ok, channel: { id: 'D…' } }` (scope
+ * im:write). No `users` → `users_list_not_supplied`; an unknown or deactivated person → `user_not_found` /
+ * `user_disabled`. Group DMs (several people) are not modelled here and are refused as such.
+ */
+const conversationsOpen: MethodHandler = (ctx, args) => {
+  const users = requiredString(args, 'users', 'users_list_not_supplied')
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+  if (users.length === 0) throw new ApiFailure('users_list_not_supplied');
+  if (users.length > 1) throw new ApiFailure('stand_in_models_no_group_dms');
+  const user = ctx.state.directory.user(users[0]!);
+  if (!user) throw new ApiFailure('user_not_found');
+  if (user.deleted) throw new ApiFailure('user_disabled');
+  return { ok: true, channel: { id: ctx.state.directory.dmWith(user.id).id } };
+};
+
 const conversationsMembers: MethodHandler = (ctx, args) => {
   const channel = requireReadableChannel(ctx.state, requiredString(args, 'channel', 'channel_not_found'));
   const members = [...channel.members];
@@ -101,6 +119,7 @@ export const directoryMethods: Record<string, MethodHandler> = {
   'auth.test': authTest,
   'conversations.info': conversationsInfo,
   'conversations.members': conversationsMembers,
+  'conversations.open': conversationsOpen,
   'users.info': usersInfo,
   'usergroups.users.list': usergroupsUsersList,
   'usergroups.list': usergroupsList,

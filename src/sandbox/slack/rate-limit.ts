@@ -18,6 +18,8 @@ export const METHOD_PER_MINUTE: Readonly<Record<string, number>> = {
   'conversations.replies': TIER_PER_MINUTE[3],
   'conversations.info': TIER_PER_MINUTE[3],
   'conversations.members': TIER_PER_MINUTE[4],
+  'conversations.open': TIER_PER_MINUTE[3],
+  'conversations.history': TIER_PER_MINUTE[3],
   'users.info': TIER_PER_MINUTE[4],
   'usergroups.users.list': TIER_PER_MINUTE[2],
   'views.open': TIER_PER_MINUTE[4],

@@ -58,6 +58,7 @@ function fakeCloud() {
 
 const notifier: RestoreNotifier = {
   announce: async () => ({ channel: 'C1', ts: '1.1' }),
+  findAnnounced: async () => undefined,
   progress: async () => undefined,
   complete: async () => ({ channel: 'C1', ts: '1.2' }),
 };
