@@ -9,28 +9,56 @@ import { type DestinationStream, type Logger, pino } from 'pino';
 
 export type { Logger } from 'pino';
 
-/** Keys whose values never reach a log line, at any depth pino can express. */
-const REDACTED = [
-  'token',
-  'botToken',
-  'appToken',
-  'signingSecret',
-  'accessKeySecret',
-  'securityToken',
-  'authorization',
-  'secret',
-  '*.token',
-  '*.botToken',
-  '*.appToken',
-  '*.signingSecret',
-  '*.accessKeySecret',
-  '*.securityToken',
-  '*.authorization',
-  '*.secret',
-  '*.headers.authorization',
-  '*.headers["x-acs-security-token"]',
-  '*.headers["x-slack-signature"]',
-];
+/**
+ * Keys whose values never reach a log line: tokens, secrets, signatures, authorization headers, at any depth up to
+ * REDACT_DEPTH (errors included, whose own fields pino copies into the line).
+ */
+export const SECRET_LOG_KEY = /secret|token|password|passwd|authorization|signature|credential|cookie|private[-_]?key/i;
+const REDACT_DEPTH = 6;
+export const REDACTED_VALUE = '[redacted]';
+
+/**
+ * A copy of `value` with secret-named keys censored; `value` itself when it has none (the usual case, no copy).
+ * pino's own `redact` paths did this with wildcards and cost about 25 µs a line here, more than the rest of the line
+ * ten times over, on every line written while Slack waits for an acknowledgement; this walk costs about one.
+ */
+export function redactLogFields<T>(value: T, depth = 0): T {
+  if (depth >= REDACT_DEPTH || typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, index) => {
+      const clean = redactLogFields(item, depth + 1);
+      if (clean === item) return;
+      copy ??= [...value];
+      copy[index] = clean;
+    });
+    return (copy ?? value) as T;
+  }
+  let copy: Record<string, unknown> | undefined;
+  const fields = value as Record<string, unknown>;
+  for (const key of Object.keys(fields)) {
+    let inner: unknown;
+    try {
+      inner = fields[key];
+    } catch {
+      continue; // a getter that throws: pino's serializer will meet it too, and say so
+    }
+    const clean = SECRET_LOG_KEY.test(key) && inner !== undefined ? REDACTED_VALUE : redactLogFields(inner, depth + 1);
+    if (clean !== inner) {
+      // An error stays an error for pino's serializer (message and stack are not own enumerable fields).
+      copy ??= value instanceof Error ? copyError(value) : { ...fields };
+      copy[key] = clean;
+    }
+  }
+  return (copy ?? value) as T;
+}
+
+function copyError(error: Error): Record<string, unknown> {
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(error) as object), error) as Record<string, unknown>;
+  copy.message = error.message;
+  copy.stack = error.stack;
+  return copy;
+}
 
 /**
  * The ids a log line is about. `slackRequest` is made up when a request from Slack arrives; `requestId` is the bot's
@@ -65,12 +93,15 @@ export function createLogger(
   return pino(
     {
       level: options.level ?? 'info',
-      redact: { paths: REDACTED, censor: '[redacted]' },
       base: { service: 'cloudphone-bot' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      // A copy: pino merges the call's fields into what the mixin returns. Fields given at the call site win.
-      mixin: () => ({ ...context.getStore() }),
+      formatters: { level: (label) => ({ level: label }), log: (fields) => redactLogFields(fields) },
+      // A new object (pino merges the call's fields into it; they win), built with the same keys in the same order
+      // every time: a spread of the store made objects of changing shapes, and the line cost three times as much.
+      mixin: () => {
+        const store = context.getStore();
+        return store ? { slackRequest: store.slackRequest, requestId: store.requestId } : {};
+      },
     },
     options.destination as DestinationStream | undefined,
   );

@@ -4,6 +4,7 @@ import {
   boltLogger,
   createLogger,
   currentLogContext,
+  redactLogFields,
   runWithLogContext,
 } from '../../../src/logger.js';
 import { instrumentNotifier, observeCloudCalls, withRequestIds } from '../../../src/ops/instrument.js';
@@ -33,6 +34,34 @@ describe('createLogger', () => {
       config: { botToken: '[redacted]', signingSecret: '[redacted]' },
     });
     expect(new Date(String(lines[0]?.time)).toISOString()).toBe(lines[0]?.time);
+  });
+
+  it('censors secret-named fields at any depth, inside errors and lists too, without touching the original', () => {
+    const { logger, lines } = capture();
+    const error = Object.assign(new Error('request failed'), {
+      config: { headers: { Authorization: 'Bearer xoxb-secret-1', 'X-Acs-Security-Token': 'CAIS-secret-2' } },
+    });
+    const fields = { err: error, calls: [{ action: 'DescribeTasks', accessKeySecret: 'secret-3' }], nextToken: 'n' };
+    logger.error(fields, 'failed');
+    const line = JSON.stringify(lines[0]);
+    for (const secret of ['xoxb-secret-1', 'CAIS-secret-2', 'secret-3']) expect(line).not.toContain(secret);
+    expect(lines[0]).toMatchObject({
+      err: {
+        type: 'Error',
+        message: 'request failed',
+        stack: expect.stringContaining('request failed'),
+        config: { headers: { Authorization: '[redacted]', 'X-Acs-Security-Token': '[redacted]' } },
+      },
+      calls: [{ action: 'DescribeTasks', accessKeySecret: '[redacted]' }],
+    });
+    // The caller's objects are left as they were.
+    expect(error.config.headers.Authorization).toBe('Bearer xoxb-secret-1');
+    expect(fields.calls[0]?.accessKeySecret).toBe('secret-3');
+  });
+
+  it('returns objects without secrets as they are (no copy on the common path)', () => {
+    const clean = { component: 'slack', slack: { type: 'view_submission', userId: 'U1' }, list: [1, 'two'] };
+    expect(redactLogFields(clean)).toBe(clean);
   });
 
   it('adds the ids of the work in hand to every line, across awaits, without leaking between contexts', async () => {
