@@ -1,14 +1,24 @@
-import type { App, BlockAction, ButtonAction, OverflowAction } from '@slack/bolt';
+import type { AllMiddlewareArgs, App, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { ACTION } from '../blocks/ids.js';
 import type { Services } from '../services/index.js';
+import { exactly } from '../slack/route.js';
 import { catalogEntry } from './catalog-entry.js';
 import { catalogPage } from './catalog-page.js';
 import { markVerified } from './mark-verified.js';
 
+// Each handler is typed for its element (button, overflow menu); the action id decides which element it is.
+type ActionListener = (args: never) => Promise<void>;
+
 /** Buttons and menus on the bot's messages. */
 export function registerActions(app: App, services: Services): void {
-  app.action<BlockAction<ButtonAction>>(ACTION.markVerified, markVerified(services));
-  app.action<BlockAction<ButtonAction>>(ACTION.catalogPrev, catalogPage(services));
-  app.action<BlockAction<ButtonAction>>(ACTION.catalogNext, catalogPage(services));
-  app.action<BlockAction<OverflowAction>>(ACTION.catalogEntry, catalogEntry(services));
+  const byActionId: Record<string, ActionListener> = {
+    [ACTION.markVerified]: markVerified(services),
+    [ACTION.catalogPrev]: catalogPage(services),
+    [ACTION.catalogNext]: catalogPage(services),
+    [ACTION.catalogEntry]: catalogEntry(services),
+  };
+  // One listener for every block action (see slack/route.ts for why).
+  app.action({ action_id: exactly(Object.keys(byActionId)) }, (args: SlackActionMiddlewareArgs & AllMiddlewareArgs) =>
+    byActionId[(args.action as { action_id: string }).action_id]!(args as never),
+  );
 }

@@ -1,15 +1,22 @@
-import type { App } from '@slack/bolt';
+import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { CALLBACK } from '../blocks/ids.js';
 import type { Services } from '../services/index.js';
+import { exactly } from '../slack/route.js';
 import { backupSubmitted } from './backup-submitted.js';
 import { deleteConfirmed, deleteUnverifiedConfirmed } from './delete-confirmed.js';
 import { restoreConfirmed } from './restore-confirmed.js';
 import { restoreFormSubmitted } from './restore-form-submitted.js';
 
+type ViewListener = (args: SlackViewMiddlewareArgs & AllMiddlewareArgs) => Promise<void>;
+
 export function registerViews(app: App, services: Services): void {
-  app.view(CALLBACK.backupModal, backupSubmitted(services));
-  app.view(CALLBACK.restoreForm, restoreFormSubmitted(services));
-  app.view(CALLBACK.restoreConfirm, restoreConfirmed(services));
-  app.view(CALLBACK.deleteConfirm, deleteConfirmed(services));
-  app.view(CALLBACK.deleteConfirmUnverified, deleteUnverifiedConfirmed(services));
+  const byCallbackId: Record<string, ViewListener> = {
+    [CALLBACK.backupModal]: backupSubmitted(services),
+    [CALLBACK.restoreForm]: restoreFormSubmitted(services),
+    [CALLBACK.restoreConfirm]: restoreConfirmed(services),
+    [CALLBACK.deleteConfirm]: deleteConfirmed(services),
+    [CALLBACK.deleteConfirmUnverified]: deleteUnverifiedConfirmed(services),
+  };
+  // One listener for every modal submission (see slack/route.ts for why).
+  app.view({ callback_id: exactly(Object.keys(byCallbackId)) }, (args) => byCallbackId[args.view.callback_id]!(args));
 }
