@@ -216,7 +216,14 @@ export class SlackReceiver implements Receiver {
       chunks.push(chunk);
     });
     req.on('end', () => {
-      if (!refused) this.handle(req, res, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      if (refused) return;
+      try {
+        this.handle(req, res, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      } catch (error) {
+        // A bug here must cost one request a 500, not the process (this runs in an event handler).
+        this.options.logger.error({ err: error, component: 'slack' }, 'handling a request from Slack failed');
+        respond(res, 500);
+      }
     });
     req.on('error', (error) => {
       this.options.logger.warn({ err: error, component: 'slack' }, 'reading a request from Slack failed');
