@@ -159,9 +159,13 @@ export class SlackReceiver implements Receiver {
     this.server = server;
     const listenOptions = typeof portOrOptions === 'number' ? { port: portOrOptions } : portOrOptions;
     return new Promise((resolve, reject) => {
-      server.once('error', reject);
+      const failed = (error: Error) => {
+        this.server = undefined; // never listened: nothing for stop() to close
+        reject(error);
+      };
+      server.once('error', failed);
       server.listen(listenOptions, () => {
-        server.off('error', reject);
+        server.off('error', failed);
         resolve(server);
       });
     });

@@ -293,6 +293,14 @@ describe('SlackReceiver', () => {
     expect(failed.status).toBe(500);
   });
 
+  it('rejects start() on a port in use, and stop() afterwards has nothing to close', async () => {
+    const h = await startApp();
+    const port = Number(new URL(h.url).port);
+    const second = new SlackReceiver({ signingSecret: SECRET, logger: pino({ level: 'silent' }) });
+    await expect(second.start({ port, host: '127.0.0.1' })).rejects.toThrow(/EADDRINUSE/);
+    await expect(second.stop()).resolves.toBeUndefined();
+  });
+
   it('serves its other routes and 404 elsewhere', async () => {
     const h = await startApp();
     expect(await (await fetch(`${h.url}/healthz`)).text()).toBe('fine');
