@@ -29,6 +29,24 @@ export interface SlackMessage {
   blocks?: unknown[];
 }
 
+/** A request as the writer needs it for its parent message: where it was asked, by whom, and when. */
+export interface ParentOf {
+  id: string;
+  channelId: string;
+  userId: string;
+  createdAtMs: number;
+}
+
+/** Backups and restores alike. */
+export function parentOf(view: {
+  id: string;
+  channelId: string;
+  actor: { userId: string };
+  createdAt: Date;
+}): ParentOf {
+  return { id: view.id, channelId: view.channelId, userId: view.actor.userId, createdAtMs: view.createdAt.getTime() };
+}
+
 export interface ChannelWriter {
   /** A new message, or a reply when `threadTs` is given. `urgent`: before new threads still waiting in the channel. */
   post(channel: string, message: SlackMessage, threadTs?: string, options?: { urgent?: boolean }): Promise<MessageRef>;
@@ -38,17 +56,13 @@ export interface ChannelWriter {
    * Posts a request's parent message in its channel, or, when the bot cannot write there, a hint and the message in
    * a DM to the person who asked.
    */
-  announce(request: { id: string; channelId: string; userId: string }, message: SlackMessage): Promise<MessageRef>;
+  announce(request: ParentOf, message: SlackMessage): Promise<MessageRef>;
   /**
    * The parent an interrupted `announce` may have posted: a top-level message carrying `marker` as a block_id, in the
-   * channel or, where the channel could not take it, in the person's DM; posted no earlier than a minute before
-   * `sinceMs`. Undefined when there is none, or when Slack cannot be read (the caller then posts).
+   * channel or, where the channel could not take it, in the person's DM; posted no earlier than a minute before the
+   * request was made. Undefined when there is none, or when Slack cannot be read (the caller then posts).
    */
-  findAnnounced(
-    request: { channelId: string; userId: string },
-    marker: string,
-    sinceMs: number,
-  ): Promise<MessageRef | undefined>;
+  findAnnounced(request: ParentOf, marker: string): Promise<MessageRef | undefined>;
 }
 
 export function createChannelWriter(deps: {
@@ -137,9 +151,9 @@ export function createChannelWriter(deps: {
         return await post(request.userId, message);
       }
     },
-    async findAnnounced(request, marker, sinceMs) {
+    async findAnnounced(request, marker) {
       // A minute of slack for clocks: Slack's ts and the bot's clock are different clocks.
-      const oldest = String(Math.floor(sinceMs / 1000) - 60);
+      const oldest = String(Math.floor(request.createdAtMs / 1000) - 60);
       const inChannel = await findTopLevelWithMarker(request.channelId, marker, oldest);
       if (inChannel) return inChannel;
       const dm = await personalChannel(request.userId);

@@ -7,7 +7,7 @@ import { backupCompletionReply, backupParentMessage } from '../blocks/messages.j
 import type { Logger } from '../logger.js';
 import type { BackupRequestView } from '../services/model.js';
 import type { BackupNotifier, MessageRef } from '../services/ports.js';
-import type { ChannelWriter, SlackMessage } from './channel-writer.js';
+import { type ChannelWriter, parentOf, type SlackMessage } from './channel-writer.js';
 import { findReplyWithMarker } from './thread.js';
 
 /** The block_id that marks a request's parent message, so an interrupted post is found instead of repeated. */
@@ -43,15 +43,11 @@ export function createSlackNotifier(deps: {
 
   return {
     announce(view: BackupRequestView): Promise<MessageRef> {
-      return writer.announce({ id: view.id, channelId: view.channelId, userId: view.actor.userId }, markedParent(view));
+      return writer.announce(parentOf(view), markedParent(view));
     },
 
     findAnnounced(view: BackupRequestView): Promise<MessageRef | undefined> {
-      return writer.findAnnounced(
-        { channelId: view.channelId, userId: view.actor.userId },
-        parentMarker(view.id),
-        view.createdAt.getTime(),
-      );
+      return writer.findAnnounced(parentOf(view), parentMarker(view.id));
     },
 
     progress(view: BackupRequestView, parent: MessageRef): Promise<void> {

@@ -7,7 +7,7 @@ import { restoreCompletionMarker, restoreCompletionReply, restoreParentMessage }
 import type { MessageRef } from '../services/ports.js';
 import type { RestoreRequestView } from '../services/restore-model.js';
 import type { RestoreNotifier } from '../services/restore-ports.js';
-import type { ChannelWriter } from './channel-writer.js';
+import { type ChannelWriter, parentOf } from './channel-writer.js';
 import { parentMarker, withParentMarker } from './notifier.js';
 import { findReplyWithMarker } from './thread.js';
 
@@ -20,18 +20,11 @@ export function createRestoreNotifier(deps: { client: WebClient; writer: Channel
 
   return {
     announce(view: RestoreRequestView): Promise<MessageRef> {
-      return writer.announce(
-        { id: view.id, channelId: view.channelId, userId: view.actor.userId },
-        withParentMarker(view.id, restoreParentMessage(view)),
-      );
+      return writer.announce(parentOf(view), withParentMarker(view.id, restoreParentMessage(view)));
     },
 
     findAnnounced(view: RestoreRequestView): Promise<MessageRef | undefined> {
-      return writer.findAnnounced(
-        { channelId: view.channelId, userId: view.actor.userId },
-        parentMarker(view.id),
-        view.createdAt.getTime(),
-      );
+      return writer.findAnnounced(parentOf(view), parentMarker(view.id));
     },
 
     progress(view: RestoreRequestView, parent: MessageRef): Promise<void> {
