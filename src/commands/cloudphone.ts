@@ -58,14 +58,20 @@ export function cloudphoneCommand(services: Services) {
 
 async function openBackupModal(services: Services, args: CommandArgs, actor: Actor, prefill: string[]): Promise<void> {
   const { command, ack, client } = args;
-  const { decision } = await services.guard.check(
+  const { decision, record } = await services.guard.decide(
     { actor, action: 'backup', channelId: command.channel_id },
     { step: 'open form', instanceIds: prefill },
   );
-  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
+  if (!decision.allowed) {
+    record();
+    return ack(ephemeral(permissionDeniedMessage(decision.reason)));
+  }
   const defaults = await services.modalDefaults(actor, command.channel_id);
+  // The ack opens nothing by itself; the form is the act. So the decision is committed after the ack and before the
+  // form opens: 50 people typing /cloudphone backup at once no longer wait on 50 commits (about 120 µs each).
   await ack();
   await services.afterAcks();
+  record();
   await client.views.open({
     trigger_id: command.trigger_id,
     view: buildBackupModal({

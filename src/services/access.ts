@@ -10,20 +10,43 @@ export interface GuardResult {
   auditId: number;
 }
 
+export interface PendingDecision {
+  decision: AccessDecision;
+  /** Writes the decision to the audit log (once; later calls return the same id). Call it before acting. */
+  record(): number;
+}
+
 export function createAccessGuard(deps: { permissions: PermissionService; audit: AuditTrail }) {
+  async function decide(request: AccessRequest, params: Record<string, unknown> = {}): Promise<PendingDecision> {
+    const decision = await deps.permissions.check(request);
+    let auditId: number | undefined;
+    return {
+      decision,
+      record: () => {
+        auditId ??= deps.audit.recordDecision({
+          actor: request.actor,
+          channelId: request.channelId,
+          action: request.action,
+          params,
+          decision,
+        });
+        return auditId;
+      },
+    };
+  }
+
   return {
     /** Decides and records. `params` is what was asked, as the audit log should show it (redacted there too). */
     async check(request: AccessRequest, params: Record<string, unknown> = {}): Promise<GuardResult> {
-      const decision = await deps.permissions.check(request);
-      const auditId = deps.audit.recordDecision({
-        actor: request.actor,
-        channelId: request.channelId,
-        action: request.action,
-        params,
-        decision,
-      });
-      return { decision, auditId };
+      const pending = await decide(request, params);
+      return { decision: pending.decision, auditId: pending.record() };
     },
+
+    /**
+     * Decides, and leaves the recording to the caller, for an answer that acts on nothing by itself: the caller
+     * records before it acts (opening a form after Slack's ack, say), so the commit is not in the way of the ack.
+     */
+    decide,
   };
 }
 

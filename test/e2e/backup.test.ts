@@ -98,6 +98,25 @@ describe('/cloudphone backup, end to end', () => {
     expect(actions(h)).not.toContain('StartAndroidInstance');
   });
 
+  it('records the decision to open the form before the form opens, then the submission with its request', async () => {
+    h = await startHarness();
+    const id = h.instance('support-02');
+    let auditAtOpen: { decision: string; params: Record<string, unknown> }[] | undefined;
+    const opened = h.slack
+      .waitFor((s) => s.openViews(ADMIN).length > 0 || undefined, { timeoutMs: 3000 })
+      .then(() => {
+        auditAtOpen = h!.bot.services.audit.recent({ userId: ADMIN });
+      });
+    await backupViaModal(h, [id], ['com.tencent.mm']);
+    await opened;
+    expect(auditAtOpen?.map((e) => [e.decision, e.params.step])).toEqual([['allowed', 'open form']]);
+    await eventually(() => {
+      const entries = h!.bot.services.audit.recent({ userId: ADMIN });
+      expect(entries).toHaveLength(2);
+      expect(entries.find((e) => e.params.step === undefined)?.requestId).toMatch(/^req-/);
+    });
+  });
+
   it('stops a running instance first, waits for STOPPED, backs up, and starts it again', async () => {
     h = await startHarness();
     const id = h.instance('support-01');
