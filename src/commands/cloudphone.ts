@@ -99,15 +99,18 @@ async function inlineBackup(
     ...definedOnly(raw),
   });
   if (!input.ok) return ack(ephemeral(inlineErrorsMessage(input.errors)));
-  const { decision, auditId } = await services.backups.authorize(actor, input.spec, command.channel_id);
-  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
+  const pending = await services.backups.authorize(actor, input.spec, command.channel_id);
+  if (!pending.decision.allowed) {
+    pending.record();
+    return ack(ephemeral(permissionDeniedMessage(pending.decision.reason)));
+  }
   // Recorded before the ack, so an acknowledged request is never lost; the trigger id is unique per invocation.
   const { requestId } = services.backups.submit({
     spec: input.spec,
     actor,
     origin: { channelId: command.channel_id },
     idempotencyKey: `command:${command.trigger_id}`,
-    auditId,
+    decision: pending,
   });
   return ack(ephemeral(requestAcceptedMessage(requestId)));
 }

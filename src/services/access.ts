@@ -12,26 +12,26 @@ export interface GuardResult {
 
 export interface PendingDecision {
   decision: AccessDecision;
-  /** Writes the decision to the audit log (once; later calls return the same id). Call it before acting. */
+  /**
+   * Writes the decision to the audit log and returns its id. Call it once, before acting; inside the transaction of
+   * what the decision allowed, it commits (or rolls back) with it.
+   */
   record(): number;
 }
 
 export function createAccessGuard(deps: { permissions: PermissionService; audit: AuditTrail }) {
   async function decide(request: AccessRequest, params: Record<string, unknown> = {}): Promise<PendingDecision> {
     const decision = await deps.permissions.check(request);
-    let auditId: number | undefined;
     return {
       decision,
-      record: () => {
-        auditId ??= deps.audit.recordDecision({
+      record: () =>
+        deps.audit.recordDecision({
           actor: request.actor,
           channelId: request.channelId,
           action: request.action,
           params,
           decision,
-        });
-        return auditId;
-      },
+        }),
     };
   }
 

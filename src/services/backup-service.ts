@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Repositories } from '../db/index.js';
-import type { AccessGuard, GuardResult } from './access.js';
+import type { AccessGuard, PendingDecision } from './access.js';
 import type { AuditTrail } from './audit.js';
 import type { Engine } from './engine.js';
 import type { Actor, BackupSpec, Origin } from './model.js';
@@ -24,9 +24,12 @@ export function createBackupService(deps: {
 }) {
   const { repos, guard, audit, engine, clock } = deps;
   return {
-    /** May this person back up these instances to this place, from this channel? Recorded in the audit log. */
-    authorize(actor: Actor, spec: BackupSpec, channelId: string): Promise<GuardResult> {
-      return guard.check(
+    /**
+     * May this person back up these instances to this place, from this channel? Not yet recorded: pass an allowed
+     * decision to `submit`, which records it with the request; record a denial before answering it.
+     */
+    authorize(actor: Actor, spec: BackupSpec, channelId: string): Promise<PendingDecision> {
+      return guard.decide(
         {
           actor,
           action: 'backup',
@@ -40,29 +43,48 @@ export function createBackupService(deps: {
     },
 
     /**
-     * Records the request (once per idempotency key: a doubly delivered submission starts one backup) and wakes the
-     * engine. Call only after `authorize` allowed it.
+     * Records the allowed decision and the request (once per idempotency key: a doubly delivered submission starts
+     * one backup) in one commit, and wakes the engine.
      */
-    submit(input: { spec: BackupSpec; actor: Actor; origin: Origin; idempotencyKey: string; auditId: number }): {
+    submit(input: {
+      spec: BackupSpec;
+      actor: Actor;
+      origin: Origin;
+      idempotencyKey: string;
+      decision: PendingDecision;
+    }): {
       requestId: string;
       created: boolean;
     } {
-      // One commit for the request and its audit link: this runs while Slack waits for the ack.
-      const { id, created } = repos.db.transaction(() => {
-        const recorded = repos.requests.create({
-          id: newRequestId(),
-          idempotencyKey: input.idempotencyKey,
-          actor: input.actor,
-          channelId: input.origin.channelId,
-          spec: input.spec,
-          simulated: deps.simulated,
-          now: clock.now(),
-        });
-        audit.linkRequest(input.auditId, recorded.id);
-        return recorded;
-      })();
-      if (created) engine.kick();
-      return { requestId: id, created };
+      if (!input.decision.decision.allowed) throw new Error('submit() needs an allowed decision');
+      let recorded: { id: string; created: boolean };
+      try {
+        // One commit for the decision, the request and their link: this runs while Slack waits for the ack.
+        recorded = repos.db.transaction(() => {
+          const auditId = input.decision.record();
+          const request = repos.requests.create({
+            id: newRequestId(),
+            idempotencyKey: input.idempotencyKey,
+            actor: input.actor,
+            channelId: input.origin.channelId,
+            spec: input.spec,
+            simulated: deps.simulated,
+            now: clock.now(),
+          });
+          audit.linkRequest(auditId, request.id);
+          return request;
+        })();
+      } catch (error) {
+        // The decision went with the rolled-back request; it is still a decision the log must show.
+        try {
+          input.decision.record();
+        } catch {
+          // The database refuses writes: the first error says why.
+        }
+        throw error;
+      }
+      if (recorded.created) engine.kick();
+      return { requestId: recorded.id, created: recorded.created };
     },
 
     get(requestId: string) {

@@ -22,15 +22,18 @@ export function backupSubmitted(services: Services) {
         fieldErrors({ instanceIds: 'This form lost track of its channel; close it and run /cloudphone backup again.' }),
       );
     const actor = { userId: body.user.id, teamId: body.user.team_id ?? body.team?.id ?? '' };
-    const { decision, auditId } = await services.backups.authorize(actor, input.spec, metadata.channelId);
-    if (!decision.allowed) return ack(fieldErrors({ instanceIds: `Not allowed: ${decision.reason}` }));
+    const pending = await services.backups.authorize(actor, input.spec, metadata.channelId);
+    if (!pending.decision.allowed) {
+      pending.record();
+      return ack(fieldErrors({ instanceIds: `Not allowed: ${pending.decision.reason}` }));
+    }
     services.backups.submit({
       spec: input.spec,
       actor,
       origin: { channelId: metadata.channelId },
       // The same modal submitted twice (a retry, a double click) carries the same view id: one backup.
       idempotencyKey: `view:${view.id}`,
-      auditId,
+      decision: pending,
     });
     await ack();
   };

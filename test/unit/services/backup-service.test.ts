@@ -1,0 +1,99 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../src/db/database.js';
+import { createRepositories } from '../../../src/db/index.js';
+import { createAccessGuard } from '../../../src/services/access.js';
+import { createAuditTrail } from '../../../src/services/audit.js';
+import { createBackupService } from '../../../src/services/backup-service.js';
+import type { BackupSpec } from '../../../src/services/model.js';
+import { createAdminListPermissions } from '../../../src/services/permissions.js';
+
+const ADMIN = { userId: 'U0ADMIN', teamId: 'T1' };
+const SPEC: BackupSpec = {
+  instanceIds: ['acp-0123456789abcdef0'],
+  apps: ['com.tencent.mm'],
+  uploadEndpoint: 'oss-cn-shanghai-internal.aliyuncs.com',
+  backupPath: 'oss://cloudphone-saved-bucket-unit/b/',
+  stopBeforeBackup: true,
+  startAfterBackup: true,
+};
+
+function setup() {
+  const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'backup-service-')), 'bot.db'));
+  const repos = createRepositories(db);
+  const audit = createAuditTrail({ repo: repos.audit, clock: { now: () => Date.now() } });
+  const guard = createAccessGuard({ permissions: createAdminListPermissions([ADMIN.userId]), audit });
+  let kicks = 0;
+  const backups = createBackupService({
+    repos,
+    guard,
+    audit,
+    engine: { kick: () => void kicks++ },
+    clock: { now: () => Date.now() },
+    simulated: false,
+  });
+  const requestCount = () => (db.prepare('SELECT COUNT(*) AS n FROM backup_requests').get() as { n: number }).n;
+  return { repos, audit, backups, requestCount, kicks: () => kicks };
+}
+
+const submitOnce = async (s: ReturnType<typeof setup>, key: string) =>
+  s.backups.submit({
+    spec: SPEC,
+    actor: ADMIN,
+    origin: { channelId: 'C1' },
+    idempotencyKey: key,
+    decision: await s.backups.authorize(ADMIN, SPEC, 'C1'),
+  });
+
+describe('backup service', () => {
+  it('records the allowed decision with the request it allowed, linked, and wakes the engine', async () => {
+    const s = setup();
+    const decision = await s.backups.authorize(ADMIN, SPEC, 'C1');
+    expect(s.audit.recent({})).toEqual([]); // deciding writes nothing yet
+    const { requestId, created } = s.backups.submit({
+      spec: SPEC,
+      actor: ADMIN,
+      origin: { channelId: 'C1' },
+      idempotencyKey: 'view:V1',
+      decision,
+    });
+    expect(created).toBe(true);
+    expect(s.audit.recent({}).map((e) => [e.decision, e.requestId])).toEqual([['allowed', requestId]]);
+    expect(s.kicks()).toBe(1);
+  });
+
+  it('records a repeated submission as a second decision linked to the same single request', async () => {
+    const s = setup();
+    const first = await submitOnce(s, 'view:V1');
+    const again = await submitOnce(s, 'view:V1');
+    expect(again).toEqual({ requestId: first.requestId, created: false });
+    expect(s.requestCount()).toBe(1);
+    expect(s.audit.recent({}).map((e) => e.requestId)).toEqual([first.requestId, first.requestId]);
+    expect(s.kicks()).toBe(1);
+  });
+
+  it('still records the decision when recording the request fails, and reports the failure', async () => {
+    const s = setup();
+    const failure = new Error('disk full');
+    s.repos.requests.create = () => {
+      throw failure;
+    };
+    await expect(submitOnce(s, 'view:V1')).rejects.toBe(failure);
+    expect(s.requestCount()).toBe(0);
+    expect(s.audit.recent({}).map((e) => [e.decision, e.requestId])).toEqual([['allowed', undefined]]);
+    expect(s.kicks()).toBe(0);
+  });
+
+  it('refuses to submit with a denied decision', async () => {
+    const s = setup();
+    const stranger = { userId: 'U0STRANGER', teamId: 'T1' };
+    const decision = await s.backups.authorize(stranger, SPEC, 'C1');
+    expect(decision.decision.allowed).toBe(false);
+    expect(() =>
+      s.backups.submit({ spec: SPEC, actor: stranger, origin: { channelId: 'C1' }, idempotencyKey: 'k', decision }),
+    ).toThrow(/allowed decision/);
+    expect(s.requestCount()).toBe(0);
+  });
+});
