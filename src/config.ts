@@ -78,6 +78,7 @@ const RawEnv = z.object({
   CLOUDPHONE_TRANSIENT_RETRY_MS: intSetting(5 * 60_000, 0, 24 * 3_600_000),
   CLOUDPHONE_PROGRESS_UPDATE_MS: intSetting(10_000, 0, 3_600_000),
   CLOUDPHONE_USERGROUP_CACHE_MS: intSetting(60_000, 0, 24 * 3_600_000),
+  CLOUDPHONE_INSTANCE_CACHE_MS: intSetting(60_000, 0, 24 * 3_600_000),
   ALIBABA_CLOUD_ACCESS_KEY_ID: optionalText,
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: optionalText,
   ALIBABA_CLOUD_SECURITY_TOKEN: optionalText,
@@ -136,6 +137,8 @@ export interface Config {
     readonly admins: readonly string[];
     readonly policyPath: string | undefined;
     readonly userGroupCacheMs: number;
+    /** How long the instance listing (picker, `ag-…` rules) and each instance's group are trusted. */
+    readonly instanceCacheMs: number;
   };
   readonly databasePath: string;
   /** Longest a graceful shutdown may take before the process exits anyway. */
@@ -227,6 +230,7 @@ export function loadConfig(env: Env = process.env): Config {
       admins: csv(raw.CLOUDPHONE_ADMINS),
       policyPath: raw.CLOUDPHONE_POLICY,
       userGroupCacheMs: raw.CLOUDPHONE_USERGROUP_CACHE_MS,
+      instanceCacheMs: raw.CLOUDPHONE_INSTANCE_CACHE_MS,
     },
     databasePath: raw.DATABASE_PATH,
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,

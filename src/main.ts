@@ -35,6 +35,8 @@ import { createCatalogService } from './services/catalog.js';
 import { createDeleteService } from './services/delete-service.js';
 import { createEngine } from './services/engine.js';
 import type { Services } from './services/index.js';
+import { createInstanceDirectory } from './services/instance-directory.js';
+import { createInstanceSuggestions } from './services/instance-suggestions.js';
 import {
   createAdminListPermissions,
   createPolicyPermissions,
@@ -90,6 +92,12 @@ export interface RunningBot {
  * a slot while their channel's spacing lets a message through, are taken last (see dueIds).
  */
 const ENGINE_CONCURRENCY = 8;
+
+/**
+ * How long the instance picker waits for a first listing of the fleet before answering without it (Slack waits 3 s
+ * for the answer; the listing goes on in the background and serves the next keystroke).
+ */
+const PICKER_LISTING_WAIT_MS = 2_000;
 
 /** How long a stop waits for Slack listeners that are still running after their ack. */
 const LISTENER_DRAIN_MS = 10_000;
@@ -158,6 +166,12 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   });
   // Global middleware runs before every listener, whenever it is registered.
   const slackRequests = trackSlackRequests(app, { logger, metrics });
+  const instanceDirectory = createInstanceDirectory({
+    describe: (query) => cloud.describeInstances(query),
+    ttlMs: config.access.instanceCacheMs,
+    now: () => clock.now(),
+    onError: (error) => logger.warn({ err: error }, 'listing the cloud phone instances failed; will ask again'),
+  });
   const permissions = buildPermissions(config, app.client, clock, logger);
   const guard = createAccessGuard({ permissions, audit });
   const engineRef: { kick(): void } = { kick: () => engine.kick() };
@@ -196,6 +210,15 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   });
   const deletions = createDeleteService({ repos, guard, audit, catalog, cloud, clock });
   const status = createStatusService({ repos, guard, audit, cloud });
+  const instanceSuggestions = createInstanceSuggestions({
+    directory: instanceDirectory,
+    waitMs: PICKER_LISTING_WAIT_MS,
+    async scopeOf(actor, channelId) {
+      if (!('scope' in permissions)) return { unrestricted: config.access.admins.includes(actor.userId), patterns: [] };
+      const scope = await permissions.scope(actor, 'backup', channelId);
+      return { unrestricted: scope.unrestricted, patterns: scope.instancePatterns };
+    },
+  });
   servicesRef.current = {
     backups,
     restores,
@@ -206,6 +229,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     audit,
     simulated: config.cloud.simulator,
     afterAcks: ackPriority.afterAcks,
+    suggestInstances: (actor, channelId, query) => instanceSuggestions.suggest(actor, channelId, query),
     async modalDefaults(actor, channelId) {
       const fallback = {
         uploadEndpoint: config.backup.defaultUploadEndpoint,
@@ -413,6 +437,7 @@ function lazyServices(ref: { current?: Services }): Services {
       return get().simulated;
     },
     modalDefaults: (actor, channelId) => get().modalDefaults(actor, channelId),
+    suggestInstances: (actor, channelId, query) => get().suggestInstances(actor, channelId, query),
     afterAcks: () => get().afterAcks(),
   };
 }

@@ -9,6 +9,7 @@ import { registerActions } from './actions/index.js';
 import { registerCommands } from './commands/index.js';
 import type { Config } from './config.js';
 import { boltLogger, type Logger } from './logger.js';
+import { registerOptions } from './options/index.js';
 import type { Services } from './services/index.js';
 import { type HttpRoute, SlackReceiver } from './slack/receiver.js';
 import { registerViews } from './views/index.js';
@@ -63,6 +64,7 @@ export function createSlackApp(config: Config, services: Services, options: Slac
   registerCommands(app, services);
   registerViews(app, services);
   registerActions(app, services);
+  registerOptions(app, services);
 
   app.error(async (error) => {
     const reference = randomBytes(4).toString('hex');

@@ -8,11 +8,12 @@ import type {
   InputBlock,
   KnownBlock,
   ModalView,
+  MultiExternalSelect,
   PlainTextInput,
   PlainTextOption,
   StaticSelect,
 } from '@slack/types';
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   BACKUP_BUCKET_PREFIX,
   BACKUP_LIMITS,
@@ -24,6 +25,7 @@ import {
 } from '../services/backup-input.js';
 import { truncate, unescapeMrkdwn } from './escape.js';
 import { ACTION, BLOCK, type BlockId, CALLBACK, OPTION } from './ids.js';
+import { pickedValues } from './instance-options.js';
 import { SLACK_LIMITS } from './limits.js';
 
 export interface EndpointChoice {
@@ -161,6 +163,28 @@ function endpointBlock(endpoints: readonly EndpointChoice[], initial: string): I
   return { type: 'input', block_id: BLOCK.endpoint, label: plain(label), hint: plain(hint), element };
 }
 
+/**
+ * Suggestions from the bot as the person types (a block_suggestion request each time): the instances they may back
+ * up. With `min_query_length` 0 the list shows as soon as the menu opens.
+ */
+function instancePickerBlock(): InputBlock {
+  const element: MultiExternalSelect = {
+    type: 'multi_external_select',
+    action_id: ACTION.instancePicker,
+    min_query_length: 0,
+    max_selected_items: BACKUP_LIMITS.maxInstances,
+    placeholder: plain('Search by id or name'),
+  };
+  return {
+    type: 'input',
+    block_id: BLOCK.instancePicker,
+    optional: true,
+    label: plain('Or pick instances'),
+    hint: plain('Lists the instances you may back up. Picked and typed instances are backed up together.'),
+    element,
+  };
+}
+
 function optionsBlock(stop: boolean, start: boolean): InputBlock {
   const stopOption: PlainTextOption = {
     text: plain(MODAL_TEXT.stopBefore),
@@ -205,7 +229,7 @@ export function buildBackupModal(options: BackupModalOptions): ModalView {
 
   const instances = fitLines(listText(prefill.instanceIds).replace(/[,;\s]+/g, '\n'), MAX_INITIAL_VALUE);
   const instanceHint =
-    `One per line or comma separated, like ${EXAMPLES.instanceId}. Up to ${BACKUP_LIMITS.maxInstances} instances.` +
+    `One per line or comma separated, like ${EXAMPLES.instanceId}, or pick them below. Up to ${BACKUP_LIMITS.maxInstances} instances in all.` +
     (instances.dropped > 0
       ? ` Only the first ${instances.kept} of the ${instances.kept + instances.dropped} ids you gave fit here; back up the rest with a second request.`
       : '');
@@ -213,10 +237,13 @@ export function buildBackupModal(options: BackupModalOptions): ModalView {
     textInput(BLOCK.instances, ACTION.instances, 'Cloud phone instances', {
       initial: instances.text,
       multiline: true,
+      // Optional so that a person may use the picker alone; the submission still needs at least one instance.
+      optional: true,
       hint: instanceHint,
       placeholder: 'acp-2ze3abc01, acp-2ze3abc02',
     }),
   );
+  blocks.push(instancePickerBlock());
   const apps = fitLines(listText(prefill.apps).replace(/[,;\s]+/g, '\n'), MAX_INITIAL_VALUE);
   blocks.push(
     textInput(BLOCK.apps, ACTION.apps, 'Apps (package names)', {
@@ -309,8 +336,10 @@ function textOf(e: Record<string, unknown> | undefined): string | undefined {
 export function readBackupForm(stateValues: unknown): BackupRawInput {
   try {
     const values = isRecord(stateValues) ? stateValues : {};
+    const typed = textOf(entry(values, BLOCK.instances, ACTION.instances));
+    const picked = pickedValues(entry(values, BLOCK.instancePicker, ACTION.instancePicker)?.selected_options);
     const raw: BackupRawInput = {
-      instanceIds: textOf(entry(values, BLOCK.instances, ACTION.instances)),
+      instanceIds: picked.length === 0 ? typed : [...(typed === undefined ? [] : [typed]), ...picked],
       apps: textOf(entry(values, BLOCK.apps, ACTION.apps)),
       uploadEndpoint: textOf(entry(values, BLOCK.endpoint, ACTION.endpoint)),
       backupPath: textOf(entry(values, BLOCK.path, ACTION.path)),
@@ -327,6 +356,18 @@ export function readBackupForm(stateValues: unknown): BackupRawInput {
     return raw;
   } catch {
     return {};
+  }
+}
+
+const BackupModalMetadata = z.object({ channelId: z.string().min(1) });
+
+/** What `private_metadata` carries from the slash command to the modal's later requests; undefined if unreadable. */
+export function readBackupModalMetadata(raw: string | undefined): { channelId: string } | undefined {
+  try {
+    const parsed = BackupModalMetadata.safeParse(JSON.parse(raw ?? ''));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
   }
 }
 

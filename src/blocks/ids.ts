@@ -28,6 +28,7 @@ export const CALLBACK = {
 /** `block_id` of each input block (and other blocks a listener reads back). */
 export const BLOCK = {
   instances: 'backup_instances',
+  instancePicker: 'backup_instance_picker',
   apps: 'backup_apps',
   endpoint: 'backup_endpoint',
   path: 'backup_path',
@@ -46,6 +47,8 @@ export const BLOCK = {
 /** `action_id` of each element: the modal's inputs and the buttons that later features add. */
 export const ACTION = {
   instances: 'instances',
+  /** The multi_external_select whose options come from the bot (a block_suggestion request per search). */
+  instancePicker: 'instance_picker',
   apps: 'apps',
   endpoint: 'endpoint',
   path: 'path',

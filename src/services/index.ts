@@ -3,6 +3,7 @@ import type { AuditTrail } from './audit.js';
 import type { BackupService } from './backup-service.js';
 import type { CatalogService } from './catalog.js';
 import type { DeleteService } from './delete-service.js';
+import type { InstanceSuggestions } from './instance-suggestions.js';
 import type { Actor } from './model.js';
 import type { RestoreService } from './restore-service.js';
 import type { StatusService } from './status-service.js';
@@ -28,6 +29,8 @@ export interface Services {
   audit: AuditTrail;
   /** The modal's defaults for this person (from their policy role when there is one). */
   modalDefaults(actor: Actor, channelId: string): Promise<ModalDefaults>;
+  /** The backup modal's instance picker: instances in the person's backup scope matching `query`. Never throws. */
+  suggestInstances(actor: Actor, channelId: string, query: string): ReturnType<InstanceSuggestions['suggest']>;
   simulated: boolean;
   /** Resolves when no Slack request waits for its answer: background work after an ack yields to other acks. */
   afterAcks(): Promise<void>;

@@ -3,20 +3,17 @@
  * otherwise record the request (before the ack, so nothing acknowledged is lost) and close the modal.
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
-import { z } from 'zod';
-import { fieldErrors, readBackupForm } from '../blocks/backup-modal.js';
+import { fieldErrors, readBackupForm, readBackupModalMetadata } from '../blocks/backup-modal.js';
 import { validateBackupInput } from '../services/backup-input.js';
 import type { Services } from '../services/index.js';
 
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
 
-const ModalMetadata = z.object({ channelId: z.string().min(1) });
-
 export function backupSubmitted(services: Services) {
   return async ({ ack, view, body }: ViewArgs): Promise<void> => {
     const input = validateBackupInput(readBackupForm(view.state.values));
     if (!input.ok) return ack(fieldErrors(input.errors));
-    const metadata = parseMetadata(view.private_metadata);
+    const metadata = readBackupModalMetadata(view.private_metadata);
     if (!metadata)
       return ack(
         fieldErrors({ instanceIds: 'This form lost track of its channel; close it and run /cloudphone backup again.' }),
@@ -37,13 +34,4 @@ export function backupSubmitted(services: Services) {
     });
     await ack();
   };
-}
-
-function parseMetadata(raw: string | undefined) {
-  try {
-    const parsed = ModalMetadata.safeParse(JSON.parse(raw ?? ''));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ACTION, BLOCK } from '../../src/blocks/ids.js';
 import { BACKUP_PATH, CHANNEL, type Harness, startHarness } from '../support/harness.js';
 
 let h: Harness | undefined;
@@ -52,6 +53,22 @@ async function inline(harness: Harness, userId: string, text: string, channelId 
   const res = await harness.driver.slashCommand({ command: '/cloudphone', text, userId, channelId });
   expect(res.status).toBe(200);
   return JSON.stringify(res.body);
+}
+
+async function openBackupModal(harness: Harness, userId: string) {
+  await harness.driver.slashCommand({ command: '/cloudphone', text: 'backup', userId, channelId: CHANNEL });
+  return harness.slack.waitFor((s) => s.openViews(userId)[0], { timeoutMs: 3_000, description: 'the backup modal' });
+}
+
+/** Submits the backup modal with instances picked in the picker (none typed) and one app. */
+function submitPicked(harness: Harness, viewId: string, picked: string[]) {
+  return harness.driver.submitView({
+    viewId,
+    values: {
+      [BLOCK.instancePicker]: { [ACTION.instancePicker]: picked },
+      [BLOCK.apps]: { [ACTION.apps]: 'com.tencent.mm' },
+    },
+  });
 }
 
 describe('the policy file on the running bot', () => {
@@ -110,5 +127,44 @@ describe('the policy file on the running bot', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await inline(harness, BOB, text)).not.toContain('req-');
     expect(harness.slack.callsTo('usergroups.users.list').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("suggests in the modal's instance picker only what the person may back up, and backs up what they pick", async () => {
+    const harness = await startWithPolicy(60_000);
+    const ok = harness.instance('support-02');
+    const view = await openBackupModal(harness, 'U0ALICE');
+    const suggest = async (value: string) => {
+      const res = await harness.driver.blockSuggestion({ viewId: view.id, actionId: ACTION.instancePicker, value });
+      expect(res.withinAckBudget).toBe(true);
+      if ('error' in res.outcome) throw new Error(`Slack would refuse the options: ${res.outcome.error}`);
+      return res.outcome.options as { text: { text: string }; value: string }[];
+    };
+    // Eight phones in the fleet; the support role covers one of them (and a glob that matches none).
+    const offered = await suggest('');
+    expect(offered.map((o) => o.value)).toEqual([ok]);
+    expect(offered[0]?.text.text).toContain('support-02');
+    expect((await suggest('SUPPORT')).map((o) => o.value)).toEqual([ok]);
+    expect(await suggest('sales')).toEqual([]);
+    // One listing of the fleet serves every keystroke within the cache time.
+    expect(harness.sim.requests.filter((r) => r.action === 'DescribeAndroidInstances')).toHaveLength(1);
+
+    const submitted = await submitPicked(harness, view.id, [ok]);
+    expect(submitted.outcome.kind).toBe('closed');
+    const backup = await harness.slack.waitFor(() => harness.sim.requests.find((r) => r.action === 'BackupApp'), {
+      timeoutMs: 20_000,
+      description: 'the BackupApp call',
+    });
+    expect(Object.values(backup.params)).toContain(ok);
+  });
+
+  it('checks a picked instance like a typed one', async () => {
+    const harness = await startWithPolicy(60_000);
+    const other = harness.instance('sales-01');
+    const view = await openBackupModal(harness, 'U0ALICE');
+    // The picker never offered it, but a submission is only as honest as its sender.
+    const submitted = await submitPicked(harness, view.id, [other]);
+    expect(submitted.outcome.kind).toBe('errors');
+    expect((submitted.body as { errors: Record<string, string> }).errors[BLOCK.instances]).toContain(other);
+    expect(harness.sim.requests.map((r) => r.action)).not.toContain('BackupApp');
   });
 });

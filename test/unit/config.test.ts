@@ -46,7 +46,7 @@ describe('loadConfig', () => {
         progressUpdateMs: 10_000,
         transientRetryMs: 300_000,
       },
-      access: { admins: [], policyPath: undefined, userGroupCacheMs: 60_000 },
+      access: { admins: [], policyPath: undefined, userGroupCacheMs: 60_000, instanceCacheMs: 60_000 },
       databasePath: './data/cloudphone-bot.db',
       shutdownTimeoutMs: 30_000,
       logLevel: 'info',

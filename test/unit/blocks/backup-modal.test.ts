@@ -61,6 +61,7 @@ describe('buildBackupModal', () => {
     });
     expect(seen).toEqual([
       BLOCK.instances,
+      BLOCK.instancePicker,
       BLOCK.apps,
       BLOCK.endpoint,
       BLOCK.path,
@@ -88,7 +89,16 @@ describe('buildBackupModal', () => {
     expect(input(view, BLOCK.fileName).optional).toBe(true);
     expect(input(view, BLOCK.description).optional).toBe(true);
     expect((input(view, BLOCK.description).element as PlainTextInput).multiline).toBe(true);
-    expect(input(view, BLOCK.instances).optional).toBeUndefined();
+    // Typed ids or picked ones: either field may be empty, the submission checks that there is at least one.
+    expect(input(view, BLOCK.instances).optional).toBe(true);
+    const picker = input(view, BLOCK.instancePicker);
+    expect(picker.optional).toBe(true);
+    expect(picker.element).toMatchObject({
+      type: 'multi_external_select',
+      action_id: ACTION.instancePicker,
+      min_query_length: 0,
+      max_selected_items: 500,
+    });
   });
 
   it('has both options, both ticked, with the agreed wording within option limits', () => {
@@ -238,6 +248,39 @@ describe('readBackupForm → validateBackupInput round trip', () => {
     });
     expect(cleared.stopBeforeBackup).toBe(false);
     expect(cleared.startAfterBackup).toBe(false);
+  });
+
+  it('backs up picked and typed instances together, each once', () => {
+    const view = buildBackupModal({ ...base, prefill: { instanceIds: ['acp-typed1', 'acp-both'] } });
+    const picked = (...ids: string[]) => ({
+      [BLOCK.instancePicker]: {
+        [ACTION.instancePicker]: {
+          type: 'multi_external_select',
+          selected_options: ids.map((id) => ({ text: { type: 'plain_text', text: `${id} (Running)` }, value: id })),
+        },
+      },
+    });
+    const apps = { [BLOCK.apps]: { [ACTION.apps]: { type: 'plain_text_input', value: 'com.example.app' } } };
+    const both = validateBackupInput(
+      readBackupForm(submittedState(view, { ...apps, ...picked('acp-both', 'acp-pick1') })),
+    );
+    expect(both.ok && both.spec.instanceIds).toEqual(['acp-typed1', 'acp-both', 'acp-pick1']);
+
+    const noneTyped = { [BLOCK.instances]: { [ACTION.instances]: { type: 'plain_text_input', value: null } } };
+    const onlyPicked = validateBackupInput(
+      readBackupForm(submittedState(view, { ...apps, ...noneTyped, ...picked('acp-pick1') })),
+    );
+    expect(onlyPicked.ok && onlyPicked.spec.instanceIds).toEqual(['acp-pick1']);
+
+    // A picked value is checked like a typed one: the picker's options are the bot's, but the request is not.
+    const forged = validateBackupInput(
+      readBackupForm(submittedState(view, { ...apps, ...noneTyped, ...picked('x; rm') })),
+    );
+    expect(forged.ok).toBe(false);
+
+    const neither = validateBackupInput(readBackupForm(submittedState(view, { ...apps, ...noneTyped, ...picked() })));
+    if (neither.ok) throw new Error('expected an error');
+    expect(fieldErrors(neither.errors).errors[BLOCK.instances]).toMatch(/at least one/);
   });
 
   it('maps the errors of a bad submission to the blocks they belong under', () => {

@@ -74,8 +74,8 @@ export function submittedState(view: ModalView, overrides: Record<string, Record
       entry = { type: 'plain_text_input', value: element.initial_value ?? null };
     } else if (element.type === 'static_select') {
       entry = { type: 'static_select', selected_option: element.initial_option ?? null };
-    } else if (element.type === 'checkboxes') {
-      entry = { type: 'checkboxes', selected_options: element.initial_options ?? [] };
+    } else if (element.type === 'checkboxes' || element.type === 'multi_external_select') {
+      entry = { type: element.type, selected_options: element.initial_options ?? [] };
     } else {
       throw new Error(`unexpected element ${String(element.type)}`);
     }

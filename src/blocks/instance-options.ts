@@ -1,0 +1,41 @@
+/**
+ * The answer to the instance picker's `block_suggestion`: at most 100 options (Slack's limit), each showing the id,
+ * the name and the status. When more match, they come under a group label that says how many and to type more.
+ */
+import type { Option, PlainTextOption } from '@slack/types';
+import type { InstanceSummary } from '../services/instance-directory.js';
+import { truncate } from './escape.js';
+import { SLACK_LIMITS } from './limits.js';
+
+export type InstanceOptionsAnswer =
+  | { options: PlainTextOption[] }
+  | { option_groups: { label: { type: 'plain_text'; text: string }; options: PlainTextOption[] }[] };
+
+function optionFor(instance: InstanceSummary): PlainTextOption {
+  const name = instance.name ? ` · ${instance.name}` : '';
+  const text = truncate(`${instance.instanceId}${name} (${instance.status})`, SLACK_LIMITS.optionText);
+  return { text: { type: 'plain_text', text, emoji: false }, value: instance.instanceId };
+}
+
+export function instanceOptions(result: { instances: readonly InstanceSummary[] }): InstanceOptionsAnswer {
+  // An id too long for an option value could not be picked intact; the cloud's ids are far shorter.
+  const usable = result.instances.filter(
+    (i) => i.instanceId.length > 0 && i.instanceId.length <= SLACK_LIMITS.optionValue,
+  );
+  const options = usable.slice(0, SLACK_LIMITS.selectOptions).map(optionFor);
+  if (usable.length <= SLACK_LIMITS.selectOptions) return { options };
+  const label = `First ${options.length} of ${usable.length.toLocaleString('en-US')} matches: type more to narrow`;
+  return {
+    option_groups: [{ label: { type: 'plain_text', text: truncate(label, SLACK_LIMITS.optionText) }, options }],
+  };
+}
+
+/** The picked instance ids in a submission's state entry (a `multi_external_select`); never throws. */
+export function pickedValues(selected: unknown): string[] {
+  if (!Array.isArray(selected)) return [];
+  return selected.flatMap((o: Option | null) =>
+    typeof o === 'object' && o !== null && typeof (o as { value?: unknown }).value === 'string'
+      ? [(o as { value: string }).value]
+      : [],
+  );
+}
