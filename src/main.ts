@@ -35,7 +35,7 @@ import { createCatalogService } from './services/catalog.js';
 import { createDeleteService } from './services/delete-service.js';
 import { createEngine } from './services/engine.js';
 import type { Services } from './services/index.js';
-import { createInstanceDirectory } from './services/instance-directory.js';
+import { createInstanceDirectory, type InstanceDirectory } from './services/instance-directory.js';
 import { createInstanceSuggestions } from './services/instance-suggestions.js';
 import {
   createAdminListPermissions,
@@ -98,6 +98,12 @@ const ENGINE_CONCURRENCY = 8;
  * for the answer; the listing goes on in the background and serves the next keystroke).
  */
 const PICKER_LISTING_WAIT_MS = 2_000;
+
+/**
+ * How long a permission check waits for the cloud to say which instance groups the requested instances are in (for
+ * `ag-…` rules) before denying with "try again": the check runs before Slack's 3-second ack.
+ */
+const GROUP_LOOKUP_WAIT_MS = 2_000;
 
 /** How long a stop waits for Slack listeners that are still running after their ack. */
 const LISTENER_DRAIN_MS = 10_000;
@@ -172,7 +178,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     now: () => clock.now(),
     onError: (error) => logger.warn({ err: error }, 'listing the cloud phone instances failed; will ask again'),
   });
-  const permissions = buildPermissions(config, app.client, clock, logger);
+  const permissions = buildPermissions(config, { client: app.client, instances: instanceDirectory, clock, logger });
   const guard = createAccessGuard({ permissions, audit });
   const engineRef: { kick(): void } = { kick: () => engine.kick() };
   const backupService = createBackupService({
@@ -388,10 +394,9 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
 /** Policy file when configured (a bad file stops start-up with ConfigError), else the admin list. */
 function buildPermissions(
   config: Config,
-  client: WebClient,
-  clock: Clock,
-  logger: Logger,
+  deps: { client: WebClient; instances: InstanceDirectory; clock: Clock; logger: Logger },
 ): PermissionService | PolicyPermissionService {
+  const { client, instances, clock, logger } = deps;
   if (!config.access.policyPath) return createAdminListPermissions(config.access.admins);
   const policy = loadPolicyFile(config.access.policyPath);
   const userGroups = createUserGroupDirectory({
@@ -402,7 +407,12 @@ function buildPermissions(
       (await client.usergroups.list({})).usergroups?.find((group) => group.handle?.toLowerCase() === handle)?.id,
     onError: (error, group) => logger.warn({ err: error, group }, 'user group lookup failed; denying for now'),
   });
-  return createPolicyPermissions({ policy, extraAdmins: config.access.admins, userGroups });
+  return createPolicyPermissions({
+    policy,
+    extraAdmins: config.access.admins,
+    userGroups,
+    instanceGroups: (ids) => instances.groupsOf(ids, { waitMs: GROUP_LOOKUP_WAIT_MS }),
+  });
 }
 
 /** Listeners are registered before the services exist (the services need the app's Web API client). */

@@ -60,6 +60,11 @@ export function createPolicyPermissions(options: {
   policy: Policy;
   extraAdmins?: readonly string[];
   userGroups?: Pick<UserGroupDirectory, 'membership'>;
+  /**
+   * Instance id → instance group id (`ag-…`) from the cloud, for roles that name instance groups. Asked only when
+   * globs alone deny and a role that applies to the person names a group; a failure (or none given) denies.
+   */
+  instanceGroups?: (instanceIds: readonly string[]) => Promise<Readonly<Record<string, string>>>;
 }): PolicyPermissionService {
   const policy: Policy = {
     ...options.policy,
@@ -78,16 +83,37 @@ export function createPolicyPermissions(options: {
     }
   }
 
+  /** Whether a role that applies to this person here names an instance group, so the cloud's groups could allow it. */
+  function needsInstanceGroups(request: AccessRequest, groups: ReadonlySet<string>): boolean {
+    if (!options.instanceGroups || request.instanceGroups || (request.instanceIds ?? []).length === 0) return false;
+    const scope = scopeFor(policy, request.actor, request.action, {
+      groupsOf: () => groups,
+      channelId: request.channelId,
+    });
+    return scope.instancePatterns.some((pattern) => pattern.startsWith('ag-'));
+  }
+
   return {
     async check(request) {
       if (admins.has(request.actor.userId)) return { allowed: true, rule: 'admins' };
       const { groups, failed } = await membership(request.actor.userId, request.action);
-      const decision = evaluatePolicy(policy, request, { groupsOf: () => groups });
+      const ctx = { groupsOf: () => groups };
+      let decision = evaluatePolicy(policy, request, ctx);
+      let groupsUnknown = false;
+      if (!decision.allowed && needsInstanceGroups(request, groups)) {
+        try {
+          const instanceGroups = await options.instanceGroups!(request.instanceIds ?? []);
+          decision = evaluatePolicy(policy, { ...request, instanceGroups }, ctx);
+        } catch {
+          groupsUnknown = true;
+        }
+      }
       if (decision.allowed) return { allowed: true, rule: decision.rule };
-      const note =
-        failed.length > 0
-          ? ` (membership of ${failed.join(', ')} could not be checked just now; try again in a minute)`
-          : '';
+      const notes = [
+        failed.length > 0 ? `membership of ${failed.join(', ')} could not be checked just now` : '',
+        groupsUnknown ? 'the instances’ groups could not be looked up in the cloud just now' : '',
+      ].filter(Boolean);
+      const note = notes.length > 0 ? ` (${notes.join('; ')}; try again in a minute)` : '';
       return { allowed: false, rule: decision.rule, reason: `${decision.reason}${note}` };
     },
     async scope(actor, action, channelId) {

@@ -19,7 +19,8 @@ afterEach(async () => {
 
 const BOB = 'U0BOB';
 
-async function startWithPolicy(cacheMs: number) {
+/** `extraRoles` adds lines under `roles:`, given the first harness (to name its instances and groups). */
+async function startWithPolicy(cacheMs: number, extraRoles: (harness: Harness) => string[] = () => []) {
   dir = mkdtempSync(join(tmpdir(), 'cloudphone-policy-'));
   const policyPath = join(dir, 'policy.yaml');
   // Instance ids are only known once the simulator runs: start, write the file, then restart to load it.
@@ -35,6 +36,7 @@ async function startWithPolicy(cacheMs: number) {
       '    actions: [backup, status, list]',
       `    instances: ["${allowed}", "acp-none-*"]`,
       `    locations: ["${BACKUP_PATH}"]`,
+      ...extraRoles(h),
       '',
     ].join('\n'),
   );
@@ -165,6 +167,51 @@ describe('the policy file on the running bot', () => {
     const submitted = await submitPicked(harness, view.id, [other]);
     expect(submitted.outcome.kind).toBe('errors');
     expect((submitted.body as { errors: Record<string, string> }).errors[BLOCK.instances]).toContain(other);
+    expect(harness.sim.requests.map((r) => r.action)).not.toContain('BackupApp');
+  });
+
+  it('allows by an instance group (ag-…) as the cloud reports it, asking the cloud only when a group rule applies', async () => {
+    const groupOf = (harness: Harness, name: string) => {
+      const id = harness.instance(name);
+      return harness.sim.state.instances.get(id)!.groupId;
+    };
+    const harness = await startWithPolicy(60_000, (first) => [
+      '  - name: sales-fleet',
+      `    members: [${BOB}]`,
+      '    actions: [backup]',
+      `    instances: [${groupOf(first, 'sales-01')}]`,
+      `    locations: ["${BACKUP_PATH}"]`,
+    ]);
+    const sales = harness.instance('sales-01');
+    const support = harness.instance('support-02');
+    const backup = (id: string) => `backup ${id} --apps com.tencent.mm --path ${BACKUP_PATH}`;
+    // Alice's roles name no group: her denial costs no cloud call.
+    expect(await inline(harness, 'U0ALICE', backup(sales))).not.toContain('req-');
+    expect(harness.sim.requests).toHaveLength(0);
+    // Bob's role names sales-01's group: the cloud says which group each instance is in.
+    expect(await inline(harness, BOB, backup(support))).toContain(support);
+    expect(await inline(harness, BOB, backup(sales))).toContain('req-');
+    expect(harness.bot.services.audit.recent({ limit: 1 })[0]).toMatchObject({
+      decision: 'allowed',
+      rule: 'role:sales-fleet',
+    });
+  });
+
+  it('denies, saying to try again, when the cloud cannot say which group an instance is in', async () => {
+    const harness = await startWithPolicy(60_000, (first) => [
+      '  - name: sales-fleet',
+      `    members: [${BOB}]`,
+      '    actions: [backup]',
+      `    instances: [${first.sim.state.instances.get(first.instance('sales-01'))!.groupId}]`,
+      `    locations: ["${BACKUP_PATH}"]`,
+    ]);
+    harness.sim.setFaults({ serverError: { actions: ['DescribeAndroidInstances'], rate: 1 } });
+    const denied = await inline(
+      harness,
+      BOB,
+      `backup ${harness.instance('sales-01')} --apps com.tencent.mm --path ${BACKUP_PATH}`,
+    );
+    expect(denied).toMatch(/could not be looked up.*try again/);
     expect(harness.sim.requests.map((r) => r.action)).not.toContain('BackupApp');
   });
 });

@@ -150,6 +150,58 @@ describe('createPolicyPermissions', () => {
     });
   });
 
+  it('asks the cloud for instance groups only when a group rule could allow what globs deny', async () => {
+    const mixed = parsePolicy(
+      [
+        'roles:',
+        '  - { name: lab, members: [U0G], actions: [status], instances: ["acp-lab-*"] }',
+        '  - { name: fleet, members: [U0G], channels: [C0OPS1], actions: [status], instances: [ag-123] }',
+        '  - { name: other, members: [U0H], actions: [status], instances: ["acp-*"] }',
+        '',
+      ].join('\n'),
+      'p.yaml',
+    );
+    const asked: string[][] = [];
+    const cloudGroups: Record<string, string> = { 'acp-9': 'ag-123', 'acp-8': 'ag-999' };
+    let failing = false;
+    const permissions = createPolicyPermissions({
+      policy: mixed,
+      instanceGroups: async (ids) => {
+        asked.push([...ids]);
+        if (failing) throw new Error('ServiceUnavailable');
+        return Object.fromEntries(ids.flatMap((id) => (cloudGroups[id] ? [[id, cloudGroups[id]]] : [])));
+      },
+    });
+    const status = (userId: string, instanceIds: string[], channelId = 'C0OPS1'): AccessRequest => ({
+      actor: { userId, teamId: 'T1' },
+      action: 'status',
+      channelId,
+      instanceIds,
+    });
+    // Globs suffice: no cloud call.
+    expect(await permissions.check(status('U0G', ['acp-lab-1']))).toEqual({ allowed: true, rule: 'role:lab' });
+    expect(asked).toEqual([]);
+    // The group rule allows what the glob does not, by the cloud's word.
+    expect(await permissions.check(status('U0G', ['acp-lab-1', 'acp-9']))).toEqual({
+      allowed: true,
+      rule: 'role:lab+role:fleet',
+    });
+    expect(asked).toEqual([['acp-lab-1', 'acp-9']]);
+    const wrongGroup = await permissions.check(status('U0G', ['acp-8']));
+    expect(wrongGroup).toMatchObject({ allowed: false });
+    expect(wrongGroup.allowed ? '' : wrongGroup.reason).toContain('acp-8');
+    // No applicable group rule (another channel, or a person whose roles name none): no cloud call.
+    const calls = asked.length;
+    expect((await permissions.check(status('U0G', ['acp-9'], 'C0OTHER1'))).allowed).toBe(false);
+    expect((await permissions.check(status('U0NOBODY', ['acp-9']))).allowed).toBe(false);
+    expect(asked).toHaveLength(calls);
+    // The cloud cannot answer: denied, and told to try again.
+    failing = true;
+    const unknown = await permissions.check(status('U0G', ['acp-9']));
+    expect(unknown.allowed).toBe(false);
+    expect(unknown.allowed ? '' : unknown.reason).toMatch(/groups could not be looked up.*try again/);
+  });
+
   it('gives the modal its scope', async () => {
     const slack = directory({ S0ONCALL: ['U0BBB2'] }, { 'phone-oncall': 'S0ONCALL' }, () => 0);
     const permissions = createPolicyPermissions({ policy, extraAdmins: ['U0ENVADMIN'], userGroups: slack.dir });
