@@ -29,12 +29,17 @@ export function inScope(scope: InstanceScope, instance: InstanceSummary): boolea
   );
 }
 
-/** Case-insensitive: every word typed must appear in the id, the name or the group id. */
-function matchesQuery(words: readonly string[], instance: InstanceSummary): boolean {
-  if (words.length === 0) return true;
-  const haystack = `${instance.instanceId} ${instance.name ?? ''} ${instance.instanceGroupId ?? ''}`.toLowerCase();
-  return words.every((word) => haystack.includes(word));
+/** An instance in scope, with the lower-case text a query is matched against. */
+interface Candidate {
+  instance: InstanceSummary;
+  haystack: string;
 }
+
+/** Scopes kept per listing: a listing lives a minute, and each person's keystrokes reuse their scope's list. */
+const MAX_SCOPES_PER_LISTING = 200;
+
+const byId = (a: Candidate, b: Candidate) =>
+  a.instance.instanceId < b.instance.instanceId ? -1 : a.instance.instanceId > b.instance.instanceId ? 1 : 0;
 
 export function createInstanceSuggestions(deps: {
   directory: Pick<InstanceDirectory, 'list'>;
@@ -42,6 +47,31 @@ export function createInstanceSuggestions(deps: {
   /** How long a first listing may take before the picker answers without it (Slack waits 3 s for the answer). */
   waitMs: number;
 }): InstanceSuggestions {
+  // Matching a 10,000-instance listing against a scope's globs took about 7 ms; a keystroke must not redo it.
+  let cachedListing: readonly InstanceSummary[] | undefined;
+  const byScope = new Map<string, Candidate[]>();
+
+  function candidates(all: readonly InstanceSummary[], scope: InstanceScope): Candidate[] {
+    if (all !== cachedListing) {
+      cachedListing = all;
+      byScope.clear();
+    }
+    const key = scope.unrestricted ? '*' : scope.patterns.join('\n');
+    let found = byScope.get(key);
+    if (found === undefined) {
+      found = all
+        .filter((instance) => inScope(scope, instance))
+        .map((instance) => ({
+          instance,
+          haystack: `${instance.instanceId} ${instance.name ?? ''} ${instance.instanceGroupId ?? ''}`.toLowerCase(),
+        }))
+        .sort(byId);
+      if (byScope.size >= MAX_SCOPES_PER_LISTING) byScope.clear();
+      byScope.set(key, found);
+    }
+    return found;
+  }
+
   return {
     async suggest(actor, channelId, query) {
       const scope = await deps.scopeOf(actor, channelId);
@@ -49,15 +79,14 @@ export function createInstanceSuggestions(deps: {
       // A failed listing is logged by the directory; the picker then offers nothing and typed ids still work.
       const all = await deps.directory.list({ waitMs: deps.waitMs }).catch(() => undefined);
       if (all === undefined) return { instances: [], listed: false, inScope: 0 };
+      const allowed = candidates(all, scope);
+      // Case-insensitive: every word typed must appear in the id, the name or the group id.
       const words = query
         .toLowerCase()
         .split(/[\s,;]+/)
         .filter(Boolean);
-      const allowed = all.filter((instance) => inScope(scope, instance));
-      const instances = allowed
-        .filter((instance) => matchesQuery(words, instance))
-        .sort((a, b) => (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0));
-      return { instances, listed: true, inScope: allowed.length };
+      const matching = words.length === 0 ? allowed : allowed.filter((c) => words.every((w) => c.haystack.includes(w)));
+      return { instances: matching.map((c) => c.instance), listed: true, inScope: allowed.length };
     },
   };
 }

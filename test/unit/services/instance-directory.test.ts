@@ -146,6 +146,22 @@ describe('instance suggestions', () => {
     expect(none.cloud.calls).toEqual([]);
   });
 
+  it('sees a new listing at once, and keeps each scope apart', async () => {
+    let listing: readonly InstanceSummary[] = fleet;
+    let patterns = ['acp-prod-*'];
+    const service = createInstanceSuggestions({
+      directory: { list: async () => listing },
+      waitMs: 0,
+      scopeOf: async () => ({ unrestricted: false, patterns }),
+    });
+    const ids = async () => (await service.suggest(actor, 'C1', '')).instances.map((i) => i.instanceId);
+    expect(await ids()).toEqual(['acp-prod-1', 'acp-prod-2']);
+    listing = [...fleet, { instanceId: 'acp-prod-0', status: 'Running' }];
+    expect(await ids()).toEqual(['acp-prod-0', 'acp-prod-1', 'acp-prod-2']);
+    patterns = ['acp-test-*'];
+    expect(await ids()).toEqual(['acp-test-1']);
+  });
+
   it('offers nothing, and does not throw, when the cloud cannot list', async () => {
     const { service, cloud } = suggestions(['acp-*']);
     cloud.fail = true;
