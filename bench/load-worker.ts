@@ -22,13 +22,18 @@ export interface TimedAnswer {
   elapsedMs: number;
 }
 
+/**
+ * One pool per origin and burst size. A pool keyed by origin alone kept the size of its first burst: after the
+ * one-at-a-time requests, every "50 concurrent" burst went over a single connection, queued in this process.
+ */
 const pools = new Map<string, Pool>();
 
 function poolFor(url: URL, connections: number): Pool {
-  let pool = pools.get(url.origin);
+  const key = `${url.origin} ${connections}`;
+  let pool = pools.get(key);
   if (!pool) {
     pool = new Pool(url.origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
-    pools.set(url.origin, pool);
+    pools.set(key, pool);
   }
   return pool;
 }

@@ -6,10 +6,12 @@
  */
 import {
   ACK_BUDGET_MS,
+  buildBlockSuggestion,
   buildSlashCommandBody,
   buildViewState,
   buildViewSubmission,
   type CommandAckOutcome,
+  checkOptionsAnswer,
   encodeInteractivityBody,
   type SlackStandIn,
   signSlackRequest,
@@ -29,6 +31,14 @@ export interface SlashCommand {
 export interface ViewSubmission {
   viewId: string;
   values: ViewValues;
+}
+
+export interface Suggestion {
+  viewId: string;
+  blockId: string;
+  actionId: string;
+  /** What the person typed. */
+  value: string;
 }
 
 export interface Acked<Outcome> extends TimedAnswer {
@@ -118,6 +128,38 @@ export function createSlackLoad(options: {
           answer.elapsedMs <= ACK_BUDGET_MS && answer.status !== 0
             ? standIn.ui.applyViewSubmissionAck(inputs[i]!.viewId, answer.status, answer.rawBody)
             : { kind: 'rejected', reason: `no answer within ${ACK_BUDGET_MS} ms` };
+        return { ...answer, outcome };
+      });
+    },
+
+    /** Asks the bot for options of an external select in each open modal, all at once, as typing does. */
+    async blockSuggestions(inputs: Suggestion[]): Promise<Acked<{ options: unknown[] } | { error: string }>[]> {
+      const prepared = inputs.map((input) => {
+        const entry = standIn.view(input.viewId);
+        if (!entry) throw new Error(`View ${input.viewId} is not open in the stand-in`);
+        const payload = buildBlockSuggestion({
+          team,
+          user: actor(standIn, entry.user),
+          apiAppId,
+          view: entry.view,
+          blockId: input.blockId,
+          actionId: input.actionId,
+          value: input.value,
+        });
+        return signedForm(signingSecret, encodeInteractivityBody(payload));
+      });
+      const answers = await burst(prepared);
+      return answers.map((answer) => {
+        let body: unknown;
+        try {
+          body = JSON.parse(answer.rawBody);
+        } catch {
+          body = answer.rawBody;
+        }
+        const outcome =
+          answer.elapsedMs <= ACK_BUDGET_MS
+            ? checkOptionsAnswer({ status: answer.status, body })
+            : { error: `no answer within ${ACK_BUDGET_MS} ms` };
         return { ...answer, outcome };
       });
     },

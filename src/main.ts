@@ -235,7 +235,9 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     audit,
     simulated: config.cloud.simulator,
     afterAcks: ackPriority.afterAcks,
-    suggestInstances: (actor, channelId, query) => instanceSuggestions.suggest(actor, channelId, query),
+    suggestInstances: (actor, channelId, query, limit) => instanceSuggestions.suggest(actor, channelId, query, limit),
+    // A failed listing is logged by the directory.
+    warmInstanceList: () => void instanceDirectory.list({ waitMs: 0 }).catch(() => undefined),
     async modalDefaults(actor, channelId) {
       const fallback = {
         uploadEndpoint: config.backup.defaultUploadEndpoint,
@@ -447,7 +449,8 @@ function lazyServices(ref: { current?: Services }): Services {
       return get().simulated;
     },
     modalDefaults: (actor, channelId) => get().modalDefaults(actor, channelId),
-    suggestInstances: (actor, channelId, query) => get().suggestInstances(actor, channelId, query),
+    suggestInstances: (actor, channelId, query, limit) => get().suggestInstances(actor, channelId, query, limit),
+    warmInstanceList: () => get().warmInstanceList(),
     afterAcks: () => get().afterAcks(),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The answer to the instance picker's `block_suggestion`: at most 100 options (Slack's limit), each showing the id,
- * the name and the status. When more match, they come under a group label that says how many and to type more.
+ * the name and the status. When more match, they come under a group label that says to type more.
  */
 import type { Option, PlainTextOption } from '@slack/types';
 import type { InstanceSummary } from '../services/instance-directory.js';
@@ -17,14 +17,18 @@ function optionFor(instance: InstanceSummary): PlainTextOption {
   return { text: { type: 'plain_text', text, emoji: false }, value: instance.instanceId };
 }
 
-export function instanceOptions(result: { instances: readonly InstanceSummary[] }): InstanceOptionsAnswer {
+/** Options for the suggestions; `more` puts them under a label saying that more match. */
+export function instanceOptions(result: {
+  instances: readonly InstanceSummary[];
+  more: boolean;
+}): InstanceOptionsAnswer {
   // An id too long for an option value could not be picked intact; the cloud's ids are far shorter.
-  const usable = result.instances.filter(
-    (i) => i.instanceId.length > 0 && i.instanceId.length <= SLACK_LIMITS.optionValue,
-  );
-  const options = usable.slice(0, SLACK_LIMITS.selectOptions).map(optionFor);
-  if (usable.length <= SLACK_LIMITS.selectOptions) return { options };
-  const label = `First ${options.length} of ${usable.length.toLocaleString('en-US')} matches: type more to narrow`;
+  const options = result.instances
+    .filter((i) => i.instanceId.length > 0 && i.instanceId.length <= SLACK_LIMITS.optionValue)
+    .slice(0, SLACK_LIMITS.selectOptions)
+    .map(optionFor);
+  if (!result.more) return { options };
+  const label = `First ${options.length} matches: type more of an id or name to narrow`;
   return {
     option_groups: [{ label: { type: 'plain_text', text: truncate(label, SLACK_LIMITS.optionText) }, options }],
   };

@@ -82,6 +82,8 @@ async function openBackupModal(services: Services, args: CommandArgs, actor: Act
       simulated: services.simulated,
     }),
   });
+  // The form's instance picker searches a listing of the fleet; start it now, while the person fills in the form.
+  services.warmInstanceList();
 }
 
 async function inlineBackup(

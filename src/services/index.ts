@@ -30,7 +30,9 @@ export interface Services {
   /** The modal's defaults for this person (from their policy role when there is one). */
   modalDefaults(actor: Actor, channelId: string): Promise<ModalDefaults>;
   /** The backup modal's instance picker: instances in the person's backup scope matching `query`. Never throws. */
-  suggestInstances(actor: Actor, channelId: string, query: string): ReturnType<InstanceSuggestions['suggest']>;
+  suggestInstances: InstanceSuggestions['suggest'];
+  /** Starts listing the fleet for the instance picker unless a fresh listing is cached; returns at once. */
+  warmInstanceList(): void;
   simulated: boolean;
   /** Resolves when no Slack request waits for its answer: background work after an ack yields to other acks. */
   afterAcks(): Promise<void>;

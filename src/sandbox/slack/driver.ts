@@ -426,7 +426,8 @@ function presentForPayload(message: object): Record<string, unknown> {
 }
 
 /** An `app.options` answer: `{options}` (≤ 100) or `{option_groups}` (≤ 100), each option ≤ 75/150 chars. */
-function checkOptionsAnswer(res: DriverResponse): { options: unknown[] } | { error: string } {
+/** What Slack makes of an app's answer to a block_suggestion: its options, or why it would show none. */
+export function checkOptionsAnswer(res: { status: number; body: unknown }): { options: unknown[] } | { error: string } {
   if (res.status !== 200) return { error: `app answered HTTP ${res.status}` };
   if (!isObject(res.body)) return { error: 'answer is not a JSON object' };
   const groups = res.body.option_groups;

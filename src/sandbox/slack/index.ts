@@ -4,6 +4,7 @@ export {
   ACK_BUDGET_MS,
   type BlockSuggestionInput,
   type ClickButtonInput,
+  checkOptionsAnswer,
   createSlackDriver,
   type DriverResponse,
   type Forgery,

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { instanceOptions } from '../../../src/blocks/instance-options.js';
 import { createInstanceDirectory, type InstanceSummary } from '../../../src/services/instance-directory.js';
@@ -132,17 +133,24 @@ describe('instance suggestions', () => {
 
   it('offers what a glob or an instance group covers, sorted, matching every word typed', async () => {
     const { service } = suggestions(['acp-lab-*', 'ag-prod']);
-    const ids = async (query: string) => (await service.suggest(actor, 'C1', query)).instances.map((i) => i.instanceId);
+    const ids = async (query: string) =>
+      (await service.suggest(actor, 'C1', query, 100)).instances.map((i) => i.instanceId);
     expect(await ids('')).toEqual(['acp-lab-9', 'acp-prod-1', 'acp-prod-2']);
     expect(await ids('login')).toEqual(['acp-prod-1']);
     expect(await ids('PROD checkout')).toEqual(['acp-prod-2']);
     expect(await ids('acp-test')).toEqual([]);
+    // The first `limit` matches, and whether there are more.
+    expect(await service.suggest(actor, 'C1', 'acp', 2)).toMatchObject({
+      instances: [{ instanceId: 'acp-lab-9' }, { instanceId: 'acp-prod-1' }],
+      more: true,
+    });
+    expect(await service.suggest(actor, 'C1', 'acp', 3)).toMatchObject({ more: false });
   });
 
   it('offers everything to an admin and nothing, without asking the cloud, to someone with no scope', async () => {
-    expect((await suggestions([], true).service.suggest(actor, 'C1', '')).instances).toHaveLength(4);
+    expect((await suggestions([], true).service.suggest(actor, 'C1', '', 100)).instances).toHaveLength(4);
     const none = suggestions([]);
-    expect(await none.service.suggest(actor, 'C1', '')).toEqual({ instances: [], listed: true, inScope: 0 });
+    expect(await none.service.suggest(actor, 'C1', '', 100)).toEqual({ instances: [], more: false, listed: true });
     expect(none.cloud.calls).toEqual([]);
   });
 
@@ -154,7 +162,7 @@ describe('instance suggestions', () => {
       waitMs: 0,
       scopeOf: async () => ({ unrestricted: false, patterns }),
     });
-    const ids = async () => (await service.suggest(actor, 'C1', '')).instances.map((i) => i.instanceId);
+    const ids = async () => (await service.suggest(actor, 'C1', '', 100)).instances.map((i) => i.instanceId);
     expect(await ids()).toEqual(['acp-prod-1', 'acp-prod-2']);
     listing = [...fleet, { instanceId: 'acp-prod-0', status: 'Running' }];
     expect(await ids()).toEqual(['acp-prod-0', 'acp-prod-1', 'acp-prod-2']);
@@ -162,29 +170,65 @@ describe('instance suggestions', () => {
     expect(await ids()).toEqual(['acp-test-1']);
   });
 
+  it('finds exactly what checking every phone would find (property)', async () => {
+    const letters = fc.constantFrom('a', 'b', 'c', '-', '1', '2', 'A');
+    const word = fc.string({ unit: letters, minLength: 1, maxLength: 3 });
+    const phone = fc.record({
+      instanceId: word.map((w) => `acp-${w}`),
+      name: fc.option(fc.string({ unit: fc.constantFrom('a', 'b', ' ', 'B', '1'), maxLength: 6 }), { nil: undefined }),
+      status: fc.constant('Running'),
+      instanceGroupId: fc.option(
+        word.map((w) => `ag-${w}`),
+        { nil: undefined },
+      ),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(phone, { selector: (p) => p.instanceId, maxLength: 40 }),
+        fc.array(word, { maxLength: 3 }),
+        fc.integer({ min: 1, max: 10 }),
+        async (listing, words, limit) => {
+          const service = createInstanceSuggestions({
+            directory: { list: async () => listing },
+            waitMs: 0,
+            scopeOf: async () => ({ unrestricted: true, patterns: [] }),
+          });
+          const text = (p: InstanceSummary) =>
+            `${p.instanceId} ${p.name ?? ''} ${p.instanceGroupId ?? ''}`.toLowerCase();
+          const expected = [...listing]
+            .sort((a, b) => (a.instanceId < b.instanceId ? -1 : 1))
+            .filter((p) => words.every((w) => text(p).includes(w.toLowerCase())));
+          const got = await service.suggest(actor, 'C1', words.join(' '), limit);
+          expect(got.instances).toEqual(expected.slice(0, limit));
+          expect(got.more).toBe(expected.length > limit);
+        },
+      ),
+    );
+  });
+
   it('offers nothing, and does not throw, when the cloud cannot list', async () => {
     const { service, cloud } = suggestions(['acp-*']);
     cloud.fail = true;
-    expect(await service.suggest(actor, 'C1', '')).toEqual({ instances: [], listed: false, inScope: 0 });
+    expect(await service.suggest(actor, 'C1', '', 100)).toEqual({ instances: [], more: false, listed: false });
   });
 });
 
 describe('the picker options', () => {
-  it('shows id, name and status within Slack limits, and groups the first 100 of a longer list', () => {
-    expect(instanceOptions({ instances: fleet.slice(1, 2) })).toEqual({
+  it('shows id, name and status within Slack limits, and labels a list that has more', () => {
+    expect(instanceOptions({ instances: fleet.slice(1, 2), more: false })).toEqual({
       options: [
         { text: { type: 'plain_text', text: 'acp-prod-1 · Login phone (Stopped)', emoji: false }, value: 'acp-prod-1' },
       ],
     });
-    const many = Array.from({ length: 1234 }, (_, i) => ({
+    const many = Array.from({ length: 100 }, (_, i) => ({
       instanceId: `acp-${String(i).padStart(5, '0')}`,
       name: 'n'.repeat(200),
       status: 'Running',
     }));
-    const answer = instanceOptions({ instances: many });
+    const answer = instanceOptions({ instances: many, more: true });
     if (!('option_groups' in answer)) throw new Error('expected option groups');
     const [group] = answer.option_groups;
-    expect(group?.label.text).toBe('First 100 of 1,234 matches: type more to narrow');
+    expect(group?.label.text).toBe('First 100 matches: type more of an id or name to narrow');
     expect(group?.options).toHaveLength(100);
     for (const option of group?.options ?? []) expect(option.text.text.length).toBeLessThanOrEqual(75);
   });
