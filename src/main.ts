@@ -15,6 +15,7 @@ import {
 import { type Config, loadConfig, withEnvFile } from './config.js';
 import type { BackupRequestRecord } from './db/backup-requests.js';
 import { startCheckpointer } from './db/checkpointer.js';
+import { createCommitBatcher } from './db/commit-batcher.js';
 import { openDatabase } from './db/database.js';
 import type { Repositories } from './db/index.js';
 import { createRepositories } from './db/index.js';
@@ -183,6 +184,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   const engineRef: { kick(): void } = { kick: () => engine.kick() };
   const backupService = createBackupService({
     repos,
+    commits: createCommitBatcher(db),
     guard,
     audit,
     engine: engineRef,
@@ -191,8 +193,8 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   });
   const backups: typeof backupService = {
     ...backupService,
-    submit(input) {
-      const result = backupService.submit(input);
+    async submit(input) {
+      const result = await backupService.submit(input);
       // From here on the Slack request's log lines also carry the bot's request id, linking the two.
       addToLogContext({ requestId: result.requestId });
       logger.info(

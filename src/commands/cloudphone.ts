@@ -107,7 +107,7 @@ async function inlineBackup(
     return ack(ephemeral(permissionDeniedMessage(pending.decision.reason)));
   }
   // Recorded before the ack, so an acknowledged request is never lost; the trigger id is unique per invocation.
-  const { requestId } = services.backups.submit({
+  const { requestId } = await services.backups.submit({
     spec: input.spec,
     actor,
     origin: { channelId: command.channel_id },

@@ -2,7 +2,8 @@
  * The entry point for backups from any surface (modal, inline command): permission check, then a durable record,
  * then the engine takes over. Never calls the cloud itself, so it is safe to run before Slack's 3-second deadline.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import type { CommitBatcher } from '../db/commit-batcher.js';
 import type { Repositories } from '../db/index.js';
 import type { AccessGuard, PendingDecision } from './access.js';
 import type { AuditTrail } from './audit.js';
@@ -10,8 +11,13 @@ import type { Engine } from './engine.js';
 import type { Actor, BackupSpec, Origin } from './model.js';
 import type { Clock } from './ports.js';
 
+/**
+ * 48 random bits. randomUUID draws from a cached batch of random bytes; randomBytes(6) asked the system every time,
+ * about 2% of a modal submission's CPU in the bench.
+ */
 export function newRequestId(): string {
-  return `req-${randomBytes(6).toString('hex')}`;
+  const uuid = randomUUID(); // xxxxxxxx-xxxx-4xxx-…: the first 12 hex digits are random
+  return `req-${uuid.slice(0, 8)}${uuid.slice(9, 13)}`;
 }
 
 export function createBackupService(deps: {
@@ -21,6 +27,8 @@ export function createBackupService(deps: {
   engine: Pick<Engine, 'kick'>;
   clock: Clock;
   simulated: boolean;
+  /** Group commit for the writes made while Slack waits (see db/commit-batcher.ts). */
+  commits: CommitBatcher;
 }) {
   const { repos, guard, audit, engine, clock } = deps;
   return {
@@ -44,23 +52,24 @@ export function createBackupService(deps: {
 
     /**
      * Records the allowed decision and the request (once per idempotency key: a doubly delivered submission starts
-     * one backup) in one commit, and wakes the engine.
+     * one backup) in one commit, and wakes the engine. Resolves once committed.
      */
-    submit(input: {
+    async submit(input: {
       spec: BackupSpec;
       actor: Actor;
       origin: Origin;
       idempotencyKey: string;
       decision: PendingDecision;
-    }): {
+    }): Promise<{
       requestId: string;
       created: boolean;
-    } {
+    }> {
       if (!input.decision.decision.allowed) throw new Error('submit() needs an allowed decision');
       let recorded: { id: string; created: boolean };
       try {
-        // One commit for the decision, the request and their link: this runs while Slack waits for the ack.
-        recorded = repos.db.transaction(() => {
+        // One commit for the decision, the request and their link (shared with the other submissions that arrived
+        // with it): this runs while Slack waits for the ack.
+        recorded = await deps.commits.run(() => {
           const auditId = input.decision.record();
           const request = repos.requests.create({
             id: newRequestId(),
@@ -73,7 +82,7 @@ export function createBackupService(deps: {
           });
           audit.linkRequest(auditId, request.id);
           return request;
-        })();
+        });
       } catch (error) {
         // The decision went with the rolled-back request; it is still a decision the log must show.
         try {

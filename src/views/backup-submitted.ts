@@ -24,7 +24,7 @@ export function backupSubmitted(services: Services) {
       pending.record();
       return ack(fieldErrors({ instanceIds: `Not allowed: ${pending.decision.reason}` }));
     }
-    services.backups.submit({
+    await services.backups.submit({
       spec: input.spec,
       actor,
       origin: { channelId: metadata.channelId },

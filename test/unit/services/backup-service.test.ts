@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createCommitBatcher } from '../../../src/db/commit-batcher.js';
 import { openDatabase } from '../../../src/db/database.js';
 import { createRepositories } from '../../../src/db/index.js';
 import { createAccessGuard } from '../../../src/services/access.js';
@@ -33,6 +34,7 @@ function setup() {
     engine: { kick: () => void kicks++ },
     clock: { now: () => Date.now() },
     simulated: false,
+    commits: createCommitBatcher(db),
   });
   const requestCount = () => (db.prepare('SELECT COUNT(*) AS n FROM backup_requests').get() as { n: number }).n;
   return { repos, audit, backups, requestCount, kicks: () => kicks };
@@ -52,7 +54,7 @@ describe('backup service', () => {
     const s = setup();
     const decision = await s.backups.authorize(ADMIN, SPEC, 'C1');
     expect(s.audit.recent({})).toEqual([]); // deciding writes nothing yet
-    const { requestId, created } = s.backups.submit({
+    const { requestId, created } = await s.backups.submit({
       spec: SPEC,
       actor: ADMIN,
       origin: { channelId: 'C1' },
@@ -91,9 +93,32 @@ describe('backup service', () => {
     const stranger = { userId: 'U0STRANGER', teamId: 'T1' };
     const decision = await s.backups.authorize(stranger, SPEC, 'C1');
     expect(decision.decision.allowed).toBe(false);
-    expect(() =>
+    await expect(
       s.backups.submit({ spec: SPEC, actor: stranger, origin: { channelId: 'C1' }, idempotencyKey: 'k', decision }),
-    ).toThrow(/allowed decision/);
+    ).rejects.toThrow(/allowed decision/);
     expect(s.requestCount()).toBe(0);
+  });
+
+  it('keeps submissions that arrive together apart in their shared commit', async () => {
+    const s = setup();
+    const [a, b] = await Promise.all([submitOnce(s, 'view:A'), submitOnce(s, 'view:B')]);
+    expect(a.requestId).not.toBe(b.requestId);
+    // A repeated key inside the same batch still starts one backup.
+    const [c, d] = await Promise.all([submitOnce(s, 'view:C'), submitOnce(s, 'view:C')]);
+    expect([c.created, d.created]).toEqual([true, false]);
+    expect(d.requestId).toBe(c.requestId);
+    expect(s.requestCount()).toBe(3);
+    // One piece failing rolls back that piece alone.
+    const create = s.repos.requests.create;
+    let calls = 0;
+    s.repos.requests.create = (input) => {
+      calls++;
+      if (calls === 1) throw new Error('disk full');
+      return create(input);
+    };
+    const [failed, kept] = await Promise.allSettled([submitOnce(s, 'view:E'), submitOnce(s, 'view:F')]);
+    expect(failed.status).toBe('rejected');
+    expect(kept.status).toBe('fulfilled');
+    expect(s.requestCount()).toBe(4);
   });
 });
