@@ -5,8 +5,7 @@
  */
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
 import { readBackupModalMetadata } from '../blocks/backup-modal.js';
-import { instanceOptions } from '../blocks/instance-options.js';
-import { SLACK_LIMITS } from '../blocks/limits.js';
+import { instanceOptions, MAX_SUGGESTIONS } from '../blocks/instance-options.js';
 import type { Services } from '../services/index.js';
 
 type OptionsArgs = SlackOptionsMiddlewareArgs<'block_suggestion'> & AllMiddlewareArgs;
@@ -16,7 +15,7 @@ export function instancePicker(services: Services) {
     const channelId = readBackupModalMetadata(body.view?.private_metadata)?.channelId;
     if (channelId === undefined) return ack({ options: [] });
     const actor = { userId: body.user.id, teamId: body.user.team_id ?? body.team?.id ?? '' };
-    const result = await services.suggestInstances(actor, channelId, body.value ?? '', SLACK_LIMITS.selectOptions);
+    const result = await services.suggestInstances(actor, channelId, body.value ?? '', MAX_SUGGESTIONS);
     await ack(instanceOptions(result));
   };
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { instanceOptions } from '../../../src/blocks/instance-options.js';
+import { instanceOptions, MAX_SUGGESTIONS } from '../../../src/blocks/instance-options.js';
 import { createInstanceDirectory, type InstanceSummary } from '../../../src/services/instance-directory.js';
 import { createInstanceSuggestions } from '../../../src/services/instance-suggestions.js';
 
@@ -220,7 +220,7 @@ describe('the picker options', () => {
         { text: { type: 'plain_text', text: 'acp-prod-1 · Login phone (Stopped)', emoji: false }, value: 'acp-prod-1' },
       ],
     });
-    const many = Array.from({ length: 100 }, (_, i) => ({
+    const many = Array.from({ length: MAX_SUGGESTIONS }, (_, i) => ({
       instanceId: `acp-${String(i).padStart(5, '0')}`,
       name: 'n'.repeat(200),
       status: 'Running',
@@ -228,8 +228,8 @@ describe('the picker options', () => {
     const answer = instanceOptions({ instances: many, more: true });
     if (!('option_groups' in answer)) throw new Error('expected option groups');
     const [group] = answer.option_groups;
-    expect(group?.label.text).toBe('First 100 matches: type more of an id or name to narrow');
-    expect(group?.options).toHaveLength(100);
+    expect(group?.label.text).toBe('First 50 matches: type more of an id or name to narrow');
+    expect(group?.options).toHaveLength(50);
     for (const option of group?.options ?? []) expect(option.text.text.length).toBeLessThanOrEqual(75);
   });
 });
