@@ -38,12 +38,7 @@ import { createEngine } from './services/engine.js';
 import type { Services } from './services/index.js';
 import { createInstanceDirectory, type InstanceDirectory } from './services/instance-directory.js';
 import { createInstanceSuggestions } from './services/instance-suggestions.js';
-import {
-  createAdminListPermissions,
-  createPolicyPermissions,
-  type PermissionService,
-  type PolicyPermissionService,
-} from './services/permissions.js';
+import { createAdminListPermissions, createPolicyPermissions, type PermissionService } from './services/permissions.js';
 import { loadPolicyFile } from './services/policy.js';
 import { type Clock, systemClock } from './services/ports.js';
 import { createRestoreRunner } from './services/restore-runner.js';
@@ -222,7 +217,6 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     directory: instanceDirectory,
     waitMs: PICKER_LISTING_WAIT_MS,
     async scopeOf(actor, channelId) {
-      if (!('scope' in permissions)) return { unrestricted: config.access.admins.includes(actor.userId), patterns: [] };
       const scope = await permissions.scope(actor, 'backup', channelId);
       return { unrestricted: scope.unrestricted, patterns: scope.instancePatterns };
     },
@@ -245,7 +239,6 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
         uploadEndpoint: config.backup.defaultUploadEndpoint,
         backupPath: config.backup.defaultBackupPath ?? '',
       };
-      if (!('scope' in permissions)) return fallback;
       const scope = await permissions.scope(actor, 'backup', channelId);
       return {
         uploadEndpoint: scope.defaultEndpoint ?? fallback.uploadEndpoint,
@@ -399,7 +392,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
 function buildPermissions(
   config: Config,
   deps: { client: WebClient; instances: InstanceDirectory; clock: Clock; logger: Logger },
-): PermissionService | PolicyPermissionService {
+): PermissionService {
   const { client, instances, clock, logger } = deps;
   if (!config.access.policyPath) return createAdminListPermissions(config.access.admins);
   const policy = loadPolicyFile(config.access.policyPath);

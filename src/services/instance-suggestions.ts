@@ -5,7 +5,7 @@
  */
 import type { InstanceDirectory, InstanceSummary } from './instance-directory.js';
 import type { Actor } from './model.js';
-import { globMatches } from './policy.js';
+import { instanceRefCovers } from './policy.js';
 
 /** Which instances a person may pick: everything, or those an instance glob or an `ag-…` group id covers. */
 export interface InstanceScope {
@@ -29,9 +29,7 @@ export interface InstanceSuggestions {
 
 export function inScope(scope: InstanceScope, instance: InstanceSummary): boolean {
   if (scope.unrestricted) return true;
-  return scope.patterns.some((pattern) =>
-    pattern.startsWith('ag-') ? instance.instanceGroupId === pattern : globMatches(pattern, instance.instanceId),
-  );
+  return scope.patterns.some((pattern) => instanceRefCovers(pattern, instance.instanceId, instance.instanceGroupId));
 }
 
 /**

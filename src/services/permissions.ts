@@ -4,7 +4,7 @@
  * CLOUDPHONE_ADMINS still adds admins. Both deny by default and never throw for a denial.
  */
 import type { Actor } from './model.js';
-import { evaluatePolicy, groupRefsIn, type Policy, type PolicyScope, scopeFor } from './policy.js';
+import { evaluatePolicy, groupRefsIn, isInstanceGroupRef, type Policy, type PolicyScope, scopeFor } from './policy.js';
 import type { UserGroupDirectory } from './user-groups.js';
 
 export type Action = 'backup' | 'restore' | 'delete' | 'status' | 'list' | 'audit';
@@ -24,11 +24,26 @@ export type AccessDecision = { allowed: true; rule: string } | { allowed: false;
 
 export interface PermissionService {
   check(request: AccessRequest): Promise<AccessDecision>;
+  /**
+   * What the person may use for `action` (from `channelId`, when given): defaults and instance patterns for the
+   * modal. Group lookups that fail count as "not a member", as in `check`.
+   */
+  scope(actor: Actor, action: Action, channelId?: string): Promise<PolicyScope>;
 }
 
 export function createAdminListPermissions(admins: readonly string[]): PermissionService {
   const adminSet = new Set(admins);
   return {
+    // Admins may use anything; everyone else nothing. No defaults: the configured ones apply.
+    async scope(actor) {
+      return {
+        instancePatterns: [],
+        unrestricted: adminSet.has(actor.userId),
+        locations: [],
+        endpoints: [],
+        roles: [],
+      };
+    },
     async check(request) {
       if (adminSet.has(request.actor.userId)) return { allowed: true, rule: 'admins' };
       return {
@@ -41,14 +56,6 @@ export function createAdminListPermissions(admins: readonly string[]): Permissio
       };
     },
   };
-}
-
-export interface PolicyPermissionService extends PermissionService {
-  /**
-   * What the person may use for `action` (from `channelId`, when given): defaults and instance patterns for the
-   * modal. Group lookups that fail count as "not a member", as in `check`.
-   */
-  scope(actor: Actor, action: Action, channelId?: string): Promise<PolicyScope>;
 }
 
 /**
@@ -65,7 +72,7 @@ export function createPolicyPermissions(options: {
    * globs alone deny and a role that applies to the person names a group; a failure (or none given) denies.
    */
   instanceGroups?: (instanceIds: readonly string[]) => Promise<Readonly<Record<string, string>>>;
-}): PolicyPermissionService {
+}): PermissionService {
   const policy: Policy = {
     ...options.policy,
     admins: [...new Set([...options.policy.admins, ...(options.extraAdmins ?? [])])],
@@ -90,7 +97,7 @@ export function createPolicyPermissions(options: {
       groupsOf: () => groups,
       channelId: request.channelId,
     });
-    return scope.instancePatterns.some((pattern) => pattern.startsWith('ag-'));
+    return scope.instancePatterns.some(isInstanceGroupRef);
   }
 
   return {

@@ -392,11 +392,19 @@ function isMemberOf(role: Role, userId: string, groups: ReadonlySet<string>): bo
   return role.members.some((member) => member === userId || groups.has(member));
 }
 
+/** Whether a role's instance reference names an instance group (`ag-…`) rather than an id glob. */
+export function isInstanceGroupRef(ref: string): boolean {
+  return ref.startsWith('ag-');
+}
+
+/** Whether one instance reference covers an instance: a group by the cloud's group id, a glob by the instance id. */
+export function instanceRefCovers(ref: string, instanceId: string, groupId: string | undefined): boolean {
+  return isInstanceGroupRef(ref) ? groupId !== undefined && ref === groupId : globMatches(ref, instanceId);
+}
+
 function coversInstance(role: Role, instanceId: string, instanceGroups: PolicyRequest['instanceGroups']): boolean {
   const group = instanceGroups?.[instanceId];
-  return role.instances.some((ref) =>
-    ref.startsWith('ag-') ? group !== undefined && ref === group : globMatches(ref, instanceId),
-  );
+  return role.instances.some((ref) => instanceRefCovers(ref, instanceId, group));
 }
 
 function coversPath(role: Role, path: string): boolean {

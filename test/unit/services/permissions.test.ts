@@ -69,6 +69,19 @@ describe('createAdminListPermissions (unchanged)', () => {
   });
 });
 
+describe('createAdminListPermissions scope', () => {
+  it('gives admins everything and others nothing, with no defaults of its own', async () => {
+    const permissions = createAdminListPermissions(['U0ADMIN1']);
+    const admin = await permissions.scope({ userId: 'U0ADMIN1', teamId: 'T1' }, 'backup');
+    expect(admin).toMatchObject({ unrestricted: true, instancePatterns: [] });
+    expect([admin.defaultEndpoint, admin.defaultBackupPath]).toEqual([undefined, undefined]);
+    expect(await permissions.scope({ userId: 'U0OTHER', teamId: 'T1' }, 'backup')).toMatchObject({
+      unrestricted: false,
+      instancePatterns: [],
+    });
+  });
+});
+
 describe('createPolicyPermissions', () => {
   it('allows admins from the file and from CLOUDPHONE_ADMINS, without asking Slack', async () => {
     const slack = directory({}, {}, () => 0);
