@@ -6,6 +6,7 @@
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
 import { readBackupModalMetadata } from '../blocks/backup-modal.js';
 import { instanceOptions, MAX_SUGGESTIONS } from '../blocks/instance-options.js';
+import { actorOf } from '../commands/reply.js';
 import type { Services } from '../services/index.js';
 
 type OptionsArgs = SlackOptionsMiddlewareArgs<'block_suggestion'> & AllMiddlewareArgs;
@@ -14,7 +15,7 @@ export function instancePicker(services: Services) {
   return async ({ ack, body }: OptionsArgs): Promise<void> => {
     const channelId = readBackupModalMetadata(body.view?.private_metadata)?.channelId;
     if (channelId === undefined) return ack({ options: [] });
-    const actor = { userId: body.user.id, teamId: body.user.team_id ?? body.team?.id ?? '' };
+    const actor = actorOf(body);
     const result = await services.suggestInstances(actor, channelId, body.value ?? '', MAX_SUGGESTIONS);
     await ack(instanceOptions(result));
   };

@@ -8,6 +8,7 @@ import { notInChannelMessage } from '../blocks/messages.js';
 import type { Logger } from '../logger.js';
 import type { MessageRef } from '../services/ports.js';
 import { createChannelQueue } from './channel-queue.js';
+import { findMarkedMessage } from './thread.js';
 
 /** Errors that mean "this channel cannot take the bot's messages"; the person is told in a DM instead. */
 const CHANNEL_UNUSABLE = new Set([
@@ -99,15 +100,11 @@ export function createChannelWriter(deps: {
   /** A top-level message of `channel` since `oldest` carrying this block_id. */
   async function findTopLevelWithMarker(channel: string, marker: string, oldest: string) {
     try {
-      let cursor: string | undefined;
-      do {
-        const page = await client.conversations.history({ channel, oldest, limit: 200, cursor });
-        for (const message of page.messages ?? []) {
-          const blocks = (message.blocks ?? []) as { block_id?: string }[];
-          if (message.ts && blocks.some((block) => block.block_id === marker)) return { channel, ts: message.ts };
-        }
-        cursor = page.response_metadata?.next_cursor || undefined;
-      } while (cursor);
+      const ts = await findMarkedMessage(
+        (cursor) => client.conversations.history({ channel, oldest, limit: 200, cursor }),
+        marker,
+      );
+      if (ts) return { channel, ts };
     } catch (error) {
       logger.debug({ channel, marker, err: error }, 'could not read history to find the parent');
     }

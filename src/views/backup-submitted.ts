@@ -4,6 +4,7 @@
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { fieldErrors, readBackupForm, readBackupModalMetadata } from '../blocks/backup-modal.js';
+import { actorOf } from '../commands/reply.js';
 import { validateBackupInput } from '../services/backup-input.js';
 import type { Services } from '../services/index.js';
 
@@ -18,7 +19,7 @@ export function backupSubmitted(services: Services) {
       return ack(
         fieldErrors({ instanceIds: 'This form lost track of its channel; close it and run /cloudphone backup again.' }),
       );
-    const actor = { userId: body.user.id, teamId: body.user.team_id ?? body.team?.id ?? '' };
+    const actor = actorOf(body);
     const pending = await services.backups.authorize(actor, input.spec, metadata.channelId);
     if (!pending.decision.allowed) {
       pending.record();
