@@ -10,12 +10,13 @@ import { type DestinationStream, type Logger, pino } from 'pino';
 export type { Logger } from 'pino';
 
 /**
- * Keys whose values never reach a log line: tokens, secrets, signatures, authorization headers, at any depth up to
- * REDACT_DEPTH (errors included, whose own fields pino copies into the line).
+ * Keys that name secrets: their values reach no log line (at any depth up to REDACT_DEPTH, errors included, whose
+ * own fields pino copies into the line) and no audit row (services/audit.ts drops them). One pattern for both.
  */
-export const SECRET_LOG_KEY = /secret|token|password|passwd|authorization|signature|credential|cookie|private[-_]?key/i;
+export const SECRET_KEY =
+  /secret|token|password|passwd|authorization|signature|credential|cookie|private[-_]?key|api[-_]?key/i;
+export const REDACTED = '[redacted]';
 const REDACT_DEPTH = 6;
-export const REDACTED_VALUE = '[redacted]';
 
 /**
  * A copy of `value` with secret-named keys censored; `value` itself when it has none (the usual case, no copy).
@@ -43,7 +44,7 @@ export function redactLogFields<T>(value: T, depth = 0): T {
     } catch {
       continue; // a getter that throws: pino's serializer will meet it too, and say so
     }
-    const clean = SECRET_LOG_KEY.test(key) && inner !== undefined ? REDACTED_VALUE : redactLogFields(inner, depth + 1);
+    const clean = SECRET_KEY.test(key) && inner !== undefined ? REDACTED : redactLogFields(inner, depth + 1);
     if (clean !== inner) {
       // An error stays an error for pino's serializer (message and stack are not own enumerable fields).
       copy ??= value instanceof Error ? copyError(value) : { ...fields };

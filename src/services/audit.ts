@@ -4,6 +4,7 @@
  */
 import type { AuditEntry, AuditLogRepository, AuditQuery } from '../db/audit-log.js';
 import { UsageError } from '../errors.js';
+import { REDACTED, SECRET_KEY } from '../logger.js';
 import type { Actor } from './model.js';
 import type { AccessDecision } from './permissions.js';
 import type { Clock } from './ports.js';
@@ -11,11 +12,7 @@ import type { Clock } from './ports.js';
 // ---------------------------------------------------------------------------------------------------------------
 // Redaction
 
-/** Keys whose values are dropped entirely, at any depth. */
-export const SECRET_KEY =
-  /secret|token|password|passwd|authorization|signature|credential|cookie|private[-_]?key|api[-_]?key/i;
-
-export const REDACTED = '[redacted]';
+// Keys that name secrets (SECRET_KEY, shared with the logger) are dropped entirely, at any depth.
 
 const SECRET_VALUE_PATTERNS: readonly RegExp[] = [
   // Slack tokens: bot, user, app-level, refresh/config.

@@ -41,10 +41,17 @@ describe('createLogger', () => {
     const error = Object.assign(new Error('request failed'), {
       config: { headers: { Authorization: 'Bearer xoxb-secret-1', 'X-Acs-Security-Token': 'CAIS-secret-2' } },
     });
-    const fields = { err: error, calls: [{ action: 'DescribeTasks', accessKeySecret: 'secret-3' }], nextToken: 'n' };
+    const fields = {
+      err: error,
+      calls: [{ action: 'DescribeTasks', accessKeySecret: 'secret-3' }],
+      nextToken: 'n',
+      webhook: { apiKey: 'secret-4', api_key: 'secret-5' },
+    };
     logger.error(fields, 'failed');
     const line = JSON.stringify(lines[0]);
-    for (const secret of ['xoxb-secret-1', 'CAIS-secret-2', 'secret-3']) expect(line).not.toContain(secret);
+    for (const secret of ['xoxb-secret-1', 'CAIS-secret-2', 'secret-3', 'secret-4', 'secret-5']) {
+      expect(line).not.toContain(secret);
+    }
     expect(lines[0]).toMatchObject({
       err: {
         type: 'Error',

@@ -2,12 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Db, openDatabase } from '../../../src/db/database.js';
 import { createRepositories } from '../../../src/db/index.js';
 import { UsageError } from '../../../src/errors.js';
+import { REDACTED } from '../../../src/logger.js';
 import {
   type AuditTrail,
   createAuditTrail,
   parseAuditArgs,
   parseSince,
-  REDACTED,
   redactSecrets,
 } from '../../../src/services/audit.js';
 
