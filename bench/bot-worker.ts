@@ -11,7 +11,7 @@ import { createCloudPhoneClient, createCredentialSource } from '../src/cloud-pho
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { type RunningBot, startBot } from '../src/main.js';
-import { createTaskPoller } from '../src/services/task-poller.js';
+import { createTaskPoller } from '../src/services/pipeline/task-poller.js';
 import { serveRpc } from './rpc.js';
 
 let bot: RunningBot | undefined;

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { type AuditEntry, createAuditLogRepository } from './db/audit-log.js';
 import { AppError } from './errors.js';
-import { parseSince } from './services/audit.js';
+import { parseSince } from './services/access/audit.js';
 
 export type ExportFormat = 'csv' | 'jsonl';
 

@@ -11,7 +11,7 @@ export type { Logger } from 'pino';
 
 /**
  * Keys that name secrets: their values reach no log line (at any depth up to REDACT_DEPTH, errors included, whose
- * own fields pino copies into the line) and no audit row (services/audit.ts drops them). One pattern for both.
+ * own fields pino copies into the line) and no audit row (services/access/audit.ts drops them). One pattern for both.
  */
 export const SECRET_KEY =
   /secret|token|password|passwd|authorization|signature|credential|cookie|private[-_]?key|api[-_]?key/i;

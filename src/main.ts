@@ -28,25 +28,29 @@ import { createMetrics, type Metrics } from './ops/metrics.js';
 import { startOpsServer } from './ops/server.js';
 import { trackSlackRequests } from './ops/slack-requests.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from './sandbox/simulator/index.js';
-import { createAccessGuard } from './services/access.js';
-import { createAuditTrail } from './services/audit.js';
-import { createBackupService } from './services/backup-service.js';
-import { createBackupWorkflow } from './services/backup-workflow.js';
-import { createCatalogService } from './services/catalog.js';
-import { createDeleteService } from './services/delete-service.js';
-import { createEngine } from './services/engine.js';
+import { createAuditTrail } from './services/access/audit.js';
+import { createAccessGuard } from './services/access/guard.js';
+import {
+  createAdminListPermissions,
+  createPolicyPermissions,
+  type PermissionService,
+} from './services/access/permissions.js';
+import { loadPolicyFile } from './services/access/policy.js';
+import { createUserGroupDirectory } from './services/access/user-groups.js';
+import { createBackupService } from './services/backup/service.js';
+import { createBackupWorkflow } from './services/backup/workflow.js';
+import { createCatalogService } from './services/catalog/service.js';
+import { createDeleteService } from './services/delete/service.js';
+import { createInstanceDirectory, type InstanceDirectory } from './services/fleet/instance-directory.js';
+import { createInstanceSuggestions } from './services/fleet/instance-suggestions.js';
 import type { Services } from './services/index.js';
-import { createInstanceDirectory, type InstanceDirectory } from './services/instance-directory.js';
-import { createInstanceSuggestions } from './services/instance-suggestions.js';
-import { createAdminListPermissions, createPolicyPermissions, type PermissionService } from './services/permissions.js';
-import { loadPolicyFile } from './services/policy.js';
-import { type Clock, systemClock } from './services/ports.js';
-import { createRestoreRunner } from './services/restore-runner.js';
-import { createRestoreService } from './services/restore-service.js';
-import { createRestoreWorkflow } from './services/restore-workflow.js';
-import { createStatusService } from './services/status-service.js';
-import { createTaskPoller } from './services/task-poller.js';
-import { createUserGroupDirectory } from './services/user-groups.js';
+import { createEngine } from './services/pipeline/engine.js';
+import { type Clock, systemClock } from './services/pipeline/ports.js';
+import { createTaskPoller } from './services/pipeline/task-poller.js';
+import { createRestoreRunner } from './services/restore/runner.js';
+import { createRestoreService } from './services/restore/service.js';
+import { createRestoreWorkflow } from './services/restore/workflow.js';
+import { createStatusService } from './services/status/service.js';
 import { createAckPriority } from './slack/ack-priority.js';
 import { createChannelWriter } from './slack/channel-writer.js';
 import { createSlackNotifier } from './slack/notifier.js';
@@ -290,7 +294,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     },
   });
 
-  // Restores run in a loop of their own beside the backup engine (see src/services/restore-runner.ts).
+  // Restores run in a loop of their own beside the backup engine (see src/services/restore/runner.ts).
   const restoreNotifier = createRestoreNotifier({ client: app.client, writer: slackWriter });
   const restoreWorkflow = createRestoreWorkflow({
     repos,

@@ -3,7 +3,7 @@
  * reply when it is done, and the reply when the whole request failed. All person and cloud text is escaped.
  */
 import type { ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
-import type { BackupRequestView, CloudFailure, InstanceProgress, InstanceState } from '../services/model.js';
+import type { BackupRequestView, CloudFailure, InstanceProgress, InstanceState } from '../services/backup/model.js';
 import { blockText, inlineCode, inlineText, truncate } from './escape.js';
 import { formatBytes, formatDuration, mention, plural, progressBar, slackDate, summariseList } from './format.js';
 import { COMMAND } from './ids.js';

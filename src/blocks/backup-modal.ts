@@ -22,7 +22,7 @@ import {
   type BackupRawInput,
   backupFieldErrors,
   EXAMPLES,
-} from '../services/backup-input.js';
+} from '../services/backup/input.js';
 import { truncate, unescapeMrkdwn } from './escape.js';
 import { ACTION, BLOCK, type BlockId, CALLBACK, OPTION } from './ids.js';
 import { pickedValues } from './instance-options.js';

@@ -5,8 +5,8 @@
  */
 import type { ActionsBlock, Button, KnownBlock, Overflow, SectionBlock } from '@slack/types';
 import { z } from 'zod';
-import type { Catalog, CatalogEntry } from '../services/catalog.js';
-import { STATUS_NOT_LISTED, STATUS_UNKNOWN } from '../services/catalog.js';
+import type { Catalog, CatalogEntry } from '../services/catalog/service.js';
+import { STATUS_NOT_LISTED, STATUS_UNKNOWN } from '../services/catalog/service.js';
 import { inlineText, truncate } from './escape.js';
 import { formatBytes, mention, plural, slackDate } from './format.js';
 import { ACTION, BLOCK, COMMAND } from './ids.js';

@@ -5,7 +5,7 @@
  */
 import type { Checkboxes, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import type { DeleteFile, DeleteRecord } from '../db/delete-requests.js';
-import { deletableFiles, unverifiedFiles } from '../services/delete-service.js';
+import { deletableFiles, unverifiedFiles } from '../services/delete/service.js';
 import { inlineText, truncate } from './escape.js';
 import { formatBytes, mention, plural, slackDate } from './format.js';
 import { ACTION, BLOCK, CALLBACK, CHOICE, COMMAND } from './ids.js';

@@ -3,7 +3,7 @@
  * the channel, or an unexpected error.
  */
 import type { KnownBlock } from '@slack/types';
-import type { BackupField, BackupFieldErrors } from '../services/backup-input.js';
+import type { BackupField, BackupFieldErrors } from '../services/backup/input.js';
 import { inlineCode, inlineText } from './escape.js';
 import { channelLink } from './format.js';
 import { BOT_DISPLAY_NAME, COMMAND } from './ids.js';

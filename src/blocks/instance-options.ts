@@ -3,7 +3,7 @@
  * the name and the status. When more match, they come under a group label that says to type more.
  */
 import type { Option, PlainTextOption } from '@slack/types';
-import type { InstanceSummary } from '../services/instance-directory.js';
+import type { InstanceSummary } from '../services/fleet/instance-directory.js';
 import { truncate } from './escape.js';
 import { SLACK_LIMITS } from './limits.js';
 

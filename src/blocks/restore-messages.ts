@@ -3,7 +3,7 @@
  * is done (with the "Mark restore verified" button, or who verified it), and the answers to pressing that button.
  */
 import type { ActionsBlock, KnownBlock } from '@slack/types';
-import type { RestoreRequestView, RestoreStatus, RestoreTarget } from '../services/restore-model.js';
+import type { RestoreRequestView, RestoreStatus, RestoreTarget } from '../services/restore/model.js';
 import { truncate } from './escape.js';
 import { formatDuration, mention, plural, slackDate } from './format.js';
 import { ACTION, BLOCK, COMMAND } from './ids.js';

@@ -4,10 +4,10 @@
  * notice views shown while the bot asks the cloud. Readers for each submission.
  */
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption, RadioButtons, StaticSelect } from '@slack/types';
-import type { CatalogEntry } from '../services/catalog.js';
-import type { CloudFailure } from '../services/model.js';
-import type { RestoreRequestView, RestoreTarget } from '../services/restore-model.js';
-import type { RestoreFormErrors } from '../services/restore-service.js';
+import type { CloudFailure } from '../services/backup/model.js';
+import type { CatalogEntry } from '../services/catalog/service.js';
+import type { RestoreRequestView, RestoreTarget } from '../services/restore/model.js';
+import type { RestoreFormErrors } from '../services/restore/service.js';
 import { truncate, unescapeMrkdwn } from './escape.js';
 import { formatBytes } from './format.js';
 import { ACTION, BLOCK, CALLBACK, CHOICE } from './ids.js';

@@ -3,7 +3,7 @@
  * match, a target's outcome. All person and cloud text is escaped here.
  */
 import type { ContextBlock, SectionBlock } from '@slack/types';
-import type { CloudFailure } from '../services/model.js';
+import type { CloudFailure } from '../services/backup/model.js';
 import type {
   BackupFileInfo,
   ImageFacts,
@@ -11,7 +11,7 @@ import type {
   RestoreTarget,
   TargetState,
   Verification,
-} from '../services/restore-model.js';
+} from '../services/restore/model.js';
 import { inlineCode, inlineText } from './escape.js';
 import { formatBytes, mention, plural, slackDate, summariseList } from './format.js';
 

@@ -3,9 +3,9 @@
  * cloud's live task states), one task, or the tasks of one cloud RequestId.
  */
 import type { KnownBlock } from '@slack/types';
-import type { CloudFailure } from '../services/model.js';
-import type { CloudTask } from '../services/restore-ports.js';
-import type { RecentItem, StatusReport } from '../services/status-service.js';
+import type { CloudFailure } from '../services/backup/model.js';
+import type { CloudTask } from '../services/restore/ports.js';
+import type { RecentItem, StatusReport } from '../services/status/service.js';
 import { countInstances, instanceLine, statusText } from './backup-messages.js';
 import { inlineText, truncate } from './escape.js';
 import { plural, slackDate } from './format.js';

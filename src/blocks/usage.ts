@@ -3,7 +3,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import type { Subcommand } from '../commands/parse-command.js';
-import { BACKUP_BUCKET_PREFIX, BACKUP_LIMITS, EXAMPLES } from '../services/backup-input.js';
+import { BACKUP_BUCKET_PREFIX, BACKUP_LIMITS, EXAMPLES } from '../services/backup/input.js';
 import { inlineCode } from './escape.js';
 import { COMMAND } from './ids.js';
 import type { SlackMessage } from './limits.js';

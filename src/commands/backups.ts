@@ -5,9 +5,9 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { catalogMessage } from '../blocks/catalog-messages.js';
 import { permissionDeniedMessage } from '../blocks/messages.js';
-import type { CatalogFilter } from '../services/catalog.js';
+import type { Actor } from '../services/backup/model.js';
+import type { CatalogFilter } from '../services/catalog/service.js';
 import type { Services } from '../services/index.js';
-import type { Actor } from '../services/model.js';
 import { afterAck, ephemeral } from './reply.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;

@@ -14,10 +14,10 @@ import {
 } from '../blocks/messages.js';
 import { UPLOAD_ENDPOINTS } from '../cloud-phone/regions.js';
 import { UsageError } from '../errors.js';
-import { parseAuditArgs } from '../services/audit.js';
-import { validateBackupInput } from '../services/backup-input.js';
+import { parseAuditArgs } from '../services/access/audit.js';
+import { validateBackupInput } from '../services/backup/input.js';
+import type { Actor } from '../services/backup/model.js';
 import type { Services } from '../services/index.js';
-import type { Actor } from '../services/model.js';
 import { backupsCommand } from './backups.js';
 import { deleteCommand } from './delete.js';
 import { parseCommand } from './parse-command.js';

@@ -8,8 +8,8 @@ import { buildDeleteConfirm, deleteLoadingView } from '../blocks/delete-modal.js
 import { CALLBACK } from '../blocks/ids.js';
 import { permissionDeniedMessage } from '../blocks/messages.js';
 import { cloudProblemView } from '../blocks/restore-modal.js';
+import type { Actor } from '../services/backup/model.js';
 import type { Services } from '../services/index.js';
-import type { Actor } from '../services/model.js';
 import { afterAck, ephemeral } from './reply.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;

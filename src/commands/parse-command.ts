@@ -9,7 +9,7 @@
  * `reason` is Slack mrkdwn: anything the person typed in it is already escaped and in code spans.
  */
 import { inlineCode } from '../blocks/escape.js';
-import { splitList } from '../services/backup-input.js';
+import { splitList } from '../services/backup/input.js';
 
 export const SUBCOMMANDS = ['backup', 'status', 'backups', 'restore', 'delete', 'audit', 'help'] as const;
 export type Subcommand = (typeof SUBCOMMANDS)[number];

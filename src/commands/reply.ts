@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RespondFn } from '@slack/bolt';
 import { unexpectedErrorMessage } from '../blocks/messages.js';
-import type { Actor } from '../services/model.js';
+import type { Actor } from '../services/backup/model.js';
 
 export const ephemeral = (message: { text: string; blocks?: unknown[] }) => ({
   response_type: 'ephemeral' as const,

@@ -6,8 +6,8 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { permissionDeniedMessage } from '../blocks/messages.js';
 import { statusMessage } from '../blocks/status-messages.js';
+import type { Actor } from '../services/backup/model.js';
 import type { Services } from '../services/index.js';
-import type { Actor } from '../services/model.js';
 import { afterAck, ephemeral } from './reply.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;

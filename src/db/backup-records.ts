@@ -3,8 +3,8 @@
  * backup files the bot made (with the source facts it recorded), and which request a task, an instance or a cloud
  * RequestId belongs to. The backup workflow owns these tables; nothing here writes to them.
  */
-import type { BackupSpec } from '../services/model.js';
-import type { ImageFacts } from '../services/restore-model.js';
+import type { BackupSpec } from '../services/backup/model.js';
+import type { ImageFacts } from '../services/restore/model.js';
 import type { Db } from './database.js';
 
 /** A backup file the bot made, as its records show it. */

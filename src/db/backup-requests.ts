@@ -12,7 +12,7 @@ import type {
   InstanceProgress,
   InstanceState,
   RequestStatus,
-} from '../services/model.js';
+} from '../services/backup/model.js';
 import type { Db } from './database.js';
 
 /** Where a request is in its workflow. Each step is idempotent, so a restart re-runs the current one safely. */

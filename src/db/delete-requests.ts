@@ -3,7 +3,7 @@
  * or not), then confirmed and marked 'sent' before DeleteBackupFile is called, then settled. A deletion left 'sent'
  * is looked up, never sent again.
  */
-import type { Actor } from '../services/model.js';
+import type { Actor } from '../services/backup/model.js';
 import type { Db } from './database.js';
 
 export type DeleteStatus =

@@ -4,7 +4,7 @@
  * into the domain model at this edge.
  */
 import type Database from 'better-sqlite3';
-import type { Actor, CloudFailure } from '../services/model.js';
+import type { Actor, CloudFailure } from '../services/backup/model.js';
 import type {
   RestoreRequestView,
   RestoreSource,
@@ -13,7 +13,7 @@ import type {
   TargetFacts,
   TargetState,
   TargetVerdict,
-} from '../services/restore-model.js';
+} from '../services/restore/model.js';
 import type { CallStatus } from './cloud-calls.js';
 import type { Db } from './database.js';
 

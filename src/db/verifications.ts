@@ -2,8 +2,8 @@
  * Who verified a restore from which backup, and when: the "Mark restore verified" button writes here; the catalog and
  * the deletion guard read it. One verification per restore request (the first click wins).
  */
-import type { Actor } from '../services/model.js';
-import type { Verification } from '../services/restore-model.js';
+import type { Actor } from '../services/backup/model.js';
+import type { Verification } from '../services/restore/model.js';
 import type { Db } from './database.js';
 
 interface Row {

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Db } from '../db/database.js';
-import type { Clock } from '../services/ports.js';
+import type { Clock } from '../services/pipeline/ports.js';
 import type { Metrics } from './metrics.js';
 
 export interface HealthState {

@@ -5,8 +5,8 @@
  */
 import type { CallEvent } from '../cloud-phone/client.js';
 import { type Logger, runWithLogContext } from '../logger.js';
-import type { BackupRequestView } from '../services/model.js';
-import type { BackupNotifier, Clock, MessageRef } from '../services/ports.js';
+import type { BackupRequestView } from '../services/backup/model.js';
+import type { BackupNotifier, Clock, MessageRef } from '../services/pipeline/ports.js';
 import type { HealthState } from './health.js';
 import type { Metrics } from './metrics.js';
 

@@ -1,12 +1,12 @@
-import type { AccessGuard } from './access.js';
-import type { AuditTrail } from './audit.js';
-import type { BackupService } from './backup-service.js';
-import type { CatalogService } from './catalog.js';
-import type { DeleteService } from './delete-service.js';
-import type { InstanceSuggestions } from './instance-suggestions.js';
-import type { Actor } from './model.js';
-import type { RestoreService } from './restore-service.js';
-import type { StatusService } from './status-service.js';
+import type { AuditTrail } from './access/audit.js';
+import type { AccessGuard } from './access/guard.js';
+import type { Actor } from './backup/model.js';
+import type { BackupService } from './backup/service.js';
+import type { CatalogService } from './catalog/service.js';
+import type { DeleteService } from './delete/service.js';
+import type { InstanceSuggestions } from './fleet/instance-suggestions.js';
+import type { RestoreService } from './restore/service.js';
+import type { StatusService } from './status/service.js';
 
 /** Defaults the backup modal shows a person: their role's, or the bot's. */
 export interface ModalDefaults {

@@ -6,7 +6,7 @@
 import type { WebClient } from '@slack/web-api';
 import { notInChannelMessage } from '../blocks/messages.js';
 import type { Logger } from '../logger.js';
-import type { MessageRef } from '../services/ports.js';
+import type { MessageRef } from '../services/pipeline/ports.js';
 import { createChannelQueue } from './channel-queue.js';
 import { findMarkedMessage } from './thread.js';
 

@@ -5,8 +5,8 @@
 import type { WebClient } from '@slack/web-api';
 import { backupCompletionReply, backupParentMessage } from '../blocks/messages.js';
 import type { Logger } from '../logger.js';
-import type { BackupRequestView } from '../services/model.js';
-import type { BackupNotifier, MessageRef } from '../services/ports.js';
+import type { BackupRequestView } from '../services/backup/model.js';
+import type { BackupNotifier, MessageRef } from '../services/pipeline/ports.js';
 import { type ChannelWriter, parentOf, type SlackMessage } from './channel-writer.js';
 import { findReplyWithMarker } from './thread.js';
 

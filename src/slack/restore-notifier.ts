@@ -4,9 +4,9 @@
  */
 import type { WebClient } from '@slack/web-api';
 import { restoreCompletionMarker, restoreCompletionReply, restoreParentMessage } from '../blocks/restore-messages.js';
-import type { MessageRef } from '../services/ports.js';
-import type { RestoreRequestView } from '../services/restore-model.js';
-import type { RestoreNotifier } from '../services/restore-ports.js';
+import type { MessageRef } from '../services/pipeline/ports.js';
+import type { RestoreRequestView } from '../services/restore/model.js';
+import type { RestoreNotifier } from '../services/restore/ports.js';
 import { type ChannelWriter, parentOf } from './channel-writer.js';
 import { parentMarker, withParentMarker } from './notifier.js';
 import { findReplyWithMarker } from './thread.js';

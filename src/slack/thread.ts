@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { MessageRef } from '../services/ports.js';
+import type { MessageRef } from '../services/pipeline/ports.js';
 
 /** One page of conversations.history or conversations.replies, as far as a marker search reads it. */
 interface MessagePage {

@@ -5,7 +5,7 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { fieldErrors, readBackupForm, readBackupModalMetadata } from '../blocks/backup-modal.js';
 import { actorOf } from '../commands/reply.js';
-import { validateBackupInput } from '../services/backup-input.js';
+import { validateBackupInput } from '../services/backup/input.js';
 import type { Services } from '../services/index.js';
 
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;

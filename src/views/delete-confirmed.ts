@@ -10,7 +10,7 @@ import { buildDeleteSecondConfirm, deleteResultMessage, readDeleteAcknowledge } 
 import { BLOCK, CALLBACK } from '../blocks/ids.js';
 import { noticeView } from '../blocks/restore-modal.js';
 import { actorOf, afterAck } from '../commands/reply.js';
-import { unverifiedFiles } from '../services/delete-service.js';
+import { unverifiedFiles } from '../services/delete/service.js';
 import type { Services } from '../services/index.js';
 import { parseMetadata } from './restore-form-submitted.js';
 

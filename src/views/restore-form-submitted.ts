@@ -14,7 +14,7 @@ import {
 } from '../blocks/restore-modal.js';
 import { actorOf, afterAck } from '../commands/reply.js';
 import type { Services } from '../services/index.js';
-import { validateRestoreForm } from '../services/restore-service.js';
+import { validateRestoreForm } from '../services/restore/service.js';
 
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
 

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, openDatabase } from '../../src/db/database.js';
 import { createRepositories } from '../../src/db/index.js';
-import { createAuditTrail } from '../../src/services/audit.js';
+import { createAuditTrail } from '../../src/services/access/audit.js';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -11,7 +11,7 @@ import {
   progressBar,
   slackDate,
 } from '../../../src/blocks/messages.js';
-import type { BackupRequestView, InstanceProgress, InstanceState } from '../../../src/services/model.js';
+import type { BackupRequestView, InstanceProgress, InstanceState } from '../../../src/services/backup/model.js';
 import { makeView, manyInstances } from './fixtures.js';
 
 const allText = (message: { text: string; blocks: unknown[] }) =>

@@ -11,7 +11,7 @@ import {
 } from '../../../src/blocks/backup-modal.js';
 import { ACTION, BLOCK, CALLBACK, OPTION } from '../../../src/blocks/ids.js';
 import { collectTexts, modalLimitProblems, SLACK_LIMITS } from '../../../src/blocks/limits.js';
-import { BackupForm, validateBackupInput } from '../../../src/services/backup-input.js';
+import { BackupForm, validateBackupInput } from '../../../src/services/backup/input.js';
 import { submittedState } from './fixtures.js';
 
 const base: BackupModalOptions = {

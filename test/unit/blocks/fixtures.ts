@@ -1,5 +1,5 @@
 import type { InputBlock, ModalView } from '@slack/types';
-import type { BackupRequestView, InstanceProgress } from '../../../src/services/model.js';
+import type { BackupRequestView, InstanceProgress } from '../../../src/services/backup/model.js';
 
 /** A request view with sensible defaults; override what a test is about. */
 export function makeView(overrides: Partial<BackupRequestView> = {}): BackupRequestView {

@@ -18,8 +18,8 @@ import {
 } from '../../../src/blocks/restore-modal.js';
 import { statusMessage } from '../../../src/blocks/status-messages.js';
 import type { DeleteRecord } from '../../../src/db/delete-requests.js';
-import type { CatalogEntry } from '../../../src/services/catalog.js';
-import type { RestoreRequestView, RestoreTarget } from '../../../src/services/restore-model.js';
+import type { CatalogEntry } from '../../../src/services/catalog/service.js';
+import type { RestoreRequestView, RestoreTarget } from '../../../src/services/restore/model.js';
 
 const HOSTILE = '<!channel> *bold* `tick` <@U999>';
 

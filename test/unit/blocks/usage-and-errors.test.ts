@@ -9,7 +9,7 @@ import {
   usageMessage,
 } from '../../../src/blocks/messages.js';
 import { parseCommand, SUBCOMMANDS } from '../../../src/commands/parse-command.js';
-import { validateBackupInput } from '../../../src/services/backup-input.js';
+import { validateBackupInput } from '../../../src/services/backup/input.js';
 
 const allText = (message: { text: string; blocks: unknown[] }) =>
   `${message.text}\n${collectTexts(message.blocks).join('\n')}`;

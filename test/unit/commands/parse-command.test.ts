@@ -7,7 +7,7 @@ import {
   tokenize,
   unescapeSlackText,
 } from '../../../src/commands/parse-command.js';
-import { validateBackupInput } from '../../../src/services/backup-input.js';
+import { validateBackupInput } from '../../../src/services/backup/input.js';
 
 function unknownReason(text: string): string {
   const parsed = parseCommand(text);

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Db, openDatabase } from '../../../src/db/database.js';
 import { createRepositories, type Repositories } from '../../../src/db/index.js';
 import { migrate } from '../../../src/db/migrate.js';
-import type { BackupSpec } from '../../../src/services/model.js';
+import type { BackupSpec } from '../../../src/services/backup/model.js';
 
 const spec: BackupSpec = {
   instanceIds: ['acp-a', 'acp-b'],

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Db, openDatabase } from '../../../src/db/database.js';
 import { createRepositories, type Repositories } from '../../../src/db/index.js';
-import type { RestoreSource } from '../../../src/services/restore-model.js';
+import type { RestoreSource } from '../../../src/services/restore/model.js';
 
 const actor = { userId: 'U1', teamId: 'T1' };
 const backup: RestoreSource = {

@@ -9,8 +9,8 @@ import {
 } from '../../../src/logger.js';
 import { instrumentNotifier, observeCloudCalls, withRequestIds } from '../../../src/ops/instrument.js';
 import { createMetrics } from '../../../src/ops/metrics.js';
-import type { BackupRequestView } from '../../../src/services/model.js';
-import type { MessageRef } from '../../../src/services/ports.js';
+import type { BackupRequestView } from '../../../src/services/backup/model.js';
+import type { MessageRef } from '../../../src/services/pipeline/ports.js';
 
 function capture(level = 'debug') {
   const lines: Record<string, unknown>[] = [];

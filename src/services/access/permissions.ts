@@ -1,0 +1,133 @@
+/**
+ * Who may do what. Every entry point asks here before anything reaches the cloud. Two implementations: the plain
+ * admin list (CLOUDPHONE_ADMINS only) and the policy file (CLOUDPHONE_POLICY, see docs/policy.md), where
+ * CLOUDPHONE_ADMINS still adds admins. Both deny by default and never throw for a denial.
+ */
+import type { Actor } from '../backup/model.js';
+import { evaluatePolicy, groupRefsIn, isInstanceGroupRef, type Policy, type PolicyScope, scopeFor } from './policy.js';
+import type { UserGroupDirectory } from './user-groups.js';
+
+export type Action = 'backup' | 'restore' | 'delete' | 'status' | 'list' | 'audit';
+
+export interface AccessRequest {
+  actor: Actor;
+  action: Action;
+  channelId: string;
+  instanceIds?: readonly string[];
+  backupPath?: string;
+  uploadEndpoint?: string;
+  /** Instance id → instance group id (`ag-…`) from the cloud, for policy rules that name instance groups. */
+  instanceGroups?: Readonly<Record<string, string>>;
+}
+
+export type AccessDecision = { allowed: true; rule: string } | { allowed: false; rule: string; reason: string };
+
+export interface PermissionService {
+  check(request: AccessRequest): Promise<AccessDecision>;
+  /**
+   * What the person may use for `action` (from `channelId`, when given): defaults and instance patterns for the
+   * modal. Group lookups that fail count as "not a member", as in `check`.
+   */
+  scope(actor: Actor, action: Action, channelId?: string): Promise<PolicyScope>;
+}
+
+export function createAdminListPermissions(admins: readonly string[]): PermissionService {
+  const adminSet = new Set(admins);
+  return {
+    // Admins may use anything; everyone else nothing. No defaults: the configured ones apply.
+    async scope(actor) {
+      return {
+        instancePatterns: [],
+        unrestricted: adminSet.has(actor.userId),
+        locations: [],
+        endpoints: [],
+        roles: [],
+      };
+    },
+    async check(request) {
+      if (adminSet.has(request.actor.userId)) return { allowed: true, rule: 'admins' };
+      return {
+        allowed: false,
+        rule: 'admins',
+        reason:
+          adminSet.size === 0
+            ? `nobody may ${request.action} yet: no admins are configured (an operator sets CLOUDPHONE_ADMINS)`
+            : `only the bot's admins may ${request.action}; ask one of them to add you to CLOUDPHONE_ADMINS`,
+      };
+    },
+  };
+}
+
+/**
+ * Permissions from the policy file. `extraAdmins` (CLOUDPHONE_ADMINS) are added to the file's admins. User group
+ * membership is looked up only for the groups named by roles that grant the requested action, and only for people
+ * who are not admins; a failed lookup denies (and the reason says to try again).
+ */
+export function createPolicyPermissions(options: {
+  policy: Policy;
+  extraAdmins?: readonly string[];
+  userGroups?: Pick<UserGroupDirectory, 'membership'>;
+  /**
+   * Instance id → instance group id (`ag-…`) from the cloud, for roles that name instance groups. Asked only when
+   * globs alone deny and a role that applies to the person names a group; a failure (or none given) denies.
+   */
+  instanceGroups?: (instanceIds: readonly string[]) => Promise<Readonly<Record<string, string>>>;
+}): PermissionService {
+  const policy: Policy = {
+    ...options.policy,
+    admins: [...new Set([...options.policy.admins, ...(options.extraAdmins ?? [])])],
+  };
+  const admins = new Set(policy.admins);
+
+  async function membership(userId: string, action: Action): Promise<{ groups: Set<string>; failed: string[] }> {
+    const refs = groupRefsIn(policy, action);
+    if (refs.length === 0) return { groups: new Set(), failed: [] };
+    if (!options.userGroups) return { groups: new Set(), failed: refs };
+    try {
+      return await options.userGroups.membership(userId, refs);
+    } catch {
+      return { groups: new Set(), failed: refs };
+    }
+  }
+
+  /** Whether a role that applies to this person here names an instance group, so the cloud's groups could allow it. */
+  function needsInstanceGroups(request: AccessRequest, groups: ReadonlySet<string>): boolean {
+    if (!options.instanceGroups || request.instanceGroups || (request.instanceIds ?? []).length === 0) return false;
+    const scope = scopeFor(policy, request.actor, request.action, {
+      groupsOf: () => groups,
+      channelId: request.channelId,
+    });
+    return scope.instancePatterns.some(isInstanceGroupRef);
+  }
+
+  return {
+    async check(request) {
+      if (admins.has(request.actor.userId)) return { allowed: true, rule: 'admins' };
+      const { groups, failed } = await membership(request.actor.userId, request.action);
+      const ctx = { groupsOf: () => groups };
+      let decision = evaluatePolicy(policy, request, ctx);
+      let groupsUnknown = false;
+      if (!decision.allowed && needsInstanceGroups(request, groups)) {
+        try {
+          const instanceGroups = await options.instanceGroups!(request.instanceIds ?? []);
+          decision = evaluatePolicy(policy, { ...request, instanceGroups }, ctx);
+        } catch {
+          groupsUnknown = true;
+        }
+      }
+      if (decision.allowed) return { allowed: true, rule: decision.rule };
+      const notes = [
+        failed.length > 0 ? `membership of ${failed.join(', ')} could not be checked just now` : '',
+        groupsUnknown ? 'the instances’ groups could not be looked up in the cloud just now' : '',
+      ].filter(Boolean);
+      const note = notes.length > 0 ? ` (${notes.join('; ')}; try again in a minute)` : '';
+      return { allowed: false, rule: decision.rule, reason: `${decision.reason}${note}` };
+    },
+    async scope(actor, action, channelId) {
+      const { groups } = admins.has(actor.userId)
+        ? { groups: new Set<string>() }
+        : await membership(actor.userId, action);
+      return scopeFor(policy, actor, action, { groupsOf: () => groups, channelId });
+    },
+  };
+}

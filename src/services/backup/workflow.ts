@@ -1,0 +1,542 @@
+/**
+ * The backup workflow as a sequence of idempotent steps over SQLite state. The engine runs whichever step a request
+ * is at; each step records what it did before moving on, so a restart resumes where the bot stopped, and a mutating
+ * cloud call that may have taken effect is looked up (reconciled), never sent twice.
+ */
+import type { Logger } from 'pino';
+import type { InstanceRecord } from '../../db/backup-requests.js';
+import type { Repositories } from '../../db/index.js';
+import { CloudApiError } from '../../errors.js';
+import type { BackupCloud, BackupNotifier, Clock } from '../pipeline/ports.js';
+import type { CloudFailure, InstanceProgress, RequestStatus } from './model.js';
+
+export interface WorkflowSettings {
+  pollIntervalMs: number;
+  maxPollIntervalMs: number;
+  stopTimeoutMs: number;
+  taskTimeoutMs: number;
+  progressUpdateMs: number;
+  /** Largest instance list one BackupApp / Stop / Start call takes. */
+  maxInstancesPerCall: number;
+  /** How long a step keeps retrying a transient cloud failure (throttling, 5xx, network) before reporting it. */
+  transientRetryMs: number;
+}
+
+export interface WorkflowDeps {
+  repos: Repositories;
+  cloud: BackupCloud;
+  notifier: BackupNotifier;
+  clock: Clock;
+  settings: WorkflowSettings;
+  logger: Logger;
+  /** Told once when a request reaches its final state (the audit trail records the outcome). */
+  onFinished?: (request: NonNullable<ReturnType<Repositories['requests']['get']>>) => void;
+}
+
+/** States in which BackupApp can take the instance (docs §3.8: the same states Start accepts, plus stopped). */
+const BACKUP_READY = new Set(['STOPPED', 'BACKUP_FAILED', 'RECOVER_FAILED']);
+const ANNOUNCE_GIVE_UP_MS = 2 * 60_000;
+/** Sends of BackupApp per instance before an unclear outcome is reported instead of retried. */
+const MAX_BACKUP_ATTEMPTS = 3;
+const MAX_STOP_ATTEMPTS = 3;
+
+/** A marker the bot adds to every backup's Description, so its own backup files can be found again. */
+export function requestMarker(requestId: string): string {
+  return `[slack-bot ${requestId}]`;
+}
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+export function failureOf(error: unknown): CloudFailure {
+  if (error instanceof CloudApiError) {
+    return {
+      code: error.apiCode,
+      message: error.apiMessage,
+      requestId: error.requestId,
+      outcomeUnknown: error.outcomeUnknown,
+    };
+  }
+  return { code: 'InternalError', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** A failure that may pass if tried again later: throttling, 5xx, network, timeouts (never an unknown outcome). */
+export function isTransient(error: unknown): boolean {
+  return error instanceof CloudApiError && error.retryable && !error.outcomeUnknown;
+}
+
+export function finalStatus(instances: readonly InstanceProgress[]): RequestStatus {
+  const succeeded = instances.filter((instance) => instance.state === 'succeeded').length;
+  if (succeeded === instances.length) return 'succeeded';
+  return succeeded > 0 ? 'partial' : 'failed';
+}
+
+export function createBackupWorkflow(deps: WorkflowDeps) {
+  const { repos, cloud, notifier, clock, settings, logger } = deps;
+  const { requests, calls, tasks, outbox } = repos;
+  /** How long after an unsettled mutating call its effects (files, statuses) should be visible to a lookup. */
+  const reconcileGraceMs = Math.max(1_000, settings.pollIntervalMs * 2);
+
+  function load(id: string) {
+    const record = requests.get(id);
+    if (!record) throw new Error(`backup request ${id} vanished`);
+    return record;
+  }
+
+  function moveTo(id: string, step: Parameters<typeof requests.setStep>[1], delayMs = 0): void {
+    const now = clock.now();
+    requests.setStep(id, step, now + delayMs, now);
+  }
+
+  /** Ends the request: final status and the completion reply queued in the same transaction. */
+  function finish(id: string): void {
+    const record = load(id);
+    const now = clock.now();
+    repos.db.transaction(() => {
+      requests.finish(id, finalStatus(record.instances), now);
+      outbox.enqueue(id, 'completion', now);
+    })();
+    deps.onFinished?.(load(id));
+  }
+
+  function failWholeRequest(id: string, error: unknown, instances: readonly InstanceRecord[]): void {
+    const failure = failureOf(error);
+    requests.setFailure(id, failure, clock.now());
+    for (const instance of instances) {
+      if (instance.state === 'succeeded' || instance.state === 'failed' || instance.state === 'skipped') continue;
+      requests.updateInstance(id, instance.instanceId, {
+        state: 'failed',
+        errorCode: failure.code,
+        errorMessage: failure.message,
+        requestId: failure.requestId,
+      });
+    }
+  }
+
+  async function announce(id: string): Promise<void> {
+    const record = load(id);
+    try {
+      // The post is recorded before it is made (like a cloud call): after a crash, look for it before posting again.
+      const interrupted = calls.list(id, 'chat.postMessage:parent').some((call) => call.status === 'sent');
+      const found = interrupted ? await notifier.findAnnounced(record) : undefined;
+      const callId = found ? undefined : calls.begin(id, 'chat.postMessage:parent', [], clock.now());
+      const parent = found ?? (await notifier.announce(record));
+      if (callId !== undefined) calls.settle(callId, { status: 'accepted' }, clock.now());
+      requests.setParent(id, parent.channel, parent.ts, clock.now());
+    } catch (error) {
+      // Slack being down must not block the backup for long: retry a while, then go on and reply unthreaded.
+      if (clock.now() - record.stepStartedAt < ANNOUNCE_GIVE_UP_MS) {
+        logger.warn({ requestId: id, err: error }, 'could not post the parent message; retrying');
+        requests.wakeAt(id, clock.now() + settings.pollIntervalMs, clock.now());
+        return;
+      }
+      logger.error({ requestId: id, err: error }, 'giving up on the parent message; the reply will be unthreaded');
+    }
+    requests.setStatus(id, 'running', clock.now());
+    moveTo(id, 'lookup');
+  }
+
+  async function lookup(id: string): Promise<void> {
+    const record = load(id);
+    let found: Awaited<ReturnType<BackupCloud['describeInstances']>>;
+    try {
+      found = await cloud.describeInstances({ instanceIds: record.instances.map((i) => i.instanceId) });
+    } catch (error) {
+      if (isTransient(error) && clock.now() - record.stepStartedAt < settings.transientRetryMs) {
+        logger.warn({ requestId: id, err: error }, 'DescribeAndroidInstances failed; will try again');
+        return retryLater(id);
+      }
+      failWholeRequest(id, error, record.instances);
+      finish(id);
+      return;
+    }
+    const byId = new Map(found.map((instance) => [instance.instanceId, instance]));
+    let toStop = 0;
+    let ready = 0;
+    for (const instance of record.instances) {
+      const facts = byId.get(instance.instanceId);
+      if (!facts) {
+        requests.updateInstance(id, instance.instanceId, {
+          state: 'skipped',
+          errorCode: 'InstanceNotFound',
+          errorMessage: 'no instance with this id in this account and region',
+        });
+        continue;
+      }
+      const kind = facts.bizImageType
+        ? facts.bizImageType.toLowerCase() === 'system'
+          ? 'public'
+          : 'custom'
+        : undefined;
+      const recorded = {
+        imageId: facts.imageId,
+        imageVersion: facts.imageVersion,
+        instanceType: facts.instanceType,
+        imageKind: kind,
+        serverType: facts.serverType,
+      };
+      if (facts.status === 'RUNNING' && record.spec.stopBeforeBackup) {
+        requests.updateInstance(id, instance.instanceId, { ...recorded, state: 'stopping' });
+        toStop++;
+      } else if (facts.status === 'STOPPING') {
+        requests.updateInstance(id, instance.instanceId, { ...recorded, state: 'stopping' });
+        toStop++;
+      } else if (BACKUP_READY.has(facts.status) || facts.status === 'RUNNING') {
+        requests.updateInstance(id, instance.instanceId, { ...recorded, state: 'pending' });
+        ready++;
+      } else {
+        requests.updateInstance(id, instance.instanceId, {
+          ...recorded,
+          state: 'skipped',
+          errorCode: 'UnsuitableStatus',
+          errorMessage: `the instance is ${facts.status}; a backup needs it stopped (or running)`,
+        });
+      }
+    }
+    if (toStop > 0) moveTo(id, 'stop');
+    else if (ready > 0) moveTo(id, 'submit');
+    else finish(id);
+  }
+
+  /**
+   * Stops the running instances that were asked to be stopped, and waits until each is STOPPED. A Stop whose outcome
+   * is unknown is harmless to send again (stopping a stopping instance is refused), so an instance still RUNNING a
+   * while after such a call is sent a new one, a bounded number of times.
+   */
+  async function stop(id: string): Promise<void> {
+    const record = load(id);
+    const stopping = record.instances.filter((i) => i.state === 'stopping');
+    const statuses = await currentStatuses(stopping.map((i) => i.instanceId));
+    const timedOut = clock.now() - record.stepStartedAt > settings.stopTimeoutMs;
+    if (statuses === undefined && !timedOut) return retryLater(id);
+
+    const lastCall = new Map<string, { status: string; sentAt: number; attempts: number }>();
+    for (const call of calls.list(id, 'StopAndroidInstance')) {
+      for (const instanceId of call.instanceIds) {
+        const attempts = (lastCall.get(instanceId)?.attempts ?? 0) + 1;
+        lastCall.set(instanceId, { status: call.status, sentAt: call.sentAt, attempts });
+      }
+    }
+    const toStop: string[] = [];
+    let waiting = 0;
+    for (const instance of stopping) {
+      const status = statuses?.get(instance.instanceId);
+      if (status === 'STOPPED') {
+        requests.updateInstance(id, instance.instanceId, { state: 'pending' });
+        continue;
+      }
+      if (timedOut || status === undefined || !['RUNNING', 'STOPPING'].includes(status)) {
+        requests.updateInstance(id, instance.instanceId, {
+          state: 'skipped',
+          errorCode: timedOut ? 'StopTimeout' : 'UnsuitableStatus',
+          errorMessage: timedOut
+            ? `the instance did not reach STOPPED in time (last seen ${status ?? 'unknown'})`
+            : `the instance went ${status ?? 'missing'} while the bot waited for it to stop`,
+        });
+        continue;
+      }
+      waiting++;
+      const last = lastCall.get(instance.instanceId);
+      const unclear = last && (last.status === 'unknown' || last.status === 'sent');
+      if (
+        status === 'RUNNING' &&
+        (!last || (unclear && clock.now() - last.sentAt >= reconcileGraceMs && last.attempts < MAX_STOP_ATTEMPTS))
+      ) {
+        toStop.push(instance.instanceId);
+      }
+    }
+    for (const ids of chunk(toStop, settings.maxInstancesPerCall)) {
+      const callId = calls.begin(id, 'StopAndroidInstance', ids, clock.now());
+      for (const instanceId of ids) requests.updateInstance(id, instanceId, { stoppedByBot: true });
+      try {
+        const result = await cloud.stopInstances(ids);
+        calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
+      } catch (error) {
+        const failure = failureOf(error);
+        calls.settle(
+          callId,
+          {
+            status: failure.outcomeUnknown ? 'unknown' : 'failed',
+            errorCode: failure.code,
+            errorMessage: failure.message,
+          },
+          clock.now(),
+        );
+        if (failure.outcomeUnknown) continue;
+        for (const instanceId of ids) {
+          waiting--;
+          requests.updateInstance(id, instanceId, {
+            state: 'skipped',
+            stoppedByBot: false,
+            errorCode: failure.code,
+            errorMessage: `could not stop it before the backup: ${failure.message}`,
+            requestId: failure.requestId,
+          });
+        }
+      }
+    }
+    if (waiting > 0) return retryLater(id);
+    if (load(id).instances.some((i) => i.state === 'pending')) moveTo(id, 'submit');
+    else moveTo(id, 'start');
+  }
+
+  async function currentStatuses(ids: string[]): Promise<Map<string, string> | undefined> {
+    if (ids.length === 0) return new Map();
+    try {
+      const found = await cloud.describeInstances({ instanceIds: ids });
+      return new Map(found.map((instance) => [instance.instanceId, instance.status]));
+    } catch (error) {
+      logger.warn({ err: error }, 'DescribeAndroidInstances failed; will look again');
+      return undefined;
+    }
+  }
+
+  function retryLater(id: string): void {
+    requests.wakeAt(id, clock.now() + settings.pollIntervalMs, clock.now());
+  }
+
+  async function submit(id: string): Promise<void> {
+    const record = load(id);
+    // Calls whose outcome is unknown (a crash after 'sent', a timeout, a 5xx) are reconciled before anything is sent
+    // again, once their backup files would be visible; only instances the call provably did not reach are re-sent.
+    let waitUntil: number | undefined;
+    for (const call of calls.list(id, 'BackupApp')) {
+      if (call.status !== 'sent' && call.status !== 'unknown') continue;
+      const due = call.sentAt + reconcileGraceMs;
+      if (clock.now() < due) {
+        waitUntil = Math.min(waitUntil ?? due, due);
+        continue;
+      }
+      await reconcileBackupCall(id, call.id, call.instanceIds);
+    }
+    if (waitUntil !== undefined) return void requests.wakeAt(id, waitUntil, clock.now());
+
+    const attempts = attemptsByInstance(id);
+    const fresh: string[] = [];
+    for (const instance of load(id).instances) {
+      if (instance.state !== 'pending' || instance.callId !== undefined) continue;
+      if ((attempts.get(instance.instanceId) ?? 0) >= MAX_BACKUP_ATTEMPTS) {
+        requests.updateInstance(id, instance.instanceId, {
+          state: 'failed',
+          errorCode: 'OutcomeUnknown',
+          errorMessage: `BackupApp did not answer clearly ${MAX_BACKUP_ATTEMPTS} times and no backup file appeared; the bot stopped trying. Check \`/cloudphone backups\` before retrying.`,
+        });
+        continue;
+      }
+      fresh.push(instance.instanceId);
+    }
+    let unsettled = false;
+    for (const ids of chunk(fresh, settings.maxInstancesPerCall)) {
+      const callId = repos.db.transaction(() => {
+        const newId = calls.begin(id, 'BackupApp', ids, clock.now());
+        for (const instanceId of ids) requests.updateInstance(id, instanceId, { callId: newId });
+        return newId;
+      })();
+      try {
+        const result = await cloud.backupApp({
+          instanceIds: ids,
+          apps: record.spec.apps,
+          backupFilePath: record.spec.backupPath,
+          uploadEndpoint: record.spec.uploadEndpoint,
+          backupFileName: record.spec.backupFileName,
+          description: [record.spec.description, requestMarker(id)].filter(Boolean).join(' '),
+        });
+        repos.db.transaction(() => {
+          calls.settle(
+            callId,
+            { status: 'accepted', cloudRequestId: result.requestId, batchTaskId: result.taskId },
+            clock.now(),
+          );
+          const items = new Map(result.items.map((item) => [item.instanceId, item]));
+          for (const instanceId of ids) {
+            const item = items.get(instanceId);
+            if (!item) {
+              requests.updateInstance(id, instanceId, {
+                state: 'failed',
+                errorCode: 'NotAccepted',
+                errorMessage: 'BackupApp answered without a task for this instance',
+                requestId: result.requestId,
+              });
+              continue;
+            }
+            trackSubmitted(id, instanceId, item);
+          }
+        })();
+      } catch (error) {
+        const failure = failureOf(error);
+        if (failure.outcomeUnknown) {
+          // Not re-sent now: reconciled after the grace period (see above).
+          calls.settle(
+            callId,
+            { status: 'unknown', errorCode: failure.code, errorMessage: failure.message },
+            clock.now(),
+          );
+          unsettled = true;
+          logger.warn({ requestId: id, code: failure.code }, 'BackupApp outcome unknown; will reconcile');
+          continue;
+        }
+        calls.settle(callId, { status: 'failed', errorCode: failure.code, errorMessage: failure.message }, clock.now());
+        for (const instanceId of ids) {
+          requests.updateInstance(id, instanceId, {
+            state: 'failed',
+            errorCode: failure.code,
+            errorMessage: failure.message,
+            requestId: failure.requestId,
+          });
+        }
+        if (ids.length === record.instances.length) requests.setFailure(id, failure, clock.now());
+      }
+    }
+    if (unsettled) return void requests.wakeAt(id, clock.now() + reconcileGraceMs, clock.now());
+    moveTo(id, 'track');
+  }
+
+  function attemptsByInstance(id: string): Map<string, number> {
+    const attempts = new Map<string, number>();
+    for (const call of calls.list(id, 'BackupApp')) {
+      for (const instanceId of call.instanceIds) attempts.set(instanceId, (attempts.get(instanceId) ?? 0) + 1);
+    }
+    return attempts;
+  }
+
+  function trackSubmitted(
+    id: string,
+    instanceId: string,
+    item: { backupFileId?: string | undefined; backupFileName?: string | undefined; taskId?: string | undefined },
+  ): void {
+    requests.updateInstance(id, instanceId, {
+      state: 'submitted',
+      taskId: item.taskId,
+      backupFileId: item.backupFileId,
+      backupFileName: item.backupFileName,
+    });
+    if (item.taskId)
+      tasks.add({ taskId: item.taskId, requestId: id, instanceId }, clock.now() + settings.pollIntervalMs, clock.now());
+  }
+
+  /**
+   * A BackupApp call whose outcome is unknown: look for the backup files it would have created (they carry this
+   * request's marker in their Description). Instances with a file are tracked; instances without one were not
+   * reached by the call, so they go back to pending and are sent again (a bounded number of times).
+   */
+  async function reconcileBackupCall(id: string, callId: number, ids: string[]): Promise<void> {
+    let files: Awaited<ReturnType<BackupCloud['describeBackupFiles']>>;
+    try {
+      files = await cloud.describeBackupFiles({ description: requestMarker(id) });
+    } catch (error) {
+      logger.warn({ requestId: id, err: error }, 'could not look up backup files to reconcile; will retry');
+      requests.wakeAt(id, clock.now() + settings.pollIntervalMs, clock.now());
+      throw new ReconcileLater();
+    }
+    const byInstance = new Map(files.filter((f) => f.instanceId).map((f) => [f.instanceId as string, f]));
+    let found = 0;
+    repos.db.transaction(() => {
+      for (const instanceId of ids) {
+        const file = byInstance.get(instanceId);
+        if (file?.taskId) {
+          found++;
+          trackSubmitted(id, instanceId, file);
+        } else {
+          requests.updateInstance(id, instanceId, { callId: null });
+        }
+      }
+      calls.settle(callId, { status: 'reconciled', errorMessage: `${found} of ${ids.length} found` }, clock.now());
+    })();
+    logger.info({ requestId: id, found, sent: ids.length }, 'reconciled a BackupApp call with an unknown outcome');
+  }
+
+  async function track(id: string): Promise<void> {
+    const record = load(id);
+    const open = tasks.openCount(id);
+    if (open > 0) {
+      if (clock.now() - record.stepStartedAt > settings.taskTimeoutMs) {
+        for (const instance of record.instances.filter((i) => i.state === 'submitted')) {
+          if (instance.taskId) tasks.markFinished(instance.taskId, 'TimedOut', clock.now());
+          requests.updateInstance(id, instance.instanceId, {
+            state: 'failed',
+            errorCode: 'TaskTimeout',
+            errorMessage: 'the backup task did not finish in time; the bot stopped watching it',
+          });
+        }
+      } else {
+        // The poller wakes this request when its last task ends; this is only a safety net.
+        return void requests.wakeAt(id, clock.now() + settings.maxPollIntervalMs, clock.now());
+      }
+    }
+    await fillFileDetails(id);
+    moveTo(id, 'start');
+  }
+
+  /** Sizes and object paths come from DescribeBackupFiles, one paged call per request via the marker. */
+  async function fillFileDetails(id: string): Promise<void> {
+    const record = load(id);
+    if (!record.instances.some((i) => i.backupFileId)) return;
+    try {
+      const files = await cloud.describeBackupFiles({ description: requestMarker(id) });
+      const byId = new Map(files.map((file) => [file.backupFileId, file]));
+      for (const instance of record.instances) {
+        const file = instance.backupFileId ? byId.get(instance.backupFileId) : undefined;
+        if (!file) continue;
+        requests.updateInstance(id, instance.instanceId, {
+          sizeBytes: file.sizeBytes,
+          backupFilePath: file.backupFilePath,
+          backupFileName: file.backupFileName ?? instance.backupFileName,
+        });
+      }
+    } catch (error) {
+      logger.warn({ requestId: id, err: error }, 'could not read backup file details; reporting without sizes');
+    }
+  }
+
+  async function start(id: string): Promise<void> {
+    const record = load(id);
+    if (record.spec.startAfterBackup && calls.count(id, 'StartAndroidInstance') === 0) {
+      const toStart = record.instances
+        .filter((i) => i.stoppedByBot && i.restart === undefined)
+        .map((i) => i.instanceId);
+      for (const ids of chunk(toStart, settings.maxInstancesPerCall)) {
+        const callId = calls.begin(id, 'StartAndroidInstance', ids, clock.now());
+        try {
+          const result = await cloud.startInstances(ids);
+          calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
+          for (const instanceId of ids) requests.updateInstance(id, instanceId, { restart: { ok: true } });
+        } catch (error) {
+          const failure = failureOf(error);
+          calls.settle(
+            callId,
+            { status: failure.outcomeUnknown ? 'unknown' : 'failed', errorCode: failure.code },
+            clock.now(),
+          );
+          for (const instanceId of ids) {
+            requests.updateInstance(id, instanceId, {
+              restart: { ok: false, errorCode: failure.code, errorMessage: failure.message },
+            });
+          }
+        }
+      }
+    }
+    finish(id);
+  }
+
+  return {
+    announce,
+    lookup,
+    stop,
+    submit,
+    track,
+    start,
+    finish,
+  };
+}
+
+/** Thrown when a reconciliation lookup failed; the step runs again later. */
+export class ReconcileLater extends Error {
+  constructor() {
+    super('reconcile later');
+  }
+}
+
+export type BackupWorkflow = ReturnType<typeof createBackupWorkflow>;

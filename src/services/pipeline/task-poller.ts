@@ -1,0 +1,125 @@
+/**
+ * Tracks every open cloud task with as few calls as possible: all due tasks are polled together in DescribeTasks
+ * batches of 100 (never one call per task), read from the database one batch at a time; the one partial batch is
+ * topped up with tasks that are nearly due, and each task is polled less often the longer it runs.
+ */
+import type { Logger } from 'pino';
+import type { Repositories } from '../../db/index.js';
+import type { TrackedTask } from '../../db/tasks.js';
+import { failureOf } from '../backup/workflow.js';
+import type { BackupCloud, Clock } from './ports.js';
+import { endedTaskOutcome, lostTaskOutcome, MAX_MISSES } from './task-outcome.js';
+
+export const TASK_IDS_PER_CALL = 100;
+
+export interface PollerSettings {
+  pollIntervalMs: number;
+  maxPollIntervalMs: number;
+}
+
+export interface PollResult {
+  calls: number;
+  polled: number;
+  finished: number;
+  /** Requests with at least one task that changed state. */
+  touched: Set<string>;
+  /** Requests whose last open task just ended. */
+  drained: Set<string>;
+}
+
+/** Poll interval after `polls` polls: grows by half each time, capped. */
+export function pollInterval(polls: number, settings: PollerSettings): number {
+  return Math.min(settings.maxPollIntervalMs, Math.round(settings.pollIntervalMs * 1.5 ** Math.min(polls, 40)));
+}
+
+export function createTaskPoller(deps: {
+  repos: Repositories;
+  cloud: Pick<BackupCloud, 'describeTasks'>;
+  clock: Clock;
+  settings: PollerSettings;
+  logger: Logger;
+}) {
+  const { repos, cloud, clock, settings, logger } = deps;
+  const { tasks, requests } = repos;
+  const misses = new Map<string, number>();
+
+  /** One DescribeTasks call for `batch` (at most 100 tasks) and, in one transaction, what it says about each. */
+  async function pollBatch(batch: readonly TrackedTask[], result: PollResult): Promise<void> {
+    result.calls++;
+    let states: Awaited<ReturnType<BackupCloud['describeTasks']>>;
+    try {
+      states = await cloud.describeTasks({ taskIds: batch.map((task) => task.taskId) });
+    } catch (error) {
+      const failure = failureOf(error);
+      logger.warn({ code: failure.code, requestId: failure.requestId }, 'DescribeTasks failed; polling later');
+      repos.db.transaction(() => {
+        for (const task of batch) {
+          tasks.markPolled(task.taskId, task.status, clock.now() + pollInterval(task.polls, settings));
+        }
+      })();
+      return;
+    }
+    const byId = new Map(states.map((state) => [state.taskId, state]));
+    repos.db.transaction(() => {
+      for (const task of batch) {
+        result.polled++;
+        const state = byId.get(task.taskId);
+        if (!state) {
+          const missed = (misses.get(task.taskId) ?? 0) + 1;
+          misses.set(task.taskId, missed);
+          if (missed < MAX_MISSES) {
+            tasks.markPolled(task.taskId, task.status, clock.now() + pollInterval(task.polls, settings));
+            continue;
+          }
+          misses.delete(task.taskId);
+          tasks.markFinished(task.taskId, 'Lost', clock.now());
+          requests.updateInstance(task.requestId, task.instanceId, lostTaskOutcome(task.taskId));
+          result.finished++;
+          result.touched.add(task.requestId);
+          continue;
+        }
+        misses.delete(task.taskId);
+        const outcome = endedTaskOutcome(state, 'backup');
+        if (outcome) {
+          tasks.markFinished(task.taskId, state.status, clock.now());
+          requests.updateInstance(task.requestId, task.instanceId, outcome);
+          result.finished++;
+          result.touched.add(task.requestId);
+        } else {
+          if (state.status !== task.status) result.touched.add(task.requestId);
+          tasks.markPolled(task.taskId, state.status, clock.now() + pollInterval(task.polls + 1, settings));
+        }
+      }
+    })();
+  }
+
+  async function pollOnce(): Promise<PollResult> {
+    const now = clock.now();
+    const result: PollResult = { calls: 0, polled: 0, finished: 0, touched: new Set(), drained: new Set() };
+    const dueCount = tasks.dueCount(now);
+    if (dueCount === 0) return result;
+    // As many calls as the tasks due now need, and no more: a task that falls due during the cycle waits for the next.
+    const calls = Math.ceil(dueCount / TASK_IDS_PER_CALL);
+    // The one partial batch is the first, topped up with the tasks due soonest: they are picked before this cycle has
+    // re-scheduled anything, so a task polled a moment ago can never ride along again.
+    const room = calls * TASK_IDS_PER_CALL - dueCount;
+    for (let call = 0; call < calls; call++) {
+      // Only one page of tasks in memory at a time (10,000 open tasks are 100 pages). Every task polled gets its next
+      // poll after `now`, failed calls included, so the most overdue tasks left are the next page.
+      const page = tasks.due(now, TASK_IDS_PER_CALL - (call === 0 ? room : 0));
+      if (page.length === 0) break;
+      await pollBatch(call === 0 && room > 0 ? page.concat(tasks.soonestNotDue(now, room)) : page, result);
+    }
+    for (const requestId of result.touched) {
+      if (tasks.openCount(requestId) === 0) {
+        result.drained.add(requestId);
+        requests.wakeAt(requestId, clock.now(), clock.now());
+      }
+    }
+    return result;
+  }
+
+  return { pollOnce };
+}
+
+export type TaskPoller = ReturnType<typeof createTaskPoller>;

@@ -1,0 +1,234 @@
+/**
+ * `/cloudphone status [request id | task id | instance id | cloud RequestId]`: where something stands, from SQLite,
+ * refreshed with a DescribeTasks look at its tasks. Resolving the target is local (fast, before the ack); the
+ * refresh asks the cloud (after it).
+ */
+import type { BackupRequestRecord } from '../../db/backup-requests.js';
+import type { Repositories } from '../../db/index.js';
+import type { RestoreRecord } from '../../db/restore-requests.js';
+import type { AuditTrail } from '../access/audit.js';
+import type { AccessGuard, GuardResult } from '../access/guard.js';
+import type { Actor, CloudFailure } from '../backup/model.js';
+import { failureOf } from '../backup/workflow.js';
+import type { CloudTask, RestoreCloud } from '../restore/ports.js';
+
+export type RequestKind = 'backup' | 'restore';
+
+export type StatusTarget =
+  | { kind: 'recent' }
+  | { kind: RequestKind; requestId: string }
+  | { kind: 'task'; taskId: string; owner?: { kind: RequestKind; requestId: string } | undefined }
+  | { kind: 'invoke'; cloudRequestId: string; owner?: { kind: RequestKind; requestId: string } | undefined }
+  | { kind: 'not-found'; text: string };
+
+export interface RecentItem {
+  kind: RequestKind;
+  id: string;
+  status: string;
+  createdAt: Date;
+  finishedAt?: Date | undefined;
+  instances: number;
+  apps: number;
+  backupFileId?: string | undefined;
+}
+
+export type StatusReport =
+  | { kind: 'recent'; items: RecentItem[] }
+  | { kind: 'backup'; request: BackupRequestRecord; live: CloudTask[]; refreshError?: CloudFailure | undefined }
+  | { kind: 'restore'; request: RestoreRecord; live: CloudTask[]; refreshError?: CloudFailure | undefined }
+  | {
+      kind: 'task';
+      taskId: string;
+      task?: CloudTask | undefined;
+      owner?: { kind: RequestKind; requestId: string } | undefined;
+      refreshError?: CloudFailure | undefined;
+    }
+  | {
+      kind: 'invoke';
+      cloudRequestId: string;
+      tasks: CloudTask[];
+      owner?: { kind: RequestKind; requestId: string } | undefined;
+      refreshError?: CloudFailure | undefined;
+    }
+  | { kind: 'not-found'; text: string };
+
+const REQUEST_ID = /^req-[A-Za-z0-9]+$/;
+const TASK_ID = /^t-[A-Za-z0-9_-]+$/;
+const INSTANCE_ID = /^acp-[A-Za-z0-9]+$/;
+/** Cloud RequestIds are UUIDs in upper-case hex (`3D3B5B4C-…`). */
+const CLOUD_REQUEST_ID = /^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$/;
+const RECENT = 10;
+
+export function createStatusService(deps: {
+  repos: Repositories;
+  guard: AccessGuard;
+  audit: AuditTrail;
+  cloud: Pick<RestoreCloud, 'describeTasks'>;
+}) {
+  const { repos, guard, audit, cloud } = deps;
+
+  const restore = (id: string): RestoreRecord | undefined => {
+    const record = repos.restores.get(id);
+    return record && record.step !== 'draft'
+      ? { ...record, verification: repos.verifications.forRequest(id) }
+      : undefined;
+  };
+
+  function instanceIdsOf(target: StatusTarget): string[] {
+    const owner =
+      target.kind === 'backup' || target.kind === 'restore'
+        ? { kind: target.kind, requestId: target.requestId }
+        : target.kind === 'task' || target.kind === 'invoke'
+          ? target.owner
+          : undefined;
+    if (!owner) return [];
+    if (owner.kind === 'backup') return repos.requests.get(owner.requestId)?.spec.instanceIds ?? [];
+    return restore(owner.requestId)?.targets.map((target) => target.instanceId) ?? [];
+  }
+
+  async function describeTasks(
+    query: { taskIds: string[] } | { invokeId: string },
+  ): Promise<{ tasks: CloudTask[]; refreshError?: CloudFailure }> {
+    if ('taskIds' in query && query.taskIds.length === 0) return { tasks: [] };
+    try {
+      return { tasks: await cloud.describeTasks(query) };
+    } catch (error) {
+      return { tasks: [], refreshError: failureOf(error) };
+    }
+  }
+
+  return {
+    /** What the text names, from the bot's own records (no cloud call). */
+    resolve(text: string | undefined): StatusTarget {
+      const value = text?.trim();
+      if (!value) return { kind: 'recent' };
+      if (REQUEST_ID.test(value)) {
+        if (repos.requests.get(value)) return { kind: 'backup', requestId: value };
+        if (restore(value)) return { kind: 'restore', requestId: value };
+        return { kind: 'not-found', text: value };
+      }
+      if (TASK_ID.test(value)) {
+        const backupOwner = repos.backupRecords.requestForTask(value);
+        if (backupOwner) return { kind: 'task', taskId: value, owner: { kind: 'backup', requestId: backupOwner } };
+        const restoreOwner = repos.restores.tasks.get(value)?.requestId;
+        if (restoreOwner) return { kind: 'task', taskId: value, owner: { kind: 'restore', requestId: restoreOwner } };
+        return { kind: 'task', taskId: value };
+      }
+      if (INSTANCE_ID.test(value)) {
+        const backupId = repos.backupRecords.latestRequestForInstance(value);
+        const restoreId = repos.restores.latestForInstance(value);
+        const backupAt = backupId ? (repos.requests.get(backupId)?.createdAt.getTime() ?? 0) : -1;
+        const restoreAt = restoreId ? (repos.restores.get(restoreId)?.createdAt.getTime() ?? 0) : -1;
+        if (restoreId && restoreAt >= backupAt) return { kind: 'restore', requestId: restoreId };
+        if (backupId) return { kind: 'backup', requestId: backupId };
+        return { kind: 'not-found', text: value };
+      }
+      if (CLOUD_REQUEST_ID.test(value)) {
+        const backupOwner = repos.backupRecords.requestForCloudRequestId(value);
+        const restoreOwner = repos.restores.calls.requestFor(value);
+        const owner = backupOwner
+          ? { kind: 'backup' as const, requestId: backupOwner }
+          : restoreOwner
+            ? { kind: 'restore' as const, requestId: restoreOwner }
+            : undefined;
+        return { kind: 'invoke', cloudRequestId: value, owner };
+      }
+      return { kind: 'not-found', text: value };
+    },
+
+    /** May this person see it (the instances it touches)? Recorded in the audit log. */
+    authorize(actor: Actor, channelId: string, target: StatusTarget, text: string | undefined): Promise<GuardResult> {
+      const instanceIds = instanceIdsOf(target);
+      return guard.check(
+        { actor, action: 'status', channelId, ...(instanceIds.length > 0 ? { instanceIds } : {}) },
+        { target: text ?? '', resolved: target.kind },
+      );
+    },
+
+    /** The report, refreshed from the cloud where there are tasks to look at. Records the outcome on `auditId`. */
+    async report(actor: Actor, target: StatusTarget, auditId: number): Promise<StatusReport> {
+      const report = await build(actor, target);
+      const refreshError = 'refreshError' in report ? report.refreshError : undefined;
+      audit.recordOutcome(auditId, {
+        status: report.kind === 'not-found' ? 'not-found' : 'shown',
+        ...(refreshError ? { errors: [refreshError] } : {}),
+      });
+      return report;
+    },
+  };
+
+  async function build(actor: Actor, target: StatusTarget): Promise<StatusReport> {
+    switch (target.kind) {
+      case 'recent': {
+        const backups: RecentItem[] = repos.requests.recentIds(RECENT, actor.userId).flatMap((id) => {
+          const request = repos.requests.get(id);
+          return request
+            ? [
+                {
+                  kind: 'backup' as const,
+                  id,
+                  status: request.status,
+                  createdAt: request.createdAt,
+                  finishedAt: request.finishedAt,
+                  instances: request.spec.instanceIds.length,
+                  apps: request.spec.apps.length,
+                },
+              ]
+            : [];
+        });
+        const restores: RecentItem[] = repos.restores.recentIds(RECENT, actor.userId).flatMap((id) => {
+          const request = repos.restores.get(id);
+          return request
+            ? [
+                {
+                  kind: 'restore' as const,
+                  id,
+                  status: request.status,
+                  createdAt: request.createdAt,
+                  finishedAt: request.finishedAt,
+                  instances: request.targets.length,
+                  apps: request.backup.apps.length,
+                  backupFileId: request.backup.backupFileId,
+                },
+              ]
+            : [];
+        });
+        const items = [...backups, ...restores]
+          .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+          .slice(0, RECENT);
+        return { kind: 'recent', items };
+      }
+      case 'backup': {
+        const request = repos.requests.get(target.requestId);
+        if (!request) return { kind: 'not-found', text: target.requestId };
+        const { tasks, refreshError } = await describeTasks({ taskIds: repos.backupRecords.taskIdsOf(request.id) });
+        return { kind: 'backup', request, live: tasks, refreshError };
+      }
+      case 'restore': {
+        const request = restore(target.requestId);
+        if (!request) return { kind: 'not-found', text: target.requestId };
+        const taskIds = request.targets.flatMap((t) => (t.taskId ? [t.taskId] : []));
+        const { tasks, refreshError } = await describeTasks({ taskIds });
+        return { kind: 'restore', request, live: tasks, refreshError };
+      }
+      case 'task': {
+        const { tasks, refreshError } = await describeTasks({ taskIds: [target.taskId] });
+        return {
+          kind: 'task',
+          taskId: target.taskId,
+          task: tasks.find((task) => task.taskId === target.taskId),
+          owner: target.owner,
+          refreshError,
+        };
+      }
+      case 'invoke': {
+        const { tasks, refreshError } = await describeTasks({ invokeId: target.cloudRequestId });
+        return { kind: 'invoke', cloudRequestId: target.cloudRequestId, tasks, owner: target.owner, refreshError };
+      }
+      default:
+        return { kind: 'not-found', text: target.text };
+    }
+  }
+}
+
+export type StatusService = ReturnType<typeof createStatusService>;

@@ -1,0 +1,210 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Db, openDatabase } from '../../../../src/db/database.js';
+import { createRepositories } from '../../../../src/db/index.js';
+import { UsageError } from '../../../../src/errors.js';
+import { REDACTED } from '../../../../src/logger.js';
+import {
+  type AuditTrail,
+  createAuditTrail,
+  parseAuditArgs,
+  parseSince,
+  redactSecrets,
+} from '../../../../src/services/access/audit.js';
+
+const actor = { userId: 'U0AAA1', teamId: 'T0TEAM' };
+const NOW = Date.UTC(2025, 5, 15, 12, 0, 0);
+const BOT_TOKEN = 'xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx';
+const AK_SECRET = 'Ab3dEfGh1jKlMnOpQrStUvWxYz0123';
+
+describe('audit trail', () => {
+  let db: Db;
+  let audit: AuditTrail;
+  let now: number;
+  beforeEach(() => {
+    db = openDatabase(':memory:');
+    now = NOW;
+    audit = createAuditTrail({ repo: createRepositories(db).audit, clock: { now: () => now } });
+  });
+  afterEach(() => db.close());
+
+  it('records an allowed decision with who, where, what and the rule', () => {
+    const id = audit.recordDecision({
+      actor,
+      channelId: 'C0OPS1',
+      action: 'backup',
+      params: {
+        instanceIds: ['acp-prod-1', 'acp-prod-2'],
+        apps: ['com.example.app'],
+        backupPath: 'oss://cloudphone-saved-bucket-prod/backups/',
+      },
+      decision: { allowed: true, rule: 'role:support' },
+      requestId: 'req-abc',
+    });
+    expect(audit.recent()).toEqual([
+      expect.objectContaining({
+        id,
+        at: NOW,
+        teamId: 'T0TEAM',
+        userId: 'U0AAA1',
+        channelId: 'C0OPS1',
+        action: 'backup',
+        decision: 'allowed',
+        rule: 'role:support',
+        reason: undefined,
+        subjectIds: ['acp-prod-1', 'acp-prod-2'],
+        requestId: 'req-abc',
+      }),
+    ]);
+  });
+
+  it('records a denial with its reason', () => {
+    audit.recordDecision({
+      actor,
+      channelId: 'C0X',
+      action: 'delete',
+      params: { backupFileIds: ['bf-1'] },
+      decision: { allowed: false, rule: 'default-deny', reason: 'your roles do not include delete' },
+    });
+    expect(audit.recent({ subject: 'bf-1' })).toEqual([
+      expect.objectContaining({ decision: 'denied', rule: 'default-deny', reason: 'your roles do not include delete' }),
+    ]);
+  });
+
+  it('records the outcome later, by request id, and finds it by task and backup file id', () => {
+    audit.recordDecision({
+      actor,
+      channelId: 'C0OPS1',
+      action: 'backup',
+      params: { instanceIds: ['acp-prod-1'] },
+      decision: { allowed: true, rule: 'admins' },
+      requestId: 'req-1',
+    });
+    now += 60_000;
+    expect(
+      audit.recordOutcome('req-1', {
+        status: 'partial',
+        taskIds: ['t-100'],
+        backupFileIds: ['bf-200'],
+        errors: [{ instanceId: 'acp-prod-2', code: 'InvalidStatus', message: 'not stopped', requestId: 'R-1' }],
+      }),
+    ).toBe(1);
+    const [row] = audit.recent({ subject: 'bf-200' });
+    expect(row).toMatchObject({
+      outcomeAt: NOW + 60_000,
+      outcome: { status: 'partial', taskIds: ['t-100'], backupFileIds: ['bf-200'] },
+      subjectIds: ['acp-prod-1', 't-100', 'bf-200'],
+    });
+    expect(audit.recent({ subject: 't-100' })).toHaveLength(1);
+  });
+
+  it('records the outcome by entry id after linking a request', () => {
+    const id = audit.recordDecision({ actor, action: 'status', decision: { allowed: true, rule: 'admins' } });
+    audit.linkRequest(id, 'req-9');
+    expect(audit.recordOutcome(id, { status: 'succeeded' })).toBe(1);
+    expect(audit.recent({ subject: 'req-9' })[0]).toMatchObject({
+      requestId: 'req-9',
+      outcome: { status: 'succeeded' },
+    });
+  });
+
+  it('never stores a Slack token, an AccessKey secret or a secret-named key', () => {
+    audit.recordDecision({
+      actor,
+      channelId: 'C0OPS1',
+      action: 'backup',
+      params: {
+        description: `please use ${BOT_TOKEN} thanks`,
+        note: BOT_TOKEN,
+        app: 'xapp-1-A0123-456-abcdef',
+        nested: { list: [AK_SECRET, 'keep-me'], slackToken: 'whatever', Authorization: 'Basic abc' },
+        accessKeySecret: 'plain',
+        password: 'hunter2',
+        clientSecret: 'x',
+        signedUrl: 'https://bucket.oss.example.com/x?Expires=1&OSSAccessKeyId=LTAIxxxx&Signature=abc%2Bdef',
+      },
+      decision: { allowed: false, rule: 'default-deny', reason: `denied ${BOT_TOKEN}` },
+    });
+    audit.recordOutcome(1, { status: 'failed', errors: [{ code: 'X', message: `token ${BOT_TOKEN} rejected` }] });
+
+    const stored = JSON.stringify(db.prepare('SELECT * FROM audit_log').all());
+    expect(stored).not.toContain('xoxb-');
+    expect(stored).not.toContain('xapp-');
+    expect(stored).not.toContain(AK_SECRET);
+    expect(stored).not.toContain('hunter2');
+    expect(stored).not.toContain('whatever');
+    expect(stored).not.toContain('Basic abc');
+    expect(stored).not.toContain('abc%2Bdef');
+    expect(stored).not.toContain('LTAIxxxx');
+
+    const [row] = audit.recent();
+    expect(row?.params).toEqual({
+      description: `please use ${REDACTED} thanks`,
+      note: REDACTED,
+      app: REDACTED,
+      nested: { list: [REDACTED, 'keep-me'] },
+      signedUrl: `https://bucket.oss.example.com/x?Expires=1&OSSAccessKeyId=${REDACTED}&Signature=${REDACTED}`,
+    });
+  });
+});
+
+describe('redactSecrets', () => {
+  it('keeps ordinary parameters as they are', () => {
+    const params = {
+      instanceIds: ['acp-prod-1'],
+      apps: ['com.example.app'],
+      backupPath: 'oss://cloudphone-saved-bucket-prod/backups/',
+      uploadEndpoint: 'oss-cn-shanghai-internal.aliyuncs.com',
+      stopBeforeBackup: true,
+      count: 2,
+    };
+    expect(redactSecrets(params)).toEqual(params);
+  });
+
+  it('survives cycles, deep nesting and non-JSON values', () => {
+    const cyclic: Record<string, unknown> = { a: 1, fn: () => 1, big: 10n, when: new Date(0) };
+    cyclic.self = cyclic;
+    expect(redactSecrets(cyclic)).toEqual({ a: 1, when: '1970-01-01T00:00:00.000Z', self: REDACTED });
+  });
+});
+
+describe('parseSince', () => {
+  it('reads durations back from now', () => {
+    expect(parseSince('30m', NOW)).toBe(NOW - 30 * 60_000);
+    expect(parseSince('12h', NOW)).toBe(NOW - 12 * 3_600_000);
+    expect(parseSince('7d', NOW)).toBe(NOW - 7 * 86_400_000);
+    expect(parseSince('2w', NOW)).toBe(NOW - 14 * 86_400_000);
+    expect(parseSince(' 7D ', NOW)).toBe(NOW - 7 * 86_400_000);
+  });
+
+  it('reads dates', () => {
+    expect(parseSince('2025-01-31', NOW)).toBe(Date.UTC(2025, 0, 31));
+    expect(parseSince('2025-01-31T10:00:00Z', NOW)).toBe(Date.UTC(2025, 0, 31, 10));
+  });
+
+  it('rejects anything else with a UsageError naming the text', () => {
+    for (const bad of ['', '7', 'd', '7 days', '-7d', '0d', '1.5h', '7y', 'yesterday', '2025-13-45']) {
+      expect(() => parseSince(bad, NOW), bad).toThrow(UsageError);
+    }
+    expect(() => parseSince('7 days', NOW)).toThrow('--since "7 days" is not a duration or date');
+  });
+});
+
+describe('parseAuditArgs', () => {
+  it('reads a person, an id and --since', () => {
+    expect(parseAuditArgs('<@U0AAA1|alice> --since 7d', NOW)).toEqual({
+      userId: 'U0AAA1',
+      since: NOW - 7 * 86_400_000,
+    });
+    expect(parseAuditArgs('acp-prod-1 --since=12h', NOW)).toEqual({
+      subject: 'acp-prod-1',
+      since: NOW - 12 * 3_600_000,
+    });
+    expect(parseAuditArgs('', NOW)).toEqual({});
+    expect(parseAuditArgs('req-abc123', NOW)).toEqual({ subject: 'req-abc123' });
+  });
+
+  it('names what it does not understand', () => {
+    expect(() => parseAuditArgs('bob', NOW)).toThrow('"bob" is not a person');
+    expect(() => parseAuditArgs('--since', NOW)).toThrow('--since needs a value');
+  });
+});

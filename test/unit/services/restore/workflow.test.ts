@@ -1,0 +1,304 @@
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type Db, openDatabase } from '../../../../src/db/database.js';
+import { createRepositories, type Repositories } from '../../../../src/db/index.js';
+import { CloudApiError } from '../../../../src/errors.js';
+import type { Clock } from '../../../../src/services/pipeline/ports.js';
+import type { RestoreSource } from '../../../../src/services/restore/model.js';
+import type { CloudInstance, CloudTask, RestoreNotifier } from '../../../../src/services/restore/ports.js';
+import { createRestoreRunner, type RestoreRunner } from '../../../../src/services/restore/runner.js';
+import { createRestoreWorkflow } from '../../../../src/services/restore/workflow.js';
+import { allDone, gates, kickAFewTimes, pause, settlesWithin } from '../../../support/work-loop.js';
+
+const facts = { imageVersion: '1', imageKind: 'public', serverType: 'gx7', instanceType: 'small' };
+const backup: RestoreSource = {
+  backupFileId: 'bf-1',
+  path: 'oss://cloudphone-saved-bucket-x/b/acp-src_1.ab',
+  status: 'AVAILABLE',
+  apps: ['com.example.app'],
+  facts,
+  factsOrigin: 'recorded',
+};
+
+/** A cloud that answers from tables the test sets, and records every call. */
+function fakeCloud() {
+  const calls: { action: string; args: unknown }[] = [];
+  const cloud = {
+    instances: new Map<string, CloudInstance>(),
+    tasks: new Map<string, CloudTask>(),
+    recoverApp: async (input: { instanceIds: string[] }) => {
+      calls.push({ action: 'RecoverApp', args: input });
+      return {
+        requestId: 'R-ok',
+        taskId: 't-batch',
+        items: input.instanceIds.map((id) => ({ instanceId: id, taskId: `t-${id}` })),
+      };
+    },
+    calls,
+  };
+  return {
+    cloud,
+    port: {
+      describeInstances: async ({ instanceIds }: { instanceIds: string[] }) =>
+        instanceIds.flatMap((id) => (cloud.instances.has(id) ? [cloud.instances.get(id)!] : [])),
+      startInstances: async (ids: string[]) => {
+        calls.push({ action: 'StartAndroidInstance', args: ids });
+        return { requestId: 'R-start' };
+      },
+      recoverApp: (input: { instanceIds: string[]; backupFileId: string; backupFilePath: string }) =>
+        cloud.recoverApp(input),
+      describeTasks: async (query: { taskIds?: string[]; invokeId?: string }) => {
+        calls.push({ action: 'DescribeTasks', args: query });
+        if (query.invokeId) return [...cloud.tasks.values()].filter((t) => t.invokeId === query.invokeId);
+        return (query.taskIds ?? []).flatMap((id) => (cloud.tasks.has(id) ? [cloud.tasks.get(id)!] : []));
+      },
+    },
+  };
+}
+
+const notifier: RestoreNotifier = {
+  announce: async () => ({ channel: 'C1', ts: '1.1' }),
+  findAnnounced: async () => undefined,
+  progress: async () => undefined,
+  complete: async () => ({ channel: 'C1', ts: '1.2' }),
+};
+
+const settings = {
+  pollIntervalMs: 10,
+  maxPollIntervalMs: 100,
+  startTimeoutMs: 1_000,
+  taskTimeoutMs: 10_000,
+  maxInstancesPerCall: 100,
+};
+
+describe('restore workflow (fake cloud, real SQLite)', () => {
+  let db: Db;
+  let repos: Repositories;
+  let now: number;
+  let clock: Clock;
+  beforeEach(() => {
+    db = openDatabase(':memory:');
+    repos = createRepositories(db);
+    now = 1_000_000;
+    clock = { now: () => now };
+  });
+  afterEach(() => db.close());
+
+  function confirmedRestore(targets: string[], id = 'req-1') {
+    repos.restores.createPlan({
+      id,
+      planKey: `p-${id}`,
+      actor: { userId: 'U1', teamId: 'T1' },
+      channelId: 'C1',
+      backup,
+      targets: targets.map((instanceId) => ({ instanceId, verdict: 'ready' as const })),
+      simulated: false,
+      now,
+    });
+    repos.restores.confirm(id, {
+      confirmKey: `c-${id}`,
+      startStopped: false,
+      targets: targets.map((instanceId) => ({ instanceId, patch: { state: 'pending' as const } })),
+      now,
+    });
+    return id;
+  }
+
+  function workflowWith(port: ReturnType<typeof fakeCloud>['port']) {
+    return createRestoreWorkflow({ repos, cloud: port, notifier, clock, settings, logger: pino({ level: 'silent' }) });
+  }
+
+  it('looks an unknown-outcome RecoverApp up by InvokeId and tracks what it finds, without resending', async () => {
+    const { cloud, port } = fakeCloud();
+    cloud.instances.set('acp-a', { instanceId: 'acp-a', status: 'RUNNING', ...facts, bizImageType: 'System' });
+    cloud.recoverApp = async (input) => {
+      cloud.calls.push({ action: 'RecoverApp', args: input });
+      throw new CloudApiError({
+        apiCode: 'OutcomeUnknown',
+        apiMessage: 'timeout',
+        requestId: 'R-lost',
+        action: 'RecoverApp',
+        outcomeUnknown: true,
+      });
+    };
+    cloud.tasks.set('t-parent', { taskId: 't-parent', status: 'Processing', level: 1, invokeId: 'R-lost' });
+    cloud.tasks.set('t-child', {
+      taskId: 't-child',
+      status: 'Processing',
+      level: 2,
+      instanceId: 'acp-a',
+      invokeId: 'R-lost',
+    });
+    confirmedRestore(['acp-a']);
+    const workflow = workflowWith(port);
+    await workflow.submit('req-1');
+    await workflow.submit('req-1');
+    expect(cloud.calls.filter((c) => c.action === 'RecoverApp')).toHaveLength(1);
+    expect(cloud.calls).toContainEqual({ action: 'DescribeTasks', args: { invokeId: 'R-lost' } });
+    const record = repos.restores.get('req-1');
+    expect(record?.targets[0]).toMatchObject({ state: 'submitted', taskId: 't-child' });
+    expect(repos.restores.tasks.get('t-child')?.requestId).toBe('req-1');
+    expect(repos.restores.calls.list('req-1', 'RecoverApp')[0]?.status).toBe('reconciled');
+  });
+
+  it('reports a RecoverApp left "sent" by a crash plainly, and never sends it again', async () => {
+    const { cloud, port } = fakeCloud();
+    cloud.instances.set('acp-a', { instanceId: 'acp-a', status: 'RUNNING', ...facts, bizImageType: 'System' });
+    confirmedRestore(['acp-a']);
+    const callId = repos.restores.calls.begin('req-1', 'RecoverApp', ['acp-a'], now);
+    repos.restores.updateTarget('req-1', 'acp-a', { callId });
+    await workflowWith(port).submit('req-1');
+    expect(cloud.calls.filter((c) => c.action === 'RecoverApp')).toEqual([]);
+    expect(repos.restores.get('req-1')?.targets[0]).toMatchObject({ state: 'failed', errorCode: 'OutcomeUnknown' });
+  });
+
+  it('skips a target that stopped or changed image since the plan: no RecoverApp reaches it', async () => {
+    const { cloud, port } = fakeCloud();
+    cloud.instances.set('acp-a', { instanceId: 'acp-a', status: 'STOPPED', ...facts, bizImageType: 'System' });
+    cloud.instances.set('acp-b', {
+      instanceId: 'acp-b',
+      status: 'RUNNING',
+      ...facts,
+      imageVersion: '2',
+      bizImageType: 'System',
+    });
+    cloud.instances.set('acp-c', { instanceId: 'acp-c', status: 'RUNNING', ...facts, bizImageType: 'System' });
+    confirmedRestore(['acp-a', 'acp-b', 'acp-c']);
+    await workflowWith(port).submit('req-1');
+    expect(cloud.calls.filter((c) => c.action === 'RecoverApp').map((c) => c.args)).toEqual([
+      { instanceIds: ['acp-c'], backupFileId: 'bf-1', backupFilePath: backup.path, uploadEndpoint: undefined },
+    ]);
+    const states = repos.restores.get('req-1')?.targets.map((t) => [t.instanceId, t.state, t.errorCode]);
+    expect(states).toEqual([
+      ['acp-a', 'skipped', 'NotRunning'],
+      ['acp-b', 'skipped', 'ImageVersionMismatch'],
+      ['acp-c', 'submitted', undefined],
+    ]);
+  });
+
+  it('polls all open tasks in one DescribeTasks batch and finishes the restore once they end', async () => {
+    const { cloud, port } = fakeCloud();
+    const ids = ['acp-a', 'acp-b', 'acp-c'];
+    for (const id of ids)
+      cloud.instances.set(id, { instanceId: id, status: 'RUNNING', ...facts, bizImageType: 'System' });
+    confirmedRestore(ids);
+    const workflow = workflowWith(port);
+    const runner = createRestoreRunner({
+      repos,
+      workflow,
+      cloud: port,
+      notifier,
+      clock,
+      logger: pino({ level: 'silent' }),
+      settings: { idleTickMs: 1, pollIntervalMs: 10, maxPollIntervalMs: 100, concurrency: 4 },
+    });
+    await runner.tick(); // announce
+    await runner.tick(); // submit
+    expect(repos.restores.get('req-1')?.step).toBe('track');
+    cloud.tasks.set('t-acp-a', { taskId: 't-acp-a', status: 'Finished' });
+    cloud.tasks.set('t-acp-b', { taskId: 't-acp-b', status: 'Failed', errorCode: 'ImageTypeMismatch', errorMsg: 'no' });
+    cloud.tasks.set('t-acp-c', { taskId: 't-acp-c', status: 'Finished' });
+    now += 1_000;
+    cloud.calls.length = 0;
+    await runner.tick();
+    const polls = cloud.calls.filter((c) => c.action === 'DescribeTasks');
+    expect(polls).toEqual([{ action: 'DescribeTasks', args: { taskIds: ['t-acp-a', 't-acp-b', 't-acp-c'] } }]);
+    const record = repos.restores.get('req-1');
+    expect(record?.status).toBe('partial');
+    expect(record?.targets[1]).toMatchObject({ state: 'failed', errorCode: 'ImageTypeMismatch' });
+    await runner.tick();
+    expect(repos.restores.get('req-1')?.step).toBe('done');
+    expect(repos.restores.outbox.get('req-1')?.status).toBe('sent');
+  });
+
+  describe('runner loop (real timers)', () => {
+    const targets = ['acp-1', 'acp-2', 'acp-3', 'acp-4', 'acp-5'];
+    let runner: RestoreRunner | undefined;
+    let held: ReturnType<typeof gates>;
+    beforeEach(() => {
+      now = Date.now();
+      clock = { now: () => Date.now() };
+      held = gates();
+    });
+    afterEach(async () => {
+      held.openAll();
+      await runner?.stop();
+      runner = undefined;
+    });
+
+    /** A cloud where every target runs and every RecoverApp task has finished; lookups of `waits` ids wait. */
+    function slowCloud(waits: Map<string, Promise<void>>) {
+      const { cloud, port } = fakeCloud();
+      const lookups: string[] = [];
+      for (const id of targets) {
+        cloud.instances.set(id, { instanceId: id, status: 'RUNNING', ...facts, bizImageType: 'System' });
+        cloud.tasks.set(`t-${id}`, { taskId: `t-${id}`, status: 'Finished' });
+      }
+      const describeInstances = port.describeInstances;
+      port.describeInstances = async (query) => {
+        lookups.push(...query.instanceIds);
+        for (const id of query.instanceIds) await waits.get(id);
+        return describeInstances(query);
+      };
+      return { cloud, port, lookups };
+    }
+
+    function loopRunner(port: ReturnType<typeof fakeCloud>['port'], idleTickMs: number): RestoreRunner {
+      runner = createRestoreRunner({
+        repos,
+        workflow: workflowWith(port),
+        cloud: port,
+        notifier,
+        clock,
+        logger: pino({ level: 'silent' }),
+        settings: { idleTickMs, pollIntervalMs: 10, maxPollIntervalMs: 100, concurrency: 2 },
+      });
+      return runner;
+    }
+
+    /** One confirmed restore per target, `r-<target>`, due now. */
+    const restoreEach = () => targets.map((target) => confirmedRestore([target], `r-${target}`));
+    const stepOf = (id: string) => repos.restores.get(id)?.step;
+
+    it('finishes the other restores while one waits on a slow cloud call (concurrency 2, 5 due)', async () => {
+      const slow = held.hold();
+      const { port } = slowCloud(new Map([['acp-3', slow.wait]]));
+      const ids = restoreEach();
+      loopRunner(port, 5).start();
+      const others = ids.filter((id) => id !== 'r-acp-3');
+      await allDone(others, stepOf);
+      expect(stepOf('r-acp-3')).toBe('submit');
+      slow.open();
+      await allDone(['r-acp-3'], stepOf);
+    });
+
+    it('takes more due restores as soon as a batch ends, not an idle tick (60 s) later', async () => {
+      const { port } = slowCloud(new Map());
+      const loop = loopRunner(port, 60_000);
+      loop.start();
+      // Let the first (empty) round pass, so the loop is asleep for an idle tick when the restores are confirmed.
+      await pause(20);
+      const ids = restoreEach();
+      loop.kick();
+      await allDone(ids, stepOf);
+    });
+
+    it('never runs a restore step twice at once; stop() waits for the step in flight', async () => {
+      const slow = held.hold();
+      const { cloud, port, lookups } = slowCloud(new Map([['acp-1', slow.wait]]));
+      confirmedRestore(['acp-1'], 'r-acp-1');
+      const loop = loopRunner(port, 60_000);
+      loop.start();
+      await vi.waitFor(() => expect(lookups).toEqual(['acp-1']));
+      await kickAFewTimes(loop);
+      expect(lookups).toEqual(['acp-1']);
+      const stopping = loop.stop();
+      expect(await settlesWithin(stopping, 50)).toBe(false);
+      slow.open();
+      await stopping;
+      // The step finished and was recorded (RecoverApp sent once, on to tracking); nothing ran after the stop.
+      expect(cloud.calls.filter((c) => c.action === 'RecoverApp')).toHaveLength(1);
+      expect(stepOf('r-acp-1')).toBe('track');
+    });
+  });
+});
