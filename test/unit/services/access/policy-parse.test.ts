@@ -162,7 +162,7 @@ describe('parsePolicy: bad files name file:line:col, the key and the fix', () =>
 
 describe('docs/policy.md', () => {
   it('has an example that parses', () => {
-    const doc = readFileSync(new URL('../../../docs/policy.md', import.meta.url), 'utf8');
+    const doc = readFileSync(new URL('../../../../docs/policy.md', import.meta.url), 'utf8');
     const example = /```yaml\n# policy\.yaml\n([\s\S]*?)```/.exec(doc)?.[1];
     expect(example).toBeDefined();
     const policy = parsePolicy(example ?? '', 'docs/policy.md');
