@@ -38,21 +38,24 @@ import {
 import { loadPolicyFile } from './services/access/policy.js';
 import { createUserGroupDirectory } from './services/access/user-groups.js';
 import { createBackupService } from './services/backup/service.js';
+import { backupSteps } from './services/backup/steps.js';
 import { createBackupWorkflow } from './services/backup/workflow.js';
 import { createCatalogService } from './services/catalog/service.js';
 import { createDeleteService } from './services/delete/service.js';
+import { deleteSteps } from './services/delete/steps.js';
 import { createInstanceDirectory, type InstanceDirectory } from './services/fleet/instance-directory.js';
 import { createInstanceSuggestions } from './services/fleet/instance-suggestions.js';
 import type { Services } from './services/index.js';
-import { createEngine } from './services/pipeline/engine.js';
 import { type Clock, systemClock } from './services/pipeline/ports.js';
+import { createRunner, type KindMap } from './services/pipeline/runner.js';
 import { createTaskPoller } from './services/pipeline/task-poller.js';
-import { createRestoreRunner } from './services/restore/runner.js';
 import { createRestoreService } from './services/restore/service.js';
+import { restoreSteps } from './services/restore/steps.js';
 import { createRestoreWorkflow } from './services/restore/workflow.js';
 import { createStatusService } from './services/status/service.js';
 import { createAckPriority } from './slack/ack-priority.js';
 import { createChannelWriter } from './slack/channel-writer.js';
+import { createDeleteNotifier } from './slack/delete-notifier.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { createRestoreNotifier } from './slack/restore-notifier.js';
 import { createSlackApp } from './slack-app.js';
@@ -91,7 +94,7 @@ export interface RunningBot {
  * the ack times of `npm run bench` (p99 303 → 544 ms for slash commands). Requests still to announce, which may hold
  * a slot while their channel's spacing lets a message through, are taken last (see dueIds).
  */
-const ENGINE_CONCURRENCY = 8;
+const RUNNER_CONCURRENCY = 8;
 
 /**
  * How long the instance picker waits for a first listing of the fleet before answering without it (Slack waits 3 s
@@ -180,13 +183,13 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   });
   const permissions = buildPermissions(config, { client: app.client, instances: instanceDirectory, clock, logger });
   const guard = createAccessGuard({ permissions, audit });
-  const engineRef: { kick(): void } = { kick: () => engine.kick() };
+  const runnerRef: { kick(): void } = { kick: () => runner.kick() };
   const backupService = createBackupService({
     repos,
     commits: createCommitBatcher(db),
     guard,
     audit,
-    engine: engineRef,
+    runner: runnerRef,
     clock,
     simulated: config.cloud.simulator,
   });
@@ -203,7 +206,6 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       return result;
     },
   };
-  const runnerRef: { kick(): void } = { kick: () => restoreRunner.kick() };
   const catalog = createCatalogService({ repos, guard, audit, cloud });
   const restores = createRestoreService({
     repos,
@@ -215,7 +217,15 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     clock,
     simulated: config.cloud.simulator,
   });
-  const deletions = createDeleteService({ repos, guard, audit, catalog, cloud, clock });
+  const deletions = createDeleteService({
+    repos,
+    guard,
+    audit,
+    catalog,
+    runner: runnerRef,
+    clock,
+    simulated: config.cloud.simulator,
+  });
   const status = createStatusService({ repos, guard, audit, cloud });
   const instanceSuggestions = createInstanceSuggestions({
     directory: instanceDirectory,
@@ -279,22 +289,6 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       },
     }),
   );
-  const poller = createTaskPoller({ repos, cloud, clock, settings, logger });
-  const engine = createEngine({
-    repos,
-    workflow,
-    poller,
-    notifier,
-    clock,
-    logger,
-    settings: { idleTickMs, progressUpdateMs: config.workflow.progressUpdateMs, concurrency: ENGINE_CONCURRENCY },
-    afterAcks: ackPriority.afterAcks,
-    onTick: ({ at }) => {
-      health.lastTickAt = at;
-    },
-  });
-
-  // Restores run in a loop of their own beside the backup engine (see src/services/restore/runner.ts).
   const restoreNotifier = createRestoreNotifier({ client: app.client, writer: slackWriter });
   const restoreWorkflow = createRestoreWorkflow({
     repos,
@@ -314,21 +308,37 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       audit.recordOutcome(request.id, restoreAuditOutcome(request));
     },
   });
-  const restoreRunner = createRestoreRunner({
+  const kinds: KindMap = {
+    backup: backupSteps({ repos, workflow, notifier, progressUpdateMs: config.workflow.progressUpdateMs }),
+    restore: restoreSteps({ repos, workflow: restoreWorkflow, notifier: restoreNotifier }),
+    delete: deleteSteps({
+      repos,
+      cloud,
+      catalog,
+      audit,
+      notifier: createDeleteNotifier({ writer: slackWriter }),
+      clock,
+    }),
+  };
+  const poller = createTaskPoller({
     repos,
-    workflow: restoreWorkflow,
     cloud,
-    notifier: restoreNotifier,
+    clock,
+    settings,
+    logger,
+    taskEnded: (task, outcome) => kinds[task.kind].taskEnded?.(task.requestId, task.instanceId, outcome),
+  });
+  const runner = createRunner({
+    repos,
+    kinds,
+    poller,
     clock,
     logger,
-    settings: {
-      idleTickMs,
-      pollIntervalMs: config.workflow.pollIntervalMs,
-      maxPollIntervalMs: config.workflow.maxPollIntervalMs,
-      concurrency: 4,
-    },
-    onTick: () => deletions.reconcileStale(),
+    settings: { idleTickMs, concurrency: RUNNER_CONCURRENCY },
     afterAcks: ackPriority.afterAcks,
+    onTick: ({ at }) => {
+      health.lastTickAt = at;
+    },
   });
 
   let port: number | undefined;
@@ -357,8 +367,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     db.close();
     throw error;
   }
-  engine.start();
-  restoreRunner.start();
+  runner.start();
   logger.info({ mode: config.slack.mode, port }, 'cloud phone bot started');
 
   let stopping: Promise<void> | undefined;
@@ -373,8 +382,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     // Keep-alive connections that went idle after close() started would hold it open.
     httpServer?.closeIdleConnections();
     await closed;
-    await engine.stop();
-    await restoreRunner.stop();
+    await runner.stop();
     for (const cleanup of cleanups.reverse()) await cleanup();
     db.close();
     logger.info('cloud phone bot stopped');

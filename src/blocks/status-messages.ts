@@ -4,7 +4,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import type { CloudFailure } from '../services/backup/model.js';
-import type { CloudTask } from '../services/restore/ports.js';
+import type { CloudTask } from '../services/pipeline/ports.js';
 import type { RecentItem, StatusReport } from '../services/status/service.js';
 import { countInstances, instanceLine, statusText } from './backup-messages.js';
 import { inlineText, truncate } from './escape.js';

@@ -6,7 +6,7 @@
 import type { CallEvent } from '../cloud-phone/client.js';
 import { type Logger, runWithLogContext } from '../logger.js';
 import type { BackupRequestView } from '../services/backup/model.js';
-import type { BackupNotifier, Clock, MessageRef } from '../services/pipeline/ports.js';
+import type { Clock, MessageRef, RequestNotifier } from '../services/pipeline/ports.js';
 import type { HealthState } from './health.js';
 import type { Metrics } from './metrics.js';
 
@@ -31,7 +31,7 @@ export function withRequestIds<T extends object>(steps: T): T {
  * reply latency metric: the time from the request's last cloud task finishing to its completion reply being posted.
  * Wraps every method, so a method added to the port later is covered too.
  */
-export function instrumentNotifier<N extends Pick<BackupNotifier, 'complete'>>(
+export function instrumentNotifier<N extends Pick<RequestNotifier<BackupRequestView>, 'complete'>>(
   notifier: N,
   deps: { metrics: Metrics; clock: Clock; lastTaskFinishedAt: (requestId: string) => number | undefined },
 ): N {
@@ -48,7 +48,7 @@ export function instrumentNotifier<N extends Pick<BackupNotifier, 'complete'>>(
       return typeof id === 'string' ? runWithLogContext({ requestId: id }, call) : call();
     };
   }
-  const complete = wrapped.complete as BackupNotifier['complete'];
+  const complete = wrapped.complete as RequestNotifier<BackupRequestView>['complete'];
   wrapped.complete = async (view: BackupRequestView, parent: MessageRef | undefined) => {
     const posted = await complete(view, parent);
     const finishedAt = deps.lastTaskFinishedAt(view.id);

@@ -201,7 +201,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     print('');
 
     // 5. The audit trail, as an admin asks for it.
-    const requestId = bot.repos.requests.get(requestIdIn(reply) ?? '')?.id ?? requestIdIn(reply);
+    const requestId = bot.repos.backups.get(requestIdIn(reply) ?? '')?.id ?? requestIdIn(reply);
     check(requestId, 'the reply does not name its request id');
     result.requestId = requestId;
     print(`${elapsed()}  ${where}  ${who} types: ${COMMAND} audit ${requestId}`);
@@ -219,7 +219,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     print('');
 
     // 6. Check what a person would check.
-    const record = bot.repos.requests.get(requestId);
+    const record = bot.repos.backups.get(requestId);
     check(record, `request ${requestId} is not in the database`);
     check(record.status === 'succeeded', `the request ended ${record.status}, not succeeded`);
     const files = instanceIds.map((id) => {

@@ -54,9 +54,7 @@ async function threadedReply(harness: Harness, channel = CHANNEL) {
 function rewindToUnrecordedParent(harness: Harness): void {
   const db = new Database(harness.dbPath);
   db.prepare(`UPDATE cloud_calls SET status = 'sent' WHERE action = 'chat.postMessage:parent'`).run();
-  db.prepare(
-    `UPDATE backup_requests SET step = 'announce', next_run_at = 0, parent_channel = NULL, parent_ts = NULL`,
-  ).run();
+  db.prepare(`UPDATE requests SET step = 'announce', next_run_at = 0, parent_channel = NULL, parent_ts = NULL`).run();
   db.close();
 }
 
@@ -241,7 +239,7 @@ describe('/cloudphone backup, end to end', () => {
     // Rewind the database to the instant between chat.postMessage and recording it, as a SIGKILL there would leave it.
     const db = new Database(h.dbPath);
     db.prepare(`UPDATE outbox SET status = 'pending', posted_ts = NULL, sent_at = NULL`).run();
-    db.prepare(`UPDATE backup_requests SET step = 'report', next_run_at = 0`).run();
+    db.prepare(`UPDATE requests SET step = 'report', next_run_at = 0`).run();
     db.close();
     await h.restart();
     await eventually(() => {
@@ -261,9 +259,7 @@ describe('/cloudphone backup, end to end', () => {
     const before = parents(h.slack).length;
     await h.restart();
     await eventually(() => {
-      const row = new Database(h!.dbPath, { readonly: true })
-        .prepare('SELECT step, parent_ts FROM backup_requests')
-        .get();
+      const row = new Database(h!.dbPath, { readonly: true }).prepare('SELECT step, parent_ts FROM requests').get();
       expect(row).toEqual({ step: 'done', parent_ts: parents(h!.slack)[0]!.ts });
     });
     expect(before).toBe(1);
@@ -282,7 +278,7 @@ describe('/cloudphone backup, end to end', () => {
     await h.restart();
     await eventually(() => {
       const row = new Database(h!.dbPath, { readonly: true })
-        .prepare('SELECT step, parent_channel, parent_ts FROM backup_requests')
+        .prepare('SELECT step, parent_channel, parent_ts FROM requests')
         .get();
       expect(row).toEqual({ step: 'done', parent_channel: 'D0ALICE', parent_ts: dmBefore[1]!.ts });
     });

@@ -23,9 +23,9 @@ afterEach(async () => {
 
 /** The restore's database record (the only one in these tests). */
 function onlyRestore(h: Harness) {
-  const row = h.bot.repos.db.prepare(`SELECT id FROM restore_requests WHERE step <> 'draft'`).all() as { id: string }[];
-  expect(row).toHaveLength(1);
-  return h.bot.repos.restores.get(row[0]!.id)!;
+  const ids = h.bot.repos.restores.recentIds(10);
+  expect(ids).toHaveLength(1);
+  return h.bot.repos.restores.get(ids[0]!)!;
 }
 
 function actionsOf(h: Harness): string[] {
@@ -98,15 +98,17 @@ describe('/cloudphone restore, end to end', () => {
     await h.bot.stop();
     // Rewind to the instant after chat.postMessage for the restore's parent, before its ts was recorded.
     const db = new Database(h.dbPath);
-    db.prepare(`UPDATE restore_calls SET status = 'sent' WHERE action = 'chat.postMessage:parent'`).run();
+    db.prepare(`UPDATE cloud_calls SET status = 'sent' WHERE action = 'chat.postMessage:parent'`).run();
     db.prepare(
-      `UPDATE restore_requests SET step = 'announce', next_run_at = 0, parent_channel = NULL, parent_ts = NULL
-       WHERE step <> 'draft'`,
+      `UPDATE requests SET step = 'announce', next_run_at = 0, parent_channel = NULL, parent_ts = NULL
+       WHERE kind = 'restore' AND step <> 'draft'`,
     ).run();
     db.close();
     await h.restart();
     const parentOf = () =>
-      h.bot.repos.db.prepare(`SELECT step, parent_ts FROM restore_requests WHERE step <> 'draft'`).get() as {
+      h.bot.repos.db
+        .prepare(`SELECT step, parent_ts FROM requests WHERE kind = 'restore' AND step <> 'draft'`)
+        .get() as {
         step: string;
         parent_ts: string | null;
       };

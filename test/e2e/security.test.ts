@@ -91,12 +91,8 @@ describe('person-provided text', () => {
       expect(body).not.toContain('<http://evil.example');
     }
     expect(posted.some((body) => body.includes('&lt;!channel&gt;'))).toBe(true);
-    const db = new Database(h.dbPath, { readonly: true });
-    const spec = JSON.parse(
-      (db.prepare('SELECT spec_json FROM backup_requests').get() as { spec_json: string }).spec_json,
-    );
-    db.close();
-    expect(spec.description).toBe(hostile);
+    const [requestId] = h.bot.repos.backups.recentIds(1);
+    expect(h.bot.repos.backups.get(requestId!)?.spec.description).toBe(hostile);
   });
 });
 

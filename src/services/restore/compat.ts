@@ -11,12 +11,6 @@ export const STARTABLE_STATUSES: ReadonlySet<string> = new Set(['STOPPED', 'BACK
 /** Backup file statuses a restore can read from (§4.2). */
 export const RESTORABLE_FILE_STATUSES: ReadonlySet<string> = new Set(['AVAILABLE', 'RECOVERING', 'RECOVERY_FAILED']);
 
-/** `public` for the service's System images, `custom` for any other kind; undefined when not given. */
-export function imageKindOf(bizImageType: string | undefined): string | undefined {
-  if (bizImageType === undefined || bizImageType.trim() === '') return undefined;
-  return bizImageType.trim().toLowerCase() === 'system' ? 'public' : 'custom';
-}
-
 export type CompatibilityCode =
   | 'ImageKindMismatch'
   | 'ImageVersionMismatch'

@@ -11,12 +11,12 @@ import type { AccessGuard, GuardResult } from '../access/guard.js';
 import { checkInstanceId, splitList } from '../backup/input.js';
 import type { Actor, CloudFailure } from '../backup/model.js';
 import { newRequestId } from '../backup/service.js';
-import { failureOf } from '../backup/workflow.js';
 import { type Catalog, type CatalogEntry, type CatalogService, STATUS_UNKNOWN } from '../catalog/service.js';
-import type { Clock } from '../pipeline/ports.js';
-import { assessTarget, imageKindOf, includedTargets, RESTORABLE_FILE_STATUSES } from './compat.js';
-import type { ImageFacts, RestoreSource, TargetFacts, Verification } from './model.js';
-import type { CloudInstance, RestoreCloud } from './ports.js';
+import { factsOf } from '../fleet/instance-facts.js';
+import { failureOf } from '../pipeline/cloud-failure.js';
+import type { Clock, CloudInstance, CloudPhone } from '../pipeline/ports.js';
+import { assessTarget, includedTargets, RESTORABLE_FILE_STATUSES } from './compat.js';
+import type { ImageFacts, RestoreSource, Verification } from './model.js';
 
 /** Targets per restore: one RecoverApp call, and a confirmation that fits one modal. */
 export const MAX_RESTORE_TARGETS = 100;
@@ -71,18 +71,6 @@ export type VerifyResult =
   | { ok: true; created: boolean; verification: Verification; request: RestoreRecord }
   | { ok: false; reason: 'not-found' | 'denied' | 'not-restored'; message?: string | undefined };
 
-function factsOfInstance(instance: CloudInstance): TargetFacts {
-  return {
-    status: instance.status,
-    name: instance.name,
-    imageId: instance.imageId,
-    imageVersion: instance.imageVersion,
-    instanceType: instance.instanceType,
-    imageKind: imageKindOf(instance.bizImageType),
-    serverType: instance.serverType,
-  };
-}
-
 const COMPLETE: readonly (keyof ImageFacts)[] = ['imageVersion', 'imageKind', 'serverType', 'instanceType'];
 const isComplete = (facts: ImageFacts): boolean => COMPLETE.every((key) => (facts[key] ?? '').trim() !== '');
 
@@ -91,7 +79,7 @@ export function createRestoreService(deps: {
   guard: AccessGuard;
   audit: AuditTrail;
   catalog: CatalogService;
-  cloud: Pick<RestoreCloud, 'describeInstances' | 'listInstalledPackages'>;
+  cloud: Pick<CloudPhone, 'describeInstances' | 'listInstalledPackages'>;
   runner: { kick(): void };
   clock: Clock;
   simulated: boolean;
@@ -117,7 +105,7 @@ export function createRestoreService(deps: {
     try {
       const [found] = await cloud.describeInstances({ instanceIds: [sourceId] });
       if (found) {
-        const live = factsOfInstance(found);
+        const live = factsOf(found);
         const facts: ImageFacts = {
           imageId: live.imageId,
           imageVersion: live.imageVersion,
@@ -220,7 +208,7 @@ export function createRestoreService(deps: {
       } catch (error) {
         return { ok: false, failure: failureOf(error) };
       }
-      const byId = new Map(instances.map((instance) => [instance.instanceId, factsOfInstance(instance)]));
+      const byId = new Map(instances.map((instance) => [instance.instanceId, factsOf(instance)]));
       const targets = form.targetIds.map((instanceId) => {
         const facts = byId.get(instanceId);
         const assessment = backupProblem

@@ -166,6 +166,12 @@ describe('restore, catalog, status and delete blocks', () => {
   it('builds both delete confirmations and the outcome within limits, naming the never-verified backups', () => {
     const plan: DeleteRecord = {
       id: 'del-1',
+      step: 'done',
+      stepStartedAt: 0,
+      parent: undefined,
+      progressPostedAt: undefined,
+      progressDigest: undefined,
+      simulated: false,
       actor: { userId: 'U0ALICE', teamId: 'T1' },
       channelId: 'C1',
       files: Array.from({ length: 100 }, (_, i) => ({

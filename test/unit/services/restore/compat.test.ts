@@ -1,11 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  assessTarget,
-  compatibilityProblems,
-  imageKindOf,
-  includedTargets,
-} from '../../../../src/services/restore/compat.js';
+import { imageKindOf } from '../../../../src/services/fleet/instance-facts.js';
+import { assessTarget, compatibilityProblems, includedTargets } from '../../../../src/services/restore/compat.js';
 import type { ImageFacts, RestoreTarget, TargetFacts } from '../../../../src/services/restore/model.js';
 
 const source: ImageFacts = {
