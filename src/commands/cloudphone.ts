@@ -18,10 +18,10 @@ import { parseAuditArgs } from '../services/access/audit.js';
 import { validateBackupInput } from '../services/backup/input.js';
 import type { Actor } from '../services/backup/model.js';
 import type { Services } from '../services/index.js';
+import { ephemeral } from '../slack/listener-helpers.js';
 import { backupsCommand } from './backups.js';
 import { deleteCommand } from './delete.js';
 import { parseCommand } from './parse-command.js';
-import { ephemeral } from './reply.js';
 import { restoreCommand } from './restore.js';
 import { statusCommand } from './status.js';
 

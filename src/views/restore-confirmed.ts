@@ -7,9 +7,8 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import { BLOCK, CALLBACK } from '../blocks/ids.js';
 import { confirmHasChoice, noticeView, readRestoreConfirm } from '../blocks/restore-modal.js';
-import { actorOf } from '../commands/reply.js';
 import type { Services } from '../services/index.js';
-import { parseMetadata } from './restore-form-submitted.js';
+import { actorOf, parseMetadata } from '../slack/listener-helpers.js';
 
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
 

@@ -12,22 +12,13 @@ import {
   restoreCheckingView,
   restoreFormErrors,
 } from '../blocks/restore-modal.js';
-import { actorOf, afterAck } from '../commands/reply.js';
 import type { Services } from '../services/index.js';
 import { validateRestoreForm } from '../services/restore/service.js';
+import { actorOf, afterAck, parseMetadata } from '../slack/listener-helpers.js';
 
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
 
 const FormMetadata = z.object({ channelId: z.string().min(1) });
-
-export function parseMetadata<T>(schema: z.ZodType<T>, raw: string | undefined): T | undefined {
-  try {
-    const parsed = schema.safeParse(JSON.parse(raw ?? ''));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export function restoreFormSubmitted(services: Services) {
   return async ({ ack, view, body, client, logger }: ViewArgs): Promise<void> => {
