@@ -4,11 +4,10 @@
 import type { KnownBlock } from '@slack/types';
 import type { Subcommand } from '../commands/parse-command.js';
 import { BACKUP_BUCKET_PREFIX, BACKUP_LIMITS, EXAMPLES } from '../services/backup/input.js';
+import { section } from './common.js';
 import { inlineCode } from './escape.js';
 import { COMMAND } from './ids.js';
 import type { SlackMessage } from './limits.js';
-
-const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
 
 const HELP: Record<Exclude<Subcommand, 'help'>, string> = {
   backup: [

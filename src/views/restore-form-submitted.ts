@@ -4,10 +4,11 @@
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
+import { cloudProblemView } from '../blocks/common.js';
 import { CALLBACK } from '../blocks/ids.js';
 import {
   buildRestoreConfirm,
-  cloudProblemView,
+  RESTORE_TEXT,
   readRestoreForm,
   restoreCheckingView,
   restoreFormErrors,
@@ -52,7 +53,12 @@ export function restoreFormSubmitted(services: Services) {
         view_id: view.id,
         view: result.ok
           ? buildRestoreConfirm(result.plan, { privateMetadata: JSON.stringify({ planId: result.plan.id }) })
-          : cloudProblemView(CALLBACK.restoreNotice, 'check the backup and the targets', result.failure),
+          : cloudProblemView(
+              CALLBACK.restoreNotice,
+              RESTORE_TEXT.title,
+              'check the backup and the targets',
+              result.failure,
+            ),
       });
     });
   };
