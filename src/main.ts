@@ -72,8 +72,10 @@ export interface BotOverrides {
 }
 
 export interface RunningBot {
-  /** The HTTP port: Bolt's in HTTP mode, the health and metrics server's in Socket Mode. */
+  /** Slack's HTTP port (/slack/events) in HTTP mode; undefined in Socket Mode. */
   port: number | undefined;
+  /** The port /healthz and /metrics listen on (OPS_PORT; 0 picks a free one, reported here). */
+  opsPort: number;
   /**
    * Graceful stop: no new requests, listeners still running after their ack finish, the engine finishes the steps
    * and the poll in flight, then the database closes. Calling it again returns the same promise.
@@ -167,7 +169,6 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   const servicesRef: { current?: Services } = {};
   const app = createSlackApp(config, lazyServices(servicesRef), {
     logger,
-    routes,
     ...(overrides.slackClientOptions ? { clientOptions: overrides.slackClientOptions } : {}),
   });
   // Global middleware runs before every listener, whenever it is registered.
@@ -332,23 +333,24 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   });
 
   let port: number | undefined;
+  let opsPort = config.ops.port;
   let httpServer: Server | undefined;
   try {
     // Retried with back-off while Slack is unreachable; the log shows what start-up is waiting for.
     logger.info({ slackApi: config.slack.apiUrl ?? 'https://slack.com/api/' }, 'checking the bot token with Slack');
     await app.init();
+    // Health and metrics on a server of their own (loopback by default), never beside /slack/events.
+    const opsServer = await startOpsServer(routes, config.ops).catch((error: unknown) => {
+      throw opsListenError(error, config);
+    });
+    cleanups.push(() => new Promise<void>((resolve) => opsServer.close(() => resolve())));
+    opsPort = boundPort(opsServer, config.ops.port);
     if (config.slack.mode === 'http') {
       httpServer = (await app.start({ port: config.slack.port, host: config.slack.host })) as Server;
       ackPriority.watch(httpServer);
-      const address = httpServer.address();
-      port = typeof address === 'object' && address ? address.port : config.slack.port;
+      port = boundPort(httpServer, config.slack.port);
     } else {
       await app.start();
-      // Socket Mode has no HTTP receiver; health and metrics get a small server of their own on PORT.
-      const opsServer = await startOpsServer(routes, config.slack.port, config.slack.host);
-      const address = opsServer.address();
-      port = typeof address === 'object' && address ? address.port : config.slack.port;
-      cleanups.push(() => new Promise<void>((resolve) => opsServer.close(() => resolve())));
     }
   } catch (error) {
     // Leave nothing running behind a failed start (the simulator, the cloud client's pool, the database).
@@ -359,7 +361,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   }
   engine.start();
   restoreRunner.start();
-  logger.info({ mode: config.slack.mode, port }, 'cloud phone bot started');
+  logger.info({ mode: config.slack.mode, port, opsPort }, 'cloud phone bot started');
 
   let stopping: Promise<void> | undefined;
   async function stop(): Promise<void> {
@@ -381,6 +383,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   }
   return {
     port,
+    opsPort,
     services: servicesRef.current,
     repos,
     metrics,
@@ -390,6 +393,20 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       return stopping;
     },
   };
+}
+
+function boundPort(server: Server, configured: number): number {
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : configured;
+}
+
+/** The ops server's listen error, naming OPS_PORT/OPS_HOST rather than PORT. */
+function opsListenError(error: unknown, config: Config): Error {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const where = `OPS_PORT ${config.ops.port} on OPS_HOST ${config.ops.host}`;
+  if (code === 'EADDRINUSE') return new Error(`${where} is already in use; stop the other process or set OPS_PORT`);
+  if (code === 'EACCES') return new Error(`not allowed to listen on ${where}; use a port above 1023 or set OPS_PORT`);
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /** Policy file when configured (a bad file stops start-up with ConfigError), else the admin list. */

@@ -11,13 +11,11 @@ import type { Config } from './config.js';
 import { boltLogger, type Logger } from './logger.js';
 import { registerOptions } from './options/index.js';
 import type { Services } from './services/index.js';
-import { type HttpRoute, SlackReceiver } from './slack/receiver.js';
+import { SlackReceiver } from './slack/receiver.js';
 import { registerViews } from './views/index.js';
 
 export interface SlackAppOptions {
   logger: Logger;
-  /** Extra HTTP routes (health, metrics) served beside /slack/events in HTTP mode. */
-  routes?: HttpRoute[];
   /** Web API client tuning; tests shorten retries. */
   clientOptions?: WebClientOptions;
 }
@@ -54,7 +52,6 @@ export function createSlackApp(config: Config, services: Services, options: Slac
           receiver: new SlackReceiver({
             signingSecret: config.slack.signingSecret ?? '',
             endpoint: '/slack/events',
-            routes: options.routes ?? [],
             logger: options.logger,
           }),
           clientOptions,
