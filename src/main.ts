@@ -53,6 +53,7 @@ import { createRestoreWorkflow } from './services/restore/workflow.js';
 import { createStatusService } from './services/status/service.js';
 import { createAckPriority } from './slack/ack-priority.js';
 import { createChannelWriter } from './slack/channel-writer.js';
+import { fetchInstallation, type Installation } from './slack/installation.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { createRestoreNotifier } from './slack/restore-notifier.js';
 import { createSlackApp } from './slack-app.js';
@@ -167,8 +168,10 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   });
   // The Slack app is built before the permissions so the user-group directory can use its Web API client.
   const servicesRef: { current?: Services } = {};
+  let installation: Installation | undefined;
   const app = createSlackApp(config, lazyServices(servicesRef), {
     logger,
+    installation: () => installation,
     ...(overrides.slackClientOptions ? { clientOptions: overrides.slackClientOptions } : {}),
   });
   // Global middleware runs before every listener, whenever it is registered.
@@ -339,6 +342,17 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     // Retried with back-off while Slack is unreachable; the log shows what start-up is waiting for.
     logger.info({ slackApi: config.slack.apiUrl ?? 'https://slack.com/api/' }, 'checking the bot token with Slack');
     await app.init();
+    installation = await fetchInstallation(app.client);
+    if (installation.appId === undefined) {
+      logger.warn(
+        { teamId: installation.teamId },
+        'Slack did not say which app the token belongs to; checking the workspace only',
+      );
+    }
+    logger.info(
+      { teamId: installation.teamId, appId: installation.appId, enterpriseId: installation.enterpriseId },
+      'serving only this workspace and app',
+    );
     // Health and metrics on a server of their own (loopback by default), never beside /slack/events.
     const opsServer = await startOpsServer(routes, config.ops).catch((error: unknown) => {
       throw opsListenError(error, config);

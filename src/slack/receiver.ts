@@ -49,6 +49,11 @@ export interface SlackReceiverOptions {
   unhandledRequestTimeoutMs?: number;
   /** For tests of staleness. */
   nowMs?: () => number;
+  /**
+   * Why a signed, parsed body is not for this bot (another app or workspace sharing the signing secret), or
+   * undefined to accept it. Such a request is answered 401 before any listener runs.
+   */
+  foreignReason?: (body: Record<string, unknown>) => string | undefined;
 }
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -358,6 +363,12 @@ export class SlackReceiver implements Receiver {
     }
     if (body.type === 'url_verification') {
       respond(res, 200, { challenge: body.challenge });
+      return;
+    }
+    const foreign = this.options.foreignReason?.(body);
+    if (foreign !== undefined) {
+      logger.warn({ component: 'slack', reason: foreign }, 'refused a signed request for another app or workspace');
+      respond(res, 401);
       return;
     }
     this.dispatch(req, res, body);
