@@ -35,7 +35,7 @@ import {
   createPolicyPermissions,
   type PermissionService,
 } from './services/access/permissions.js';
-import { loadPolicyFile } from './services/access/policy.js';
+import { loadPolicyFile, unmatchableGlobWarnings } from './services/access/policy.js';
 import { createUserGroupDirectory } from './services/access/user-groups.js';
 import { createBackupService } from './services/backup/service.js';
 import { createBackupWorkflow } from './services/backup/workflow.js';
@@ -431,6 +431,9 @@ function buildPermissions(
   const { client, instances, clock, logger } = deps;
   if (!config.access.policyPath) return createAdminListPermissions(config.access.admins);
   const policy = loadPolicyFile(config.access.policyPath);
+  for (const warning of unmatchableGlobWarnings(policy)) {
+    logger.warn({ policy: config.access.policyPath }, `access policy: ${warning}`);
+  }
   const userGroups = createUserGroupDirectory({
     ttlMs: config.access.userGroupCacheMs,
     now: () => clock.now(),
