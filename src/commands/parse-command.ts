@@ -14,11 +14,14 @@ import { splitList } from '../services/backup/input.js';
 export const SUBCOMMANDS = ['backup', 'status', 'backups', 'restore', 'delete', 'audit', 'help'] as const;
 export type Subcommand = (typeof SUBCOMMANDS)[number];
 
-/** An inline backup request: the fields `validateBackupInput` takes. Missing `--apps`/`--path` arrive empty. */
+/**
+ * An inline backup request: the fields `validateBackupInput` takes. Missing `--apps` arrives empty; a missing `--path`
+ * is left out, so the configured default path (the same one the form shows) applies.
+ */
 export interface InlineBackupRaw {
   instanceIds: string[];
   apps: string[];
-  backupPath: string;
+  backupPath?: string;
   uploadEndpoint?: string;
   backupFileName?: string;
   description?: string;
@@ -281,8 +284,9 @@ function parseBackup(tokens: readonly Token[]): Parsed {
   const raw: InlineBackupRaw = {
     instanceIds,
     apps: splitList((args.values.get('apps') ?? []).join('\n')),
-    backupPath: one(args, 'path') ?? '',
   };
+  const path = one(args, 'path');
+  if (path !== undefined) raw.backupPath = path;
   const endpoint = one(args, 'endpoint');
   if (endpoint !== undefined) raw.uploadEndpoint = endpoint;
   const name = one(args, 'name');

@@ -67,8 +67,8 @@ describe('parseCommand: backup', () => {
     expect(result.ok).toBe(true);
   });
 
-  it('leaves out options not given and passes missing --apps/--path on empty for validation to report', () => {
-    expect(inline('backup acp-a --apps com.a')).toEqual({ instanceIds: ['acp-a'], apps: ['com.a'], backupPath: '' });
+  it('leaves out options not given (so the default path applies) and passes missing --apps on empty', () => {
+    expect(inline('backup acp-a --apps com.a')).toEqual({ instanceIds: ['acp-a'], apps: ['com.a'] });
     const result = validateBackupInput(inline('backup acp-a --no-stop'));
     expect(result.ok).toBe(false);
     if (!result.ok) expect(Object.keys(result.errors)).toEqual(expect.arrayContaining(['apps', 'backupPath']));
