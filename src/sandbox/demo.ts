@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: the real bot (startBot: Bolt's HTTP receiver, a SQLite file in a temporary folder, the engine) with
+ * `npm run demo`: the real bot (startBot: Bolt's HTTP receiver, a SQLite file in a temporary folder, the runner) with
  * CLOUDPHONE_SIMULATOR on, a local Slack stand-in, and a driver that does what Slack does when a person types
  * `/cloudphone backup …` and fills in the modal. Prints the conversation as that person would see it, checks that it
  * is right, and exits 0; anything wrong, or taking longer than the time limit, exits 1 with the reason.
@@ -86,6 +86,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       SLACK_SIGNING_SECRET: signingSecret,
       SLACK_API_URL: slack.apiUrl,
       PORT: '0',
+      OPS_PORT: '0',
       HOST: '127.0.0.1',
       CLOUDPHONE_SIMULATOR: '1',
       CLOUDPHONE_ADMINS: PERSON,
