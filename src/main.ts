@@ -23,7 +23,7 @@ import type { RestoreRecord } from './db/restore-requests.js';
 import { ConfigError } from './errors.js';
 import { addToLogContext, createLogger, type Logger } from './logger.js';
 import { checkHealth, type HealthState, opsRoutes } from './ops/health.js';
-import { instrumentNotifier, observeCloudCalls, withRequestIds } from './ops/instrument.js';
+import { instrumentNotifier, observeCloudCalls, observeUnusableItems, withRequestIds } from './ops/instrument.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { startOpsServer } from './ops/server.js';
 import { trackSlackRequests } from './ops/slack-requests.js';
@@ -154,6 +154,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     credentials,
     timeoutMs: config.cloud.callTimeoutMs,
     onCall: observeCloudCalls({ metrics, health, clock, logger }),
+    onUnusableItem: observeUnusableItems({ metrics, logger }),
     beforeAttempt: () => ackPriority.afterAcks(),
   });
   cleanups.push(() => cloud.close());

@@ -17,6 +17,7 @@ export {
   parsePackageList,
   type RecoverAppRequest,
   type RunSyncCommandRequest,
+  type UnusableItemEvent,
 } from './client.js';
 export {
   type CredentialProvider,
@@ -53,4 +54,6 @@ export {
   RecoverAppResult,
   Task,
   TERMINAL_TASK_STATUSES,
+  UNREADABLE_STATUS,
+  type UnusableItem,
 } from './schema.js';

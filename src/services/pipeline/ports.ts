@@ -54,7 +54,7 @@ export interface BackupCloud {
   }): Promise<{
     requestId: string;
     taskId: string;
-    items: { instanceId: string; backupFileId: string; backupFileName: string; taskId: string }[];
+    items: { instanceId: string; backupFileId?: string | undefined; backupFileName: string; taskId: string }[];
   }>;
   describeTasks(query: { taskIds: string[] }): Promise<CloudTaskState[]>;
   describeBackupFiles(query: { description?: string; instanceId?: string }): Promise<CloudBackupFileFacts[]>;
