@@ -85,7 +85,7 @@ describe('readTasksPage (DescribeTasks without zod)', () => {
       const simTask: SimTask = {
         id,
         seq: 1,
-        type: 'BackupApp',
+        type: 'BackupFile',
         status: 'Processing',
         level: 2,
         parentId: 't-parent',
