@@ -7,9 +7,10 @@ import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import type { WebClient, WebClientOptions } from '@slack/web-api';
 import {
-  createCloudPhoneClient,
   createCredentialSource,
+  createRegionalCloudPhoneClient,
   MAX_INSTANCES_PER_CALL,
+  type RegionEndpoint,
   resolveEndpoint,
 } from './cloud-phone/index.js';
 import { type Config, loadConfig, withEnvFile } from './config.js';
@@ -69,6 +70,11 @@ export interface BotOverrides {
   defaultMetrics?: boolean;
   /** With CLOUDPHONE_SIMULATOR on: options for the in-process simulator (the demo makes it quicker). */
   simulator?: Omit<SimulatorOptions, 'credentials'>;
+  /**
+   * With CLOUDPHONE_SIMULATOR on and several CLOUDPHONE_REGIONS: options for the simulators of the other regions (one
+   * endpoint each; `simulator` is the home region's). A region not named here gets a simulator with no phones.
+   */
+  regionSimulators?: Record<string, Omit<SimulatorOptions, 'credentials' | 'region'>>;
 }
 
 export interface RunningBot {
@@ -82,8 +88,10 @@ export interface RunningBot {
   services: Services;
   repos: Repositories;
   metrics: Metrics;
-  /** The in-process simulator when CLOUDPHONE_SIMULATOR is on. */
+  /** The in-process simulator when CLOUDPHONE_SIMULATOR is on (the home region's). */
   simulator: Simulator | undefined;
+  /** Every region's simulator when CLOUDPHONE_SIMULATOR is on, by region. */
+  simulators: ReadonlyMap<string, Simulator>;
 }
 
 /**
@@ -121,7 +129,8 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   if (checkpointer) cleanups.push(() => checkpointer.stop());
   const idleTickMs = overrides.idleTickMs ?? Math.min(1_000, config.workflow.pollIntervalMs);
   let simulator: Simulator | undefined;
-  let endpoint: string;
+  const simulators = new Map<string, Simulator>();
+  const endpoints: RegionEndpoint[] = [];
   let credentials = createCredentialSource(
     config.cloud.credentials.kind === 'static' ? config.cloud.credentials : undefined,
   );
@@ -131,16 +140,28 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       accessKeyId: `LTAIsim${randomBytes(6).toString('hex')}`,
       accessKeySecret: randomBytes(18).toString('hex'),
     };
-    const sim = await startSimulator({ ...overrides.simulator, credentials: [pair] });
-    simulator = sim;
-    cleanups.push(() => sim.close());
-    endpoint = sim.url;
+    // One simulator per region, as the service has one endpoint per region; the home region has the demo fleet.
+    for (const region of config.cloud.regions) {
+      const home = region === config.cloud.region;
+      const options = home ? overrides.simulator : (overrides.regionSimulators?.[region] ?? { fleet: [] });
+      // The other regions are seeded by region, so that ids differ across regions as the service's do.
+      const sim = await startSimulator({ ...(home ? {} : { seed: region }), ...options, region, credentials: [pair] });
+      simulators.set(region, sim);
+      cleanups.push(() => sim.close());
+      endpoints.push({ region, endpoint: sim.url });
+    }
+    simulator = simulators.get(config.cloud.region);
     credentials = createCredentialSource(pair);
-    logger.warn({ endpoint }, 'CLOUDPHONE_SIMULATOR is on: no real cloud phone is touched');
+    logger.warn(
+      { endpoint: endpoints.map((e) => String(e.endpoint)).join(' ') },
+      'CLOUDPHONE_SIMULATOR is on: no real cloud phone is touched',
+    );
   } else {
-    const resolved = resolveEndpoint({ region: config.cloud.region, endpointOverride: config.cloud.endpoint });
-    if (resolved.warning) logger.warn(resolved.warning);
-    endpoint = resolved.url.toString();
+    for (const region of config.cloud.regions) {
+      const resolved = resolveEndpoint({ region, endpointOverride: config.cloud.endpoint });
+      if (resolved.warning) logger.warn(resolved.warning);
+      endpoints.push({ region, endpoint: resolved.url.toString() });
+    }
   }
   const metrics = createMetrics({
     defaultMetrics: overrides.defaultMetrics ?? true,
@@ -149,8 +170,8 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   const health: HealthState = { lastTickAt: undefined, lastCloudSuccessAt: undefined, lastCloudErrorCode: undefined };
   // Slack's answers before background work: the engine, cloud calls and Slack posts wait for pending acks.
   const ackPriority = createAckPriority();
-  const cloud = createCloudPhoneClient({
-    endpoint,
+  const cloud = createRegionalCloudPhoneClient({
+    regions: endpoints,
     credentials,
     timeoutMs: config.cloud.callTimeoutMs,
     onCall: observeCloudCalls({ metrics, health, clock, logger }),
@@ -386,6 +407,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     repos,
     metrics,
     simulator,
+    simulators,
     stop() {
       stopping ??= stop();
       return stopping;

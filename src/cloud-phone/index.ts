@@ -29,6 +29,12 @@ export {
   maskAccessKeyId,
 } from './credentials.js';
 export {
+  createRegionalCloudPhoneClient,
+  type RegionalClientOptions,
+  type RegionalCloudPhoneApi,
+  type RegionEndpoint,
+} from './regional.js';
+export {
   DOCUMENTED_REGIONS,
   isKnownUploadEndpoint,
   type ResolvedEndpoint,

@@ -226,7 +226,8 @@ export const Instance = z
       cpu: i.Cpu,
     }),
   );
-export type Instance = z.infer<typeof Instance>;
+/** `region`: the configured region whose endpoint listed it, set by the regional client (regional.ts). */
+export type Instance = z.infer<typeof Instance> & { region?: string | undefined };
 
 export const DescribeAndroidInstancesResponse = z
   .object({ ...Page, InstanceModel: itemList(Instance, { id: 'AndroidInstanceId', status: 'AndroidInstanceStatus' }) })
@@ -300,7 +301,7 @@ export const Task = z
       invokeId: t.InvokeId,
     }),
   );
-export type Task = z.infer<typeof Task>;
+export type Task = z.infer<typeof Task> & { region?: string | undefined };
 
 export const DescribeTasksResponse = z
   .object({ ...Page, Data: itemList(Task, { id: 'TaskId', status: 'TaskStatus' }) })
@@ -354,7 +355,7 @@ export const BackupFile = z
       regionId: f.RegionId,
     }),
   );
-export type BackupFile = z.infer<typeof BackupFile>;
+export type BackupFile = z.infer<typeof BackupFile> & { region?: string | undefined };
 
 export const DescribeBackupFilesResponse = z
   .object({ ...Page, Data: itemList(BackupFile, { id: 'BackupFileId', status: 'Status' }) })
