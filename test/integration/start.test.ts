@@ -27,9 +27,12 @@ interface Running {
   logLine(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-/** Only what a shell would have; never this process's environment, which may hold real settings. */
+/**
+ * Only what a shell would have; never this process's environment, which may hold real settings. OPS_PORT 0: the
+ * health server picks a free port, so runs side by side never collide on the default.
+ */
 function baseEnv(extra: Record<string, string>): Record<string, string> {
-  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...extra };
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), OPS_PORT: '0', ...extra };
 }
 
 function run(command: string, args: string[], options: { cwd: string; env: Record<string, string> }): Running {
@@ -201,7 +204,13 @@ describe('the bot as a process (src/main.ts)', () => {
     expect(port).toBeGreaterThan(0);
     await running.logLine((line) => String(line.msg).startsWith('CLOUDPHONE_SIMULATOR is on'));
 
-    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    // Health and metrics live on their own loopback port, not beside /slack/events.
+    const opsPort = started.opsPort as number;
+    expect(opsPort).toBeGreaterThan(0);
+    expect(opsPort).not.toBe(port);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
+    const health = await fetch(`http://127.0.0.1:${opsPort}/healthz`);
     expect([200, 503]).toContain(health.status);
     expect(((await health.json()) as { database: { writable: boolean } }).database.writable).toBe(true);
 
@@ -284,22 +293,27 @@ describe('the bot as a process (src/main.ts)', () => {
     const taken = await new Promise<number>((resolve) =>
       blocker!.listen(0, '127.0.0.1', () => resolve((blocker!.address() as { port: number }).port)),
     );
-    running = run(process.execPath, ['--import', tsx, mainTs], {
-      cwd: dir,
-      env: baseEnv({
-        SLACK_BOT_TOKEN: slack.botToken,
-        SLACK_SIGNING_SECRET: 'secret',
-        SLACK_API_URL: slack.apiUrl,
-        CLOUDPHONE_SIMULATOR: '1',
-        PORT: String(taken),
-        HOST: '127.0.0.1',
-        DATABASE_PATH: join(dir, 'bot.db'),
-      }),
-    });
-    const { code } = await running.exited;
-    expect(code).toBe(1);
+    const startOn = (ports: Record<string, string>) =>
+      run(process.execPath, ['--import', tsx, mainTs], {
+        cwd: dir,
+        env: baseEnv({
+          SLACK_BOT_TOKEN: slack!.botToken,
+          SLACK_SIGNING_SECRET: 'secret',
+          SLACK_API_URL: slack!.apiUrl,
+          CLOUDPHONE_SIMULATOR: '1',
+          DATABASE_PATH: join(dir, 'bot.db'),
+          ...ports,
+        }),
+      });
+    running = startOn({ PORT: String(taken), HOST: '127.0.0.1' });
+    expect((await running.exited).code).toBe(1);
     expect(running.stderr.join('')).toBe(
       `Could not start: PORT ${taken} on HOST 127.0.0.1 is already in use; stop the other process or set PORT\n`,
+    );
+    running = startOn({ PORT: '0', OPS_PORT: String(taken) });
+    expect((await running.exited).code).toBe(1);
+    expect(running.stderr.join('')).toBe(
+      `Could not start: OPS_PORT ${taken} on OPS_HOST 127.0.0.1 is already in use; stop the other process or set OPS_PORT\n`,
     );
   }, 90_000);
 
