@@ -70,6 +70,7 @@ export function mergeBackup(cloud: CloudBackupFile | undefined, bot: BotBackup |
     createdAt: parseCloudTime(cloud?.gmtCreated) ?? bot?.finishedAt ?? bot?.createdAt,
     madeByRequestId: bot?.requestId,
     madeByUserId: bot?.userId,
+    region: cloud?.region,
   };
 }
 

@@ -15,6 +15,8 @@ export interface CloudInstance {
   bizImageType?: string | undefined;
   serverType?: string | undefined;
   instanceGroupId?: string | undefined;
+  /** The configured region whose endpoint listed it (CLOUDPHONE_REGIONS). */
+  region?: string | undefined;
 }
 
 export interface CloudTask {
@@ -49,6 +51,8 @@ export interface CloudBackupFile {
   taskId?: string | undefined;
   /** `yyyy-MM-dd HH:mm:ss`, time zone unstated (cloud-phone-api.md §9.8; UTC+8 in practice). */
   gmtCreated?: string | undefined;
+  /** The configured region whose endpoint listed it (CLOUDPHONE_REGIONS). */
+  region?: string | undefined;
 }
 
 /** The part of the cloud phone API restores, the catalog, status and deletions use. */

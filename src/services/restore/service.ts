@@ -14,7 +14,7 @@ import { newRequestId } from '../backup/service.js';
 import { failureOf } from '../backup/workflow.js';
 import { type Catalog, type CatalogEntry, type CatalogService, STATUS_UNKNOWN } from '../catalog/service.js';
 import type { Clock } from '../pipeline/ports.js';
-import { assessTarget, imageKindOf, includedTargets, RESTORABLE_FILE_STATUSES } from './compat.js';
+import { assessTarget, crossRegionRefusal, imageKindOf, includedTargets, RESTORABLE_FILE_STATUSES } from './compat.js';
 import type { ImageFacts, RestoreSource, TargetFacts, Verification } from './model.js';
 import type { CloudInstance, RestoreCloud } from './ports.js';
 
@@ -221,11 +221,13 @@ export function createRestoreService(deps: {
         return { ok: false, failure: failureOf(error) };
       }
       const byId = new Map(instances.map((instance) => [instance.instanceId, factsOfInstance(instance)]));
+      const regionOf = new Map(instances.map((instance) => [instance.instanceId, instance.region]));
       const targets = form.targetIds.map((instanceId) => {
         const facts = byId.get(instanceId);
         const assessment = backupProblem
           ? { verdict: 'refused' as const, code: backupProblem.code, reason: backupProblem.reason }
-          : assessTarget({ facts: resolved.source.facts, unknownReason: resolved.unknownReason }, facts);
+          : (crossRegionRefusal(resolved.source.region, regionOf.get(instanceId)) ??
+            assessTarget({ facts: resolved.source.facts, unknownReason: resolved.unknownReason }, facts));
         return {
           instanceId,
           verdict: assessment.verdict,
