@@ -2,6 +2,7 @@
  * The one gate every entry point passes: the permission decision, written to the audit log before anything is
  * acted on, allowed or denied.
  */
+import { answerDeadlinePassed } from './answer-deadline.js';
 import type { AuditTrail } from './audit.js';
 import type { AccessDecision, AccessRequest, PermissionService } from './permissions.js';
 
@@ -19,9 +20,23 @@ export interface PendingDecision {
   record(): number;
 }
 
+/**
+ * An allowance that arrives after the answer's deadline is withdrawn: Slack has shown the person a failure by then
+ * (or is about to), so starting the work would surprise them, and their retry would start it twice.
+ */
+function inTime(decision: AccessDecision): AccessDecision {
+  if (!decision.allowed || !answerDeadlinePassed()) return decision;
+  return {
+    allowed: false,
+    rule: decision.rule,
+    reason:
+      'checking your access took longer than Slack waits for an answer, so nothing was started; try again in a minute',
+  };
+}
+
 export function createAccessGuard(deps: { permissions: PermissionService; audit: AuditTrail }) {
   async function decide(request: AccessRequest, params: Record<string, unknown> = {}): Promise<PendingDecision> {
-    const decision = await deps.permissions.check(request);
+    const decision = inTime(await deps.permissions.check(request));
     return {
       decision,
       record: () =>
