@@ -2,9 +2,11 @@
  * The one gate every entry point passes: the permission decision, written to the audit log before anything is
  * acted on, allowed or denied.
  */
+
+import type { Actor } from '../backup/model.js';
 import { answerDeadlinePassed } from './answer-deadline.js';
 import type { AuditTrail } from './audit.js';
-import type { AccessDecision, AccessRequest, PermissionService } from './permissions.js';
+import type { AccessDecision, AccessRequest, Action, PermissionService, VisibleItem } from './permissions.js';
 
 export interface GuardResult {
   decision: AccessDecision;
@@ -62,6 +64,21 @@ export function createAccessGuard(deps: { permissions: PermissionService; audit:
      * records before it acts (opening a form after Slack's ack, say), so the commit is not in the way of the ack.
      */
     decide,
+
+    /** Which items the person may see (lists, form choices, status); not recorded: nothing is acted on. */
+    visible: deps.permissions.visible,
+
+    /** Keeps the items the person may see, in order. */
+    async onlyVisible<T>(
+      actor: Actor,
+      action: Action,
+      channelId: string,
+      items: readonly T[],
+      itemOf: (item: T) => VisibleItem,
+    ): Promise<T[]> {
+      const shown = await deps.permissions.visible(actor, action, channelId, items.map(itemOf));
+      return items.filter((_, index) => shown[index]);
+    },
   };
 }
 

@@ -23,6 +23,7 @@ function slowAllow() {
       return { allowed: true, rule: 'role:support' };
     },
     scope: async () => ({ instancePatterns: [], unrestricted: false, locations: [], endpoints: [], roles: [] }),
+    visible: async (_actor, _action, _channel, items) => items.map(() => true),
   };
   return { permissions, release: () => release() };
 }
