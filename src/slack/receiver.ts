@@ -327,10 +327,10 @@ export class SlackReceiver implements Receiver {
       { component: 'slack', limitBytes: this.bodyLimit },
       'refused a request over the body size limit',
     );
-    // Close the connection after the answer: the rest of the body is not read.
+    // Close the connection once the answer is out: the rest of the body is never read (not even drained).
     res.setHeader('connection', 'close');
+    res.once('finish', () => req.destroy());
     respond(res, 413);
-    req.resume();
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, rawBody: Buffer): void {
