@@ -31,6 +31,7 @@ import { trackSlackRequests } from './ops/slack-requests.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from './sandbox/simulator/index.js';
 import { createAuditTrail } from './services/access/audit.js';
 import { createAccessGuard } from './services/access/guard.js';
+import { createPeopleDirectory, type PeopleDirectory } from './services/access/people.js';
 import {
   createAdminListPermissions,
   createPolicyPermissions,
@@ -247,6 +248,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     deletions,
     guard,
     audit,
+    people: slackPeopleDirectory(app.client, clock),
     simulated: config.cloud.simulator,
     afterAcks: ackPriority.afterAcks,
     suggestInstances: (actor, channelId, query, limit) => instanceSuggestions.suggest(actor, channelId, query, limit),
@@ -477,6 +479,37 @@ function userGroupClient(config: Config): WebClient {
   });
 }
 
+/** How long Slack's member list is trusted for handle lookups. */
+const PEOPLE_CACHE_MS = 10 * 60_000;
+
+/** Handles resolved through `users.list` (scope users:read), 200 people a page. */
+function slackPeopleDirectory(client: WebClient, clock: Clock): PeopleDirectory {
+  return createPeopleDirectory({
+    ttlMs: PEOPLE_CACHE_MS,
+    now: () => clock.now(),
+    async listPage(cursor) {
+      const page = await client.users.list({ limit: 200, ...(cursor ? { cursor } : {}) });
+      return {
+        people: (page.members ?? []).flatMap((member) =>
+          member.id
+            ? [
+                {
+                  id: member.id,
+                  name: member.name,
+                  displayName: member.profile?.display_name,
+                  realName: member.real_name ?? member.profile?.real_name,
+                  deleted: member.deleted,
+                  isBot: member.is_bot,
+                },
+              ]
+            : [],
+        ),
+        nextCursor: page.response_metadata?.next_cursor,
+      };
+    },
+  });
+}
+
 /** Listeners are registered before the services exist (the services need the app's Web API client). */
 function lazyServices(ref: { current?: Services }): Services {
   const get = (): Services => {
@@ -504,6 +537,9 @@ function lazyServices(ref: { current?: Services }): Services {
     },
     get audit() {
       return get().audit;
+    },
+    get people() {
+      return get().people;
     },
     get simulated() {
       return get().simulated;

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -86,6 +86,36 @@ function run(command: string, args: string[], options: { cwd: string; env: Recor
       });
     },
   };
+}
+
+/**
+ * Starts a request and holds it open: the headers ask for "100 Continue", which Node sends once it has read them, so
+ * the bot is then answering this request and a graceful stop waits for it. `finish()` sends the body; the bot answers
+ * (401: it is unsigned) and closes the connection.
+ */
+async function holdRequestOpen(port: number): Promise<{ finish(): void }> {
+  const body = 'token=unsigned&command=%2Fcloudphone';
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  socket.setEncoding('utf8');
+  const headersRead = new Promise<void>((resolve) => {
+    let received = '';
+    const onData = (chunk: string) => {
+      received += chunk;
+      if (received.includes('100 Continue')) {
+        socket.off('data', onData);
+        socket.resume();
+        resolve();
+      }
+    };
+    socket.on('data', onData);
+  });
+  socket.write(
+    'POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
+      `Expect: 100-continue\r\nContent-Length: ${body.length}\r\n\r\n`,
+  );
+  await headersRead;
+  return { finish: () => socket.end(body) };
 }
 
 let dir: string;
@@ -224,13 +254,15 @@ describe('the bot as a process (src/main.ts)', () => {
       expect(JSON.stringify(call.args.blocks)).toContain('Simulated (no real cloud)');
     }
 
-    // Two different signals at once (the same one twice may be merged by the OS): one stop, no crash. The bot is
-    // paused while both are sent, so both are pending when it resumes: sent one after the other from a busy test
-    // process, the second could arrive after the bot had already stopped.
-    running.child.kill('SIGSTOP');
+    // Two different signals, the second only once the first is logged: one stop, no crash. A request the bot has
+    // begun to read (headers sent, body not finished) holds the stop open, so the bot is still stopping when the
+    // second signal arrives however slowly this machine runs; finishing the request lets the stop complete.
+    const held = await holdRequestOpen(port);
     running.child.kill('SIGTERM');
+    await running.logLine((line) => line.msg === 'signal received; stopping gracefully');
     running.child.kill('SIGINT');
-    running.child.kill('SIGCONT');
+    await running.logLine((line) => line.msg === 'already stopping; send SIGKILL to stop at once');
+    held.finish();
     const { code } = await running.exited;
     expect(code).toBe(0);
     const messages = running.stdout.map((line) => {

@@ -255,7 +255,7 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
       if (!inChannel) throw new Error(`${input.userId} is not in ${input.channelId}, so cannot type a command there`);
       const user = actor(input.userId);
       const triggerId = standIn.issueTriggerId(user.id);
-      const responseUrl = standIn.issueResponseUrl(channel.id, user.id);
+      const responseUrl = standIn.issueResponseUrl(channel.id, user.id, { fromCommand: true });
       const body = buildSlashCommandBody({
         command: input.command,
         text: input.text ?? '',
@@ -268,7 +268,7 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
       });
       const res = await form(body, input.forge);
       const outcome: CommandAckOutcome = res.withinAckBudget
-        ? standIn.ui.applyCommandAck(channel.id, user.id, res.status, res.rawBody)
+        ? standIn.ui.applyCommandAck(channel.id, user.id, res.status, res.rawBody, responseUrl)
         : { kind: 'rejected', reason: `no answer within ${ACK_BUDGET_MS} ms (operation_timeout)` };
       return { ...res, outcome, triggerId, responseUrl };
     },
