@@ -121,7 +121,7 @@ async function audit(services: Services, ack: Ack, actor: Actor, channelId: stri
   const { decision } = await services.guard.check({ actor, action: 'audit', channelId }, { query: text });
   if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
   try {
-    const filter = parseAuditArgs(text.replace(/^\s*audit\b/i, ''), Date.now());
+    const filter = parseAuditArgs(text.replace(/^\s*audit\b/i, ''), services.audit.now());
     return ack(ephemeral(auditMessage(services.audit.recent({ ...filter, limit: 100 }))));
   } catch (error) {
     if (error instanceof UsageError) return ack(ephemeral(unknownCommandMessage(text, error.message)));

@@ -22,6 +22,7 @@ import {
   type SlackStandInOptions,
   startSlackStandIn,
 } from '../../src/sandbox/slack/index.js';
+import type { Clock } from '../../src/services/pipeline/ports.js';
 
 export const SIGNING_SECRET = 'e2e-signing-secret-0123456789abcdef';
 export const ADMIN = 'U0ALICE';
@@ -34,6 +35,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Collects every log line (JSON) for assertions. */
   logLines?: string[];
+  /** The bot's clock (default: the system's). */
+  clock?: Clock;
 }
 
 export interface Harness {
@@ -95,6 +98,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         destination: { write: (line: string) => void logLines?.push(line) } as never,
       }),
       slackClientOptions: { retryConfig: { retries: 2, minTimeout: 0, maxTimeout: 0 } },
+      ...(options.clock ? { clock: options.clock } : {}),
     });
   let bot = await boot();
   let driver = createSlackDriver({

@@ -186,6 +186,8 @@ export interface AuditTrail {
   recordOutcome(requestIdOrEntryId: string | number, outcome: AuditOutcome): number;
   /** Recent entries, newest first, for `/cloudphone audit`. */
   recent(filter?: AuditQuery): AuditEntry[];
+  /** The trail's clock (ms): what entries are stamped with, so what `--since 7d` counts back from. */
+  now(): number;
 }
 
 export function createAuditTrail(deps: { repo: AuditLogRepository; clock: Clock }): AuditTrail {
@@ -218,5 +220,6 @@ export function createAuditTrail(deps: { repo: AuditLogRepository; clock: Clock 
     recent(filter = {}) {
       return repo.query(filter);
     },
+    now: () => clock.now(),
   };
 }
