@@ -13,6 +13,7 @@ import {
   shown,
   topView,
 } from '../support/restore-flows.js';
+import { waitUntil } from '../support/wait-until.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -30,7 +31,8 @@ function deleteCalls(h: Harness): string[][] {
 }
 
 async function deletedMessage(h: Harness) {
-  return h.slack.waitFor((s) => s.messages(CHANNEL, { topLevelOnly: true }).find((m) => m.text.includes('deleted')), {
+  return waitUntil(() => h.slack.messages(CHANNEL, { topLevelOnly: true }).find((m) => m.text.includes('deleted')), {
+    timeoutMs: 5_000,
     description: 'the deletion message',
   });
 }
@@ -76,7 +78,8 @@ describe('/cloudphone delete, end to end', () => {
     await h.driver.submitView({ viewId: confirmation!.id });
     const { reply } = await restoreReply(h);
     await h.driver.clickButton({ channel: CHANNEL, messageTs: reply.ts, actionId: ACTION.markVerified, userId: ADMIN });
-    await h.slack.waitFor((s) => shown(s.message(CHANNEL, reply.ts)?.blocks).includes('Restore verified'), {
+    await waitUntil(() => shown(h.slack.message(CHANNEL, reply.ts)?.blocks).includes('Restore verified'), {
+      timeoutMs: 5_000,
       description: 'the verification',
     });
 
@@ -116,7 +119,8 @@ describe('/cloudphone delete, end to end', () => {
     expect(entry).toMatchObject({ action: 'delete', decision: 'denied' });
     // The same person may list backups.
     await command(h, 'backups', 'U0BOB');
-    await h.slack.waitFor((s) => s.ephemerals('U0BOB').find((e) => shown(e.blocks).includes(file.id)), {
+    await waitUntil(() => h.slack.ephemerals('U0BOB').find((e) => shown(e.blocks).includes(file.id)), {
+      timeoutMs: 5_000,
       description: "Bob's catalog",
     });
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, CALLBACK, CHOICE } from '../../src/blocks/ids.js';
-import { ADMIN, BACKUP_PATH, CHANNEL, type Harness, startHarness } from '../support/harness.js';
+import { ADMIN, BACKUP_PATH, CHANNEL, type Harness, startHarness, updatedAfterRestart } from '../support/harness.js';
 import {
   botBackup,
   checkTargets,
@@ -15,6 +15,7 @@ import {
   restoreReply,
   shown,
 } from '../support/restore-flows.js';
+import { waitUntil } from '../support/wait-until.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -53,7 +54,8 @@ describe('/cloudphone restore, end to end', () => {
     const { parent, reply } = await restoreReply(h);
     expect(reply.text).toContain('finished');
     expect(shown(reply.blocks)).toContain('Mark restore verified');
-    await h.slack.waitFor((s) => s.message(CHANNEL, parent.ts)?.text.includes('Finished'), {
+    await waitUntil(() => h.slack.message(CHANNEL, parent.ts)?.text.includes('Finished'), {
+      timeoutMs: 5_000,
       description: 'the restore message showing the outcome',
     });
     expect(recoverCalls(h)).toEqual([{ status: 200, targets: [target] }]);
@@ -79,7 +81,8 @@ describe('/cloudphone restore, end to end', () => {
     // The confirmation is in SQLite before its ack: a new bot on the same database takes it from there.
     await h.restart();
     const { parent } = await restoreReply(h);
-    await h.slack.waitFor((s) => s.message(CHANNEL, parent.ts)?.text.includes('Finished'), {
+    await waitUntil(() => h.slack.message(CHANNEL, parent.ts)?.text.includes('Finished'), {
+      timeoutMs: 5_000,
       description: 'the final restore message',
     });
     expect(recoverCalls(h)).toEqual([{ status: 200, targets: [target] }]);
@@ -105,16 +108,7 @@ describe('/cloudphone restore, end to end', () => {
     ).run();
     db.close();
     await h.restart();
-    const parentOf = () =>
-      h.bot.repos.db.prepare(`SELECT step, parent_ts FROM restore_requests WHERE step <> 'draft'`).get() as {
-        step: string;
-        parent_ts: string | null;
-      };
-    for (const deadline = Date.now() + 10_000; parentOf().step !== 'done'; ) {
-      if (Date.now() > deadline) throw new Error(`the restore did not run to the end: ${JSON.stringify(parentOf())}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(parentOf().parent_ts).toBe(parent.ts);
+    await updatedAfterRestart(h, CHANNEL, parent.ts);
     expect(
       h.slack.messages(CHANNEL, { topLevelOnly: true }).filter((m) => m.text.includes('asked to restore')),
     ).toHaveLength(1);

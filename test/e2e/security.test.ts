@@ -15,6 +15,7 @@ import {
   SIGNING_SECRET,
   startHarness,
 } from '../support/harness.js';
+import { waitUntil } from '../support/wait-until.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -33,10 +34,10 @@ function databaseText(path: string): string {
 }
 
 async function waitForAnyReply(harness: Harness) {
-  return harness.slack.waitFor(
-    (s) => {
-      const parent = s.messages(CHANNEL, { topLevelOnly: true }).at(-1);
-      return parent ? s.threadReplies(CHANNEL, parent.ts)[0] : undefined;
+  return waitUntil(
+    () => {
+      const parent = harness.slack.messages(CHANNEL, { topLevelOnly: true }).at(-1);
+      return parent ? harness.slack.threadReplies(CHANNEL, parent.ts)[0] : undefined;
     },
     { timeoutMs: 20_000, description: 'a threaded reply' },
   );
@@ -107,9 +108,10 @@ async function openModal(harness: Harness) {
     userId: ADMIN,
     channelId: CHANNEL,
   });
-  const views = await harness.slack.waitFor((s) => (s.openViews(ADMIN).length ? s.openViews(ADMIN) : undefined), {
-    timeoutMs: 3000,
-  });
+  const views = await waitUntil(
+    () => (harness.slack.openViews(ADMIN).length ? harness.slack.openViews(ADMIN) : undefined),
+    { timeoutMs: 3000, description: 'the backup modal' },
+  );
   return views[0]!;
 }
 

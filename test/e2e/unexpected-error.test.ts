@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, CHANNEL, type Harness, startHarness } from '../support/harness.js';
+import { waitUntil } from '../support/wait-until.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -23,7 +24,7 @@ describe('an unexpected error in a listener', () => {
 
     await h.driver.slashCommand({ command: '/cloudphone', text: 'status', userId: ADMIN, channelId: CHANNEL });
 
-    const told = await h.slack.waitFor((s) => s.ephemerals(ADMIN).find((e) => e.text.includes('reference')), {
+    const told = await waitUntil(() => h.slack.ephemerals(ADMIN).find((e) => e.text.includes('reference')), {
       timeoutMs: 5_000,
       description: 'the person told about the error',
     });

@@ -3,8 +3,8 @@
  * a `describe`; read `db` and `repos` inside the tests.
  */
 import { afterEach, beforeEach } from 'vitest';
-import { createRepositories, type Repositories } from '../../src/db/index.js';
 import { type Db, openDatabase } from '../../src/db/database.js';
+import { createRepositories, type Repositories } from '../../src/db/index.js';
 
 export function useMemoryDatabase(): { readonly db: Db; readonly repos: Repositories } {
   let current: { db: Db; repos: Repositories } | undefined;

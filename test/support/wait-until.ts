@@ -15,10 +15,7 @@ export interface WaitUntilOptions {
 
 type Falsy = undefined | null | false;
 
-export async function waitUntil<T>(
-  check: () => T | Falsy | Promise<T | Falsy>,
-  options: WaitUntilOptions,
-): Promise<T> {
+export async function waitUntil<T>(check: () => T | Falsy | Promise<T | Falsy>, options: WaitUntilOptions): Promise<T> {
   const { timeoutMs, description, intervalMs = 10 } = options;
   const deadline = performance.now() + timeoutMs;
   let lastError: unknown;
