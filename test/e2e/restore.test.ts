@@ -12,8 +12,10 @@ import {
   confirmRestore,
   openRestoreForm,
   recoverCalls,
+  restoreIdOf,
   restoreReply,
   shown,
+  targetLine,
 } from '../support/restore-flows.js';
 import { waitUntil } from '../support/wait-until.js';
 
@@ -21,13 +23,6 @@ let h: Harness;
 afterEach(async () => {
   await h?.close();
 });
-
-/** The restore's database record (the only one in these tests). */
-function onlyRestore(h: Harness) {
-  const row = h.bot.repos.db.prepare(`SELECT id FROM restore_requests WHERE step <> 'draft'`).all() as { id: string }[];
-  expect(row).toHaveLength(1);
-  return h.bot.repos.restores.get(row[0]!.id)!;
-}
 
 function actionsOf(h: Harness): string[] {
   return h.sim.requests.map((r) => r.action);
@@ -59,15 +54,13 @@ describe('/cloudphone restore, end to end', () => {
       description: 'the restore message showing the outcome',
     });
     expect(recoverCalls(h)).toEqual([{ status: 200, targets: [target] }]);
-    const record = onlyRestore(h);
-    expect(record.status).toBe('succeeded');
-    expect(record.backup.backupFileId).toBe(bf);
-    expect(record.targets.map((t) => [t.instanceId, t.state])).toEqual([[target, 'succeeded']]);
+    expect(shown(parent.blocks)).toContain(bf);
+    expect(targetLine(reply, target)).toMatch(/^✅ .* restored/);
     expect(
       h.slack.threadReplies(CHANNEL, parent.ts).filter((m) => shown(m.blocks).includes('restore-completion:')),
     ).toHaveLength(1);
     // The audit trail has the confirmation, linked to the restore, with its outcome.
-    const entries = h.bot.services.audit.recent({ subject: record.id });
+    const entries = h.bot.services.audit.recent({ subject: restoreIdOf(reply) });
     expect(entries.map((e) => [e.action, e.decision, e.outcome?.status])).toContainEqual([
       'restore',
       'allowed',
@@ -147,15 +140,11 @@ describe('/cloudphone restore, end to end', () => {
     expect(shown(reply.blocks)).toContain('ImageVersionMismatch');
     // No RecoverApp reached an incompatible target: the one call named only the compatible instance.
     expect(recoverCalls(h)).toEqual([{ status: 200, targets: [ok] }]);
-    const record = onlyRestore(h);
-    expect(record.status).toBe('succeeded');
-    expect(Object.fromEntries(record.targets.map((t) => [t.instanceId, [t.state, t.errorCode]]))).toEqual({
-      [ok]: ['succeeded', undefined],
-      [custom]: ['skipped', 'ImageKindMismatch'],
-      [gx8]: ['skipped', 'ArchitectureMismatch'],
-      [newer]: ['skipped', 'ImageVersionMismatch'],
-      [missing]: ['skipped', 'InstanceNotFound'],
-    });
+    expect(targetLine(reply, ok)).toMatch(/^✅ .* restored/);
+    expect(targetLine(reply, custom)).toMatch(/^🚫 .*not restored: .*ImageKindMismatch/);
+    expect(targetLine(reply, gx8)).toMatch(/^🚫 .*not restored: .*ArchitectureMismatch/);
+    expect(targetLine(reply, newer)).toMatch(/^🚫 .*not restored: .*ImageVersionMismatch/);
+    expect(targetLine(reply, missing)).toMatch(/^🚫 .*not restored: .*InstanceNotFound/);
   });
 
   it('offers nothing to confirm when every target is incompatible, and sends nothing', async () => {
@@ -193,7 +182,7 @@ describe('/cloudphone restore, end to end', () => {
     expect(sequence).toEqual(['StartAndroidInstance', 'RecoverApp']);
     expect(recoverCalls(h)).toEqual([{ status: 200, targets: [stopped] }]);
     expect(h.sim.state.instances.get(stopped)?.packages).toContain('com.tencent.mm');
-    expect(onlyRestore(h).targets[0]).toMatchObject({ state: 'succeeded', startedByBot: true });
+    expect(targetLine(reply, stopped)).toMatch(/^✅ .* restored · started by the bot first/);
   });
 
   it('leaves a stopped target out when the person chooses that: it is neither started nor restored', async () => {
@@ -212,7 +201,7 @@ describe('/cloudphone restore, end to end', () => {
     expect(actionsOf(h)).not.toContain('StartAndroidInstance');
     expect(recoverCalls(h)).toEqual([{ status: 200, targets: [running] }]);
     expect(h.sim.state.instances.get(stopped)?.status).toBe('STOPPED');
-    expect(onlyRestore(h).status).toBe('succeeded');
+    expect(targetLine(reply, running)).toMatch(/^✅ .* restored/);
   });
 
   it('refuses a backup made elsewhere whose source instance is gone, rather than guess its image', async () => {
@@ -254,7 +243,7 @@ describe('/cloudphone restore, end to end', () => {
     expect(shown(reply.blocks)).toContain('OutcomeUnknown');
     expect(shown(reply.blocks)).toContain('did not send it again');
     expect(recoverCalls(h)).toHaveLength(1);
-    expect(onlyRestore(h).targets[0]).toMatchObject({ state: 'failed', errorCode: 'OutcomeUnknown' });
+    expect(targetLine(reply, target)).toMatch(/^❌ .*failed: .*OutcomeUnknown/);
   });
 
   it('looks a RecoverApp with a 5xx answer up by its RequestId (InvokeId) instead of resending it', async () => {

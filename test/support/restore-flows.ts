@@ -133,6 +133,35 @@ export async function restoreReply(h: Harness, timeoutMs = 20_000) {
   );
 }
 
+/** Every line of mrkdwn a message shows, in order. */
+function linesOf(message: { blocks?: unknown[] }): string[] {
+  const texts: string[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      if (record.type === 'mrkdwn' && typeof record.text === 'string') texts.push(record.text);
+      else Object.values(record).forEach(visit);
+    }
+  };
+  visit(message.blocks);
+  return texts.flatMap((text) => text.split('\n'));
+}
+
+/** The line a person reads about one target in a restore's reply (✅ restored, 🚫 not restored: …, ❌ failed: …). */
+export function targetLine(reply: { blocks?: unknown[] }, instanceId: string): string {
+  const line = linesOf(reply).find((l) => l.includes(instanceId));
+  if (!line) throw new Error(`the reply says nothing about ${instanceId}`);
+  return line;
+}
+
+/** The restore's request id, as its completion reply names it. */
+export function restoreIdOf(reply: { blocks?: unknown[] }): string {
+  const id = /restore-completion:(req-[\w-]+)/.exec(shown(reply.blocks))?.[1];
+  if (!id) throw new Error('not a restore completion reply');
+  return id;
+}
+
 /** RecoverApp calls the simulator received, with their target lists. */
 export function recoverCalls(h: Harness): { targets: string[]; status: number }[] {
   return h.sim.requests
