@@ -69,7 +69,7 @@ describe('forged and stale requests', () => {
 });
 
 describe('person-provided text', () => {
-  it('is escaped in every message (no @channel, mention or link injection) and stored verbatim', async () => {
+  it('is escaped in every message (no @channel, mention or link injection) and given to the cloud verbatim', async () => {
     h = await startHarness();
     const hostile = `<!channel> <@U0BOB> <http://evil.example|click> '); DROP TABLE backup_requests; --`;
     const view = await openModal(h);
@@ -92,12 +92,9 @@ describe('person-provided text', () => {
       expect(body).not.toContain('<http://evil.example');
     }
     expect(posted.some((body) => body.includes('&lt;!channel&gt;'))).toBe(true);
-    const db = new Database(h.dbPath, { readonly: true });
-    const spec = JSON.parse(
-      (db.prepare('SELECT spec_json FROM backup_requests').get() as { spec_json: string }).spec_json,
-    );
-    db.close();
-    expect(spec.description).toBe(hostile);
+    // Verbatim where it is not markup: the cloud gets the description as the person typed it.
+    const backupApp = h.sim.requests.find((r) => r.action === 'BackupApp');
+    expect(String(backupApp?.params.Description)).toContain(hostile);
   });
 });
 
