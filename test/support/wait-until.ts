@@ -34,3 +34,11 @@ export async function waitUntil<T>(check: () => T | Falsy | Promise<T | Falsy>, 
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/**
+ * Resolves after `count` turns of the event loop: for code that schedules its decisions one turn at a time
+ * (setImmediate), this is the code's own tick, so "it had its chance and did not" holds however busy the machine is.
+ */
+export async function eventLoopTurns(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
