@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, OPTION } from '../../src/blocks/ids.js';
+import { backupFormValues, backupViaModal, openBackupModal, threadedReply } from '../support/backup-flows.js';
 import {
   ADMIN,
   afterEngineTicks,
@@ -17,49 +18,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-const ALL_OPTIONS = [OPTION.stopBefore, OPTION.startAfter];
-
-async function openModal(harness: Harness, ids: string[], channelId = CHANNEL, userId = ADMIN) {
-  const command = await harness.driver.slashCommand({
-    command: '/cloudphone',
-    text: `backup ${ids.join(' ')}`,
-    userId,
-    channelId,
-  });
-  expect(command.status).toBe(200);
-  expect(command.withinAckBudget).toBe(true);
-  const views = await waitUntil(
-    () => (harness.slack.openViews(userId).length > 0 ? harness.slack.openViews(userId) : undefined),
-    {
-      timeoutMs: 3000,
-      description: 'the backup modal',
-    },
-  );
-  return views[0]!;
-}
-
-function formValues(apps: string[], options: string[] = ALL_OPTIONS) {
-  return { [BLOCK.apps]: { [ACTION.apps]: apps.join('\n') }, [BLOCK.options]: { [ACTION.options]: options } };
-}
-
-async function backupViaModal(harness: Harness, ids: string[], apps: string[], options: string[] = ALL_OPTIONS) {
-  const view = await openModal(harness, ids);
-  const submitted = await harness.driver.submitView({ viewId: view.id, values: formValues(apps, options) });
-  expect(submitted.status).toBe(200);
-  expect(submitted.outcome.kind).toBe('closed');
-  return submitted;
-}
-
-async function threadedReply(harness: Harness, channel = CHANNEL) {
-  return waitUntil(
-    () => {
-      const parent = harness.slack.messages(channel, { topLevelOnly: true }).at(-1);
-      return parent ? harness.slack.threadReplies(channel, parent.ts)[0] : undefined;
-    },
-    { timeoutMs: 20_000, description: 'the threaded reply' },
-  );
-}
 
 /** Rewinds the (stopped) bot's database to the instant after chat.postMessage for the parent, before its ts was recorded. */
 function rewindToUnrecordedParent(harness: Harness): void {
@@ -197,8 +155,8 @@ describe('/cloudphone backup, end to end', () => {
 
   it('starts one backup when the same modal is submitted twice', async () => {
     h = await startHarness();
-    const view = await openModal(h, [h.instance('support-02')]);
-    const values = formValues(['com.tencent.mm']);
+    const view = await openBackupModal(h, [h.instance('support-02')]);
+    const values = backupFormValues(['com.tencent.mm']);
     const [first, second] = await Promise.all([
       h.driver.submitView({ viewId: view.id, values }),
       h.driver.submitView({ viewId: view.id, values }),
@@ -211,7 +169,7 @@ describe('/cloudphone backup, end to end', () => {
 
   it('shows field errors under the fields that are wrong and starts nothing', async () => {
     h = await startHarness();
-    const view = await openModal(h, ['acp_BAD']);
+    const view = await openBackupModal(h, ['acp_BAD']);
     const submitted = await h.driver.submitView({
       viewId: view.id,
       values: { [BLOCK.apps]: { [ACTION.apps]: 'not a package' }, [BLOCK.path]: { [ACTION.path]: 's3://wrong/' } },
@@ -276,8 +234,8 @@ describe('/cloudphone backup, end to end', () => {
 
   it('a crash after posting the parent to the DM (channel unusable) but before recording it does not post it twice', async () => {
     h = await startHarness({ simulator: { timing: { backupMs: 1500 } } });
-    const view = await openModal(h, [h.instance('support-02')], 'C0RANDOM');
-    await h.driver.submitView({ viewId: view.id, values: formValues(['com.tencent.mm']) });
+    const view = await openBackupModal(h, [h.instance('support-02')], 'C0RANDOM');
+    await h.driver.submitView({ viewId: view.id, values: backupFormValues(['com.tencent.mm']) });
     await threadedReply(h, 'D0ALICE');
     await h.bot.stop();
     rewindToUnrecordedParent(h);
@@ -308,8 +266,8 @@ describe('/cloudphone backup, end to end', () => {
 
   it('tells the person how to fix a channel the bot is not in, and still reports to them directly', async () => {
     h = await startHarness();
-    const view = await openModal(h, [h.instance('support-02')], 'C0RANDOM');
-    await h.driver.submitView({ viewId: view.id, values: formValues(['com.tencent.mm']) });
+    const view = await openBackupModal(h, [h.instance('support-02')], 'C0RANDOM');
+    await h.driver.submitView({ viewId: view.id, values: backupFormValues(['com.tencent.mm']) });
     const reply = await threadedReply(h, 'D0ALICE');
     expect(textOf(reply)).toContain('bf-');
     const dm = h.slack.messages('D0ALICE', { topLevelOnly: true });

@@ -1,9 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, CALLBACK, CHOICE } from '../../src/blocks/ids.js';
 import { ADMIN, BACKUP_PATH, CHANNEL, type Harness, startHarness } from '../support/harness.js';
+import { writePolicyFile } from '../support/policy-file.js';
 import {
   botBackup,
   checkTargets,
@@ -16,8 +14,11 @@ import {
 import { waitUntil } from '../support/wait-until.js';
 
 let h: Harness;
+let policyFile: ReturnType<typeof writePolicyFile> | undefined;
 afterEach(async () => {
   await h?.close();
+  policyFile?.remove();
+  policyFile = undefined;
 });
 
 function deleteCalls(h: Harness): string[][] {
@@ -95,21 +96,16 @@ describe('/cloudphone delete, end to end', () => {
   });
 
   it('is its own permission: a person who may restore and list may not delete', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'policy-'));
-    const policy = join(dir, 'policy.yml');
-    writeFileSync(
-      policy,
-      [
-        `admins: [${ADMIN}]`,
-        'roles:',
-        '  - name: support',
-        '    members: [U0BOB]',
-        '    actions: [list, restore, status]',
-        "    instances: ['acp-*']",
-        `    locations: ['${BACKUP_PATH}', 'oss://cloudphone-saved-bucket-sim/backups/']`,
-      ].join('\n'),
-    );
-    h = await startHarness({ env: { CLOUDPHONE_POLICY: policy } });
+    policyFile = writePolicyFile([
+      `admins: [${ADMIN}]`,
+      'roles:',
+      '  - name: support',
+      '    members: [U0BOB]',
+      '    actions: [list, restore, status]',
+      "    instances: ['acp-*']",
+      `    locations: ['${BACKUP_PATH}', 'oss://cloudphone-saved-bucket-sim/backups/']`,
+    ]);
+    h = await startHarness({ env: { CLOUDPHONE_POLICY: policyFile.path } });
     const file = h.sim.addBackupFile({ instanceId: h.instance('support-03') });
     const res = await command(h, `delete ${file.id}`, 'U0BOB');
     expect(res.rawBody).toContain('your roles do not include delete');

@@ -1,10 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, CALLBACK, CHOICE } from '../../src/blocks/ids.js';
 import { ADMIN, BACKUP_PATH, CHANNEL, type Harness, startHarness, updatedAfterRestart } from '../support/harness.js';
+import { writePolicyFile } from '../support/policy-file.js';
 import {
   botBackup,
   checkTargets,
@@ -20,8 +18,11 @@ import {
 import { waitUntil } from '../support/wait-until.js';
 
 let h: Harness;
+let policyFile: ReturnType<typeof writePolicyFile> | undefined;
 afterEach(async () => {
   await h?.close();
+  policyFile?.remove();
+  policyFile = undefined;
 });
 
 function actionsOf(h: Harness): string[] {
@@ -264,21 +265,16 @@ describe('/cloudphone restore, end to end', () => {
   });
 
   it("checks the backup's location against the person's role when they confirm", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'policy-'));
-    const policy = join(dir, 'policy.yml');
-    writeFileSync(
-      policy,
-      [
-        `admins: [${ADMIN}]`,
-        'roles:',
-        '  - name: support',
-        '    members: [U0BOB]',
-        '    actions: [list, restore, status]',
-        "    instances: ['acp-*']",
-        `    locations: ['${BACKUP_PATH}']`,
-      ].join('\n'),
-    );
-    h = await startHarness({ env: { CLOUDPHONE_POLICY: policy } });
+    policyFile = writePolicyFile([
+      `admins: [${ADMIN}]`,
+      'roles:',
+      '  - name: support',
+      '    members: [U0BOB]',
+      '    actions: [list, restore, status]',
+      "    instances: ['acp-*']",
+      `    locations: ['${BACKUP_PATH}']`,
+    ]);
+    h = await startHarness({ env: { CLOUDPHONE_POLICY: policyFile.path } });
     // Made elsewhere, in a folder Bob's role does not cover.
     const file = h.sim.addBackupFile({ instanceId: h.instance('support-03') });
     const form = await openRestoreForm(h, file.id, 'U0BOB');

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, OPTION } from '../../src/blocks/ids.js';
 import { DEFAULT_CREDENTIALS } from '../../src/sandbox/simulator/index.js';
+import { openBackupModal, threadedReply } from '../support/backup-flows.js';
 import {
   ADMIN,
   BACKUP_PATH,
@@ -15,7 +16,6 @@ import {
   SIGNING_SECRET,
   startHarness,
 } from '../support/harness.js';
-import { waitUntil } from '../support/wait-until.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -31,16 +31,6 @@ function databaseText(path: string): string {
   } finally {
     db.close();
   }
-}
-
-async function waitForAnyReply(harness: Harness) {
-  return waitUntil(
-    () => {
-      const parent = harness.slack.messages(CHANNEL, { topLevelOnly: true }).at(-1);
-      return parent ? harness.slack.threadReplies(CHANNEL, parent.ts)[0] : undefined;
-    },
-    { timeoutMs: 20_000, description: 'a threaded reply' },
-  );
 }
 
 describe('forged and stale requests', () => {
@@ -72,7 +62,7 @@ describe('person-provided text', () => {
   it('is escaped in every message (no @channel, mention or link injection) and given to the cloud verbatim', async () => {
     h = await startHarness();
     const hostile = `<!channel> <@U0BOB> <http://evil.example|click> '); DROP TABLE backup_requests; --`;
-    const view = await openModal(h);
+    const view = await openBackupModal(h, [h.instance('support-02')]);
     await h.driver.submitView({
       viewId: view.id,
       values: {
@@ -81,7 +71,7 @@ describe('person-provided text', () => {
         [BLOCK.options]: { [ACTION.options]: [OPTION.stopBefore, OPTION.startAfter] },
       },
     });
-    await waitForAnyReply(h);
+    await threadedReply(h);
     const posted = h.slack.calls
       .filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update')
       .map((c) => JSON.stringify(c.args));
@@ -98,20 +88,6 @@ describe('person-provided text', () => {
   });
 });
 
-async function openModal(harness: Harness) {
-  await harness.driver.slashCommand({
-    command: '/cloudphone',
-    text: `backup ${harness.instance('support-02')}`,
-    userId: ADMIN,
-    channelId: CHANNEL,
-  });
-  const views = await waitUntil(
-    () => (harness.slack.openViews(ADMIN).length ? harness.slack.openViews(ADMIN) : undefined),
-    { timeoutMs: 3000, description: 'the backup modal' },
-  );
-  return views[0]!;
-}
-
 describe('secrets', () => {
   it('appear in no log line, Slack message or database row during a whole backup', async () => {
     const logLines: string[] = [];
@@ -125,7 +101,7 @@ describe('secrets', () => {
       userId: ADMIN,
       channelId: CHANNEL,
     });
-    await waitForAnyReply(h);
+    await threadedReply(h);
     await h.bot.stop();
     expect(logLines.length).toBeGreaterThan(5);
     const slackText = JSON.stringify(h.slack.calls.map((c) => [c.args, c.response]));
@@ -188,7 +164,7 @@ describe('hostile input, thrown at the running bot', () => {
         }),
         { numRuns: 60, seed: 20261129 },
       );
-      const view = await openModal(h);
+      const view = await openBackupModal(h, [h.instance('support-02')]);
       const hostileValue = fc.oneof(
         fc.constant(null),
         fc.string({ maxLength: 50 }),
