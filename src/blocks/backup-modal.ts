@@ -260,7 +260,7 @@ export function buildBackupModal(options: BackupModalOptions): ModalView {
     textInput(BLOCK.fileName, ACTION.fileName, 'Backup file name', {
       ...(prefill.backupFileName !== undefined ? { initial: prefill.backupFileName } : {}),
       optional: true,
-      hint: `Up to ${BACKUP_LIMITS.maxFileName} characters, no slashes. Leave empty to let the service name the files.`,
+      hint: `Up to ${BACKUP_LIMITS.maxFileName} letters, digits, dots, underscores or hyphens. Leave empty to let the service name the files.`,
       placeholder: 'MyBackup',
     }),
   );
