@@ -148,7 +148,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
  */
 export async function afterEngineTicks(h: Harness, ticks = 2): Promise<void> {
   const lastTick = async () => {
-    const res = await fetch(`http://127.0.0.1:${h.bot.port}/healthz`);
+    const res = await fetch(`http://127.0.0.1:${h.bot.opsPort}/healthz`);
     return ((await res.json()) as { poller: { lastTickAt: string | null } }).poller.lastTickAt;
   };
   let seen = await lastTick();
