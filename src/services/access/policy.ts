@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
+import { didYouMean } from '../../did-you-mean.js';
 import { ConfigError } from '../../errors.js';
 import type { AccessRequest, AccessTarget, Action } from './permissions.js';
 
@@ -183,7 +184,7 @@ export function parsePolicy(text: string, sourceName: string): Policy {
           ? parentNode.items.find((pair) => scalarValue(pair.key) === key)?.key
           : undefined;
         const offset = rangeStart(keyNode) ?? rangeStart(parentNode);
-        const hint = closest(key, allowed);
+        const hint = didYouMean(key, allowed);
         problems.push(
           `${where(offset)}: ${describePath([...path, key], raw)}: unknown key "${key}"${hint ? `; did you mean "${hint}"?` : ''} (allowed: ${allowed.join(', ')})`,
         );
@@ -241,32 +242,6 @@ function describePath(path: readonly (string | number)[], raw: unknown): string 
     }
   });
   return text;
-}
-
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
