@@ -5,11 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { webApi } from '@slack/bolt';
 import type { WebClient, WebClientOptions } from '@slack/web-api';
 import {
-  createCloudPhoneClient,
   createCredentialSource,
+  createRegionalCloudPhoneClient,
   MAX_INSTANCES_PER_CALL,
+  type RegionEndpoint,
   resolveEndpoint,
 } from './cloud-phone/index.js';
 import { type Config, loadConfig, withEnvFile } from './config.js';
@@ -23,7 +25,7 @@ import type { RestoreRecord } from './db/restore-requests.js';
 import { ConfigError } from './errors.js';
 import { addToLogContext, createLogger, type Logger } from './logger.js';
 import { checkHealth, type HealthState, opsRoutes } from './ops/health.js';
-import { instrumentNotifier, observeCloudCalls, withRequestIds } from './ops/instrument.js';
+import { instrumentNotifier, observeCloudCalls, observeUnusableItems, withRequestIds } from './ops/instrument.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { startOpsServer } from './ops/server.js';
 import { trackSlackRequests } from './ops/slack-requests.js';
@@ -74,6 +76,11 @@ export interface BotOverrides {
   defaultMetrics?: boolean;
   /** With CLOUDPHONE_SIMULATOR on: options for the in-process simulator (the demo makes it quicker). */
   simulator?: Omit<SimulatorOptions, 'credentials'>;
+  /**
+   * With CLOUDPHONE_SIMULATOR on and several CLOUDPHONE_REGIONS: options for the simulators of the other regions (one
+   * endpoint each; `simulator` is the home region's). A region not named here gets a simulator with no phones.
+   */
+  regionSimulators?: Record<string, Omit<SimulatorOptions, 'credentials' | 'region'>>;
 }
 
 export interface RunningBot {
@@ -89,8 +96,10 @@ export interface RunningBot {
   services: Services;
   repos: Repositories;
   metrics: Metrics;
-  /** The in-process simulator when CLOUDPHONE_SIMULATOR is on. */
+  /** The in-process simulator when CLOUDPHONE_SIMULATOR is on (the home region's). */
   simulator: Simulator | undefined;
+  /** Every region's simulator when CLOUDPHONE_SIMULATOR is on, by region. */
+  simulators: ReadonlyMap<string, Simulator>;
 }
 
 /**
@@ -112,6 +121,15 @@ const PICKER_LISTING_WAIT_MS = 2_000;
  */
 const GROUP_LOOKUP_WAIT_MS = 2_000;
 
+/**
+ * How long a permission check waits for Slack's user group lookups before denying with "try again": with the cloud's
+ * instance groups (above) it must still leave Slack's 3-second ack in time.
+ */
+const GROUP_MEMBERSHIP_WAIT_MS = 1_200;
+
+/** One attempt at a user group lookup over HTTP. */
+const GROUP_CALL_TIMEOUT_MS = 1_000;
+
 /** How long a stop waits for Slack listeners that are still running after their ack. */
 const LISTENER_DRAIN_MS = 10_000;
 
@@ -128,7 +146,8 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   if (checkpointer) cleanups.push(() => checkpointer.stop());
   const idleTickMs = overrides.idleTickMs ?? Math.min(1_000, config.workflow.pollIntervalMs);
   let simulator: Simulator | undefined;
-  let endpoint: string;
+  const simulators = new Map<string, Simulator>();
+  const endpoints: RegionEndpoint[] = [];
   let credentials = createCredentialSource(
     config.cloud.credentials.kind === 'static' ? config.cloud.credentials : undefined,
   );
@@ -138,16 +157,28 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       accessKeyId: `LTAIsim${randomBytes(6).toString('hex')}`,
       accessKeySecret: randomBytes(18).toString('hex'),
     };
-    const sim = await startSimulator({ ...overrides.simulator, credentials: [pair] });
-    simulator = sim;
-    cleanups.push(() => sim.close());
-    endpoint = sim.url;
+    // One simulator per region, as the service has one endpoint per region; the home region has the demo fleet.
+    for (const region of config.cloud.regions) {
+      const home = region === config.cloud.region;
+      const options = home ? overrides.simulator : (overrides.regionSimulators?.[region] ?? { fleet: [] });
+      // The other regions are seeded by region, so that ids differ across regions as the service's do.
+      const sim = await startSimulator({ ...(home ? {} : { seed: region }), ...options, region, credentials: [pair] });
+      simulators.set(region, sim);
+      cleanups.push(() => sim.close());
+      endpoints.push({ region, endpoint: sim.url });
+    }
+    simulator = simulators.get(config.cloud.region);
     credentials = createCredentialSource(pair);
-    logger.warn({ endpoint }, 'CLOUDPHONE_SIMULATOR is on: no real cloud phone is touched');
+    logger.warn(
+      { endpoint: endpoints.map((e) => String(e.endpoint)).join(' ') },
+      'CLOUDPHONE_SIMULATOR is on: no real cloud phone is touched',
+    );
   } else {
-    const resolved = resolveEndpoint({ region: config.cloud.region, endpointOverride: config.cloud.endpoint });
-    if (resolved.warning) logger.warn(resolved.warning);
-    endpoint = resolved.url.toString();
+    for (const region of config.cloud.regions) {
+      const resolved = resolveEndpoint({ region, endpointOverride: config.cloud.endpoint });
+      if (resolved.warning) logger.warn(resolved.warning);
+      endpoints.push({ region, endpoint: resolved.url.toString() });
+    }
   }
   const metrics = createMetrics({
     defaultMetrics: overrides.defaultMetrics ?? true,
@@ -156,11 +187,12 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   const health: HealthState = { lastTickAt: undefined, lastCloudSuccessAt: undefined, lastCloudErrorCode: undefined };
   // Slack's answers before background work: the runner, cloud calls and Slack posts wait for pending acks.
   const ackPriority = createAckPriority();
-  const cloud = createCloudPhoneClient({
-    endpoint,
+  const cloud = createRegionalCloudPhoneClient({
+    regions: endpoints,
     credentials,
     timeoutMs: config.cloud.callTimeoutMs,
     onCall: observeCloudCalls({ metrics, health, clock, logger }),
+    onUnusableItem: observeUnusableItems({ metrics, logger }),
     beforeAttempt: () => ackPriority.afterAcks(),
   });
   cleanups.push(() => cloud.close());
@@ -186,7 +218,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     now: () => clock.now(),
     onError: (error) => logger.warn({ err: error }, 'listing the cloud phone instances failed; will ask again'),
   });
-  const permissions = buildPermissions(config, { client: app.client, instances: instanceDirectory, clock, logger });
+  const permissions = buildPermissions(config, { instances: instanceDirectory, clock, logger });
   const guard = createAccessGuard({ permissions, audit });
   const runnerRef: { kick(): void } = { kick: () => runner.kick() };
   const backupService = createBackupService({
@@ -412,6 +444,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     repos,
     metrics,
     simulator,
+    simulators,
     stop() {
       stopping ??= stop();
       return stopping;
@@ -436,10 +469,11 @@ function opsListenError(error: unknown, config: Config): Error {
 /** Policy file when configured (a bad file stops start-up with ConfigError), else the admin list. */
 function buildPermissions(
   config: Config,
-  deps: { client: WebClient; instances: InstanceDirectory; clock: Clock; logger: Logger },
+  deps: { instances: InstanceDirectory; clock: Clock; logger: Logger },
 ): PermissionService {
-  const { client, instances, clock, logger } = deps;
+  const { instances, clock, logger } = deps;
   if (!config.access.policyPath) return createAdminListPermissions(config.access.admins);
+  const client = userGroupClient(config);
   const policy = loadPolicyFile(config.access.policyPath);
   for (const warning of unmatchableGlobWarnings(policy)) {
     logger.warn({ policy: config.access.policyPath }, `access policy: ${warning}`);
@@ -451,12 +485,28 @@ function buildPermissions(
     resolveHandle: async (handle) =>
       (await client.usergroups.list({})).usergroups?.find((group) => group.handle?.toLowerCase() === handle)?.id,
     onError: (error, group) => logger.warn({ err: error, group }, 'user group lookup failed; denying for now'),
+    deadlineMs: GROUP_MEMBERSHIP_WAIT_MS,
   });
   return createPolicyPermissions({
     policy,
     extraAdmins: config.access.admins,
     userGroups,
     instanceGroups: (ids) => instances.groupsOf(ids, { waitMs: GROUP_LOOKUP_WAIT_MS }),
+  });
+}
+
+/**
+ * A Web API client for user group lookups only. The app's client retries and waits out rate limits (right for
+ * messages, which may arrive late); a lookup runs before an ack and is useless after it, so it gets one short try and
+ * a rate-limited call fails at once (the check then denies, saying to try again).
+ */
+function userGroupClient(config: Config): WebClient {
+  return new webApi.WebClient(config.slack.botToken, {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: GROUP_CALL_TIMEOUT_MS,
+    logLevel: webApi.LogLevel.ERROR,
   });
 }
 

@@ -3,7 +3,7 @@
  * every workflow step and Slack reply runs with its request id in the log context, every cloud call is counted and
  * logged, and every completion reply observes how long after the last task it came.
  */
-import type { CallEvent } from '../cloud-phone/client.js';
+import type { CallEvent, UnusableItemEvent } from '../cloud-phone/client.js';
 import { type Logger, runWithLogContext } from '../logger.js';
 import type { BackupRequestView } from '../services/backup/model.js';
 import type { Clock, MessageRef, RequestNotifier } from '../services/pipeline/ports.js';
@@ -82,5 +82,19 @@ export function observeCloudCalls(deps: {
     };
     if (event.ok) logger.debug(line, 'cloud call');
     else logger.warn(line, 'cloud call failed');
+  };
+}
+
+/** The cloud client's hook for items it set aside or read in part: one warning line and one count each. */
+export function observeUnusableItems(deps: { metrics: Metrics; logger: Logger }): (event: UnusableItemEvent) => void {
+  const { metrics, logger } = deps;
+  return (event) => {
+    metrics.cloudItemsUnusable.inc({ action: event.action, field: event.field });
+    logger.warn(
+      { component: 'cloud', action: event.action, field: event.field, itemId: event.id, kept: event.kept },
+      event.kept
+        ? 'cloud answer: an item had a field the bot could not read; used the item without it, will look again'
+        : 'cloud answer: an item the bot could not use was set aside; the rest of the answer was used',
+    );
   };
 }

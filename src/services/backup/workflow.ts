@@ -4,6 +4,7 @@
  * cloud call that may have taken effect is looked up (reconciled), never sent twice.
  */
 import type { Logger } from 'pino';
+import { UNREADABLE_STATUS } from '../../cloud-phone/schema.js';
 import type { InstanceRecord, WorkflowStep } from '../../db/backup-requests.js';
 import type { Repositories } from '../../db/index.js';
 import { imageKindOf } from '../fleet/instance-facts.js';
@@ -115,6 +116,14 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       finish(id);
       return;
     }
+    // A status the cloud sent in a form the bot could not read is "not known yet": look again, as after a failed call.
+    if (
+      found.some((i) => i.status === UNREADABLE_STATUS) &&
+      clock.now() - record.stepStartedAt < settings.transientRetryMs
+    ) {
+      logger.warn({ requestId: id }, 'an instance status could not be read; will look again');
+      return retryLater(id);
+    }
     const byId = new Map(found.map((instance) => [instance.instanceId, instance]));
     let toStop = 0;
     let ready = 0;
@@ -185,7 +194,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
         backups.updateInstance(id, instance.instanceId, { state: 'pending' });
         continue;
       }
-      if (timedOut || status === undefined || !['RUNNING', 'STOPPING'].includes(status)) {
+      if (timedOut || status === undefined || !['RUNNING', 'STOPPING', UNREADABLE_STATUS].includes(status)) {
         backups.updateInstance(id, instance.instanceId, {
           state: 'skipped',
           errorCode: timedOut ? 'StopTimeout' : 'UnsuitableStatus',
@@ -430,14 +439,21 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
   /** Sizes and object paths come from DescribeBackupFiles, one paged call per request via the marker. */
   async function fillFileDetails(id: string): Promise<void> {
     const record = load(id);
-    if (!record.instances.some((i) => i.backupFileId)) return;
+    if (!record.instances.some((i) => i.backupFileId || i.taskId)) return;
     try {
       const files = await cloud.describeBackupFiles({ description: requestMarker(id) });
       const byId = new Map(files.map((file) => [file.backupFileId, file]));
+      // BackupApp may answer without an instance's BackupFileId: its file is then the one made by its task.
+      const byTask = new Map(files.filter((file) => file.taskId).map((file) => [file.taskId, file]));
       for (const instance of record.instances) {
-        const file = instance.backupFileId ? byId.get(instance.backupFileId) : undefined;
+        const file = instance.backupFileId
+          ? byId.get(instance.backupFileId)
+          : instance.taskId
+            ? byTask.get(instance.taskId)
+            : undefined;
         if (!file) continue;
         backups.updateInstance(id, instance.instanceId, {
+          backupFileId: file.backupFileId,
           sizeBytes: file.sizeBytes,
           backupFilePath: file.backupFilePath,
           backupFileName: file.backupFileName ?? instance.backupFileName,

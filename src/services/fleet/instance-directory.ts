@@ -16,6 +16,8 @@ export interface InstanceSummary {
   name?: string | undefined;
   status: string;
   instanceGroupId?: string | undefined;
+  /** The configured region whose endpoint listed it (CLOUDPHONE_REGIONS). */
+  region?: string | undefined;
 }
 
 export interface InstanceDirectoryOptions {

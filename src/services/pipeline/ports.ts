@@ -20,6 +20,8 @@ export interface CloudInstance {
   bizImageType?: string | undefined;
   serverType?: string | undefined;
   instanceGroupId?: string | undefined;
+  /** The configured region whose endpoint listed it (CLOUDPHONE_REGIONS). */
+  region?: string | undefined;
 }
 
 export interface CloudTask {
@@ -54,6 +56,8 @@ export interface CloudBackupFile {
   taskId?: string | undefined;
   /** `yyyy-MM-dd HH:mm:ss`, time zone unstated (cloud-phone-api.md §9.8; UTC+8 in practice). */
   gmtCreated?: string | undefined;
+  /** The configured region whose endpoint listed it (CLOUDPHONE_REGIONS). */
+  region?: string | undefined;
 }
 
 /** The part of the cloud phone API the bot uses. */
@@ -71,7 +75,7 @@ export interface CloudPhone {
   }): Promise<{
     requestId: string;
     taskId: string;
-    items: { instanceId: string; backupFileId: string; backupFileName: string; taskId: string }[];
+    items: { instanceId: string; backupFileId?: string | undefined; backupFileName: string; taskId: string }[];
   }>;
   recoverApp(input: {
     instanceIds: string[];

@@ -108,6 +108,22 @@ export function assessTarget(
   };
 }
 
+/**
+ * A restore stays within the backup's region: RecoverApp, sent to the target's region, takes backup files of that
+ * region, and the service documents no restore across regions. Undefined when both regions are the same or unknown.
+ */
+export function crossRegionRefusal(
+  backupRegion: string | undefined,
+  targetRegion: string | undefined,
+): TargetAssessment | undefined {
+  if (backupRegion === undefined || targetRegion === undefined || backupRegion === targetRegion) return undefined;
+  return {
+    verdict: 'refused',
+    code: 'CrossRegion',
+    reason: `the backup is in ${backupRegion} and this instance in ${targetRegion}; a restore stays within the backup's region`,
+  };
+}
+
 /** The targets a confirmed restore includes: ready ones, and stopped ones the person chose to start. */
 export function includedTargets(request: { targets: RestoreTarget[]; startStopped: boolean }): RestoreTarget[] {
   return request.targets.filter(

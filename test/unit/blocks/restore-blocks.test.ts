@@ -160,6 +160,12 @@ describe('restore, catalog, status and delete blocks', () => {
     expect(decodeCatalogPage('{"p":0}')).toBeUndefined();
     expect(decodeCatalogPage('not json')).toBeUndefined();
     expect(catalogEntryAction('restore:bf-abc')).toEqual({ kind: 'restore', backupFileId: 'bf-abc' });
+    // A fleet in several regions: each backup says where it is.
+    const regional = catalogMessage(
+      { entries: [{ ...entry(1, false), region: 'ap-southeast-1' }], truncated: false },
+      { page: 1 },
+    );
+    expect(JSON.stringify(regional.blocks)).toContain('in `ap-southeast-1`');
     expect(catalogEntryAction('restore:bf-abc;drop')).toBeUndefined();
   });
 

@@ -154,6 +154,30 @@ describe('instance suggestions', () => {
     expect(none.cloud.calls).toEqual([]);
   });
 
+  it('spans every region of the listing: the region is shown, and typing it narrows the choice', async () => {
+    const listing: InstanceSummary[] = [
+      { instanceId: 'acp-sh1', name: 'desk', status: 'RUNNING', region: 'cn-shanghai' },
+      { instanceId: 'acp-sg1', name: 'desk', status: 'STOPPED', region: 'ap-southeast-1' },
+    ];
+    const service = createInstanceSuggestions({
+      directory: { list: async () => listing },
+      waitMs: 0,
+      scopeOf: async () => ({ unrestricted: true, patterns: [] }),
+    });
+    const found = await service.suggest(actor, 'C1', 'desk', 100);
+    expect(instanceOptions(found)).toEqual({
+      options: [
+        {
+          text: { type: 'plain_text', text: 'acp-sg1 · desk (STOPPED, ap-southeast-1)', emoji: false },
+          value: 'acp-sg1',
+        },
+        { text: { type: 'plain_text', text: 'acp-sh1 · desk (RUNNING, cn-shanghai)', emoji: false }, value: 'acp-sh1' },
+      ],
+    });
+    const singapore = await service.suggest(actor, 'C1', 'desk ap-southeast', 100);
+    expect(singapore.instances.map((i) => i.instanceId)).toEqual(['acp-sg1']);
+  });
+
   it('sees a new listing at once, and keeps each scope apart', async () => {
     let listing: readonly InstanceSummary[] = fleet;
     let patterns = ['acp-prod-*'];
