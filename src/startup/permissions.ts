@@ -56,6 +56,7 @@ export function buildPermissions(
     extraAdmins: config.access.admins,
     userGroups,
     instanceGroups: (ids) => instances.groupsOf(ids, { waitMs: GROUP_LOOKUP_WAIT_MS }),
+    instanceRegions: (ids) => instances.regionsOf(ids, { waitMs: GROUP_LOOKUP_WAIT_MS }),
   });
 }
 

@@ -40,6 +40,8 @@ export interface CloudTask {
   successChildCount?: number | undefined;
   failedChildCount?: number | undefined;
   runningChildCount?: number | undefined;
+  /** The configured region whose endpoint answered for the task (CLOUDPHONE_REGIONS). */
+  region?: string | undefined;
 }
 
 export interface CloudBackupFile {

@@ -107,6 +107,25 @@ describe('the instance directory', () => {
     expect(cloud.calls.at(-1)).toEqual(['acp-test-1']);
   });
 
+  it('finds instance regions the same way, sharing what it learnt with groupsOf', async () => {
+    const { cloud, directory } = setup();
+    cloud.instances = fleet.map((i) => ({
+      ...i,
+      region: i.instanceId.startsWith('acp-prod') ? 'cn-shanghai' : 'cn-hangzhou',
+    }));
+    expect(await directory.regionsOf(['acp-prod-1', 'acp-nope'], { waitMs: 1_000 })).toEqual({
+      'acp-prod-1': 'cn-shanghai',
+    });
+    expect(await directory.groupsOf(['acp-prod-1'], { waitMs: 1_000 })).toEqual({ 'acp-prod-1': 'ag-prod' });
+    expect(cloud.calls).toEqual([['acp-prod-1', 'acp-nope']]);
+    await directory.list({ waitMs: 1_000 });
+    expect(await directory.regionsOf(['acp-test-1', 'acp-lab-9'], { waitMs: 1_000 })).toEqual({
+      'acp-test-1': 'cn-hangzhou',
+      'acp-lab-9': 'cn-hangzhou',
+    });
+    expect(cloud.calls).toHaveLength(2);
+  });
+
   it('throws when the groups cannot be had in time, so the caller can fail closed', async () => {
     const { cloud, directory } = setup();
     cloud.stall = true;
