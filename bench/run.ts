@@ -7,7 +7,7 @@
  * CPU figures are therefore the bot's alone. The workers run JavaScript that tsc compiles into `.bench-build/` at the
  * start (build.ts), with plain `node` like `npm start`: no tsx loader in the measured processes.
  *
- * Knobs for looking into a number (not needed for a normal run): BENCH_PHASES=acks,flood,latency,big,tracking runs only
+ * Knobs for looking into a number (not needed for a normal run): BENCH_PHASES=acks,flood,latency,big,tracking,burst runs only
  * those parts; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of the bot processes; BENCH_BOT_EXEC_ARGV adds Node flags
  * to the bot processes (e.g. "--max-semi-space-size=2").
  *
@@ -31,7 +31,8 @@ import {
   startSlackStandIn,
 } from '../src/sandbox/slack/index.js';
 import type { BotHandlers, CycleStats } from './bot-worker.js';
-import { BUILD_DIR, buildWorkers } from './build.js';
+import { BUILD_DIR, buildWorkers, startFlags } from './build.js';
+import { measureBurst } from './burst.js';
 import type { LoadHandlers } from './load-worker.js';
 import { startWorker, type Worker } from './rpc.js';
 import type { SimHandlers } from './sim-worker.js';
@@ -91,8 +92,11 @@ const BIG_BACKUP_INSTANCES = 1_000;
 
 const WATCHDOG_MS = 10 * 60_000;
 
-/** BENCH_BOT_EXEC_ARGV="--max-semi-space-size=4 …": extra Node flags for the bot processes, to try tunings. */
-const BOT_EXEC_ARGV = (process.env.BENCH_BOT_EXEC_ARGV ?? '').split(/\s+/).filter(Boolean);
+/**
+ * Node flags of the bot processes: those `npm start` passes (package.json), then BENCH_BOT_EXEC_ARGV="--… …", extra
+ * flags to try tunings.
+ */
+const BOT_EXEC_ARGV = [...startFlags(), ...(process.env.BENCH_BOT_EXEC_ARGV ?? '').split(/\s+/).filter(Boolean)];
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -129,12 +133,7 @@ async function startBotWorker(
   extraEnv: Record<string, string> = {},
   databasePath?: string,
 ): Promise<{ bot: Bot; port: number; pid: number; driver: SlackDriver; databasePath: string }> {
-  let dbPath = databasePath;
-  if (!dbPath) {
-    const dir = mkdtempSync(join(tmpdir(), 'cloudphone-bench-'));
-    tempDirs.push(dir);
-    dbPath = join(dir, 'bot.db');
-  }
+  const dbPath = databasePath ?? tempDatabase();
   // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each bot process there (for looking into a slow number).
   const profileDir = process.env.BENCH_CPU_PROF;
   const bot = await startWorker<BotHandlers>(join(workerDir, 'bot-worker.js'), 'bot', {
@@ -142,7 +141,30 @@ async function startBotWorker(
     execArgv: ['--expose-gc', ...BOT_EXEC_ARGV, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
   });
   workers.push(bot as unknown as Worker<never>);
-  const env = {
+  const env = { ...botEnv(slack, cloud, dbPath), ...extraEnv };
+  const { port, pid } = await bot.call('start', { env });
+  const driver = createSlackDriver({
+    appUrl: `http://127.0.0.1:${port}/slack/events`,
+    signingSecret: SIGNING_SECRET,
+    standIn: slack,
+  });
+  return { bot, port, pid, driver, databasePath: dbPath };
+}
+
+/** A database file in a temporary folder the bench removes at the end. */
+function tempDatabase(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cloudphone-bench-'));
+  tempDirs.push(dir);
+  return join(dir, 'bot.db');
+}
+
+/** The bot's settings: defaults, except what connects it to the stand-ins and lets the bench's people act. */
+function botEnv(
+  slack: SlackStandIn,
+  cloud: { url: string; keyId: string; keySecret: string },
+  databasePath: string,
+): Record<string, string> {
+  return {
     SLACK_BOT_TOKEN: slack.botToken,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.apiUrl,
@@ -152,19 +174,11 @@ async function startBotWorker(
     CLOUDPHONE_ENDPOINT: cloud.url,
     ALIBABA_CLOUD_ACCESS_KEY_ID: cloud.keyId,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: cloud.keySecret,
-    DATABASE_PATH: dbPath,
+    DATABASE_PATH: databasePath,
     CLOUDPHONE_ADMINS: [ADMIN, ...benchUsers()].join(','),
     CLOUDPHONE_DEFAULT_BACKUP_PATH: BACKUP_PATH,
     LOG_LEVEL: 'info',
-    ...extraEnv,
   };
-  const { port, pid } = await bot.call('start', { env });
-  const driver = createSlackDriver({
-    appUrl: `http://127.0.0.1:${port}/slack/events`,
-    signingSecret: SIGNING_SECRET,
-    standIn: slack,
-  });
-  return { bot, port, pid, driver, databasePath: dbPath };
 }
 
 function benchUsers(): string[] {
@@ -971,6 +985,27 @@ async function main(): Promise<number> {
   const only = (process.env.BENCH_PHASES ?? '').split(',').filter(Boolean);
   const wanted = (phase: string) => only.length === 0 || only.includes(phase);
 
+  const startBurst = () =>
+    wanted('burst')
+      ? run('burst of large submissions', 'resident memory, burst of large submissions', () =>
+          measureBurst({
+            slack,
+            startSim: (timing) => startSim({ ...DEFAULT_TIMING, ...timing }, 13),
+            mainScript: join(workerDir, '..', 'src', 'main.js'),
+            env: (cloud) => botEnv(slack, cloud, tempDatabase()),
+            channelId: CHANNEL,
+            userId: ADMIN,
+            signingSecret: SIGNING_SECRET,
+            inlineBackup,
+            requestIdOf,
+            completed: (requestId) => completionCall(slack, requestId) !== undefined,
+            execArgv: BOT_EXEC_ARGV,
+            log,
+          }),
+        )
+      : Promise.resolve();
+  let burst: Promise<void> | undefined;
+
   // Acks, reply latency and the 1,000-instance backup share one bot with production poll settings and a simulator
   // with the default (realistic) timings; the 10,000-task run has its own pair.
   const pollIntervalMs = 5_000; // CLOUDPHONE_POLL_INTERVAL_MS default
@@ -981,6 +1016,10 @@ async function main(): Promise<number> {
       await run('acks', 'ack: slash command / modal submission', () =>
         measureAcks(slack, cloud.sim, main.bot, main.port),
       );
+      // The burst's bot and simulator are processes of their own, and nothing is measured while the ack-phase
+      // backups finish: the burst runs meanwhile (about 90 s, mostly waiting for its 45 s tasks) and is awaited
+      // before the next measurement.
+      burst ??= startBurst();
       await run('waiting for the ack-phase backups to finish', 'ack-phase backups finish', async () => {
         await until('the ack-phase backups to finish', 180_000, async () =>
           (await main.bot.call('unfinishedRequests', undefined)) === 0 ? true : undefined,
@@ -988,6 +1027,7 @@ async function main(): Promise<number> {
         return { rows: [], notes: [] };
       });
     }
+    await burst;
     if (wanted('flood')) {
       await run('unsigned flood', 'ack p99 while unsigned 1 MB bodies arrive', async () => {
         const loadWorker = await startWorker<LoadHandlers>(join(workerDir, 'load-worker.js'), 'load');
@@ -1021,6 +1061,8 @@ async function main(): Promise<number> {
   if (wanted('tracking')) {
     await run('10,000 tracked tasks', 'poll cycles with 10,000 tracked tasks', () => measureTracking(slack));
   }
+  // Without the ack phase, the burst runs on its own at the end.
+  await (burst ?? startBurst());
   await slack.close();
 
   const cpu = cpus();
@@ -1034,7 +1076,9 @@ async function main(): Promise<number> {
     '  acknowledgement bursts, a load generator each run in a worker process.',
     `Workers run JavaScript compiled by tsc (${BUILD_DIR}/) with plain node, no tsx loader, as \`npm start\` runs the bot`,
     '  (node dist/main.js), so their memory and CPU are what production has.',
-    ...(BOT_EXEC_ARGV.length > 0 ? [`Bot processes run with extra Node flags: ${BOT_EXEC_ARGV.join(' ')}`] : []),
+    ...(BOT_EXEC_ARGV.length > 0
+      ? [`Bot processes run with the Node flags ${BOT_EXEC_ARGV.join(' ')} (npm start's, then BENCH_BOT_EXEC_ARGV)`]
+      : []),
     `Bot settings: defaults (poll ${pollIntervalMs} ms growing ×1.5 to 60 s, engine idle tick 1 s, progress updates every 10 s) except where a row says.`,
   ];
   process.stdout.write(`${header.join('\n')}\n\n${renderTable(rows)}\n\nHow each number was measured:\n`);
