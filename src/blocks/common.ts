@@ -88,6 +88,26 @@ export function noticeView(options: {
   };
 }
 
+/** A view submission's answer that puts a notice in place of the modal. */
+export function noticeUpdate(options: { callbackId: string; title: string; text: string }) {
+  return { response_action: 'update' as const, view: noticeView(options) };
+}
+
+/**
+ * A refused confirmation in words (the policy's denial, or the problem `reason` names), as a view submission's
+ * answer: under `fieldBlock` when the modal has such a field, else a notice in place of the modal (🔒 marks a denial).
+ */
+export function refusedConfirmation<R extends string>(
+  refusal: { reason: R | 'denied'; message?: string | undefined },
+  problems: Record<R, string>,
+  where: { fieldBlock: string | undefined; callbackId: string; title: string },
+) {
+  const denied = refusal.reason === 'denied';
+  const text = denied ? `Not allowed: ${refusal.message ?? 'no rule allows it'}` : problems[refusal.reason as R];
+  if (where.fieldBlock) return { response_action: 'errors' as const, errors: { [where.fieldBlock]: text } };
+  return noticeUpdate({ callbackId: where.callbackId, title: where.title, text: denied ? `🔒 ${text}` : text });
+}
+
 /** The view when the bot could not ask the cloud what it needed. */
 export function cloudProblemView(callbackId: string, title: string, what: string, failure: CloudFailure): ModalView {
   return noticeView({
