@@ -1,5 +1,5 @@
 /**
- * The real bot (`startBot`: Bolt HTTP receiver, SQLite file, engine) in its own process, as production runs it. The
+ * The real bot (`startBot`: Bolt HTTP receiver, SQLite file, runner) in its own process, as production runs it. The
  * bench talks to it over HTTP like Slack does, and over IPC only to read its database and to time poll cycles of the
  * real task poller inside this process (so memory and CPU are the bot's alone).
  */
@@ -83,7 +83,7 @@ function poller() {
     timeoutMs: 30_000,
   });
   // A clock whole days ahead: every open task is due for this poller, and the next polls it schedules stay in the
-  // future for the bot's own engine (real clock), so the two never poll the same task.
+  // future for the bot's own runner (real clock), so the two never poll the same task.
   const clock = { now: () => Date.now() + offsetDays * DAY_MS };
   const config = loadConfig(env);
   const instance = createTaskPoller({

@@ -2,7 +2,7 @@
  * `npm run bench`: the performance benchmark. One run, one table of measurements and ratios.
  *
  * Separate processes, as in production: this one plays Slack (the Web API stand-in and the signed-request driver), the
- * bot runs in a worker (`startBot`: the real Bolt HTTP receiver, a SQLite file, the engine), the cloud phone simulator
+ * bot runs in a worker (`startBot`: the real Bolt HTTP receiver, a SQLite file, the runner), the cloud phone simulator
  * in another, and the acknowledgement bursts are sent and timed by a load worker that does nothing else. Memory and
  * CPU figures are therefore the bot's alone. The workers run JavaScript that tsc compiles into `.bench-build/` at the
  * start (build.ts), with plain `node` like `npm start`: no tsx loader in the measured processes.
@@ -488,7 +488,7 @@ async function measureAcks(slack: SlackStandIn, sim: Sim, bot: Bot, port: number
     `acks: after the modals open in each round, the ${users.length} people type into its instance picker at once ` +
       `(one block_suggestion each, "fleet-1" … "fleet-${users.length}"); the bot answers from its cached listing of the ` +
       `${formatCount(PICKER_FLEET)}-phone fleet (listed once, in the warm-up round).`,
-    `acks: bot CPU per request in the bursts (the whole process, so including views.open and background engine work): ` +
+    `acks: bot CPU per request in the bursts (the whole process, so including views.open and background runner work): ` +
       `${cpuPerRequest(botLoad.slash)} per slash command, ${cpuPerRequest(botLoad.submit)} per submission; bot event-loop ` +
       `delay max ${formatMs(max(botLoad.slash.map((l) => l.loopDelayMaxMs)))} during slash bursts, ` +
       `${formatMs(max(botLoad.submit.map((l) => l.loopDelayMaxMs)))} during submission bursts.`,
@@ -635,7 +635,7 @@ async function measureReplyLatency(
         `(${DEFAULT_TIMING.taskWaitMs} ms waiting + ${DEFAULT_TIMING.backupMs} ms backup), bot poll settings at their defaults. ` +
         `Finish = the task's FinishTime in the simulator; reply = when the Slack stand-in received the threaded chat.postMessage ` +
         `(same machine clock). "Interval in effect" = the gap between the poll that saw the task finished and the poll before it. ` +
-        `After the detecting poll the engine runs three more steps (track → start → report → reply) back to back.`,
+        `After the detecting poll the runner runs three more steps (track → start → report → reply) back to back.`,
     ],
   };
 }
@@ -819,7 +819,7 @@ function seedTrackedRequests(databasePath: string, requests: { instanceIds: stri
 async function measureTracking(slack: SlackStandIn): Promise<PhaseResult> {
   const cloud = await startSim({ ...DEFAULT_TIMING }, 11);
   const { sim } = cloud;
-  // The bot's own engine polls every 10 minutes here, so only the measured poller touches the tasks.
+  // The bot's own runner polls every 10 minutes here, so only the measured poller touches the tasks.
   const trackingEnv = { CLOUDPHONE_POLL_INTERVAL_MS: '600000', CLOUDPHONE_MAX_POLL_INTERVAL_MS: '3600000' };
   const empty = await startBotWorker(slack, cloud, trackingEnv);
   const idle = await empty.bot.call('memory', undefined);
@@ -921,8 +921,8 @@ async function measureTracking(slack: SlackStandIn): Promise<PhaseResult> {
       `simulator minutes), and in a bot SQLite file ${requestIds.length} requests of ${INSTANCES_PER_REQUEST} instances at ` +
       `step "track" with those task ids (as the workflow writes them; a restart resumes from exactly this). The bot then ` +
       `starts on that file. Each cycle is one createTaskPoller(...).pollOnce() of the real poller on the bot's repositories, ` +
-      `inside the bot process (its Bolt receiver and engine running), with a clock days ahead so every open task is due; ` +
-      `the bot's own engine polls every 10 min in this run, so it stays out of the way. Calls counted in the simulator's ` +
+      `inside the bot process (its Bolt receiver and runner running), with a clock days ahead so every open task is due; ` +
+      `the bot's own runner polls every 10 min in this run, so it stays out of the way. Calls counted in the simulator's ` +
       `request log; CPU = process.cpuUsage() delta; RSS sampled every 20 ms; ${STEADY_CYCLES} steady cycles after 1 ` +
       `warm-up, then one cycle after every backup ended. RSS is the bot's alone (simulator and Slack are other processes).`,
     `tracking: heap used ${formatMb(idle.heapUsed)} idle, ${formatMb(before.heapUsed)} with ${formatCount(TRACKED_TASKS)} ` +
@@ -1072,14 +1072,14 @@ async function main(): Promise<number> {
     `load average (1/5/15 min): ${loadAtStart} at start, ${loadAverage()} at end. All numbers below come from this one run`,
     '  (shared, noisy machine: compare ratios, not absolute times).',
     'Processes: this one = Slack (Web API stand-in, rate limits OFF: nothing here measures pacing) + signed-request driver;',
-    '  the bot (startBot: Bolt HTTP receiver, SQLite file, engine; LOG_LEVEL=info, lines discarded), the simulator and, for the',
+    '  the bot (startBot: Bolt HTTP receiver, SQLite file, runner; LOG_LEVEL=info, lines discarded), the simulator and, for the',
     '  acknowledgement bursts, a load generator each run in a worker process.',
     `Workers run JavaScript compiled by tsc (${BUILD_DIR}/) with plain node, no tsx loader, as \`npm start\` runs the bot`,
     '  (node dist/main.js), so their memory and CPU are what production has.',
     ...(BOT_EXEC_ARGV.length > 0
       ? [`Bot processes run with the Node flags ${BOT_EXEC_ARGV.join(' ')} (npm start's, then BENCH_BOT_EXEC_ARGV)`]
       : []),
-    `Bot settings: defaults (poll ${pollIntervalMs} ms growing ×1.5 to 60 s, engine idle tick 1 s, progress updates every 10 s) except where a row says.`,
+    `Bot settings: defaults (poll ${pollIntervalMs} ms growing ×1.5 to 60 s, runner idle tick 1 s, progress updates every 10 s) except where a row says.`,
   ];
   process.stdout.write(`${header.join('\n')}\n\n${renderTable(rows)}\n\nHow each number was measured:\n`);
   for (const note of notes) process.stdout.write(`- ${note}\n`);

@@ -79,6 +79,4 @@ export const CHOICE = {
   understood: 'understood',
 } as const;
 
-export type CallbackId = (typeof CALLBACK)[keyof typeof CALLBACK];
 export type BlockId = (typeof BLOCK)[keyof typeof BLOCK];
-export type ActionId = (typeof ACTION)[keyof typeof ACTION];
