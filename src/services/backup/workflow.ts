@@ -9,7 +9,7 @@ import type { InstanceRecord, WorkflowStep } from '../../db/backup-requests.js';
 import type { Repositories } from '../../db/index.js';
 import { imageKindOf } from '../fleet/instance-facts.js';
 import { createAnnounceStep } from '../pipeline/announce.js';
-import { chunk, failureOf, isTransient } from '../pipeline/cloud-failure.js';
+import { chunk, failedCall, failureOf, isTransient } from '../pipeline/cloud-failure.js';
 import type { BackupCloud, Clock, RequestNotifier } from '../pipeline/ports.js';
 import { RetryLater } from '../pipeline/retry-later.js';
 import type { BackupRequestView, InstanceProgress, RequestStatus } from './model.js';
@@ -222,15 +222,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
         calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
       } catch (error) {
         const failure = failureOf(error);
-        calls.settle(
-          callId,
-          {
-            status: failure.outcomeUnknown ? 'unknown' : 'failed',
-            errorCode: failure.code,
-            errorMessage: failure.message,
-          },
-          clock.now(),
-        );
+        calls.settle(callId, failedCall(failure), clock.now());
         if (failure.outcomeUnknown) continue;
         for (const instanceId of ids) {
           waiting--;
@@ -335,16 +327,12 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
         const failure = failureOf(error);
         if (failure.outcomeUnknown) {
           // Not re-sent now: reconciled after the grace period (see above).
-          calls.settle(
-            callId,
-            { status: 'unknown', errorCode: failure.code, errorMessage: failure.message },
-            clock.now(),
-          );
+          calls.settle(callId, failedCall(failure), clock.now());
           unsettled = true;
           logger.warn({ requestId: id, code: failure.code }, 'BackupApp outcome unknown; will reconcile');
           continue;
         }
-        calls.settle(callId, { status: 'failed', errorCode: failure.code, errorMessage: failure.message }, clock.now());
+        calls.settle(callId, failedCall(failure), clock.now());
         for (const instanceId of ids) {
           backups.updateInstance(id, instanceId, {
             state: 'failed',
@@ -478,11 +466,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
           for (const instanceId of ids) backups.updateInstance(id, instanceId, { restart: { ok: true } });
         } catch (error) {
           const failure = failureOf(error);
-          calls.settle(
-            callId,
-            { status: failure.outcomeUnknown ? 'unknown' : 'failed', errorCode: failure.code },
-            clock.now(),
-          );
+          calls.settle(callId, failedCall(failure), clock.now());
           for (const instanceId of ids) {
             backups.updateInstance(id, instanceId, {
               restart: { ok: false, errorCode: failure.code, errorMessage: failure.message },

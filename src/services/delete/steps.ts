@@ -8,7 +8,7 @@ import type { Repositories } from '../../db/index.js';
 import type { AuditTrail } from '../access/audit.js';
 import type { CloudFailure } from '../backup/model.js';
 import type { CatalogService } from '../catalog/service.js';
-import { failureOf } from '../pipeline/cloud-failure.js';
+import { failedCall, failureOf } from '../pipeline/cloud-failure.js';
 import type { Clock, CloudPhone, RequestNotifier } from '../pipeline/ports.js';
 import { type KindSteps, kindSteps } from '../pipeline/runner.js';
 import { deletableFiles } from './service.js';
@@ -86,11 +86,7 @@ export function deleteSteps(deps: {
     } catch (error) {
       const failure = failureOf(error);
       if (failure.outcomeUnknown) {
-        calls.settle(
-          callId,
-          { status: 'unknown', errorCode: failure.code, errorMessage: failure.message },
-          clock.now(),
-        );
+        calls.settle(callId, failedCall(failure), clock.now());
         return reconcile(record, failure);
       }
       const outcome: DeleteOutcome = {
@@ -99,11 +95,7 @@ export function deleteSteps(deps: {
         errorCode: failure.code,
         errorMessage: failure.message,
       };
-      calls.settle(
-        callId,
-        { status: 'failed', cloudRequestId: failure.requestId, errorCode: failure.code, errorMessage: failure.message },
-        clock.now(),
-      );
+      calls.settle(callId, failedCall(failure), clock.now());
       return outcome;
     }
   }

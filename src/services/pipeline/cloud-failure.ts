@@ -14,6 +14,19 @@ export function failureOf(error: unknown): CloudFailure {
   return { code: 'InternalError', message: error instanceof Error ? error.message : String(error) };
 }
 
+/**
+ * What the cloud-call ledger records of a call that threw: `unknown` when it may have taken effect (never sent again,
+ * looked up instead), else `failed`, with the cloud's code, message and RequestId.
+ */
+export function failedCall(failure: CloudFailure) {
+  return {
+    status: failure.outcomeUnknown ? ('unknown' as const) : ('failed' as const),
+    cloudRequestId: failure.requestId,
+    errorCode: failure.code,
+    errorMessage: failure.message,
+  };
+}
+
 /** A failure that may pass if tried again later: throttling, 5xx, network, timeouts (never an unknown outcome). */
 export function isTransient(error: unknown): boolean {
   return error instanceof CloudApiError && error.retryable && !error.outcomeUnknown;
