@@ -126,6 +126,21 @@ describe('the instance directory', () => {
     expect(cloud.calls).toHaveLength(2);
   });
 
+  it("answers a phone's own region (RegionId) for uploads, else the region that listed it", async () => {
+    const { cloud, directory } = setup();
+    cloud.instances = fleet.map((i) => ({
+      ...i,
+      region: 'cn-shanghai',
+      ...(i.instanceId === 'acp-prod-1' ? { regionId: 'cn-hangzhou' } : {}),
+    }));
+    expect(await directory.phoneRegionsOf(['acp-prod-1', 'acp-test-1'], { waitMs: 1_000 })).toEqual({
+      'acp-prod-1': 'cn-hangzhou',
+      'acp-test-1': 'cn-shanghai',
+    });
+    expect(await directory.regionsOf(['acp-prod-1'], { waitMs: 1_000 })).toEqual({ 'acp-prod-1': 'cn-shanghai' });
+    expect(cloud.calls).toHaveLength(1);
+  });
+
   it('throws when the groups cannot be had in time, so the caller can fail closed', async () => {
     const { cloud, directory } = setup();
     cloud.stall = true;
