@@ -7,6 +7,7 @@ import { ACTION, BLOCK } from '../../src/blocks/ids.js';
 import { backupFormValues, openBackupModal, threadedReply } from '../support/backup-flows.js';
 import { BACKUP_PATH, CHANNEL, type Harness, HOME_REGION, startHarness } from '../support/harness.js';
 import { writePolicyFile } from '../support/policy-file.js';
+import { botBackup, checkTargets, openRestoreForm, restoreReply, shown, targetLine } from '../support/restore-flows.js';
 
 const HANGZHOU = 'cn-hangzhou';
 const HZ_PHONE = 'acp-hz01';
@@ -147,5 +148,33 @@ describe("a backup uploads within its instances' region", () => {
     expect(refused).not.toContain('req-');
     expect(backupAppsAt(h, HANGZHOU)).toHaveLength(0);
     expect(backupAppsAt(h, HOME_REGION)).toHaveLength(0);
+  });
+});
+
+describe('a restore across regions', () => {
+  it('refuses a target in another region than the backup, naming both, and restores the one in its region', async () => {
+    h = await startHarness({ regionSimulators: { [HANGZHOU]: hangzhouFleet } });
+    const hangzhou = h.bot.simulators.get(HANGZHOU)!;
+    const bf = await botBackup(h, 'support-02', ['com.tencent.mm']);
+    const sameRegion = h.instance('support-03');
+
+    const form = await openRestoreForm(h, bf);
+    const { confirmation } = await checkTargets(h, form, [sameRegion, HZ_PHONE]);
+    const text = shown(confirmation?.blocks);
+    expect(text).toContain('Refused (1)');
+    expect(text).toMatch(
+      new RegExp(
+        `${HZ_PHONE}.{0,80}CrossRegion.{0,80}the backup is in ${HOME_REGION} and this instance in ${HANGZHOU}; a restore stays within the backup's region`,
+      ),
+    );
+
+    await h.driver.submitView({ viewId: confirmation!.id });
+    const { reply } = await restoreReply(h);
+    expect(targetLine(reply, sameRegion)).toMatch(/^✅ .* restored/);
+    expect(targetLine(reply, HZ_PHONE)).toMatch(/^🚫 .*not restored: .*CrossRegion/);
+    // No RecoverApp went to the other region's endpoint, nor named the instance there.
+    expect(hangzhou.requests.filter((r) => r.action === 'RecoverApp')).toHaveLength(0);
+    const recovers = h.sim.requests.filter((r) => r.action === 'RecoverApp');
+    expect(recovers.map((r) => Object.values(r.params).includes(HZ_PHONE))).toEqual([false]);
   });
 });
