@@ -178,3 +178,52 @@ describe('a restore across regions', () => {
     expect(recovers.map((r) => Object.values(r.params).includes(HZ_PHONE))).toEqual([false]);
   });
 });
+
+describe("the backup modal's instance picker over several regions", () => {
+  async function suggester(harness: Harness, userId: string) {
+    const view = await openBackupModal(harness, [], CHANNEL, userId);
+    return async (value: string) => {
+      const res = await harness.driver.blockSuggestion({
+        viewId: view.id,
+        actionId: ACTION.instancePicker,
+        value,
+        userId,
+      });
+      expect(res.withinAckBudget).toBe(true);
+      if ('error' in res.outcome) throw new Error(`Slack would refuse the options: ${res.outcome.error}`);
+      return res.outcome.options as { text: { text: string }; value: string }[];
+    };
+  }
+
+  it('offers the instances of every configured region, each showing its region, and finds them by region', async () => {
+    h = await startHarness({ regionSimulators: { [HANGZHOU]: hangzhouFleet } });
+    const suggest = await suggester(h, 'U0ALICE');
+    const home = h.instance('support-02');
+    const all = await suggest('');
+    expect(all.find((o) => o.value === HZ_PHONE)?.text.text).toBe(`${HZ_PHONE} · hz-01 (STOPPED, ${HANGZHOU})`);
+    expect(all.find((o) => o.value === home)?.text.text).toContain(`, ${HOME_REGION})`);
+    expect(all).toHaveLength(9);
+    expect((await suggest('hangzhou')).map((o) => o.value)).toEqual([HZ_PHONE]);
+    expect((await suggest(`support ${HOME_REGION}`)).map((o) => o.value)).toContain(home);
+    expect(await suggest(`support ${HANGZHOU}`)).toEqual([]);
+  });
+
+  it("offers a role limited to regions only its regions' instances", async () => {
+    policyFile = writePolicyFile([
+      'roles:',
+      '  - name: hangzhou-desk',
+      '    members: [U0BOB]',
+      '    actions: [backup]',
+      '    instances: ["acp-*"]',
+      `    regions: [${HANGZHOU}]`,
+      `    locations: ["${BACKUP_PATH}"]`,
+    ]);
+    h = await startHarness({
+      env: { CLOUDPHONE_ADMINS: 'U0NOBODY', CLOUDPHONE_POLICY: policyFile.path },
+      regionSimulators: { [HANGZHOU]: hangzhouFleet },
+    });
+    const suggest = await suggester(h, 'U0BOB');
+    expect((await suggest('')).map((o) => o.value)).toEqual([HZ_PHONE]);
+    expect(await suggest(h.instance('support-02'))).toEqual([]);
+  });
+});

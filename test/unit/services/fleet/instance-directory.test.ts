@@ -212,6 +212,29 @@ describe('instance suggestions', () => {
     expect(singapore.instances.map((i) => i.instanceId)).toEqual(['acp-sg1']);
   });
 
+  it("offers a role's patterns only in its regions, and another role's everywhere", async () => {
+    const listing: InstanceSummary[] = [
+      { instanceId: 'acp-sh1', status: 'RUNNING', region: 'cn-shanghai' },
+      { instanceId: 'acp-sg1', status: 'STOPPED', region: 'ap-southeast-1' },
+      { instanceId: 'acp-lab1', status: 'STOPPED', region: 'ap-southeast-1' },
+      { instanceId: 'acp-nowhere', status: 'STOPPED' },
+    ];
+    const service = createInstanceSuggestions({
+      directory: { list: async () => listing },
+      waitMs: 0,
+      scopeOf: async () => ({
+        unrestricted: false,
+        patterns: ['acp-s*', 'acp-lab*'],
+        rules: [
+          { patterns: ['acp-s*', 'acp-n*'], regions: ['cn-shanghai'] },
+          { patterns: ['acp-lab*'], regions: undefined },
+        ],
+      }),
+    });
+    const found = await service.suggest(actor, 'C1', '', 100);
+    expect(found.instances.map((i) => i.instanceId)).toEqual(['acp-lab1', 'acp-sh1']);
+  });
+
   it('sees a new listing at once, and keeps each scope apart', async () => {
     let listing: readonly InstanceSummary[] = fleet;
     let patterns = ['acp-prod-*'];
