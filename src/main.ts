@@ -27,6 +27,7 @@ import { createAccessGuard } from './services/access/guard.js';
 import { createBackupFormDefaults } from './services/backup/form-defaults.js';
 import { createBackupService } from './services/backup/service.js';
 import { backupSteps } from './services/backup/steps.js';
+import { createUploadRegions } from './services/backup/upload-region.js';
 import { createBackupWorkflow } from './services/backup/workflow.js';
 import { createCatalogService } from './services/catalog/service.js';
 import { createDeleteService } from './services/delete/service.js';
@@ -99,6 +100,11 @@ const RUNNER_CONCURRENCY = 8;
  * for the answer; the listing goes on in the background and serves the next keystroke).
  */
 const PICKER_LISTING_WAIT_MS = 2_000;
+/**
+ * How long a backup waits before its ack for the cloud to say which region its instances are in (several
+ * CLOUDPHONE_REGIONS only; a listing younger than CLOUDPHONE_INSTANCE_CACHE_MS answers at once).
+ */
+const REGION_LOOKUP_WAIT_MS = 1_500;
 
 /** How long a stop waits for Slack listeners that are still running after their ack. */
 const LISTENER_DRAIN_MS = 10_000;
@@ -193,6 +199,10 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     // A failed listing is logged by the directory.
     warmInstanceList: () => void instanceDirectory.list({ waitMs: 0 }).catch(() => undefined),
     modalDefaults: formDefaults.modalDefaults,
+    uploadRegions: createUploadRegions({
+      enabled: config.cloud.regions.length > 1,
+      regionsOf: (ids) => instanceDirectory.phoneRegionsOf(ids, { waitMs: REGION_LOOKUP_WAIT_MS }),
+    }),
   };
 
   // One writer for backup, restore and delete messages alike, so they share each channel's spacing.
