@@ -25,7 +25,7 @@ export function catalogEntry(services: Services) {
           ? await services.restores.authorizeOpen(actor, channelId, chosen.backupFileId)
           : await services.deletions.authorizeOpen(actor, channelId, [chosen.backupFileId]);
       if (!decision.allowed) {
-        await respond({ ...ephemeral(permissionDeniedMessage(decision.reason)), replace_original: false });
+        await respond({ ...ephemeral(permissionDeniedMessage(decision)), replace_original: false });
         return;
       }
       if (chosen.kind === 'restore') {

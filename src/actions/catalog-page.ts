@@ -17,7 +17,7 @@ export function catalogPage(services: Services) {
       const channelId = body.channel?.id ?? body.container?.channel_id ?? '';
       const { decision, auditId } = await services.catalog.authorize(actorOf(body), channelId, filter, state.page);
       if (!decision.allowed) {
-        await respond({ ...ephemeral(permissionDeniedMessage(decision.reason)), replace_original: false });
+        await respond({ ...ephemeral(permissionDeniedMessage(decision)), replace_original: false });
         return;
       }
       const catalog = await services.catalog.list(filter);

@@ -64,7 +64,7 @@ async function openBackupModal(services: Services, args: CommandArgs, actor: Act
   );
   if (!decision.allowed) {
     record();
-    return ack(ephemeral(permissionDeniedMessage(decision.reason)));
+    return ack(ephemeral(permissionDeniedMessage(decision)));
   }
   const defaults = await services.modalDefaults(actor, command.channel_id);
   // The ack opens nothing by itself; the form is the act. So the decision is committed after the ack and before the
@@ -104,7 +104,7 @@ async function inlineBackup(
   const pending = await services.backups.authorize(actor, input.spec, command.channel_id);
   if (!pending.decision.allowed) {
     pending.record();
-    return ack(ephemeral(permissionDeniedMessage(pending.decision.reason)));
+    return ack(ephemeral(permissionDeniedMessage(pending.decision)));
   }
   // Recorded before the ack, so an acknowledged request is never lost; the trigger id is unique per invocation.
   const { requestId } = await services.backups.submit({
@@ -128,7 +128,7 @@ async function audit(
     { actor, action: 'audit', channelId: command.channel_id },
     { query: typed },
   );
-  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
+  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision)));
   const search = (userId: string | undefined) =>
     auditMessage(
       services.audit.search({

@@ -21,7 +21,7 @@ export async function deleteCommand(
   backupFileIds: string[],
 ): Promise<void> {
   const { decision, auditId } = await services.deletions.authorizeOpen(actor, command.channel_id, backupFileIds);
-  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
+  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision)));
   await ack();
   await afterAck(logger, respond, () =>
     openDeleteConfirmation(services, client, {

@@ -19,7 +19,7 @@ export async function restoreCommand(
   backupFileId: string | undefined,
 ): Promise<void> {
   const { decision, auditId } = await services.restores.authorizeOpen(actor, command.channel_id, backupFileId);
-  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
+  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision)));
   await ack();
   await afterAck(logger, respond, () =>
     openRestoreForm(services, client, {

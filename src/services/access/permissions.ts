@@ -20,7 +20,33 @@ export interface AccessRequest {
   instanceGroups?: Readonly<Record<string, string>>;
 }
 
-export type AccessDecision = { allowed: true; rule: string } | { allowed: false; rule: string; reason: string };
+/**
+ * A denial. `reason` is Slack mrkdwn (channels as `<#C…>` links, echoed input escaped). `admins` can grant access;
+ * `members` already may do this (role members: user ids, `S…` group ids or `@group` handles), so a person knows whom
+ * to ask.
+ */
+export interface AccessDenial {
+  allowed: false;
+  rule: string;
+  reason: string;
+  admins?: readonly string[] | undefined;
+  members?: readonly string[] | undefined;
+}
+
+export type AccessDecision = { allowed: true; rule: string } | AccessDenial;
+
+/** What an action is, in a sentence: "only the bot's admins may {phrase}". */
+const ACTION_PHRASE: Record<Action, string> = {
+  backup: 'start backups',
+  restore: 'restore backups',
+  delete: 'delete backups',
+  status: 'see request status',
+  list: 'list backups',
+  audit: 'read the audit trail',
+};
+
+/** At most this many people named in a denial. */
+const MAX_NAMED = 10;
 
 export interface PermissionService {
   check(request: AccessRequest): Promise<AccessDecision>;
@@ -46,13 +72,15 @@ export function createAdminListPermissions(admins: readonly string[]): Permissio
     },
     async check(request) {
       if (adminSet.has(request.actor.userId)) return { allowed: true, rule: 'admins' };
+      const phrase = ACTION_PHRASE[request.action];
       return {
         allowed: false,
         rule: 'admins',
         reason:
           adminSet.size === 0
-            ? `nobody may ${request.action} yet: no admins are configured (an operator sets CLOUDPHONE_ADMINS)`
-            : `only the bot's admins may ${request.action}; ask one of them to add you to CLOUDPHONE_ADMINS`,
+            ? `nobody may ${phrase} yet: this bot has no admins`
+            : `only the bot's admins may ${phrase}`,
+        admins: [...adminSet].slice(0, MAX_NAMED),
       };
     },
   };
@@ -90,6 +118,15 @@ export function createPolicyPermissions(options: {
     }
   }
 
+  /** Who already may do `action` (role members), for a denial to name; never the person asking. */
+  function membersFor(action: Action, asking: string): string[] {
+    const members = policy.roles
+      .filter((role) => (role.actions as readonly string[]).includes(action))
+      .flatMap((role) => role.members)
+      .filter((member) => member !== asking && !admins.has(member));
+    return [...new Set(members)].slice(0, MAX_NAMED);
+  }
+
   /** Whether a role that applies to this person here names an instance group, so the cloud's groups could allow it. */
   function needsInstanceGroups(request: AccessRequest, groups: ReadonlySet<string>): boolean {
     if (!options.instanceGroups || request.instanceGroups || (request.instanceIds ?? []).length === 0) return false;
@@ -121,7 +158,13 @@ export function createPolicyPermissions(options: {
         groupsUnknown ? 'the instances’ groups could not be looked up in the cloud just now' : '',
       ].filter(Boolean);
       const note = notes.length > 0 ? ` (${notes.join('; ')}; try again in a minute)` : '';
-      return { allowed: false, rule: decision.rule, reason: `${decision.reason}${note}` };
+      return {
+        allowed: false,
+        rule: decision.rule,
+        reason: `${decision.reason}${note}`,
+        admins: policy.admins.slice(0, MAX_NAMED),
+        members: membersFor(request.action, request.actor.userId),
+      };
     },
     async scope(actor, action, channelId) {
       const { groups } = admins.has(actor.userId)
