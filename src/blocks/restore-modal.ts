@@ -8,9 +8,9 @@ import type { CloudFailure } from '../services/backup/model.js';
 import type { CatalogEntry } from '../services/catalog/service.js';
 import type { RestoreRequestView, RestoreTarget } from '../services/restore/model.js';
 import type { RestoreFormErrors } from '../services/restore/service.js';
-import { truncate, unescapeMrkdwn } from './escape.js';
+import { inlineCode, truncate, unescapeMrkdwn } from './escape.js';
 import { formatBytes } from './format.js';
-import { ACTION, BLOCK, CALLBACK, CHOICE } from './ids.js';
+import { ACTION, BLOCK, CALLBACK, CHOICE, COMMAND } from './ids.js';
 import { SLACK_LIMITS } from './limits.js';
 import {
   appsText,
@@ -78,6 +78,15 @@ export function restoreCheckingView(backupFileId: string, targets: number, simul
   return noticeView({
     callbackId: CALLBACK.restoreChecking,
     text: `⏳ Checking ${targets === 1 ? 'the target' : `${targets} targets`} against backup ${code(backupFileId)}: image version, image kind, instance type, architecture, whether each is running, and which of the backup's apps each already has…`,
+    simulated,
+  });
+}
+
+/** `/cloudphone restore bf-…` naming a backup the catalog does not have (or cannot restore): no form, just why. */
+export function unknownBackupView(backupFileId: string, simulated: boolean): ModalView {
+  return noticeView({
+    callbackId: CALLBACK.restoreNotice,
+    text: `❌ There is no backup ${inlineCode(backupFileId, 70)} that can be restored: it is not in the catalog, or its status does not allow a restore. \`${COMMAND} backups\` lists the backups and their ids.`,
     simulated,
   });
 }

@@ -5,7 +5,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { permissionDeniedMessage } from '../blocks/messages.js';
-import { buildRestoreForm, restoreLoadingView } from '../blocks/restore-modal.js';
+import { buildRestoreForm, restoreLoadingView, unknownBackupView } from '../blocks/restore-modal.js';
 import type { Actor } from '../services/backup/model.js';
 import type { Services } from '../services/index.js';
 import { afterAck, ephemeral } from './reply.js';
@@ -41,16 +41,18 @@ export async function openRestoreForm(
   const opened = await client.views.open({ trigger_id: input.triggerId, view: restoreLoadingView(services.simulated) });
   const viewId = opened.view?.id;
   if (!viewId) return;
-  const choices = await services.restores.formChoices(input.auditId);
+  const choices = await services.restores.formChoices(input.auditId, input.backupFileId);
   await client.views.update({
     view_id: viewId,
     ...(opened.view?.hash ? { hash: opened.view.hash } : {}),
-    view: buildRestoreForm({
-      backups: choices.backups,
-      selected: input.backupFileId,
-      cloudError: choices.cloudError,
-      privateMetadata: JSON.stringify({ channelId: input.channelId }),
-      simulated: services.simulated,
-    }),
+    view: choices.selectedMissing
+      ? unknownBackupView(input.backupFileId ?? '', services.simulated)
+      : buildRestoreForm({
+          backups: choices.backups,
+          selected: input.backupFileId,
+          cloudError: choices.cloudError,
+          privateMetadata: JSON.stringify({ channelId: input.channelId }),
+          simulated: services.simulated,
+        }),
   });
 }

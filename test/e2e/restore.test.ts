@@ -14,6 +14,7 @@ import {
   recoverCalls,
   restoreReply,
   shown,
+  topView,
 } from '../support/restore-flows.js';
 
 let h: Harness;
@@ -306,6 +307,15 @@ describe('/cloudphone restore, end to end', () => {
     expect(recoverCalls(h)).toEqual([]);
     const denied = h.bot.services.audit.recent({ userId: 'U0BOB' }).find((e) => e.decision === 'denied');
     expect(denied).toMatchObject({ action: 'restore', rule: 'default-deny' });
+  });
+
+  it('refuses a backup id the catalog does not have at once, with no form to fill in', async () => {
+    h = await startHarness();
+    await command(h, 'restore bf-doesnotexist1');
+    const notice = await topView(h, CALLBACK.restoreNotice);
+    expect(shown(notice)).toContain('There is no backup `bf-doesnotexist1` that can be restored');
+    expect(shown(notice)).toContain('/cloudphone backups');
+    expect(h.slack.openViews(ADMIN).map((v) => v.callback_id)).toEqual([CALLBACK.restoreNotice]);
   });
 
   it('refuses a person who may not restore before anything is opened, and records the denial', async () => {
