@@ -86,6 +86,7 @@ export function statusText(view: BackupRequestView, counts = countInstances(view
     case 'failed':
       if (view.failure?.outcomeUnknown) return 'Failed: the bot could not tell whether the backup started';
       if (view.failure !== undefined) return 'Failed: the cloud phone service refused the request';
+      if (succeeded === 0 && failed === 0 && skipped > 0) return `Nothing backed up: ${n(skipped)} skipped`;
       if (succeeded === 0) return total === 1 ? 'Failed: not backed up' : `Failed: none of the ${n(total)} backed up`;
       return `Failed: ${n(succeeded)} of ${n(total)} backed up${andCounts([
         [failed, 'failed'],
@@ -158,9 +159,11 @@ function timesText(view: BackupRequestView): string {
 
 function progressText(counts: InstanceCounts): string {
   const bar = progressBar(counts.succeeded, counts.failed + counts.skipped, counts.total, 10);
-  const parts = [`${counts.succeeded.toLocaleString('en-US')} done`, `${counts.failed.toLocaleString('en-US')} failed`];
+  // Zero counts are left out: "0 failed" under a failed header reads as a contradiction.
+  const parts = [`${counts.succeeded.toLocaleString('en-US')} done`];
+  if (counts.failed > 0) parts.push(`${counts.failed.toLocaleString('en-US')} failed`);
   if (counts.skipped > 0) parts.push(`${counts.skipped.toLocaleString('en-US')} skipped`);
-  parts.push(`${counts.running.toLocaleString('en-US')} running`);
+  if (counts.running > 0) parts.push(`${counts.running.toLocaleString('en-US')} running`);
   return `\`${bar}\`  ${parts.join(' · ')}`;
 }
 
@@ -261,9 +264,17 @@ function outcomeSentence(view: BackupRequestView, counts: InstanceCounts): strin
     case 'failed':
       if (view.failure?.outcomeUnknown) return 'The bot could not tell whether the backup started.';
       if (view.failure !== undefined) return 'The backup failed: the cloud phone service refused the request.';
-      return succeeded === 0
-        ? `The backup failed: none of the ${plural(total, 'instance')} ${total === 1 ? 'was' : 'were'} backed up.`
-        : `The backup failed: only ${n(succeeded)} of ${n(total)} instances are backed up.`;
+      if (succeeded === 0 && failed === 0 && skipped > 0) {
+        return total === 1
+          ? 'Nothing was backed up: the instance was skipped.'
+          : `Nothing was backed up: all ${n(total)} instances were skipped.`;
+      }
+      if (succeeded === 0) {
+        return total === 1
+          ? 'The backup failed: the instance was not backed up.'
+          : `The backup failed: none of the ${n(total)} instances were backed up.`;
+      }
+      return `The backup failed: only ${n(succeeded)} of ${n(total)} instances are backed up.`;
     default:
       return `The backup is still running: ${statusText(view, counts)}.`;
   }
@@ -444,10 +455,10 @@ export function cloudErrorReply(view: BackupRequestView, failure: CloudFailure):
   const blocks: KnownBlock[] = [section(`${who} ${sentence}`), section(failureText(failure))];
   if (failure.outcomeUnknown) blocks.push(section(statusHint(view.id)));
   else blocks.push(context('Give the RequestId to support if you ask them about this error.'));
+  // When the outcome is unknown the hint above already names the request.
+  const request = failure.outcomeUnknown ? '' : ` · request ${inlineCode(view.id, 64)}`;
   blocks.push(
-    context(
-      `${plural(view.spec.apps.length, 'app')} on ${plural(countInstances(view).total, 'instance')} · request ${inlineCode(view.id, 64)}`,
-    ),
+    context(`${plural(view.spec.apps.length, 'app')} on ${plural(countInstances(view).total, 'instance')}${request}`),
   );
   if (view.simulated) blocks.push(context(SIMULATED_LINE));
   const code = inlineText(failure.code || 'UnknownError', 64);

@@ -136,6 +136,7 @@ export function catalogMessage(catalog: Catalog, state: CatalogPage): SlackMessa
     const nav: ActionsBlock = { type: 'actions', block_id: BLOCK.catalogNav, elements: buttons };
     blocks.push(nav);
   }
-  const text = `Backups${inlineText(filterText(state).replace(/`/g, ''), 200)}: ${plural(total, 'backup')}, page ${page} of ${pages}`;
+  const filter = inlineText(filterText(state).replace(/`/g, ''), 200);
+  const text = `Backups${filter ? ` ${filter}` : ''}: ${plural(total, 'backup')}, page ${page} of ${pages}`;
   return { text, blocks };
 }

@@ -58,7 +58,7 @@ export function buildDeleteConfirm(plan: DeleteRecord, options: { simulated: boo
   if (files.length > 0) {
     blocks.push(
       section(
-        `*Delete ${plural(files.length, 'backup')}?* DeleteBackupFile removes ${files.length === 1 ? 'it' : 'them'} for good; the bot cannot undo it.`,
+        `*Delete ${plural(files.length, 'backup')}?* Deleting removes ${files.length === 1 ? 'it' : 'them'} from OSS for good; nobody can undo it.`,
       ),
     );
     for (const file of files.slice(0, 40)) blocks.push(section(fileText(file)));

@@ -124,6 +124,7 @@ export function unexpectedErrorMessage(referenceId: string): SlackMessage {
 
 /** Ephemeral answer to an inline backup command that was accepted. */
 export function requestAcceptedMessage(requestId: string): SlackMessage {
-  const text = `Backup request ${inlineCode(requestId, 64)} accepted. The bot posts its progress in this channel and answers in a thread when it is done.`;
+  // The bot may not be a member of this channel; then the progress comes by direct message (said once it knows).
+  const text = `Backup request ${inlineCode(requestId, 64)} accepted. The bot posts its progress in this channel, or sends it to you in a direct message if it cannot post here, and answers in a thread when it is done.`;
   return { text, blocks: [section(text)] };
 }

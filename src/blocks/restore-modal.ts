@@ -8,7 +8,7 @@ import type { CloudFailure } from '../services/backup/model.js';
 import type { CatalogEntry } from '../services/catalog/service.js';
 import type { RestoreRequestView, RestoreTarget } from '../services/restore/model.js';
 import type { RestoreFormErrors } from '../services/restore/service.js';
-import { inlineCode, truncate, unescapeMrkdwn } from './escape.js';
+import { inlineCode, mrkdwnToPlain, truncate } from './escape.js';
 import { formatBytes } from './format.js';
 import { ACTION, BLOCK, CALLBACK, CHOICE, COMMAND } from './ids.js';
 import { SLACK_LIMITS } from './limits.js';
@@ -231,9 +231,9 @@ export function restoreFormErrors(errors: RestoreFormErrors & { denied?: string 
   errors: Record<string, string>;
 } {
   const out: Record<string, string> = {};
-  if (errors.backup) out[BLOCK.restoreBackup] = truncate(unescapeMrkdwn(errors.backup), 1000);
+  if (errors.backup) out[BLOCK.restoreBackup] = truncate(mrkdwnToPlain(errors.backup), 1000);
   const targets = errors.denied ? `Not allowed: ${errors.denied}` : errors.targets;
-  if (targets) out[BLOCK.restoreTargets] = truncate(unescapeMrkdwn(targets), 1000);
+  if (targets) out[BLOCK.restoreTargets] = truncate(mrkdwnToPlain(targets), 1000);
   return { response_action: 'errors', errors: out };
 }
 

@@ -4,14 +4,16 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, CALLBACK, CHOICE } from '../../src/blocks/ids.js';
-import { ADMIN, BACKUP_PATH, CHANNEL, type Harness, startHarness } from '../support/harness.js';
+import { ADMIN, BACKUP_PATH, CHANNEL, type Harness, parents, startHarness } from '../support/harness.js';
 import {
   botBackup,
   checkTargets,
   command,
   confirmRestore,
+  nextResponse,
   openRestoreForm,
   recoverCalls,
+  responseCount,
   restoreReply,
   shown,
   topView,
@@ -163,6 +165,13 @@ describe('/cloudphone restore, end to end', () => {
       [newer]: ['skipped', 'ImageVersionMismatch'],
       [missing]: ['skipped', 'InstanceNotFound'],
     });
+    // /cloudphone status counts the instances the restore went onto, as the channel message does.
+    expect(shown(parents(h.slack).at(-1))).toContain('onto *1 instance*');
+    const before = responseCount(h);
+    await command(h, 'status');
+    const status = await nextResponse(h, ADMIN, before, 'the status answer');
+    expect(shown(status)).toMatch(/onto 1 instance\b/);
+    expect(shown(status)).not.toContain('onto 5 instances');
   });
 
   it('offers nothing to confirm when every target is incompatible, and sends nothing', async () => {

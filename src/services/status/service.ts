@@ -10,6 +10,7 @@ import type { AuditTrail } from '../access/audit.js';
 import type { AccessGuard, GuardResult } from '../access/guard.js';
 import type { Actor, CloudFailure } from '../backup/model.js';
 import { failureOf } from '../backup/workflow.js';
+import { includedTargets } from '../restore/compat.js';
 import type { CloudTask, RestoreCloud } from '../restore/ports.js';
 
 export type RequestKind = 'backup' | 'restore';
@@ -186,7 +187,7 @@ export function createStatusService(deps: {
                   status: request.status,
                   createdAt: request.createdAt,
                   finishedAt: request.finishedAt,
-                  instances: request.targets.length,
+                  instances: includedTargets(request).length,
                   apps: request.backup.apps.length,
                   backupFileId: request.backup.backupFileId,
                 },

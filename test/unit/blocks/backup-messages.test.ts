@@ -81,7 +81,8 @@ describe('backupParentMessage', () => {
     expect(text).toContain('`Nightly`');
     expect(text).toContain('Partly done: 1 of 3 backed up, 1 failed, 1 skipped');
     expect(text).toContain('▰▰▰▰▰▰▰▰▰▰ 100%');
-    expect(text).toContain('1 done · 1 failed · 1 skipped · 0 running');
+    expect(text).toContain('1 done · 1 failed · 1 skipped');
+    expect(text).not.toContain('0 running');
     expect(text).toContain('<!date^1772359200^{date_short_pretty} at {time}|2026-03-01T10:00:00Z>');
     expect(text).toContain('took 13 min');
     expect(text).toContain('`req-42`');
@@ -218,6 +219,26 @@ describe('backupCompletionReply', () => {
     const reply = backupCompletionReply(failed);
     expect(reply.text).toContain('The backup failed: none of the 2 instances were backed up.');
     expect(allText(reply)).toContain('❌ `acp-a` failed: no reason given');
+  });
+
+  it('words one instance and an all-skipped request as a person would', () => {
+    const one = makeView({ status: 'failed', instances: [{ instanceId: 'acp-a', state: 'failed' }] });
+    expect(backupCompletionReply(one).text).toContain('The backup failed: the instance was not backed up.');
+    expect(allText(backupCompletionReply(one))).not.toContain('none of the 1');
+    const skipped = makeView({
+      status: 'failed',
+      instances: [{ instanceId: 'acp-gone', state: 'skipped', errorCode: 'InstanceNotFound' }],
+    });
+    const parent = allText(backupParentMessage(skipped));
+    expect(parent).toContain('Nothing backed up: 1 skipped');
+    expect(parent).not.toContain('0 failed');
+    expect(backupCompletionReply(skipped).text).toContain('Nothing was backed up: the instance was skipped.');
+  });
+
+  it('names the request once when the outcome is unknown', () => {
+    const view = makeView({ status: 'failed' });
+    const reply = cloudErrorReply(view, { code: 'Timeout', message: 'no answer', outcomeUnknown: true });
+    expect(allText(reply).split(view.id).length - 1).toBe(1);
   });
 
   it('says whether the bot restarted the instances it stopped', () => {

@@ -4,6 +4,7 @@ import {
   inlineErrorsMessage,
   notInChannelMessage,
   permissionDeniedMessage,
+  requestAcceptedMessage,
   unexpectedErrorMessage,
   unknownCommandMessage,
   usageMessage,
@@ -135,6 +136,11 @@ describe('other error messages', () => {
     expect(text).toContain('`/invite @Cloud Phone Backup`');
     expect(text).toContain('direct message');
     expect(allText(notInChannelMessage('<!channel>'))).not.toContain('<!channel>');
+  });
+  it('requestAcceptedMessage does not promise the channel when the answer may come by direct message', () => {
+    const text = allText(requestAcceptedMessage('req-1'));
+    expect(text).toContain('`req-1` accepted');
+    expect(text).toContain('direct message if it cannot post here');
   });
   it('unexpectedErrorMessage gives the reference id', () => {
     const message = unexpectedErrorMessage('err-7f3a');
