@@ -27,6 +27,7 @@ import { instrumentNotifier, observeCloudCalls, withRequestIds } from './ops/ins
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { startOpsServer } from './ops/server.js';
 import { trackSlackRequests } from './ops/slack-requests.js';
+import { startSummary } from './ops/start-summary.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from './sandbox/simulator/index.js';
 import { createAuditTrail } from './services/access/audit.js';
 import { createAccessGuard } from './services/access/guard.js';
@@ -332,6 +333,12 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     onTick: () => deletions.reconcileStale(),
     afterAcks: ackPriority.afterAcks,
   });
+
+  // How the bot runs, and what will surprise an admin, before Slack is asked anything.
+  const policyFile = config.access.policyPath ? loadPolicyFile(config.access.policyPath) : undefined;
+  const summary = startSummary(config, policyFile && { admins: policyFile.admins, roles: policyFile.roles.length });
+  logger.info(summary.line);
+  for (const warning of summary.warnings) logger.warn(warning);
 
   let port: number | undefined;
   let httpServer: Server | undefined;
