@@ -71,6 +71,36 @@ export interface BotOverrides {
   defaultMetrics?: boolean;
   /** With CLOUDPHONE_SIMULATOR on: options for the in-process simulator (the demo makes it quicker). */
   simulator?: Omit<SimulatorOptions, 'credentials'>;
+  /** How long start-up waits for Slack to answer the token check (default {@link SLACK_START_TIMEOUT_MS}). */
+  slackStartTimeoutMs?: number;
+}
+
+/** Start-up gives up on an unreachable Slack after this long, so `Could not start` comes within 30 seconds. */
+export const SLACK_START_TIMEOUT_MS = 25_000;
+
+/** Thrown when Slack does not answer the start-up token check in time. */
+export class SlackUnreachableError extends Error {
+  constructor(
+    readonly apiUrl: string,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      `Slack did not answer at ${apiUrl} within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`,
+    );
+  }
+}
+
+/** `work`, or SlackUnreachableError after `timeoutMs` (the retries behind it are left to end on their own). */
+async function withinStartTimeout<T>(work: Promise<T>, apiUrl: string, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new SlackUnreachableError(apiUrl, timeoutMs)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface RunningBot {
@@ -343,9 +373,10 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   let port: number | undefined;
   let httpServer: Server | undefined;
   try {
-    // Retried with back-off while Slack is unreachable; the log shows what start-up is waiting for.
-    logger.info({ slackApi: config.slack.apiUrl ?? 'https://slack.com/api/' }, 'checking the bot token with Slack');
-    await app.init();
+    // Retried with back-off while Slack is unreachable, for a bounded time; the log shows what start-up waits for.
+    const slackApi = config.slack.apiUrl ?? 'https://slack.com/api/';
+    logger.info({ slackApi }, 'checking the bot token with Slack');
+    await withinStartTimeout(app.init(), slackApi, overrides.slackStartTimeoutMs ?? SLACK_START_TIMEOUT_MS);
     if (config.slack.mode === 'http') {
       httpServer = (await app.start({ port: config.slack.port, host: config.slack.host })) as Server;
       ackPriority.watch(httpServer);
@@ -519,6 +550,9 @@ export function describeStartupError(error: unknown, config: Config): string {
   }
   if (code === 'EACCES') {
     return `Could not start: not allowed to listen on PORT ${config.slack.port}; use a port above 1023 or set PORT`;
+  }
+  if (error instanceof SlackUnreachableError) {
+    return `Could not start: ${error.message}; check the network, any proxy, and SLACK_API_URL if it is set`;
   }
   if (typeof slackError === 'string' && /auth|token|account_inactive/.test(slackError)) {
     return `Could not start: Slack refused SLACK_BOT_TOKEN (${slackError}); copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions again`;
