@@ -25,7 +25,9 @@ import { addToLogContext, createLogger, type Logger } from './logger.js';
 import { checkHealth, type HealthState, opsRoutes } from './ops/health.js';
 import { instrumentNotifier, observeCloudCalls, withRequestIds } from './ops/instrument.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { oldestOpenRequestAt } from './ops/open-requests.js';
 import { startOpsServer } from './ops/server.js';
+import { countSlackApiErrors } from './ops/slack-api-errors.js';
 import { trackSlackRequests } from './ops/slack-requests.js';
 import { startSummary } from './ops/start-summary.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from './sandbox/simulator/index.js';
@@ -177,6 +179,8 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   const metrics = createMetrics({
     defaultMetrics: overrides.defaultMetrics ?? true,
     taskCounts: () => repos.tasks.countByStatus(),
+    oldestOpenRequestAt: oldestOpenRequestAt(db),
+    now: () => clock.now(),
   });
   const health: HealthState = { lastTickAt: undefined, lastCloudSuccessAt: undefined, lastCloudErrorCode: undefined };
   // Slack's answers before background work: the engine, cloud calls and Slack posts wait for pending acks.
@@ -204,6 +208,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   });
   // Global middleware runs before every listener, whenever it is registered.
   const slackRequests = trackSlackRequests(app, { logger, metrics });
+  countSlackApiErrors(app, metrics);
   const instanceDirectory = createInstanceDirectory({
     describe: (query) => cloud.describeInstances(query),
     ttlMs: config.access.instanceCacheMs,
