@@ -39,7 +39,7 @@ import {
   createPolicyPermissions,
   type PermissionService,
 } from './services/access/permissions.js';
-import { loadPolicyFile } from './services/access/policy.js';
+import { loadPolicyFile, unmatchableGlobWarnings } from './services/access/policy.js';
 import { createUserGroupDirectory } from './services/access/user-groups.js';
 import { createBackupService } from './services/backup/service.js';
 import { createBackupWorkflow } from './services/backup/workflow.js';
@@ -57,6 +57,7 @@ import { createRestoreWorkflow } from './services/restore/workflow.js';
 import { createStatusService } from './services/status/service.js';
 import { createAckPriority } from './slack/ack-priority.js';
 import { createChannelWriter } from './slack/channel-writer.js';
+import { fetchInstallation, type Installation } from './slack/installation.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { createRestoreNotifier } from './slack/restore-notifier.js';
 import { createSlackApp } from './slack-app.js';
@@ -106,8 +107,10 @@ async function withinStartTimeout<T>(work: Promise<T>, apiUrl: string, timeoutMs
 }
 
 export interface RunningBot {
-  /** The HTTP port: Bolt's in HTTP mode, the health and metrics server's in Socket Mode. */
+  /** Slack's HTTP port (/slack/events) in HTTP mode; undefined in Socket Mode. */
   port: number | undefined;
+  /** The port /healthz and /metrics listen on (OPS_PORT; 0 picks a free one, reported here). */
+  opsPort: number;
   /**
    * Graceful stop: no new requests, listeners still running after their ack finish, the engine finishes the steps
    * and the poll in flight, then the database closes. Calling it again returns the same promise.
@@ -201,9 +204,10 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   });
   // The Slack app is built before the permissions so the user-group directory can use its Web API client.
   const servicesRef: { current?: Services } = {};
+  let installation: Installation | undefined;
   const app = createSlackApp(config, lazyServices(servicesRef), {
     logger,
-    routes,
+    installation: () => installation,
     ...(overrides.slackClientOptions ? { clientOptions: overrides.slackClientOptions } : {}),
   });
   // Global middleware runs before every listener, whenever it is registered.
@@ -376,24 +380,41 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   for (const warning of summary.warnings) logger.warn(warning);
 
   let port: number | undefined;
+  let opsPort = config.ops.port;
   let httpServer: Server | undefined;
   try {
     // Retried with back-off while Slack is unreachable, for a bounded time; the log shows what start-up waits for.
     const slackApi = config.slack.apiUrl ?? 'https://slack.com/api/';
     logger.info({ slackApi }, 'checking the bot token with Slack');
-    await withinStartTimeout(app.init(), slackApi, overrides.slackStartTimeoutMs ?? SLACK_START_TIMEOUT_MS);
+    const startTimeoutMs = overrides.slackStartTimeoutMs ?? SLACK_START_TIMEOUT_MS;
+    const installed = await withinStartTimeout(
+      app.init().then(() => fetchInstallation(app.client)),
+      slackApi,
+      startTimeoutMs,
+    );
+    installation = installed;
+    if (installation.appId === undefined) {
+      logger.warn(
+        { teamId: installation.teamId },
+        'Slack did not say which app the token belongs to; checking the workspace only',
+      );
+    }
+    logger.info(
+      { teamId: installation.teamId, appId: installation.appId, enterpriseId: installation.enterpriseId },
+      'serving only this workspace and app',
+    );
+    // Health and metrics on a server of their own (loopback by default), never beside /slack/events.
+    const opsServer = await startOpsServer(routes, config.ops).catch((error: unknown) => {
+      throw opsListenError(error, config);
+    });
+    cleanups.push(() => new Promise<void>((resolve) => opsServer.close(() => resolve())));
+    opsPort = boundPort(opsServer, config.ops.port);
     if (config.slack.mode === 'http') {
       httpServer = (await app.start({ port: config.slack.port, host: config.slack.host })) as Server;
       ackPriority.watch(httpServer);
-      const address = httpServer.address();
-      port = typeof address === 'object' && address ? address.port : config.slack.port;
+      port = boundPort(httpServer, config.slack.port);
     } else {
       await app.start();
-      // Socket Mode has no HTTP receiver; health and metrics get a small server of their own on PORT.
-      const opsServer = await startOpsServer(routes, config.slack.port, config.slack.host);
-      const address = opsServer.address();
-      port = typeof address === 'object' && address ? address.port : config.slack.port;
-      cleanups.push(() => new Promise<void>((resolve) => opsServer.close(() => resolve())));
     }
   } catch (error) {
     // Leave nothing running behind a failed start (the simulator, the cloud client's pool, the database).
@@ -404,7 +425,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   }
   engine.start();
   restoreRunner.start();
-  logger.info({ mode: config.slack.mode, port }, 'cloud phone bot started');
+  logger.info({ mode: config.slack.mode, port, opsPort }, 'cloud phone bot started');
 
   let stopping: Promise<void> | undefined;
   async function stop(): Promise<void> {
@@ -426,6 +447,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   }
   return {
     port,
+    opsPort,
     services: servicesRef.current,
     repos,
     metrics,
@@ -437,6 +459,20 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   };
 }
 
+function boundPort(server: Server, configured: number): number {
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : configured;
+}
+
+/** The ops server's listen error, naming OPS_PORT/OPS_HOST rather than PORT. */
+function opsListenError(error: unknown, config: Config): Error {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const where = `OPS_PORT ${config.ops.port} on OPS_HOST ${config.ops.host}`;
+  if (code === 'EADDRINUSE') return new Error(`${where} is already in use; stop the other process or set OPS_PORT`);
+  if (code === 'EACCES') return new Error(`not allowed to listen on ${where}; use a port above 1023 or set OPS_PORT`);
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 /** Policy file when configured (a bad file stops start-up with ConfigError), else the admin list. */
 function buildPermissions(
   config: Config,
@@ -445,6 +481,9 @@ function buildPermissions(
   const { client, instances, clock, logger } = deps;
   if (!config.access.policyPath) return createAdminListPermissions(config.access.admins);
   const policy = loadPolicyFile(config.access.policyPath);
+  for (const warning of unmatchableGlobWarnings(policy)) {
+    logger.warn({ policy: config.access.policyPath }, `access policy: ${warning}`);
+  }
   const userGroups = createUserGroupDirectory({
     ttlMs: config.access.userGroupCacheMs,
     now: () => clock.now(),

@@ -19,10 +19,10 @@ import { sinceEpoch } from '../services/access/audit.js';
 import { validateBackupInput } from '../services/backup/input.js';
 import type { Actor } from '../services/backup/model.js';
 import type { Services } from '../services/index.js';
+import { afterAck, ephemeral } from '../slack/listener-helpers.js';
 import { backupsCommand } from './backups.js';
 import { deleteCommand } from './delete.js';
 import { type AuditQueryArgs, parseCommand, unescapeSlackText } from './parse-command.js';
-import { afterAck, ephemeral } from './reply.js';
 import { restoreCommand } from './restore.js';
 import { statusCommand } from './status.js';
 

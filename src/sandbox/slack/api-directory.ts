@@ -18,6 +18,7 @@ const authTest: MethodHandler = (ctx) => {
     team_id: team.id,
     user_id: bot.userId,
     bot_id: bot.botId,
+    app_id: bot.appId,
     is_enterprise_install: false,
   };
 };

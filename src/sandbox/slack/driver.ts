@@ -30,6 +30,8 @@ export interface SlackDriverOptions {
   standIn: SlackStandIn;
   /** Defaults to the stand-in's team. */
   teamId?: string;
+  /** Defaults to the stand-in's app: another app sharing the signing secret sends its own id. */
+  apiAppId?: string;
   /** Epoch ms used for `X-Slack-Request-Timestamp` and `action_ts`. Default `Date.now`. */
   now?: Clock;
   /** Give up on a request after this long (Slack gives up at 3 s; we wait longer to observe Bolt's 404). */
@@ -134,7 +136,7 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
   const { standIn, signingSecret } = options;
   const now = options.now ?? Date.now;
   const team: TeamRef = { id: options.teamId ?? standIn.team.id, domain: standIn.team.domain };
-  const apiAppId = standIn.bot.appId;
+  const apiAppId = options.apiAppId ?? standIn.bot.appId;
   let eventSerial = 0;
 
   async function post(
