@@ -58,7 +58,7 @@ export function unknownBackupView(backupFileId: string, simulated: boolean): Mod
   return noticeView({
     callbackId: CALLBACK.restoreNotice,
     title: RESTORE_TEXT.title,
-    text: `❌ There is no backup ${inlineCode(backupFileId, 70)} that can be restored: it is not in the catalog, or its status does not allow a restore. \`${COMMAND} backups\` lists the backups and their ids.`,
+    text: `❌ There is no backup ${inlineCode(backupFileId, 70)} that you can restore: it is not in the catalog, not in your scope, or its status does not allow a restore. \`${COMMAND} backups\` lists the backups and their ids.`,
     simulated,
   });
 }

@@ -59,6 +59,8 @@ async function startWithPolicy(
 async function inline(harness: Harness, userId: string, text: string, channelId = CHANNEL) {
   const res = await harness.driver.slashCommand({ command: '/cloudphone', text, userId, channelId });
   expect(res.status).toBe(200);
+  // Within Slack's 3 s, whatever the bot had to ask first.
+  expect(res.withinAckBudget).toBe(true);
   return JSON.stringify(res.body);
 }
 
@@ -156,6 +158,24 @@ describe('the policy file on the running bot', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await inline(harness, BOB, text)).not.toContain('req-');
     expect(harness.slack.callsTo('usergroups.users.list').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('denies at once, saying to try again, while Slack rate-limits user group lookups; nothing is started', async () => {
+    // No cache: every check asks Slack, as after the cache time has passed.
+    const harness = await startWithPolicy(0);
+    const text = `backup ${harness.instance('support-02')} --apps com.tencent.mm --path ${BACKUP_PATH}`;
+    harness.slack.faults.rateLimitNext(100, { retryAfterSec: 3, method: 'usergroups.users.list' });
+    const answer = await inline(harness, 'U0ALICE', text);
+    expect(answer).toContain('could not be checked just now');
+    expect(answer).toContain('try again');
+    expect(answer).not.toContain('req-');
+    expect(harness.bot.services.audit.recent({ limit: 1 })[0]).toMatchObject({ decision: 'denied' });
+    expect(harness.sim.requests).toHaveLength(0);
+    // One try per lookup: a rate-limited call is not waited out (the form's defaults and the check asked once each).
+    expect(harness.slack.callsTo('usergroups.users.list')).toHaveLength(2);
+    // Once Slack answers again, the same request goes through.
+    harness.slack.faults.clear();
+    expect(await inline(harness, 'U0ALICE', text)).toContain('req-');
   });
 
   it("suggests in the modal's instance picker only what the person may back up, and backs up what they pick", async () => {

@@ -290,7 +290,7 @@ describe('/cloudphone restore, end to end', () => {
     expect(shown(reply.blocks)).toContain(`found no restore task for RequestId ${lost}`);
   });
 
-  it("checks the backup's location against the person's role when they confirm", async () => {
+  it("checks the backup's location against the person's role before the plan asks the cloud anything more", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'policy-'));
     const policy = join(dir, 'policy.yml');
     writeFileSync(
@@ -309,10 +309,19 @@ describe('/cloudphone restore, end to end', () => {
     // Made elsewhere, in a folder Bob's role does not cover.
     const file = h.sim.addBackupFile({ instanceId: h.instance('support-03') });
     const form = await openRestoreForm(h, file.id, 'U0BOB');
-    const { confirmation } = await checkTargets(h, form, [h.instance('support-01')], { user: 'U0BOB' });
-    const refused = await h.driver.submitView({ viewId: confirmation!.id });
-    expect(refused.rawBody).toContain('"response_action":"update"');
-    expect(refused.rawBody).toContain('outside your locations');
+    // The form does not offer it; a submission naming it anyway is refused in the plan, before the cloud is asked
+    // about the targets or their apps (RunSyncCommand).
+    expect(shown(form.blocks)).toContain(`${file.id} (not in the catalog)`);
+    expect(shown(form.blocks)).not.toContain(file.name);
+    const { confirmation } = await checkTargets(h, form, [h.instance('support-01')], {
+      user: 'U0BOB',
+      backupFileId: file.id,
+    });
+    expect(shown(confirmation)).toContain('stored in a location outside those');
+    expect(shown(confirmation)).not.toContain(file.path);
+    expect(shown(confirmation)).not.toContain(file.apps[0]);
+    expect(confirmation?.submit ?? null).toBeNull();
+    expect(h.sim.requests.map((r) => r.action)).not.toContain('RunSyncCommand');
     expect(recoverCalls(h)).toEqual([]);
     const denied = h.bot.services.audit.recent({ userId: 'U0BOB' }).find((e) => e.decision === 'denied');
     expect(denied).toMatchObject({ action: 'restore', rule: 'default-deny' });
@@ -322,7 +331,7 @@ describe('/cloudphone restore, end to end', () => {
     h = await startHarness();
     await command(h, 'restore bf-doesnotexist1');
     const notice = await topView(h, CALLBACK.restoreNotice);
-    expect(shown(notice)).toContain('There is no backup `bf-doesnotexist1` that can be restored');
+    expect(shown(notice)).toContain('There is no backup `bf-doesnotexist1` that you can restore');
     expect(shown(notice)).toContain('/cloudphone backups');
     expect(h.slack.openViews(ADMIN).map((v) => v.callback_id)).toEqual([CALLBACK.restoreNotice]);
   });
