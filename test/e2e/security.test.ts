@@ -22,14 +22,7 @@ import {
   SIGNING_SECRET,
   startHarness,
 } from '../support/harness.js';
-import {
-  command,
-  nextResponse,
-  openRestoreForm,
-  responseCount,
-  shown,
-  topView,
-} from '../support/restore-flows.js';
+import { command, nextResponse, openRestoreForm, responseCount, shown, topView } from '../support/restore-flows.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
