@@ -1,5 +1,5 @@
 /**
- * /healthz and /metrics. Health is three facts an operator acts on: the database takes writes, the engine loop is
+ * /healthz and /metrics. Health is three facts an operator acts on: the database takes writes, the runner loop is
  * ticking, and when the cloud last answered.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -9,7 +9,7 @@ export interface MetricsOptions {
   defaultMetrics?: boolean;
   /** Read at scrape time for the tasks gauge, so the database is only counted when someone looks. */
   taskCounts?: () => readonly { status: string; count: number }[];
-  /** Read at scrape time: when the oldest backup or restore still open was asked for (epoch ms), if any. */
+  /** Read at scrape time: when the oldest request still open (confirmed, not finished) was asked for (epoch ms), if any. */
   oldestOpenRequestAt?: () => number | undefined;
   /** Epoch ms now (the bot's clock). */
   now?: () => number;
@@ -41,6 +41,12 @@ export function createMetrics(options: MetricsOptions = {}) {
     name: 'cloudphone_bot_cloud_calls_total',
     help: 'Cloud phone API calls (each HTTP attempt) by action and result code: OK on success, else the error code',
     labelNames: ['action', 'code'] as const,
+    registers: [registry],
+  });
+  const cloudItemsUnusable = new Counter({
+    name: 'cloudphone_bot_cloud_items_unusable_total',
+    help: 'Fields of listed items (instances, tasks, backup files) the cloud sent in a form the bot could not use, by action and wire field; the rest of each answer was used',
+    labelNames: ['action', 'field'] as const,
     registers: [registry],
   });
   const cloudCallSeconds = new Histogram({
@@ -77,7 +83,7 @@ export function createMetrics(options: MetricsOptions = {}) {
   const { oldestOpenRequestAt, now = Date.now } = options;
   new Gauge({
     name: 'cloudphone_bot_oldest_open_request_age_seconds',
-    help: 'Age of the oldest backup or restore request not yet finished (0 when none is open)',
+    help: 'Age of the oldest request (backup, restore, delete) confirmed and not yet finished (0 when none is open)',
     registers: [registry],
     collect() {
       const at = oldestOpenRequestAt?.();
@@ -90,6 +96,7 @@ export function createMetrics(options: MetricsOptions = {}) {
     slackRequestSeconds,
     requests,
     cloudCalls,
+    cloudItemsUnusable,
     cloudCallSeconds,
     tasks,
     replyLatency,

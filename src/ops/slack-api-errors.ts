@@ -1,6 +1,7 @@
 /**
  * Counts failed Slack Web API calls by method and error, for `/metrics`. Bolt hands listeners a Web API client of
- * its own (one per token, reused), besides `app.client`; each is wrapped once. The error is Slack's code (`channel_not_found`), `rate_limited`, or the transport's code.
+ * its own (one per token, reused), besides `app.client`; each is wrapped once. The error is Slack's code
+ * (`channel_not_found`), `rate_limited`, or the transport's code.
  */
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
@@ -70,9 +71,16 @@ function countFailures(client: WebClient, metrics: Pick<Metrics, 'slackApiErrors
   };
 }
 
-/** Wraps `app.client` now and each listener's client as it first appears. Register before the listeners run. */
-export function countSlackApiErrors(app: App, metrics: Pick<Metrics, 'slackApiErrors'>): void {
-  countFailures(app.client, metrics);
+/**
+ * Wraps `app.client` and the bot's own clients (`others`: the one that posts messages) now, and each listener's
+ * client as it first appears. Register before the listeners run.
+ */
+export function countSlackApiErrors(
+  app: App,
+  metrics: Pick<Metrics, 'slackApiErrors'>,
+  others: readonly WebClient[] = [],
+): void {
+  for (const client of [app.client, ...others]) countFailures(client, metrics);
   app.use(async ({ client, next }) => {
     countFailures(client, metrics);
     await next();

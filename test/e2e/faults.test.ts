@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, BACKUP_PATH, CHANNEL, type Harness, parents, startHarness } from '../support/harness.js';
+import { waitUntil } from '../support/wait-until.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -27,13 +28,10 @@ function repliesFor(harness: Harness, requestId: string) {
 }
 
 async function waitForReply(harness: Harness, requestId: string, timeoutMs = 30_000) {
-  return harness.slack.waitFor(
-    () => (repliesFor(harness, requestId).length > 0 ? repliesFor(harness, requestId) : undefined),
-    {
-      timeoutMs,
-      description: `the reply to ${requestId}`,
-    },
-  );
+  return waitUntil(() => (repliesFor(harness, requestId).length > 0 ? repliesFor(harness, requestId) : undefined), {
+    timeoutMs,
+    description: `the reply to ${requestId}`,
+  });
 }
 
 const backupAppCalls = (harness: Harness, requestId: string) =>

@@ -1,10 +1,16 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, CALLBACK, CHOICE } from '../../src/blocks/ids.js';
-import { ADMIN, BACKUP_PATH, CHANNEL, type Harness, parents, startHarness } from '../support/harness.js';
+import {
+  ADMIN,
+  BACKUP_PATH,
+  CHANNEL,
+  type Harness,
+  parents,
+  startHarness,
+  updatedAfterRestart,
+} from '../support/harness.js';
+import { writePolicyFile } from '../support/policy-file.js';
 import {
   botBackup,
   checkTargets,
@@ -14,22 +20,21 @@ import {
   openRestoreForm,
   recoverCalls,
   responseCount,
+  restoreIdOf,
   restoreReply,
   shown,
+  targetLine,
   topView,
 } from '../support/restore-flows.js';
+import { waitUntil } from '../support/wait-until.js';
 
 let h: Harness;
+let policyFile: ReturnType<typeof writePolicyFile> | undefined;
 afterEach(async () => {
   await h?.close();
+  policyFile?.remove();
+  policyFile = undefined;
 });
-
-/** The restore's database record (the only one in these tests). */
-function onlyRestore(h: Harness) {
-  const row = h.bot.repos.db.prepare(`SELECT id FROM restore_requests WHERE step <> 'draft'`).all() as { id: string }[];
-  expect(row).toHaveLength(1);
-  return h.bot.repos.restores.get(row[0]!.id)!;
-}
 
 function actionsOf(h: Harness): string[] {
   return h.sim.requests.map((r) => r.action);
@@ -56,19 +61,18 @@ describe('/cloudphone restore, end to end', () => {
     const { parent, reply } = await restoreReply(h);
     expect(reply.text).toContain('finished');
     expect(shown(reply.blocks)).toContain('Mark restore verified');
-    await h.slack.waitFor((s) => s.message(CHANNEL, parent.ts)?.text.includes('Finished'), {
+    await waitUntil(() => h.slack.message(CHANNEL, parent.ts)?.text.includes('Finished'), {
+      timeoutMs: 5_000,
       description: 'the restore message showing the outcome',
     });
     expect(recoverCalls(h)).toEqual([{ status: 200, targets: [target] }]);
-    const record = onlyRestore(h);
-    expect(record.status).toBe('succeeded');
-    expect(record.backup.backupFileId).toBe(bf);
-    expect(record.targets.map((t) => [t.instanceId, t.state])).toEqual([[target, 'succeeded']]);
+    expect(shown(parent.blocks)).toContain(bf);
+    expect(targetLine(reply, target)).toMatch(/^✅ .* restored/);
     expect(
       h.slack.threadReplies(CHANNEL, parent.ts).filter((m) => shown(m.blocks).includes('restore-completion:')),
     ).toHaveLength(1);
     // The audit trail has the confirmation, linked to the restore, with its outcome.
-    const entries = h.bot.services.audit.recent({ subject: record.id });
+    const entries = h.bot.services.audit.recent({ subject: restoreIdOf(reply) });
     expect(entries.map((e) => [e.action, e.decision, e.outcome?.status])).toContainEqual([
       'restore',
       'allowed',
@@ -82,7 +86,8 @@ describe('/cloudphone restore, end to end', () => {
     // The confirmation is in SQLite before its ack: a new bot on the same database takes it from there.
     await h.restart();
     const { parent } = await restoreReply(h);
-    await h.slack.waitFor((s) => s.message(CHANNEL, parent.ts)?.text.includes('Finished'), {
+    await waitUntil(() => h.slack.message(CHANNEL, parent.ts)?.text.includes('Finished'), {
+      timeoutMs: 5_000,
       description: 'the final restore message',
     });
     expect(recoverCalls(h)).toEqual([{ status: 200, targets: [target] }]);
@@ -101,23 +106,14 @@ describe('/cloudphone restore, end to end', () => {
     await h.bot.stop();
     // Rewind to the instant after chat.postMessage for the restore's parent, before its ts was recorded.
     const db = new Database(h.dbPath);
-    db.prepare(`UPDATE restore_calls SET status = 'sent' WHERE action = 'chat.postMessage:parent'`).run();
+    db.prepare(`UPDATE cloud_calls SET status = 'sent' WHERE action = 'chat.postMessage:parent'`).run();
     db.prepare(
-      `UPDATE restore_requests SET step = 'announce', next_run_at = 0, parent_channel = NULL, parent_ts = NULL
-       WHERE step <> 'draft'`,
+      `UPDATE requests SET step = 'announce', next_run_at = 0, parent_channel = NULL, parent_ts = NULL
+       WHERE kind = 'restore' AND step <> 'draft'`,
     ).run();
     db.close();
     await h.restart();
-    const parentOf = () =>
-      h.bot.repos.db.prepare(`SELECT step, parent_ts FROM restore_requests WHERE step <> 'draft'`).get() as {
-        step: string;
-        parent_ts: string | null;
-      };
-    for (const deadline = Date.now() + 10_000; parentOf().step !== 'done'; ) {
-      if (Date.now() > deadline) throw new Error(`the restore did not run to the end: ${JSON.stringify(parentOf())}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(parentOf().parent_ts).toBe(parent.ts);
+    await updatedAfterRestart(h, CHANNEL, parent.ts);
     expect(
       h.slack.messages(CHANNEL, { topLevelOnly: true }).filter((m) => m.text.includes('asked to restore')),
     ).toHaveLength(1);
@@ -156,15 +152,11 @@ describe('/cloudphone restore, end to end', () => {
     expect(shown(reply.blocks)).toContain('ImageVersionMismatch');
     // No RecoverApp reached an incompatible target: the one call named only the compatible instance.
     expect(recoverCalls(h)).toEqual([{ status: 200, targets: [ok] }]);
-    const record = onlyRestore(h);
-    expect(record.status).toBe('succeeded');
-    expect(Object.fromEntries(record.targets.map((t) => [t.instanceId, [t.state, t.errorCode]]))).toEqual({
-      [ok]: ['succeeded', undefined],
-      [custom]: ['skipped', 'ImageKindMismatch'],
-      [gx8]: ['skipped', 'ArchitectureMismatch'],
-      [newer]: ['skipped', 'ImageVersionMismatch'],
-      [missing]: ['skipped', 'InstanceNotFound'],
-    });
+    expect(targetLine(reply, ok)).toMatch(/^✅ .* restored/);
+    expect(targetLine(reply, custom)).toMatch(/^🚫 .*not restored: .*ImageKindMismatch/);
+    expect(targetLine(reply, gx8)).toMatch(/^🚫 .*not restored: .*ArchitectureMismatch/);
+    expect(targetLine(reply, newer)).toMatch(/^🚫 .*not restored: .*ImageVersionMismatch/);
+    expect(targetLine(reply, missing)).toMatch(/^🚫 .*not restored: .*InstanceNotFound/);
     // /cloudphone status counts the instances the restore went onto, as the channel message does.
     expect(shown(parents(h.slack).at(-1))).toContain('onto *1 instance*');
     const before = responseCount(h);
@@ -209,7 +201,7 @@ describe('/cloudphone restore, end to end', () => {
     expect(sequence).toEqual(['StartAndroidInstance', 'RecoverApp']);
     expect(recoverCalls(h)).toEqual([{ status: 200, targets: [stopped] }]);
     expect(h.sim.state.instances.get(stopped)?.packages).toContain('com.tencent.mm');
-    expect(onlyRestore(h).targets[0]).toMatchObject({ state: 'succeeded', startedByBot: true });
+    expect(targetLine(reply, stopped)).toMatch(/^✅ .* restored · started by the bot first/);
   });
 
   it('leaves a stopped target out when the person chooses that: it is neither started nor restored', async () => {
@@ -228,7 +220,7 @@ describe('/cloudphone restore, end to end', () => {
     expect(actionsOf(h)).not.toContain('StartAndroidInstance');
     expect(recoverCalls(h)).toEqual([{ status: 200, targets: [running] }]);
     expect(h.sim.state.instances.get(stopped)?.status).toBe('STOPPED');
-    expect(onlyRestore(h).status).toBe('succeeded');
+    expect(targetLine(reply, running)).toMatch(/^✅ .* restored/);
   });
 
   it('refuses a backup made elsewhere whose source instance is gone, rather than guess its image', async () => {
@@ -270,7 +262,7 @@ describe('/cloudphone restore, end to end', () => {
     expect(shown(reply.blocks)).toContain('OutcomeUnknown');
     expect(shown(reply.blocks)).toContain('did not send it again');
     expect(recoverCalls(h)).toHaveLength(1);
-    expect(onlyRestore(h).targets[0]).toMatchObject({ state: 'failed', errorCode: 'OutcomeUnknown' });
+    expect(targetLine(reply, target)).toMatch(/^❌ .*failed: .*OutcomeUnknown/);
   });
 
   it('looks a RecoverApp with a 5xx answer up by its RequestId (InvokeId) instead of resending it', async () => {
@@ -291,21 +283,16 @@ describe('/cloudphone restore, end to end', () => {
   });
 
   it("refuses at once a backup outside the person's locations, before the cloud is asked anything more", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'policy-'));
-    const policy = join(dir, 'policy.yml');
-    writeFileSync(
-      policy,
-      [
-        `admins: [${ADMIN}]`,
-        'roles:',
-        '  - name: support',
-        '    members: [U0BOB]',
-        '    actions: [list, restore, status]',
-        "    instances: ['acp-*']",
-        `    locations: ['${BACKUP_PATH}']`,
-      ].join('\n'),
-    );
-    h = await startHarness({ env: { CLOUDPHONE_POLICY: policy } });
+    policyFile = writePolicyFile([
+      `admins: [${ADMIN}]`,
+      'roles:',
+      '  - name: support',
+      '    members: [U0BOB]',
+      '    actions: [list, restore, status]',
+      "    instances: ['acp-*']",
+      `    locations: ['${BACKUP_PATH}']`,
+    ]);
+    h = await startHarness({ env: { CLOUDPHONE_POLICY: policyFile.path } });
     // Made elsewhere, in a folder Bob's role does not cover.
     const file = h.sim.addBackupFile({ instanceId: h.instance('support-03') });
     // Named in the command, it is refused at once (issue 16: no form about a backup that cannot be restored),

@@ -13,6 +13,7 @@ import { ACTION, BLOCK, CALLBACK, OPTION } from '../../src/blocks/ids.js';
 import { DEFAULT_CREDENTIALS } from '../../src/sandbox/simulator/index.js';
 import { createBatch } from '../../src/sandbox/simulator/tasks.js';
 import { createSlackDriver } from '../../src/sandbox/slack/index.js';
+import { openBackupModal, threadedReply } from '../support/backup-flows.js';
 import {
   ADMIN,
   BACKUP_PATH,
@@ -38,16 +39,6 @@ function databaseText(path: string): string {
   } finally {
     db.close();
   }
-}
-
-async function waitForAnyReply(harness: Harness) {
-  return harness.slack.waitFor(
-    (s) => {
-      const parent = s.messages(CHANNEL, { topLevelOnly: true }).at(-1);
-      return parent ? s.threadReplies(CHANNEL, parent.ts)[0] : undefined;
-    },
-    { timeoutMs: 20_000, description: 'a threaded reply' },
-  );
 }
 
 /** An admin's `/cloudphone backup` of one stopped phone: a command that opens a modal when accepted. */
@@ -97,7 +88,7 @@ describe('requests for another app or workspace that shares the signing secret',
     expect(h.slack.callsTo('views.open')).toHaveLength(0);
     expect(h.bot.services.audit.recent({})).toHaveLength(0);
 
-    const view = await openModal(h);
+    const view = await openBackupModal(h, [h.instance('support-02')]);
     const submitted = await otherApp
       .submitView({ viewId: view.id, values: { [BLOCK.apps]: { [ACTION.apps]: 'com.tencent.mm' } } })
       .catch(() => ({ status: 0 }));
@@ -107,10 +98,10 @@ describe('requests for another app or workspace that shares the signing secret',
 });
 
 describe('person-provided text', () => {
-  it('is escaped in every message (no @channel, mention or link injection) and stored verbatim', async () => {
+  it('is escaped in every message (no @channel, mention or link injection) and given to the cloud verbatim', async () => {
     h = await startHarness();
     const hostile = `<!channel> <@U0BOB> <http://evil.example|click> '); DROP TABLE backup_requests; --`;
-    const view = await openModal(h);
+    const view = await openBackupModal(h, [h.instance('support-02')]);
     await h.driver.submitView({
       viewId: view.id,
       values: {
@@ -119,7 +110,7 @@ describe('person-provided text', () => {
         [BLOCK.options]: { [ACTION.options]: [OPTION.stopBefore, OPTION.startAfter] },
       },
     });
-    await waitForAnyReply(h);
+    await threadedReply(h);
     const posted = h.slack.calls
       .filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update')
       .map((c) => JSON.stringify(c.args));
@@ -130,27 +121,11 @@ describe('person-provided text', () => {
       expect(body).not.toContain('<http://evil.example');
     }
     expect(posted.some((body) => body.includes('&lt;!channel&gt;'))).toBe(true);
-    const db = new Database(h.dbPath, { readonly: true });
-    const spec = JSON.parse(
-      (db.prepare('SELECT spec_json FROM backup_requests').get() as { spec_json: string }).spec_json,
-    );
-    db.close();
-    expect(spec.description).toBe(hostile);
+    // Verbatim where it is not markup: the cloud gets the description as the person typed it.
+    const backupApp = h.sim.requests.find((r) => r.action === 'BackupApp');
+    expect(String(backupApp?.params.Description)).toContain(hostile);
   });
 });
-
-async function openModal(harness: Harness) {
-  await harness.driver.slashCommand({
-    command: '/cloudphone',
-    text: `backup ${harness.instance('support-02')}`,
-    userId: ADMIN,
-    channelId: CHANNEL,
-  });
-  const views = await harness.slack.waitFor((s) => (s.openViews(ADMIN).length ? s.openViews(ADMIN) : undefined), {
-    timeoutMs: 3000,
-  });
-  return views[0]!;
-}
 
 describe('secrets', () => {
   it('appear in no log line, Slack message or database row during a whole backup', async () => {
@@ -165,7 +140,7 @@ describe('secrets', () => {
       userId: ADMIN,
       channelId: CHANNEL,
     });
-    await waitForAnyReply(h);
+    await threadedReply(h);
     await h.bot.stop();
     expect(logLines.length).toBeGreaterThan(5);
     const slackText = JSON.stringify(h.slack.calls.map((c) => [c.args, c.response]));
@@ -228,7 +203,7 @@ describe('hostile input, thrown at the running bot', () => {
         }),
         { numRuns: 60, seed: 20261129 },
       );
-      const view = await openModal(h);
+      const view = await openBackupModal(h, [h.instance('support-02')]);
       const hostileValue = fc.oneof(
         fc.constant(null),
         fc.string({ maxLength: 50 }),

@@ -22,6 +22,8 @@ import {
   type SlackStandInOptions,
   startSlackStandIn,
 } from '../../src/sandbox/slack/index.js';
+import type { Clock } from '../../src/services/pipeline/ports.js';
+import { waitUntil } from './wait-until.js';
 
 export const SIGNING_SECRET = 'e2e-signing-secret-0123456789abcdef';
 export const ADMIN = 'U0ALICE';
@@ -34,6 +36,14 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Collects every log line (JSON) for assertions. */
   logLines?: string[];
+  /** The bot's clock (default: the system's). */
+  clock?: Clock;
+  /**
+   * A fleet in several regions: the bot runs its own simulators (CLOUDPHONE_SIMULATOR, one per region), `simulator`
+   * being the home region's (cn-shanghai) and these the other regions'. `sim` is then the home region's, and a
+   * restart starts fresh simulators.
+   */
+  regionSimulators?: Record<string, Omit<SimulatorOptions, 'credentials' | 'region'>>;
 }
 
 export interface Harness {
@@ -79,12 +89,34 @@ export function botEnv(input: {
   };
 }
 
+/** The home region of a harness with `regionSimulators`. */
+export const HOME_REGION = 'cn-shanghai';
+
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const sim = await startSimulator({ timing: FAST_TIMING, seed: 7, runningBackupFailureRate: 0, ...options.simulator });
+  const simOptions = { timing: FAST_TIMING, seed: 7, runningBackupFailureRate: 0, ...options.simulator };
+  const regional = options.regionSimulators;
+  // With several regions the bot starts one simulator per region itself; the harness's own is not started.
+  const ownSim = regional ? undefined : await startSimulator(simOptions);
   const slack = await startSlackStandIn(options.slack);
   const dir = mkdtempSync(join(tmpdir(), 'cloudphone-e2e-'));
   const dbPath = join(dir, 'bot.db');
-  const env = botEnv({ slack, sim, dbPath, overrides: options.env });
+  const env = ownSim
+    ? botEnv({ slack, sim: ownSim, dbPath, overrides: options.env })
+    : regionalEnv(
+        botEnv({ slack, sim: { url: 'unused' } as Simulator, dbPath, overrides: options.env }),
+        Object.keys(regional ?? {}),
+      );
+  const regionSims = regional
+    ? {
+        simulator: simOptions,
+        regionSimulators: Object.fromEntries(
+          Object.entries(regional).map(([region, o]) => [
+            region,
+            { timing: FAST_TIMING, runningBackupFailureRate: 0, ...o },
+          ]),
+        ),
+      }
+    : {};
   const logLines = options.logLines;
   const boot = () =>
     startBot(loadConfig(env), {
@@ -96,6 +128,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         destination: { write: (line: string) => void logLines?.push(line) } as never,
       }),
       slackClientOptions: { retryConfig: { retries: 2, minTimeout: 0, maxTimeout: 0 } },
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...regionSims,
     });
   let bot = await boot();
   let driver = createSlackDriver({
@@ -104,7 +138,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     standIn: slack,
   });
   const harness: Harness = {
-    sim,
+    get sim() {
+      return ownSim ?? (bot.simulator as Simulator);
+    },
     slack,
     get driver() {
       return driver;
@@ -114,7 +150,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     dbPath,
     instance(name) {
-      for (const instance of sim.state.instances.values()) if (instance.name === name) return instance.id;
+      const sims = ownSim ? [ownSim] : [...bot.simulators.values()];
+      for (const sim of sims)
+        for (const instance of sim.state.instances.values()) if (instance.name === name) return instance.id;
       throw new Error(`no simulated instance named ${name}`);
     },
     async restart() {
@@ -129,11 +167,57 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       await bot.stop();
       await slack.close();
-      await sim.close();
+      await ownSim?.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
   return harness;
+}
+
+/** The bot's own simulators, one per region (home first), instead of one simulator at CLOUDPHONE_ENDPOINT. */
+function regionalEnv(env: Record<string, string>, otherRegions: readonly string[]): Record<string, string> {
+  const { CLOUDPHONE_ENDPOINT: _unused, ...rest } = env;
+  return { ...rest, CLOUDPHONE_SIMULATOR: '1', CLOUDPHONE_REGIONS: [HOME_REGION, ...otherRegions].join(',') };
+}
+
+/**
+ * Resolves once the engine has finished `ticks` more rounds (seen through /healthz's `lastTickAt` changing), so a
+ * test can show that something did NOT happen: whatever was due has had its round. Two ticks make sure one whole
+ * round began after the call.
+ */
+export async function afterEngineTicks(h: Harness, ticks = 2): Promise<void> {
+  const lastTick = async () => {
+    const res = await fetch(`http://127.0.0.1:${h.bot.opsPort}/healthz`);
+    return ((await res.json()) as { poller: { lastTickAt: string | null } }).poller.lastTickAt;
+  };
+  let seen = await lastTick();
+  for (let i = 0; i < ticks; i++) {
+    const before = seen;
+    seen = await waitUntil(
+      async () => {
+        const now = await lastTick();
+        return now !== before ? now : undefined;
+      },
+      { timeoutMs: 5_000, description: `engine tick ${i + 1} of ${ticks}` },
+    );
+  }
+}
+
+/**
+ * After a restart, the bot found the parent it had posted and carried on with it: it updates that message (instead of
+ * posting another), and a whole engine round passes so a second post would have happened by now.
+ */
+export async function updatedAfterRestart(harness: Harness, channel: string, parentTs: string): Promise<void> {
+  const before = harness.slack.callsTo('chat.update').length;
+  await waitUntil(
+    () =>
+      harness.slack
+        .callsTo('chat.update')
+        .slice(before)
+        .some((call) => call.args.channel === channel && call.args.ts === parentTs),
+    { timeoutMs: 10_000, description: `the parent ${parentTs} in ${channel} updated after the restart` },
+  );
+  await afterEngineTicks(harness, 2);
 }
 
 /** The bot's top-level messages in a channel (parents), newest last. */

@@ -8,11 +8,13 @@ import type { Logger } from 'pino';
 import type { Repositories } from '../../db/index.js';
 import type { RestoreRecord, RestoreStep, TargetPatch } from '../../db/restore-requests.js';
 import type { CloudFailure } from '../backup/model.js';
-import { chunk, failureOf } from '../backup/workflow.js';
-import type { Clock } from '../pipeline/ports.js';
-import { assessTarget, imageKindOf, includedTargets, STARTABLE_STATUSES } from './compat.js';
-import type { RestoreStatus, RestoreTarget, TargetFacts } from './model.js';
-import type { CloudInstance, RestoreCloud, RestoreNotifier } from './ports.js';
+import { factsOf } from '../fleet/instance-facts.js';
+import { createAnnounceStep } from '../pipeline/announce.js';
+import { chunk, failureOf } from '../pipeline/cloud-failure.js';
+import type { Clock, CloudInstance, CloudPhone, RequestNotifier } from '../pipeline/ports.js';
+import { RetryLater } from '../pipeline/retry-later.js';
+import { assessTarget, includedTargets, STARTABLE_STATUSES } from './compat.js';
+import type { RestoreRequestView, RestoreStatus, RestoreTarget } from './model.js';
 
 export interface RestoreSettings {
   pollIntervalMs: number;
@@ -25,22 +27,13 @@ export interface RestoreSettings {
 
 export interface RestoreWorkflowDeps {
   repos: Repositories;
-  cloud: Pick<RestoreCloud, 'describeInstances' | 'startInstances' | 'recoverApp' | 'describeTasks'>;
-  notifier: RestoreNotifier;
+  cloud: Pick<CloudPhone, 'describeInstances' | 'startInstances' | 'recoverApp' | 'describeTasks'>;
+  notifier: RequestNotifier<RestoreRequestView>;
   clock: Clock;
   settings: RestoreSettings;
   logger: Logger;
   /** Told once when a restore reaches its final state (the audit trail records the outcome). */
   onFinished?: (request: RestoreRecord) => void;
-}
-
-const ANNOUNCE_GIVE_UP_MS = 2 * 60_000;
-
-/** Thrown when a lookup failed and the step should simply run again later. */
-export class RestoreRetryLater extends Error {
-  constructor() {
-    super('restore step: retry later');
-  }
 }
 
 /** The outcome over the targets the person confirmed (refused and left-out targets were never part of it). */
@@ -51,21 +44,9 @@ export function finalRestoreStatus(request: { targets: RestoreTarget[]; startSto
   return succeeded > 0 ? 'partial' : 'failed';
 }
 
-function factsOf(instance: CloudInstance): TargetFacts {
-  return {
-    status: instance.status,
-    name: instance.name,
-    imageId: instance.imageId,
-    imageVersion: instance.imageVersion,
-    instanceType: instance.instanceType,
-    imageKind: imageKindOf(instance.bizImageType),
-    serverType: instance.serverType,
-  };
-}
-
 export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
   const { repos, cloud, notifier, clock, settings, logger } = deps;
-  const restores = repos.restores;
+  const { restores, requests, calls, tasks } = repos;
 
   function load(id: string): RestoreRecord {
     const record = restores.get(id);
@@ -74,11 +55,11 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
   }
 
   function moveTo(id: string, step: RestoreStep): void {
-    restores.setStep(id, step, clock.now(), clock.now());
+    requests.setStep(id, step, clock.now(), clock.now());
   }
 
   function retryLater(id: string, delayMs = settings.pollIntervalMs): void {
-    restores.wakeAt(id, clock.now() + delayMs, clock.now());
+    requests.wakeAt(id, clock.now() + delayMs, clock.now());
   }
 
   function update(id: string, instanceId: string, patch: TargetPatch): void {
@@ -96,33 +77,21 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
     }
   }
 
-  async function announce(id: string): Promise<void> {
-    const record = load(id);
-    try {
-      // The post is recorded before it is made (like a cloud call): after a crash, look for it before posting again.
-      const interrupted = restores.calls.list(id, 'chat.postMessage:parent').some((call) => call.status === 'sent');
-      const found = interrupted ? await notifier.findAnnounced(record) : undefined;
-      const callId = found ? undefined : restores.calls.begin(id, 'chat.postMessage:parent', [], clock.now());
-      const parent = found ?? (await notifier.announce(record));
-      if (callId !== undefined) restores.calls.settle(callId, { status: 'accepted' }, clock.now());
-      restores.setParent(id, parent.channel, parent.ts, clock.now());
-    } catch (error) {
-      // Slack being down must not hold the restore for long: retry a while, then go on and reply unthreaded.
-      if (clock.now() - record.stepStartedAt < ANNOUNCE_GIVE_UP_MS) {
-        logger.warn({ requestId: id, err: error }, 'could not post the restore message; retrying');
-        return retryLater(id);
-      }
-      logger.error({ requestId: id, err: error }, 'giving up on the restore message; the reply will be unthreaded');
-    }
-    restores.setStatus(id, 'running', clock.now());
-    moveTo(id, record.targets.some((target) => target.state === 'starting') ? 'start' : 'submit');
-  }
+  const announce = createAnnounceStep({
+    repos,
+    notifier,
+    clock,
+    logger,
+    load,
+    retryMs: settings.pollIntervalMs,
+    next: (record) => (record.targets.some((target) => target.state === 'starting') ? 'start' : 'submit'),
+  });
 
   /** Starts the stopped targets the person chose to start, then waits until they run (or time out). */
   async function start(id: string): Promise<void> {
     const record = load(id);
     const starting = record.targets.filter((target) => target.state === 'starting');
-    if (starting.length > 0 && restores.calls.list(id, 'StartAndroidInstance').length === 0) {
+    if (starting.length > 0 && calls.list(id, 'StartAndroidInstance').length === 0) {
       const statuses = await describe(starting.map((target) => target.instanceId));
       if (statuses === undefined) return retryLater(id);
       const toStart: string[] = [];
@@ -143,16 +112,16 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
       }
       for (const ids of chunk(toStart, settings.maxInstancesPerCall)) {
         const callId = repos.db.transaction(() => {
-          const newId = restores.calls.begin(id, 'StartAndroidInstance', ids, clock.now());
+          const newId = calls.begin(id, 'StartAndroidInstance', ids, clock.now());
           for (const instanceId of ids) update(id, instanceId, { startedByBot: true });
           return newId;
         })();
         try {
           const result = await cloud.startInstances(ids);
-          restores.calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
+          calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
         } catch (error) {
           const failure = failureOf(error);
-          restores.calls.settle(
+          calls.settle(
             callId,
             {
               status: failure.outcomeUnknown ? 'unknown' : 'failed',
@@ -214,7 +183,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
    */
   async function submit(id: string): Promise<void> {
     const record = load(id);
-    for (const call of restores.calls.list(id, 'RecoverApp')) {
+    for (const call of calls.list(id, 'RecoverApp')) {
       if (call.status === 'sent') settleLostCall(id, call.id, call.instanceIds);
       else if (call.status === 'unknown')
         await reconcileRecoverCall(id, call.id, call.instanceIds, call.cloudRequestId);
@@ -270,7 +239,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
           continue;
         }
         const callId = repos.db.transaction(() => {
-          const newId = restores.calls.begin(id, 'RecoverApp', ids, clock.now());
+          const newId = calls.begin(id, 'RecoverApp', ids, clock.now());
           for (const instanceId of ids) update(id, instanceId, { callId: newId });
           return newId;
         })();
@@ -282,7 +251,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
             uploadEndpoint: record.backup.uploadEndpoint,
           });
           repos.db.transaction(() => {
-            restores.calls.settle(
+            calls.settle(
               callId,
               { status: 'accepted', cloudRequestId: result.requestId, batchTaskId: result.taskId },
               clock.now(),
@@ -304,7 +273,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
         } catch (error) {
           const failure = failureOf(error);
           if (failure.outcomeUnknown) {
-            restores.calls.settle(
+            calls.settle(
               callId,
               {
                 status: 'unknown',
@@ -316,7 +285,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
             );
             await reconcileRecoverCall(id, callId, ids, failure.requestId, failure);
           } else {
-            restores.calls.settle(
+            calls.settle(
               callId,
               {
                 status: 'failed',
@@ -334,7 +303,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
                 requestId: failure.requestId,
               });
             }
-            if (ids.length === includedTargets(record).length) restores.setFailure(id, failure, clock.now());
+            if (ids.length === includedTargets(record).length) requests.setFailure(id, failure, clock.now());
           }
         }
       }
@@ -344,7 +313,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
 
   function track(id: string, instanceId: string, taskId: string): void {
     update(id, instanceId, { state: 'submitted', taskId });
-    restores.tasks.add({ taskId, requestId: id, instanceId }, clock.now() + settings.pollIntervalMs, clock.now());
+    tasks.add({ taskId, requestId: id, instanceId }, clock.now() + settings.pollIntervalMs, clock.now());
   }
 
   /** A call recorded 'sent' with no answer kept (the bot stopped mid-call): nothing to look it up by. Say so. */
@@ -358,7 +327,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
             'the bot stopped while sending RecoverApp and cannot tell whether it reached the cloud; it did not send it again, because a second restore would uninstall the apps again. Check the instance before retrying.',
         });
       }
-      restores.calls.settle(callId, { status: 'reconciled', errorCode: 'OutcomeUnknown' }, clock.now());
+      calls.settle(callId, { status: 'reconciled', errorCode: 'OutcomeUnknown' }, clock.now());
     })();
   }
 
@@ -380,7 +349,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
       } catch (error) {
         logger.warn({ requestId: id, err: error }, 'could not look up RecoverApp tasks to reconcile; will retry');
         retryLater(id);
-        throw new RestoreRetryLater();
+        throw new RetryLater('reconcile RecoverApp');
       }
     }
     const byInstance = new Map(
@@ -402,19 +371,19 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
           requestId: cloudRequestId ?? cause?.requestId,
         });
       }
-      restores.calls.settle(callId, { status: 'reconciled', cloudRequestId, errorCode: cause?.code }, clock.now());
+      calls.settle(callId, { status: 'reconciled', cloudRequestId, errorCode: cause?.code }, clock.now());
     })();
   }
 
   async function trackStep(id: string): Promise<void> {
     const record = load(id);
-    if (restores.tasks.openCount(id) > 0) {
+    if (tasks.openCount(id) > 0) {
       if (clock.now() - record.stepStartedAt <= settings.taskTimeoutMs) {
         // The poller wakes this restore when its last task ends; this is only a safety net.
         return retryLater(id, settings.maxPollIntervalMs);
       }
       for (const target of record.targets.filter((t) => t.state === 'submitted')) {
-        if (target.taskId) restores.tasks.markFinished(target.taskId, 'TimedOut', clock.now());
+        if (target.taskId) tasks.markFinished(target.taskId, 'TimedOut', clock.now());
         update(id, target.instanceId, {
           state: 'failed',
           errorCode: 'TaskTimeout',
@@ -427,7 +396,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
 
   function finish(id: string): void {
     const record = load(id);
-    restores.finish(id, finalRestoreStatus(record), clock.now());
+    requests.finish(id, finalRestoreStatus(record), clock.now());
     deps.onFinished?.(load(id));
   }
 

@@ -6,11 +6,11 @@ import { oldestOpenRequestAt } from '../../../src/ops/open-requests.js';
 let db: Db | undefined;
 afterEach(() => db?.close());
 
-function addBackup(database: Db, id: string, step: string, createdAt: number): void {
+function addRequest(database: Db, id: string, kind: string, step: string, createdAt: number): void {
   database
-    .prepare(`INSERT INTO backup_requests (id, idempotency_key, team_id, user_id, channel_id, spec_json, status, step,
-      next_run_at, step_started_at, created_at, updated_at) VALUES (?, ?, 'T1', 'U1', 'C1', '{}', 'running', ?, 0, 0, ?, ?)`)
-    .run(id, `key-${id}`, step, createdAt, createdAt);
+    .prepare(`INSERT INTO requests (id, kind, idempotency_key, team_id, user_id, channel_id, detail_json, status, step,
+      next_run_at, step_started_at, created_at, updated_at) VALUES (?, ?, ?, 'T1', 'U1', 'C1', '{}', 'running', ?, 0, 0, ?, ?)`)
+    .run(id, kind, `key-${id}`, step, createdAt, createdAt);
 }
 
 it('/metrics shows the age of the oldest request still open, and 0 when none is', async () => {
@@ -26,9 +26,11 @@ it('/metrics shows the age of the oldest request still open, and 0 when none is'
       .split('\n')
       .at(-1);
   expect(await age()).toBe('cloudphone_bot_oldest_open_request_age_seconds 0');
-  addBackup(db, 'req-done', 'done', 1_000);
-  addBackup(db, 'req-open', 'track', 40_000);
-  addBackup(db, 'req-new', 'submit', 90_000);
+  // A finished request and a restore plan never confirmed (draft) are not open.
+  addRequest(db, 'req-done', 'backup', 'done', 1_000);
+  addRequest(db, 'req-draft', 'restore', 'draft', 2_000);
+  addRequest(db, 'req-open', 'delete', 'track', 40_000);
+  addRequest(db, 'req-new', 'backup', 'submit', 90_000);
   expect(await age()).toBe('cloudphone_bot_oldest_open_request_age_seconds 60');
   now = 130_000;
   expect(await age()).toBe('cloudphone_bot_oldest_open_request_age_seconds 90');

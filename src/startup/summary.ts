@@ -1,10 +1,12 @@
 /**
  * What an admin needs to see when the bot starts: one line saying how it runs, and a warning for each setting that
  * will surprise someone later (everyone denied, an admin entry that matches nobody, defaults the bot's own form
- * would refuse). Pure; never names a secret.
+ * would refuse). Never names a secret.
  */
 import { mrkdwnToPlain } from '../blocks/escape.js';
 import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { loadPolicyFile } from '../services/access/policy.js';
 import { checkBackupPath, checkUploadEndpoint } from '../services/backup/input.js';
 
 /** What the policy file says, when there is one. */
@@ -27,7 +29,7 @@ export function startSummary(config: Config, policy: PolicyFacts | undefined): S
   const mode = config.slack.mode === 'http' ? `HTTP mode on ${config.slack.host}:${config.slack.port}` : 'Socket Mode';
   const cloud = config.cloud.simulator
     ? 'simulated cloud (no real cloud phone is touched)'
-    : `real cloud in ${config.cloud.region}${config.cloud.endpoint ? ` via ${config.cloud.endpoint}` : ''}`;
+    : `real cloud in ${config.cloud.regions.join(', ')}${config.cloud.endpoint ? ` via ${config.cloud.endpoint}` : ''}`;
   const access = policy
     ? `${count(admins.length, 'admin')}, policy ${config.access.policyPath} with ${count(policy.roles, 'role')}`
     : `${count(admins.length, 'admin')}, no policy file`;
@@ -61,4 +63,12 @@ export function startSummary(config: Config, policy: PolicyFacts | undefined): S
     );
   }
   return { line, warnings };
+}
+
+/** Logs the start line and its warnings, before Slack is asked anything (the policy file has been checked by then). */
+export function logStartSummary(config: Config, logger: Logger): void {
+  const policyFile = config.access.policyPath ? loadPolicyFile(config.access.policyPath) : undefined;
+  const summary = startSummary(config, policyFile && { admins: policyFile.admins, roles: policyFile.roles.length });
+  logger.info(summary.line);
+  for (const warning of summary.warnings) logger.warn(warning);
 }

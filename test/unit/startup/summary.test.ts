@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
-import { startSummary } from '../../../src/ops/start-summary.js';
+import { startSummary } from '../../../src/startup/summary.js';
 
 const SLACK = { SLACK_BOT_TOKEN: 'xoxb-secret-token-1', SLACK_SIGNING_SECRET: 'signing-secret-2' };
 
@@ -25,6 +25,11 @@ describe('the start line and its warnings', () => {
     );
     expect(socket.line).toContain('Socket Mode; real cloud in cn-shanghai; 1 admin, policy');
     expect(socket.line).toContain('with 3 roles');
+    const regions = startSummary(
+      loadConfig({ ...SLACK, CLOUDPHONE_REGION: 'cn-shanghai', CLOUDPHONE_REGIONS: 'cn-shanghai,ap-southeast-1' }),
+      undefined,
+    );
+    expect(regions.line).toContain('real cloud in cn-shanghai, ap-southeast-1;');
     expect(`${line}${socket.line}`).not.toMatch(/secret|xoxb|xapp/);
   });
 
