@@ -4,7 +4,7 @@
  */
 import type { KnownBlock, SectionBlock } from '@slack/types';
 import type { BackupRequestView, CloudFailure, InstanceProgress, InstanceState } from '../services/backup/model.js';
-import { context, failureText, section } from './common.js';
+import { context, errorCode, failureText, section } from './common.js';
 import { blockText, inlineCode, inlineText, truncate } from './escape.js';
 import { formatBytes, formatDuration, mention, plural, progressBar, slackDate, summariseList } from './format.js';
 import { COMMAND } from './ids.js';
@@ -196,7 +196,7 @@ const STILL: Partial<Record<InstanceState, string>> = {
 
 function errorText(p: InstanceProgress, fallback: string): string {
   const parts: string[] = [];
-  if (p.errorCode) parts.push(inlineCode(p.errorCode, 64));
+  if (p.errorCode) parts.push(errorCode(p.errorCode));
   if (p.errorMessage) parts.push(inlineText(p.errorMessage, 300));
   const text = parts.length > 0 ? parts.join(' ') : fallback;
   return p.requestId ? `${text} (RequestId ${inlineCode(p.requestId, 64)})` : text;
@@ -207,7 +207,7 @@ function restartNote(p: InstanceProgress, view: BackupRequestView): string {
   if (!view.spec.startAfterBackup) return ' · stopped by the bot, left stopped';
   if (p.restart === undefined) return ' · stopped by the bot';
   if (p.restart.ok) return ' · stopped by the bot and started again';
-  const why = p.restart.errorCode ? ` (${inlineCode(p.restart.errorCode, 64)})` : '';
+  const why = p.restart.errorCode ? ` (${errorCode(p.restart.errorCode)})` : '';
   return ` · stopped by the bot; starting it again failed${why}`;
 }
 

@@ -3,7 +3,9 @@
  * blocks, plain text, the simulated-cloud note, a backup in one line, a cloud failure in words, and the short notice
  * modal. All person and cloud text is escaped here.
  */
+
 import type { ContextBlock, KnownBlock, ModalView, SectionBlock } from '@slack/types';
+import { isBotErrorCode } from '../bot-error-codes.js';
 import type { CloudFailure } from '../services/backup/model.js';
 import type { BackupFileInfo, Verification } from '../services/restore/model.js';
 import { inlineCode, inlineText, truncate } from './escape.js';
@@ -27,6 +29,11 @@ export const plain = (text: string) => ({ type: 'plain_text' as const, text, emo
 export const SIMULATED_NOTE = '🧪 *Simulated (no real cloud):* no real cloud phone is touched.';
 
 export const code = (value: string | undefined, max = 64): string => inlineCode(value ?? '', max);
+
+/** An error code, marked when the bot made it up, so nobody looks for it among the cloud's codes. */
+export function errorCode(value: string): string {
+  return isBotErrorCode(value) ? `${code(value)} (the bot’s code)` : code(value);
+}
 
 /** `com.a`, `com.b` and 3 more. */
 export function appsText(apps: readonly string[], maxChars = 300): string {
@@ -52,7 +59,7 @@ export function verificationText(verification: Verification | undefined): string
 export function failureText(failure: CloudFailure): string {
   const message = failure.message ? `: ${inlineText(failure.message, 500)}` : '';
   const requestId = failure.requestId ? ` · RequestId ${code(failure.requestId)}` : '';
-  return `${code(failure.code || 'UnknownError')}${message}${requestId}`;
+  return `${errorCode(failure.code || 'UnknownError')}${message}${requestId}`;
 }
 
 /**

@@ -6,7 +6,17 @@
 import type { Checkboxes, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import type { DeleteFile, DeleteRecord } from '../db/delete-requests.js';
 import { deletableFiles, unverifiedFiles } from '../services/delete/service.js';
-import { appsText, backupTitle, code, context, failureText, plain, SIMULATED_NOTE, section } from './common.js';
+import {
+  appsText,
+  backupTitle,
+  code,
+  context,
+  errorCode,
+  failureText,
+  plain,
+  SIMULATED_NOTE,
+  section,
+} from './common.js';
 import { inlineText, truncate } from './escape.js';
 import { formatBytes, mention, plural, slackDate } from './format.js';
 import { ACTION, BLOCK, CALLBACK, CHOICE, COMMAND } from './ids.js';
@@ -67,7 +77,7 @@ export function buildDeleteConfirm(plan: DeleteRecord, options: { simulated: boo
   if (refused.length > 0) {
     const lines = refused.map(
       (file) =>
-        `• ${code(file.backupFileId)}: ${code(file.refused?.code ?? 'Refused')} ${inlineText(file.refused?.message ?? '', 300)}`,
+        `• ${code(file.backupFileId)}: ${errorCode(file.refused?.code ?? 'Refused')} ${inlineText(file.refused?.message ?? '', 300)}`,
     );
     blocks.push(
       section(truncate(`*Cannot be deleted (${refused.length}):*\n${lines.join('\n')}`, SLACK_LIMITS.sectionText)),

@@ -69,6 +69,11 @@ export interface CloudFailure {
   requestId?: string | undefined;
   /** True when the bot cannot tell whether the call took effect. */
   outcomeUnknown?: boolean | undefined;
+  /**
+   * With `outcomeUnknown`: what the service itself answered (a 5xx's code and message), or the bot's code for no
+   * answer at all (`Timeout`, `NetworkError`), so a later message can show it beside the bot's `OutcomeUnknown`.
+   */
+  answer?: { code: string; message: string } | undefined;
 }
 
 /** Everything needed to render a backup request's parent message and its completion reply. */

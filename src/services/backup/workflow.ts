@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { UNREADABLE_STATUS } from '../../cloud-phone/schema.js';
 import type { InstanceRecord, WorkflowStep } from '../../db/backup-requests.js';
+import type { CloudCallRecord } from '../../db/cloud-calls.js';
 import type { Repositories } from '../../db/index.js';
 import { imageKindOf } from '../fleet/instance-facts.js';
 import { createAnnounceStep } from '../pipeline/announce.js';
@@ -276,7 +277,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
         waitUntil = Math.min(waitUntil ?? due, due);
         continue;
       }
-      await reconcileBackupCall(id, call.id, call.instanceIds);
+      await reconcileBackupCall(id, call);
     }
     if (waitUntil !== undefined) return void requests.wakeAt(id, waitUntil, clock.now());
 
@@ -285,11 +286,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     for (const instance of load(id).instances) {
       if (instance.state !== 'pending' || instance.callId !== undefined) continue;
       if ((attempts.get(instance.instanceId) ?? 0) >= MAX_BACKUP_ATTEMPTS) {
-        backups.updateInstance(id, instance.instanceId, {
-          state: 'failed',
-          errorCode: 'OutcomeUnknown',
-          errorMessage: `BackupApp did not answer clearly ${MAX_BACKUP_ATTEMPTS} times and no backup file appeared; the bot stopped trying. Check \`/cloudphone backups\` before retrying.`,
-        });
+        backups.updateInstance(id, instance.instanceId, gaveUp(lastAnswer(id, instance.instanceId)));
         continue;
       }
       fresh.push(instance.instanceId);
@@ -334,10 +331,16 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       } catch (error) {
         const failure = failureOf(error);
         if (failure.outcomeUnknown) {
-          // Not re-sent now: reconciled after the grace period (see above).
+          // Not re-sent now: reconciled after the grace period (see above). The ledger keeps what the cloud answered,
+          // for the message if the bot gives up.
           calls.settle(
             callId,
-            { status: 'unknown', errorCode: failure.code, errorMessage: failure.message },
+            {
+              status: 'unknown',
+              cloudRequestId: failure.requestId,
+              errorCode: failure.answer?.code ?? failure.code,
+              errorMessage: failure.answer?.message ?? failure.message,
+            },
             clock.now(),
           );
           unsettled = true;
@@ -358,6 +361,14 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     }
     if (unsettled) return void requests.wakeAt(id, clock.now() + reconcileGraceMs, clock.now());
     moveTo(id, 'track');
+  }
+
+  /** The last BackupApp call that named the instance, as the ledger keeps its answer. */
+  function lastAnswer(id: string, instanceId: string): CloudCallRecord | undefined {
+    return calls
+      .list(id, 'BackupApp')
+      .filter((call) => call.instanceIds.includes(instanceId))
+      .at(-1);
   }
 
   function attemptsByInstance(id: string): Map<string, number> {
@@ -388,7 +399,8 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
    * request's marker in their Description). Instances with a file are tracked; instances without one were not
    * reached by the call, so they go back to pending and are sent again (a bounded number of times).
    */
-  async function reconcileBackupCall(id: string, callId: number, ids: string[]): Promise<void> {
+  async function reconcileBackupCall(id: string, call: CloudCallRecord): Promise<void> {
+    const { id: callId, instanceIds: ids } = call;
     let files: Awaited<ReturnType<BackupCloud['describeBackupFiles']>>;
     try {
       files = await cloud.describeBackupFiles({ description: requestMarker(id) });
@@ -409,7 +421,17 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
           backups.updateInstance(id, instanceId, { callId: null });
         }
       }
-      calls.settle(callId, { status: 'reconciled', errorMessage: `${found} of ${ids.length} found` }, clock.now());
+      // The call's answer stays in the ledger (lastAnswer reads it); what the lookup found is logged below.
+      calls.settle(
+        callId,
+        {
+          status: 'reconciled',
+          cloudRequestId: call.cloudRequestId,
+          errorCode: call.errorCode,
+          errorMessage: call.errorMessage,
+        },
+        clock.now(),
+      );
     })();
     logger.info({ requestId: id, found, sent: ids.length }, 'reconciled a BackupApp call with an unknown outcome');
   }
@@ -506,3 +528,18 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
 }
 
 export type BackupWorkflow = ReturnType<typeof createBackupWorkflow>;
+
+/**
+ * An instance the bot stopped sending BackupApp for: the cloud's last answer (its code, message and RequestId, e.g. a
+ * 503's `ServiceUnavailable`) when there was one, then what the bot did; `OutcomeUnknown` (the bot's code) otherwise.
+ */
+function gaveUp(last: CloudCallRecord | undefined) {
+  const what = `BackupApp sent ${MAX_BACKUP_ATTEMPTS} times without a clear answer and no backup file appeared, so the bot stopped; check \`/cloudphone backups\` before retrying.`;
+  const answered = last?.errorCode !== undefined && last.errorCode !== 'OutcomeUnknown';
+  return {
+    state: 'failed' as const,
+    errorCode: answered ? last.errorCode : 'OutcomeUnknown',
+    errorMessage: answered && last.errorMessage ? `${last.errorMessage.slice(0, 120)} — ${what}` : what,
+    requestId: last?.cloudRequestId,
+  };
+}

@@ -4,14 +4,22 @@ import type { CloudFailure } from '../backup/model.js';
 
 export function failureOf(error: unknown): CloudFailure {
   if (error instanceof CloudApiError) {
+    // An unknown outcome wraps the attempt's own failure (see finalError in cloud-phone/failures.ts).
+    const attempt = error.cause;
+    const answer =
+      error.outcomeUnknown && attempt instanceof CloudApiError && attempt.apiCode !== error.apiCode
+        ? { code: attempt.apiCode, message: attempt.apiMessage }
+        : undefined;
     return {
       code: error.apiCode,
       message: error.apiMessage,
       requestId: error.requestId,
       outcomeUnknown: error.outcomeUnknown,
+      ...(answer ? { answer } : {}),
     };
   }
-  return { code: 'InternalError', message: error instanceof Error ? error.message : String(error) };
+  // Not the cloud's: a bug or a local failure. Named so nobody looks it up among Alibaba Cloud's codes.
+  return { code: 'BotError', message: error instanceof Error ? error.message : String(error) };
 }
 
 /** A failure that may pass if tried again later: throttling, 5xx, network, timeouts (never an unknown outcome). */
