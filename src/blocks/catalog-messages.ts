@@ -7,7 +7,16 @@ import type { ActionsBlock, Button, KnownBlock, Overflow, SectionBlock } from '@
 import { z } from 'zod';
 import type { Catalog, CatalogEntry } from '../services/catalog/service.js';
 import { STATUS_NOT_LISTED, STATUS_UNKNOWN } from '../services/catalog/service.js';
-import { appsText, backupTitle, code, context, failureText, section, verificationText } from './common.js';
+import {
+  appsText,
+  backupStatusText,
+  backupTitle,
+  code,
+  context,
+  failureText,
+  section,
+  verificationText,
+} from './common.js';
 import { inlineText, truncate } from './escape.js';
 import { formatBytes, mention, plural, slackDate } from './format.js';
 import { ACTION, BLOCK, COMMAND } from './ids.js';
@@ -63,7 +72,7 @@ export function catalogEntryAction(
 function statusText(entry: CatalogEntry): string {
   if (entry.status === STATUS_NOT_LISTED) return '⚠️ no longer listed by the cloud (deleted elsewhere?)';
   if (entry.status === STATUS_UNKNOWN) return 'status unknown (the cloud could not be asked)';
-  return `status ${code(entry.status, 30)}`;
+  return backupStatusText(entry.status);
 }
 
 function entryBlock(entry: CatalogEntry): SectionBlock {

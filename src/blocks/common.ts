@@ -50,6 +50,22 @@ export function backupTitle(backup: BackupFileInfo): string {
   return `${code(backup.backupFileId)}${name}${source}`;
 }
 
+/** A backup file's status as the cloud lists it (doc §4.2), in words a person reads without the API docs. */
+const BACKUP_STATUS_WORDS: Readonly<Record<string, string>> = {
+  AVAILABLE: '✅ ready to restore',
+  BACKUPING: '⏳ still being made',
+  PART_BACKUP_FINISHED: '⚠️ only partly backed up',
+  BACKUP_FAILED: '❌ the backup failed',
+  RECOVERING: '↩️ being restored from right now',
+  RECOVERY_FAILED: '⚠️ ready, but the last restore from it failed',
+  DELETING: '🗑️ being deleted',
+};
+
+/** The status in words; a status the bot does not know is shown as the cloud wrote it. */
+export function backupStatusText(status: string): string {
+  return BACKUP_STATUS_WORDS[status] ?? `status ${code(status, 30)}`;
+}
+
 export function verificationText(verification: Verification | undefined): string {
   if (!verification) return '⚠️ never verified by a restore';
   return `✅ restore verified by ${mention(verification.userId)} ${slackDate(verification.at)}`;

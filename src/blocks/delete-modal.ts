@@ -8,6 +8,7 @@ import type { DeleteFile, DeleteRecord } from '../db/delete-requests.js';
 import { deletableFiles, unverifiedFiles } from '../services/delete/service.js';
 import {
   appsText,
+  backupStatusText,
   backupTitle,
   code,
   context,
@@ -48,7 +49,7 @@ export function deleteLoadingView(count: number, simulated: boolean): ModalView 
 function fileText(file: DeleteFile): string {
   const facts = [appsText(file.apps, 300)];
   if (file.sizeBytes !== undefined) facts.push(formatBytes(file.sizeBytes));
-  facts.push(`status ${code(file.status, 30)}`);
+  facts.push(backupStatusText(file.status));
   const verified = file.verifiedBy
     ? `✅ a restore from it was verified by ${mention(file.verifiedBy.userId)} ${slackDate(new Date(file.verifiedBy.at))}`
     : '⚠️ *never verified*: nobody has checked that a restore from it works';
