@@ -308,6 +308,15 @@ describe('/cloudphone backup, end to end', () => {
       channelId: 'C0GENERAL',
     });
     expect(JSON.stringify(unknown.body)).toContain('frobnicate');
+    // The word people type for the catalog is pointed at the command that shows it.
+    const list = await h.driver.slashCommand({
+      command: '/cloudphone',
+      text: 'list',
+      userId: 'U0CAROL',
+      channelId: 'C0GENERAL',
+    });
+    expect((list.body as { response_type: string }).response_type).toBe('ephemeral');
+    expect(JSON.stringify(list.body)).toContain('Did you mean `backups` (the backup catalog)?');
     expect(h.sim.requests).toHaveLength(0);
   });
 });
