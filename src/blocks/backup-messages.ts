@@ -117,7 +117,7 @@ function detailFields(view: BackupRequestView): SectionBlock {
   const { spec } = view;
   const field = (label: string, value: string) => ({ type: 'mrkdwn' as const, text: `*${label}*\n${value}` });
   const code = (max: number) => (item: string) => inlineCode(item, max);
-  const instanceList = summariseList(spec.instanceIds, code(64), 400);
+  const instanceList = summariseList(spec.instanceIds, (id) => instanceText(id, spec), 400);
   // Ids render in code spans, so only the summary's own tail can end with " more".
   const instancesValue = instanceList.endsWith(' more')
     ? `${instanceList} (${plural(spec.instanceIds.length, 'instance')} in all)`
@@ -211,9 +211,15 @@ function restartNote(p: InstanceProgress, view: BackupRequestView): string {
   return ` · stopped by the bot; starting it again failed${why}`;
 }
 
+/** An instance id with its name beside it, when the cloud listed one. */
+function instanceText(instanceId: string, spec: BackupRequestView['spec']): string {
+  const name = spec.instanceNames?.[instanceId];
+  return `${inlineCode(instanceId, 64)}${name ? ` (${inlineText(name, 40)})` : ''}`;
+}
+
 /** One line per instance: its outcome, with the backup file or the error. */
 export function instanceLine(p: InstanceProgress, view: BackupRequestView): string {
-  const id = inlineCode(p.instanceId, 64);
+  const id = instanceText(p.instanceId, view.spec);
   const restart = restartNote(p, view);
   switch (p.state) {
     case 'succeeded': {
@@ -310,6 +316,7 @@ function packLines(lines: readonly string[], maxBlocks: number, maxChars: number
 
 const CSV_COLUMNS = [
   'instance_id',
+  'instance_name',
   'state',
   'backup_file_id',
   'backup_file_name',
@@ -335,6 +342,7 @@ export function backupResultsCsv(view: BackupRequestView): string {
   const rows = sortedInstances(view).map((p) =>
     [
       p.instanceId,
+      view.spec.instanceNames?.[p.instanceId],
       p.state,
       p.backupFileId,
       p.backupFileName,

@@ -43,8 +43,12 @@ describe('/cloudphone backup, end to end', () => {
     expect(file?.status).toBe('AVAILABLE');
     expect(textOf(reply)).toContain(file!.id);
     expect(textOf(reply)).toContain(file!.name);
+    // The instance's name beside its id, in the reply and in the channel message's list.
+    const name = h.sim.state.instances.get(id)!.name;
+    expect(textOf(reply)).toContain(`\`${id}\` (${name})`);
     expect(parents(h.slack)).toHaveLength(1);
     const parent = parents(h.slack)[0]!;
+    expect(textOf(parent)).toContain(`\`${id}\` (${name})`);
     expect(h.slack.threadReplies(CHANNEL, parent.ts)).toHaveLength(1);
     // The parent message was updated in place to its final state.
     expect(textOf(parent)).toMatch(/100%/);

@@ -26,6 +26,11 @@ export interface BackupSpec {
   description?: string | undefined;
   stopBeforeBackup: boolean;
   startAfterBackup: boolean;
+  /**
+   * Not asked for: the instances' names as the cloud listed them when the bot looked the instances up, so messages
+   * show a name beside each id.
+   */
+  instanceNames?: Record<string, string> | undefined;
 }
 
 export type RequestStatus = 'received' | 'running' | 'succeeded' | 'partial' | 'failed';

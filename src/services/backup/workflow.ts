@@ -126,6 +126,8 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       return retryLater(id);
     }
     const byId = new Map(found.map((instance) => [instance.instanceId, instance]));
+    const instanceNames = Object.fromEntries(found.flatMap((i) => (i.name ? [[i.instanceId, i.name]] : [])));
+    if (Object.keys(instanceNames).length > 0) requests.setDetail(id, { ...record.spec, instanceNames }, clock.now());
     let toStop = 0;
     let ready = 0;
     for (const instance of record.instances) {

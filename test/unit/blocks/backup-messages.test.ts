@@ -291,7 +291,7 @@ describe('backupCompletionReply', () => {
     const rows = (reply.fullTable?.content ?? '').trimEnd().split('\n');
     expect(rows).toHaveLength(1001);
     expect(rows[0]).toBe(
-      'instance_id,state,backup_file_id,backup_file_name,size_bytes,size,error_code,error_message,request_id,stopped_by_bot,task_id',
+      'instance_id,instance_name,state,backup_file_id,backup_file_name,size_bytes,size,error_code,error_message,request_id,stopped_by_bot,task_id',
     );
     const ids = new Set(rows.slice(1).map((r) => r.split(',')[0]));
     expect(ids.size).toBe(1000);
@@ -403,7 +403,7 @@ describe('backupResultsCsv', () => {
       }),
     );
     const [, row] = csv.trimEnd().split('\n');
-    expect(row).toBe(`acp-a,failed,,,,,"'=HYPERLINK(""x"")","a, ""b"" c",'+1,,`);
+    expect(row).toBe(`acp-a,,failed,,,,,"'=HYPERLINK(""x"")","a, ""b"" c",'+1,,`);
   });
 });
 
