@@ -16,6 +16,7 @@ export function registerActions(app: App, services: Services): void {
     [ACTION.catalogPrev]: catalogPage(services),
     [ACTION.catalogNext]: catalogPage(services),
     [ACTION.catalogEntry]: catalogEntry(services),
+    [ACTION.restoreFromBackup]: catalogEntry(services),
   };
   // One listener for every block action (see slack/route.ts for why).
   app.action({ action_id: exactly(Object.keys(byActionId)) }, (args: SlackActionMiddlewareArgs & AllMiddlewareArgs) =>

@@ -2,12 +2,13 @@
  * Messages about one backup request: the channel message that tracks it (updated in place), the single threaded
  * reply when it is done, and the reply when the whole request failed. All person and cloud text is escaped.
  */
-import type { KnownBlock, SectionBlock } from '@slack/types';
+import type { ActionsBlock, Button, KnownBlock, PlainTextOption, SectionBlock, StaticSelect } from '@slack/types';
 import type { BackupRequestView, CloudFailure, InstanceProgress, InstanceState } from '../services/backup/model.js';
+import { catalogEntryValue } from './catalog-messages.js';
 import { context, errorCode, failureText, section } from './common.js';
 import { blockText, inlineCode, inlineText, truncate } from './escape.js';
 import { formatBytes, formatDuration, mention, plural, progressBar, slackDate, summariseList } from './format.js';
-import { COMMAND } from './ids.js';
+import { ACTION, BLOCK, COMMAND } from './ids.js';
 import { blockTextLength, MESSAGE_TEXT_BUDGET, SLACK_LIMITS, type SlackMessage } from './limits.js';
 
 /** A message plus, when the per-instance list does not fit, the complete list as a CSV file to upload. */
@@ -392,7 +393,10 @@ export function backupCompletionReply(view: BackupRequestView): CompletionReply 
   const stopStart = stopStartSentence(view, counts);
   if (stopStart !== undefined) head.push(context(stopStart));
   if (view.failure !== undefined) head.push(section(failureText(view.failure)));
-  const tail: KnownBlock[] = [context(`request ${inlineCode(view.id, 64)}`)];
+  const tail: KnownBlock[] = [];
+  const next = restoreNextStep(view);
+  if (next) tail.push(next);
+  tail.push(context(`request ${inlineCode(view.id, 64)}`));
   if (view.simulated) tail.push(context(SIMULATED_LINE));
 
   const text = `${view.simulated ? '[Simulated] ' : ''}${who} ${sentence}`;
@@ -458,4 +462,38 @@ export function cloudErrorReply(view: BackupRequestView, failure: CloudFailure):
   if (view.simulated) blocks.push(context(SIMULATED_LINE));
   const code = inlineText(failure.code || 'UnknownError', 64);
   return { text: `${view.simulated ? '[Simulated] ' : ''}${who} ${sentence} (${code})`, blocks };
+}
+
+/** At most this many backups are offered in the reply's restore menu (Slack allows 100 options). */
+const RESTORE_MENU_MAX = 100;
+
+/**
+ * The next step after a backup: restore from it. One backup gets a button; several get a menu of them (by instance).
+ * The values are the catalog menu's (`restore:bf-…`), checked by the same listener.
+ */
+function restoreNextStep(view: BackupRequestView): ActionsBlock | undefined {
+  const made = sortedInstances(view).filter((p) => p.state === 'succeeded' && p.backupFileId);
+  if (made.length === 0) return undefined;
+  const restoreValue = (p: InstanceProgress) => catalogEntryValue('restore', p.backupFileId ?? '');
+  if (made.length === 1) {
+    const button: Button = {
+      type: 'button',
+      action_id: ACTION.restoreFromBackup,
+      text: { type: 'plain_text', text: 'Restore from this backup…' },
+      value: restoreValue(made[0] as InstanceProgress),
+    };
+    return { type: 'actions', block_id: BLOCK.backupNextStep, elements: [button] };
+  }
+  const options: PlainTextOption[] = made.slice(0, RESTORE_MENU_MAX).map((p) => {
+    const name = view.spec.instanceNames?.[p.instanceId];
+    const label = name ? `${name} (${p.instanceId})` : p.instanceId;
+    return { text: { type: 'plain_text', text: truncate(`From ${label}`, 75) }, value: restoreValue(p) };
+  });
+  const menu: StaticSelect = {
+    type: 'static_select',
+    action_id: ACTION.restoreFromBackup,
+    placeholder: { type: 'plain_text', text: 'Restore from one of these backups…' },
+    options,
+  };
+  return { type: 'actions', block_id: BLOCK.backupNextStep, elements: [menu] };
 }

@@ -60,6 +60,11 @@ export function decodeCatalogPage(value: string | undefined): CatalogPage | unde
   }
 }
 
+/** A value `catalogEntryAction` reads back: `restore:bf-…` / `delete:bf-…`. */
+export function catalogEntryValue(kind: 'restore' | 'delete', backupFileId: string): string {
+  return `${kind}:${backupFileId}`;
+}
+
 /** Overflow values: `restore:bf-…` / `delete:bf-…` (at most 75 characters, like any option value). */
 export function catalogEntryAction(
   value: string | undefined,
@@ -92,8 +97,11 @@ function entryBlock(entry: CatalogEntry): SectionBlock {
     type: 'overflow',
     action_id: ACTION.catalogEntry,
     options: [
-      { text: { type: 'plain_text', text: 'Restore from it…' }, value: `restore:${entry.backupFileId}` },
-      { text: { type: 'plain_text', text: 'Delete it…' }, value: `delete:${entry.backupFileId}` },
+      {
+        text: { type: 'plain_text', text: 'Restore from it…' },
+        value: catalogEntryValue('restore', entry.backupFileId),
+      },
+      { text: { type: 'plain_text', text: 'Delete it…' }, value: catalogEntryValue('delete', entry.backupFileId) },
     ],
   };
   return { type: 'section', text: { type: 'mrkdwn', text }, accessory: overflow };

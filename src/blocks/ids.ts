@@ -42,6 +42,7 @@ export const BLOCK = {
   restoreVerify: 'restore_verify',
   deleteAcknowledge: 'delete_acknowledge',
   catalogNav: 'catalog_nav',
+  backupNextStep: 'backup_next_step',
 } as const;
 
 /** `action_id` of each element: the modal's inputs and the buttons that later features add. */
@@ -64,6 +65,8 @@ export const ACTION = {
   catalogNext: 'catalog_next',
   /** The overflow menu on each catalog entry: restore from it, or delete it. */
   catalogEntry: 'catalog_entry',
+  /** On a backup's reply: restore from the backup it made (a button), or from one of them (a menu). */
+  restoreFromBackup: 'restore_from_backup',
 } as const;
 
 /** Values of the two checkboxes in `BLOCK.options`. */

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACTION, BLOCK, OPTION } from '../../src/blocks/ids.js';
+import { ACTION, BLOCK, CALLBACK, OPTION } from '../../src/blocks/ids.js';
 import { backupFormValues, backupViaModal, openBackupModal, threadedReply } from '../support/backup-flows.js';
 import {
   ADMIN,
@@ -322,5 +322,71 @@ describe('/cloudphone backup, end to end', () => {
     expect((list.body as { response_type: string }).response_type).toBe('ephemeral');
     expect(JSON.stringify(list.body)).toContain('Did you mean `backups` (the backup catalog)?');
     expect(h.sim.requests).toHaveLength(0);
+  });
+});
+
+describe('the next step after a backup', () => {
+  /** The restore form the person has open, once it is there. */
+  const restoreForm = (harness: Harness, user = ADMIN) =>
+    waitUntil(
+      () => {
+        const top = harness.slack.openViews(user).at(-1);
+        return top?.callback_id === CALLBACK.restoreForm ? top : undefined;
+      },
+      { timeoutMs: 10_000, description: `the restore form for ${user}` },
+    );
+
+  it('offers "Restore from this backup…" on the reply, which opens the restore form with it chosen', async () => {
+    h = await startHarness();
+    const id = h.instance('support-02');
+    await backupViaModal(h, [id], ['com.tencent.mm']);
+    const reply = await threadedReply(h);
+    const file = [...h.sim.state.backupFiles.values()].find((f) => f.instanceId === id)!;
+    expect(textOf(reply)).toContain('Restore from this backup…');
+
+    // Someone who may not restore is refused privately, and no form opens.
+    await h.driver.clickButton({
+      channel: CHANNEL,
+      messageTs: reply.ts,
+      actionId: ACTION.restoreFromBackup,
+      userId: 'U0BOB',
+    });
+    const refusal = await waitUntil(() => h!.slack.ephemerals('U0BOB').at(-1), {
+      timeoutMs: 5_000,
+      description: 'the refusal',
+    });
+    expect(refusal.text).toMatch(/restore/i);
+    expect(h.slack.openViews('U0BOB')).toEqual([]);
+
+    await h.driver.clickButton({
+      channel: CHANNEL,
+      messageTs: reply.ts,
+      actionId: ACTION.restoreFromBackup,
+      userId: ADMIN,
+    });
+    const form = await restoreForm(h);
+    expect(JSON.stringify(form.blocks)).toMatch(new RegExp(`"initial_option":\\{"text":\\{[^}]*${file.id}`));
+  });
+
+  it('offers a menu of the backups when one request made several, each opening the form with that one', async () => {
+    h = await startHarness();
+    const [a, b] = [h.instance('support-02'), h.instance('qa-01')];
+    await backupViaModal(h, [a, b], ['com.tencent.mm']);
+    const reply = await threadedReply(h);
+    const fileOf = (instanceId: string) =>
+      [...h!.sim.state.backupFiles.values()].find((f) => f.instanceId === instanceId)!;
+    const text = textOf(reply);
+    expect(text).toContain('Restore from one of these backups…');
+    expect(text).toContain(`restore:${fileOf(a).id}`);
+    expect(text).toContain(`restore:${fileOf(b).id}`);
+    await h.driver.selectOption({
+      channel: CHANNEL,
+      messageTs: reply.ts,
+      actionId: ACTION.restoreFromBackup,
+      value: `restore:${fileOf(b).id}`,
+      userId: ADMIN,
+    });
+    const form = await restoreForm(h);
+    expect(JSON.stringify(form.blocks)).toMatch(new RegExp(`"initial_option":\\{"text":\\{[^}]*${fileOf(b).id}`));
   });
 });
