@@ -43,6 +43,8 @@ const BOT_ERROR_CODES: ReadonlySet<string> = new Set([
   'OutsideYourScope',
   'AlreadyDeleting',
   'Refused',
+  'Cancelled',
+  'StopTimeout',
 ]);
 
 /** `Http503`: a non-2xx answer without an error body; the bot named it after the status. */

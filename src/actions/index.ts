@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, App, SlackActionMiddlewareArgs } from '@slack/b
 import { ACTION } from '../blocks/ids.js';
 import type { Services } from '../services/index.js';
 import { exactly } from '../slack/route.js';
+import { cancelBackup } from './cancel-backup.js';
 import { catalogEntry } from './catalog-entry.js';
 import { catalogPage } from './catalog-page.js';
 import { markVerified } from './mark-verified.js';
@@ -17,6 +18,7 @@ export function registerActions(app: App, services: Services): void {
     [ACTION.catalogNext]: catalogPage(services),
     [ACTION.catalogEntry]: catalogEntry(services),
     [ACTION.restoreFromBackup]: catalogEntry(services),
+    [ACTION.cancelBackup]: cancelBackup(services),
   };
   // One listener for every block action (see slack/route.ts for why).
   app.action({ action_id: exactly(Object.keys(byActionId)) }, (args: SlackActionMiddlewareArgs & AllMiddlewareArgs) =>

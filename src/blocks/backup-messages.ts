@@ -172,6 +172,8 @@ export function backupParentMessage(view: BackupRequestView): SlackMessage {
   const blocks: KnownBlock[] = [];
   if (view.simulated) blocks.push(context(SIMULATED_LINE));
   blocks.push(section(asked), detailFields(view), section(statusBlock), context(timesText(view)));
+  const cancel = cancelBlock(view);
+  if (cancel) blocks.push(cancel);
   const plainAsked = `${who} asked to back up ${plural(view.spec.apps.length, 'app')} on ${plural(counts.total, 'instance')}`;
   const text = `${view.simulated ? '[Simulated] ' : ''}${plainAsked}: ${status}`;
   return { text, blocks };
@@ -496,4 +498,45 @@ function restoreNextStep(view: BackupRequestView): ActionsBlock | undefined {
     options,
   };
   return { type: 'actions', block_id: BLOCK.backupNextStep, elements: [menu] };
+}
+
+/** Still running: a Cancel button (confirmed first), or, once someone cancelled, who did and what that means. */
+function cancelBlock(view: BackupRequestView): KnownBlock | undefined {
+  const finished = view.status === 'succeeded' || view.status === 'partial' || view.status === 'failed';
+  if (view.spec.cancel) {
+    return context(
+      `🛑 Cancelled by ${mention(view.spec.cancel.userId)}: instances whose backup was not yet sent are skipped; a backup the cloud already had cannot be called back and finishes on its own.`,
+    );
+  }
+  if (finished) return undefined;
+  const button: Button = {
+    type: 'button',
+    action_id: ACTION.cancelBackup,
+    text: { type: 'plain_text', text: 'Cancel' },
+    value: view.id,
+    confirm: {
+      title: { type: 'plain_text', text: 'Cancel this backup?' },
+      text: {
+        type: 'plain_text',
+        text: 'Instances whose backup has not been sent yet are skipped. A backup already sent to the cloud cannot be called back.',
+      },
+      confirm: { type: 'plain_text', text: 'Cancel the backup' },
+      deny: { type: 'plain_text', text: 'Keep going' },
+      style: 'danger',
+    },
+  };
+  return { type: 'actions', block_id: BLOCK.backupCancel, elements: [button] };
+}
+
+/** The answer to the person who pressed Cancel (only they see it). */
+export function cancelAnswer(result: { notSent: number; inCloud: number }): string {
+  const skipped =
+    result.notSent > 0
+      ? `${plural(result.notSent, 'instance')} not yet sent will be skipped.`
+      : 'Every instance had already been sent, so nothing is left to skip.';
+  const sent =
+    result.inCloud > 0
+      ? ` ${plural(result.inCloud, 'backup')} had already reached the cloud and cannot be called back: they finish on their own, and the reply in the thread lists them.`
+      : ' Nothing had reached the cloud yet.';
+  return `🛑 Cancelled. ${skipped}${sent}`;
 }

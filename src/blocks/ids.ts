@@ -43,6 +43,7 @@ export const BLOCK = {
   deleteAcknowledge: 'delete_acknowledge',
   catalogNav: 'catalog_nav',
   backupNextStep: 'backup_next_step',
+  backupCancel: 'backup_cancel',
 } as const;
 
 /** `action_id` of each element: the modal's inputs and the buttons that later features add. */
@@ -67,6 +68,8 @@ export const ACTION = {
   catalogEntry: 'catalog_entry',
   /** On a backup's reply: restore from the backup it made (a button), or from one of them (a menu). */
   restoreFromBackup: 'restore_from_backup',
+  /** On a running backup's channel message. */
+  cancelBackup: 'cancel_backup',
 } as const;
 
 /** Values of the two checkboxes in `BLOCK.options`. */

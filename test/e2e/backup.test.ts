@@ -390,3 +390,65 @@ describe('the next step after a backup', () => {
     expect(JSON.stringify(form.blocks)).toMatch(new RegExp(`"initial_option":\\{"text":\\{[^}]*${fileOf(b).id}`));
   });
 });
+
+describe('Cancel on a running backup', () => {
+  it('skips what was not yet sent, says so to the person and in the channel, and never sends BackupApp', async () => {
+    h = await startHarness();
+    const [held, stopped] = [h.instance('support-01'), h.instance('support-02')];
+    // support-01 stays STOPPING, so the request waits for it before sending anything.
+    h.sim.setInstanceStatus(held, 'STOPPING');
+    const res = await h.driver.slashCommand({
+      command: '/cloudphone',
+      text: `backup ${held} ${stopped} --apps com.tencent.mm --path ${BACKUP_PATH}`,
+      userId: ADMIN,
+      channelId: CHANNEL,
+    });
+    const requestId = /req-[0-9a-f]+/.exec(JSON.stringify(res.body))![0];
+    await waitUntil(() => h!.bot.repos.backups.get(requestId)?.step === 'stop' || undefined, {
+      timeoutMs: 10_000,
+      description: 'the request waiting for the instance to stop',
+    });
+    const parent = await waitUntil(
+      () => parents(h!.slack).find((p) => JSON.stringify(p.blocks).includes(ACTION.cancelBackup)),
+      { timeoutMs: 10_000, description: 'the channel message with its Cancel button' },
+    );
+
+    // Someone who may not back up these instances cannot cancel; nothing changes.
+    await h.driver.clickButton({
+      channel: CHANNEL,
+      messageTs: parent.ts,
+      actionId: ACTION.cancelBackup,
+      userId: 'U0BOB',
+    });
+    const refusal = await waitUntil(() => h!.slack.ephemerals('U0BOB').at(-1), {
+      timeoutMs: 5_000,
+      description: 'the refusal',
+    });
+    expect(refusal.text).toContain("You can't do that here");
+    expect(h.bot.repos.backups.get(requestId)?.spec.cancel).toBeUndefined();
+
+    await h.driver.clickButton({
+      channel: CHANNEL,
+      messageTs: parent.ts,
+      actionId: ACTION.cancelBackup,
+      userId: ADMIN,
+    });
+    const answer = await waitUntil(() => h!.slack.ephemerals(ADMIN).find((e) => e.text.includes('Cancelled')), {
+      timeoutMs: 5_000,
+      description: 'the answer to the cancel',
+    });
+    expect(answer.text).toContain('2 instances not yet sent will be skipped. Nothing had reached the cloud yet.');
+
+    const reply = await threadedReply(h);
+    const text = textOf(reply);
+    for (const id of [held, stopped]) {
+      const line = text.split('\\n').find((l) => l.includes(id));
+      expect(line).toContain('skipped: `Cancelled` (the bot’s code)');
+    }
+    expect(actions(h)).not.toContain('BackupApp');
+    // The channel message says who cancelled, and offers no Cancel any more.
+    const final = textOf(h.slack.message(CHANNEL, parent.ts)!);
+    expect(final).toContain(`Cancelled by <@${ADMIN}>`);
+    expect(final).not.toContain(ACTION.cancelBackup);
+  });
+});

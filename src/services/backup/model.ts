@@ -31,6 +31,8 @@ export interface BackupSpec {
    * show a name beside each id.
    */
   instanceNames?: Record<string, string> | undefined;
+  /** Not asked for: set when someone cancels the request; the workflow skips what it has not sent yet. */
+  cancel?: { userId: string; at: number } | undefined;
 }
 
 export type RequestStatus = 'received' | 'running' | 'succeeded' | 'partial' | 'failed';

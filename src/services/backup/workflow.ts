@@ -127,7 +127,8 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     }
     const byId = new Map(found.map((instance) => [instance.instanceId, instance]));
     const instanceNames = Object.fromEntries(found.flatMap((i) => (i.name ? [[i.instanceId, i.name]] : [])));
-    if (Object.keys(instanceNames).length > 0) requests.setDetail(id, { ...record.spec, instanceNames }, clock.now());
+    // The spec read now, not before the call: a cancel may have been recorded while the cloud answered.
+    if (Object.keys(instanceNames).length > 0) requests.setDetail(id, { ...load(id).spec, instanceNames }, clock.now());
     let toStop = 0;
     let ready = 0;
     for (const instance of record.instances) {
@@ -165,9 +166,30 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
         });
       }
     }
-    if (toStop > 0) moveTo(id, 'stop');
-    else if (ready > 0) moveTo(id, 'submit');
+    const cancelled = skipUnsent(id);
+    if (toStop > cancelled.stopping) moveTo(id, 'stop');
+    else if (ready > cancelled.pending) moveTo(id, 'submit');
     else finish(id);
+  }
+
+  /**
+   * After a cancel: every instance whose backup was not sent is skipped, saying so. Runs inside the steps (never
+   * between a BackupApp's record and its call), so it cannot race the sending. Returns how many it skipped, by state.
+   */
+  function skipUnsent(id: string): { pending: number; stopping: number } {
+    const record = load(id);
+    const skipped = { pending: 0, stopping: 0 };
+    if (!record.spec.cancel) return skipped;
+    for (const instance of record.instances) {
+      if (instance.callId !== undefined || (instance.state !== 'pending' && instance.state !== 'stopping')) continue;
+      skipped[instance.state]++;
+      backups.updateInstance(id, instance.instanceId, {
+        state: 'skipped',
+        errorCode: 'Cancelled',
+        errorMessage: 'the request was cancelled before its backup was sent to the cloud',
+      });
+    }
+    return skipped;
   }
 
   /**
@@ -176,6 +198,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
    * while after such a call is sent a new one, a bounded number of times.
    */
   async function stop(id: string): Promise<void> {
+    skipUnsent(id);
     const record = load(id);
     const stopping = record.instances.filter((i) => i.state === 'stopping');
     const statuses = await currentStatuses(stopping.map((i) => i.instanceId));
@@ -283,6 +306,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     }
     if (waitUntil !== undefined) return void requests.wakeAt(id, waitUntil, clock.now());
 
+    skipUnsent(id);
     const attempts = attemptsByInstance(id);
     const fresh: string[] = [];
     for (const instance of load(id).instances) {
@@ -295,6 +319,11 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     }
     let unsettled = false;
     for (const ids of chunk(fresh, settings.maxInstancesPerCall)) {
+      // A cancel recorded while an earlier chunk was on its way stops the chunks not yet sent.
+      if (load(id).spec.cancel) {
+        skipUnsent(id);
+        break;
+      }
       const callId = repos.db.transaction(() => {
         const newId = calls.begin(id, 'BackupApp', ids, clock.now());
         for (const instanceId of ids) backups.updateInstance(id, instanceId, { callId: newId });
