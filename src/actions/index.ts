@@ -6,6 +6,7 @@ import { cancelBackup } from './cancel-backup.js';
 import { catalogEntry } from './catalog-entry.js';
 import { catalogPage } from './catalog-page.js';
 import { markVerified } from './mark-verified.js';
+import { retryFailed } from './retry-failed.js';
 
 // Each handler is typed for its element (button, overflow menu); the action id decides which element it is.
 type ActionListener = (args: never) => Promise<void>;
@@ -19,6 +20,7 @@ export function registerActions(app: App, services: Services): void {
     [ACTION.catalogEntry]: catalogEntry(services),
     [ACTION.restoreFromBackup]: catalogEntry(services),
     [ACTION.cancelBackup]: cancelBackup(services),
+    [ACTION.retryFailed]: retryFailed(services),
   };
   // One listener for every block action (see slack/route.ts for why).
   app.action({ action_id: exactly(Object.keys(byActionId)) }, (args: SlackActionMiddlewareArgs & AllMiddlewareArgs) =>

@@ -2,13 +2,22 @@
  * Messages about one backup request: the channel message that tracks it (updated in place), the single threaded
  * reply when it is done, and the reply when the whole request failed. All person and cloud text is escaped.
  */
-import type { ActionsBlock, Button, KnownBlock, PlainTextOption, SectionBlock, StaticSelect } from '@slack/types';
+import type {
+  ActionsBlock,
+  Button,
+  KnownBlock,
+  ModalView,
+  PlainTextOption,
+  SectionBlock,
+  StaticSelect,
+} from '@slack/types';
+import { z } from 'zod';
 import type { BackupRequestView, CloudFailure, InstanceProgress, InstanceState } from '../services/backup/model.js';
 import { catalogEntryValue } from './catalog-messages.js';
 import { context, errorCode, failureText, section } from './common.js';
 import { blockText, inlineCode, inlineText, truncate } from './escape.js';
 import { formatBytes, formatDuration, mention, plural, progressBar, slackDate, summariseList } from './format.js';
-import { ACTION, BLOCK, COMMAND } from './ids.js';
+import { ACTION, BLOCK, CALLBACK, COMMAND } from './ids.js';
 import { blockTextLength, MESSAGE_TEXT_BUDGET, SLACK_LIMITS, type SlackMessage } from './limits.js';
 
 /** A message plus, when the per-instance list does not fit, the complete list as a CSV file to upload. */
@@ -396,7 +405,7 @@ export function backupCompletionReply(view: BackupRequestView): CompletionReply 
   if (stopStart !== undefined) head.push(context(stopStart));
   if (view.failure !== undefined) head.push(section(failureText(view.failure)));
   const tail: KnownBlock[] = [];
-  const next = restoreNextStep(view);
+  const next = nextSteps(view);
   if (next) tail.push(next);
   tail.push(context(`request ${inlineCode(view.id, 64)}`));
   if (view.simulated) tail.push(context(SIMULATED_LINE));
@@ -473,31 +482,46 @@ const RESTORE_MENU_MAX = 100;
  * The next step after a backup: restore from it. One backup gets a button; several get a menu of them (by instance).
  * The values are the catalog menu's (`restore:bf-…`), checked by the same listener.
  */
-function restoreNextStep(view: BackupRequestView): ActionsBlock | undefined {
+function restoreNextStep(view: BackupRequestView): Button | StaticSelect | undefined {
   const made = sortedInstances(view).filter((p) => p.state === 'succeeded' && p.backupFileId);
   if (made.length === 0) return undefined;
   const restoreValue = (p: InstanceProgress) => catalogEntryValue('restore', p.backupFileId ?? '');
   if (made.length === 1) {
-    const button: Button = {
+    return {
       type: 'button',
       action_id: ACTION.restoreFromBackup,
       text: { type: 'plain_text', text: 'Restore from this backup…' },
       value: restoreValue(made[0] as InstanceProgress),
     };
-    return { type: 'actions', block_id: BLOCK.backupNextStep, elements: [button] };
   }
   const options: PlainTextOption[] = made.slice(0, RESTORE_MENU_MAX).map((p) => {
     const name = view.spec.instanceNames?.[p.instanceId];
     const label = name ? `${name} (${p.instanceId})` : p.instanceId;
     return { text: { type: 'plain_text', text: truncate(`From ${label}`, 75) }, value: restoreValue(p) };
   });
-  const menu: StaticSelect = {
+  return {
     type: 'static_select',
     action_id: ACTION.restoreFromBackup,
     placeholder: { type: 'plain_text', text: 'Restore from one of these backups…' },
     options,
   };
-  return { type: 'actions', block_id: BLOCK.backupNextStep, elements: [menu] };
+}
+
+/** The next steps on a backup's reply: restore from what it made, retry what failed (a confirmation lists them). */
+function nextSteps(view: BackupRequestView): ActionsBlock | undefined {
+  const elements: (Button | StaticSelect)[] = [];
+  const restore = restoreNextStep(view);
+  if (restore) elements.push(restore);
+  const failed = view.instances.filter((p) => p.state === 'failed').length;
+  if (failed > 0) {
+    elements.push({
+      type: 'button',
+      action_id: ACTION.retryFailed,
+      text: { type: 'plain_text', text: failed === 1 ? 'Retry the failed instance…' : `Retry ${failed} failed…` },
+      value: view.id,
+    });
+  }
+  return elements.length > 0 ? { type: 'actions', block_id: BLOCK.backupNextStep, elements } : undefined;
 }
 
 /** Still running: a Cancel button (confirmed first), or, once someone cancelled, who did and what that means. */
@@ -539,4 +563,40 @@ export function cancelAnswer(result: { notSent: number; inCloud: number }): stri
       ? ` ${plural(result.inCloud, 'backup')} had already reached the cloud and cannot be called back: they finish on their own, and the reply in the thread lists them.`
       : ' Nothing had reached the cloud yet.';
   return `🛑 Cancelled. ${skipped}${sent}`;
+}
+
+/** The confirmation before retrying: which instances, what is backed up where; Retry starts a new request. */
+export function retryFailedModal(input: {
+  requestId: string;
+  channelId: string;
+  spec: BackupRequestView['spec'];
+  names: Record<string, string> | undefined;
+}): ModalView {
+  const { spec } = input;
+  const list = summariseList(spec.instanceIds, (id) => instanceText(id, { ...spec, instanceNames: input.names }), 2000);
+  return {
+    type: 'modal',
+    callback_id: CALLBACK.backupRetry,
+    title: { type: 'plain_text', text: 'Retry failed backups' },
+    submit: { type: 'plain_text', text: 'Retry' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    private_metadata: JSON.stringify({ r: input.requestId, c: input.channelId }),
+    blocks: [
+      section(
+        `Back up ${summariseList(spec.apps, (a) => inlineCode(a, 80), 600)} again on *${plural(spec.instanceIds.length, 'instance')}* that failed in ${inlineCode(input.requestId, 64)}:`,
+      ),
+      section(list),
+      context(
+        `To ${inlineCode(spec.backupPath, 300)}. A new request with its own message in the channel; the first one's thread links to it.`,
+      ),
+    ],
+  };
+}
+
+/** What the retry confirmation carries (`r`: the first request, `c`: its channel). */
+export const RetryMetadata = z.object({ r: z.string().regex(/^req-[0-9a-f]{1,32}$/), c: z.string().min(1).max(40) });
+
+/** Posted in the first request's thread when a person retries its failures. */
+export function retryLinkText(input: { userId: string; instances: number; newRequestId: string }): string {
+  return `🔁 ${mention(input.userId)} is retrying ${plural(input.instances, 'failed instance')} as request ${inlineCode(input.newRequestId, 64)}; its progress is in its own message in this channel.`;
 }

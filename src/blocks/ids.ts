@@ -23,6 +23,9 @@ export const CALLBACK = {
   deleteConfirm: 'delete_confirm',
   deleteConfirmUnverified: 'delete_confirm_unverified',
   deleteNotice: 'delete_notice',
+  /** Retry a backup's failed instances: the confirmation, and a notice (refusal, nothing to retry). */
+  backupRetry: 'backup_retry',
+  backupRetryNotice: 'backup_retry_notice',
 } as const;
 
 /** `block_id` of each input block (and other blocks a listener reads back). */
@@ -70,6 +73,8 @@ export const ACTION = {
   restoreFromBackup: 'restore_from_backup',
   /** On a running backup's channel message. */
   cancelBackup: 'cancel_backup',
+  /** On a backup's reply with failures: retry them as a new request, after a confirmation. */
+  retryFailed: 'retry_failed',
 } as const;
 
 /** Values of the two checkboxes in `BLOCK.options`. */

@@ -452,3 +452,51 @@ describe('Cancel on a running backup', () => {
     expect(final).not.toContain(ACTION.cancelBackup);
   });
 });
+
+describe('Retry failed on a backup reply', () => {
+  it('confirms which instances, then starts a new request for only those, linked from the first thread', async () => {
+    h = await startHarness();
+    const [good, noApp] = [h.instance('support-02'), h.instance('support-04')];
+    await backupViaModal(h, [good, noApp], ['com.tencent.mm']);
+    const reply = await threadedReply(h);
+    const first = parents(h.slack).at(-1)!;
+    expect(textOf(reply)).toContain('Retry the failed instance…');
+
+    // Someone who may not back up the failed instance is refused privately; no confirmation opens.
+    await h.driver.clickButton({
+      channel: CHANNEL,
+      messageTs: reply.ts,
+      actionId: ACTION.retryFailed,
+      userId: 'U0BOB',
+    });
+    const refusal = await waitUntil(() => h!.slack.ephemerals('U0BOB').at(-1), {
+      timeoutMs: 5_000,
+      description: 'the refusal',
+    });
+    expect(refusal.text).toContain("You can't do that here");
+    expect(h.slack.openViews('U0BOB')).toEqual([]);
+
+    await h.driver.clickButton({ channel: CHANNEL, messageTs: reply.ts, actionId: ACTION.retryFailed, userId: ADMIN });
+    const confirm = await waitUntil(
+      () => h!.slack.openViews(ADMIN).find((v) => v.callback_id === CALLBACK.backupRetry),
+      { timeoutMs: 5_000, description: 'the retry confirmation' },
+    );
+    const listed = JSON.stringify(confirm.blocks);
+    expect(listed).toContain(noApp);
+    expect(listed).not.toContain(good);
+    await h.driver.submitView({ viewId: confirm.id, userId: ADMIN });
+
+    // A new request for the failed instance only, with its own channel message, linked from the first thread.
+    const link = await waitUntil(
+      () => h!.slack.threadReplies(CHANNEL, first.ts).find((m) => (m.text ?? '').includes('is retrying')),
+      { timeoutMs: 10_000, description: 'the link in the first thread' },
+    );
+    const retryId = /req-[0-9a-f]+/.exec(link.text ?? '')![0];
+    expect(link.text).toContain(`<@${ADMIN}> is retrying 1 failed instance`);
+    expect(h.bot.repos.backups.get(retryId)?.spec.instanceIds).toEqual([noApp]);
+    await waitUntil(() => parents(h!.slack).find((p) => JSON.stringify(p.blocks).includes(retryId)), {
+      timeoutMs: 10_000,
+      description: 'the retry request’s own channel message',
+    });
+  });
+});

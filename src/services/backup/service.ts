@@ -103,6 +103,19 @@ export function createBackupService(deps: {
     },
 
     /**
+     * What "Retry failed" would ask for: the same backup of the instances that failed, as a new request. Undefined
+     * when the request is unknown, unfinished, or nothing in it failed.
+     */
+    retrySpec(requestId: string): BackupSpec | undefined {
+      const request = repos.backups.get(requestId);
+      if (request?.step !== 'done') return undefined;
+      const failed = request.instances.filter((i) => i.state === 'failed').map((i) => i.instanceId);
+      if (failed.length === 0) return undefined;
+      const { instanceNames: _names, cancel: _cancel, ...asked } = request.spec;
+      return { ...asked, instanceIds: failed };
+    },
+
+    /**
      * Cancel: needs the backup permission for the request's instances. Only records the wish and wakes the runner;
      * the workflow skips, at its next step, every instance whose backup it has not sent. A backup the cloud already
      * has cannot be called back: the answer counts those, so the person is told plainly.
