@@ -23,6 +23,9 @@ export const CALLBACK = {
   deleteConfirm: 'delete_confirm',
   deleteConfirmUnverified: 'delete_confirm_unverified',
   deleteNotice: 'delete_notice',
+  /** Retry a backup's failed instances: the confirmation, and a notice (refusal, nothing to retry). */
+  backupRetry: 'backup_retry',
+  backupRetryNotice: 'backup_retry_notice',
 } as const;
 
 /** `block_id` of each input block (and other blocks a listener reads back). */
@@ -42,6 +45,8 @@ export const BLOCK = {
   restoreVerify: 'restore_verify',
   deleteAcknowledge: 'delete_acknowledge',
   catalogNav: 'catalog_nav',
+  backupNextStep: 'backup_next_step',
+  backupCancel: 'backup_cancel',
 } as const;
 
 /** `action_id` of each element: the modal's inputs and the buttons that later features add. */
@@ -64,6 +69,12 @@ export const ACTION = {
   catalogNext: 'catalog_next',
   /** The overflow menu on each catalog entry: restore from it, or delete it. */
   catalogEntry: 'catalog_entry',
+  /** On a backup's reply: restore from the backup it made (a button), or from one of them (a menu). */
+  restoreFromBackup: 'restore_from_backup',
+  /** On a running backup's channel message. */
+  cancelBackup: 'cancel_backup',
+  /** On a backup's reply with failures: retry them as a new request, after a confirmation. */
+  retryFailed: 'retry_failed',
 } as const;
 
 /** Values of the two checkboxes in `BLOCK.options`. */

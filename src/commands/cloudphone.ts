@@ -65,7 +65,7 @@ async function openBackupModal(services: Services, args: CommandArgs, actor: Act
   );
   if (!decision.allowed) {
     record();
-    return ack(ephemeral(permissionDeniedMessage(decision.reason)));
+    return ack(ephemeral(permissionDeniedMessage(decision)));
   }
   const defaults = await services.modalDefaults(actor, command.channel_id);
   // The ack opens nothing by itself; the form is the act. So the decision is committed after the ack and before the
@@ -113,7 +113,7 @@ async function inlineBackup(
   });
   if (decided.kind === 'denied') {
     decided.pending.record();
-    return ack(ephemeral(permissionDeniedMessage(decided.reason)));
+    return ack(ephemeral(permissionDeniedMessage(decided.denial)));
   }
   if (decided.kind === 'errors') return ack(ephemeral(inlineErrorsMessage(decided.errors)));
   const { spec, pending } = decided;
@@ -139,7 +139,7 @@ async function audit(
     { actor, action: 'audit', channelId: command.channel_id },
     { query: typed },
   );
-  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
+  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision)));
   const search = (userId: string | undefined) =>
     auditMessage(
       services.audit.search({

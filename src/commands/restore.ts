@@ -4,7 +4,7 @@
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { buildRestoreForm, restoreLoadingView } from '../blocks/restore-modal.js';
+import { buildRestoreForm, restoreLoadingView, unknownBackupView } from '../blocks/restore-modal.js';
 import type { Actor } from '../services/backup/model.js';
 import type { Services } from '../services/index.js';
 import { openAfterPermission, openLoadingThenFill } from '../slack/modal-opening.js';
@@ -52,7 +52,9 @@ export async function openRestoreForm(
       const choices = await services.restores.formChoices(
         { actor: input.actor, channelId: input.channelId },
         input.auditId,
+        input.backupFileId,
       );
+      if (choices.selectedMissing) return unknownBackupView(input.backupFileId ?? '', services.simulated);
       return buildRestoreForm({
         backups: choices.backups,
         selected: input.backupFileId,

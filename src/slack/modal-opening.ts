@@ -22,7 +22,7 @@ export async function openAfterPermission(
   open: (auditId: number | undefined) => Promise<void>,
 ): Promise<void> {
   const { decision, auditId } = await authorize();
-  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
+  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision)));
   await ack();
   await afterAck(logger, respond, () => open(auditId));
 }

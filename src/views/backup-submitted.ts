@@ -30,7 +30,7 @@ export function backupSubmitted(services: Services) {
     });
     if (decided.kind === 'denied') {
       decided.pending.record();
-      return ack(fieldErrors({ instanceIds: `Not allowed: ${decided.reason}` }));
+      return ack(fieldErrors({ instanceIds: `Not allowed: ${decided.denial.reason}` }));
     }
     if (decided.kind === 'errors') return ack(fieldErrors(decided.errors));
     const { spec, pending } = decided;

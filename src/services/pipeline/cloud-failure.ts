@@ -4,14 +4,22 @@ import type { CloudFailure } from '../backup/model.js';
 
 export function failureOf(error: unknown): CloudFailure {
   if (error instanceof CloudApiError) {
+    // An unknown outcome wraps the attempt's own failure (see finalError in cloud-phone/failures.ts).
+    const attempt = error.cause;
+    const answer =
+      error.outcomeUnknown && attempt instanceof CloudApiError && attempt.apiCode !== error.apiCode
+        ? { code: attempt.apiCode, message: attempt.apiMessage }
+        : undefined;
     return {
       code: error.apiCode,
       message: error.apiMessage,
       requestId: error.requestId,
       outcomeUnknown: error.outcomeUnknown,
+      ...(answer ? { answer } : {}),
     };
   }
-  return { code: 'InternalError', message: error instanceof Error ? error.message : String(error) };
+  // Not the cloud's: a bug or a local failure. Named so nobody looks it up among Alibaba Cloud's codes.
+  return { code: 'BotError', message: error instanceof Error ? error.message : String(error) };
 }
 
 /**
@@ -22,8 +30,9 @@ export function failedCall(failure: CloudFailure) {
   return {
     status: failure.outcomeUnknown ? ('unknown' as const) : ('failed' as const),
     cloudRequestId: failure.requestId,
-    errorCode: failure.code,
-    errorMessage: failure.message,
+    // What the cloud answered when it answered (a 503 body, say), for the message if the bot gives up.
+    errorCode: failure.answer?.code ?? failure.code,
+    errorMessage: failure.answer?.message ?? failure.message,
   };
 }
 
