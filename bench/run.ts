@@ -188,6 +188,8 @@ function botEnv(
     DATABASE_PATH: databasePath,
     CLOUDPHONE_ADMINS: [ADMIN, ...benchUsers()].join(','),
     CLOUDPHONE_DEFAULT_BACKUP_PATH: BACKUP_PATH,
+    // The bench has one person submit far more backups (of distinct instances) than the per-person default allows.
+    CLOUDPHONE_MAX_OPEN_REQUESTS_PER_PERSON: '10000',
     LOG_LEVEL: 'info',
   };
 }

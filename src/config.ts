@@ -108,6 +108,7 @@ const RawEnv = z.object({
   CLOUDPHONE_PROGRESS_UPDATE_MS: intSetting(10_000, 0, 3_600_000),
   CLOUDPHONE_USERGROUP_CACHE_MS: intSetting(60_000, 0, 24 * 3_600_000),
   CLOUDPHONE_INSTANCE_CACHE_MS: intSetting(60_000, 0, 24 * 3_600_000),
+  CLOUDPHONE_MAX_OPEN_REQUESTS_PER_PERSON: intSetting(5, 1, 10_000),
   ALIBABA_CLOUD_ACCESS_KEY_ID: optionalText,
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: optionalText,
   ALIBABA_CLOUD_SECURITY_TOKEN: optionalText,
@@ -178,6 +179,8 @@ export interface Config {
     readonly userGroupCacheMs: number;
     /** How long the instance listing (picker, `ag-…` rules) and each instance's group are trusted. */
     readonly instanceCacheMs: number;
+    /** Backups and restores one person may have unfinished at once (each may stop many phones). */
+    readonly maxOpenRequestsPerPerson: number;
   };
   readonly databasePath: string;
   /** Longest a graceful shutdown may take before the process exits anyway. */
@@ -292,6 +295,7 @@ export function loadConfig(env: Env = process.env): Config {
       policyPath: raw.CLOUDPHONE_POLICY,
       userGroupCacheMs: raw.CLOUDPHONE_USERGROUP_CACHE_MS,
       instanceCacheMs: raw.CLOUDPHONE_INSTANCE_CACHE_MS,
+      maxOpenRequestsPerPerson: raw.CLOUDPHONE_MAX_OPEN_REQUESTS_PER_PERSON,
     },
     databasePath: raw.DATABASE_PATH,
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,

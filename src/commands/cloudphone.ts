@@ -3,6 +3,7 @@
  * Nothing here waits on the cloud: Slack needs the answer within 3 seconds and a trigger_id lives 3 seconds.
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { admissionRefusalText } from '../blocks/admission.js';
 import { buildBackupModal } from '../blocks/backup-modal.js';
 import {
   auditLookingUpMessage,
@@ -118,14 +119,17 @@ async function inlineBackup(
   if (decided.kind === 'errors') return ack(ephemeral(inlineErrorsMessage(decided.errors)));
   const { spec, pending } = decided;
   // Recorded before the ack, so an acknowledged request is never lost; the trigger id is unique per invocation.
-  const { requestId } = await services.backups.submit({
+  const submitted = await services.backups.submit({
     spec,
     actor,
     origin: { channelId: command.channel_id },
     idempotencyKey: `command:${command.trigger_id}`,
     decision: pending,
   });
-  return ack(ephemeral(requestAcceptedMessage(requestId)));
+  if (!submitted.ok) {
+    return ack(ephemeral({ text: `⛔ ${admissionRefusalText(submitted.refusal, actor.userId, 'mrkdwn')}` }));
+  }
+  return ack(ephemeral(requestAcceptedMessage(submitted.requestId)));
 }
 
 async function audit(

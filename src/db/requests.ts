@@ -48,6 +48,14 @@ export interface RequestHeader {
   progressDigest: string | undefined;
 }
 
+/** An open request working on an instance (see `openHoldersOf`). */
+export interface InstanceHolder {
+  instanceId: string;
+  requestId: string;
+  kind: RequestKind;
+  userId: string;
+}
+
 export interface NewRequest {
   id: string;
   kind: RequestKind;
@@ -98,6 +106,19 @@ export function createRequestRepository(db: Db) {
   const setDetailStmt = db.prepare('UPDATE requests SET detail_json = ?, updated_at = ? WHERE id = ?');
   const confirmStmt = db.prepare(`UPDATE requests SET confirm_key = ?, detail_json = ?, status = ?, step = ?,
      next_run_at = ?, step_started_at = ?, confirmed_at = ?, updated_at = ? WHERE id = ? AND step = 'draft'`);
+  // "Open": confirmed and its work not ended (a request at `report` has ended; only its reply is still to post). Drafts
+  // hold nothing: a plan nobody confirmed stops no phone. Skipped instances (refused, left out, cancelled) are not
+  // worked on. Ids come as one JSON array, so 500 instances are one statement.
+  const holders = db.prepare(`SELECT r.id AS requestId, r.kind AS kind, r.user_id AS userId, t.instance_id AS instanceId
+     FROM requests r JOIN (
+       SELECT request_id, instance_id, state FROM request_instances
+       UNION ALL SELECT request_id, instance_id, state FROM restore_targets
+     ) t ON t.request_id = r.id
+     WHERE r.step NOT IN ('draft', 'done') AND r.finished_at IS NULL AND t.state <> 'skipped'
+       AND t.instance_id IN (SELECT value FROM json_each(?))
+     ORDER BY r.created_at`);
+  const openOfPerson = db.prepare(`SELECT COUNT(*) AS n FROM requests WHERE step NOT IN ('draft', 'done')
+     AND finished_at IS NULL AND user_id = ? AND kind IN ('backup', 'restore')`);
   const recent = db.prepare(`SELECT id FROM requests WHERE kind = ? AND step <> 'draft' AND (? IS NULL OR user_id = ?)
      ORDER BY created_at DESC LIMIT ?`);
 
@@ -150,6 +171,19 @@ export function createRequestRepository(db: Db) {
     },
     unfinishedCount(): number {
       return (unfinished.get() as { n: number }).n;
+    },
+    /** The request id this kind recorded for this idempotency key, if any. */
+    idForKey(kind: RequestKind, idempotencyKey: string): string | undefined {
+      return (byKey.get(kind, idempotencyKey) as { id: string } | undefined)?.id;
+    },
+    /** Open backups and restores that work on any of these instances, oldest first (one row per instance held). */
+    openHoldersOf(instanceIds: readonly string[]): InstanceHolder[] {
+      if (instanceIds.length === 0) return [];
+      return holders.all(JSON.stringify(instanceIds)) as InstanceHolder[];
+    },
+    /** How many backups and restores this person has confirmed and not yet seen end. */
+    openCountOf(userId: string): number {
+      return (openOfPerson.get(userId) as { n: number }).n;
     },
     /** Confirmed requests of one kind, newest first (optionally one person's). */
     recentIds(kind: RequestKind, limit: number, userId?: string): string[] {

@@ -16,6 +16,10 @@ export function withSubmissionLog(service: BackupService, logger: Logger): Backu
     ...service,
     async submit(input) {
       const result = await service.submit(input);
+      if (!result.ok) {
+        logger.info({ reason: result.refusal.reason, instances: input.spec.instanceIds.length }, 'backup refused');
+        return result;
+      }
       addToLogContext({ requestId: result.requestId });
       logger.info(
         { requestId: result.requestId, created: result.created, instances: input.spec.instanceIds.length },

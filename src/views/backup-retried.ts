@@ -3,6 +3,7 @@
  * opened), recorded as a new request before the ack, then linked from the first request's thread.
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
+import { admissionRefusalText } from '../blocks/admission.js';
 import { RetryMetadata, retryLinkText } from '../blocks/backup-messages.js';
 import { noticeView } from '../blocks/common.js';
 import { CALLBACK } from '../blocks/ids.js';
@@ -29,7 +30,7 @@ export function backupRetried(services: Services) {
       pending.record();
       return ack(notice(`🔒 ${permissionDeniedMessage(pending.decision).text}`));
     }
-    const { requestId, created } = await services.backups.submit({
+    const submitted = await services.backups.submit({
       spec,
       actor,
       origin: { channelId },
@@ -37,6 +38,8 @@ export function backupRetried(services: Services) {
       idempotencyKey: `retry:${view.id}`,
       decision: pending,
     });
+    if (!submitted.ok) return ack(notice(admissionRefusalText(submitted.refusal, actor.userId, 'mrkdwn')));
+    const { requestId, created } = submitted;
     await ack();
     const parent = services.backups.get(metadata.r)?.parent;
     if (!created || !parent) return;

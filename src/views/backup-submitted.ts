@@ -3,6 +3,7 @@
  * otherwise record the request (before the ack, so nothing acknowledged is lost) and close the modal.
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
+import { admissionRefusalText } from '../blocks/admission.js';
 import { fieldErrors, readBackupForm, readBackupModalMetadata } from '../blocks/backup-modal.js';
 import { validateBackupInput } from '../services/backup/input.js';
 import type { Services } from '../services/index.js';
@@ -34,7 +35,7 @@ export function backupSubmitted(services: Services) {
     }
     if (decided.kind === 'errors') return ack(fieldErrors(decided.errors));
     const { spec, pending } = decided;
-    await services.backups.submit({
+    const submitted = await services.backups.submit({
       spec,
       actor,
       origin: { channelId: metadata.channelId },
@@ -42,6 +43,10 @@ export function backupSubmitted(services: Services) {
       idempotencyKey: `view:${view.id}`,
       decision: pending,
     });
+    // An instance already being worked on, or too many requests open: said under the instances, the form stays.
+    if (!submitted.ok) {
+      return ack(fieldErrors({ instanceIds: admissionRefusalText(submitted.refusal, actor.userId, 'plain') }));
+    }
     await ack();
   };
 }

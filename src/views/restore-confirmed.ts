@@ -5,6 +5,7 @@
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
+import { admissionRefusalText } from '../blocks/admission.js';
 import { noticeUpdate, refusedConfirmation } from '../blocks/common.js';
 import { BLOCK, CALLBACK } from '../blocks/ids.js';
 import { confirmHasChoice, RESTORE_TEXT, readRestoreConfirm } from '../blocks/restore-modal.js';
@@ -37,9 +38,18 @@ export function restoreConfirmed(services: Services) {
       confirmKey: `view:${view.id}`,
     });
     if (result.ok) return ack();
+    const actor = actorOf(body);
     // Under the stopped-targets choice when the confirmation has one, else a notice in its place.
     const plan = services.restores.get(metadata.planId);
     const fieldBlock = plan && confirmHasChoice(plan) ? BLOCK.restoreStopped : undefined;
+    if (result.reason === 'refused') {
+      const text = admissionRefusalText(result.refusal, actor.userId, 'plain');
+      return ack(
+        fieldBlock
+          ? { response_action: 'errors', errors: { [fieldBlock]: text } }
+          : noticeUpdate({ ...where, text: `⛔ ${text}` }),
+      );
+    }
     return ack(refusedConfirmation(result, PROBLEMS, { ...where, fieldBlock }));
   };
 }

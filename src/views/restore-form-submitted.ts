@@ -4,6 +4,7 @@
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
+import { admissionRefusalText } from '../blocks/admission.js';
 import { cloudProblemView } from '../blocks/common.js';
 import { CALLBACK } from '../blocks/ids.js';
 import {
@@ -36,6 +37,8 @@ export function restoreFormSubmitted(services: Services) {
     const actor = actorOf(body);
     const { decision, auditId } = await services.restores.authorizePlan(actor, metadata.channelId, form.value);
     if (!decision.allowed) return ack(restoreFormErrors({ denied: decision.reason }));
+    const refusal = services.restores.admission(actor, form.value.targetIds);
+    if (refusal) return ack(restoreFormErrors({ targets: admissionRefusalText(refusal, actor.userId, 'plain') }));
     await ack({
       response_action: 'update',
       view: restoreCheckingView(form.value.backupFileId, form.value.targetIds.length, services.simulated),

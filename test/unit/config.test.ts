@@ -48,12 +48,27 @@ describe('loadConfig', () => {
         progressUpdateMs: 10_000,
         transientRetryMs: 300_000,
       },
-      access: { admins: [], policyPath: undefined, userGroupCacheMs: 60_000, instanceCacheMs: 60_000 },
+      access: {
+        admins: [],
+        policyPath: undefined,
+        userGroupCacheMs: 60_000,
+        instanceCacheMs: 60_000,
+        maxOpenRequestsPerPerson: 5,
+      },
       databasePath: './data/cloudphone-bot.db',
       shutdownTimeoutMs: 30_000,
       logLevel: 'info',
     });
     expect(Object.isFrozen(config.slack)).toBe(true);
+  });
+
+  it('refuses a per-person request cap below one, and takes a higher one', () => {
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_MAX_OPEN_REQUESTS_PER_PERSON: '0' })).toEqual([
+      'CLOUDPHONE_MAX_OPEN_REQUESTS_PER_PERSON: must be at least 1',
+    ]);
+    expect(
+      loadConfig({ ...MINIMAL, CLOUDPHONE_MAX_OPEN_REQUESTS_PER_PERSON: '20' }).access.maxOpenRequestsPerPerson,
+    ).toBe(20);
   });
 
   it('refuses an ops token too short to be a secret', () => {

@@ -9,6 +9,7 @@ import type { Repositories } from '../../db/index.js';
 import type { AuditTrail } from '../access/audit.js';
 import type { AccessGuard, PendingDecision } from '../access/guard.js';
 import type { AccessDenial } from '../access/permissions.js';
+import { type AdmissionRefusal, checkAdmission } from '../pipeline/admission.js';
 import type { Clock } from '../pipeline/ports.js';
 import type { Runner } from '../pipeline/runner.js';
 import type { Actor, BackupSpec, Origin } from './model.js';
@@ -31,6 +32,8 @@ export function createBackupService(deps: {
   simulated: boolean;
   /** Group commit for the writes made while Slack waits (see db/commit-batcher.ts). */
   commits: CommitBatcher;
+  /** Backups and restores one person may have open at once. */
+  maxOpenPerPerson: number;
 }) {
   const { repos, guard, audit, runner, clock } = deps;
   return {
@@ -54,7 +57,9 @@ export function createBackupService(deps: {
 
     /**
      * Records the allowed decision and the request (once per idempotency key: a doubly delivered submission starts
-     * one backup) in one commit, and wakes the runner. Resolves once committed.
+     * one backup) in one commit, and wakes the runner. Resolves once committed. Refused, and nothing recorded, when
+     * an instance is already being worked on or the person has too many requests open (a repeated submission of a
+     * recorded request is never refused).
      */
     async submit(input: {
       spec: BackupSpec;
@@ -62,16 +67,24 @@ export function createBackupService(deps: {
       origin: Origin;
       idempotencyKey: string;
       decision: PendingDecision;
-    }): Promise<{
-      requestId: string;
-      created: boolean;
-    }> {
+    }): Promise<SubmitResult> {
       if (!input.decision.decision.allowed) throw new Error('submit() needs an allowed decision');
-      let recorded: { id: string; created: boolean };
+      let recorded: { id: string; created: boolean } | { refusal: AdmissionRefusal };
       try {
         // One commit for the decision, the request and their link (shared with the other submissions that arrived
         // with it): this runs while Slack waits for the ack.
         recorded = await deps.commits.run(() => {
+          // A repeated submission of a recorded request is never refused: it joins the request it already made.
+          const repeated = repos.requests.idForKey('backup', input.idempotencyKey) !== undefined;
+          const refusal = repeated
+            ? undefined
+            : checkAdmission(repos.requests, {
+                userId: input.actor.userId,
+                instanceIds: input.spec.instanceIds,
+                maxOpenPerPerson: deps.maxOpenPerPerson,
+              });
+          // Like a typo: a request not made records no decision.
+          if (refusal) return { refusal };
           const auditId = input.decision.record();
           const request = repos.backups.create({
             id: newRequestId(),
@@ -94,8 +107,9 @@ export function createBackupService(deps: {
         }
         throw error;
       }
+      if ('refusal' in recorded) return { ok: false, refusal: recorded.refusal };
       if (recorded.created) runner.kick();
-      return { requestId: recorded.id, created: recorded.created };
+      return { ok: true, requestId: recorded.id, created: recorded.created };
     },
 
     get(requestId: string) {
@@ -147,6 +161,8 @@ export function createBackupService(deps: {
     },
   };
 }
+
+export type SubmitResult = { ok: true; requestId: string; created: boolean } | { ok: false; refusal: AdmissionRefusal };
 
 export type CancelResult =
   | { ok: true; notSent: number; inCloud: number }

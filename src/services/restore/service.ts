@@ -20,6 +20,7 @@ import {
   type Viewer,
 } from '../catalog/service.js';
 import { factsOf } from '../fleet/instance-facts.js';
+import { type AdmissionRefusal, checkAdmission } from '../pipeline/admission.js';
 import { failureOf } from '../pipeline/cloud-failure.js';
 import type { Clock, CloudInstance, CloudPhone } from '../pipeline/ports.js';
 import { assessTarget, crossRegionRefusal, includedTargets, RESTORABLE_FILE_STATUSES } from './compat.js';
@@ -74,7 +75,8 @@ export type ConfirmResult =
       ok: false;
       reason: 'not-found' | 'not-yours' | 'denied' | 'nothing-to-restore' | 'choose-stopped';
       message?: string | undefined;
-    };
+    }
+  | { ok: false; reason: 'refused'; refusal: AdmissionRefusal };
 
 export type VerifyResult =
   | { ok: true; created: boolean; verification: Verification; request: RestoreRecord }
@@ -97,8 +99,16 @@ export function createRestoreService(deps: {
   runner: { kick(): void };
   clock: Clock;
   simulated: boolean;
+  /** Backups and restores one person may have open at once. */
+  maxOpenPerPerson: number;
 }) {
   const { repos, guard, audit, catalog, cloud, runner, clock } = deps;
+  const admission = (actor: Actor, instanceIds: readonly string[]) =>
+    checkAdmission(repos.requests, {
+      userId: actor.userId,
+      instanceIds,
+      maxOpenPerPerson: deps.maxOpenPerPerson,
+    });
 
   /**
    * The backup and the facts its targets must match: recorded by the bot at backup time, else read from the source
@@ -316,6 +326,15 @@ export function createRestoreService(deps: {
     },
 
     /**
+     * May this person start a restore onto these targets now? Refused when one is already being backed up or
+     * restored, or the person has too many requests open. The form asks before checking the targets in the cloud;
+     * the confirmation asks again.
+     */
+    admission(actor: Actor, targetIds: readonly string[]): AdmissionRefusal | undefined {
+      return admission(actor, targetIds);
+    },
+
+    /**
      * Confirms a plan: the permission check with the backup's location (recorded), then the durable record the
      * runner takes, in one step before the ack. A plan is confirmed once; a second confirmation returns the first.
      */
@@ -355,6 +374,16 @@ export function createRestoreService(deps: {
         },
       );
       if (!decision.allowed) return { ok: false, reason: 'denied', message: decision.reason };
+      // Checked again here (the form checked too): another request may have taken a target since the plan. No await
+      // between this check and the record below, so nothing slips in between.
+      const refusal = admission(
+        input.actor,
+        included.map((target) => target.instanceId),
+      );
+      if (refusal) {
+        audit.recordOutcome(auditId, { status: 'refused', reason: refusal.reason });
+        return { ok: false, reason: 'refused', refusal };
+      }
 
       const patches = plan.targets.map((target): { instanceId: string; patch: TargetPatch } => {
         if (target.verdict === 'ready') return { instanceId: target.instanceId, patch: { state: 'pending' } };

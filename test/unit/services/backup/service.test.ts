@@ -21,7 +21,7 @@ const SPEC: BackupSpec = {
   startAfterBackup: true,
 };
 
-function setup() {
+function setup(maxOpenPerPerson = 100) {
   const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'backup-service-')), 'bot.db'));
   const repos = createRepositories(db);
   const audit = createAuditTrail({ repo: repos.audit, clock: { now: () => Date.now() } });
@@ -35,33 +35,45 @@ function setup() {
     clock: { now: () => Date.now() },
     simulated: false,
     commits: createCommitBatcher(db),
+    maxOpenPerPerson,
   });
   const requestCount = () =>
     (db.prepare(`SELECT COUNT(*) AS n FROM requests WHERE kind = 'backup'`).get() as { n: number }).n;
   return { repos, audit, backups, requestCount, kicks: () => kicks };
 }
 
-const submitOnce = async (s: ReturnType<typeof setup>, key: string) =>
-  s.backups.submit({
-    spec: SPEC,
+/** Each key backs up its own instance, so different submissions never wait on each other's instances. */
+const specFor = (key: string): BackupSpec => ({
+  ...SPEC,
+  instanceIds: [`acp-${key.replace(/\W/g, '').toLowerCase()}`],
+});
+
+async function submitOnce(s: ReturnType<typeof setup>, key: string, spec = specFor(key)) {
+  const result = await s.backups.submit({
+    spec,
     actor: ADMIN,
     origin: { channelId: 'C1' },
     idempotencyKey: key,
-    decision: await s.backups.authorize(ADMIN, SPEC, 'C1'),
+    decision: await s.backups.authorize(ADMIN, spec, 'C1'),
   });
+  if (!result.ok) throw new Error(`refused: ${result.refusal.reason}`);
+  return result;
+}
 
 describe('backup service', () => {
   it('records the allowed decision with the request it allowed, linked, and wakes the engine', async () => {
     const s = setup();
     const decision = await s.backups.authorize(ADMIN, SPEC, 'C1');
     expect(s.audit.recent({})).toEqual([]); // deciding writes nothing yet
-    const { requestId, created } = await s.backups.submit({
+    const submitted = await s.backups.submit({
       spec: SPEC,
       actor: ADMIN,
       origin: { channelId: 'C1' },
       idempotencyKey: 'view:V1',
       decision,
     });
+    if (!submitted.ok) throw new Error('refused');
+    const { requestId, created } = submitted;
     expect(created).toBe(true);
     expect(s.audit.recent({}).map((e) => [e.decision, e.requestId])).toEqual([['allowed', requestId]]);
     expect(s.kicks()).toBe(1);
@@ -71,7 +83,7 @@ describe('backup service', () => {
     const s = setup();
     const first = await submitOnce(s, 'view:V1');
     const again = await submitOnce(s, 'view:V1');
-    expect(again).toEqual({ requestId: first.requestId, created: false });
+    expect(again).toEqual({ ok: true, requestId: first.requestId, created: false });
     expect(s.requestCount()).toBe(1);
     expect(s.audit.recent({}).map((e) => e.requestId)).toEqual([first.requestId, first.requestId]);
     expect(s.kicks()).toBe(1);
