@@ -38,7 +38,7 @@ import {
 import { loadPolicyFile } from './services/access/policy.js';
 import { createUserGroupDirectory } from './services/access/user-groups.js';
 import { createBackupService } from './services/backup/service.js';
-import { createBackupWorkflow } from './services/backup/workflow.js';
+import { createBackupWorkflow, isBackupRunning } from './services/backup/workflow.js';
 import { createCatalogService } from './services/catalog/service.js';
 import { createDeleteService } from './services/delete/service.js';
 import { createInstanceDirectory, type InstanceDirectory } from './services/fleet/instance-directory.js';
@@ -46,6 +46,7 @@ import { createInstanceSuggestions } from './services/fleet/instance-suggestions
 import type { Services } from './services/index.js';
 import { createEngine } from './services/pipeline/engine.js';
 import { type Clock, systemClock } from './services/pipeline/ports.js';
+import { createPowerKeeper, type PowerKeeper } from './services/pipeline/power-keeper.js';
 import { createTaskPoller } from './services/pipeline/task-poller.js';
 import { createRestoreRunner } from './services/restore/runner.js';
 import { createRestoreService } from './services/restore/service.js';
@@ -264,6 +265,14 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     lastTaskFinishedAt: (requestId) => repos.tasks.lastFinishedAt(requestId),
   });
   const settings = { ...config.workflow, maxInstancesPerCall: MAX_INSTANCES_PER_CALL };
+  const power = createPowerKeeper({
+    repo: repos.stoppedPhones,
+    cloud,
+    clock,
+    logger,
+    settings: { ...settings, startTimeoutMs: config.workflow.stopTimeoutMs },
+    isRequestActive: (requestId) => isBackupRunning(repos.requests, requestId),
+  });
   const workflow = withRequestIds(
     createBackupWorkflow({
       repos,
@@ -272,6 +281,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       clock,
       settings,
       logger,
+      power,
       onFinished: (request) => {
         metrics.requests.inc({ action: 'backup', outcome: request.status });
         audit.recordOutcome(request.id, auditOutcome(request));
@@ -359,6 +369,12 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   }
   engine.start();
   restoreRunner.start();
+  // Phones the bot stopped and has not seen running again (a restart in between, a backup that ended) are started
+  // now, and looked after from then on.
+  const powerSweep = startPowerSweep(power, {
+    intervalMs: Math.max(idleTickMs, config.workflow.pollIntervalMs),
+    logger,
+  });
   logger.info({ mode: config.slack.mode, port }, 'cloud phone bot started');
 
   let stopping: Promise<void> | undefined;
@@ -375,6 +391,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     await closed;
     await engine.stop();
     await restoreRunner.stop();
+    await powerSweep.stop();
     for (const cleanup of cleanups.reverse()) await cleanup();
     db.close();
     logger.info('cloud phone bot stopped');
@@ -388,6 +405,33 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     stop() {
       stopping ??= stop();
       return stopping;
+    },
+  };
+}
+
+/** Runs the power keeper's start-up pass, then a sweep every `intervalMs` (never two at once). */
+function startPowerSweep(power: PowerKeeper, options: { intervalMs: number; logger: Logger }) {
+  const { logger } = options;
+  let running: Promise<void> | undefined = power
+    .resume()
+    .catch((error: unknown) => logger.error({ err: error }, 'starting the phones the bot left stopped failed'))
+    .finally(() => {
+      running = undefined;
+    });
+  const timer = setInterval(() => {
+    if (running) return;
+    running = power
+      .sweep()
+      .catch((error: unknown) => logger.warn({ err: error }, 'looking after the phones the bot stopped failed'))
+      .finally(() => {
+        running = undefined;
+      });
+  }, options.intervalMs);
+  timer.unref();
+  return {
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      await running;
     },
   };
 }

@@ -6,6 +6,7 @@ import type { Db } from './database.js';
 import { createDeleteRepository } from './delete-requests.js';
 import { createOutboxRepository } from './outbox.js';
 import { createRestoreRepository } from './restore-requests.js';
+import { createStoppedPhoneRepository } from './stopped-phones.js';
 import { createTaskRepository } from './tasks.js';
 import { createVerificationRepository } from './verifications.js';
 
@@ -22,6 +23,8 @@ export function createRepositories(db: Db) {
     verifications: createVerificationRepository(db),
     deletions: createDeleteRepository(db),
     backupRecords: createBackupRecordQueries(db),
+    // Phones the bot stopped and owes a start (services/pipeline/power-keeper.ts).
+    stoppedPhones: createStoppedPhoneRepository(db),
   };
 }
 

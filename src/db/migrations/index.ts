@@ -3,6 +3,7 @@ import { auditLog } from './002-audit-log.js';
 import { restores } from './003-restores.js';
 import { tasksByRequest } from './004-tasks-by-request.js';
 import { unfinishedByWake } from './005-unfinished-by-wake.js';
+import { stoppedPhones } from './006-stopped-phones.js';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,11 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append only. */
-export const migrations: readonly Migration[] = [initialSchema, auditLog, restores, tasksByRequest, unfinishedByWake];
+export const migrations: readonly Migration[] = [
+  initialSchema,
+  auditLog,
+  restores,
+  tasksByRequest,
+  unfinishedByWake,
+  stoppedPhones,
+];

@@ -5,9 +5,12 @@
  */
 import type { Logger } from 'pino';
 import type { InstanceRecord } from '../../db/backup-requests.js';
+import type { CallStatus } from '../../db/cloud-calls.js';
 import type { Repositories } from '../../db/index.js';
 import { CloudApiError } from '../../errors.js';
+import { classifyFailure, decide, type FailureKind, replay, type SendOutcome } from '../pipeline/mutating-call.js';
 import type { BackupCloud, BackupNotifier, Clock } from '../pipeline/ports.js';
+import type { PowerKeeper } from '../pipeline/power-keeper.js';
 import type { CloudFailure, InstanceProgress, RequestStatus } from './model.js';
 
 export interface WorkflowSettings {
@@ -29,6 +32,8 @@ export interface WorkflowDeps {
   clock: Clock;
   settings: WorkflowSettings;
   logger: Logger;
+  /** Owns starting again every phone the bot stopped (services/pipeline/power-keeper.ts). */
+  power: PowerKeeper;
   /** Told once when a request reaches its final state (the audit trail records the outcome). */
   onFinished?: (request: NonNullable<ReturnType<Repositories['requests']['get']>>) => void;
 }
@@ -40,9 +45,31 @@ const ANNOUNCE_GIVE_UP_MS = 2 * 60_000;
 const MAX_BACKUP_ATTEMPTS = 3;
 const MAX_STOP_ATTEMPTS = 3;
 
+/** How a call's record stores the policy's reading of its failure, and back. */
+const CALL_STATUS: Record<FailureKind, Exclude<CallStatus, 'sent'>> = {
+  'not-acted': 'refused',
+  'unknown-outcome': 'unknown',
+  lasting: 'failed',
+};
+const SEND_OUTCOME: Record<CallStatus, SendOutcome> = {
+  sent: 'sent',
+  accepted: 'accepted',
+  refused: 'not-acted',
+  unknown: 'unknown-outcome',
+  failed: 'lasting',
+  // Looked up after an unknown outcome; what the look found decides the next move.
+  reconciled: 'unknown-outcome',
+};
+
 /** A marker the bot adds to every backup's Description, so its own backup files can be found again. */
 export function requestMarker(requestId: string): string {
   return `[slack-bot ${requestId}]`;
+}
+
+/** True while a backup request's own steps still drive the phones it stopped (the power keeper leaves them alone). */
+export function isBackupRunning(requests: Repositories['requests'], requestId: string): boolean {
+  const step = requests.get(requestId)?.step;
+  return step !== undefined && step !== 'report' && step !== 'done';
 }
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -79,6 +106,12 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
   const { requests, calls, tasks, outbox } = repos;
   /** How long after an unsettled mutating call its effects (files, statuses) should be visible to a lookup. */
   const reconcileGraceMs = Math.max(1_000, settings.pollIntervalMs * 2);
+  const stopPolicy = {
+    retryWindowMs: settings.transientRetryMs,
+    backoffMs: settings.pollIntervalMs,
+    maxBackoffMs: settings.maxPollIntervalMs,
+    settleMs: reconcileGraceMs,
+  };
 
   function load(id: string) {
     const record = requests.get(id);
@@ -202,9 +235,9 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
   }
 
   /**
-   * Stops the running instances that were asked to be stopped, and waits until each is STOPPED. A Stop whose outcome
-   * is unknown is harmless to send again (stopping a stopping instance is refused), so an instance still RUNNING a
-   * while after such a call is sent a new one, a bounded number of times.
+   * Stops the running instances that were asked to be stopped, and waits until each is STOPPED. Each stop is sent
+   * and resolved by the mutating-call policy: a refusal that says the cloud did nothing is sent again after a
+   * back-off, an unknown outcome is looked at (a phone still RUNNING a while later did not stop) before it is.
    */
   async function stop(id: string): Promise<void> {
     const record = load(id);
@@ -213,13 +246,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     const timedOut = clock.now() - record.stepStartedAt > settings.stopTimeoutMs;
     if (statuses === undefined && !timedOut) return retryLater(id);
 
-    const lastCall = new Map<string, { status: string; sentAt: number; attempts: number }>();
-    for (const call of calls.list(id, 'StopAndroidInstance')) {
-      for (const instanceId of call.instanceIds) {
-        const attempts = (lastCall.get(instanceId)?.attempts ?? 0) + 1;
-        lastCall.set(instanceId, { status: call.status, sentAt: call.sentAt, attempts });
-      }
-    }
+    const sends = sendsByInstance(id, 'StopAndroidInstance');
     const toStop: string[] = [];
     let waiting = 0;
     for (const instance of stopping) {
@@ -238,49 +265,65 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
         });
         continue;
       }
-      waiting++;
-      const last = lastCall.get(instance.instanceId);
-      const unclear = last && (last.status === 'unknown' || last.status === 'sent');
-      if (
-        status === 'RUNNING' &&
-        (!last || (unclear && clock.now() - last.sentAt >= reconcileGraceMs && last.attempts < MAX_STOP_ATTEMPTS))
-      ) {
-        toStop.push(instance.instanceId);
+      const move = decide({
+        history: replay(sends.get(instance.instanceId) ?? []),
+        effect: status === 'RUNNING' ? 'not-taken' : 'taken',
+        now: clock.now(),
+        settings: { ...stopPolicy, maxIneffective: MAX_STOP_ATTEMPTS },
+      });
+      if (move.kind === 'give-up') {
+        const last = calls.list(id, 'StopAndroidInstance').findLast((c) => c.instanceIds.includes(instance.instanceId));
+        requests.updateInstance(id, instance.instanceId, {
+          state: 'skipped',
+          stoppedByBot: false,
+          errorCode: last?.errorCode ?? 'StopFailed',
+          errorMessage: `could not stop it before the backup: ${last?.errorMessage ?? 'the instance stayed RUNNING'}`,
+        });
+        continue;
       }
+      waiting++;
+      if (move.kind === 'send') toStop.push(instance.instanceId);
     }
     for (const ids of chunk(toStop, settings.maxInstancesPerCall)) {
-      const callId = calls.begin(id, 'StopAndroidInstance', ids, clock.now());
-      for (const instanceId of ids) requests.updateInstance(id, instanceId, { stoppedByBot: true });
-      try {
-        const result = await cloud.stopInstances(ids);
-        calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
-      } catch (error) {
-        const failure = failureOf(error);
-        calls.settle(
-          callId,
-          {
-            status: failure.outcomeUnknown ? 'unknown' : 'failed',
-            errorCode: failure.code,
-            errorMessage: failure.message,
-          },
-          clock.now(),
-        );
-        if (failure.outcomeUnknown) continue;
-        for (const instanceId of ids) {
-          waiting--;
-          requests.updateInstance(id, instanceId, {
-            state: 'skipped',
-            stoppedByBot: false,
-            errorCode: failure.code,
-            errorMessage: `could not stop it before the backup: ${failure.message}`,
-            requestId: failure.requestId,
-          });
-        }
-      }
+      // The bot owes these phones a start from the moment the stop may reach the cloud.
+      const callId = repos.db.transaction(() => {
+        deps.power.hold(id, ids);
+        for (const instanceId of ids) requests.updateInstance(id, instanceId, { stoppedByBot: true });
+        return calls.begin(id, 'StopAndroidInstance', ids, clock.now());
+      })();
+      await sendRecorded(callId, () => cloud.stopInstances(ids));
     }
     if (waiting > 0) return retryLater(id);
     if (load(id).instances.some((i) => i.state === 'pending')) moveTo(id, 'submit');
     else moveTo(id, 'start');
+  }
+
+  /** Makes a recorded call and settles its record with the policy's reading of the answer. */
+  async function sendRecorded(callId: number, send: () => Promise<{ requestId: string }>): Promise<void> {
+    try {
+      const result = await send();
+      calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
+    } catch (error) {
+      const failure = failureOf(error);
+      calls.settle(
+        callId,
+        { status: CALL_STATUS[classifyFailure(error)], errorCode: failure.code, errorMessage: failure.message },
+        clock.now(),
+      );
+    }
+  }
+
+  /** Each instance's recorded sends of `action`, oldest first, as the policy reads them. */
+  function sendsByInstance(id: string, action: string): Map<string, { at: number; outcome: SendOutcome }[]> {
+    const sends = new Map<string, { at: number; outcome: SendOutcome }[]>();
+    for (const call of calls.list(id, action)) {
+      for (const instanceId of call.instanceIds) {
+        const list = sends.get(instanceId) ?? [];
+        list.push({ at: call.sentAt, outcome: SEND_OUTCOME[call.status] });
+        sends.set(instanceId, list);
+      }
+    }
+    return sends;
   }
 
   async function currentStatuses(ids: string[]): Promise<Map<string, string> | undefined> {
@@ -491,32 +534,24 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     }
   }
 
+  /**
+   * Starts again the phones this request stopped (the power keeper resolves every failure of the start) and finishes
+   * once each is running again or the bot had to leave it stopped, which the reply then says loudly.
+   */
   async function start(id: string): Promise<void> {
     const record = load(id);
-    if (record.spec.startAfterBackup && calls.count(id, 'StartAndroidInstance') === 0) {
-      const toStart = record.instances
-        .filter((i) => i.stoppedByBot && i.restart === undefined)
-        .map((i) => i.instanceId);
-      for (const ids of chunk(toStart, settings.maxInstancesPerCall)) {
-        const callId = calls.begin(id, 'StartAndroidInstance', ids, clock.now());
-        try {
-          const result = await cloud.startInstances(ids);
-          calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
-          for (const instanceId of ids) requests.updateInstance(id, instanceId, { restart: { ok: true } });
-        } catch (error) {
-          const failure = failureOf(error);
-          calls.settle(
-            callId,
-            { status: failure.outcomeUnknown ? 'unknown' : 'failed', errorCode: failure.code },
-            clock.now(),
-          );
-          for (const instanceId of ids) {
-            requests.updateInstance(id, instanceId, {
-              restart: { ok: false, errorCode: failure.code, errorMessage: failure.message },
-            });
-          }
-        }
-      }
+    if (!record.spec.startAfterBackup) {
+      deps.power.forget(id);
+      return finish(id);
+    }
+    const restart = await deps.power.restartFor(id);
+    if (!restart.done) return void requests.wakeAt(id, restart.wakeAt, clock.now());
+    const left = new Map(restart.left.map((phone) => [phone.instanceId, phone]));
+    for (const instance of record.instances.filter((i) => i.stoppedByBot)) {
+      const phone = left.get(instance.instanceId);
+      requests.updateInstance(id, instance.instanceId, {
+        restart: phone ? { ok: false, errorCode: phone.errorCode, errorMessage: phone.errorMessage } : { ok: true },
+      });
     }
     finish(id);
   }

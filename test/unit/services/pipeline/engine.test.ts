@@ -2,9 +2,10 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Db, openDatabase } from '../../../../src/db/database.js';
 import { createRepositories, type Repositories } from '../../../../src/db/index.js';
-import { createBackupWorkflow } from '../../../../src/services/backup/workflow.js';
+import { createBackupWorkflow, isBackupRunning } from '../../../../src/services/backup/workflow.js';
 import { createEngine, type Engine } from '../../../../src/services/pipeline/engine.js';
 import type { BackupCloud, BackupNotifier } from '../../../../src/services/pipeline/ports.js';
+import { createPowerKeeper } from '../../../../src/services/pipeline/power-keeper.js';
 import { createTaskPoller } from '../../../../src/services/pipeline/task-poller.js';
 import { allDone, gates, kickAFewTimes, pause, settlesWithin } from '../../../support/work-loop.js';
 
@@ -84,7 +85,15 @@ describe('backup engine loop (fake cloud, real SQLite, real timers)', () => {
       maxInstancesPerCall: 100,
       transientRetryMs: 1_000,
     };
-    const workflow = createBackupWorkflow({ repos, cloud, notifier, clock, settings, logger });
+    const power = createPowerKeeper({
+      repo: repos.stoppedPhones,
+      cloud,
+      clock,
+      settings: { ...settings, startTimeoutMs: settings.stopTimeoutMs },
+      logger,
+      isRequestActive: (requestId) => isBackupRunning(repos.requests, requestId),
+    });
+    const workflow = createBackupWorkflow({ repos, cloud, notifier, clock, settings, logger, power });
     const poller = createTaskPoller({ repos, cloud, clock, settings, logger });
     engine = createEngine({
       repos,
