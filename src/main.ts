@@ -38,6 +38,7 @@ import {
 import { loadPolicyFile } from './services/access/policy.js';
 import { createUserGroupDirectory } from './services/access/user-groups.js';
 import { createBackupService } from './services/backup/service.js';
+import { createStartNowService } from './services/backup/start-now.js';
 import { createBackupWorkflow, isBackupRunning } from './services/backup/workflow.js';
 import { createCatalogService } from './services/catalog/service.js';
 import { createDeleteService } from './services/delete/service.js';
@@ -146,6 +147,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   const metrics = createMetrics({
     defaultMetrics: overrides.defaultMetrics ?? true,
     taskCounts: () => repos.tasks.countByStatus(),
+    phonesLeftStopped: () => repos.stoppedPhones.leftCount(),
   });
   const health: HealthState = { lastTickAt: undefined, lastCloudSuccessAt: undefined, lastCloudErrorCode: undefined };
   // Slack's answers before background work: the engine, cloud calls and Slack posts wait for pending acks.
@@ -158,10 +160,26 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     beforeAttempt: () => ackPriority.afterAcks(),
   });
   cleanups.push(() => cloud.close());
+  const settings = { ...config.workflow, maxInstancesPerCall: MAX_INSTANCES_PER_CALL };
+  const power = createPowerKeeper({
+    repo: repos.stoppedPhones,
+    cloud,
+    clock,
+    logger,
+    settings: { ...settings, startTimeoutMs: config.workflow.stopTimeoutMs },
+    isRequestActive: (requestId) => isBackupRunning(repos.requests, requestId),
+  });
 
   const audit = createAuditTrail({ repo: repos.audit, clock });
   const routes = opsRoutes({
-    health: () => checkHealth({ db, state: health, clock, maxTickAgeMs: Math.max(30_000, idleTickMs * 10) }),
+    health: () =>
+      checkHealth({
+        db,
+        state: health,
+        clock,
+        maxTickAgeMs: Math.max(30_000, idleTickMs * 10),
+        leftStopped: () => repos.stoppedPhones.left(),
+      }),
     metrics,
   });
   // The Slack app is built before the permissions so the user-group directory can use its Web API client.
@@ -228,6 +246,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   });
   servicesRef.current = {
     backups,
+    power: createStartNowService({ guard, audit, power }),
     restores,
     catalog,
     status,
@@ -263,15 +282,6 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     metrics,
     clock,
     lastTaskFinishedAt: (requestId) => repos.tasks.lastFinishedAt(requestId),
-  });
-  const settings = { ...config.workflow, maxInstancesPerCall: MAX_INSTANCES_PER_CALL };
-  const power = createPowerKeeper({
-    repo: repos.stoppedPhones,
-    cloud,
-    clock,
-    logger,
-    settings: { ...settings, startTimeoutMs: config.workflow.stopTimeoutMs },
-    isRequestActive: (requestId) => isBackupRunning(repos.requests, requestId),
   });
   const workflow = withRequestIds(
     createBackupWorkflow({
@@ -469,6 +479,9 @@ function lazyServices(ref: { current?: Services }): Services {
   return {
     get backups() {
       return get().backups;
+    },
+    get power() {
+      return get().power;
     },
     get restores() {
       return get().restores;

@@ -5,6 +5,7 @@ import { exactly } from '../slack/route.js';
 import { catalogEntry } from './catalog-entry.js';
 import { catalogPage } from './catalog-page.js';
 import { markVerified } from './mark-verified.js';
+import { startLeftPhones } from './start-left-phones.js';
 
 // Each handler is typed for its element (button, overflow menu); the action id decides which element it is.
 type ActionListener = (args: never) => Promise<void>;
@@ -16,6 +17,7 @@ export function registerActions(app: App, services: Services): void {
     [ACTION.catalogPrev]: catalogPage(services),
     [ACTION.catalogNext]: catalogPage(services),
     [ACTION.catalogEntry]: catalogEntry(services),
+    [ACTION.startLeftPhones]: startLeftPhones(services),
   };
   // One listener for every block action (see slack/route.ts for why).
   app.action({ action_id: exactly(Object.keys(byActionId)) }, (args: SlackActionMiddlewareArgs & AllMiddlewareArgs) =>

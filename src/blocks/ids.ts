@@ -42,6 +42,7 @@ export const BLOCK = {
   restoreVerify: 'restore_verify',
   deleteAcknowledge: 'delete_acknowledge',
   catalogNav: 'catalog_nav',
+  startLeftPhones: 'start_left_phones',
 } as const;
 
 /** `action_id` of each element: the modal's inputs and the buttons that later features add. */
@@ -65,6 +66,8 @@ export const ACTION = {
   catalogNext: 'catalog_next',
   /** The overflow menu on each catalog entry: restore from it, or delete it. */
   catalogEntry: 'catalog_entry',
+  /** "Start it now" on a backup reply whose phones the bot could not start again. */
+  startLeftPhones: 'start_left_phones',
 } as const;
 
 /** Values of the two checkboxes in `BLOCK.options`. */

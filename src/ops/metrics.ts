@@ -9,6 +9,8 @@ export interface MetricsOptions {
   defaultMetrics?: boolean;
   /** Read at scrape time for the tasks gauge, so the database is only counted when someone looks. */
   taskCounts?: () => readonly { status: string; count: number }[];
+  /** Read at scrape time: phones the bot stopped and could not start again. */
+  phonesLeftStopped?: () => number;
 }
 
 export function createMetrics(options: MetricsOptions = {}) {
@@ -58,13 +60,32 @@ export function createMetrics(options: MetricsOptions = {}) {
       for (const { status, count } of taskCounts()) this.set({ status }, count);
     },
   });
+  const phonesLeftStopped = options.phonesLeftStopped;
+  const leftStopped = new Gauge({
+    name: 'cloudphone_bot_phones_left_stopped',
+    help: 'Phones the bot stopped for a backup and could not start again (they stay off until someone starts them)',
+    registers: [registry],
+    collect() {
+      if (phonesLeftStopped) this.set(phonesLeftStopped());
+    },
+  });
   const replyLatency = new Histogram({
     name: 'cloudphone_bot_reply_latency_seconds',
     help: 'Time from the last cloud task of a request finishing to its threaded reply being posted',
     buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
     registers: [registry],
   });
-  return { registry, slackRequests, slackRequestSeconds, requests, cloudCalls, cloudCallSeconds, tasks, replyLatency };
+  return {
+    registry,
+    slackRequests,
+    slackRequestSeconds,
+    requests,
+    cloudCalls,
+    cloudCallSeconds,
+    tasks,
+    leftStopped,
+    replyLatency,
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -2,6 +2,7 @@ import type { AuditTrail } from './access/audit.js';
 import type { AccessGuard } from './access/guard.js';
 import type { Actor } from './backup/model.js';
 import type { BackupService } from './backup/service.js';
+import type { StartNowService } from './backup/start-now.js';
 import type { CatalogService } from './catalog/service.js';
 import type { DeleteService } from './delete/service.js';
 import type { InstanceSuggestions } from './fleet/instance-suggestions.js';
@@ -25,6 +26,8 @@ export interface Services {
   status: StatusService;
   /** `/cloudphone delete`, with its confirmations. */
   deletions: DeleteService;
+  /** "Start it now" for phones a backup left off. */
+  power: StartNowService;
   guard: AccessGuard;
   audit: AuditTrail;
   /** The modal's defaults for this person (from their policy role when there is one). */
