@@ -321,8 +321,19 @@ function leftStoppedBlocks(view: BackupRequestView, counts: InstanceCounts): Kno
     (id) => inlineCode(id, 64),
     600,
   );
-  const reasons = [...new Set(left.map((p) => p.restart?.errorMessage).filter(Boolean))] as string[];
-  const why = reasons.length > 0 ? `\n${inlineText(reasons.slice(0, 3).join('; '), 600)}` : '';
+  const reasons = [
+    ...new Set(
+      left.map((p) =>
+        [
+          p.restart?.errorCode ? inlineCode(p.restart.errorCode, 64) : '',
+          inlineText(p.restart?.errorMessage ?? '', 300),
+        ]
+          .filter(Boolean)
+          .join(': '),
+      ),
+    ),
+  ].filter(Boolean);
+  const why = reasons.length > 0 ? `\n${reasons.slice(0, 3).join('\n')}` : '';
   const them = left.length === 1 ? 'it' : 'them';
   const text = `🚨 *${mention(view.actor.userId)} ${leftStoppedPhrase(left.length)}:* ${ids}\nThe bot stopped ${them} for this backup and could not start ${them} again. Whoever uses ${them} cannot until ${left.length === 1 ? 'it is' : 'they are'} started.${why}`;
   return [
