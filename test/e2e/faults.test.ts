@@ -37,6 +37,40 @@ describe('unknown outcomes are reconciled, never blindly re-sent', () => {
   });
 });
 
+describe('refusals that say the cloud did nothing are sent again with back-off', () => {
+  it('sends BackupApp again after the client’s own retries were all throttled, and the backup completes', async () => {
+    h = await startHarness({ env: { CLOUDPHONE_TRANSIENT_RETRY_MS: '30000' } });
+    // Five refusals: more than the client's four attempts for one call, so the workflow must send it again.
+    h.sim.setFaults({ throttle: { actions: ['BackupApp'], times: 5, retryAfterMs: 10 } });
+    const requestId = await inlineBackup(h, [h.instance('support-02')]);
+    const [reply] = await waitForReply(h, requestId);
+    const calls = backupAppCalls(h, requestId);
+    expect(calls.map((c) => c.fault ?? c.status)).toEqual([
+      'throttle',
+      'throttle',
+      'throttle',
+      'throttle',
+      'throttle',
+      200,
+    ]);
+    const files = [...h.sim.state.backupFiles.values()].filter((f) => f.description?.includes(requestId));
+    expect(files.map((f) => f.status)).toEqual(['AVAILABLE']);
+    expect(JSON.stringify(reply!.blocks)).toContain(files[0]!.id);
+  });
+
+  it('sends a throttled StopAndroidInstance again instead of skipping the phone', async () => {
+    h = await startHarness({ env: { CLOUDPHONE_TRANSIENT_RETRY_MS: '30000' } });
+    h.sim.setFaults({ throttle: { actions: ['StopAndroidInstance'], times: 5, retryAfterMs: 10 } });
+    const instanceId = h.instance('support-01');
+    const requestId = await inlineBackup(h, [instanceId]);
+    const [reply] = await waitForReply(h, requestId);
+    const files = [...h.sim.state.backupFiles.values()].filter((f) => f.description?.includes(requestId));
+    expect(files.map((f) => [f.instanceId, f.status])).toEqual([[instanceId, 'AVAILABLE']]);
+    expect(JSON.stringify(reply!.blocks)).toContain('started it again');
+    expect(h.sim.state.instances.get(instanceId)!.status).toBe('RUNNING');
+  });
+});
+
 /** Seeds of the fault run: each draws a different run of cloud and Slack faults. */
 const FAULT_SEEDS = [11, 12, 13, 14, 15, 16];
 

@@ -358,7 +358,9 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     if (waitUntil !== undefined) return void requests.wakeAt(id, waitUntil, clock.now());
 
     const attempts = attemptsByInstance(id);
+    const sends = sendsByInstance(id, 'BackupApp');
     const fresh: string[] = [];
+    let retryAt: number | undefined;
     for (const instance of load(id).instances) {
       if (instance.state !== 'pending' || instance.callId !== undefined) continue;
       if ((attempts.get(instance.instanceId) ?? 0) >= MAX_BACKUP_ATTEMPTS) {
@@ -369,9 +371,30 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
         });
         continue;
       }
+      // A pending instance without a call was never reached (or a look proved the call did not reach it).
+      const move = decide({
+        history: replay(sends.get(instance.instanceId) ?? []),
+        effect: 'not-taken',
+        now: clock.now(),
+        settings: { ...stopPolicy, maxIneffective: 1 },
+      });
+      if (move.kind === 'wait') {
+        retryAt = Math.min(retryAt ?? move.at, move.at);
+        continue;
+      }
+      if (move.kind === 'give-up') {
+        const last = calls.list(id, 'BackupApp').findLast((c) => c.instanceIds.includes(instance.instanceId));
+        requests.updateInstance(id, instance.instanceId, {
+          state: 'failed',
+          errorCode: last?.errorCode ?? 'BackupNotSent',
+          errorMessage: `the cloud kept refusing BackupApp for ${Math.round(settings.transientRetryMs / 1000)} s: ${last?.errorMessage ?? 'no answer'}`,
+        });
+        continue;
+      }
       fresh.push(instance.instanceId);
     }
     let unsettled = false;
+    let refused = false;
     for (const ids of chunk(fresh, settings.maxInstancesPerCall)) {
       const callId = repos.db.transaction(() => {
         const newId = calls.begin(id, 'BackupApp', ids, clock.now());
@@ -410,6 +433,20 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
         })();
       } catch (error) {
         const failure = failureOf(error);
+        if (classifyFailure(error) === 'not-acted') {
+          // The cloud did nothing: the instances go back to pending and are sent again after a back-off.
+          repos.db.transaction(() => {
+            calls.settle(
+              callId,
+              { status: 'refused', errorCode: failure.code, errorMessage: failure.message },
+              clock.now(),
+            );
+            for (const instanceId of ids) requests.updateInstance(id, instanceId, { callId: null });
+          })();
+          refused = true;
+          logger.warn({ requestId: id, code: failure.code }, 'BackupApp refused before acting; will send it again');
+          continue;
+        }
         if (failure.outcomeUnknown) {
           // Not re-sent now: reconciled after the grace period (see above).
           calls.settle(
@@ -434,12 +471,16 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       }
     }
     if (unsettled) return void requests.wakeAt(id, clock.now() + reconcileGraceMs, clock.now());
+    if (refused) return retryLater(id);
+    if (retryAt !== undefined) return void requests.wakeAt(id, retryAt, clock.now());
     moveTo(id, 'track');
   }
 
+  /** BackupApp sends per instance whose outcome was unclear (refusals, which did nothing, do not count). */
   function attemptsByInstance(id: string): Map<string, number> {
     const attempts = new Map<string, number>();
     for (const call of calls.list(id, 'BackupApp')) {
+      if (call.status === 'refused') continue;
       for (const instanceId of call.instanceIds) attempts.set(instanceId, (attempts.get(instanceId) ?? 0) + 1);
     }
     return attempts;
