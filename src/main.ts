@@ -328,6 +328,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       startTimeoutMs: config.workflow.stopTimeoutMs,
       taskTimeoutMs: config.workflow.taskTimeoutMs,
       maxInstancesPerCall: MAX_INSTANCES_PER_CALL,
+      transientRetryMs: config.workflow.transientRetryMs,
     },
     onFinished: (request) => {
       metrics.requests.inc({ action: 'restore', outcome: request.status });

@@ -5,10 +5,9 @@
  */
 import type { Logger } from 'pino';
 import type { InstanceRecord } from '../../db/backup-requests.js';
-import type { CallStatus } from '../../db/cloud-calls.js';
 import type { Repositories } from '../../db/index.js';
 import { CloudApiError } from '../../errors.js';
-import { classifyFailure, decide, type FailureKind, replay, type SendOutcome } from '../pipeline/mutating-call.js';
+import { classifyFailure, decide, RECORDED_FAILURE, replay, sendsByTarget } from '../pipeline/mutating-call.js';
 import type { BackupCloud, BackupNotifier, Clock } from '../pipeline/ports.js';
 import type { PowerKeeper } from '../pipeline/power-keeper.js';
 import type { CloudFailure, InstanceProgress, RequestStatus } from './model.js';
@@ -44,22 +43,6 @@ const ANNOUNCE_GIVE_UP_MS = 2 * 60_000;
 /** Sends of BackupApp per instance before an unclear outcome is reported instead of retried. */
 const MAX_BACKUP_ATTEMPTS = 3;
 const MAX_STOP_ATTEMPTS = 3;
-
-/** How a call's record stores the policy's reading of its failure, and back. */
-const CALL_STATUS: Record<FailureKind, Exclude<CallStatus, 'sent'>> = {
-  'not-acted': 'refused',
-  'unknown-outcome': 'unknown',
-  lasting: 'failed',
-};
-const SEND_OUTCOME: Record<CallStatus, SendOutcome> = {
-  sent: 'sent',
-  accepted: 'accepted',
-  refused: 'not-acted',
-  unknown: 'unknown-outcome',
-  failed: 'lasting',
-  // Looked up after an unknown outcome; what the look found decides the next move.
-  reconciled: 'unknown-outcome',
-};
 
 /** A marker the bot adds to every backup's Description, so its own backup files can be found again. */
 export function requestMarker(requestId: string): string {
@@ -246,7 +229,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     const timedOut = clock.now() - record.stepStartedAt > settings.stopTimeoutMs;
     if (statuses === undefined && !timedOut) return retryLater(id);
 
-    const sends = sendsByInstance(id, 'StopAndroidInstance');
+    const sends = sendsByTarget(calls.list(id, 'StopAndroidInstance'));
     const toStop: string[] = [];
     let waiting = 0;
     for (const instance of stopping) {
@@ -307,23 +290,10 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       const failure = failureOf(error);
       calls.settle(
         callId,
-        { status: CALL_STATUS[classifyFailure(error)], errorCode: failure.code, errorMessage: failure.message },
+        { status: RECORDED_FAILURE[classifyFailure(error)], errorCode: failure.code, errorMessage: failure.message },
         clock.now(),
       );
     }
-  }
-
-  /** Each instance's recorded sends of `action`, oldest first, as the policy reads them. */
-  function sendsByInstance(id: string, action: string): Map<string, { at: number; outcome: SendOutcome }[]> {
-    const sends = new Map<string, { at: number; outcome: SendOutcome }[]>();
-    for (const call of calls.list(id, action)) {
-      for (const instanceId of call.instanceIds) {
-        const list = sends.get(instanceId) ?? [];
-        list.push({ at: call.sentAt, outcome: SEND_OUTCOME[call.status] });
-        sends.set(instanceId, list);
-      }
-    }
-    return sends;
   }
 
   async function currentStatuses(ids: string[]): Promise<Map<string, string> | undefined> {
@@ -358,7 +328,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     if (waitUntil !== undefined) return void requests.wakeAt(id, waitUntil, clock.now());
 
     const attempts = attemptsByInstance(id);
-    const sends = sendsByInstance(id, 'BackupApp');
+    const sends = sendsByTarget(calls.list(id, 'BackupApp'));
     const fresh: string[] = [];
     let retryAt: number | undefined;
     for (const instance of load(id).instances) {

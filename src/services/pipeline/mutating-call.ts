@@ -12,6 +12,7 @@
  * - An accepted call whose effect does not show up (a start that ended with the phone stopped again) is sent again,
  *   a bounded number of times.
  */
+import type { CallStatus } from '../../db/cloud-calls.js';
 import { CloudApiError } from '../../errors.js';
 
 /** What a failed mutating call says about the cloud. */
@@ -156,4 +157,36 @@ export function replay(sends: readonly { at: number; outcome: SendOutcome }[]): 
     if (send.outcome !== 'sent') history = afterAnswer(history, send.outcome, send.at);
   }
   return history;
+}
+
+/** How a call's record (db/cloud-calls.ts, restore_calls) stores the policy's reading of its failure. */
+export const RECORDED_FAILURE: Record<FailureKind, Exclude<CallStatus, 'sent'>> = {
+  'not-acted': 'refused',
+  'unknown-outcome': 'unknown',
+  lasting: 'failed',
+};
+
+const OUTCOME_OF_RECORD: Record<CallStatus, SendOutcome> = {
+  sent: 'sent',
+  accepted: 'accepted',
+  refused: 'not-acted',
+  unknown: 'unknown-outcome',
+  failed: 'lasting',
+  // Looked up after an unknown outcome; what the look found decides the next move.
+  reconciled: 'unknown-outcome',
+};
+
+/** Each target's recorded sends, oldest first, as `replay` reads them (`calls` in the order they were made). */
+export function sendsByTarget(
+  calls: readonly { instanceIds: readonly string[]; sentAt: number; status: CallStatus }[],
+): Map<string, { at: number; outcome: SendOutcome }[]> {
+  const sends = new Map<string, { at: number; outcome: SendOutcome }[]>();
+  for (const call of calls) {
+    for (const instanceId of call.instanceIds) {
+      const list = sends.get(instanceId) ?? [];
+      list.push({ at: call.sentAt, outcome: OUTCOME_OF_RECORD[call.status] });
+      sends.set(instanceId, list);
+    }
+  }
+  return sends;
 }

@@ -9,7 +9,9 @@ import type { Repositories } from '../../db/index.js';
 import type { RestoreRecord, RestoreStep, TargetPatch } from '../../db/restore-requests.js';
 import type { CloudFailure } from '../backup/model.js';
 import { chunk, failureOf } from '../backup/workflow.js';
+import { classifyFailure, decide, RECORDED_FAILURE, replay, sendsByTarget } from '../pipeline/mutating-call.js';
 import type { Clock } from '../pipeline/ports.js';
+import { startEffect } from '../pipeline/power-keeper.js';
 import { assessTarget, imageKindOf, includedTargets, STARTABLE_STATUSES } from './compat.js';
 import type { RestoreStatus, RestoreTarget, TargetFacts } from './model.js';
 import type { CloudInstance, RestoreCloud, RestoreNotifier } from './ports.js';
@@ -21,6 +23,8 @@ export interface RestoreSettings {
   startTimeoutMs: number;
   taskTimeoutMs: number;
   maxInstancesPerCall: number;
+  /** CLOUDPHONE_TRANSIENT_RETRY_MS: how long refusals of StartAndroidInstance and RecoverApp are sent again. */
+  transientRetryMs: number;
 }
 
 export interface RestoreWorkflowDeps {
@@ -35,6 +39,8 @@ export interface RestoreWorkflowDeps {
 }
 
 const ANNOUNCE_GIVE_UP_MS = 2 * 60_000;
+/** Statuses a target to start passes through on its way (or back) to a state StartAndroidInstance takes. */
+const WAIT_TO_START = new Set(['STARTING', 'STOPPING']);
 
 /** Thrown when a lookup failed and the step should simply run again later. */
 export class RestoreRetryLater extends Error {
@@ -65,6 +71,14 @@ function factsOf(instance: CloudInstance): TargetFacts {
 
 export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
   const { repos, cloud, notifier, clock, settings, logger } = deps;
+  const startPolicy = {
+    retryWindowMs: settings.transientRetryMs,
+    backoffMs: settings.pollIntervalMs,
+    maxBackoffMs: settings.maxPollIntervalMs,
+    // A target still STOPPED a poll after a start did not start: sending it again is safe.
+    settleMs: settings.pollIntervalMs,
+    maxIneffective: 3,
+  };
   const restores = repos.restores;
 
   function load(id: string): RestoreRecord {
@@ -118,92 +132,85 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
     moveTo(id, record.targets.some((target) => target.state === 'starting') ? 'start' : 'submit');
   }
 
-  /** Starts the stopped targets the person chose to start, then waits until they run (or time out). */
+  /**
+   * Starts the stopped targets the person chose to start, and waits until they run (or time out). Each start is sent
+   * and resolved by the mutating-call policy: refused before acting, sent again after a back-off; an unclear outcome
+   * (or a crash in between), looked at, and sent again only to a target still off.
+   */
   async function start(id: string): Promise<void> {
     const record = load(id);
     const starting = record.targets.filter((target) => target.state === 'starting');
-    if (starting.length > 0 && restores.calls.list(id, 'StartAndroidInstance').length === 0) {
-      const statuses = await describe(starting.map((target) => target.instanceId));
-      if (statuses === undefined) return retryLater(id);
-      const toStart: string[] = [];
-      for (const target of starting) {
-        const status = statuses.get(target.instanceId)?.status;
-        if (status === 'RUNNING') update(id, target.instanceId, { state: 'pending' });
-        else if (status !== undefined && STARTABLE_STATUSES.has(status)) toStart.push(target.instanceId);
-        else if (status !== 'STARTING') {
-          update(id, target.instanceId, {
-            state: 'failed',
-            errorCode: status === undefined ? 'InstanceNotFound' : 'UnsuitableStatus',
-            errorMessage:
-              status === undefined
-                ? 'the instance no longer exists'
-                : `the instance went ${status} before the bot could start it`,
-          });
-        }
+    const statuses = await describe(starting.map((target) => target.instanceId));
+    if (statuses === undefined) return retryLater(id);
+    const timedOut = clock.now() - record.stepStartedAt > settings.startTimeoutMs;
+    const sends = sendsByTarget(restores.calls.list(id, 'StartAndroidInstance'));
+    const toStart: string[] = [];
+    let waiting = 0;
+    for (const target of starting) {
+      const status = statuses.get(target.instanceId)?.status;
+      if (status === 'RUNNING') {
+        update(id, target.instanceId, { state: 'pending' });
+        continue;
       }
-      for (const ids of chunk(toStart, settings.maxInstancesPerCall)) {
-        const callId = repos.db.transaction(() => {
-          const newId = restores.calls.begin(id, 'StartAndroidInstance', ids, clock.now());
-          for (const instanceId of ids) update(id, instanceId, { startedByBot: true });
-          return newId;
-        })();
-        try {
-          const result = await cloud.startInstances(ids);
-          restores.calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
-        } catch (error) {
-          const failure = failureOf(error);
-          restores.calls.settle(
-            callId,
-            {
-              status: failure.outcomeUnknown ? 'unknown' : 'failed',
-              cloudRequestId: failure.requestId,
-              errorCode: failure.code,
-              errorMessage: failure.message,
-            },
-            clock.now(),
-          );
-          // Unknown outcome: the status poll below tells whether the start took effect; it is not sent again.
-          if (!failure.outcomeUnknown) {
-            for (const instanceId of ids) {
-              update(id, instanceId, {
-                state: 'failed',
-                startedByBot: false,
-                errorCode: failure.code,
-                errorMessage: `could not start it before the restore: ${failure.message}`,
-                requestId: failure.requestId,
-              });
-            }
-          }
-        }
+      const move =
+        timedOut || status === undefined || !(STARTABLE_STATUSES.has(status) || WAIT_TO_START.has(status))
+          ? undefined
+          : decide({
+              history: replay(sends.get(target.instanceId) ?? []),
+              effect: startEffect(status),
+              now: clock.now(),
+              settings: startPolicy,
+            });
+      if (move?.kind === 'send') toStart.push(target.instanceId);
+      if (move?.kind === 'send' || move?.kind === 'wait') {
+        waiting++;
+        continue;
+      }
+      const last = restores.calls
+        .list(id, 'StartAndroidInstance')
+        .findLast((call) => call.instanceIds.includes(target.instanceId));
+      update(id, target.instanceId, {
+        state: 'failed',
+        errorCode: timedOut
+          ? 'StartTimeout'
+          : status === undefined
+            ? 'InstanceNotFound'
+            : move?.kind === 'give-up'
+              ? (last?.errorCode ?? 'StartFailed')
+              : 'UnsuitableStatus',
+        errorMessage: timedOut
+          ? `the instance did not reach RUNNING in time (last seen ${status ?? 'missing'}); nothing was restored on it`
+          : status === undefined
+            ? 'the instance no longer exists'
+            : move?.kind === 'give-up'
+              ? `could not start it before the restore: ${last?.errorMessage ?? `it stayed ${status}`}`
+              : `the instance went ${status} while the bot waited for it to start`,
+      });
+    }
+    for (const ids of chunk(toStart, settings.maxInstancesPerCall)) {
+      const callId = repos.db.transaction(() => {
+        const newId = restores.calls.begin(id, 'StartAndroidInstance', ids, clock.now());
+        for (const instanceId of ids) update(id, instanceId, { startedByBot: true });
+        return newId;
+      })();
+      try {
+        const result = await cloud.startInstances(ids);
+        restores.calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
+      } catch (error) {
+        const failure = failureOf(error);
+        restores.calls.settle(
+          callId,
+          {
+            status: RECORDED_FAILURE[classifyFailure(error)],
+            cloudRequestId: failure.requestId,
+            errorCode: failure.code,
+            errorMessage: failure.message,
+          },
+          clock.now(),
+        );
       }
     }
-    const waiting = load(id).targets.filter((target) => target.state === 'starting');
-    if (waiting.length > 0) {
-      const statuses = await describe(waiting.map((target) => target.instanceId));
-      if (statuses === undefined) return retryLater(id);
-      const timedOut = clock.now() - record.stepStartedAt > settings.startTimeoutMs;
-      let stillWaiting = 0;
-      for (const target of waiting) {
-        const status = statuses.get(target.instanceId)?.status;
-        if (status === 'RUNNING') update(id, target.instanceId, { state: 'pending' });
-        else if (
-          !timedOut &&
-          status !== undefined &&
-          (status === 'STARTING' || STARTABLE_STATUSES.has(status) || status === 'STOPPING')
-        ) {
-          stillWaiting++;
-        } else {
-          update(id, target.instanceId, {
-            state: 'failed',
-            errorCode: timedOut ? 'StartTimeout' : 'UnsuitableStatus',
-            errorMessage: timedOut
-              ? `the instance did not reach RUNNING in time (last seen ${status ?? 'missing'}); nothing was restored on it`
-              : `the instance went ${status ?? 'missing'} while the bot waited for it to start`,
-          });
-        }
-      }
-      if (stillWaiting > 0) return retryLater(id);
-    }
+    if (waiting > 0) return retryLater(id);
     moveTo(id, 'submit');
   }
 

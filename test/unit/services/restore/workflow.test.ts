@@ -69,6 +69,7 @@ const settings = {
   startTimeoutMs: 1_000,
   taskTimeoutMs: 10_000,
   maxInstancesPerCall: 100,
+  transientRetryMs: 1_000,
 };
 
 describe('restore workflow (fake cloud, real SQLite)', () => {
