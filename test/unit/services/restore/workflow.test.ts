@@ -153,6 +153,46 @@ describe('restore workflow (fake cloud, real SQLite)', () => {
     expect(repos.restores.get('req-1')?.targets[0]).toMatchObject({ state: 'failed', errorCode: 'OutcomeUnknown' });
   });
 
+  it('sends a start again after a refusal and after a crash left it unanswered, and only to a target still off', async () => {
+    const { cloud, port } = fakeCloud();
+    cloud.instances.set('acp-a', { instanceId: 'acp-a', status: 'STOPPED', ...facts, bizImageType: 'System' });
+    confirmedRestore(['acp-a']);
+    repos.restores.updateTarget('req-1', 'acp-a', { state: 'starting' });
+    // A crash between recording the start and its answer; the start never reached the cloud.
+    repos.restores.calls.begin('req-1', 'StartAndroidInstance', ['acp-a'], now);
+    let refuse = true;
+    const starts: string[][] = [];
+    const workflow = workflowWith({
+      ...port,
+      startInstances: async (ids: string[]) => {
+        starts.push(ids);
+        if (refuse) {
+          refuse = false;
+          throw new CloudApiError({ apiCode: 'Throttling.User', apiMessage: 't', action: 'S', retryable: true });
+        }
+        cloud.instances.set('acp-a', { ...cloud.instances.get('acp-a')!, status: 'STARTING' });
+        return { requestId: 'R-start' };
+      },
+    });
+    now += 100; // past the settle time of the lost start: the phone is still off, so it is sent again
+    await workflow.start('req-1');
+    expect(starts).toEqual([['acp-a']]);
+    now += 5; // within the back-off: nothing sent
+    await workflow.start('req-1');
+    expect(starts).toHaveLength(1);
+    now += 100;
+    await workflow.start('req-1');
+    expect(starts).toHaveLength(2);
+    // Starting now: looked at, not sent again; then running, and on to the restore.
+    now += 100;
+    await workflow.start('req-1');
+    expect(starts).toHaveLength(2);
+    cloud.instances.set('acp-a', { ...cloud.instances.get('acp-a')!, status: 'RUNNING' });
+    await workflow.start('req-1');
+    expect(repos.restores.get('req-1')).toMatchObject({ step: 'submit' });
+    expect(repos.restores.get('req-1')?.targets[0]).toMatchObject({ state: 'pending', startedByBot: true });
+  });
+
   it('skips a target that stopped or changed image since the plan: no RecoverApp reaches it', async () => {
     const { cloud, port } = fakeCloud();
     cloud.instances.set('acp-a', { instanceId: 'acp-a', status: 'STOPPED', ...facts, bizImageType: 'System' });
