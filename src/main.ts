@@ -234,7 +234,20 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     clock,
     simulated: config.cloud.simulator,
   });
-  const deletions = createDeleteService({ repos, guard, audit, catalog, cloud, clock });
+  const deletions = createDeleteService({
+    repos,
+    guard,
+    audit,
+    catalog,
+    cloud,
+    clock,
+    // A person waits for a deletion: at most a minute of retries, however long the background flows retry.
+    retry: {
+      retryWindowMs: Math.min(config.workflow.transientRetryMs, 60_000),
+      backoffMs: config.workflow.pollIntervalMs,
+      maxBackoffMs: Math.min(config.workflow.maxPollIntervalMs, 10_000),
+    },
+  });
   const status = createStatusService({ repos, guard, audit, cloud });
   const instanceSuggestions = createInstanceSuggestions({
     directory: instanceDirectory,

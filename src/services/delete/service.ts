@@ -12,6 +12,15 @@ import type { AccessGuard, GuardResult } from '../access/guard.js';
 import type { Actor, CloudFailure } from '../backup/model.js';
 import { failureOf } from '../backup/workflow.js';
 import type { CatalogService } from '../catalog/service.js';
+import {
+  afterAnswer,
+  afterSend,
+  classifyFailure,
+  decide,
+  type Effect,
+  NO_HISTORY,
+  type PolicySettings,
+} from '../pipeline/mutating-call.js';
 import type { Clock } from '../pipeline/ports.js';
 import type { RestoreCloud } from '../restore/ports.js';
 
@@ -50,6 +59,16 @@ export function unverifiedFiles(plan: Pick<DeleteRecord, 'files'>): DeleteFile[]
   return deletableFiles(plan).filter((file) => !file.verifiedBy);
 }
 
+/** A deletion is answered while a person waits for it: a shorter window than the background flows'. */
+const DEFAULT_DELETE_RETRY: PolicySettings = {
+  retryWindowMs: 60_000,
+  backoffMs: 1_000,
+  maxBackoffMs: 10_000,
+  // The catalog shows a deletion (DELETING, then gone) as soon as the cloud took it.
+  settleMs: 0,
+  maxIneffective: 1,
+};
+
 export function createDeleteService(deps: {
   repos: Repositories;
   guard: AccessGuard;
@@ -57,8 +76,98 @@ export function createDeleteService(deps: {
   catalog: CatalogService;
   cloud: Pick<RestoreCloud, 'deleteBackupFiles' | 'describeBackupFiles'>;
   clock: Clock;
+  /** How refusals and unclear answers of DeleteBackupFile are resolved (services/pipeline/mutating-call.ts). */
+  retry?: Partial<PolicySettings>;
+  /** Waits between attempts (tests pass a fake). */
+  sleep?: (ms: number) => Promise<void>;
 }) {
   const { repos, guard, audit, catalog, cloud, clock } = deps;
+  const policy: PolicySettings = { ...DEFAULT_DELETE_RETRY, ...deps.retry };
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+
+  /** Which of these backups are still there and not being deleted; undefined when the catalog cannot say. */
+  async function stillThere(ids: readonly string[]): Promise<string[] | undefined> {
+    try {
+      const { found, cloudError } = await catalog.lookup(ids);
+      if (cloudError) return undefined;
+      return ids.filter((id) => {
+        const entry = found.get(id);
+        return entry !== undefined && entry.status !== 'DELETING';
+      });
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Sends DeleteBackupFile until it is done, through the mutating-call policy: a refusal that says the cloud did
+   * nothing is sent again after a back-off; an unclear answer is resolved by looking the backups up, and only those
+   * still there are sent again. Ends with the deletion settled.
+   */
+  async function deleteUntilSettled(record: DeleteRecord): Promise<void> {
+    let ids = deletableFiles(record).map((file) => file.backupFileId);
+    let history = NO_HISTORY;
+    let failure: CloudFailure | undefined;
+    for (;;) {
+      history = afterSend(history, clock.now());
+      try {
+        const answer = await cloud.deleteBackupFiles(ids);
+        repos.deletions.settle(record.id, { status: 'deleted', cloudRequestId: answer.requestId }, clock.now());
+        return;
+      } catch (error) {
+        failure = failureOf(error);
+        const kind = classifyFailure(error);
+        history = afterAnswer(history, kind, clock.now());
+        let effect: Effect | undefined;
+        if (kind !== 'not-acted') {
+          const remaining = await stillThere(ids);
+          effect = remaining === undefined ? 'unknown' : remaining.length === 0 ? 'taken' : 'not-taken';
+          if (remaining && remaining.length > 0) ids = remaining;
+        }
+        for (;;) {
+          const move = decide({ history, effect, now: clock.now(), settings: policy });
+          if (move.kind === 'send') break;
+          if (move.kind === 'done') {
+            repos.deletions.settle(
+              record.id,
+              { status: 'deleted', cloudRequestId: failure.requestId, errorCode: failure.code },
+              clock.now(),
+            );
+            return;
+          }
+          if (move.kind === 'give-up') {
+            repos.deletions.settle(
+              record.id,
+              kind === 'lasting' && effect === 'not-taken'
+                ? {
+                    status: 'failed',
+                    cloudRequestId: failure.requestId,
+                    errorCode: failure.code,
+                    errorMessage: failure.message,
+                  }
+                : {
+                    status: 'unknown',
+                    errorCode: failure.code,
+                    errorMessage:
+                      effect === 'not-taken' || effect === undefined
+                        ? `the cloud kept refusing DeleteBackupFile (${failure.message}); ${ids.join(', ')} ${ids.length === 1 ? 'is' : 'are'} still there`
+                        : 'the bot could not tell whether DeleteBackupFile reached the cloud and could not look the backups up. Check `/cloudphone backups` before retrying.',
+                  },
+              clock.now(),
+            );
+            return;
+          }
+          await sleep(Math.max(0, move.at - clock.now()));
+          if (effect !== undefined) {
+            // Look again: the answer may have been lost while the deletion went through.
+            const remaining = await stillThere(ids);
+            effect = remaining === undefined ? 'unknown' : remaining.length === 0 ? 'taken' : 'not-taken';
+            if (remaining && remaining.length > 0) ids = remaining;
+          }
+        }
+      }
+    }
+  }
 
   function sourcesOf(files: readonly DeleteFile[]): string[] {
     return [...new Set(files.flatMap((file) => (file.sourceInstanceId ? [file.sourceInstanceId] : [])))];
@@ -66,16 +175,8 @@ export function createDeleteService(deps: {
 
   /** Looks the files up after an unknown outcome: gone or DELETING means deleted. */
   async function reconcile(record: DeleteRecord, cause?: CloudFailure): Promise<DeleteRecord> {
-    const ids = deletableFiles(record).map((file) => file.backupFileId);
-    let remaining: string[];
-    try {
-      const { found, cloudError } = await catalog.lookup(ids);
-      if (cloudError) throw new Error(cloudError.code);
-      remaining = ids.filter((id) => {
-        const entry = found.get(id);
-        return entry !== undefined && entry.status !== 'DELETING';
-      });
-    } catch {
+    const remaining = await stillThere(deletableFiles(record).map((file) => file.backupFileId));
+    if (remaining === undefined) {
       repos.deletions.settle(
         record.id,
         {
@@ -238,28 +339,8 @@ export function createDeleteService(deps: {
       if (!record) throw new Error(`deletion ${deleteId} vanished`);
       if (record.status !== 'sent') return record;
       const ids = deletableFiles(record).map((file) => file.backupFileId);
-      let result: DeleteRecord;
-      try {
-        const answer = await cloud.deleteBackupFiles(ids);
-        repos.deletions.settle(deleteId, { status: 'deleted', cloudRequestId: answer.requestId }, clock.now());
-        result = repos.deletions.get(deleteId) ?? record;
-      } catch (error) {
-        const failure = failureOf(error);
-        if (failure.outcomeUnknown) result = await reconcile(record, failure);
-        else {
-          repos.deletions.settle(
-            deleteId,
-            {
-              status: 'failed',
-              cloudRequestId: failure.requestId,
-              errorCode: failure.code,
-              errorMessage: failure.message,
-            },
-            clock.now(),
-          );
-          result = repos.deletions.get(deleteId) ?? record;
-        }
-      }
+      await deleteUntilSettled(record);
+      const result = repos.deletions.get(deleteId) ?? record;
       audit.recordOutcome(auditId, {
         status: result.status,
         backupFileIds: ids,
