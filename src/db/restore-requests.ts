@@ -70,7 +70,10 @@ interface TargetRow {
   error_request_id: string | null;
 }
 
-export type TargetPatch = Partial<Omit<RestoreTarget, 'instanceId' | 'verdict' | 'facts' | 'overwrites'>>;
+/** Fields to change; `callId: null` detaches a target from a call the cloud refused before acting. */
+export type TargetPatch = Partial<Omit<RestoreTarget, 'instanceId' | 'verdict' | 'facts' | 'overwrites' | 'callId'>> & {
+  callId?: number | null;
+};
 
 const TARGET_COLUMNS: Record<keyof TargetPatch, string> = {
   state: 'state',

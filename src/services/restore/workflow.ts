@@ -221,6 +221,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
    */
   async function submit(id: string): Promise<void> {
     const record = load(id);
+    let retryAt: number | undefined;
     for (const call of restores.calls.list(id, 'RecoverApp')) {
       if (call.status === 'sent') settleLostCall(id, call.id, call.instanceIds);
       else if (call.status === 'unknown')
@@ -243,13 +244,34 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
         return moveTo(id, 'track');
       }
       const ready: string[] = [];
+      const recoverSends = sendsByTarget(restores.calls.list(id, 'RecoverApp'));
       for (const target of pending) {
         const instance = found.get(target.instanceId);
         const assessment = assessTarget(
           { facts: record.backup.facts },
           instance === undefined ? undefined : factsOf(instance),
         );
-        if (assessment.verdict === 'ready') ready.push(target.instanceId);
+        if (assessment.verdict === 'ready') {
+          // A target whose RecoverApp the cloud refused before acting waits out its back-off, within the window.
+          const move = decide({
+            history: replay(recoverSends.get(target.instanceId) ?? []),
+            effect: 'not-taken',
+            now: clock.now(),
+            settings: startPolicy,
+          });
+          if (move.kind === 'send') ready.push(target.instanceId);
+          else if (move.kind === 'wait') retryAt = Math.min(retryAt ?? move.at, move.at);
+          else {
+            const last = restores.calls
+              .list(id, 'RecoverApp')
+              .findLast((call) => call.instanceIds.includes(target.instanceId));
+            update(id, target.instanceId, {
+              state: 'failed',
+              errorCode: last?.errorCode ?? 'RecoverNotSent',
+              errorMessage: `the cloud kept refusing RecoverApp: ${last?.errorMessage ?? 'no answer'}`,
+            });
+          }
+        }
         else if (assessment.verdict === 'needs-start') {
           update(id, target.instanceId, {
             state: 'skipped',
@@ -310,6 +332,19 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
           })();
         } catch (error) {
           const failure = failureOf(error);
+          if (classifyFailure(error) === 'not-acted') {
+            // The cloud did nothing: the targets go back to pending and are sent again after a back-off.
+            repos.db.transaction(() => {
+              restores.calls.settle(
+                callId,
+                { status: 'refused', errorCode: failure.code, errorMessage: failure.message },
+                clock.now(),
+              );
+              for (const instanceId of ids) update(id, instanceId, { callId: null });
+            })();
+            retryAt = Math.min(retryAt ?? Number.POSITIVE_INFINITY, clock.now() + settings.pollIntervalMs);
+            continue;
+          }
           if (failure.outcomeUnknown) {
             restores.calls.settle(
               callId,
@@ -346,6 +381,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
         }
       }
     }
+    if (retryAt !== undefined) return void restores.wakeAt(id, Math.max(retryAt, clock.now() + 1), clock.now());
     moveTo(id, 'track');
   }
 

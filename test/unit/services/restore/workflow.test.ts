@@ -193,6 +193,32 @@ describe('restore workflow (fake cloud, real SQLite)', () => {
     expect(repos.restores.get('req-1')?.targets[0]).toMatchObject({ state: 'pending', startedByBot: true });
   });
 
+  it('sends a RecoverApp the cloud refused before acting again after a back-off, and tracks it', async () => {
+    const { cloud, port } = fakeCloud();
+    cloud.instances.set('acp-a', { instanceId: 'acp-a', status: 'RUNNING', ...facts, bizImageType: 'System' });
+    confirmedRestore(['acp-a']);
+    const accept = cloud.recoverApp;
+    let refusals = 1;
+    cloud.recoverApp = async (input) => {
+      if (refusals-- > 0) {
+        cloud.calls.push({ action: 'RecoverApp', args: input });
+        throw new CloudApiError({ apiCode: 'Throttling.User', apiMessage: 't', action: 'RecoverApp', retryable: true });
+      }
+      return accept(input);
+    };
+    const workflow = workflowWith(port);
+    await workflow.submit('req-1');
+    expect(repos.restores.get('req-1')?.targets[0]).toMatchObject({ state: 'pending' });
+    expect(repos.restores.get('req-1')?.step).not.toBe('track');
+    now += 5; // within the back-off
+    await workflow.submit('req-1');
+    expect(cloud.calls.filter((c) => c.action === 'RecoverApp')).toHaveLength(1);
+    now += 100;
+    await workflow.submit('req-1');
+    expect(cloud.calls.filter((c) => c.action === 'RecoverApp')).toHaveLength(2);
+    expect(repos.restores.get('req-1')?.targets[0]).toMatchObject({ state: 'submitted', taskId: 't-acp-a' });
+  });
+
   it('skips a target that stopped or changed image since the plan: no RecoverApp reaches it', async () => {
     const { cloud, port } = fakeCloud();
     cloud.instances.set('acp-a', { instanceId: 'acp-a', status: 'STOPPED', ...facts, bizImageType: 'System' });
