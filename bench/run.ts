@@ -203,6 +203,23 @@ function inlineBackup(ids: readonly string[]): string {
   return `backup ${ids.join(' ')} --apps ${APP} --path ${BACKUP_PATH}`;
 }
 
+/** One inline backup per instance, by the admin, `spacingMs()` apart; resolves to the request ids in order. */
+async function backUpEach(driver: SlackDriver, ids: readonly string[], spacingMs = () => 0): Promise<string[]> {
+  const requestIds: string[] = [];
+  for (const id of ids) {
+    const res = await driver.slashCommand({
+      command: '/cloudphone',
+      text: inlineBackup([id]),
+      userId: ADMIN,
+      channelId: CHANNEL,
+    });
+    requestIds.push(requestIdOf(res.rawBody));
+    const wait = spacingMs();
+    if (wait > 0) await sleep(wait);
+  }
+  return requestIds;
+}
+
 /** The completion reply the stand-in accepted for a request (its blocks carry `completion:<id>`). */
 function completionCall(slack: SlackStandIn, requestId: string) {
   const marker = `completion:${requestId}`;
@@ -557,17 +574,7 @@ async function measureReplyLatency(
     namePrefix: 'latency',
   });
   const random = seededRandom(20_240_601);
-  const requestIds: string[] = [];
-  for (const id of ids) {
-    const res = await driver.slashCommand({
-      command: '/cloudphone',
-      text: inlineBackup([id]),
-      userId: ADMIN,
-      channelId: CHANNEL,
-    });
-    requestIds.push(requestIdOf(res.rawBody));
-    await sleep(Math.floor(random() * LATENCY_MAX_SPACING_MS));
-  }
+  const requestIds = await backUpEach(driver, ids, () => Math.floor(random() * LATENCY_MAX_SPACING_MS));
   const replies = await until('every threaded reply of the latency run', 180_000, async () => {
     const calls = requestIds.map((id) => completionCall(slack, id));
     return calls.every((call) => call !== undefined) ? calls.map((call) => call!) : undefined;
@@ -965,16 +972,7 @@ async function measureFaults(slack: SlackStandIn): Promise<PhaseResult> {
       },
     });
     slack.faults.configure({ seed: FAULT_SEED, rateLimitRate: 0.2, retryAfterSec: 1 });
-    const requestIds: string[] = [];
-    for (const id of ids) {
-      const res = await driver.slashCommand({
-        command: '/cloudphone',
-        text: inlineBackup([id]),
-        userId: ADMIN,
-        channelId: CHANNEL,
-      });
-      requestIds.push(requestIdOf(res.rawBody));
-    }
+    const requestIds = await backUpEach(driver, ids);
     const deadline = Date.now() + 240_000;
     let replies = 0;
     while (Date.now() < deadline) {
