@@ -146,6 +146,7 @@ async function startBotWorker(
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.apiUrl,
     PORT: '0',
+    OPS_PORT: '0',
     HOST: '127.0.0.1',
     CLOUDPHONE_ENDPOINT: cloud.url,
     ALIBABA_CLOUD_ACCESS_KEY_ID: cloud.keyId,

@@ -52,6 +52,11 @@ const RawEnv = z.object({
   SLACK_API_URL: optionalText.pipe(z.url({ error: 'must be a URL such as https://slack.com/api/' }).optional()),
   PORT: intSetting(3000, 0, 65535),
   HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
+  OPS_PORT: intSetting(3001, 0, 65535),
+  OPS_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  OPS_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, {
+    error: 'must be at least 16 characters (e.g. openssl rand -hex 24)',
+  }),
   CLOUDPHONE_ADMINS: optionalText,
   CLOUDPHONE_POLICY: optionalText,
   CLOUDPHONE_REGION: z.preprocess(
@@ -106,6 +111,13 @@ export interface Config {
     readonly apiUrl: string | undefined;
     readonly port: number;
     readonly host: string;
+  };
+  /** Where /healthz and /metrics are served: a server of their own, apart from Slack's /slack/events. */
+  readonly ops: {
+    readonly port: number;
+    readonly host: string;
+    /** When set, both routes need `Authorization: Bearer <token>`. */
+    readonly token: string | undefined;
   };
   readonly cloud: {
     readonly region: string;
@@ -199,6 +211,7 @@ export function loadConfig(env: Env = process.env): Config {
       port: raw.PORT,
       host: raw.HOST,
     },
+    ops: { port: raw.OPS_PORT, host: raw.OPS_HOST, token: raw.OPS_TOKEN },
     cloud: {
       region: raw.CLOUDPHONE_REGION,
       endpoint: raw.CLOUDPHONE_ENDPOINT,

@@ -30,12 +30,13 @@ import { trackSlackRequests } from './ops/slack-requests.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from './sandbox/simulator/index.js';
 import { createAuditTrail } from './services/access/audit.js';
 import { createAccessGuard } from './services/access/guard.js';
+import { createPeopleDirectory, type PeopleDirectory } from './services/access/people.js';
 import {
   createAdminListPermissions,
   createPolicyPermissions,
   type PermissionService,
 } from './services/access/permissions.js';
-import { loadPolicyFile } from './services/access/policy.js';
+import { loadPolicyFile, unmatchableGlobWarnings } from './services/access/policy.js';
 import { createUserGroupDirectory } from './services/access/user-groups.js';
 import { createBackupService } from './services/backup/service.js';
 import { createStartNowService } from './services/backup/start-now.js';
@@ -55,6 +56,7 @@ import { createRestoreWorkflow } from './services/restore/workflow.js';
 import { createStatusService } from './services/status/service.js';
 import { createAckPriority } from './slack/ack-priority.js';
 import { createChannelWriter } from './slack/channel-writer.js';
+import { fetchInstallation, type Installation } from './slack/installation.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { createRestoreNotifier } from './slack/restore-notifier.js';
 import { createSlackApp } from './slack-app.js';
@@ -74,8 +76,10 @@ export interface BotOverrides {
 }
 
 export interface RunningBot {
-  /** The HTTP port: Bolt's in HTTP mode, the health and metrics server's in Socket Mode. */
+  /** Slack's HTTP port (/slack/events) in HTTP mode; undefined in Socket Mode. */
   port: number | undefined;
+  /** The port /healthz and /metrics listen on (OPS_PORT; 0 picks a free one, reported here). */
+  opsPort: number;
   /**
    * Graceful stop: no new requests, listeners still running after their ack finish, the engine finishes the steps
    * and the poll in flight, then the database closes. Calling it again returns the same promise.
@@ -184,9 +188,10 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   });
   // The Slack app is built before the permissions so the user-group directory can use its Web API client.
   const servicesRef: { current?: Services } = {};
+  let installation: Installation | undefined;
   const app = createSlackApp(config, lazyServices(servicesRef), {
     logger,
-    routes,
+    installation: () => installation,
     ...(overrides.slackClientOptions ? { clientOptions: overrides.slackClientOptions } : {}),
   });
   // Global middleware runs before every listener, whenever it is registered.
@@ -266,6 +271,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     deletions,
     guard,
     audit,
+    people: slackPeopleDirectory(app.client, clock),
     simulated: config.cloud.simulator,
     afterAcks: ackPriority.afterAcks,
     suggestInstances: (actor, channelId, query, limit) => instanceSuggestions.suggest(actor, channelId, query, limit),
@@ -366,23 +372,35 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   });
 
   let port: number | undefined;
+  let opsPort = config.ops.port;
   let httpServer: Server | undefined;
   try {
     // Retried with back-off while Slack is unreachable; the log shows what start-up is waiting for.
     logger.info({ slackApi: config.slack.apiUrl ?? 'https://slack.com/api/' }, 'checking the bot token with Slack');
     await app.init();
+    installation = await fetchInstallation(app.client);
+    if (installation.appId === undefined) {
+      logger.warn(
+        { teamId: installation.teamId },
+        'Slack did not say which app the token belongs to; checking the workspace only',
+      );
+    }
+    logger.info(
+      { teamId: installation.teamId, appId: installation.appId, enterpriseId: installation.enterpriseId },
+      'serving only this workspace and app',
+    );
+    // Health and metrics on a server of their own (loopback by default), never beside /slack/events.
+    const opsServer = await startOpsServer(routes, config.ops).catch((error: unknown) => {
+      throw opsListenError(error, config);
+    });
+    cleanups.push(() => new Promise<void>((resolve) => opsServer.close(() => resolve())));
+    opsPort = boundPort(opsServer, config.ops.port);
     if (config.slack.mode === 'http') {
       httpServer = (await app.start({ port: config.slack.port, host: config.slack.host })) as Server;
       ackPriority.watch(httpServer);
-      const address = httpServer.address();
-      port = typeof address === 'object' && address ? address.port : config.slack.port;
+      port = boundPort(httpServer, config.slack.port);
     } else {
       await app.start();
-      // Socket Mode has no HTTP receiver; health and metrics get a small server of their own on PORT.
-      const opsServer = await startOpsServer(routes, config.slack.port, config.slack.host);
-      const address = opsServer.address();
-      port = typeof address === 'object' && address ? address.port : config.slack.port;
-      cleanups.push(() => new Promise<void>((resolve) => opsServer.close(() => resolve())));
     }
   } catch (error) {
     // Leave nothing running behind a failed start (the simulator, the cloud client's pool, the database).
@@ -399,7 +417,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     intervalMs: Math.max(idleTickMs, config.workflow.pollIntervalMs),
     logger,
   });
-  logger.info({ mode: config.slack.mode, port }, 'cloud phone bot started');
+  logger.info({ mode: config.slack.mode, port, opsPort }, 'cloud phone bot started');
 
   let stopping: Promise<void> | undefined;
   async function stop(): Promise<void> {
@@ -422,6 +440,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   }
   return {
     port,
+    opsPort,
     services: servicesRef.current,
     repos,
     metrics,
@@ -460,6 +479,20 @@ function startPowerSweep(power: PowerKeeper, options: { intervalMs: number; logg
   };
 }
 
+function boundPort(server: Server, configured: number): number {
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : configured;
+}
+
+/** The ops server's listen error, naming OPS_PORT/OPS_HOST rather than PORT. */
+function opsListenError(error: unknown, config: Config): Error {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const where = `OPS_PORT ${config.ops.port} on OPS_HOST ${config.ops.host}`;
+  if (code === 'EADDRINUSE') return new Error(`${where} is already in use; stop the other process or set OPS_PORT`);
+  if (code === 'EACCES') return new Error(`not allowed to listen on ${where}; use a port above 1023 or set OPS_PORT`);
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 /** Policy file when configured (a bad file stops start-up with ConfigError), else the admin list. */
 function buildPermissions(
   config: Config,
@@ -468,6 +501,9 @@ function buildPermissions(
   const { client, instances, clock, logger } = deps;
   if (!config.access.policyPath) return createAdminListPermissions(config.access.admins);
   const policy = loadPolicyFile(config.access.policyPath);
+  for (const warning of unmatchableGlobWarnings(policy)) {
+    logger.warn({ policy: config.access.policyPath }, `access policy: ${warning}`);
+  }
   const userGroups = createUserGroupDirectory({
     ttlMs: config.access.userGroupCacheMs,
     now: () => clock.now(),
@@ -481,6 +517,37 @@ function buildPermissions(
     extraAdmins: config.access.admins,
     userGroups,
     instanceGroups: (ids) => instances.groupsOf(ids, { waitMs: GROUP_LOOKUP_WAIT_MS }),
+  });
+}
+
+/** How long Slack's member list is trusted for handle lookups. */
+const PEOPLE_CACHE_MS = 10 * 60_000;
+
+/** Handles resolved through `users.list` (scope users:read), 200 people a page. */
+function slackPeopleDirectory(client: WebClient, clock: Clock): PeopleDirectory {
+  return createPeopleDirectory({
+    ttlMs: PEOPLE_CACHE_MS,
+    now: () => clock.now(),
+    async listPage(cursor) {
+      const page = await client.users.list({ limit: 200, ...(cursor ? { cursor } : {}) });
+      return {
+        people: (page.members ?? []).flatMap((member) =>
+          member.id
+            ? [
+                {
+                  id: member.id,
+                  name: member.name,
+                  displayName: member.profile?.display_name,
+                  realName: member.real_name ?? member.profile?.real_name,
+                  deleted: member.deleted,
+                  isBot: member.is_bot,
+                },
+              ]
+            : [],
+        ),
+        nextCursor: page.response_metadata?.next_cursor,
+      };
+    },
   });
 }
 
@@ -514,6 +581,9 @@ function lazyServices(ref: { current?: Services }): Services {
     },
     get audit() {
       return get().audit;
+    },
+    get people() {
+      return get().people;
     },
     get simulated() {
       return get().simulated;

@@ -11,15 +11,19 @@ import type { Config } from './config.js';
 import { boltLogger, type Logger } from './logger.js';
 import { registerOptions } from './options/index.js';
 import type { Services } from './services/index.js';
-import { type HttpRoute, SlackReceiver } from './slack/receiver.js';
+import { foreignRequestReason, type Installation } from './slack/installation.js';
+import { SlackReceiver } from './slack/receiver.js';
 import { registerViews } from './views/index.js';
 
 export interface SlackAppOptions {
   logger: Logger;
-  /** Extra HTTP routes (health, metrics) served beside /slack/events in HTTP mode. */
-  routes?: HttpRoute[];
   /** Web API client tuning; tests shorten retries. */
   clientOptions?: WebClientOptions;
+  /**
+   * The team and app the bot is installed as, once start-up has asked Slack; HTTP requests for any other are
+   * refused. Until it is known (before start), nothing is refused on these grounds: the server is not listening yet.
+   */
+  installation?: () => Installation | undefined;
 }
 
 export function createSlackApp(config: Config, services: Services, options: SlackAppOptions): App {
@@ -54,8 +58,11 @@ export function createSlackApp(config: Config, services: Services, options: Slac
           receiver: new SlackReceiver({
             signingSecret: config.slack.signingSecret ?? '',
             endpoint: '/slack/events',
-            routes: options.routes ?? [],
             logger: options.logger,
+            foreignReason: (body) => {
+              const installed = options.installation?.();
+              return installed ? foreignRequestReason(body, installed) : undefined;
+            },
           }),
           clientOptions,
           logger,

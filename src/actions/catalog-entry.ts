@@ -6,9 +6,9 @@ import type { AllMiddlewareArgs, BlockAction, OverflowAction, SlackActionMiddlew
 import { catalogEntryAction } from '../blocks/catalog-messages.js';
 import { permissionDeniedMessage } from '../blocks/messages.js';
 import { openDeleteConfirmation } from '../commands/delete.js';
-import { actorOf, afterAck, ephemeral } from '../commands/reply.js';
 import { openRestoreForm } from '../commands/restore.js';
 import type { Services } from '../services/index.js';
+import { actorOf, afterAck, channelOf, ephemeral } from '../slack/listener-helpers.js';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction<OverflowAction>> & AllMiddlewareArgs;
 
@@ -18,7 +18,7 @@ export function catalogEntry(services: Services) {
     const chosen = catalogEntryAction(action.selected_option?.value);
     if (!chosen) return;
     const actor = actorOf(body);
-    const channelId = body.channel?.id ?? body.container?.channel_id ?? '';
+    const channelId = channelOf(body);
     await afterAck(logger, respond, async () => {
       const { decision, auditId } =
         chosen.kind === 'restore'

@@ -2,8 +2,8 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { catalogMessage, decodeCatalogPage } from '../blocks/catalog-messages.js';
 import { permissionDeniedMessage } from '../blocks/messages.js';
-import { actorOf, afterAck, ephemeral } from '../commands/reply.js';
 import type { Services } from '../services/index.js';
+import { actorOf, afterAck, channelOf, ephemeral } from '../slack/listener-helpers.js';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -14,7 +14,7 @@ export function catalogPage(services: Services) {
       const state = decodeCatalogPage(action.value);
       if (!state) return;
       const filter = { instanceId: state.instanceId, app: state.app };
-      const channelId = body.channel?.id ?? body.container?.channel_id ?? '';
+      const channelId = channelOf(body);
       const { decision, auditId } = await services.catalog.authorize(actorOf(body), channelId, filter, state.page);
       if (!decision.allowed) {
         await respond({ ...ephemeral(permissionDeniedMessage(decision.reason)), replace_original: false });

@@ -4,8 +4,8 @@
  */
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { restoreCompletionReply, verifyRefusedMessage } from '../blocks/restore-messages.js';
-import { actorOf, afterAck, ephemeral } from '../commands/reply.js';
 import type { Services } from '../services/index.js';
+import { actorOf, afterAck, channelOf, ephemeral } from '../slack/listener-helpers.js';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -13,7 +13,7 @@ export function markVerified(services: Services) {
   return async ({ ack, body, action, client, respond, logger }: ActionArgs): Promise<void> => {
     await ack();
     await afterAck(logger, respond, async () => {
-      const channelId = body.channel?.id ?? body.container?.channel_id ?? '';
+      const channelId = channelOf(body);
       const result = await services.restores.verify({ actor: actorOf(body), channelId, requestId: action.value ?? '' });
       if (!result.ok) {
         await respond({ ...ephemeral(verifyRefusedMessage(result.reason, result.message)), replace_original: false });

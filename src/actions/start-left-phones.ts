@@ -4,8 +4,8 @@
  */
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { startNowMessage } from '../blocks/backup-messages.js';
-import { actorOf, afterAck, ephemeral } from '../commands/reply.js';
 import type { Services } from '../services/index.js';
+import { actorOf, afterAck, channelOf, ephemeral } from '../slack/listener-helpers.js';
 
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -13,10 +13,9 @@ export function startLeftPhones(services: Services) {
   return async ({ ack, body, action, respond, logger }: ActionArgs): Promise<void> => {
     await ack();
     await afterAck(logger, respond, async () => {
-      const channelId = body.channel?.id ?? body.container?.channel_id ?? '';
       const result = await services.power.startLeftPhones({
         actor: actorOf(body),
-        channelId,
+        channelId: channelOf(body),
         requestId: action.value ?? '',
       });
       await respond({ ...ephemeral(startNowMessage(result)), replace_original: false });

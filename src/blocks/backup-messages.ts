@@ -2,8 +2,9 @@
  * Messages about one backup request: the channel message that tracks it (updated in place), the single threaded
  * reply when it is done, and the reply when the whole request failed. All person and cloud text is escaped.
  */
-import type { ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
+import type { KnownBlock, SectionBlock } from '@slack/types';
 import type { BackupRequestView, CloudFailure, InstanceProgress, InstanceState } from '../services/backup/model.js';
+import { context, failureText, section } from './common.js';
 import { blockText, inlineCode, inlineText, truncate } from './escape.js';
 import { formatBytes, formatDuration, mention, plural, progressBar, slackDate, summariseList } from './format.js';
 import { ACTION, BLOCK, COMMAND } from './ids.js';
@@ -56,12 +57,6 @@ export function countInstances(view: BackupRequestView): InstanceCounts {
   }
   return counts;
 }
-
-const section = (text: string): SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
-const context = (...texts: string[]): ContextBlock => ({
-  type: 'context',
-  elements: texts.map((text) => ({ type: 'mrkdwn' as const, text })),
-});
 
 const SIMULATED_LINE = '🧪 *Simulated (no real cloud):* no real cloud phone was stopped or backed up.';
 
@@ -125,14 +120,6 @@ const STATUS_EMOJI: Record<BackupRequestView['status'], string> = {
   partial: '⚠️',
   failed: '❌',
 };
-
-/** `Code`: message · RequestId `…`, escaped. */
-function failureText(failure: CloudFailure): string {
-  const code = inlineCode(failure.code || 'UnknownError', 64);
-  const message = failure.message ? `: ${inlineText(failure.message, 500)}` : '';
-  const requestId = failure.requestId ? ` · RequestId ${inlineCode(failure.requestId, 64)}` : '';
-  return `${code}${message}${requestId}`;
-}
 
 function statusHint(requestId: string): string {
   return `The bot could not tell whether the backup started; check \`${COMMAND} status ${inlineText(requestId, 64).replace(/`/g, 'ˋ')}\` before retrying.`;

@@ -23,6 +23,7 @@ import {
   backupFieldErrors,
   EXAMPLES,
 } from '../services/backup/input.js';
+import { checkPrivateMetadata, plain } from './common.js';
 import { truncate, unescapeMrkdwn } from './escape.js';
 import { ACTION, BLOCK, type BlockId, CALLBACK, OPTION } from './ids.js';
 import { pickedValues } from './instance-options.js';
@@ -71,8 +72,6 @@ export const MODAL_TEXT = {
  * longer than that is cut at a whole id and the hint says so.
  */
 const MAX_INITIAL_VALUE = 3000;
-
-const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
 
 function listText(value: string | readonly string[] | undefined): string {
   if (value === undefined) return '';
@@ -210,11 +209,7 @@ function optionsBlock(stop: boolean, start: boolean): InputBlock {
  */
 export function buildBackupModal(options: BackupModalOptions): ModalView {
   const { prefill = {}, defaults, endpoints, privateMetadata, simulated = false } = options;
-  if (privateMetadata.length > SLACK_LIMITS.privateMetadata) {
-    throw new RangeError(
-      `private_metadata is ${privateMetadata.length} characters; Slack allows ${SLACK_LIMITS.privateMetadata}`,
-    );
-  }
+  checkPrivateMetadata(privateMetadata);
   const blocks: KnownBlock[] = [];
   if (simulated) {
     const context: ContextBlock = {
@@ -265,7 +260,7 @@ export function buildBackupModal(options: BackupModalOptions): ModalView {
     textInput(BLOCK.fileName, ACTION.fileName, 'Backup file name', {
       ...(prefill.backupFileName !== undefined ? { initial: prefill.backupFileName } : {}),
       optional: true,
-      hint: `Up to ${BACKUP_LIMITS.maxFileName} characters, no slashes. Leave empty to let the service name the files.`,
+      hint: `Up to ${BACKUP_LIMITS.maxFileName} letters, digits, dots, underscores or hyphens. Leave empty to let the service name the files.`,
       placeholder: 'MyBackup',
     }),
   );

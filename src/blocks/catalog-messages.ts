@@ -7,11 +7,11 @@ import type { ActionsBlock, Button, KnownBlock, Overflow, SectionBlock } from '@
 import { z } from 'zod';
 import type { Catalog, CatalogEntry } from '../services/catalog/service.js';
 import { STATUS_NOT_LISTED, STATUS_UNKNOWN } from '../services/catalog/service.js';
+import { appsText, backupTitle, code, context, failureText, section, verificationText } from './common.js';
 import { inlineText, truncate } from './escape.js';
 import { formatBytes, mention, plural, slackDate } from './format.js';
 import { ACTION, BLOCK, COMMAND } from './ids.js';
 import { SLACK_LIMITS, type SlackMessage } from './limits.js';
-import { appsText, backupTitle, code, context, failureText, section, verificationText } from './restore-text.js';
 
 export const CATALOG_PAGE_SIZE = 8;
 

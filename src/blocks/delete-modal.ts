@@ -6,11 +6,11 @@
 import type { Checkboxes, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import type { DeleteFile, DeleteRecord } from '../db/delete-requests.js';
 import { deletableFiles, unverifiedFiles } from '../services/delete/service.js';
+import { appsText, backupTitle, code, context, failureText, plain, SIMULATED_NOTE, section } from './common.js';
 import { inlineText, truncate } from './escape.js';
 import { formatBytes, mention, plural, slackDate } from './format.js';
 import { ACTION, BLOCK, CALLBACK, CHOICE, COMMAND } from './ids.js';
 import { SLACK_LIMITS, type SlackMessage } from './limits.js';
-import { appsText, backupTitle, code, context, failureText, plain, SIMULATED_NOTE, section } from './restore-text.js';
 
 export const DELETE_TEXT = {
   title: 'Delete backups',

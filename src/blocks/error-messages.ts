@@ -1,16 +1,9 @@
-/**
- * What a person sees when something stops their request: bad inline input, a permission rule, the bot missing from
- * the channel, or an unexpected error.
- */
-import type { KnownBlock } from '@slack/types';
 import type { BackupField, BackupFieldErrors } from '../services/backup/input.js';
+import { context, section } from './common.js';
 import { inlineCode, inlineText } from './escape.js';
 import { channelLink } from './format.js';
 import { BOT_DISPLAY_NAME, COMMAND } from './ids.js';
 import type { SlackMessage } from './limits.js';
-
-const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
-const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
 
 /** How each field is called in an inline command. */
 const INLINE_FIELD: Record<BackupField, string> = {

@@ -3,7 +3,7 @@
  * shows where blocks cannot be rendered. The builders live in topic files beside this one.
  */
 
-export { auditMessage } from './audit-messages.js';
+export { auditLookingUpMessage, auditMessage, auditPersonUnknownMessage } from './audit-messages.js';
 export {
   backupCompletionReply,
   backupParentMessage,

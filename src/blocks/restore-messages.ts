@@ -4,20 +4,12 @@
  */
 import type { ActionsBlock, KnownBlock } from '@slack/types';
 import type { RestoreRequestView, RestoreStatus, RestoreTarget } from '../services/restore/model.js';
+import { appsText, backupTitle, code, context, failureText, SIMULATED_NOTE, section } from './common.js';
 import { truncate } from './escape.js';
 import { formatDuration, mention, plural, slackDate } from './format.js';
 import { ACTION, BLOCK, COMMAND } from './ids.js';
 import { MESSAGE_TEXT_BUDGET, SLACK_LIMITS, type SlackMessage } from './limits.js';
-import {
-  appsText,
-  backupTitle,
-  code,
-  context,
-  failureText,
-  SIMULATED_NOTE,
-  section,
-  targetOutcomeLine,
-} from './restore-text.js';
+import { targetOutcomeLine } from './restore-text.js';
 
 /** The block_id that marks a restore's completion reply, so a re-run after a crash finds it instead of posting again. */
 export function restoreCompletionMarker(requestId: string): string {

@@ -8,25 +8,23 @@ import type { CloudFailure } from '../services/backup/model.js';
 import type { CatalogEntry } from '../services/catalog/service.js';
 import type { RestoreRequestView, RestoreTarget } from '../services/restore/model.js';
 import type { RestoreFormErrors } from '../services/restore/service.js';
+import {
+  appsText,
+  backupTitle,
+  checkPrivateMetadata,
+  code,
+  context,
+  failureText,
+  noticeView,
+  plain,
+  SIMULATED_NOTE,
+  section,
+} from './common.js';
 import { truncate, unescapeMrkdwn } from './escape.js';
 import { formatBytes } from './format.js';
 import { ACTION, BLOCK, CALLBACK, CHOICE } from './ids.js';
 import { SLACK_LIMITS } from './limits.js';
-import {
-  appsText,
-  backupDetails,
-  backupTitle,
-  code,
-  context,
-  factsOriginText,
-  factsText,
-  failureText,
-  plain,
-  reasonText,
-  SIMULATED_NOTE,
-  section,
-  targetName,
-} from './restore-text.js';
+import { backupDetails, factsOriginText, factsText, reasonText, targetName } from './restore-text.js';
 
 export const RESTORE_TEXT = {
   title: 'Restore apps',
@@ -37,38 +35,10 @@ export const RESTORE_TEXT = {
     '⚠️ *A restore replaces apps.* On each target, any existing copy of the backed-up apps is *uninstalled first, with its data*, then the backed-up version is installed. Targets must run the same image version, the same kind of image (public or custom), and the same instance type and architecture as the backed-up instance, and must be running.',
 } as const;
 
-function checkMetadata(privateMetadata: string): void {
-  if (privateMetadata.length > SLACK_LIMITS.privateMetadata) {
-    throw new RangeError(
-      `private_metadata is ${privateMetadata.length} characters; Slack allows ${SLACK_LIMITS.privateMetadata}`,
-    );
-  }
-}
-
-/** A view with a message and a Close button only (loading, checking, refusals, errors). */
-export function noticeView(options: {
-  callbackId: string;
-  title?: string;
-  text: string;
-  privateMetadata?: string;
-  simulated?: boolean;
-}): ModalView {
-  const blocks: KnownBlock[] = [];
-  if (options.simulated) blocks.push(context(SIMULATED_NOTE));
-  blocks.push(section(truncate(options.text, SLACK_LIMITS.sectionText)));
-  return {
-    type: 'modal',
-    callback_id: options.callbackId,
-    title: plain(truncate(options.title ?? RESTORE_TEXT.title, SLACK_LIMITS.modalTitle)),
-    close: plain('Close'),
-    ...(options.privateMetadata ? { private_metadata: options.privateMetadata } : {}),
-    blocks,
-  };
-}
-
 export function restoreLoadingView(simulated: boolean): ModalView {
   return noticeView({
     callbackId: CALLBACK.restoreLoading,
+    title: RESTORE_TEXT.title,
     text: '⏳ Looking up the backups you can restore…',
     simulated,
   });
@@ -77,17 +47,9 @@ export function restoreLoadingView(simulated: boolean): ModalView {
 export function restoreCheckingView(backupFileId: string, targets: number, simulated: boolean): ModalView {
   return noticeView({
     callbackId: CALLBACK.restoreChecking,
+    title: RESTORE_TEXT.title,
     text: `⏳ Checking ${targets === 1 ? 'the target' : `${targets} targets`} against backup ${code(backupFileId)}: image version, image kind, instance type, architecture, whether each is running, and which of the backup's apps each already has…`,
     simulated,
-  });
-}
-
-/** The view when the bot could not ask the cloud what it needed. */
-export function cloudProblemView(callbackId: string, what: string, failure: CloudFailure, title?: string): ModalView {
-  return noticeView({
-    callbackId,
-    ...(title ? { title } : {}),
-    text: `❌ The bot could not ${what}: ${failureText(failure)}\nNothing was changed. Try again in a minute.`,
   });
 }
 
@@ -118,7 +80,7 @@ export interface RestoreFormOptions {
 
 /** The restore form. Without any backup to offer, a notice instead (no submit). */
 export function buildRestoreForm(options: RestoreFormOptions): ModalView {
-  checkMetadata(options.privateMetadata);
+  checkPrivateMetadata(options.privateMetadata);
   const choices = options.backups.slice(0, SLACK_LIMITS.selectOptions).map(backupOption);
   if (options.selected && !choices.some((choice) => choice.value === options.selected)) {
     choices.unshift({
@@ -261,7 +223,7 @@ function overwriteLine(target: RestoreTarget): string {
  * is sent to them). Without anything to restore, no submit button.
  */
 export function buildRestoreConfirm(plan: RestoreRequestView, options: { privateMetadata: string }): ModalView {
-  checkMetadata(options.privateMetadata);
+  checkPrivateMetadata(options.privateMetadata);
   const ready = plan.targets.filter((t) => t.verdict === 'ready');
   const stopped = plan.targets.filter((t) => t.verdict === 'needs-start');
   const refused = plan.targets.filter((t) => t.verdict === 'refused');

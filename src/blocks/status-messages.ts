@@ -7,20 +7,13 @@ import type { CloudFailure } from '../services/backup/model.js';
 import type { CloudTask } from '../services/restore/ports.js';
 import type { RecentItem, StatusReport } from '../services/status/service.js';
 import { countInstances, instanceLine, statusText } from './backup-messages.js';
+import { backupTitle, code, context, failureText, section, verificationText } from './common.js';
 import { inlineText, truncate } from './escape.js';
 import { plural, slackDate } from './format.js';
 import { COMMAND } from './ids.js';
 import { SLACK_LIMITS, type SlackMessage } from './limits.js';
 import { restoreStatusText } from './restore-messages.js';
-import {
-  backupTitle,
-  code,
-  context,
-  failureText,
-  section,
-  targetOutcomeLine,
-  verificationText,
-} from './restore-text.js';
+import { targetOutcomeLine } from './restore-text.js';
 
 const MAX_LINES = 40;
 

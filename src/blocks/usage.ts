@@ -4,11 +4,10 @@
 import type { KnownBlock } from '@slack/types';
 import type { Subcommand } from '../commands/parse-command.js';
 import { BACKUP_BUCKET_PREFIX, BACKUP_LIMITS, EXAMPLES } from '../services/backup/input.js';
+import { section } from './common.js';
 import { inlineCode } from './escape.js';
 import { COMMAND } from './ids.js';
 import type { SlackMessage } from './limits.js';
-
-const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
 
 const HELP: Record<Exclude<Subcommand, 'help'>, string> = {
   backup: [
@@ -17,7 +16,7 @@ const HELP: Record<Exclude<Subcommand, 'help'>, string> = {
     `\`${COMMAND} backup acp-2ze3abc01 acp-2ze3abc02\` opens the form with those instances filled in.`,
     `\`${COMMAND} backup acp-2ze3abc01 acp-2ze3abc02 --apps com.example.app,com.example.chat --path ${EXAMPLES.backupPath}\` starts at once. Also:`,
     `• \`--endpoint ${EXAMPLES.uploadEndpoint}\` the OSS endpoint (the default is set by your admins)`,
-    '• `--name MyBackup` a name for the backup files',
+    '• `--name MyBackup` a name for the backup files (letters, digits, `.`, `_`, `-`)',
     '• `--description "before the upgrade"` a note stored with the backups (quote text with spaces)',
     '• `--no-stop` do not stop running instances first (a running instance can make the backup fail)',
     '• `--no-start` leave the instances the bot stopped stopped',
@@ -44,7 +43,7 @@ const HELP: Record<Exclude<Subcommand, 'help'>, string> = {
   ].join('\n'),
   audit: [
     '*Audit*',
-    `\`${COMMAND} audit\` who did what, recently. Narrow it down by person, instance or request: \`${COMMAND} audit @alex --since 7d\` (\`24h\`, \`7d\`, \`2w\` or a date like \`2026-01-31\`).`,
+    `\`${COMMAND} audit\` who did what, newest first, 25 a page. Narrow it down by person, instance or request: \`${COMMAND} audit @alex --since 7d\` (\`30m\`, \`24h\`, \`7d\`, \`2w\` or a date like \`2026-01-31\`). Reads are hidden: \`--all\` shows them, \`--action restore\` shows one action, \`--page 2\` the next page.`,
   ].join('\n'),
 };
 

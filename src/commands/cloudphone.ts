@@ -5,7 +5,9 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { buildBackupModal } from '../blocks/backup-modal.js';
 import {
+  auditLookingUpMessage,
   auditMessage,
+  auditPersonUnknownMessage,
   inlineErrorsMessage,
   permissionDeniedMessage,
   requestAcceptedMessage,
@@ -13,20 +15,18 @@ import {
   usageMessage,
 } from '../blocks/messages.js';
 import { UPLOAD_ENDPOINTS } from '../cloud-phone/regions.js';
-import { UsageError } from '../errors.js';
-import { parseAuditArgs } from '../services/access/audit.js';
+import { sinceEpoch } from '../services/access/audit.js';
 import { validateBackupInput } from '../services/backup/input.js';
 import type { Actor } from '../services/backup/model.js';
 import type { Services } from '../services/index.js';
+import { afterAck, ephemeral } from '../slack/listener-helpers.js';
 import { backupsCommand } from './backups.js';
 import { deleteCommand } from './delete.js';
-import { parseCommand } from './parse-command.js';
-import { ephemeral } from './reply.js';
+import { type AuditQueryArgs, parseCommand, unescapeSlackText } from './parse-command.js';
 import { restoreCommand } from './restore.js';
 import { statusCommand } from './status.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
-type Ack = CommandArgs['ack'];
 
 export function cloudphoneCommand(services: Services) {
   return async (args: CommandArgs): Promise<void> => {
@@ -43,7 +43,7 @@ export function cloudphoneCommand(services: Services) {
           ? openBackupModal(services, args, actor, parsed.instanceIds)
           : inlineBackup(services, args, actor, parsed.raw);
       case 'audit':
-        return audit(services, ack, actor, command.channel_id, command.text ?? '');
+        return audit(services, args, actor, parsed);
       case 'backups':
         return backupsCommand(services, args, actor, { instanceId: parsed.instanceId, app: parsed.app });
       case 'status':
@@ -117,16 +117,41 @@ async function inlineBackup(
   return ack(ephemeral(requestAcceptedMessage(requestId)));
 }
 
-async function audit(services: Services, ack: Ack, actor: Actor, channelId: string, text: string): Promise<void> {
-  const { decision } = await services.guard.check({ actor, action: 'audit', channelId }, { query: text });
+async function audit(
+  services: Services,
+  { command, ack, respond, logger }: CommandArgs,
+  actor: Actor,
+  query: AuditQueryArgs,
+): Promise<void> {
+  const typed = unescapeSlackText(command.text ?? '');
+  const { decision } = await services.guard.check(
+    { actor, action: 'audit', channelId: command.channel_id },
+    { query: typed },
+  );
   if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
-  try {
-    const filter = parseAuditArgs(text.replace(/^\s*audit\b/i, ''), Date.now());
-    return ack(ephemeral(auditMessage(services.audit.recent({ ...filter, limit: 100 }))));
-  } catch (error) {
-    if (error instanceof UsageError) return ack(ephemeral(unknownCommandMessage(text, error.message)));
-    throw error;
-  }
+  const search = (userId: string | undefined) =>
+    auditMessage(
+      services.audit.search({
+        userId,
+        subject: query.subject,
+        since: query.since === undefined ? undefined : sinceEpoch(query.since, Date.now()),
+        action: query.action,
+        all: query.all,
+        page: query.page,
+      }),
+      typed,
+    );
+  const person = query.person;
+  if (person === undefined || 'userId' in person) return ack(ephemeral(search(person?.userId)));
+  // A plain `@handle` (Slack did not make it a mention): Slack's directory is read after the ack, which it may outlast.
+  await ack(ephemeral(auditLookingUpMessage(person.handle)));
+  await afterAck(logger, respond, async () => {
+    const found = await services.people.findByHandle(person.handle);
+    const message = found.found
+      ? search(found.userId)
+      : auditPersonUnknownMessage(person.handle, found.reason === 'several' ? found.userIds : []);
+    await respond({ ...ephemeral(message), replace_original: true });
+  });
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

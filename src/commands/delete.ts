@@ -4,13 +4,13 @@
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
+import { cloudProblemView } from '../blocks/common.js';
 import { buildDeleteConfirm, deleteLoadingView } from '../blocks/delete-modal.js';
 import { CALLBACK } from '../blocks/ids.js';
 import { permissionDeniedMessage } from '../blocks/messages.js';
-import { cloudProblemView } from '../blocks/restore-modal.js';
 import type { Actor } from '../services/backup/model.js';
 import type { Services } from '../services/index.js';
-import { afterAck, ephemeral } from './reply.js';
+import { afterAck, ephemeral } from '../slack/listener-helpers.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -59,6 +59,6 @@ export async function openDeleteConfirmation(
     ...(opened.view?.hash ? { hash: opened.view.hash } : {}),
     view: result.ok
       ? buildDeleteConfirm(result.plan, { simulated: services.simulated })
-      : cloudProblemView(CALLBACK.deleteNotice, 'look the backups up', result.failure, 'Delete backups'),
+      : cloudProblemView(CALLBACK.deleteNotice, 'Delete backups', 'look the backups up', result.failure),
   });
 }

@@ -9,16 +9,20 @@
  * `reason` is Slack mrkdwn: anything the person typed in it is already escaped and in code spans.
  */
 import { inlineCode } from '../blocks/escape.js';
+import { readSince, type Since } from '../services/access/audit.js';
 import { splitList } from '../services/backup/input.js';
 
 export const SUBCOMMANDS = ['backup', 'status', 'backups', 'restore', 'delete', 'audit', 'help'] as const;
 export type Subcommand = (typeof SUBCOMMANDS)[number];
 
-/** An inline backup request: the fields `validateBackupInput` takes. Missing `--apps`/`--path` arrive empty. */
+/**
+ * An inline backup request: the fields `validateBackupInput` takes. Missing `--apps` arrives empty; a missing `--path`
+ * is left out, so the configured default path (the same one the form shows) applies.
+ */
 export interface InlineBackupRaw {
   instanceIds: string[];
   apps: string[];
-  backupPath: string;
+  backupPath?: string;
   uploadEndpoint?: string;
   backupFileName?: string;
   description?: string;
@@ -34,8 +38,24 @@ export type ParsedCommand =
   | { kind: 'backups'; instanceId?: string; app?: string }
   | { kind: 'restore'; backupFileId?: string }
   | { kind: 'delete'; backupFileIds: string[] }
-  | { kind: 'audit'; subject?: string; since?: string }
+  | ({ kind: 'audit' } & AuditQueryArgs)
   | { kind: 'unknown'; input: string; reason: string };
+
+/** Who an audit query is about: a Slack user id, or a handle the command resolves through Slack. */
+export type AuditPerson = { userId: string } | { handle: string };
+
+export interface AuditQueryArgs {
+  person?: AuditPerson;
+  /** An instance, instance group, backup file, task or request id. */
+  subject?: string;
+  since?: Since;
+  /** One action only. */
+  action?: string;
+  /** Reads (status, list, audit) are hidden unless `--all` or `--action` names one. */
+  all: boolean;
+  /** 1-based. */
+  page: number;
+}
 
 /** Longest command text parsed; Slack's own limit is lower, so anything longer is not from Slack. */
 export const MAX_COMMAND_TEXT = 20_000;
@@ -43,8 +63,6 @@ export const MAX_COMMAND_TEXT = 20_000;
 export const MAX_DELETE_IDS = 100;
 
 const BACKUP_FILE_ID = /^bf-[A-Za-z0-9]{1,64}$/;
-const SINCE_RELATIVE = /^\d{1,4}[hdw]$/;
-const SINCE_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 const show = (text: string): string => inlineCode(text, 40);
 
@@ -281,8 +299,9 @@ function parseBackup(tokens: readonly Token[]): Parsed {
   const raw: InlineBackupRaw = {
     instanceIds,
     apps: splitList((args.values.get('apps') ?? []).join('\n')),
-    backupPath: one(args, 'path') ?? '',
   };
+  const path = one(args, 'path');
+  if (path !== undefined) raw.backupPath = path;
   const endpoint = one(args, 'endpoint');
   if (endpoint !== undefined) raw.uploadEndpoint = endpoint;
   const name = one(args, 'name');
@@ -378,43 +397,87 @@ function parseDelete(tokens: readonly Token[]): Parsed {
   return { kind: 'delete', backupFileIds: ids };
 }
 
-const AUDIT_OPTIONS: readonly OptionSpec[] = [{ name: 'since', takes: 'value', example: '--since 7d' }];
+/** What `--action` may name: every action the audit log records. */
+export const AUDIT_ACTIONS = ['backup', 'restore', 'delete', 'status', 'list', 'audit'] as const;
 
-/** `7d`, `24h`, `2w` or a calendar date `2026-01-31`. */
-export function isValidSince(text: string): boolean {
-  if (SINCE_RELATIVE.test(text)) return true;
-  const match = SINCE_DATE.exec(text);
-  if (match === null) return false;
-  const [, y, m, d] = match;
-  const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
-  return date.getUTCFullYear() === Number(y) && date.getUTCMonth() === Number(m) - 1 && date.getUTCDate() === Number(d);
+const AUDIT_OPTIONS: readonly OptionSpec[] = [
+  { name: 'since', takes: 'value', example: '--since 7d' },
+  { name: 'action', takes: 'value', example: '--action restore' },
+  { name: 'page', takes: 'value', example: '--page 2' },
+  { name: 'all', takes: 'none', example: '--all' },
+];
+
+const MENTION = /^<@([UW][A-Z0-9]+)>$/;
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+/** Slack handles: letters, digits and `. _ -`, at most 80. */
+const HANDLE = /^@([\p{L}\p{N}._-]{1,80})$/u;
+const AUDIT_SUBJECT = /^(?:acp|ag|bf|t|req)-[A-Za-z0-9_-]+$/;
+
+function auditSubject(word: string, query: AuditQueryArgs): string | undefined {
+  const mention = MENTION.exec(word) ?? (USER_ID.test(word) ? [word, word] : null);
+  if (mention) {
+    if (query.person !== undefined) return '`audit` takes at most one person.';
+    query.person = { userId: mention[1] ?? '' };
+    return undefined;
+  }
+  const handle = HANDLE.exec(word);
+  if (handle) {
+    if (query.person !== undefined) return '`audit` takes at most one person.';
+    query.person = { handle: (handle[1] ?? '').toLowerCase() };
+    return undefined;
+  }
+  if (AUDIT_SUBJECT.test(word)) {
+    if (query.subject !== undefined) return '`audit` takes at most one id: an instance, backup file, task or request.';
+    query.subject = word;
+    return undefined;
+  }
+  return `${show(word)} is not a person (\`@name\`) or an id (\`acp-…\`, \`bf-…\`, \`t-…\`, \`ag-…\`, \`req-…\`). Example: \`/cloudphone audit @alex --since 7d\`.`;
 }
 
+/**
+ * The one grammar for `/cloudphone audit [@person] [acp-…|bf-…|t-…|ag-…|req-…] [--since 7d] [--action a] [--all]
+ * [--page n]`. A person arrives as `<@U…|name>` when Slack escapes the command (manifest `should_escape: true`), or as
+ * a plain `@handle` that the command resolves through Slack.
+ */
 function parseAudit(tokens: readonly Token[]): Parsed {
   const parsed = parseArgs('audit', tokens, AUDIT_OPTIONS);
   if (!parsed.ok) return { kind: 'error', reason: parsed.reason };
   const { args } = parsed;
   if (args.help) return { kind: 'help', topic: 'audit' };
-  if (args.positionals.length > 1) {
-    return {
-      kind: 'error',
-      reason: '`audit` takes at most one subject: a person (`@name`), an instance id or a request id.',
-    };
+  const query: AuditQueryArgs = { all: args.switches.has('all'), page: 1 };
+  for (const word of args.positionals) {
+    const problem = auditSubject(word, query);
+    if (problem !== undefined) return { kind: 'error', reason: problem };
   }
-  const result: { kind: 'audit'; subject?: string; since?: string } = { kind: 'audit' };
-  const subject = args.positionals[0];
-  if (subject !== undefined) result.subject = subject;
-  const since = one(args, 'since')?.trim().toLowerCase();
+  const since = one(args, 'since');
   if (since !== undefined) {
-    if (!isValidSince(since)) {
+    try {
+      query.since = readSince(since);
+    } catch {
       return {
         kind: 'error',
-        reason: `${show(since)} is not a time for \`--since\`: use a span like \`24h\`, \`7d\` or \`2w\`, or a date like \`2026-01-31\`.`,
+        reason: `${show(since)} is not a time for \`--since\`: use a span like \`30m\`, \`24h\`, \`7d\` or \`2w\`, or a date like \`2026-01-31\`.`,
       };
     }
-    result.since = since;
   }
-  return result;
+  const action = one(args, 'action')?.toLowerCase();
+  if (action !== undefined) {
+    if (!(AUDIT_ACTIONS as readonly string[]).includes(action)) {
+      return {
+        kind: 'error',
+        reason: `${show(action)} is not an action for \`--action\`: use ${joinOr(AUDIT_ACTIONS.map((a) => `\`${a}\``))}.`,
+      };
+    }
+    query.action = action;
+  }
+  const page = one(args, 'page');
+  if (page !== undefined) {
+    if (!/^\d{1,4}$/.test(page) || Number(page) < 1) {
+      return { kind: 'error', reason: `${show(page)} is not a page number: use \`--page 2\`.` };
+    }
+    query.page = Number(page);
+  }
+  return { kind: 'audit', ...query };
 }
 
 const PARSERS: Record<Exclude<Subcommand, 'help'>, (tokens: readonly Token[]) => Parsed> = {

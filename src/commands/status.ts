@@ -8,7 +8,7 @@ import { permissionDeniedMessage } from '../blocks/messages.js';
 import { statusMessage } from '../blocks/status-messages.js';
 import type { Actor } from '../services/backup/model.js';
 import type { Services } from '../services/index.js';
-import { afterAck, ephemeral } from './reply.js';
+import { afterAck, ephemeral } from '../slack/listener-helpers.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 

@@ -47,8 +47,14 @@ export interface AuditQuery {
   since?: number | undefined;
   /** Entries before this time (ms). */
   until?: number | undefined;
+  /** Only these actions (`backup`, `restore`…). */
+  actions?: readonly string[] | undefined;
+  /** Not these actions (for example the reads: `status`, `list`, `audit`). */
+  excludeActions?: readonly string[] | undefined;
   /** Newest first, at most this many (default 50, at most 1000). */
   limit?: number | undefined;
+  /** Skips this many of the newest matches (paging). */
+  offset?: number | undefined;
 }
 
 interface AuditRow {
@@ -120,7 +126,9 @@ export function createAuditLogRepository(db: Db) {
     WHERE (@userId IS NULL OR user_id = @userId)
       AND (@subject IS NULL OR subject_ids LIKE @subjectLike ESCAPE '\\' OR request_id = @subject)
       AND at >= @since AND at < @until
-    ORDER BY at DESC, id DESC LIMIT @limit`);
+      AND (@actions IS NULL OR action IN (SELECT value FROM json_each(@actions)))
+      AND (@excluded IS NULL OR action NOT IN (SELECT value FROM json_each(@excluded)))
+    ORDER BY at DESC, id DESC LIMIT @limit OFFSET @offset`);
   const forward = db.prepare('SELECT * FROM audit_log WHERE at >= ? AND at < ? ORDER BY at, id');
 
   const setOutcomeTx = db.transaction(
@@ -184,7 +192,10 @@ export function createAuditLogRepository(db: Db) {
         subjectLike: subject === null ? null : `% ${likeEscape(subject)} %`,
         since: filter.since ?? 0,
         until: filter.until ?? Number.MAX_SAFE_INTEGER,
+        actions: filter.actions ? JSON.stringify(filter.actions) : null,
+        excluded: filter.excludeActions ? JSON.stringify(filter.excludeActions) : null,
         limit,
+        offset: Math.max(0, Math.floor(filter.offset ?? 0)),
       }) as AuditRow[];
       return rows.map(toEntry);
     },

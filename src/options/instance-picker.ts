@@ -6,8 +6,8 @@
 import type { AllMiddlewareArgs, SlackOptionsMiddlewareArgs } from '@slack/bolt';
 import { readBackupModalMetadata } from '../blocks/backup-modal.js';
 import { instanceOptions, MAX_SUGGESTIONS } from '../blocks/instance-options.js';
-import { actorOf } from '../commands/reply.js';
 import type { Services } from '../services/index.js';
+import { actorOf } from '../slack/listener-helpers.js';
 
 type OptionsArgs = SlackOptionsMiddlewareArgs<'block_suggestion'> & AllMiddlewareArgs;
 

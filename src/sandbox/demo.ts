@@ -86,6 +86,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       SLACK_SIGNING_SECRET: signingSecret,
       SLACK_API_URL: slack.apiUrl,
       PORT: '0',
+      OPS_PORT: '0',
       HOST: '127.0.0.1',
       CLOUDPHONE_SIMULATOR: '1',
       CLOUDPHONE_ADMINS: PERSON,

@@ -1,5 +1,6 @@
 import type { AuditTrail } from './access/audit.js';
 import type { AccessGuard } from './access/guard.js';
+import type { PeopleDirectory } from './access/people.js';
 import type { Actor } from './backup/model.js';
 import type { BackupService } from './backup/service.js';
 import type { StartNowService } from './backup/start-now.js';
@@ -30,6 +31,8 @@ export interface Services {
   power: StartNowService;
   guard: AccessGuard;
   audit: AuditTrail;
+  /** People by handle, from Slack's directory (for `/cloudphone audit @alex` typed as plain text). */
+  people: PeopleDirectory;
   /** The modal's defaults for this person (from their policy role when there is one). */
   modalDefaults(actor: Actor, channelId: string): Promise<ModalDefaults>;
   /** The backup modal's instance picker: instances in the person's backup scope matching `query`. Never throws. */

@@ -2,7 +2,8 @@
  * The HTTP receiver for requests from Slack: Bolt's `Receiver` extension point (init/start/stop, then
  * `app.processEvent({ body, ack })`), in place of Bolt's HTTPReceiver, which it mirrors answer for answer:
  * 401 (empty) for a missing, wrong or stale signature; 400 for a body that does not parse; 413 over the body limit;
- * `ssl_check=1` and `url_verification` answered without a listener; the form read only when the content type is
+ * `ssl_check=1` and `url_verification` answered without a listener (an unsigned ssl_check only when its body is
+ * tiny); the form read only when the content type is
  * exactly `application/x-www-form-urlencoded` (anything else goes through JSON.parse, as in Bolt); a second ack
  * throws ReceiverMultipleAckError; an error before the ack answers 500 (401 for an authorization error); a request
  * nobody acknowledged answers 404 after 3001 ms.
@@ -12,6 +13,10 @@
  * view comes back) that was a fifth of the bot's CPU per acknowledgement, and acknowledgements queue behind each
  * other when 50 arrive at once. Here the form is read once, with native decodeURIComponent, and the signature is
  * checked over the raw bytes Slack signed.
+ *
+ * Nothing before authentication costs more than a hash: the HMAC is checked over the raw bytes before any decoding or
+ * parsing, bodies are capped at what Slack really sends (512 KiB, not Bolt's 4 MB), and the server drops senders that
+ * trickle headers or bodies, idle keep-alive sockets, and connections past a cap.
  *
  * Stricter than Bolt in one way: a timestamp more than five minutes in the future is refused too (Slack's own
  * advice, `abs(now - ts) > 300`); Bolt refuses only old ones.
@@ -36,17 +41,84 @@ export interface SlackReceiverOptions {
   endpoint?: string;
   /** Other routes on the same server (health, metrics). */
   routes?: readonly HttpRoute[];
-  /** Bolt's default: 4 MB. */
+  /** Default {@link DEFAULT_BODY_LIMIT_BYTES}. */
   bodyLimitBytes?: number;
+  /** Node's HTTP server limits; defaults in {@link DEFAULT_SERVER_LIMITS}. Tests shorten them. */
+  serverLimits?: Partial<ServerLimits>;
   /** Bolt's default: 3001 ms, just past Slack's 3 s. */
   unhandledRequestTimeoutMs?: number;
   /** For tests of staleness. */
   nowMs?: () => number;
+  /**
+   * Why a signed, parsed body is not for this bot (another app or workspace sharing the signing secret), or
+   * undefined to accept it. Such a request is answered 401 before any listener runs.
+   */
+  foreignReason?: (body: Record<string, unknown>) => string | undefined;
 }
 
 const FORM = 'application/x-www-form-urlencoded';
 const MAX_SKEW_SEC = 5 * 60;
-export const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+/**
+ * The largest body taken: 512 KiB. Slack's biggest request is an interaction that carries a whole view (Slack refuses
+ * views over 250 kB, `view_too_large`), form-encoded, which grows JSON by roughly a half; the bot's own modals come
+ * back at about 12 KB. Bolt's 4 MB let an unsigned sender make the bot read and hash eight times more than Slack ever
+ * sends.
+ */
+export const DEFAULT_BODY_LIMIT_BYTES = 512 * 1024;
+
+/**
+ * An unsigned `ssl_check=1&token=…` post is a few dozen bytes; only a body this small is read to look for it, so an
+ * unsigned request never costs a parse of a large body.
+ */
+const SSL_CHECK_MAX_BYTES = 256;
+
+export interface ServerLimits {
+  /** Time to receive the request headers (slow senders hold a socket otherwise). */
+  headersTimeoutMs: number;
+  /** Time to receive the whole request. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number;
+  /** Open connections at most; more are refused at once. */
+  maxConnections: number;
+  /** Headers per request at most. */
+  maxHeadersCount: number;
+  /** How often Node checks the header and request timeouts. */
+  checkIntervalMs: number;
+}
+
+/**
+ * Slack sends each request on its own within 3 s and keeps few connections open; a sender that trickles headers or a
+ * body, or opens hundreds of sockets, is not Slack.
+ */
+export const DEFAULT_SERVER_LIMITS: ServerLimits = Object.freeze({
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 256,
+  maxHeadersCount: 100,
+  checkIntervalMs: 1_000,
+});
+
+/** Applies the limits to a server built with `connectionsCheckingInterval` already set. */
+export function applyServerLimits(server: Server, limits: ServerLimits): void {
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxConnections = limits.maxConnections;
+  server.maxHeadersCount = limits.maxHeadersCount;
+}
+
+/** A Node HTTP server with the limits above. */
+export function createLimitedServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  overrides: Partial<ServerLimits> = {},
+): Server {
+  const limits = { ...DEFAULT_SERVER_LIMITS, ...overrides };
+  const server = createServer({ connectionsCheckingInterval: limits.checkIntervalMs }, handler);
+  applyServerLimits(server, limits);
+  return server;
+}
 
 export type FormFields = Record<string, string | string[]>;
 
@@ -111,6 +183,12 @@ export function checkSlackSignature(input: {
   return { ok: true };
 }
 
+/** A small form body whose ssl_check field is 1 (the only unsigned request answered). */
+export function isSslCheck(rawBody: Buffer): boolean {
+  if (rawBody.length > SSL_CHECK_MAX_BYTES) return false;
+  return parseForm(rawBody.toString('utf8')).ssl_check === '1';
+}
+
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -155,7 +233,7 @@ export class SlackReceiver implements Receiver {
   /** Same arguments as Bolt's HTTPReceiver: a port, or listen options. Resolves with the listening server. */
   start(portOrOptions: number | ListenOptions = 3000): Promise<Server> {
     if (this.server) return Promise.reject(new Error('the Slack receiver is already listening'));
-    const server = createServer((req, res) => this.route(req, res));
+    const server = createLimitedServer((req, res) => this.route(req, res), this.options.serverLimits);
     this.server = server;
     const listenOptions = typeof portOrOptions === 'number' ? { port: portOrOptions } : portOrOptions;
     return new Promise((resolve, reject) => {
@@ -249,13 +327,7 @@ export class SlackReceiver implements Receiver {
   private handle(req: IncomingMessage, res: ServerResponse, rawBody: Buffer): void {
     const logger = this.options.logger;
     const isForm = req.headers['content-type'] === FORM;
-    const text = rawBody.toString('utf8');
-    const form = isForm ? parseForm(text) : undefined;
-    // Slack's SSL checks are not signed; nothing else of such a body is looked at.
-    if (form?.ssl_check === '1') {
-      respond(res, 200);
-      return;
-    }
+    // The signature first, over the raw bytes: nothing of an unsigned body is decoded or parsed.
     const check = checkSlackSignature({
       signingSecret: this.options.signingSecret,
       rawBody,
@@ -264,8 +336,19 @@ export class SlackReceiver implements Receiver {
       nowMs: this.now(),
     });
     if (!check.ok) {
+      // Slack's SSL checks are not signed: a tiny form with ssl_check=1 gets an empty 200, and nothing else.
+      if (isForm && isSslCheck(rawBody)) {
+        respond(res, 200);
+        return;
+      }
       logger.warn({ component: 'slack', reason: check.reason }, 'refused a request that is not from Slack');
       respond(res, 401);
+      return;
+    }
+    const text = rawBody.toString('utf8');
+    const form = isForm ? parseForm(text) : undefined;
+    if (form?.ssl_check === '1') {
+      respond(res, 200);
       return;
     }
     let body: Record<string, unknown>;
@@ -280,6 +363,12 @@ export class SlackReceiver implements Receiver {
     }
     if (body.type === 'url_verification') {
       respond(res, 200, { challenge: body.challenge });
+      return;
+    }
+    const foreign = this.options.foreignReason?.(body);
+    if (foreign !== undefined) {
+      logger.warn({ component: 'slack', reason: foreign }, 'refused a signed request for another app or workspace');
+      respond(res, 401);
       return;
     }
     this.dispatch(req, res, body);

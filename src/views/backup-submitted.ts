@@ -4,9 +4,9 @@
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { fieldErrors, readBackupForm, readBackupModalMetadata } from '../blocks/backup-modal.js';
-import { actorOf } from '../commands/reply.js';
 import { validateBackupInput } from '../services/backup/input.js';
 import type { Services } from '../services/index.js';
+import { actorOf } from '../slack/listener-helpers.js';
 
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
 

@@ -6,13 +6,12 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
+import { noticeView } from '../blocks/common.js';
 import { buildDeleteSecondConfirm, deleteResultMessage, readDeleteAcknowledge } from '../blocks/delete-modal.js';
 import { BLOCK, CALLBACK } from '../blocks/ids.js';
-import { noticeView } from '../blocks/restore-modal.js';
-import { actorOf, afterAck } from '../commands/reply.js';
 import { unverifiedFiles } from '../services/delete/service.js';
 import type { Services } from '../services/index.js';
-import { parseMetadata } from './restore-form-submitted.js';
+import { actorOf, afterAck, parseMetadata } from '../slack/listener-helpers.js';
 
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
 

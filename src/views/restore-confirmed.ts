@@ -5,11 +5,11 @@
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
+import { noticeView } from '../blocks/common.js';
 import { BLOCK, CALLBACK } from '../blocks/ids.js';
-import { confirmHasChoice, noticeView, readRestoreConfirm } from '../blocks/restore-modal.js';
-import { actorOf } from '../commands/reply.js';
+import { confirmHasChoice, RESTORE_TEXT, readRestoreConfirm } from '../blocks/restore-modal.js';
 import type { Services } from '../services/index.js';
-import { parseMetadata } from './restore-form-submitted.js';
+import { actorOf, parseMetadata } from '../slack/listener-helpers.js';
 
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
 
@@ -27,7 +27,10 @@ export function restoreConfirmed(services: Services) {
   return async ({ ack, view, body }: ViewArgs): Promise<void> => {
     const metadata = parseMetadata(ConfirmMetadata, view.private_metadata);
     const notice = (text: string) =>
-      ack({ response_action: 'update', view: noticeView({ callbackId: CALLBACK.restoreNotice, text }) });
+      ack({
+        response_action: 'update',
+        view: noticeView({ callbackId: CALLBACK.restoreNotice, title: RESTORE_TEXT.title, text }),
+      });
     if (!metadata) return notice(PROBLEMS['not-found']);
     const { startStopped } = readRestoreConfirm(view.state.values);
     const result = await services.restores.confirm({

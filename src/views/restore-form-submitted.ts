@@ -4,30 +4,22 @@
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
+import { cloudProblemView } from '../blocks/common.js';
 import { CALLBACK } from '../blocks/ids.js';
 import {
   buildRestoreConfirm,
-  cloudProblemView,
+  RESTORE_TEXT,
   readRestoreForm,
   restoreCheckingView,
   restoreFormErrors,
 } from '../blocks/restore-modal.js';
-import { actorOf, afterAck } from '../commands/reply.js';
 import type { Services } from '../services/index.js';
 import { validateRestoreForm } from '../services/restore/service.js';
+import { actorOf, afterAck, parseMetadata } from '../slack/listener-helpers.js';
 
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
 
 const FormMetadata = z.object({ channelId: z.string().min(1) });
-
-export function parseMetadata<T>(schema: z.ZodType<T>, raw: string | undefined): T | undefined {
-  try {
-    const parsed = schema.safeParse(JSON.parse(raw ?? ''));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export function restoreFormSubmitted(services: Services) {
   return async ({ ack, view, body, client, logger }: ViewArgs): Promise<void> => {
@@ -61,7 +53,12 @@ export function restoreFormSubmitted(services: Services) {
         view_id: view.id,
         view: result.ok
           ? buildRestoreConfirm(result.plan, { privateMetadata: JSON.stringify({ planId: result.plan.id }) })
-          : cloudProblemView(CALLBACK.restoreNotice, 'check the backup and the targets', result.failure),
+          : cloudProblemView(
+              CALLBACK.restoreNotice,
+              RESTORE_TEXT.title,
+              'check the backup and the targets',
+              result.failure,
+            ),
       });
     });
   };

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, OPTION } from '../../src/blocks/ids.js';
-import { ADMIN, CHANNEL, type Harness, parents, startHarness } from '../support/harness.js';
+import { ADMIN, BACKUP_PATH, CHANNEL, type Harness, parents, startHarness } from '../support/harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -305,6 +305,21 @@ describe('/cloudphone backup, end to end', () => {
     const backup = h.sim.requests.find((r) => r.action === 'BackupApp');
     expect(backup?.params.BackupFileName).toBe('nightly');
     expect(backup?.params.BackupFilePath).toBe('oss://cloudphone-saved-bucket-e2e/inline/');
+  });
+
+  it('an inline backup without --path goes to CLOUDPHONE_DEFAULT_BACKUP_PATH, as the form does', async () => {
+    h = await startHarness();
+    const id = h.instance('support-02');
+    const res = await h.driver.slashCommand({
+      command: '/cloudphone',
+      text: `backup ${id} --apps com.tencent.mm`,
+      userId: ADMIN,
+      channelId: CHANNEL,
+    });
+    expect(JSON.stringify(res.body)).toMatch(/req-/);
+    await threadedReply(h);
+    const backup = h.sim.requests.find((r) => r.action === 'BackupApp');
+    expect(backup?.params.BackupFilePath).toBe(BACKUP_PATH);
   });
 
   it('tells the person how to fix a channel the bot is not in, and still reports to them directly', async () => {

@@ -48,13 +48,13 @@ interface Health {
 }
 
 async function health(h: Harness): Promise<{ status: number; body: Health }> {
-  const res = await fetch(`http://127.0.0.1:${h.bot.port}/healthz`);
+  const res = await fetch(`http://127.0.0.1:${h.bot.opsPort}/healthz`);
   expect(res.headers.get('content-type')).toBe('application/json');
   return { status: res.status, body: (await res.json()) as Health };
 }
 
 async function metrics(h: Harness): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${h.bot.port}/metrics`);
+  const res = await fetch(`http://127.0.0.1:${h.bot.opsPort}/metrics`);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
   return res.text();

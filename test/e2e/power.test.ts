@@ -23,12 +23,12 @@ interface Health {
 }
 
 async function health(harness: Harness): Promise<{ status: number; body: Health }> {
-  const res = await fetch(`http://127.0.0.1:${harness.bot.port}/healthz`);
+  const res = await fetch(`http://127.0.0.1:${harness.bot.opsPort}/healthz`);
   return { status: res.status, body: (await res.json()) as Health };
 }
 
 async function leftStoppedGauge(harness: Harness): Promise<number | undefined> {
-  const text = await (await fetch(`http://127.0.0.1:${harness.bot.port}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${harness.bot.opsPort}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith('cloudphone_bot_phones_left_stopped '));
   return line === undefined ? undefined : Number(line.split(' ')[1]);
 }

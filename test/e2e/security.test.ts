@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, OPTION } from '../../src/blocks/ids.js';
 import { DEFAULT_CREDENTIALS } from '../../src/sandbox/simulator/index.js';
+import { createSlackDriver } from '../../src/sandbox/slack/index.js';
 import {
   ADMIN,
   BACKUP_PATH,
@@ -42,15 +43,20 @@ async function waitForAnyReply(harness: Harness) {
   );
 }
 
+/** An admin's `/cloudphone backup` of one stopped phone: a command that opens a modal when accepted. */
+function backupCommand(harness: Harness) {
+  return {
+    command: '/cloudphone',
+    text: `backup ${harness.instance('support-02')}`,
+    userId: ADMIN,
+    channelId: CHANNEL,
+  };
+}
+
 describe('forged and stale requests', () => {
   it('refuses a wrong signature, a stale timestamp and a tampered body with 401 and no side effect', async () => {
     h = await startHarness();
-    const input = {
-      command: '/cloudphone',
-      text: `backup ${h.instance('support-02')}`,
-      userId: ADMIN,
-      channelId: CHANNEL,
-    };
+    const input = backupCommand(h);
     const forgeries = [
       { signingSecret: 'not-the-secret' },
       { timestampSec: Math.floor(Date.now() / 1000) - 6 * 60 },
@@ -64,6 +70,32 @@ describe('forged and stale requests', () => {
     expect(h.slack.callsTo('views.open')).toHaveLength(0);
     expect(h.sim.requests).toHaveLength(0);
     expect(h.bot.services.audit.recent({})).toHaveLength(0);
+  });
+});
+
+describe('requests for another app or workspace that shares the signing secret', () => {
+  it('are refused with 401 and no side effect; the installed team and app (auth.test) get through', async () => {
+    h = await startHarness();
+    const input = backupCommand(h);
+    const appUrl = `http://127.0.0.1:${h.bot.port}/slack/events`;
+    const otherTeam = createSlackDriver({ appUrl, signingSecret: SIGNING_SECRET, standIn: h.slack, teamId: 'T0OTHER' });
+    const otherApp = createSlackDriver({
+      appUrl,
+      signingSecret: SIGNING_SECRET,
+      standIn: h.slack,
+      apiAppId: 'A0OTHER',
+    });
+    expect((await otherTeam.slashCommand(input)).status).toBe(401);
+    expect((await otherApp.slashCommand(input)).status).toBe(401);
+    expect(h.slack.callsTo('views.open')).toHaveLength(0);
+    expect(h.bot.services.audit.recent({})).toHaveLength(0);
+
+    const view = await openModal(h);
+    const submitted = await otherApp
+      .submitView({ viewId: view.id, values: { [BLOCK.apps]: { [ACTION.apps]: 'com.tencent.mm' } } })
+      .catch(() => ({ status: 0 }));
+    expect(submitted.status).toBe(401);
+    expect(h.sim.requests.filter((r) => r.action === 'BackupApp')).toHaveLength(0);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -27,9 +27,12 @@ interface Running {
   logLine(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-/** Only what a shell would have; never this process's environment, which may hold real settings. */
+/**
+ * Only what a shell would have; never this process's environment, which may hold real settings. OPS_PORT 0: the
+ * health server picks a free port, so runs side by side never collide on the default.
+ */
 function baseEnv(extra: Record<string, string>): Record<string, string> {
-  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...extra };
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), OPS_PORT: '0', ...extra };
 }
 
 function run(command: string, args: string[], options: { cwd: string; env: Record<string, string> }): Running {
@@ -83,6 +86,36 @@ function run(command: string, args: string[], options: { cwd: string; env: Recor
       });
     },
   };
+}
+
+/**
+ * Starts a request and holds it open: the headers ask for "100 Continue", which Node sends once it has read them, so
+ * the bot is then answering this request and a graceful stop waits for it. `finish()` sends the body; the bot answers
+ * (401: it is unsigned) and closes the connection.
+ */
+async function holdRequestOpen(port: number): Promise<{ finish(): void }> {
+  const body = 'token=unsigned&command=%2Fcloudphone';
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  socket.setEncoding('utf8');
+  const headersRead = new Promise<void>((resolve) => {
+    let received = '';
+    const onData = (chunk: string) => {
+      received += chunk;
+      if (received.includes('100 Continue')) {
+        socket.off('data', onData);
+        socket.resume();
+        resolve();
+      }
+    };
+    socket.on('data', onData);
+  });
+  socket.write(
+    'POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
+      `Expect: 100-continue\r\nContent-Length: ${body.length}\r\n\r\n`,
+  );
+  await headersRead;
+  return { finish: () => socket.end(body) };
 }
 
 let dir: string;
@@ -171,7 +204,13 @@ describe('the bot as a process (src/main.ts)', () => {
     expect(port).toBeGreaterThan(0);
     await running.logLine((line) => String(line.msg).startsWith('CLOUDPHONE_SIMULATOR is on'));
 
-    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    // Health and metrics live on their own loopback port, not beside /slack/events.
+    const opsPort = started.opsPort as number;
+    expect(opsPort).toBeGreaterThan(0);
+    expect(opsPort).not.toBe(port);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
+    const health = await fetch(`http://127.0.0.1:${opsPort}/healthz`);
     expect([200, 503]).toContain(health.status);
     expect(((await health.json()) as { database: { writable: boolean } }).database.writable).toBe(true);
 
@@ -215,13 +254,15 @@ describe('the bot as a process (src/main.ts)', () => {
       expect(JSON.stringify(call.args.blocks)).toContain('Simulated (no real cloud)');
     }
 
-    // Two different signals at once (the same one twice may be merged by the OS): one stop, no crash. The bot is
-    // paused while both are sent, so both are pending when it resumes: sent one after the other from a busy test
-    // process, the second could arrive after the bot had already stopped.
-    running.child.kill('SIGSTOP');
+    // Two different signals, the second only once the first is logged: one stop, no crash. A request the bot has
+    // begun to read (headers sent, body not finished) holds the stop open, so the bot is still stopping when the
+    // second signal arrives however slowly this machine runs; finishing the request lets the stop complete.
+    const held = await holdRequestOpen(port);
     running.child.kill('SIGTERM');
+    await running.logLine((line) => line.msg === 'signal received; stopping gracefully');
     running.child.kill('SIGINT');
-    running.child.kill('SIGCONT');
+    await running.logLine((line) => line.msg === 'already stopping; send SIGKILL to stop at once');
+    held.finish();
     const { code } = await running.exited;
     expect(code).toBe(0);
     const messages = running.stdout.map((line) => {
@@ -252,22 +293,27 @@ describe('the bot as a process (src/main.ts)', () => {
     const taken = await new Promise<number>((resolve) =>
       blocker!.listen(0, '127.0.0.1', () => resolve((blocker!.address() as { port: number }).port)),
     );
-    running = run(process.execPath, ['--import', tsx, mainTs], {
-      cwd: dir,
-      env: baseEnv({
-        SLACK_BOT_TOKEN: slack.botToken,
-        SLACK_SIGNING_SECRET: 'secret',
-        SLACK_API_URL: slack.apiUrl,
-        CLOUDPHONE_SIMULATOR: '1',
-        PORT: String(taken),
-        HOST: '127.0.0.1',
-        DATABASE_PATH: join(dir, 'bot.db'),
-      }),
-    });
-    const { code } = await running.exited;
-    expect(code).toBe(1);
+    const startOn = (ports: Record<string, string>) =>
+      run(process.execPath, ['--import', tsx, mainTs], {
+        cwd: dir,
+        env: baseEnv({
+          SLACK_BOT_TOKEN: slack!.botToken,
+          SLACK_SIGNING_SECRET: 'secret',
+          SLACK_API_URL: slack!.apiUrl,
+          CLOUDPHONE_SIMULATOR: '1',
+          DATABASE_PATH: join(dir, 'bot.db'),
+          ...ports,
+        }),
+      });
+    running = startOn({ PORT: String(taken), HOST: '127.0.0.1' });
+    expect((await running.exited).code).toBe(1);
     expect(running.stderr.join('')).toBe(
       `Could not start: PORT ${taken} on HOST 127.0.0.1 is already in use; stop the other process or set PORT\n`,
+    );
+    running = startOn({ PORT: '0', OPS_PORT: String(taken) });
+    expect((await running.exited).code).toBe(1);
+    expect(running.stderr.join('')).toBe(
+      `Could not start: OPS_PORT ${taken} on OPS_HOST 127.0.0.1 is already in use; stop the other process or set OPS_PORT\n`,
     );
   }, 90_000);
 

@@ -62,6 +62,7 @@ export function botEnv(input: {
     SLACK_API_URL: input.slack.apiUrl,
     PORT: '0',
     HOST: '127.0.0.1',
+    OPS_PORT: '0',
     CLOUDPHONE_ENDPOINT: input.sim.url,
     ALIBABA_CLOUD_ACCESS_KEY_ID: DEFAULT_CREDENTIALS.accessKeyId,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: DEFAULT_CREDENTIALS.accessKeySecret,

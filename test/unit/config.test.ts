@@ -30,6 +30,7 @@ describe('loadConfig', () => {
         port: 3000,
         host: '0.0.0.0',
       },
+      ops: { port: 3001, host: '127.0.0.1', token: undefined },
       cloud: {
         region: 'cn-shanghai',
         endpoint: undefined,
@@ -52,6 +53,13 @@ describe('loadConfig', () => {
       logLevel: 'info',
     });
     expect(Object.isFrozen(config.slack)).toBe(true);
+  });
+
+  it('refuses an ops token too short to be a secret', () => {
+    expect(problemsOf({ ...MINIMAL, OPS_TOKEN: 'short' })).toEqual([
+      'OPS_TOKEN: must be at least 16 characters (e.g. openssl rand -hex 24)',
+    ]);
+    expect(loadConfig({ ...MINIMAL, OPS_TOKEN: 'a'.repeat(16) }).ops.token).toBe('a'.repeat(16));
   });
 
   it('runs in Socket Mode when an app token is set, without a signing secret', () => {

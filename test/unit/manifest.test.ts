@@ -5,13 +5,14 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { COMMAND } from '../../src/blocks/ids.js';
+import { SUBCOMMANDS } from '../../src/commands/parse-command.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 // Slack's official manifest schema (MIT; its licence is beside it), kept in the project so a plain clone can run this.
 const schemaPath = join(root, 'test', 'fixtures', 'slack', 'manifest.schema.1.0.0.json');
 
 const manifest = parse(readFileSync(`${root}manifest.yml`, 'utf8')) as {
-  features: { slash_commands: { command: string; url?: string }[] };
+  features: { slash_commands: { command: string; url?: string; usage_hint?: string; should_escape?: boolean }[] };
   oauth_config: { scopes: { bot: string[] } };
   settings: { interactivity: { is_enabled: boolean; request_url?: string } };
 };
@@ -30,6 +31,12 @@ describe('manifest.yml', () => {
     expect(manifest.features.slash_commands[0]?.url).toMatch(/\/slack\/events$/);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.settings.interactivity.request_url).toMatch(/\/slack\/events$/);
+  });
+
+  it('has Slack escape mentions (so `audit @alex` arrives as <@U…|alex>) and names every command in its hint', () => {
+    const [command] = manifest.features.slash_commands;
+    expect(command?.should_escape).toBe(true);
+    for (const sub of SUBCOMMANDS) expect(command?.usage_hint).toContain(sub);
   });
 
   it('asks for the scopes the bot uses: commands, posting, DMs, thread reading, files, user groups', () => {

@@ -18,6 +18,7 @@ const authTest: MethodHandler = (ctx) => {
     team_id: team.id,
     user_id: bot.userId,
     bot_id: bot.botId,
+    app_id: bot.appId,
     is_enterprise_install: false,
   };
 };
@@ -56,36 +57,53 @@ const conversationsMembers: MethodHandler = (ctx, args) => {
   return { ok: true, members: page, response_metadata: { next_cursor: nextCursor } };
 };
 
-const usersInfo: MethodHandler = (ctx, args) => {
-  const id = requiredString(args, 'user', 'user_not_found');
+/** A person as users.info and users.list return them. */
+function userObject(ctx: Parameters<MethodHandler>[0], id: string): Record<string, unknown> {
   const user = ctx.state.directory.user(id);
   if (!user) throw new ApiFailure('user_not_found');
   const { team, bot } = ctx.state.directory;
   return {
-    ok: true,
-    user: {
-      id: user.id,
-      team_id: team.id,
-      name: user.name,
-      deleted: user.deleted,
+    id: user.id,
+    team_id: team.id,
+    name: user.name,
+    deleted: user.deleted,
+    real_name: user.realName,
+    tz: user.tz,
+    is_admin: user.isAdmin,
+    is_owner: false,
+    is_primary_owner: false,
+    is_restricted: false,
+    is_ultra_restricted: false,
+    is_bot: user.isBot,
+    is_app_user: false,
+    profile: {
       real_name: user.realName,
-      tz: user.tz,
-      is_admin: user.isAdmin,
-      is_owner: false,
-      is_primary_owner: false,
-      is_restricted: false,
-      is_ultra_restricted: false,
-      is_bot: user.isBot,
-      is_app_user: false,
-      profile: {
-        real_name: user.realName,
-        display_name: user.name,
-        real_name_normalized: user.realName,
-        display_name_normalized: user.name,
-        team: team.id,
-        ...(id === bot.userId ? { bot_id: bot.botId } : {}),
-      },
+      display_name: user.name,
+      real_name_normalized: user.realName,
+      display_name_normalized: user.name,
+      team: team.id,
+      ...(id === bot.userId ? { bot_id: bot.botId } : {}),
     },
+  };
+}
+
+const usersInfo: MethodHandler = (ctx, args) => {
+  const id = requiredString(args, 'user', 'user_not_found');
+  return { ok: true, user: userObject(ctx, id) };
+};
+
+/**
+ * users.list (scope users:read): everyone in the workspace, deactivated people included, paged by cursor as Slack
+ * does (`limit` default 100 here; Slack recommends at most 200).
+ */
+const usersList: MethodHandler = (ctx, args) => {
+  const ids = ctx.state.directory.allUsers().map((user) => user.id);
+  const { page, nextCursor } = paginate(ids, args, 100);
+  return {
+    ok: true,
+    members: page.map((id) => userObject(ctx, id)),
+    cache_ts: Math.floor(Date.now() / 1000),
+    response_metadata: { next_cursor: nextCursor },
   };
 };
 
@@ -121,6 +139,7 @@ export const directoryMethods: Record<string, MethodHandler> = {
   'conversations.members': conversationsMembers,
   'conversations.open': conversationsOpen,
   'users.info': usersInfo,
+  'users.list': usersList,
   'usergroups.users.list': usergroupsUsersList,
   'usergroups.list': usergroupsList,
 };

@@ -30,6 +30,8 @@ export interface SlackDriverOptions {
   standIn: SlackStandIn;
   /** Defaults to the stand-in's team. */
   teamId?: string;
+  /** Defaults to the stand-in's app: another app sharing the signing secret sends its own id. */
+  apiAppId?: string;
   /** Epoch ms used for `X-Slack-Request-Timestamp` and `action_ts`. Default `Date.now`. */
   now?: Clock;
   /** Give up on a request after this long (Slack gives up at 3 s; we wait longer to observe Bolt's 404). */
@@ -134,7 +136,7 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
   const { standIn, signingSecret } = options;
   const now = options.now ?? Date.now;
   const team: TeamRef = { id: options.teamId ?? standIn.team.id, domain: standIn.team.domain };
-  const apiAppId = standIn.bot.appId;
+  const apiAppId = options.apiAppId ?? standIn.bot.appId;
   let eventSerial = 0;
 
   async function post(
@@ -253,7 +255,7 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
       if (!inChannel) throw new Error(`${input.userId} is not in ${input.channelId}, so cannot type a command there`);
       const user = actor(input.userId);
       const triggerId = standIn.issueTriggerId(user.id);
-      const responseUrl = standIn.issueResponseUrl(channel.id, user.id);
+      const responseUrl = standIn.issueResponseUrl(channel.id, user.id, { fromCommand: true });
       const body = buildSlashCommandBody({
         command: input.command,
         text: input.text ?? '',
@@ -266,7 +268,7 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
       });
       const res = await form(body, input.forge);
       const outcome: CommandAckOutcome = res.withinAckBudget
-        ? standIn.ui.applyCommandAck(channel.id, user.id, res.status, res.rawBody)
+        ? standIn.ui.applyCommandAck(channel.id, user.id, res.status, res.rawBody, responseUrl)
         : { kind: 'rejected', reason: `no answer within ${ACK_BUDGET_MS} ms (operation_timeout)` };
       return { ...res, outcome, triggerId, responseUrl };
     },

@@ -21,6 +21,7 @@ export const METHOD_PER_MINUTE: Readonly<Record<string, number>> = {
   'conversations.open': TIER_PER_MINUTE[3],
   'conversations.history': TIER_PER_MINUTE[3],
   'users.info': TIER_PER_MINUTE[4],
+  'users.list': TIER_PER_MINUTE[2],
   'usergroups.users.list': TIER_PER_MINUTE[2],
   'views.open': TIER_PER_MINUTE[4],
   'views.update': TIER_PER_MINUTE[4],

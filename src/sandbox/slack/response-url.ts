@@ -98,6 +98,16 @@ function apply(state: SlackState, record: ResponseUrlRecord, body: Record<string
     postBotMessage({ state }, record.channel, content, parent ? { parent } : {});
     return 'posted_in_channel';
   }
+  postEphemeral(state, record, content, threadTs);
+  return 'posted_ephemeral';
+}
+
+function postEphemeral(
+  state: SlackState,
+  record: ResponseUrlRecord,
+  content: { text?: string; blocks?: unknown[] },
+  threadTs?: string,
+): string {
   const ts = state.ts.next();
   state.ephemerals.push({
     channel: record.channel,
@@ -108,10 +118,21 @@ function apply(state: SlackState, record: ResponseUrlRecord, body: Record<string
     ...(threadTs ? { thread_ts: threadTs } : {}),
     source: 'response_url',
   });
-  return 'posted_ephemeral';
+  return ts;
+}
+
+/**
+ * A slash command's ack not yet applied by the driver: the app sent it first, so this replace or delete acts on it.
+ * Returns true when it did (the ack will then not be shown).
+ */
+function supersedePendingAck(record: ResponseUrlRecord): boolean {
+  if (record.messageTs !== undefined || !record.fromCommand) return false;
+  record.ackSuperseded = true;
+  return true;
 }
 
 function removeOriginal(state: SlackState, record: ResponseUrlRecord): void {
+  if (supersedePendingAck(record)) return;
   if (record.messageTs === undefined) throw new ApiFailure('no_original_message');
   if (record.originalIsEphemeral) {
     const eph = state.ephemerals.find((e) => e.ts === record.messageTs && e.user === record.user);
@@ -127,6 +148,11 @@ function replaceOriginal(
   record: ResponseUrlRecord,
   content: { text?: string; blocks?: unknown[] },
 ): void {
+  if (supersedePendingAck(record)) {
+    record.messageTs = postEphemeral(state, record, content);
+    record.originalIsEphemeral = true;
+    return;
+  }
   if (record.messageTs === undefined) throw new ApiFailure('no_original_message');
   const blocks = content.blocks ? assignMissingIds(content.blocks, `${record.messageTs}:${state.now()}`) : undefined;
   if (record.originalIsEphemeral) {

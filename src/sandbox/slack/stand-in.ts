@@ -89,7 +89,11 @@ export interface SlackStandIn {
   waitFor<T>(predicate: (standIn: SlackStandIn) => T | undefined | null | false, opts?: WaitOptions): Promise<T>;
 
   issueTriggerId(userId?: string): string;
-  issueResponseUrl(channel: string, user: string, opts?: { messageTs?: string; ephemeral?: boolean }): string;
+  issueResponseUrl(
+    channel: string,
+    user: string,
+    opts?: { messageTs?: string; ephemeral?: boolean; fromCommand?: boolean },
+  ): string;
 
   addUser(user: SeedUser): void;
   addChannel(channel: SeedChannel): void;
@@ -107,7 +111,14 @@ export interface SlackStandIn {
   /** What Slack's client does for a person: used by the driver, usable by tests. */
   readonly ui: {
     applyViewSubmissionAck(viewId: string, status: number, body: string): ViewSubmissionOutcome;
-    applyCommandAck(channel: string, user: string, status: number, body: string): CommandAckOutcome;
+    /** `responseUrl`: the command's, so a later replace_original/delete_original acts on the ack's ephemeral. */
+    applyCommandAck(
+      channel: string,
+      user: string,
+      status: number,
+      body: string,
+      responseUrl?: string,
+    ): CommandAckOutcome;
     setViewState(viewId: string, values: ViewObject['state']['values']): void;
     closeView(viewId: string): { cleared: boolean; view: ViewObject };
   };
@@ -311,6 +322,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
         user,
         originalIsEphemeral: opts.ephemeral ?? false,
         ...(opts.messageTs ? { messageTs: opts.messageTs } : {}),
+        ...(opts.fromCommand ? { fromCommand: true } : {}),
       });
       return `${origin}/response/${record.token}`;
     },
@@ -344,7 +356,8 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     setRateLimits: (rateLimits) => limiter.configure(rateLimits),
     ui: {
       applyViewSubmissionAck: (viewId, status, body) => applyViewSubmissionAck(ctx, viewId, status, body),
-      applyCommandAck: (channel, user, status, body) => applyCommandAck(ctx, channel, user, status, body),
+      applyCommandAck: (channel, user, status, body, responseUrl) =>
+        applyCommandAck(ctx, channel, user, status, body, responseUrl),
       setViewState: (viewId, values) => setViewState(ctx, viewId, values),
       closeView: (viewId) => closeView(ctx, viewId),
     },

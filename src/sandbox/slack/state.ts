@@ -73,6 +73,12 @@ export interface ResponseUrlRecord {
   user: string;
   messageTs?: string;
   originalIsEphemeral: boolean;
+  /**
+   * A slash command's URL: its "original" is the ephemeral the command's ack showed. The app acks before it posts, so
+   * a replace or delete that reaches the stand-in before the driver has applied the ack acts on the ack (`ackSuperseded`).
+   */
+  fromCommand?: boolean;
+  ackSuperseded?: boolean;
   issuedAt: number;
   uses: number;
 }

@@ -121,8 +121,10 @@ export function applyCommandAck(
   user: string,
   status: number,
   body: string,
+  responseUrl?: string,
 ): CommandAckOutcome {
   if (status !== 200) return { kind: 'rejected', reason: `app answered HTTP ${status}` };
+  const record = responseUrl ? ctx.state.responseUrls.get(responseUrl.split('/').pop() ?? '') : undefined;
   if (body.trim() === '') return { kind: 'silent' };
   const json = parseJson(body);
   const answer: Record<string, unknown> = isObject(json) ? json : { text: body };
@@ -132,6 +134,8 @@ export function applyCommandAck(
       const message = postBotMessage(ctx, channel, content);
       return { kind: 'in_channel', ts: message.ts };
     }
+    // Already replaced or deleted through the response_url (which the app could only do after acking).
+    if (record?.ackSuperseded) return { kind: 'ephemeral', text: content.text ?? '' };
     const ts = ctx.state.ts.next();
     ctx.state.ephemerals.push({
       channel,
@@ -141,6 +145,10 @@ export function applyCommandAck(
       ...(content.blocks ? { blocks: assignMissingIds(content.blocks, `${channel}:${ts}`) } : {}),
       source: 'command_ack',
     });
+    if (record && record.messageTs === undefined) {
+      record.messageTs = ts;
+      record.originalIsEphemeral = true;
+    }
     ctx.state.changed();
     return { kind: 'ephemeral', text: content.text ?? '' };
   } catch (err) {

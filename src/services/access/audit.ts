@@ -89,64 +89,48 @@ function collectSubjects(value: unknown, into: Set<string>, depth = 0): Set<stri
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 const MAX_LOOKBACK_MS = 10 * 366 * 86_400_000;
 
+/** A `--since` as read: a span back from "now", or a fixed time. */
+export type Since = { agoMs: number } | { at: number };
+
+const SINCE_HINT = 'use 30m, 12h, 7d, 2w or a date such as 2025-01-31';
+
+/** A real calendar date (rejects 2025-02-30, which Date.parse would roll into March). */
+function isCalendarDate(y: number, m: number, d: number): boolean {
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
 /**
- * `--since` for the audit command and the export: a duration back from `now` (`30m`, `12h`, `7d`, `2w`, `45s`) or a
- * date (`2025-01-31`, ISO 8601 with time). Returns epoch ms. Throws UsageError naming the bad text.
+ * The one grammar for `--since` (the audit command and the export): a duration back from now (`30m`, `12h`, `7d`,
+ * `2w`, `45s`) or a date (`2025-01-31`, ISO 8601 with time). Throws UsageError naming the bad text.
  */
-export function parseSince(text: string, now: number): number {
+export function readSince(text: string): Since {
   const trimmed = text.trim();
   const duration = /^(\d{1,6})\s*([smhdw])$/i.exec(trimmed);
   if (duration) {
     const amount = Number(duration[1]);
-    const unit = UNIT_MS[(duration[2] ?? '').toLowerCase()] ?? 0;
-    const ms = amount * unit;
+    const ms = amount * (UNIT_MS[(duration[2] ?? '').toLowerCase()] ?? 0);
     if (amount === 0 || ms > MAX_LOOKBACK_MS) {
       throw new UsageError(`--since ${trimmed}: give a duration between 1s and 10 years, such as 7d`, 'since');
     }
-    return now - ms;
+    return { agoMs: ms };
   }
-  if (/^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.test(trimmed)) {
+  const date = /^(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(trimmed);
+  if (date && isCalendarDate(Number(date[1]), Number(date[2]), Number(date[3]))) {
     const at = Date.parse(trimmed.length === 10 ? `${trimmed}T00:00:00Z` : trimmed.replace(' ', 'T'));
-    if (!Number.isNaN(at)) return at;
+    if (!Number.isNaN(at)) return { at };
   }
-  throw new UsageError(
-    `--since "${trimmed}" is not a duration or date; use 30m, 12h, 7d, 2w or a date such as 2025-01-31`,
-    'since',
-  );
+  throw new UsageError(`--since "${trimmed}" is not a duration or date; ${SINCE_HINT}`, 'since');
 }
 
-/**
- * Reads `/cloudphone audit [@person|acp-…|bf-…|req-…] [--since 7d]` (text after `audit`). Slack escapes mentions as
- * `<@U123|name>`. Throws UsageError naming the part it does not understand.
- */
-export function parseAuditArgs(text: string, now: number): Pick<AuditQuery, 'userId' | 'subject' | 'since'> {
-  const tokens = text.trim().split(/\s+/).filter(Boolean);
-  const filter: Pick<AuditQuery, 'userId' | 'subject' | 'since'> = {};
-  for (let i = 0; i < tokens.length; i += 1) {
-    const token = tokens[i] ?? '';
-    const sinceInline = /^--since=(.+)$/.exec(token);
-    if (token === '--since' || sinceInline) {
-      if (!sinceInline) i += 1;
-      const value = sinceInline ? sinceInline[1] : tokens[i];
-      if (!value) throw new UsageError('--since needs a value such as 7d', 'since');
-      filter.since = parseSince(value, now);
-      continue;
-    }
-    const mention = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/.exec(token) ?? /^([UW][A-Z0-9]{2,})$/.exec(token);
-    if (mention) {
-      filter.userId = mention[1];
-      continue;
-    }
-    if (SUBJECT_ID.test(token) || /^req-[A-Za-z0-9]+$/.test(token)) {
-      filter.subject = token;
-      continue;
-    }
-    throw new UsageError(
-      `"${token}" is not a person (@name), an id (acp-…, bf-…, t-…, ag-…, req-…) or --since 7d`,
-      'audit',
-    );
-  }
-  return filter;
+/** Epoch ms for a read `--since`. */
+export function sinceEpoch(since: Since, now: number): number {
+  return 'at' in since ? since.at : now - since.agoMs;
+}
+
+/** `--since` text to epoch ms (see {@link readSince}). */
+export function parseSince(text: string, now: number): number {
+  return sinceEpoch(readSince(text), now);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -174,6 +158,31 @@ export interface RecordDecisionInput {
   requestId?: string | undefined;
 }
 
+/** Actions that only read: hidden from `/cloudphone audit` unless asked for. */
+export const READ_ACTIONS: readonly string[] = ['status', 'list', 'audit'];
+export const AUDIT_PAGE_SIZE = 25;
+
+/** `/cloudphone audit` as a query: who, what, since when, which action, reads or not, which page. */
+export interface AuditSearch {
+  userId?: string | undefined;
+  subject?: string | undefined;
+  /** Epoch ms. */
+  since?: number | undefined;
+  action?: string | undefined;
+  /** Show reads too. */
+  all: boolean;
+  /** 1-based. */
+  page: number;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  page: number;
+  hasMore: boolean;
+  /** True when reads were left out (no `--all`, no `--action`). */
+  readsHidden: boolean;
+}
+
 export interface AuditTrail {
   /** Records a decision, allowed or denied, before anything is acted on. Returns the entry id. */
   recordDecision(input: RecordDecisionInput): number;
@@ -184,8 +193,10 @@ export interface AuditTrail {
    * Returns how many entries were updated (0 when none matched).
    */
   recordOutcome(requestIdOrEntryId: string | number, outcome: AuditOutcome): number;
-  /** Recent entries, newest first, for `/cloudphone audit`. */
+  /** Recent entries, newest first. */
   recent(filter?: AuditQuery): AuditEntry[];
+  /** One page of `/cloudphone audit`, newest first. */
+  search(query: AuditSearch): AuditPage;
 }
 
 export function createAuditTrail(deps: { repo: AuditLogRepository; clock: Clock }): AuditTrail {
@@ -217,6 +228,21 @@ export function createAuditTrail(deps: { repo: AuditLogRepository; clock: Clock 
     },
     recent(filter = {}) {
       return repo.query(filter);
+    },
+    search(query) {
+      const readsHidden = !query.all && query.action === undefined;
+      const page = Math.max(1, Math.floor(query.page));
+      // One more than a page, to know whether there is a next one.
+      const rows = repo.query({
+        userId: query.userId,
+        subject: query.subject,
+        since: query.since,
+        actions: query.action === undefined ? undefined : [query.action],
+        excludeActions: readsHidden ? READ_ACTIONS : undefined,
+        limit: AUDIT_PAGE_SIZE + 1,
+        offset: (page - 1) * AUDIT_PAGE_SIZE,
+      });
+      return { entries: rows.slice(0, AUDIT_PAGE_SIZE), page, hasMore: rows.length > AUDIT_PAGE_SIZE, readsHidden };
     },
   };
 }

@@ -50,7 +50,7 @@ const InstanceRef = z
   .trim()
   .refine((value) => INSTANCE_GLOB.test(value) || INSTANCE_GROUP_ID.test(value), {
     error:
-      'must be an instance id glob such as "acp-prod-*" (only * and ? are wildcards) or an instance group id (ag-…)',
+      'must be an instance group id (ag-…) or an instance id glob such as "acp-2ze3*" (only * and ? are wildcards)',
   });
 
 const Location = z
@@ -552,6 +552,29 @@ export function scopeFor(policy: Policy, actor: { userId: string }, action: Acti
     endpoints: roles.some((role) => !role.endpoints) ? [] : unique(roles.flatMap((role) => role.endpoints ?? [])),
     roles: roles.map((role) => role.name),
   };
+}
+
+/**
+ * Whether an `acp-…` glob can match any instance id at all. The cloud's ids are `acp-` and then lower-case letters
+ * and digits only (`acp-2ze3abc…`), so a glob with a `-`, `_` or capital after `acp-` (the tempting `acp-prod-*`)
+ * matches nothing and grants nothing.
+ */
+export function globCanMatchInstanceId(glob: string): boolean {
+  if (!glob.startsWith('acp-')) return false;
+  const rest = glob.slice('acp-'.length);
+  return rest.length > 0 && /^[a-z0-9*?]+$/.test(rest);
+}
+
+/** One line per instance glob in the policy that can never match an instance id: a start-up warning each. */
+export function unmatchableGlobWarnings(policy: Policy): string[] {
+  return policy.roles.flatMap((role) =>
+    role.instances
+      .filter((ref) => !isInstanceGroupRef(ref) && !globCanMatchInstanceId(ref))
+      .map(
+        (glob) =>
+          `role "${role.name}": instance pattern "${glob}" can never match (instance ids are acp- and lower-case letters and digits only); name an instance group (ag-…) instead, or a glob such as "acp-2ze3*"`,
+      ),
+  );
 }
 
 /** Every user group reference (`S…`, `@handle`) the policy names, optionally only in roles granting `action`. */

@@ -84,6 +84,9 @@ const INSTANCE_ID = /^acp-[a-z0-9]+$/;
 const PACKAGE_NAME = /^[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+$/;
 const BUCKET_NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const UPLOAD_ENDPOINT = /^oss-[a-z0-9]+(?:-[a-z0-9]+)*\.aliyuncs\.com$/;
+/** What a backup file name may hold: the set object storage and shells treat the same everywhere. */
+const FILE_NAME_CHARACTERS = /[A-Za-z0-9._-]/g;
+const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
 const CONTROL = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 const CONTROL_EXCEPT_NEWLINE_TAB = /(?![\n\t])[\p{Cc}\p{Cf}\u2028\u2029]/u;
 /** Separators people use between list items: whitespace, commas (also full-width and ideographic) and semicolons. */
@@ -239,6 +242,21 @@ export function checkBackupFileName(raw: string): Check<string | undefined> {
   }
   if (CONTROL.test(value)) {
     return fail(`${show(value)} contains invisible or control characters (such as a line break); remove them.`);
+  }
+  if (value === '.' || value === '..') {
+    return fail(`${show(value)} is not a file name (it means a folder); use letters, digits, \`.\`, \`_\` or \`-\`.`);
+  }
+  if (PERCENT_ESCAPE.test(value)) {
+    return fail(
+      `${show(value)} contains percent-encoding (such as \`%2F\` or \`%2E\`), which storage may read as a slash or a dot; type the name plainly with letters, digits, \`.\`, \`_\` or \`-\`.`,
+    );
+  }
+  const stray = [...new Set(value.replace(FILE_NAME_CHARACTERS, ''))];
+  if (stray.length > 0) {
+    const shown = stray.slice(0, 5).map((c) => (c === ' ' ? 'space' : inlineCode(c, 4)));
+    return fail(
+      `${show(value)} contains ${shown.join(', ')}: a backup file name may use only letters, digits, \`.\`, \`_\` and \`-\` (e.g. \`nightly-2025.06.01\`).`,
+    );
   }
   return ok(value);
 }

@@ -271,8 +271,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
               errorMessage: `the cloud kept refusing RecoverApp: ${last?.errorMessage ?? 'no answer'}`,
             });
           }
-        }
-        else if (assessment.verdict === 'needs-start') {
+        } else if (assessment.verdict === 'needs-start') {
           update(id, target.instanceId, {
             state: 'skipped',
             errorCode: 'NotRunning',

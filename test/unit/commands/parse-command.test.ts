@@ -1,12 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  isValidSince,
-  type ParsedCommand,
-  parseCommand,
-  tokenize,
-  unescapeSlackText,
-} from '../../../src/commands/parse-command.js';
+import { type ParsedCommand, parseCommand, tokenize, unescapeSlackText } from '../../../src/commands/parse-command.js';
 import { validateBackupInput } from '../../../src/services/backup/input.js';
 
 function unknownReason(text: string): string {
@@ -67,8 +61,8 @@ describe('parseCommand: backup', () => {
     expect(result.ok).toBe(true);
   });
 
-  it('leaves out options not given and passes missing --apps/--path on empty for validation to report', () => {
-    expect(inline('backup acp-a --apps com.a')).toEqual({ instanceIds: ['acp-a'], apps: ['com.a'], backupPath: '' });
+  it('leaves out options not given (so the default path applies) and passes missing --apps on empty', () => {
+    expect(inline('backup acp-a --apps com.a')).toEqual({ instanceIds: ['acp-a'], apps: ['com.a'] });
     const result = validateBackupInput(inline('backup acp-a --no-stop'));
     expect(result.ok).toBe(false);
     if (!result.ok) expect(Object.keys(result.errors)).toEqual(expect.arrayContaining(['apps', 'backupPath']));
@@ -176,23 +170,41 @@ describe('parseCommand: other subcommands', () => {
     expect(unknownReason(`delete ${many}`)).toContain('at most 100');
   });
   it('audit', () => {
-    expect(parseCommand('audit')).toEqual({ kind: 'audit' });
+    expect(parseCommand('audit')).toEqual({ kind: 'audit', all: false, page: 1 });
+    // With should_escape: true Slack sends a picked person as an escaped mention.
     expect(parseCommand('audit <@U123ABC|alice> --since 7D')).toEqual({
       kind: 'audit',
-      subject: '<@U123ABC>',
-      since: '7d',
+      person: { userId: 'U123ABC' },
+      since: { agoMs: 7 * 86_400_000 },
+      all: false,
+      page: 1,
     });
+    // A handle Slack did not recognise stays plain text; the command looks it up.
+    expect(parseCommand('audit @Alex --since 7d')).toMatchObject({ person: { handle: 'alex' } });
+    expect(parseCommand('audit U0AAA1')).toMatchObject({ person: { userId: 'U0AAA1' } });
     expect(parseCommand('audit acp-a --since 2026-01-31')).toEqual({
       kind: 'audit',
       subject: 'acp-a',
-      since: '2026-01-31',
+      since: { at: Date.UTC(2026, 0, 31) },
+      all: false,
+      page: 1,
+    });
+    expect(parseCommand('audit req-abc123 --since=12h --action Restore --all --page 3')).toEqual({
+      kind: 'audit',
+      subject: 'req-abc123',
+      since: { agoMs: 12 * 3_600_000 },
+      action: 'restore',
+      all: true,
+      page: 3,
     });
     expect(unknownReason('audit --since 2026-02-30')).toContain('is not a time for `--since`');
-    expect(unknownReason('audit a b')).toContain('at most one subject');
-  });
-  it('isValidSince', () => {
-    expect(['24h', '7d', '2w', '2024-02-29'].every(isValidSince)).toBe(true);
-    expect(['7', 'd', '7m', '2023-02-29', '2026-13-01', '12345d'].some(isValidSince)).toBe(false);
+    expect(unknownReason('audit --since 7')).toContain('is not a time for `--since`');
+    expect(unknownReason('audit --since')).toContain('`--since` needs a value');
+    expect(unknownReason('audit bob')).toContain('`bob` is not a person (`@name`)');
+    expect(unknownReason('audit @a @b')).toContain('at most one person');
+    expect(unknownReason('audit acp-a bf-b')).toContain('at most one id');
+    expect(unknownReason('audit --action frob')).toContain('`frob` is not an action');
+    expect(unknownReason('audit --page 0')).toContain('is not a page number');
   });
 });
 

@@ -8,7 +8,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-describe('startOpsServer (Socket Mode health and metrics)', () => {
+describe('startOpsServer (health and metrics, apart from Slack)', () => {
   it('serves the routes it is given and 404 for anything else', async () => {
     server = await startOpsServer(
       [
@@ -21,8 +21,7 @@ describe('startOpsServer (Socket Mode health and metrics)', () => {
           },
         },
       ],
-      0,
-      '127.0.0.1',
+      { port: 0, host: '127.0.0.1' },
     );
     const { port } = server.address() as { port: number };
     const ok = await fetch(`http://127.0.0.1:${port}/healthz?probe=1`);
@@ -33,8 +32,24 @@ describe('startOpsServer (Socket Mode health and metrics)', () => {
   });
 
   it('fails to start when the port is taken', async () => {
-    server = await startOpsServer([], 0, '127.0.0.1');
+    server = await startOpsServer([], { port: 0, host: '127.0.0.1' });
     const { port } = server.address() as { port: number };
-    await expect(startOpsServer([], port, '127.0.0.1')).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await expect(startOpsServer([], { port, host: '127.0.0.1' })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+
+  it('with a token, answers only a request that brings it as a bearer token', async () => {
+    const token = 'ops-token-0123456789abcdef';
+    server = await startOpsServer(
+      [{ path: '/metrics', method: 'GET', handler: (_req, res) => res.end('cloudphone_bot_up 1') }],
+      { port: 0, host: '127.0.0.1', token },
+    );
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/metrics`;
+    const none = await fetch(url);
+    expect(none.status).toBe(401);
+    expect(await none.text()).toContain('Bearer');
+    expect((await fetch(url, { headers: { authorization: `Bearer ${token}x` } })).status).toBe(401);
+    expect((await fetch(url, { headers: { authorization: token } })).status).toBe(401);
+    const ok = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    expect(await ok.text()).toBe('cloudphone_bot_up 1');
   });
 });

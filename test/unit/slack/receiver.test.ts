@@ -1,12 +1,18 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import { parse as querystringParse } from 'node:querystring';
 import { App, verifySlackRequest } from '@slack/bolt';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signSlackRequest, slackSignatureHeaders } from '../../../src/sandbox/slack/signing.js';
-import { checkSlackSignature, parseForm, SlackReceiver } from '../../../src/slack/receiver.js';
+import {
+  checkSlackSignature,
+  DEFAULT_BODY_LIMIT_BYTES,
+  parseForm,
+  type ServerLimits,
+  SlackReceiver,
+} from '../../../src/slack/receiver.js';
 
 const SECRET = 'receiver-test-secret';
 
@@ -135,7 +141,9 @@ interface Harness {
   logs: Record<string, unknown>[];
 }
 
-async function startApp(options: { unhandledRequestTimeoutMs?: number; bodyLimitBytes?: number } = {}) {
+async function startApp(
+  options: { unhandledRequestTimeoutMs?: number; bodyLimitBytes?: number; serverLimits?: Partial<ServerLimits> } = {},
+) {
   const logs: Record<string, unknown>[] = [];
   const logger = pino(
     { level: 'debug' },
@@ -176,6 +184,18 @@ async function post(
     },
   });
   return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+}
+
+/** What the server sent on a raw socket before it closed it. */
+function everythingUntilClose(socket: Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    socket.on('data', (chunk) => {
+      text += chunk.toString();
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(text));
+  });
 }
 
 const command = (text: string) =>
@@ -257,6 +277,18 @@ describe('SlackReceiver', () => {
     expect(h.seen).toEqual([]);
   });
 
+  it('reads an unsigned body only to find a tiny ssl_check: a larger one is refused like any unsigned request', async () => {
+    const h = await startApp();
+    h.app.command('/cloudphone', async ({ ack }) => ack());
+    const padded = `ssl_check=1&token=x&${'k=v&'.repeat(500)}`;
+    expect(await post(h.url, padded, { signed: false })).toEqual({ status: 401, type: null, text: '' });
+    // Unsigned bodies with many keys are refused before they are read as a form.
+    expect(await post(h.url, `${command('x')}&${'a=1&'.repeat(10_000)}`, { signed: false })).toMatchObject({
+      status: 401,
+    });
+    expect(h.seen).toEqual([]);
+  });
+
   it('answers 400 to a signed body that does not parse, including a form sent with a charset (as Bolt does)', async () => {
     const h = await startApp();
     expect(await post(h.url, '{not json', { contentType: 'application/json' })).toMatchObject({ status: 400 });
@@ -272,6 +304,40 @@ describe('SlackReceiver', () => {
     h.app.command('/cloudphone', async ({ ack }) => ack());
     expect(await post(h.url, command('x'.repeat(2_000)))).toMatchObject({ status: 413 });
     expect(await post(h.url, command('small'))).toMatchObject({ status: 200 });
+  });
+
+  it('caps bodies at 512 KiB by default (Slack sends well under that), signed or not', async () => {
+    const h = await startApp();
+    h.app.command('/cloudphone', async ({ ack }) => ack());
+    expect(DEFAULT_BODY_LIMIT_BYTES).toBe(512 * 1024);
+    expect(await post(h.url, command('x'.repeat(600_000)))).toMatchObject({ status: 413 });
+    expect(await post(h.url, command('x'.repeat(600_000)), { signed: false })).toMatchObject({ status: 413 });
+    // A modal's worth (a view near Slack's 250 kB cap) still goes through.
+    expect(await post(h.url, command('x'.repeat(300_000)))).toMatchObject({ status: 200 });
+  });
+
+  it('drops a sender that trickles its headers, and connections past the cap', async () => {
+    const h = await startApp({ serverLimits: { headersTimeoutMs: 300, requestTimeoutMs: 600, checkIntervalMs: 50 } });
+    const { port } = new URL(h.url);
+    // Half a request line, then nothing: the server answers 408 and closes the socket.
+    const slow = connect(Number(port), '127.0.0.1');
+    slow.write('POST /slack/events HTTP/1.1\r\nHost: x\r\n');
+    expect(await everythingUntilClose(slow)).toMatch(/^HTTP\/1\.1 408/);
+
+    const capped = await startApp({ serverLimits: { maxConnections: 2 } });
+    const cappedPort = Number(new URL(capped.url).port);
+    const open = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<Socket>((resolve) => {
+            const socket = connect(cappedPort, '127.0.0.1', () => resolve(socket));
+          }),
+      ),
+    );
+    const third = connect(cappedPort, '127.0.0.1');
+    third.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(await everythingUntilClose(third)).toBe('');
+    for (const socket of open) socket.destroy();
   });
 
   it('answers 404 when no listener acks in time, 500 when a listener throws before its ack', async () => {

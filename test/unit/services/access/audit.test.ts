@@ -3,13 +3,7 @@ import { type Db, openDatabase } from '../../../../src/db/database.js';
 import { createRepositories } from '../../../../src/db/index.js';
 import { UsageError } from '../../../../src/errors.js';
 import { REDACTED } from '../../../../src/logger.js';
-import {
-  type AuditTrail,
-  createAuditTrail,
-  parseAuditArgs,
-  parseSince,
-  redactSecrets,
-} from '../../../../src/services/access/audit.js';
+import { type AuditTrail, createAuditTrail, parseSince, redactSecrets } from '../../../../src/services/access/audit.js';
 
 const actor = { userId: 'U0AAA1', teamId: 'T0TEAM' };
 const NOW = Date.UTC(2025, 5, 15, 12, 0, 0);
@@ -55,6 +49,30 @@ describe('audit trail', () => {
         requestId: 'req-abc',
       }),
     ]);
+  });
+
+  it('search: hides reads unless --all or --action, filters by action, and pages newest first', () => {
+    const allowed = { allowed: true as const, rule: 'admin' };
+    for (let i = 0; i < 30; i += 1) {
+      now = NOW + i;
+      audit.recordDecision({ actor, action: i % 3 === 0 ? 'status' : 'backup', decision: allowed });
+    }
+    const first = audit.search({ all: false, page: 1 });
+    expect(first.readsHidden).toBe(true);
+    expect(first.entries.map((e) => e.action)).not.toContain('status');
+    expect(first.entries).toHaveLength(20);
+    expect(first.hasMore).toBe(false);
+    const everything = audit.search({ all: true, page: 1 });
+    expect(everything.entries).toHaveLength(25);
+    expect(everything.entries[0]?.at).toBe(NOW + 29);
+    expect(everything.hasMore).toBe(true);
+    const second = audit.search({ all: true, page: 2 });
+    expect(second.entries.map((e) => e.at)).toEqual([NOW + 4, NOW + 3, NOW + 2, NOW + 1, NOW]);
+    expect(second.hasMore).toBe(false);
+    const reads = audit.search({ all: false, action: 'status', page: 1 });
+    expect(reads.readsHidden).toBe(false);
+    expect(reads.entries).toHaveLength(10);
+    expect(reads.entries.every((e) => e.action === 'status')).toBe(true);
   });
 
   it('records a denial with its reason', () => {
@@ -182,29 +200,9 @@ describe('parseSince', () => {
   });
 
   it('rejects anything else with a UsageError naming the text', () => {
-    for (const bad of ['', '7', 'd', '7 days', '-7d', '0d', '1.5h', '7y', 'yesterday', '2025-13-45']) {
+    for (const bad of ['', '7', 'd', '7 days', '-7d', '0d', '1.5h', '7y', 'yesterday', '2025-13-45', '2025-02-30']) {
       expect(() => parseSince(bad, NOW), bad).toThrow(UsageError);
     }
     expect(() => parseSince('7 days', NOW)).toThrow('--since "7 days" is not a duration or date');
-  });
-});
-
-describe('parseAuditArgs', () => {
-  it('reads a person, an id and --since', () => {
-    expect(parseAuditArgs('<@U0AAA1|alice> --since 7d', NOW)).toEqual({
-      userId: 'U0AAA1',
-      since: NOW - 7 * 86_400_000,
-    });
-    expect(parseAuditArgs('acp-prod-1 --since=12h', NOW)).toEqual({
-      subject: 'acp-prod-1',
-      since: NOW - 12 * 3_600_000,
-    });
-    expect(parseAuditArgs('', NOW)).toEqual({});
-    expect(parseAuditArgs('req-abc123', NOW)).toEqual({ subject: 'req-abc123' });
-  });
-
-  it('names what it does not understand', () => {
-    expect(() => parseAuditArgs('bob', NOW)).toThrow('"bob" is not a person');
-    expect(() => parseAuditArgs('--since', NOW)).toThrow('--since needs a value');
   });
 });

@@ -126,7 +126,7 @@ describe('parsePolicy: bad files name file:line:col, the key and the fix', () =>
       'policy.yaml:8:17',
     ]);
     expect(problems[0]).toContain('channels[0]: must be a Slack channel id');
-    expect(problems[1]).toContain('instances[0]: must be an instance id glob');
+    expect(problems[1]).toContain('instances[0]: must be an instance group id (ag-…) or an instance id glob');
     expect(problems[3]).toContain('locations[0]: must be an OSS directory');
     expect(problems[5]).toContain('endpoints[0]: must be an OSS endpoint host name');
   });

@@ -3,12 +3,14 @@ import { describe, expect, it } from 'vitest';
 import type { AccessRequest } from '../../../../src/services/access/permissions.js';
 import {
   evaluatePolicy,
+  globCanMatchInstanceId,
   globMatches,
   groupRefsIn,
   type PolicyContext,
   parsePolicy,
   pathWithin,
   scopeFor,
+  unmatchableGlobWarnings,
 } from '../../../../src/services/access/policy.js';
 
 const policy = parsePolicy(
@@ -420,5 +422,36 @@ describe('helpers', () => {
     expect(groupRefsIn(policy)).toEqual(['@phone-oncall', 'S0TESTERS']);
     expect(groupRefsIn(policy, 'restore')).toEqual(['S0TESTERS']);
     expect(groupRefsIn(policy, 'audit')).toEqual([]);
+  });
+});
+
+describe('globs that can never match an instance id', () => {
+  it('knows which globs can match acp- followed by lower-case letters and digits', () => {
+    for (const glob of ['acp-*', 'acp-2ze3*', 'acp-?????', 'acp-abc123', 'acp-*1']) {
+      expect(globCanMatchInstanceId(glob), glob).toBe(true);
+    }
+    for (const glob of ['acp-prod-*', 'acp-test-??', 'acp-Prod*', 'acp-']) {
+      expect(globCanMatchInstanceId(glob), glob).toBe(false);
+    }
+    // Agrees with the matcher on real-shaped ids: a glob said to match nothing matches none of them.
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^acp-[a-z0-9]{1,20}$/),
+        fc.stringMatching(/^acp-[A-Za-z0-9*?-]{0,8}$/),
+        (id, glob) => {
+          if (!globCanMatchInstanceId(glob)) expect(globMatches(glob, id)).toBe(false);
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('names the role and the glob, and suggests an instance group; ag- groups draw no warning', () => {
+    expect(unmatchableGlobWarnings(policy)).toEqual([
+      expect.stringMatching(/^role "support": instance pattern "acp-prod-\*" can never match .*ag-/),
+      expect.stringMatching(/^role "testers": instance pattern "acp-test-\?"/),
+      expect.stringMatching(/^role "testers": instance pattern "acp-qa-\*"/),
+      expect.stringMatching(/^role "restorers": instance pattern "acp-prod-\*"/),
+    ]);
   });
 });

@@ -182,8 +182,21 @@ describe('validateBackupInput: field messages', () => {
     expect(errorsOf({ ...valid, backupFileName: 'a/b' }).backupFileName).toContain("can't contain slashes");
     expect(errorsOf({ ...valid, backupFileName: 'x'.repeat(101) }).backupFileName).toContain('at most 100');
     expect(errorsOf({ ...valid, backupFileName: 'a\u0007b' }).backupFileName).toContain('control characters');
-    // 100 emoji are 100 characters, though 200 UTF-16 units.
-    expect(specOf({ ...valid, backupFileName: '📱'.repeat(100) }).backupFileName).toBe('📱'.repeat(100));
+    expect(specOf({ ...valid, backupFileName: 'nightly-2025.06.01_a' }).backupFileName).toBe('nightly-2025.06.01_a');
+    expect(specOf({ ...valid, backupFileName: 'x'.repeat(100) }).backupFileName).toBe('x'.repeat(100));
+  });
+  it('refuses file names that could walk out of the folder or be read as another name', () => {
+    for (const name of ['.', '..']) {
+      expect(errorsOf({ ...valid, backupFileName: name }).backupFileName).toContain('is not a file name');
+    }
+    for (const name of ['%2e%2e', '..%2Fhr-payroll', 'a%2fb', '%2E']) {
+      expect(errorsOf({ ...valid, backupFileName: name }).backupFileName, name).toContain('percent-encoding');
+    }
+    expect(errorsOf({ ...valid, backupFileName: 'two words' }).backupFileName).toContain(
+      'contains space: a backup file name may use only letters, digits',
+    );
+    expect(errorsOf({ ...valid, backupFileName: '📱'.repeat(3) }).backupFileName).toContain('may use only letters');
+    expect(errorsOf({ ...valid, backupFileName: 'a:b?c' }).backupFileName).toContain('`:`, `?`');
   });
   it('checks the description', () => {
     expect(errorsOf({ ...valid, description: 'x'.repeat(257) }).description).toContain('at most 256');

@@ -1,9 +1,11 @@
 /**
- * Small pieces the listeners share: the ephemeral answer shape, who is acting, and what a person sees when
- * something unexpected breaks after the ack (a reference id the logs carry, never a stack trace).
+ * Small pieces every listener shares: the ephemeral answer shape, who is acting, which channel an interaction came
+ * from, reading a modal's private metadata, and what a person sees when something unexpected breaks after the ack (a
+ * reference id the logs carry, never a stack trace).
  */
 import { randomBytes } from 'node:crypto';
 import type { RespondFn } from '@slack/bolt';
+import type { z } from 'zod';
 import { unexpectedErrorMessage } from '../blocks/messages.js';
 import type { Actor } from '../services/backup/model.js';
 
@@ -16,6 +18,24 @@ export const ephemeral = (message: { text: string; blocks?: unknown[] }) => ({
 /** The person acting, from any interaction payload. */
 export function actorOf(body: { user: { id: string; team_id?: string }; team?: { id: string } | null }): Actor {
   return { userId: body.user.id, teamId: body.user.team_id ?? body.team?.id ?? '' };
+}
+
+/**
+ * The channel a block action came from: a message's channel, or the container's when Slack sends no channel (an
+ * ephemeral message); empty when the payload names neither.
+ */
+export function channelOf(body: { channel?: { id: string }; container?: { channel_id?: string } }): string {
+  return body.channel?.id ?? body.container?.channel_id ?? '';
+}
+
+/** A modal's private_metadata read with its schema; undefined when missing, not JSON, or not the expected shape. */
+export function parseMetadata<T>(schema: z.ZodType<T>, raw: string | undefined): T | undefined {
+  try {
+    const parsed = schema.safeParse(JSON.parse(raw ?? ''));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,0 +1,98 @@
+/**
+ * Block Kit pieces every flow's builders use (backup, restore, delete, catalog, status): the mrkdwn section and context
+ * blocks, plain text, the simulated-cloud note, a backup in one line, a cloud failure in words, and the short notice
+ * modal. All person and cloud text is escaped here.
+ */
+import type { ContextBlock, KnownBlock, ModalView, SectionBlock } from '@slack/types';
+import type { CloudFailure } from '../services/backup/model.js';
+import type { BackupFileInfo, Verification } from '../services/restore/model.js';
+import { inlineCode, inlineText, truncate } from './escape.js';
+import { mention, slackDate, summariseList } from './format.js';
+import { SLACK_LIMITS } from './limits.js';
+
+export const section = (text: string, blockId?: string): SectionBlock => ({
+  type: 'section',
+  text: { type: 'mrkdwn', text },
+  ...(blockId ? { block_id: blockId } : {}),
+});
+
+export const context = (text: string, blockId?: string): ContextBlock => ({
+  type: 'context',
+  elements: [{ type: 'mrkdwn', text }],
+  ...(blockId ? { block_id: blockId } : {}),
+});
+
+export const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
+
+export const SIMULATED_NOTE = '🧪 *Simulated (no real cloud):* no real cloud phone is touched.';
+
+export const code = (value: string | undefined, max = 64): string => inlineCode(value ?? '', max);
+
+/** `com.a`, `com.b` and 3 more. */
+export function appsText(apps: readonly string[], maxChars = 300): string {
+  if (apps.length === 0) return 'no apps listed';
+  return summariseList(apps, (app) => code(app, 80), maxChars);
+}
+
+/** "`bf-…` `name.ab` from `acp-…` (support-01)". */
+export function backupTitle(backup: BackupFileInfo): string {
+  const name = backup.name ? ` ${code(backup.name, 80)}` : '';
+  const source = backup.sourceInstanceId
+    ? ` from ${code(backup.sourceInstanceId)}${backup.sourceInstanceName ? ` (${inlineText(backup.sourceInstanceName, 40)})` : ''}`
+    : '';
+  return `${code(backup.backupFileId)}${name}${source}`;
+}
+
+export function verificationText(verification: Verification | undefined): string {
+  if (!verification) return '⚠️ never verified by a restore';
+  return `✅ restore verified by ${mention(verification.userId)} ${slackDate(verification.at)}`;
+}
+
+/** `Code`: message · RequestId `…`. */
+export function failureText(failure: CloudFailure): string {
+  const message = failure.message ? `: ${inlineText(failure.message, 500)}` : '';
+  const requestId = failure.requestId ? ` · RequestId ${code(failure.requestId)}` : '';
+  return `${code(failure.code || 'UnknownError')}${message}${requestId}`;
+}
+
+/**
+ * Throws a RangeError when a modal's private_metadata is over Slack's limit: cutting it would corrupt what the
+ * submission handler reads, so that is the caller's bug to fix.
+ */
+export function checkPrivateMetadata(privateMetadata: string): void {
+  if (privateMetadata.length > SLACK_LIMITS.privateMetadata) {
+    throw new RangeError(
+      `private_metadata is ${privateMetadata.length} characters; Slack allows ${SLACK_LIMITS.privateMetadata}`,
+    );
+  }
+}
+
+/** A view with a message and a Close button only (loading, checking, refusals, errors). */
+export function noticeView(options: {
+  callbackId: string;
+  title: string;
+  text: string;
+  privateMetadata?: string;
+  simulated?: boolean;
+}): ModalView {
+  const blocks: KnownBlock[] = [];
+  if (options.simulated) blocks.push(context(SIMULATED_NOTE));
+  blocks.push(section(truncate(options.text, SLACK_LIMITS.sectionText)));
+  return {
+    type: 'modal',
+    callback_id: options.callbackId,
+    title: plain(truncate(options.title, SLACK_LIMITS.modalTitle)),
+    close: plain('Close'),
+    ...(options.privateMetadata ? { private_metadata: options.privateMetadata } : {}),
+    blocks,
+  };
+}
+
+/** The view when the bot could not ask the cloud what it needed. */
+export function cloudProblemView(callbackId: string, title: string, what: string, failure: CloudFailure): ModalView {
+  return noticeView({
+    callbackId,
+    title,
+    text: `❌ The bot could not ${what}: ${failureText(failure)}\nNothing was changed. Try again in a minute.`,
+  });
+}
