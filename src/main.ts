@@ -409,14 +409,14 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     db.close();
     throw error;
   }
-  engine.start();
-  restoreRunner.start();
-  // Phones the bot stopped and has not seen running again (a restart in between, a backup that ended) are started
-  // now, and looked after from then on.
+  // Phones the bot stopped and has not seen running again (a restart in between, a backup that ended) get a fresh
+  // try now, before the requests resume, and are looked after from then on.
   const powerSweep = startPowerSweep(power, {
     intervalMs: Math.max(idleTickMs, config.workflow.pollIntervalMs),
     logger,
   });
+  engine.start();
+  restoreRunner.start();
   logger.info({ mode: config.slack.mode, port, opsPort }, 'cloud phone bot started');
 
   let stopping: Promise<void> | undefined;

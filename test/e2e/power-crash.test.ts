@@ -40,7 +40,7 @@ describe('SIGKILL between stop and start', () => {
       slack,
       sim,
       dbPath: join(dir, 'bot.db'),
-      overrides: { CLOUDPHONE_POLL_INTERVAL_MS: '50', CLOUDPHONE_TRANSIENT_RETRY_MS: '5000', LOG_LEVEL: 'error' },
+      overrides: { CLOUDPHONE_POLL_INTERVAL_MS: '50', CLOUDPHONE_TRANSIENT_RETRY_MS: '30000', LOG_LEVEL: 'error' },
     });
     const idOf = (name: string) => [...sim!.state.instances.values()].find((i) => i.name === name)!.id;
     // support-01 has the app and is backed up; support-03 has not, so its backup fails. Both are running.
@@ -101,9 +101,9 @@ describe('SIGKILL between stop and start', () => {
           (m.blocks as { block_id?: string }[] | undefined)?.some((b) => b.block_id === completionMarker(requestId!)),
         );
     await expect.poll(() => replies().length, { timeout: 30_000, interval: 50 }).toBe(1);
-    for (const id of phones) expect(status(id), id).toBe('RUNNING');
     const reply = JSON.stringify(replies()[0]!.blocks);
     expect(reply).not.toContain('still off');
+    for (const id of phones) expect(status(id), id).toBe('RUNNING');
     expect(reply).toContain('AppNotInstalled');
     await killBot(bot.child);
 
