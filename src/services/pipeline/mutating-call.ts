@@ -100,7 +100,10 @@ export function decide(input: {
   if (effect === 'taken') return { kind: 'done' };
   if (effect === 'in-progress') return { kind: 'wait', at: now + settings.backoffMs, why: 'in-progress' };
   const last = history.last;
-  if (last === undefined) return { kind: 'send' };
+  // Never sent: send, unless a look was made and could not tell what the target is doing (then look again).
+  if (last === undefined) {
+    return effect === 'unknown' ? { kind: 'wait', at: now + settings.backoffMs, why: 'look-failed' } : { kind: 'send' };
+  }
   const windowEnd = (history.failingSince ?? last.at) + settings.retryWindowMs;
   const windowPassed = now >= windowEnd;
 

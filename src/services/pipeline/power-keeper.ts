@@ -134,8 +134,9 @@ export function createPowerKeeper(deps: PowerKeeperDeps) {
         const now = clock.now();
         const status = statuses?.get(phone.instanceId);
         const effect: Effect = statuses === undefined ? 'unknown' : startEffect(status);
+        // Busy (or unreadable) for longer than a start may take: the bot stops waiting and says so.
         if (
-          effect === 'in-progress' &&
+          (effect === 'in-progress' || effect === 'unknown') &&
           phone.startingSince !== undefined &&
           now - phone.startingSince > settings.startTimeoutMs
         ) {
