@@ -7,9 +7,9 @@
  * CPU figures are therefore the bot's alone. The workers run JavaScript that tsc compiles into `.bench-build/` at the
  * start (build.ts), with plain `node` like `npm start`: no tsx loader in the measured processes.
  *
- * Knobs for looking into a number (not needed for a normal run): BENCH_PHASES=acks,latency,big,tracking,faults runs only
- * those parts; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of the bot processes; BENCH_BOT_EXEC_ARGV adds Node flags
- * to the bot processes (e.g. "--max-semi-space-size=2").
+ * Knobs for looking into a number (not needed for a normal run): BENCH_PHASES=acks,flood,latency,big,tracking,faults
+ * runs only those parts; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of the bot processes; BENCH_BOT_EXEC_ARGV adds
+ * Node flags to the bot processes (e.g. "--max-semi-space-size=2").
  *
  * Exit code: 0 when every measurement ran (targets may be MISSED), 1 when a measurement could not run, 2 on timeout.
  */
@@ -53,6 +53,7 @@ import {
   seededRandom,
   verdict,
 } from './stats.js';
+import { measureUnsignedFlood } from './unsigned-flood.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Settings of this benchmark (printed in the header)
@@ -1052,7 +1053,7 @@ async function main(): Promise<number> {
   // Acks, reply latency and the 1,000-instance backup share one bot with production poll settings and a simulator
   // with the default (realistic) timings; the 10,000-task run has its own pair.
   const pollIntervalMs = 5_000; // CLOUDPHONE_POLL_INTERVAL_MS default
-  if (wanted('acks') || wanted('latency') || wanted('big')) {
+  if (wanted('acks') || wanted('flood') || wanted('latency') || wanted('big')) {
     const cloud = await startSim({ ...DEFAULT_TIMING }, 7);
     const main = await startBotWorker(slack, cloud);
     if (wanted('acks')) {
@@ -1064,6 +1065,15 @@ async function main(): Promise<number> {
           (await main.bot.call('unfinishedRequests', undefined)) === 0 ? true : undefined,
         );
         return { rows: [], notes: [] };
+      });
+    }
+    if (wanted('flood')) {
+      await run('unsigned flood', 'ack p99 while unsigned 1 MB bodies arrive', async () => {
+        const loadWorker = await startWorker<LoadHandlers>(join(workerDir, 'load-worker.js'), 'load');
+        workers.push(loadWorker as unknown as Worker<never>);
+        const appUrl = `http://127.0.0.1:${main.port}/slack/events`;
+        const load = createSlackLoad({ standIn: slack, load: loadWorker, appUrl, signingSecret: SIGNING_SECRET });
+        return measureUnsignedFlood({ load, appUrl, userId: ADMIN, channelId: ackChannelOf(ADMIN) });
       });
     }
     if (wanted('latency')) {

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { didYouMean } from './did-you-mean.js';
 import { ConfigError } from './errors.js';
 
 export type Env = Record<string, string | undefined>;
@@ -186,7 +187,7 @@ export function loadConfig(env: Env = process.env): Config {
   for (const name of Object.keys(env)) {
     // A mistyped name would otherwise be ignored quietly and its default used.
     if (name.startsWith('CLOUDPHONE_') && !(name in RawEnv.shape)) {
-      const guess = closestSetting(name);
+      const guess = didYouMean(name, Object.keys(RawEnv.shape), 3);
       problems.push(
         `${name}: not a setting${guess ? `; did you mean ${guess}?` : ''} (README "Settings" lists them all)`,
       );
@@ -276,28 +277,6 @@ export function withEnvFile(env: Env, cwd = process.cwd()): { env: Env; file: st
   const merged: Env = { ...fromFile };
   for (const [name, value] of Object.entries(env)) if (value !== undefined) merged[name] = value;
   return { env: merged, file };
-}
-
-function closestSetting(name: string): string | undefined {
-  let best: { name: string; distance: number } | undefined;
-  for (const candidate of Object.keys(RawEnv.shape)) {
-    const distance = editDistance(name, candidate);
-    if (distance <= 3 && (!best || distance < best.distance)) best = { name: candidate, distance };
-  }
-  return best?.name;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -21,16 +21,6 @@ export class UsageError extends AppError {
   }
 }
 
-/** The person may not do this; `rule` names what was missing. */
-export class PermissionDeniedError extends AppError {
-  constructor(
-    message: string,
-    readonly rule: string,
-  ) {
-    super('permission_denied', message);
-  }
-}
-
 /** Configuration that cannot run; `problems` lists each one with how to fix it. */
 export class ConfigError extends AppError {
   constructor(readonly problems: string[]) {
@@ -76,8 +66,4 @@ export class CloudApiError extends AppError {
     this.outcomeUnknown = details.outcomeUnknown ?? false;
     this.retryable = details.retryable ?? false;
   }
-}
-
-export function isCloudApiError(error: unknown): error is CloudApiError {
-  return error instanceof CloudApiError;
 }

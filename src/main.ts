@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { webApi } from '@slack/bolt';
 import type { WebClient, WebClientOptions } from '@slack/web-api';
 import {
   createCloudPhoneClient,
@@ -111,6 +112,15 @@ const PICKER_LISTING_WAIT_MS = 2_000;
  */
 const GROUP_LOOKUP_WAIT_MS = 2_000;
 
+/**
+ * How long a permission check waits for Slack's user group lookups before denying with "try again": with the cloud's
+ * instance groups (above) it must still leave Slack's 3-second ack in time.
+ */
+const GROUP_MEMBERSHIP_WAIT_MS = 1_200;
+
+/** One attempt at a user group lookup over HTTP. */
+const GROUP_CALL_TIMEOUT_MS = 1_000;
+
 /** How long a stop waits for Slack listeners that are still running after their ack. */
 const LISTENER_DRAIN_MS = 10_000;
 
@@ -202,7 +212,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     now: () => clock.now(),
     onError: (error) => logger.warn({ err: error }, 'listing the cloud phone instances failed; will ask again'),
   });
-  const permissions = buildPermissions(config, { client: app.client, instances: instanceDirectory, clock, logger });
+  const permissions = buildPermissions(config, { instances: instanceDirectory, clock, logger });
   const guard = createAccessGuard({ permissions, audit });
   const engineRef: { kick(): void } = { kick: () => engine.kick() };
   const backupService = createBackupService({
@@ -496,10 +506,11 @@ function opsListenError(error: unknown, config: Config): Error {
 /** Policy file when configured (a bad file stops start-up with ConfigError), else the admin list. */
 function buildPermissions(
   config: Config,
-  deps: { client: WebClient; instances: InstanceDirectory; clock: Clock; logger: Logger },
+  deps: { instances: InstanceDirectory; clock: Clock; logger: Logger },
 ): PermissionService {
-  const { client, instances, clock, logger } = deps;
+  const { instances, clock, logger } = deps;
   if (!config.access.policyPath) return createAdminListPermissions(config.access.admins);
+  const client = userGroupClient(config);
   const policy = loadPolicyFile(config.access.policyPath);
   for (const warning of unmatchableGlobWarnings(policy)) {
     logger.warn({ policy: config.access.policyPath }, `access policy: ${warning}`);
@@ -511,12 +522,28 @@ function buildPermissions(
     resolveHandle: async (handle) =>
       (await client.usergroups.list({})).usergroups?.find((group) => group.handle?.toLowerCase() === handle)?.id,
     onError: (error, group) => logger.warn({ err: error, group }, 'user group lookup failed; denying for now'),
+    deadlineMs: GROUP_MEMBERSHIP_WAIT_MS,
   });
   return createPolicyPermissions({
     policy,
     extraAdmins: config.access.admins,
     userGroups,
     instanceGroups: (ids) => instances.groupsOf(ids, { waitMs: GROUP_LOOKUP_WAIT_MS }),
+  });
+}
+
+/**
+ * A Web API client for user group lookups only. The app's client retries and waits out rate limits (right for
+ * messages, which may arrive late); a lookup runs before an ack and is useless after it, so it gets one short try and
+ * a rate-limited call fails at once (the check then denies, saying to try again).
+ */
+function userGroupClient(config: Config): WebClient {
+  return new webApi.WebClient(config.slack.botToken, {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: GROUP_CALL_TIMEOUT_MS,
+    logLevel: webApi.LogLevel.ERROR,
   });
 }
 

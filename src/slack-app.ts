@@ -2,7 +2,6 @@
  * Builds the Bolt app: HTTP mode (signed requests on /slack/events) or Socket Mode, the listeners, and one error
  * sink that gives the person a reference id instead of a stack trace.
  */
-import { randomBytes } from 'node:crypto';
 import { App, LogLevel } from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
 import { registerActions } from './actions/index.js';
@@ -11,6 +10,7 @@ import type { Config } from './config.js';
 import { boltLogger, type Logger } from './logger.js';
 import { registerOptions } from './options/index.js';
 import type { Services } from './services/index.js';
+import { reportUnexpectedError } from './slack/error-sink.js';
 import { foreignRequestReason, type Installation } from './slack/installation.js';
 import { SlackReceiver } from './slack/receiver.js';
 import { registerViews } from './views/index.js';
@@ -42,6 +42,7 @@ export function createSlackApp(config: Config, services: Services, options: Slac
           // Bolt's conversation store keeps state per conversation for listeners that ask for it; none here does,
           // and it is a lookup on every request.
           convoStore: false,
+          extendedErrorHandler: true,
           appToken: config.slack.appToken,
           socketMode: true,
           clientOptions,
@@ -54,6 +55,7 @@ export function createSlackApp(config: Config, services: Services, options: Slac
           // Bolt's conversation store keeps state per conversation for listeners that ask for it; none here does,
           // and it is a lookup on every request.
           convoStore: false,
+          extendedErrorHandler: true,
           // Bolt's HTTPReceiver, answer for answer, with the request body read once (see receiver.ts for why).
           receiver: new SlackReceiver({
             signingSecret: config.slack.signingSecret ?? '',
@@ -73,9 +75,10 @@ export function createSlackApp(config: Config, services: Services, options: Slac
   registerActions(app, services);
   registerOptions(app, services);
 
-  app.error(async (error) => {
-    const reference = randomBytes(4).toString('hex');
-    options.logger.error({ err: error, reference }, 'unhandled error in a Slack listener');
-  });
+  // The person hears about it here (Bolt gives no ack to the error handler, so a listener that threw before its ack
+  // leaves Slack to time the request out); resolving, not rethrowing, keeps it to one log line.
+  app.error(({ error, body }: { error: Error; body: unknown }) =>
+    reportUnexpectedError({ error, body, client: app.client, logger: options.logger }),
+  );
   return app;
 }

@@ -31,6 +31,7 @@ export function catalogEntry(services: Services) {
       if (chosen.kind === 'restore') {
         await openRestoreForm(services, client, {
           triggerId: body.trigger_id,
+          actor,
           channelId,
           backupFileId: chosen.backupFileId,
           auditId,

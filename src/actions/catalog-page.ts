@@ -15,12 +15,13 @@ export function catalogPage(services: Services) {
       if (!state) return;
       const filter = { instanceId: state.instanceId, app: state.app };
       const channelId = channelOf(body);
-      const { decision, auditId } = await services.catalog.authorize(actorOf(body), channelId, filter, state.page);
+      const actor = actorOf(body);
+      const { decision, auditId } = await services.catalog.authorize(actor, channelId, filter, state.page);
       if (!decision.allowed) {
         await respond({ ...ephemeral(permissionDeniedMessage(decision.reason)), replace_original: false });
         return;
       }
-      const catalog = await services.catalog.list(filter);
+      const catalog = await services.catalog.list(filter, { actor, channelId });
       services.catalog.recordShown(auditId, catalog);
       await respond({ ...ephemeral(catalogMessage(catalog, state)), replace_original: true });
     });

@@ -57,7 +57,6 @@ export const ACTION = {
   description: 'description',
   options: 'options',
   markVerified: 'mark_verified',
-  confirmDelete: 'confirm_delete',
   restoreBackup: 'backup_file',
   restoreTargets: 'targets',
   restoreStopped: 'stopped_targets',

@@ -22,7 +22,7 @@ export async function backupsCommand(
   if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
   await ack();
   await afterAck(logger, respond, async () => {
-    const catalog = await services.catalog.list(filter);
+    const catalog = await services.catalog.list(filter, { actor, channelId: command.channel_id });
     services.catalog.recordShown(auditId, catalog);
     await respond(ephemeral(catalogMessage(catalog, { ...filter, page: 1 })));
   });

@@ -134,7 +134,7 @@ async function audit(
       services.audit.search({
         userId,
         subject: query.subject,
-        since: query.since === undefined ? undefined : sinceEpoch(query.since, Date.now()),
+        since: query.since === undefined ? undefined : sinceEpoch(query.since, services.audit.now()),
         action: query.action,
         all: query.all,
         page: query.page,

@@ -8,7 +8,9 @@
  *
  * `reason` is Slack mrkdwn: anything the person typed in it is already escaped and in code spans.
  */
+
 import { inlineCode } from '../blocks/escape.js';
+import { didYouMean } from '../did-you-mean.js';
 import { readSince, type Since } from '../services/access/audit.js';
 import { splitList } from '../services/backup/input.js';
 
@@ -497,26 +499,9 @@ function asSubcommand(word: string): Subcommand | undefined {
   return ALIASES[lower];
 }
 
-/** Edit distance, for "did you mean"; inputs are short (capped by the caller). */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i += 1) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row.push(Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost));
-    }
-    previous = row;
-  }
-  return previous[b.length] ?? 0;
-}
-
 function unknownSubcommandReason(word: string): string {
-  const lower = word.toLowerCase().slice(0, 20);
-  const close = SUBCOMMANDS.filter((s) => distance(lower, s) <= 2).sort(
-    (a, b) => distance(lower, a) - distance(lower, b),
-  );
-  const hint = close[0] !== undefined ? ` Did you mean \`${close[0]}\`?` : '';
+  const close = didYouMean(word, SUBCOMMANDS, 2);
+  const hint = close !== undefined ? ` Did you mean \`${close}\`?` : '';
   return `${show(word)} is not a \`/cloudphone\` command.${hint} Commands: ${SUBCOMMANDS.map((s) => `\`${s}\``).join(', ')}.`;
 }
 

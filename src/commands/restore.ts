@@ -24,6 +24,7 @@ export async function restoreCommand(
   await afterAck(logger, respond, () =>
     openRestoreForm(services, client, {
       triggerId: command.trigger_id,
+      actor,
       channelId: command.channel_id,
       backupFileId,
       auditId,
@@ -35,13 +36,22 @@ export async function restoreCommand(
 export async function openRestoreForm(
   services: Services,
   client: WebClient,
-  input: { triggerId: string; channelId: string; backupFileId?: string | undefined; auditId?: number | undefined },
+  input: {
+    triggerId: string;
+    actor: Actor;
+    channelId: string;
+    backupFileId?: string | undefined;
+    auditId?: number | undefined;
+  },
 ): Promise<void> {
   await services.afterAcks();
   const opened = await client.views.open({ trigger_id: input.triggerId, view: restoreLoadingView(services.simulated) });
   const viewId = opened.view?.id;
   if (!viewId) return;
-  const choices = await services.restores.formChoices(input.auditId);
+  const choices = await services.restores.formChoices(
+    { actor: input.actor, channelId: input.channelId },
+    input.auditId,
+  );
   await client.views.update({
     view_id: viewId,
     ...(opened.view?.hash ? { hash: opened.view.hash } : {}),

@@ -23,7 +23,7 @@ export async function statusCommand(
   if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
   await ack();
   await afterAck(logger, respond, async () => {
-    const report = await services.status.report(actor, target, auditId);
+    const report = await services.status.report(actor, target, auditId, command.channel_id);
     await respond(ephemeral(statusMessage(report)));
   });
 }

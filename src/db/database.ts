@@ -20,9 +20,3 @@ export function openDatabase(path: string): Db {
   migrate(db);
   return db;
 }
-
-/** Copies the live database with SQLite's online backup API (consistent while the bot keeps writing). */
-export async function backupDatabase(db: Db, destination: string): Promise<void> {
-  mkdirSync(dirname(destination), { recursive: true });
-  await db.backup(destination);
-}

@@ -18,6 +18,8 @@ export interface DeleteFile {
   backupFileId: string;
   name?: string | undefined;
   sourceInstanceId?: string | undefined;
+  /** Where the file is stored (`oss://…`), checked against the person's locations. */
+  path?: string | undefined;
   apps: string[];
   sizeBytes?: number | undefined;
   status: string;

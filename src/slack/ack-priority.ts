@@ -100,10 +100,3 @@ export function createAckPriority(options: { maxWaitMs?: number; quietMs?: numbe
     },
   };
 }
-
-/** For Socket Mode and tests: nothing to wait for. */
-export const noAckPriority: AckPriority = {
-  watch() {},
-  pending: () => 0,
-  afterAcks: () => Promise.resolve(),
-};

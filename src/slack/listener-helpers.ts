@@ -3,11 +3,11 @@
  * from, reading a modal's private metadata, and what a person sees when something unexpected breaks after the ack (a
  * reference id the logs carry, never a stack trace).
  */
-import { randomBytes } from 'node:crypto';
 import type { RespondFn } from '@slack/bolt';
 import type { z } from 'zod';
 import { unexpectedErrorMessage } from '../blocks/messages.js';
 import type { Actor } from '../services/backup/model.js';
+import { newReference } from './error-sink.js';
 
 export const ephemeral = (message: { text: string; blocks?: unknown[] }) => ({
   response_type: 'ephemeral' as const,
@@ -50,7 +50,7 @@ export async function afterAck(
   try {
     await work();
   } catch (error) {
-    const reference = randomBytes(4).toString('hex');
+    const reference = newReference();
     logger.error({ err: error, reference }, 'listener failed after ack');
     await respond?.({ ...ephemeral(unexpectedErrorMessage(reference)), replace_original: false }).catch(
       () => undefined,

@@ -27,6 +27,7 @@ import type { ListenOptions } from 'node:net';
 import { unescape as lenientUnescape } from 'node:querystring';
 import { type App, AuthorizationError, type Receiver, type ReceiverEvent, ReceiverMultipleAckError } from '@slack/bolt';
 import type { Logger } from '../logger.js';
+import { withAnswerDeadline } from '../services/access/answer-deadline.js';
 
 export interface HttpRoute {
   path: string;
@@ -47,6 +48,11 @@ export interface SlackReceiverOptions {
   serverLimits?: Partial<ServerLimits>;
   /** Bolt's default: 3001 ms, just past Slack's 3 s. */
   unhandledRequestTimeoutMs?: number;
+  /**
+   * After this long from receipt, no permission check allows work any more (see answer-deadline.ts): the ack must
+   * still reach Slack within its 3 s. Default {@link DEFAULT_ANSWER_BUDGET_MS}.
+   */
+  answerBudgetMs?: number;
   /** For tests of staleness. */
   nowMs?: () => number;
   /**
@@ -119,6 +125,9 @@ export function createLimitedServer(
   applyServerLimits(server, limits);
   return server;
 }
+
+/** Slack's 3 s less room for recording the request and for the answer's trip back. */
+export const DEFAULT_ANSWER_BUDGET_MS = 2_500;
 
 export type FormFields = Record<string, string | string[]>;
 
@@ -318,13 +327,15 @@ export class SlackReceiver implements Receiver {
       { component: 'slack', limitBytes: this.bodyLimit },
       'refused a request over the body size limit',
     );
-    // Close the connection after the answer: the rest of the body is not read.
+    // Close the connection once the answer is out: the rest of the body is never read (not even drained).
     res.setHeader('connection', 'close');
+    res.once('finish', () => req.destroy());
     respond(res, 413);
-    req.resume();
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, rawBody: Buffer): void {
+    // Wall-clock time, as the guard reads it (this.now is for signature staleness tests).
+    const receivedAt = Date.now();
     const logger = this.options.logger;
     const isForm = req.headers['content-type'] === FORM;
     // The signature first, over the raw bytes: nothing of an unsigned body is decoded or parsed.
@@ -371,7 +382,8 @@ export class SlackReceiver implements Receiver {
       respond(res, 401);
       return;
     }
-    this.dispatch(req, res, body);
+    const deadlineAt = receivedAt + (this.options.answerBudgetMs ?? DEFAULT_ANSWER_BUDGET_MS);
+    withAnswerDeadline(deadlineAt, () => this.dispatch(req, res, body));
   }
 
   private dispatch(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): void {

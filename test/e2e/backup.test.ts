@@ -1,7 +1,18 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, OPTION } from '../../src/blocks/ids.js';
-import { ADMIN, BACKUP_PATH, CHANNEL, type Harness, parents, startHarness } from '../support/harness.js';
+import { backupFormValues, backupViaModal, openBackupModal, threadedReply } from '../support/backup-flows.js';
+import {
+  ADMIN,
+  afterEngineTicks,
+  BACKUP_PATH,
+  CHANNEL,
+  type Harness,
+  parents,
+  startHarness,
+  updatedAfterRestart,
+} from '../support/harness.js';
+import { waitUntil } from '../support/wait-until.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -9,47 +20,6 @@ afterEach(async () => {
   h = undefined;
 });
 
-const ALL_OPTIONS = [OPTION.stopBefore, OPTION.startAfter];
-
-async function openModal(harness: Harness, ids: string[], channelId = CHANNEL, userId = ADMIN) {
-  const command = await harness.driver.slashCommand({
-    command: '/cloudphone',
-    text: `backup ${ids.join(' ')}`,
-    userId,
-    channelId,
-  });
-  expect(command.status).toBe(200);
-  expect(command.withinAckBudget).toBe(true);
-  const views = await harness.slack.waitFor((s) => (s.openViews(userId).length > 0 ? s.openViews(userId) : undefined), {
-    timeoutMs: 3000,
-    description: 'the backup modal',
-  });
-  return views[0]!;
-}
-
-function formValues(apps: string[], options: string[] = ALL_OPTIONS) {
-  return { [BLOCK.apps]: { [ACTION.apps]: apps.join('\n') }, [BLOCK.options]: { [ACTION.options]: options } };
-}
-
-async function backupViaModal(harness: Harness, ids: string[], apps: string[], options: string[] = ALL_OPTIONS) {
-  const view = await openModal(harness, ids);
-  const submitted = await harness.driver.submitView({ viewId: view.id, values: formValues(apps, options) });
-  expect(submitted.status).toBe(200);
-  expect(submitted.outcome.kind).toBe('closed');
-  return submitted;
-}
-
-async function threadedReply(harness: Harness, channel = CHANNEL) {
-  return harness.slack.waitFor(
-    (s) => {
-      const parent = s.messages(channel, { topLevelOnly: true }).at(-1);
-      return parent ? s.threadReplies(channel, parent.ts)[0] : undefined;
-    },
-    { timeoutMs: 20_000, description: 'the threaded reply' },
-  );
-}
-
-/** For state that changes without a Slack event (the simulator's), poll a few times a tick. */
 /** Rewinds the (stopped) bot's database to the instant after chat.postMessage for the parent, before its ts was recorded. */
 function rewindToUnrecordedParent(harness: Harness): void {
   const db = new Database(harness.dbPath);
@@ -58,19 +28,6 @@ function rewindToUnrecordedParent(harness: Harness): void {
     `UPDATE backup_requests SET step = 'announce', next_run_at = 0, parent_channel = NULL, parent_ts = NULL`,
   ).run();
   db.close();
-}
-
-async function eventually(check: () => void, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
 }
 
 const textOf = (message: { text?: string; blocks?: unknown }) =>
@@ -102,6 +59,7 @@ describe('/cloudphone backup, end to end', () => {
     h = await startHarness();
     const id = h.instance('support-02');
     let auditAtOpen: { decision: string; params: Record<string, unknown> }[] | undefined;
+    // The stand-in's own change hook, not a wait: it reads the audit at the instant the view opens.
     const opened = h.slack
       .waitFor((s) => s.openViews(ADMIN).length > 0 || undefined, { timeoutMs: 3000 })
       .then(() => {
@@ -110,11 +68,15 @@ describe('/cloudphone backup, end to end', () => {
     await backupViaModal(h, [id], ['com.tencent.mm']);
     await opened;
     expect(auditAtOpen?.map((e) => [e.decision, e.params.step])).toEqual([['allowed', 'open form']]);
-    await eventually(() => {
-      const entries = h!.bot.services.audit.recent({ userId: ADMIN });
-      expect(entries).toHaveLength(2);
-      expect(entries.find((e) => e.params.step === undefined)?.requestId).toMatch(/^req-/);
-    });
+    await waitUntil(
+      () => {
+        const entries = h!.bot.services.audit.recent({ userId: ADMIN });
+        expect(entries).toHaveLength(2);
+        expect(entries.find((e) => e.params.step === undefined)?.requestId).toMatch(/^req-/);
+        return true;
+      },
+      { timeoutMs: 10_000, description: 'the submission in the audit log with its request' },
+    );
   });
 
   it('stops a running instance first, waits for STOPPED, backs up, and starts it again', async () => {
@@ -126,7 +88,10 @@ describe('/cloudphone backup, end to end', () => {
     expect(sent).toEqual(['StopAndroidInstance', 'BackupApp', 'StartAndroidInstance']);
     // BackupApp went out only once the instance was STOPPED: every poll before it saw STOPPING or STOPPED.
     expect(textOf(reply)).toContain('started again');
-    await eventually(() => expect(h!.sim.state.instances.get(id)?.status).toBe('RUNNING'));
+    await waitUntil(() => h!.sim.state.instances.get(id)?.status === 'RUNNING', {
+      timeoutMs: 10_000,
+      description: 'the instance running again',
+    });
   });
 
   it('leaves a running instance stopped when the person unticks "start again"', async () => {
@@ -191,8 +156,8 @@ describe('/cloudphone backup, end to end', () => {
 
   it('starts one backup when the same modal is submitted twice', async () => {
     h = await startHarness();
-    const view = await openModal(h, [h.instance('support-02')]);
-    const values = formValues(['com.tencent.mm']);
+    const view = await openBackupModal(h, [h.instance('support-02')]);
+    const values = backupFormValues(['com.tencent.mm']);
     const [first, second] = await Promise.all([
       h.driver.submitView({ viewId: view.id, values }),
       h.driver.submitView({ viewId: view.id, values }),
@@ -205,7 +170,7 @@ describe('/cloudphone backup, end to end', () => {
 
   it('shows field errors under the fields that are wrong and starts nothing', async () => {
     h = await startHarness();
-    const view = await openModal(h, ['acp_BAD']);
+    const view = await openBackupModal(h, ['acp_BAD']);
     const submitted = await h.driver.submitView({
       viewId: view.id,
       values: { [BLOCK.apps]: { [ACTION.apps]: 'not a package' }, [BLOCK.path]: { [ACTION.path]: 's3://wrong/' } },
@@ -220,14 +185,14 @@ describe('/cloudphone backup, end to end', () => {
   it('after a restart between BackupApp and completion, the reply still arrives exactly once', async () => {
     h = await startHarness({ simulator: { timing: { backupMs: 1500 } } });
     await backupViaModal(h, [h.instance('support-02')], ['com.tencent.mm']);
-    await h.slack.waitFor(() => (actions(h!).includes('BackupApp') ? true : undefined), {
+    await waitUntil(() => (actions(h!).includes('BackupApp') ? true : undefined), {
       timeoutMs: 10_000,
       description: 'BackupApp sent',
     });
     await h.restart();
     await threadedReply(h);
-    // Give a second engine the chance to post twice, if it were going to.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Give a second engine the chance to post twice, if it were going to: a full tick after the reply.
+    await afterEngineTicks(h, 2);
     const parent = parents(h.slack)[0]!;
     expect(h.slack.threadReplies(CHANNEL, parent.ts)).toHaveLength(1);
     expect(actions(h).filter((a) => a === 'BackupApp')).toHaveLength(1);
@@ -243,11 +208,14 @@ describe('/cloudphone backup, end to end', () => {
     db.prepare(`UPDATE outbox SET status = 'pending', posted_ts = NULL, sent_at = NULL`).run();
     db.prepare(`UPDATE backup_requests SET step = 'report', next_run_at = 0`).run();
     db.close();
+    const searched = h.slack.callsTo('conversations.replies').length;
     await h.restart();
-    await eventually(() => {
-      const row = new Database(h!.dbPath, { readonly: true }).prepare('SELECT status FROM outbox').get();
-      expect(row).toEqual({ status: 'sent' });
+    // The bot looks in the thread for the reply it may have posted, then has a whole round to post again if it would.
+    await waitUntil(() => h!.slack.callsTo('conversations.replies').length > searched, {
+      timeoutMs: 10_000,
+      description: 'the bot looking for its reply in the thread',
     });
+    await afterEngineTicks(h, 2);
     const parent = parents(h.slack)[0]!;
     expect(h.slack.threadReplies(CHANNEL, parent.ts)).toHaveLength(1);
   });
@@ -260,32 +228,22 @@ describe('/cloudphone backup, end to end', () => {
     rewindToUnrecordedParent(h);
     const before = parents(h.slack).length;
     await h.restart();
-    await eventually(() => {
-      const row = new Database(h!.dbPath, { readonly: true })
-        .prepare('SELECT step, parent_ts FROM backup_requests')
-        .get();
-      expect(row).toEqual({ step: 'done', parent_ts: parents(h!.slack)[0]!.ts });
-    });
+    await updatedAfterRestart(h, CHANNEL, parents(h.slack)[0]!.ts);
     expect(before).toBe(1);
     expect(parents(h.slack)).toHaveLength(1);
   });
 
   it('a crash after posting the parent to the DM (channel unusable) but before recording it does not post it twice', async () => {
     h = await startHarness({ simulator: { timing: { backupMs: 1500 } } });
-    const view = await openModal(h, [h.instance('support-02')], 'C0RANDOM');
-    await h.driver.submitView({ viewId: view.id, values: formValues(['com.tencent.mm']) });
+    const view = await openBackupModal(h, [h.instance('support-02')], 'C0RANDOM');
+    await h.driver.submitView({ viewId: view.id, values: backupFormValues(['com.tencent.mm']) });
     await threadedReply(h, 'D0ALICE');
     await h.bot.stop();
     rewindToUnrecordedParent(h);
     const dmBefore = parents(h.slack, 'D0ALICE');
     expect(dmBefore).toHaveLength(2); // the "invite me" hint and the parent
     await h.restart();
-    await eventually(() => {
-      const row = new Database(h!.dbPath, { readonly: true })
-        .prepare('SELECT step, parent_channel, parent_ts FROM backup_requests')
-        .get();
-      expect(row).toEqual({ step: 'done', parent_channel: 'D0ALICE', parent_ts: dmBefore[1]!.ts });
-    });
+    await updatedAfterRestart(h, 'D0ALICE', dmBefore[1]!.ts);
     expect(parents(h.slack, 'D0ALICE')).toHaveLength(2);
     expect(h.slack.messages('C0RANDOM')).toHaveLength(0);
   });
@@ -324,8 +282,8 @@ describe('/cloudphone backup, end to end', () => {
 
   it('tells the person how to fix a channel the bot is not in, and still reports to them directly', async () => {
     h = await startHarness();
-    const view = await openModal(h, [h.instance('support-02')], 'C0RANDOM');
-    await h.driver.submitView({ viewId: view.id, values: formValues(['com.tencent.mm']) });
+    const view = await openBackupModal(h, [h.instance('support-02')], 'C0RANDOM');
+    await h.driver.submitView({ viewId: view.id, values: backupFormValues(['com.tencent.mm']) });
     const reply = await threadedReply(h, 'D0ALICE');
     expect(textOf(reply)).toContain('bf-');
     const dm = h.slack.messages('D0ALICE', { topLevelOnly: true });

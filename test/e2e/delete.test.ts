@@ -1,9 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, CALLBACK, CHOICE } from '../../src/blocks/ids.js';
 import { ADMIN, BACKUP_PATH, CHANNEL, type Harness, startHarness } from '../support/harness.js';
+import { writePolicyFile } from '../support/policy-file.js';
 import {
   botBackup,
   checkTargets,
@@ -13,10 +11,14 @@ import {
   shown,
   topView,
 } from '../support/restore-flows.js';
+import { waitUntil } from '../support/wait-until.js';
 
 let h: Harness;
+let policyFile: ReturnType<typeof writePolicyFile> | undefined;
 afterEach(async () => {
   await h?.close();
+  policyFile?.remove();
+  policyFile = undefined;
 });
 
 function deleteCalls(h: Harness): string[][] {
@@ -30,7 +32,8 @@ function deleteCalls(h: Harness): string[][] {
 }
 
 async function deletedMessage(h: Harness) {
-  return h.slack.waitFor((s) => s.messages(CHANNEL, { topLevelOnly: true }).find((m) => m.text.includes('deleted')), {
+  return waitUntil(() => h.slack.messages(CHANNEL, { topLevelOnly: true }).find((m) => m.text.includes('deleted')), {
+    timeoutMs: 5_000,
     description: 'the deletion message',
   });
 }
@@ -76,7 +79,8 @@ describe('/cloudphone delete, end to end', () => {
     await h.driver.submitView({ viewId: confirmation!.id });
     const { reply } = await restoreReply(h);
     await h.driver.clickButton({ channel: CHANNEL, messageTs: reply.ts, actionId: ACTION.markVerified, userId: ADMIN });
-    await h.slack.waitFor((s) => shown(s.message(CHANNEL, reply.ts)?.blocks).includes('Restore verified'), {
+    await waitUntil(() => shown(h.slack.message(CHANNEL, reply.ts)?.blocks).includes('Restore verified'), {
+      timeoutMs: 5_000,
       description: 'the verification',
     });
 
@@ -110,21 +114,16 @@ describe('/cloudphone delete, end to end', () => {
   });
 
   it('is its own permission: a person who may restore and list may not delete', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'policy-'));
-    const policy = join(dir, 'policy.yml');
-    writeFileSync(
-      policy,
-      [
-        `admins: [${ADMIN}]`,
-        'roles:',
-        '  - name: support',
-        '    members: [U0BOB]',
-        '    actions: [list, restore, status]',
-        "    instances: ['acp-*']",
-        `    locations: ['${BACKUP_PATH}', 'oss://cloudphone-saved-bucket-sim/backups/']`,
-      ].join('\n'),
-    );
-    h = await startHarness({ env: { CLOUDPHONE_POLICY: policy } });
+    policyFile = writePolicyFile([
+      `admins: [${ADMIN}]`,
+      'roles:',
+      '  - name: support',
+      '    members: [U0BOB]',
+      '    actions: [list, restore, status]',
+      "    instances: ['acp-*']",
+      `    locations: ['${BACKUP_PATH}', 'oss://cloudphone-saved-bucket-sim/backups/']`,
+    ]);
+    h = await startHarness({ env: { CLOUDPHONE_POLICY: policyFile.path } });
     const file = h.sim.addBackupFile({ instanceId: h.instance('support-03') });
     const res = await command(h, `delete ${file.id}`, 'U0BOB');
     expect(res.rawBody).toContain('your roles do not include delete');
@@ -134,7 +133,8 @@ describe('/cloudphone delete, end to end', () => {
     expect(entry).toMatchObject({ action: 'delete', decision: 'denied' });
     // The same person may list backups.
     await command(h, 'backups', 'U0BOB');
-    await h.slack.waitFor((s) => s.ephemerals('U0BOB').find((e) => shown(e.blocks).includes(file.id)), {
+    await waitUntil(() => h.slack.ephemerals('U0BOB').find((e) => shown(e.blocks).includes(file.id)), {
+      timeoutMs: 5_000,
       description: "Bob's catalog",
     });
   });

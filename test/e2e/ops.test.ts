@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, OPTION } from '../../src/blocks/ids.js';
 import { ADMIN, CHANNEL, type Harness, startHarness } from '../support/harness.js';
+import { waitUntil } from '../support/wait-until.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -19,7 +20,7 @@ async function backUp(h: Harness, instanceName: string): Promise<void> {
     channelId: CHANNEL,
   });
   expect(command.status).toBe(200);
-  const [view] = await h.slack.waitFor((s) => (s.openViews(ADMIN).length > 0 ? s.openViews(ADMIN) : undefined), {
+  const [view] = await waitUntil(() => (h.slack.openViews(ADMIN).length > 0 ? h.slack.openViews(ADMIN) : undefined), {
     timeoutMs: 3000,
     description: 'the backup modal',
   });
@@ -31,10 +32,10 @@ async function backUp(h: Harness, instanceName: string): Promise<void> {
     },
   });
   expect(submitted.outcome.kind).toBe('closed');
-  await h.slack.waitFor(
-    (s) => {
-      const parent = s.messages(CHANNEL, { topLevelOnly: true })[0];
-      return parent ? s.threadReplies(CHANNEL, parent.ts)[0] : undefined;
+  await waitUntil(
+    () => {
+      const parent = h.slack.messages(CHANNEL, { topLevelOnly: true })[0];
+      return parent ? h.slack.threadReplies(CHANNEL, parent.ts)[0] : undefined;
     },
     { timeoutMs: 15_000, description: 'the threaded reply' },
   );

@@ -1,12 +1,19 @@
 /**
  * What a forged, stale or hostile request can do to the bot: nothing. And what the bot may reveal: no secret, ever.
  */
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACTION, BLOCK, OPTION } from '../../src/blocks/ids.js';
+import { CATALOG_PAGE_SIZE } from '../../src/blocks/catalog-messages.js';
+import { ACTION, BLOCK, CALLBACK, OPTION } from '../../src/blocks/ids.js';
 import { DEFAULT_CREDENTIALS } from '../../src/sandbox/simulator/index.js';
+import { createBatch } from '../../src/sandbox/simulator/tasks.js';
 import { createSlackDriver } from '../../src/sandbox/slack/index.js';
+import { openBackupModal, threadedReply } from '../support/backup-flows.js';
 import {
   ADMIN,
   BACKUP_PATH,
@@ -16,6 +23,15 @@ import {
   SIGNING_SECRET,
   startHarness,
 } from '../support/harness.js';
+import {
+  checkTargets,
+  command,
+  nextResponse,
+  openRestoreForm,
+  responseCount,
+  shown,
+  topView,
+} from '../support/restore-flows.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -31,16 +47,6 @@ function databaseText(path: string): string {
   } finally {
     db.close();
   }
-}
-
-async function waitForAnyReply(harness: Harness) {
-  return harness.slack.waitFor(
-    (s) => {
-      const parent = s.messages(CHANNEL, { topLevelOnly: true }).at(-1);
-      return parent ? s.threadReplies(CHANNEL, parent.ts)[0] : undefined;
-    },
-    { timeoutMs: 20_000, description: 'a threaded reply' },
-  );
 }
 
 /** An admin's `/cloudphone backup` of one stopped phone: a command that opens a modal when accepted. */
@@ -90,7 +96,7 @@ describe('requests for another app or workspace that shares the signing secret',
     expect(h.slack.callsTo('views.open')).toHaveLength(0);
     expect(h.bot.services.audit.recent({})).toHaveLength(0);
 
-    const view = await openModal(h);
+    const view = await openBackupModal(h, [h.instance('support-02')]);
     const submitted = await otherApp
       .submitView({ viewId: view.id, values: { [BLOCK.apps]: { [ACTION.apps]: 'com.tencent.mm' } } })
       .catch(() => ({ status: 0 }));
@@ -100,10 +106,10 @@ describe('requests for another app or workspace that shares the signing secret',
 });
 
 describe('person-provided text', () => {
-  it('is escaped in every message (no @channel, mention or link injection) and stored verbatim', async () => {
+  it('is escaped in every message (no @channel, mention or link injection) and given to the cloud verbatim', async () => {
     h = await startHarness();
     const hostile = `<!channel> <@U0BOB> <http://evil.example|click> '); DROP TABLE backup_requests; --`;
-    const view = await openModal(h);
+    const view = await openBackupModal(h, [h.instance('support-02')]);
     await h.driver.submitView({
       viewId: view.id,
       values: {
@@ -112,7 +118,7 @@ describe('person-provided text', () => {
         [BLOCK.options]: { [ACTION.options]: [OPTION.stopBefore, OPTION.startAfter] },
       },
     });
-    await waitForAnyReply(h);
+    await threadedReply(h);
     const posted = h.slack.calls
       .filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update')
       .map((c) => JSON.stringify(c.args));
@@ -123,27 +129,11 @@ describe('person-provided text', () => {
       expect(body).not.toContain('<http://evil.example');
     }
     expect(posted.some((body) => body.includes('&lt;!channel&gt;'))).toBe(true);
-    const db = new Database(h.dbPath, { readonly: true });
-    const spec = JSON.parse(
-      (db.prepare('SELECT spec_json FROM backup_requests').get() as { spec_json: string }).spec_json,
-    );
-    db.close();
-    expect(spec.description).toBe(hostile);
+    // Verbatim where it is not markup: the cloud gets the description as the person typed it.
+    const backupApp = h.sim.requests.find((r) => r.action === 'BackupApp');
+    expect(String(backupApp?.params.Description)).toContain(hostile);
   });
 });
-
-async function openModal(harness: Harness) {
-  await harness.driver.slashCommand({
-    command: '/cloudphone',
-    text: `backup ${harness.instance('support-02')}`,
-    userId: ADMIN,
-    channelId: CHANNEL,
-  });
-  const views = await harness.slack.waitFor((s) => (s.openViews(ADMIN).length ? s.openViews(ADMIN) : undefined), {
-    timeoutMs: 3000,
-  });
-  return views[0]!;
-}
 
 describe('secrets', () => {
   it('appear in no log line, Slack message or database row during a whole backup', async () => {
@@ -158,7 +148,7 @@ describe('secrets', () => {
       userId: ADMIN,
       channelId: CHANNEL,
     });
-    await waitForAnyReply(h);
+    await threadedReply(h);
     await h.bot.stop();
     expect(logLines.length).toBeGreaterThan(5);
     const slackText = JSON.stringify(h.slack.calls.map((c) => [c.args, c.response]));
@@ -221,7 +211,7 @@ describe('hostile input, thrown at the running bot', () => {
         }),
         { numRuns: 60, seed: 20261129 },
       );
-      const view = await openModal(h);
+      const view = await openBackupModal(h, [h.instance('support-02')]);
       const hostileValue = fc.oneof(
         fc.constant(null),
         fc.string({ maxLength: 50 }),
@@ -254,3 +244,171 @@ describe('hostile input, thrown at the running bot', () => {
     }
   }, 120_000);
 });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scope: what a person with a narrow role may see and touch (issue 14, items 1-3)
+
+const BOB = 'U0BOB';
+const SECRET_PATH = 'oss://cloudphone-saved-bucket-secret/hr-payroll/';
+
+/**
+ * The bot with a policy giving Bob list, restore, delete and status on support-02 only, with backups in BACKUP_PATH
+ * only; the admin (CLOUDPHONE_ADMINS) sees everything. Backups in the account: Bob's (support-02 in BACKUP_PATH),
+ * sales-01's in the same folder, support-02's in another bucket, and one whose instance the cloud does not report.
+ */
+async function startScoped() {
+  const dir = mkdtempSync(join(tmpdir(), 'cloudphone-scope-'));
+  const policyPath = join(dir, 'policy.yaml');
+  // Instance ids are known once the simulator runs (same seed, same ids after the restart).
+  const first = await startHarness();
+  const bobs = first.instance('support-02');
+  await first.close();
+  writeFileSync(
+    policyPath,
+    [
+      'roles:',
+      '  - name: qa',
+      `    members: [${BOB}]`,
+      '    actions: [list, restore, delete, status]',
+      `    instances: ["${bobs}"]`,
+      `    locations: ["${BACKUP_PATH}"]`,
+      '',
+    ].join('\n'),
+  );
+  h = await startHarness({ env: { CLOUDPHONE_POLICY: policyPath } });
+  const harness = h;
+  const sales = harness.instance('sales-01');
+  const files = {
+    inScope: harness.sim.addBackupFile({ instanceId: bobs, dir: BACKUP_PATH }),
+    otherInstance: harness.sim.addBackupFile({ instanceId: sales, dir: BACKUP_PATH }),
+    otherPath: harness.sim.addBackupFile({ instanceId: bobs, dir: SECRET_PATH }),
+    noInstance: harness.sim.addBackupFile({ instanceId: bobs, dir: BACKUP_PATH }),
+  };
+  // The cloud's record may lack AndroidInstanceId (the schema allows it).
+  harness.sim.state.backupFiles.get(files.noInstance.id)!.instanceId = '';
+  return { harness, bobs, sales, files, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+const outOfScope = (files: Awaited<ReturnType<typeof startScoped>>['files']) => [
+  files.otherInstance.id,
+  files.otherPath.id,
+  files.noInstance.id,
+];
+
+describe("a narrow role's scope", () => {
+  it('lists (unfiltered, and page after page) only backups whose instance and location the role covers; admins see all', async () => {
+    const { harness, files, sales, cleanup } = await startScoped();
+    try {
+      // Enough of Bob's own backups for a second page, so the paging is checked too.
+      for (let i = 0; i < CATALOG_PAGE_SIZE; i++) {
+        harness.sim.addBackupFile({ instanceId: harness.instance('support-02'), dir: BACKUP_PATH });
+      }
+      const first = await respondedTo(harness, BOB, 'backups');
+      // Bob's nine, of the account's twelve.
+      expect(shown(first.blocks)).toContain('9 backups');
+      for (const id of outOfScope(files)) expect(shown(first.blocks)).not.toContain(id);
+      expect(shown(first.blocks)).not.toContain(sales);
+      expect(first.text).toContain('page 1 of 2');
+      await harness.driver.clickButton({
+        channel: CHANNEL,
+        messageTs: first.ts,
+        actionId: ACTION.catalogNext,
+        userId: BOB,
+      });
+      const second = await harness.slack.waitFor((s) => s.ephemerals(BOB).find((e) => e.text.includes('page 2 of 2')), {
+        description: 'page 2',
+      });
+      for (const id of outOfScope(files)) expect(shown(second.blocks)).not.toContain(id);
+      expect(shown(first.blocks) + shown(second.blocks)).toContain(files.inScope.id);
+
+      const admin = await respondedTo(harness, ADMIN, 'backups');
+      expect(shown(admin.blocks)).toContain(files.otherInstance.id);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe("a narrow role's scope, when acting", () => {
+  it("offers in the restore form only backups in scope, and refuses another's in the plan before any cloud call about it", async () => {
+    const { harness, files, cleanup } = await startScoped();
+    try {
+      // Named in the command: the form shows just that id (as not in the catalog) beside the backups in scope.
+      const named = await openRestoreForm(harness, files.otherPath.id, BOB);
+      expect(shown(named.blocks)).toContain(files.inScope.id);
+      expect(shown(named.blocks)).toContain(`${files.otherPath.id} (not in the catalog)`);
+      expect(shown(named.blocks)).not.toContain(files.otherPath.name);
+      for (const id of [files.otherInstance.id, files.noInstance.id]) expect(shown(named.blocks)).not.toContain(id);
+      const actionsBefore = harness.sim.requests.length;
+      const { confirmation } = await checkTargets(harness, named, [harness.instance('support-02')], { user: BOB });
+      const plan = shown(confirmation);
+      expect(plan).toContain('OutsideYourScope');
+      expect(plan).not.toContain(files.otherPath.apps[0]);
+      expect(plan).not.toContain(SECRET_PATH);
+      expect(confirmation?.submit ?? null).toBeNull();
+      // Only the look-up of the backup itself reached the cloud: no DescribeAndroidInstances, no RunSyncCommand.
+      expect(harness.sim.requests.slice(actionsBefore).map((r) => r.action)).toEqual(['DescribeBackupFiles']);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it("refuses to delete a backup stored outside the role's locations, or one whose instance the cloud does not report", async () => {
+    const { harness, files, cleanup } = await startScoped();
+    try {
+      await command(harness, `delete ${files.otherPath.id} ${files.noInstance.id}`, BOB);
+      const confirmation = await topView(harness, CALLBACK.deleteConfirm, BOB);
+      const text = shown(confirmation.blocks);
+      expect(text).toContain('OutsideYourScope');
+      expect(text).toContain('SourceUnknown');
+      expect(text).toContain('only an admin may delete it');
+      // Nothing about the other bucket's file is shown: not its name, not its apps.
+      expect(text).not.toContain(files.otherPath.name);
+      expect(text).not.toContain(SECRET_PATH);
+      expect(confirmation.submit ?? null).toBeNull();
+      expect(harness.sim.requests.map((r) => r.action)).not.toContain('DeleteBackupFile');
+
+      // The same request from the admin is offered.
+      await command(harness, `delete ${files.noInstance.id}`);
+      const forAdmin = await topView(harness, CALLBACK.deleteConfirm);
+      expect(shown(forAdmin.blocks)).not.toContain('SourceUnknown');
+      expect(forAdmin.submit).toBeTruthy();
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('shows a task (t-…) or a cloud RequestId only when its instance is in scope; admins see all', async () => {
+    const { harness, sales, cleanup } = await startScoped();
+    try {
+      // Work on sales-01 that the bot knows nothing of (started elsewhere).
+      const invokeId = '3D3B5B4C-1111-4222-8333-444455556666';
+      const salesPhone = harness.sim.state.instances.get(sales)!;
+      const { parent, children } = createBatch(
+        harness.sim.state,
+        harness.sim.now(),
+        'StopInstance',
+        invokeId,
+        [salesPhone],
+        '{}',
+      );
+      const child = children.get(sales)!;
+      for (const text of [child.id, invokeId]) {
+        const forBob = shown(await respondedTo(harness, BOB, `status ${text}`));
+        expect(forBob).not.toContain(sales);
+        expect(forBob).not.toContain(parent.id);
+        if (text === child.id) expect(forBob).not.toContain('StopInstance');
+        const forAdmin = shown(await respondedTo(harness, ADMIN, `status ${text}`));
+        expect(forAdmin).toContain(sales);
+      }
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+async function respondedTo(harness: Harness, user: string, text: string) {
+  const before = responseCount(harness, user);
+  await command(harness, text, user);
+  return nextResponse(harness, user, before, `the answer to ${text}`);
+}

@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, type Harness, startHarness } from '../support/harness.js';
-import { command, confirmRestore, nextResponse, responseCount, restoreReply, shown } from '../support/restore-flows.js';
+import {
+  command,
+  confirmRestore,
+  nextResponse,
+  responseCount,
+  restoreIdOf,
+  restoreReply,
+  shown,
+} from '../support/restore-flows.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -17,10 +25,11 @@ describe('/cloudphone status, end to end', () => {
   it('shows a restore, its task and the latest request of an instance, refreshed from the cloud', async () => {
     h = await startHarness();
     const { target } = await confirmRestore(h);
-    await restoreReply(h);
-    const [restoreId] = h.bot.repos.restores.recentIds(1, ADMIN);
-    const record = h.bot.repos.restores.get(restoreId!)!;
-    const taskId = record.targets[0]!.taskId!;
+    const { reply } = await restoreReply(h);
+    const restoreId = restoreIdOf(reply);
+    // The task the cloud made for the restore on that target (the bot learnt its id from the RecoverApp answer).
+    const taskId = [...h.sim.state.tasks.values()].find((t) => t.type === 'RecoverApp' && t.instanceId === target)?.id;
+    expect(taskId).toBeDefined();
 
     const recent = await status(h, '');
     expect(shown(recent.blocks)).toContain(restoreId);
@@ -28,12 +37,12 @@ describe('/cloudphone status, end to end', () => {
 
     const one = await status(h, restoreId!);
     expect(one.text).toContain(`Restore ${restoreId}: Finished`);
-    expect(shown(one.blocks)).toContain(taskId);
+    expect(shown(one.blocks)).toContain(taskId!);
     expect(shown(one.blocks)).toContain('refreshed from the cloud');
     const describeTasks = h.sim.requests.filter((r) => r.action === 'DescribeTasks').at(-1);
-    expect(Object.values(describeTasks?.params ?? {})).toContain(taskId);
+    expect(Object.values(describeTasks?.params ?? {})).toContain(taskId!);
 
-    const task = await status(h, taskId);
+    const task = await status(h, taskId!);
     expect(shown(task.blocks)).toContain(`part of restore`);
     expect(shown(task.blocks)).toContain('Finished');
 

@@ -7,6 +7,7 @@ import {
   type SimulatorOptions,
   startSimulator,
 } from '../../src/sandbox/simulator/index.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const TIMING = { stopMs: 100, startMs: 100, taskWaitMs: 10, taskProcessMs: 5, backupMs: 200, recoverMs: 150 };
 
@@ -26,7 +27,10 @@ const call = (action: string, params: Record<string, ParamValue> = {}, overrides
   callSimulator(sim, action, params, overrides);
 /** Waits until the simulator has received a request for `action` (no fixed sleeps: the machine may be busy). */
 async function received(action: string) {
-  while (!sim.requests.some((entry) => entry.action === action)) await new Promise((r) => setTimeout(r, 5));
+  await waitUntil(() => sim.requests.some((entry) => entry.action === action), {
+    timeoutMs: 5_000,
+    description: `a ${action} request at the simulator`,
+  });
 }
 const codeOf = (response: { body: unknown }) => (response.body as { Code?: string }).Code;
 const idOf = (name: string) => [...sim.state.instances.values()].find((instance) => instance.name === name)!.id;

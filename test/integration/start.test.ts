@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, OPTION } from '../../src/blocks/ids.js';
 import { createSlackDriver, type SlackStandIn, startSlackStandIn } from '../../src/sandbox/slack/index.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tsx = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
@@ -227,10 +228,13 @@ describe('the bot as a process (src/main.ts)', () => {
       channelId: 'C0BACKUPS',
     });
     expect(command.status).toBe(200);
-    const [view] = await standIn.waitFor((s) => (s.openViews('U0ALICE').length > 0 ? s.openViews('U0ALICE') : null), {
-      timeoutMs: 3_000,
-      description: 'the backup modal',
-    });
+    const [view] = await waitUntil(
+      () => (standIn.openViews('U0ALICE').length > 0 ? standIn.openViews('U0ALICE') : null),
+      {
+        timeoutMs: 3_000,
+        description: 'the backup modal',
+      },
+    );
     expect(JSON.stringify(view?.blocks)).toContain('Simulated');
     const submitted = await driver.submitView({
       viewId: view!.id,
@@ -240,10 +244,10 @@ describe('the bot as a process (src/main.ts)', () => {
       },
     });
     expect(submitted.outcome.kind).toBe('closed');
-    await standIn.waitFor(
-      (s) => {
-        const parent = s.messages('C0BACKUPS', { topLevelOnly: true })[0];
-        return parent ? s.threadReplies('C0BACKUPS', parent.ts)[0] : undefined;
+    await waitUntil(
+      () => {
+        const parent = standIn.messages('C0BACKUPS', { topLevelOnly: true })[0];
+        return parent ? standIn.threadReplies('C0BACKUPS', parent.ts)[0] : undefined;
       },
       { timeoutMs: 30_000, description: 'the threaded reply' },
     );

@@ -22,6 +22,8 @@ import {
   type SlackStandInOptions,
   startSlackStandIn,
 } from '../../src/sandbox/slack/index.js';
+import type { Clock } from '../../src/services/pipeline/ports.js';
+import { waitUntil } from './wait-until.js';
 
 export const SIGNING_SECRET = 'e2e-signing-secret-0123456789abcdef';
 export const ADMIN = 'U0ALICE';
@@ -34,6 +36,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Collects every log line (JSON) for assertions. */
   logLines?: string[];
+  /** The bot's clock (default: the system's). */
+  clock?: Clock;
 }
 
 export interface Harness {
@@ -96,6 +100,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         destination: { write: (line: string) => void logLines?.push(line) } as never,
       }),
       slackClientOptions: { retryConfig: { retries: 2, minTimeout: 0, maxTimeout: 0 } },
+      ...(options.clock ? { clock: options.clock } : {}),
     });
   let bot = await boot();
   let driver = createSlackDriver({
@@ -134,6 +139,46 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   };
   return harness;
+}
+
+/**
+ * Resolves once the engine has finished `ticks` more rounds (seen through /healthz's `lastTickAt` changing), so a
+ * test can show that something did NOT happen: whatever was due has had its round. Two ticks make sure one whole
+ * round began after the call.
+ */
+export async function afterEngineTicks(h: Harness, ticks = 2): Promise<void> {
+  const lastTick = async () => {
+    const res = await fetch(`http://127.0.0.1:${h.bot.opsPort}/healthz`);
+    return ((await res.json()) as { poller: { lastTickAt: string | null } }).poller.lastTickAt;
+  };
+  let seen = await lastTick();
+  for (let i = 0; i < ticks; i++) {
+    const before = seen;
+    seen = await waitUntil(
+      async () => {
+        const now = await lastTick();
+        return now !== before ? now : undefined;
+      },
+      { timeoutMs: 5_000, description: `engine tick ${i + 1} of ${ticks}` },
+    );
+  }
+}
+
+/**
+ * After a restart, the bot found the parent it had posted and carried on with it: it updates that message (instead of
+ * posting another), and a whole engine round passes so a second post would have happened by now.
+ */
+export async function updatedAfterRestart(harness: Harness, channel: string, parentTs: string): Promise<void> {
+  const before = harness.slack.callsTo('chat.update').length;
+  await waitUntil(
+    () =>
+      harness.slack
+        .callsTo('chat.update')
+        .slice(before)
+        .some((call) => call.args.channel === channel && call.args.ts === parentTs),
+    { timeoutMs: 10_000, description: `the parent ${parentTs} in ${channel} updated after the restart` },
+  );
+  await afterEngineTicks(harness, 2);
 }
 
 /** The bot's top-level messages in a channel (parents), newest last. */

@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import { ACTION, BLOCK, CALLBACK } from '../../src/blocks/ids.js';
 import type { ViewObject } from '../../src/sandbox/slack/state.js';
 import { ADMIN, CHANNEL, type Harness } from './harness.js';
+import { waitUntil } from './wait-until.js';
 
 export const COMMAND = '/cloudphone';
 
@@ -16,9 +17,9 @@ export function shown(value: unknown): string {
 
 /** The person's top view once it has this callback_id. */
 export async function topView(h: Harness, callbackId: string, user = ADMIN, timeoutMs = 10_000): Promise<ViewObject> {
-  return h.slack.waitFor(
-    (s) => {
-      const top = s.openViews(user).at(-1);
+  return waitUntil(
+    () => {
+      const top = h.slack.openViews(user).at(-1);
       return top?.callback_id === callbackId ? top : undefined;
     },
     { timeoutMs, description: `a ${callbackId} view for ${user}` },
@@ -35,9 +36,9 @@ export async function command(h: Harness, text: string, user = ADMIN, channel = 
 
 /** The ephemeral messages a person got through response_urls (the answers after the ack), newest last. */
 export async function nextResponse(h: Harness, user: string, after: number, description: string) {
-  return h.slack.waitFor(
-    (s) => {
-      const list = s.ephemerals(user).filter((e) => e.source === 'response_url');
+  return waitUntil(
+    () => {
+      const list = h.slack.ephemerals(user).filter((e) => e.source === 'response_url');
       return list.length > after ? list[list.length - 1] : undefined;
     },
     { timeoutMs: 10_000, description },
@@ -56,10 +57,10 @@ export async function botBackup(h: Harness, instanceName: string, apps: string[]
   const id = h.instance(instanceName);
   const before = h.slack.messages(CHANNEL, { topLevelOnly: true }).length;
   await command(h, `backup ${id} --apps ${apps.join(',')} --path oss://cloudphone-saved-bucket-e2e/backups/`);
-  await h.slack.waitFor(
-    (s) => {
-      const parent = s.messages(CHANNEL, { topLevelOnly: true })[before];
-      return parent ? s.threadReplies(CHANNEL, parent.ts)[0] : undefined;
+  await waitUntil(
+    () => {
+      const parent = h.slack.messages(CHANNEL, { topLevelOnly: true })[before];
+      return parent ? h.slack.threadReplies(CHANNEL, parent.ts)[0] : undefined;
     },
     { timeoutMs: 15_000, description: `the backup reply for ${instanceName}` },
   );
@@ -93,9 +94,9 @@ export async function checkTargets(
 
 /** The modal once the bot replaced its "checking…" view. */
 async function settled(h: Harness, viewId: string, user: string): Promise<ViewObject> {
-  return h.slack.waitFor(
-    (s) => {
-      const view = s.view(viewId)?.view;
+  return waitUntil(
+    () => {
+      const view = h.slack.view(viewId)?.view;
       return view && view.callback_id !== CALLBACK.restoreChecking ? view : undefined;
     },
     { timeoutMs: 10_000, description: `the restore confirmation for ${user}` },
@@ -117,17 +118,48 @@ export async function confirmRestore(h: Harness): Promise<{ backupFileId: string
 
 /** The restore's channel message and its threaded completion reply. */
 export async function restoreReply(h: Harness, timeoutMs = 20_000) {
-  return h.slack.waitFor(
-    (s) => {
-      for (const parent of s.messages(CHANNEL, { topLevelOnly: true })) {
+  return waitUntil(
+    () => {
+      for (const parent of h.slack.messages(CHANNEL, { topLevelOnly: true })) {
         if (!parent.text.includes('asked to restore')) continue;
-        const reply = s.threadReplies(CHANNEL, parent.ts).find((m) => shown(m.blocks).includes('restore-completion:'));
+        const reply = h.slack
+          .threadReplies(CHANNEL, parent.ts)
+          .find((m) => shown(m.blocks).includes('restore-completion:'));
         if (reply) return { parent, reply };
       }
       return undefined;
     },
     { timeoutMs, description: 'the restore completion reply' },
   );
+}
+
+/** Every line of mrkdwn a message shows, in order. */
+function linesOf(message: { blocks?: unknown[] }): string[] {
+  const texts: string[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      if (record.type === 'mrkdwn' && typeof record.text === 'string') texts.push(record.text);
+      else Object.values(record).forEach(visit);
+    }
+  };
+  visit(message.blocks);
+  return texts.flatMap((text) => text.split('\n'));
+}
+
+/** The line a person reads about one target in a restore's reply (✅ restored, 🚫 not restored: …, ❌ failed: …). */
+export function targetLine(reply: { blocks?: unknown[] }, instanceId: string): string {
+  const line = linesOf(reply).find((l) => l.includes(instanceId));
+  if (!line) throw new Error(`the reply says nothing about ${instanceId}`);
+  return line;
+}
+
+/** The restore's request id, as its completion reply names it. */
+export function restoreIdOf(reply: { blocks?: unknown[] }): string {
+  const id = /restore-completion:(req-[\w-]+)/.exec(shown(reply.blocks))?.[1];
+  if (!id) throw new Error('not a restore completion reply');
+  return id;
 }
 
 /** RecoverApp calls the simulator received, with their target lists. */

@@ -2,7 +2,8 @@
  * Helpers for tests of the work loop (src/services/work-loop.ts) through the backup engine and the restore runner:
  * gates that hold a fake cloud call in flight, and waits for what a person would notice.
  */
-import { expect, vi } from 'vitest';
+import { expect } from 'vitest';
+import { waitUntil } from './wait-until.js';
 
 /** A promise the test opens when it chooses: holds a fake cloud call in flight for as long as a test needs. */
 export function gate(): { wait: Promise<void>; open: () => void } {
@@ -37,7 +38,13 @@ export function settlesWithin(promise: Promise<unknown>, ms: number): Promise<bo
 
 /** Waits until every request is done; 5 s at most, far less than the idle ticks the tests set. */
 export async function allDone(ids: string[], stepOf: (id: string) => string | undefined): Promise<void> {
-  await vi.waitFor(() => expect(ids.map(stepOf)).toEqual(ids.map(() => 'done')), { timeout: 5_000 });
+  await waitUntil(
+    () => {
+      expect(ids.map(stepOf)).toEqual(ids.map(() => 'done'));
+      return true;
+    },
+    { timeoutMs: 5_000, description: `${ids.length} requests at step done` },
+  );
 }
 
 /** Kicks the loop a few times over 100 ms, as a burst of new requests would. */

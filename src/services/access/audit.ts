@@ -195,6 +195,8 @@ export interface AuditTrail {
   recordOutcome(requestIdOrEntryId: string | number, outcome: AuditOutcome): number;
   /** Recent entries, newest first. */
   recent(filter?: AuditQuery): AuditEntry[];
+  /** The trail's clock (ms): what entries are stamped with, so what `--since 7d` counts back from. */
+  now(): number;
   /** One page of `/cloudphone audit`, newest first. */
   search(query: AuditSearch): AuditPage;
 }
@@ -229,6 +231,7 @@ export function createAuditTrail(deps: { repo: AuditLogRepository; clock: Clock 
     recent(filter = {}) {
       return repo.query(filter);
     },
+    now: () => clock.now(),
     search(query) {
       const readsHidden = !query.all && query.action === undefined;
       const page = Math.max(1, Math.floor(query.page));

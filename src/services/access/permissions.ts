@@ -18,6 +18,25 @@ export interface AccessRequest {
   uploadEndpoint?: string;
   /** Instance id → instance group id (`ag-…`) from the cloud, for policy rules that name instance groups. */
   instanceGroups?: Readonly<Record<string, string>>;
+  /**
+   * Backup files acted on, each by where it came from and where it is stored: every one must be covered, instance
+   * AND path, by one applicable role. A file whose instance or path is unknown is refused (admins excepted).
+   */
+  targets?: readonly AccessTarget[];
+}
+
+export interface AccessTarget {
+  /** How the file is named in a denial, e.g. its backup file id. */
+  label: string;
+  instanceId?: string | undefined;
+  path?: string | undefined;
+}
+
+/** Every instance id a request names, directly or through its targets. */
+export function instanceIdsOf(request: Pick<AccessRequest, 'instanceIds' | 'targets'>): string[] {
+  const ids = [...(request.instanceIds ?? [])];
+  for (const target of request.targets ?? []) if (target.instanceId) ids.push(target.instanceId);
+  return [...new Set(ids)];
 }
 
 export type AccessDecision = { allowed: true; rule: string } | { allowed: false; rule: string; reason: string };
@@ -29,6 +48,17 @@ export interface PermissionService {
    * modal. Group lookups that fail count as "not a member", as in `check`.
    */
   scope(actor: Actor, action: Action, channelId?: string): Promise<PolicyScope>;
+  /**
+   * Which of these items the person may see for `action` here: each one's instance (and, when `withPath`, its
+   * storage path) covered by one applicable role. Admins see all. No audit entry: nothing is acted on.
+   */
+  visible(actor: Actor, action: Action, channelId: string, items: readonly VisibleItem[]): Promise<boolean[]>;
+}
+
+export interface VisibleItem {
+  instanceId?: string | undefined;
+  /** Checked when given as a key, even undefined: an item whose path is unknown is then hidden. */
+  path?: string | undefined;
 }
 
 export function createAdminListPermissions(admins: readonly string[]): PermissionService {
@@ -43,6 +73,9 @@ export function createAdminListPermissions(admins: readonly string[]): Permissio
         endpoints: [],
         roles: [],
       };
+    },
+    async visible(actor, _action, _channelId, items) {
+      return items.map(() => adminSet.has(actor.userId));
     },
     async check(request) {
       if (adminSet.has(request.actor.userId)) return { allowed: true, rule: 'admins' };
@@ -92,7 +125,7 @@ export function createPolicyPermissions(options: {
 
   /** Whether a role that applies to this person here names an instance group, so the cloud's groups could allow it. */
   function needsInstanceGroups(request: AccessRequest, groups: ReadonlySet<string>): boolean {
-    if (!options.instanceGroups || request.instanceGroups || (request.instanceIds ?? []).length === 0) return false;
+    if (!options.instanceGroups || request.instanceGroups || instanceIdsOf(request).length === 0) return false;
     const scope = scopeFor(policy, request.actor, request.action, {
       groupsOf: () => groups,
       channelId: request.channelId,
@@ -109,7 +142,7 @@ export function createPolicyPermissions(options: {
       let groupsUnknown = false;
       if (!decision.allowed && needsInstanceGroups(request, groups)) {
         try {
-          const instanceGroups = await options.instanceGroups!(request.instanceIds ?? []);
+          const instanceGroups = await options.instanceGroups!(instanceIdsOf(request));
           decision = evaluatePolicy(policy, { ...request, instanceGroups }, ctx);
         } catch {
           groupsUnknown = true;
@@ -122,6 +155,31 @@ export function createPolicyPermissions(options: {
       ].filter(Boolean);
       const note = notes.length > 0 ? ` (${notes.join('; ')}; try again in a minute)` : '';
       return { allowed: false, rule: decision.rule, reason: `${decision.reason}${note}` };
+    },
+    async visible(actor, action, channelId, items) {
+      if (admins.has(actor.userId)) return items.map(() => true);
+      const { groups } = await membership(actor.userId, action);
+      const ctx = { groupsOf: () => groups };
+      const ids = [...new Set(items.flatMap((item) => (item.instanceId ? [item.instanceId] : [])))];
+      let instanceGroups: Readonly<Record<string, string>> = {};
+      const probe = { actor, action, channelId, instanceIds: ids };
+      if (ids.length > 0 && needsInstanceGroups(probe, groups)) {
+        // Unknown groups hide what only a group rule would show (fail closed).
+        instanceGroups = await options.instanceGroups!(ids).catch(() => ({}));
+      }
+      return items.map((item) => {
+        if (!item.instanceId) return false;
+        if ('path' in item && !item.path) return false;
+        const request: AccessRequest = {
+          actor,
+          action,
+          channelId,
+          instanceIds: [item.instanceId],
+          ...(item.path ? { backupPath: item.path } : {}),
+          instanceGroups,
+        };
+        return evaluatePolicy(policy, request, ctx).allowed;
+      });
     },
     async scope(actor, action, channelId) {
       const { groups } = admins.has(actor.userId)

@@ -6,13 +6,17 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
+import { didYouMean } from '../../did-you-mean.js';
 import { ConfigError } from '../../errors.js';
-import type { AccessRequest, Action } from './permissions.js';
+import type { AccessRequest, AccessTarget, Action } from './permissions.js';
 
 /** The actions a role may grant. `audit` is not among them: only admins may read the audit trail. */
 export const POLICY_ACTIONS = ['backup', 'restore', 'delete', 'status', 'list'] as const;
 export const PolicyAction = z.enum(POLICY_ACTIONS, { error: `must be one of ${POLICY_ACTIONS.join(', ')}` });
 export type PolicyAction = z.infer<typeof PolicyAction>;
+
+/** Actions whose roles must list locations: each backs up to, restores from, deletes or lists files at a path. */
+const LOCATION_ACTIONS: ReadonlySet<string> = new Set(['backup', 'restore', 'delete', 'list']);
 
 const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 const GROUP_ID = /^S[A-Z0-9]{2,}$/;
@@ -85,12 +89,13 @@ export const Role = z
     { error: 'must be a mapping with name, members, actions, instances and optionally channels, locations, endpoints' },
   )
   .superRefine((role, ctx) => {
-    const needsLocations = role.actions.filter((action) => action === 'backup' || action === 'restore');
+    // Every action that touches or shows a backup file is checked against where the file is stored.
+    const needsLocations = role.actions.filter((action) => LOCATION_ACTIONS.has(action));
     if (needsLocations.length > 0 && !role.locations) {
       ctx.addIssue({
         code: 'custom',
         path: ['actions'],
-        message: `grants ${needsLocations.join(' and ')} but the role has no locations: add "locations:" with the oss:// directories it may use`,
+        message: `grants ${needsLocations.join(', ')} but the role has no locations: add "locations:" with the oss:// directories whose backups it may use`,
       });
     }
   });
@@ -179,7 +184,7 @@ export function parsePolicy(text: string, sourceName: string): Policy {
           ? parentNode.items.find((pair) => scalarValue(pair.key) === key)?.key
           : undefined;
         const offset = rangeStart(keyNode) ?? rangeStart(parentNode);
-        const hint = closest(key, allowed);
+        const hint = didYouMean(key, allowed);
         problems.push(
           `${where(offset)}: ${describePath([...path, key], raw)}: unknown key "${key}"${hint ? `; did you mean "${hint}"?` : ''} (allowed: ${allowed.join(', ')})`,
         );
@@ -237,32 +242,6 @@ function describePath(path: readonly (string | number)[], raw: unknown): string 
     }
   });
   return text;
-}
-
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -488,10 +467,17 @@ export function evaluatePolicy(policy: Policy, request: PolicyRequest, ctx: Poli
     }
   }
 
-  const instanceIds = request.instanceIds ?? [];
-  if (instanceIds.length === 0) return { allowed: true, rule: roleRule(candidates.slice(0, 1)) };
-
   const used: Role[] = [];
+  if (request.targets && request.targets.length > 0) {
+    const targetDecision = coverTargets(request.targets, candidates, request.instanceGroups, action, used);
+    if (targetDecision) return targetDecision;
+  }
+
+  const instanceIds = request.instanceIds ?? [];
+  if (instanceIds.length === 0) {
+    return { allowed: true, rule: roleRule(used.length > 0 ? used : candidates.slice(0, 1)) };
+  }
+
   const uncovered: string[] = [];
   for (const instanceId of instanceIds) {
     const role = candidates.find((candidate) => coversInstance(candidate, instanceId, request.instanceGroups));
@@ -507,6 +493,47 @@ export function evaluatePolicy(policy: Policy, request: PolicyRequest, ctx: Poli
     : '';
   return deny(
     `you may ${actionVerb(action)} ${patterns.join(', ')}${qualifier} but not ${uncovered.map(show).join(', ')}`,
+  );
+}
+
+/**
+ * Each backup file acted on must come from an instance and lie in a location that ONE candidate role covers
+ * together (a role's instances with another role's bucket would not do). A file whose source instance or path is
+ * unknown is refused: nobody can say whose it is. Returns the denial, or undefined when all are covered (the roles
+ * used are added to `used`).
+ */
+function coverTargets(
+  targets: readonly AccessTarget[],
+  candidates: readonly Role[],
+  instanceGroups: PolicyRequest['instanceGroups'],
+  action: Action,
+  used: Role[],
+): PolicyDecision | undefined {
+  const unknown: string[] = [];
+  const uncovered: string[] = [];
+  for (const target of targets) {
+    const { instanceId, path } = target;
+    if (!instanceId || !path || parseOssPath(path) === undefined) {
+      unknown.push(show(target.label));
+      continue;
+    }
+    const role = candidates.find(
+      (candidate) => coversInstance(candidate, instanceId, instanceGroups) && coversPath(candidate, path),
+    );
+    // Where an out-of-scope file came from and lies is not echoed: that too is outside what the person may see.
+    if (!role) uncovered.push(show(target.label));
+    else if (!used.includes(role)) used.push(role);
+  }
+  if (unknown.length > 0) {
+    return deny(
+      `the cloud does not say which instance ${unknown.join(', ')} ${unknown.length === 1 ? 'was' : 'were'} made from or where ${unknown.length === 1 ? 'it is' : 'they are'} stored, so only an admin may ${actionVerb(action)} ${unknown.length === 1 ? 'it' : 'them'}`,
+    );
+  }
+  if (uncovered.length === 0) return undefined;
+  const patterns = unique(candidates.flatMap((role) => role.instances));
+  const locations = unique(candidates.flatMap((role) => role.locations ?? []));
+  return deny(
+    `you may ${actionVerb(action)} ${patterns.join(', ')} in ${locations.join(', ') || 'no location'}; ${uncovered.join(', ')} ${uncovered.length === 1 ? 'was' : 'were'} made from an instance or ${uncovered.length === 1 ? 'is' : 'are'} stored in a location outside those`,
   );
 }
 

@@ -20,6 +20,12 @@ export interface UserGroupDirectoryOptions {
   now?: (() => number) | undefined;
   /** Told about each failed lookup (for the log); the check itself fails closed. */
   onError?: ((error: unknown, groupRef: string) => void) | undefined;
+  /**
+   * Longest a membership check waits for Slack; a group still unanswered then counts as failed ("try again"). The
+   * check runs before Slack's 3-second ack, so this must leave the ack in time. The lookup itself goes on and fills
+   * the cache for the next check. Default: no limit.
+   */
+  deadlineMs?: number | undefined;
 }
 
 export interface MembershipResult {
@@ -76,6 +82,27 @@ function createLoader<T>(load: (key: string) => Promise<T>, ttlMs: number, now: 
   };
 }
 
+export class LookupDeadlineError extends Error {
+  constructor(deadlineMs: number) {
+    super(`Slack did not answer the user group lookup within ${deadlineMs} ms`);
+    this.name = 'LookupDeadlineError';
+  }
+}
+
+/** Like Promise.allSettled, with every promise still pending after `deadlineMs` settled as a LookupDeadlineError. */
+function settledWithin<T>(promises: Promise<T>[], deadlineMs: number | undefined): Promise<PromiseSettledResult<T>[]> {
+  if (deadlineMs === undefined || promises.length === 0) return Promise.allSettled(promises);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LookupDeadlineError(deadlineMs)), deadlineMs);
+  });
+  // A late answer must not become an unhandled rejection after the race is decided.
+  late.catch(() => undefined);
+  return Promise.allSettled(promises.map((promise) => Promise.race([promise, late]))).finally(() =>
+    clearTimeout(timer),
+  );
+}
+
 export function createUserGroupDirectory(options: UserGroupDirectoryOptions): UserGroupDirectory {
   const now = options.now ?? Date.now;
   const ttlMs = Math.max(0, options.ttlMs);
@@ -101,7 +128,10 @@ export function createUserGroupDirectory(options: UserGroupDirectoryOptions): Us
 
   async function membership(userId: string, candidateGroups: readonly string[]): Promise<MembershipResult> {
     const refs = [...new Set(candidateGroups)];
-    const results = await Promise.allSettled(refs.map((ref) => check(userId, ref)));
+    const results = await settledWithin(
+      refs.map((ref) => check(userId, ref)),
+      options.deadlineMs,
+    );
     const groups = new Set<string>();
     const failed: string[] = [];
     results.forEach((result, index) => {

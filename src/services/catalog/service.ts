@@ -34,6 +34,12 @@ export interface CatalogFilter {
   app?: string | undefined;
 }
 
+/** Who is looking, from where: lists show only what is in this person's scope. */
+export interface Viewer {
+  actor: Actor;
+  channelId: string;
+}
+
 export interface Catalog {
   entries: CatalogEntry[];
   /** Set when DescribeBackupFiles failed: the entries are the bot's own records only. */
@@ -111,89 +117,106 @@ export function createCatalogService(deps: {
       });
     },
 
-    /** The catalog, newest first: cloud listing merged with the bot's records and verifications. */
-    async list(filter: CatalogFilter = {}): Promise<Catalog> {
-      const bot = repos.backupRecords.list({ instanceId: filter.instanceId });
-      const botById = new Map<string, BotBackup>();
-      for (const record of bot) if (!botById.has(record.backupFileId)) botById.set(record.backupFileId, record);
-      let cloudFiles: CloudBackupFile[] = [];
-      let cloudError: CloudFailure | undefined;
-      try {
-        cloudFiles = await cloud.describeBackupFiles({
-          ...(filter.instanceId ? { instanceId: filter.instanceId } : {}),
-          maxPages: CATALOG_MAX_PAGES,
-        });
-      } catch (error) {
-        cloudError = failureOf(error);
-      }
-      const entries = new Map<string, CatalogEntry>();
-      for (const file of cloudFiles) {
-        entries.set(file.backupFileId, {
-          ...mergeBackup(file, botById.get(file.backupFileId)),
-          listedByCloud: true,
-        });
-      }
-      const deleted = repos.deletions.deletedFileIds();
-      for (const record of botById.values()) {
-        if (entries.has(record.backupFileId) || deleted.has(record.backupFileId)) continue;
-        // Only backups that finished have a file; a failed instance's id never became a usable backup.
-        if (record.state !== 'succeeded') continue;
-        const merged = mergeBackup(undefined, record);
-        entries.set(record.backupFileId, {
-          ...merged,
-          status: cloudError ? STATUS_UNKNOWN : STATUS_NOT_LISTED,
-          listedByCloud: false,
-        });
-      }
-      const app = filter.app?.trim().toLowerCase();
-      const filtered = [...entries.values()].filter(
-        (entry) => !app || entry.apps.some((name) => name.toLowerCase() === app),
-      );
-      return {
-        entries: withVerifications(filtered).sort(newestFirst),
-        cloudError,
-        truncated: cloudFiles.length >= CATALOG_MAX_PAGES * 100,
-      };
+    /**
+     * The catalog as this person may see it, newest first: cloud listing merged with the bot's records and
+     * verifications, keeping only backups whose source instance and location one of the person's roles for `action`
+     * covers (admins see all; a backup with no known instance or location is hidden from everyone else).
+     */
+    async list(filter: CatalogFilter, viewer: Viewer, action: 'list' | 'restore' = 'list'): Promise<Catalog> {
+      const all = await listAll(filter);
+      const entries = await guard.onlyVisible(viewer.actor, action, viewer.channelId, all.entries, (entry) => ({
+        instanceId: entry.sourceInstanceId,
+        path: entry.path,
+      }));
+      return { ...all, entries };
     },
 
     /**
      * These backups, by id: each found one merged with the bot's record, missing ones absent from the map. With a
      * `cloudError`, the map holds only what the bot's records know (status UNKNOWN).
      */
-    async lookup(backupFileIds: readonly string[]): Promise<{
-      found: Map<string, CatalogEntry>;
-      cloudError?: CloudFailure | undefined;
-    }> {
-      const ids = [...new Set(backupFileIds)];
-      const cloudFound = new Map<string, CloudBackupFile>();
-      let cloudError: CloudFailure | undefined;
-      try {
-        if (ids.length <= LOOKUP_ONE_BY_ONE) {
-          for (const id of ids) {
-            const files = await cloud.describeBackupFiles({ backupFileId: id });
-            const file = files.find((candidate) => candidate.backupFileId === id);
-            if (file) cloudFound.set(id, file);
-          }
-        } else {
-          const wanted = new Set(ids);
-          for (const file of await cloud.describeBackupFiles({ maxPages: CATALOG_MAX_PAGES })) {
-            if (wanted.has(file.backupFileId)) cloudFound.set(file.backupFileId, file);
-          }
-        }
-      } catch (error) {
-        cloudError = failureOf(error);
-      }
-      const found = new Map<string, CatalogEntry>();
-      for (const id of ids) {
-        const file = cloudFound.get(id);
-        const bot = repos.backupRecords.byBackupFile(id);
-        if (file) found.set(id, { ...mergeBackup(file, bot), listedByCloud: true });
-        else if (cloudError && bot) found.set(id, { ...mergeBackup(undefined, bot), listedByCloud: false });
-      }
-      const verified = withVerifications([...found.values()]);
-      return { found: new Map(verified.map((entry) => [entry.backupFileId, entry])), cloudError };
-    },
+    lookup,
   };
+
+  /** The whole catalog, whoever asks: only for `list`, which filters it. */
+  async function listAll(filter: CatalogFilter): Promise<Catalog> {
+    const bot = repos.backupRecords.list({ instanceId: filter.instanceId });
+    const botById = new Map<string, BotBackup>();
+    for (const record of bot) if (!botById.has(record.backupFileId)) botById.set(record.backupFileId, record);
+    let cloudFiles: CloudBackupFile[] = [];
+    let cloudError: CloudFailure | undefined;
+    try {
+      cloudFiles = await cloud.describeBackupFiles({
+        ...(filter.instanceId ? { instanceId: filter.instanceId } : {}),
+        maxPages: CATALOG_MAX_PAGES,
+      });
+    } catch (error) {
+      cloudError = failureOf(error);
+    }
+    const entries = new Map<string, CatalogEntry>();
+    for (const file of cloudFiles) {
+      entries.set(file.backupFileId, {
+        ...mergeBackup(file, botById.get(file.backupFileId)),
+        listedByCloud: true,
+      });
+    }
+    const deleted = repos.deletions.deletedFileIds();
+    for (const record of botById.values()) {
+      if (entries.has(record.backupFileId) || deleted.has(record.backupFileId)) continue;
+      // Only backups that finished have a file; a failed instance's id never became a usable backup.
+      if (record.state !== 'succeeded') continue;
+      const merged = mergeBackup(undefined, record);
+      entries.set(record.backupFileId, {
+        ...merged,
+        status: cloudError ? STATUS_UNKNOWN : STATUS_NOT_LISTED,
+        listedByCloud: false,
+      });
+    }
+    const app = filter.app?.trim().toLowerCase();
+    const filtered = [...entries.values()].filter(
+      (entry) => !app || entry.apps.some((name) => name.toLowerCase() === app),
+    );
+    return {
+      entries: withVerifications(filtered).sort(newestFirst),
+      cloudError,
+      truncated: cloudFiles.length >= CATALOG_MAX_PAGES * 100,
+    };
+  }
+
+  /** See `lookup` above. */
+  async function lookup(backupFileIds: readonly string[]): Promise<{
+    found: Map<string, CatalogEntry>;
+    cloudError?: CloudFailure | undefined;
+  }> {
+    const ids = [...new Set(backupFileIds)];
+    const cloudFound = new Map<string, CloudBackupFile>();
+    let cloudError: CloudFailure | undefined;
+    try {
+      if (ids.length <= LOOKUP_ONE_BY_ONE) {
+        for (const id of ids) {
+          const files = await cloud.describeBackupFiles({ backupFileId: id });
+          const file = files.find((candidate) => candidate.backupFileId === id);
+          if (file) cloudFound.set(id, file);
+        }
+      } else {
+        const wanted = new Set(ids);
+        for (const file of await cloud.describeBackupFiles({ maxPages: CATALOG_MAX_PAGES })) {
+          if (wanted.has(file.backupFileId)) cloudFound.set(file.backupFileId, file);
+        }
+      }
+    } catch (error) {
+      cloudError = failureOf(error);
+    }
+    const found = new Map<string, CatalogEntry>();
+    for (const id of ids) {
+      const file = cloudFound.get(id);
+      const bot = repos.backupRecords.byBackupFile(id);
+      if (file) found.set(id, { ...mergeBackup(file, bot), listedByCloud: true });
+      else if (cloudError && bot) found.set(id, { ...mergeBackup(undefined, bot), listedByCloud: false });
+    }
+    const verified = withVerifications([...found.values()]);
+    return { found: new Map(verified.map((entry) => [entry.backupFileId, entry])), cloudError };
+  }
 }
 
 export type CatalogService = ReturnType<typeof createCatalogService>;

@@ -9,6 +9,7 @@ import type { DeleteFile, DeleteRecord } from '../../db/delete-requests.js';
 import type { Repositories } from '../../db/index.js';
 import type { AuditTrail } from '../access/audit.js';
 import type { AccessGuard, GuardResult } from '../access/guard.js';
+import type { AccessTarget } from '../access/permissions.js';
 import type { Actor, CloudFailure } from '../backup/model.js';
 import { failureOf } from '../backup/workflow.js';
 import type { CatalogService } from '../catalog/service.js';
@@ -169,8 +170,35 @@ export function createDeleteService(deps: {
     }
   }
 
-  function sourcesOf(files: readonly DeleteFile[]): string[] {
-    return [...new Set(files.flatMap((file) => (file.sourceInstanceId ? [file.sourceInstanceId] : [])))];
+  /** The files as the policy sees them: each one's source instance and location must be in the person's scope. */
+  function targetsOf(files: readonly DeleteFile[]): AccessTarget[] {
+    return files.map((file) => ({ label: file.backupFileId, instanceId: file.sourceInstanceId, path: file.path }));
+  }
+
+  /** Files outside the person's scope are refused in the plan and shown without their name, apps or size. */
+  async function refuseOutOfScope(actor: Actor, channelId: string, files: DeleteFile[]): Promise<DeleteFile[]> {
+    const inScope = await guard.visible(
+      actor,
+      'delete',
+      channelId,
+      files.map((file) => ({ instanceId: file.sourceInstanceId, path: file.path })),
+    );
+    return files.map((file, index) => {
+      if (inScope[index] || file.status === 'NOT_FOUND') return file;
+      const unknown = !file.sourceInstanceId || !file.path;
+      return {
+        backupFileId: file.backupFileId,
+        apps: [],
+        status: file.status,
+        refused: unknown
+          ? {
+              code: 'SourceUnknown',
+              message:
+                'the cloud does not say which instance it was made from or where it is stored, so only an admin may delete it',
+            }
+          : { code: 'OutsideYourScope', message: 'its instance or location is outside what your roles may delete' },
+      };
+    });
   }
 
   /** Looks the files up after an unknown outcome: gone or DELETING means deleted. */
@@ -226,7 +254,7 @@ export function createDeleteService(deps: {
         if (input.auditId !== undefined) audit.recordOutcome(input.auditId, { status: 'failed', errors: [cloudError] });
         return { ok: false, failure: cloudError };
       }
-      const files = [...new Set(input.backupFileIds)].map((id): DeleteFile => {
+      const looked = [...new Set(input.backupFileIds)].map((id): DeleteFile => {
         const entry = found.get(id);
         if (!entry) {
           return {
@@ -240,6 +268,7 @@ export function createDeleteService(deps: {
           backupFileId: id,
           name: entry.name,
           sourceInstanceId: entry.sourceInstanceId,
+          path: entry.path,
           apps: entry.apps,
           sizeBytes: entry.sizeBytes,
           status: entry.status,
@@ -264,6 +293,7 @@ export function createDeleteService(deps: {
         }
         return file;
       });
+      const files = await refuseOutOfScope(input.actor, input.channelId, looked);
       const { id } = repos.deletions.createPlan({
         id: newDeleteId(),
         planKey: input.planKey,
@@ -294,7 +324,7 @@ export function createDeleteService(deps: {
 
     /**
      * The final confirmation: refuses when never-verified backups are included without `acknowledgedUnverified`
-     * (the second confirmation), checks the delete permission for the backups' source instances (recorded), and marks
+     * (the second confirmation), checks the delete permission for each backup's source instance and location (recorded), and marks
      * the deletion 'sent' before the ack. Call `execute` after the ack.
      */
     async confirm(input: {
@@ -311,14 +341,8 @@ export function createDeleteService(deps: {
       if (unverified.length > 0 && !input.acknowledgedUnverified) {
         return { ok: false, reason: 'needs-second-confirmation' };
       }
-      const sources = sourcesOf(files);
       const { decision, auditId } = await guard.check(
-        {
-          actor: input.actor,
-          action: 'delete',
-          channelId: plan.channelId,
-          ...(sources.length > 0 ? { instanceIds: sources } : {}),
-        },
+        { actor: input.actor, action: 'delete', channelId: plan.channelId, targets: targetsOf(files) },
         {
           step: 'confirm',
           deleteId: plan.id,

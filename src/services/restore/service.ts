@@ -8,11 +8,18 @@ import type { Repositories } from '../../db/index.js';
 import type { RestoreRecord, TargetPatch } from '../../db/restore-requests.js';
 import type { AuditTrail } from '../access/audit.js';
 import type { AccessGuard, GuardResult } from '../access/guard.js';
+import type { AccessTarget } from '../access/permissions.js';
 import { checkInstanceId, splitList } from '../backup/input.js';
 import type { Actor, CloudFailure } from '../backup/model.js';
 import { newRequestId } from '../backup/service.js';
 import { failureOf } from '../backup/workflow.js';
-import { type Catalog, type CatalogEntry, type CatalogService, STATUS_UNKNOWN } from '../catalog/service.js';
+import {
+  type Catalog,
+  type CatalogEntry,
+  type CatalogService,
+  STATUS_UNKNOWN,
+  type Viewer,
+} from '../catalog/service.js';
 import type { Clock } from '../pipeline/ports.js';
 import { assessTarget, imageKindOf, includedTargets, RESTORABLE_FILE_STATUSES } from './compat.js';
 import type { ImageFacts, RestoreSource, TargetFacts, Verification } from './model.js';
@@ -83,6 +90,11 @@ function factsOfInstance(instance: CloudInstance): TargetFacts {
   };
 }
 
+/** A backup as the policy sees it: where it came from and where it is stored. */
+function backupTarget(backup: Pick<CatalogEntry, 'backupFileId' | 'sourceInstanceId' | 'path'>): AccessTarget {
+  return { label: backup.backupFileId, instanceId: backup.sourceInstanceId, path: backup.path };
+}
+
 const COMPLETE: readonly (keyof ImageFacts)[] = ['imageVersion', 'imageKind', 'serverType', 'instanceType'];
 const isComplete = (facts: ImageFacts): boolean => COMPLETE.every((key) => (facts[key] ?? '').trim() !== '');
 
@@ -147,6 +159,30 @@ export function createRestoreService(deps: {
     };
   }
 
+  /**
+   * Why this person may not restore from this backup onto these targets (its source instance and location, and the
+   * targets, covered by one of their restore roles), or undefined when they may. Checked before the plan asks the
+   * cloud anything more; a denial is recorded in the audit log.
+   */
+  async function outsideScope(
+    input: { actor: Actor; channelId: string; form: RestoreForm },
+    entry: CatalogEntry,
+  ): Promise<string | undefined> {
+    const pending = await guard.decide(
+      {
+        actor: input.actor,
+        action: 'restore',
+        channelId: input.channelId,
+        instanceIds: input.form.targetIds,
+        targets: [backupTarget(entry)],
+      },
+      { step: 'check backup', backupFileId: entry.backupFileId, backupPath: entry.path },
+    );
+    if (pending.decision.allowed) return undefined;
+    pending.record();
+    return pending.decision.reason;
+  }
+
   return {
     /** May this person restore (open the form, from this channel)? Recorded in the audit log. */
     authorizeOpen(actor: Actor, channelId: string, backupFileId?: string): Promise<GuardResult> {
@@ -162,11 +198,12 @@ export function createRestoreService(deps: {
     },
 
     /**
-     * Backups the form offers: restorable ones from the catalog, newest first (the cloud is asked). Records what was
-     * offered on the audit entry of the check that opened the form.
+     * Backups the form offers: restorable ones from the catalog that the person may restore from (source instance
+     * and location in their scope), newest first (the cloud is asked). Records what was offered on the audit entry of
+     * the check that opened the form.
      */
-    async formChoices(auditId?: number): Promise<FormChoices> {
-      const result: Catalog = await catalog.list();
+    async formChoices(viewer: Viewer, auditId?: number): Promise<FormChoices> {
+      const result: Catalog = await catalog.list({}, viewer, 'restore');
       const usable = result.entries.filter(
         (entry) => RESTORABLE_FILE_STATUSES.has(entry.status) || entry.status === STATUS_UNKNOWN,
       );
@@ -199,9 +236,14 @@ export function createRestoreService(deps: {
 
       let backupProblem: { code: string; reason: string } | undefined;
       let resolved: { source: RestoreSource; unknownReason?: string | undefined };
+      const denied = entry ? await outsideScope(input, entry) : undefined;
       if (!entry) {
         backupProblem = { code: 'BackupNotFound', reason: 'the cloud lists no backup file with this id' };
         resolved = { source: { backupFileId: form.backupFileId, status: 'NOT_FOUND', apps: [] } };
+      } else if (denied) {
+        // Nothing more about it is looked up or shown: not its apps, not its source's facts, not the targets' apps.
+        backupProblem = { code: 'OutsideYourScope', reason: `not allowed: ${denied}` };
+        resolved = { source: { backupFileId: form.backupFileId, status: entry.status, apps: [] } };
       } else {
         resolved = await resolveSource(entry);
         if (!RESTORABLE_FILE_STATUSES.has(entry.status)) {
@@ -216,7 +258,7 @@ export function createRestoreService(deps: {
 
       let instances: CloudInstance[] = [];
       try {
-        instances = await cloud.describeInstances({ instanceIds: form.targetIds });
+        if (!denied) instances = await cloud.describeInstances({ instanceIds: form.targetIds });
       } catch (error) {
         return { ok: false, failure: failureOf(error) };
       }
@@ -302,6 +344,7 @@ export function createRestoreService(deps: {
           action: 'restore',
           channelId: plan.channelId,
           instanceIds: included.map((target) => target.instanceId),
+          targets: [backupTarget(plan.backup)],
           ...(plan.backup.path ? { backupPath: plan.backup.path } : {}),
           ...(plan.backup.uploadEndpoint ? { uploadEndpoint: plan.backup.uploadEndpoint } : {}),
         },

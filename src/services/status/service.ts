@@ -145,9 +145,12 @@ export function createStatusService(deps: {
       );
     },
 
-    /** The report, refreshed from the cloud where there are tasks to look at. Records the outcome on `auditId`. */
-    async report(actor: Actor, target: StatusTarget, auditId: number): Promise<StatusReport> {
-      const report = await build(actor, target);
+    /**
+     * The report, refreshed from the cloud where there are tasks to look at, showing only tasks on instances in the
+     * person's scope (admins see all). Records the outcome on `auditId`.
+     */
+    async report(actor: Actor, target: StatusTarget, auditId: number, channelId: string): Promise<StatusReport> {
+      const report = await build(actor, target, (tasks, owned) => tasksInScope(actor, channelId, tasks, owned));
       const refreshError = 'refreshError' in report ? report.refreshError : undefined;
       audit.recordOutcome(auditId, {
         status: report.kind === 'not-found' ? 'not-found' : 'shown',
@@ -157,7 +160,25 @@ export function createStatusService(deps: {
     },
   };
 
-  async function build(actor: Actor, target: StatusTarget): Promise<StatusReport> {
+  /**
+   * The tasks this person may see: a task on an instance only when that instance is in their `status` scope; a task
+   * that names no instance (a batch's parent) only as part of a request the permission check already covered.
+   */
+  async function tasksInScope(actor: Actor, channelId: string, tasks: CloudTask[], owned: boolean) {
+    const shown = await guard.visible(
+      actor,
+      'status',
+      channelId,
+      tasks.map((task) => ({ instanceId: task.instanceId })),
+    );
+    return tasks.filter((task, index) => (task.instanceId ? shown[index] : owned));
+  }
+
+  async function build(
+    actor: Actor,
+    target: StatusTarget,
+    inScope: (tasks: CloudTask[], owned: boolean) => Promise<CloudTask[]>,
+  ): Promise<StatusReport> {
     switch (target.kind) {
       case 'recent': {
         const backups: RecentItem[] = repos.requests.recentIds(RECENT, actor.userId).flatMap((id) => {
@@ -213,17 +234,25 @@ export function createStatusService(deps: {
       }
       case 'task': {
         const { tasks, refreshError } = await describeTasks({ taskIds: [target.taskId] });
+        const visible = await inScope(tasks, target.owner !== undefined);
         return {
           kind: 'task',
           taskId: target.taskId,
-          task: tasks.find((task) => task.taskId === target.taskId),
+          task: visible.find((task) => task.taskId === target.taskId),
           owner: target.owner,
           refreshError,
         };
       }
       case 'invoke': {
         const { tasks, refreshError } = await describeTasks({ invokeId: target.cloudRequestId });
-        return { kind: 'invoke', cloudRequestId: target.cloudRequestId, tasks, owner: target.owner, refreshError };
+        const visible = await inScope(tasks, target.owner !== undefined);
+        return {
+          kind: 'invoke',
+          cloudRequestId: target.cloudRequestId,
+          tasks: visible,
+          owner: target.owner,
+          refreshError,
+        };
       }
       default:
         return { kind: 'not-found', text: target.text };

@@ -16,7 +16,6 @@ describe('ids', () => {
     expect(COMMAND).toBe('/cloudphone');
     expect(OPTION).toEqual({ stopBefore: 'stop_before', startAfter: 'start_after' });
     expect(ACTION.markVerified).toBeTruthy();
-    expect(ACTION.confirmDelete).toBeTruthy();
     expect(CALLBACK.backupModal).toBeTruthy();
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCheckpointer } from '../../../src/db/checkpointer.js';
 import { openDatabase } from '../../../src/db/database.js';
+import { waitUntil } from '../../support/wait-until.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -31,10 +32,10 @@ describe('background WAL checkpoints', () => {
     })();
     const sizeBefore = statSync(path).size;
     // The worker copies the pages into the database file without any call on this connection.
-    for (let waited = 0; statSync(path).size < sizeBefore + 3_000_000 && waited < 5_000; waited += 20) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(statSync(path).size).toBeGreaterThan(sizeBefore + 3_000_000);
+    await waitUntil(() => statSync(path).size > sizeBefore + 3_000_000, {
+      timeoutMs: 5_000,
+      description: 'the WAL pages copied into the database file',
+    });
     await checkpointer!.stop();
     db.close();
   });

@@ -2,6 +2,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAckPriority } from '../../../src/slack/ack-priority.js';
+import { eventLoopTurns, waitUntil } from '../../support/wait-until.js';
 
 const servers: ReturnType<typeof createServer>[] = [];
 afterEach(async () => {
@@ -42,7 +43,8 @@ describe('acknowledgements first', () => {
 
     const order: string[] = [];
     const background = priority.afterAcks().then(() => order.push('background'));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The priority decides once per event-loop turn; a few turns give it every chance to let the work go.
+    await eventLoopTurns(5);
     expect(order).toEqual([]);
 
     order.push('ack');
@@ -60,7 +62,8 @@ describe('acknowledgements first', () => {
     const order: number[] = [];
     const tasks = [1, 2, 3].map((n) => priority.afterAcks().then(() => order.push(n)));
     held[0]!.end('ok');
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await waitUntil(() => priority.pending() === 1, { timeoutMs: 2_000, description: 'the first answer sent' });
+    await eventLoopTurns(5);
     expect(priority.pending()).toBe(1);
     expect(order).toEqual([]);
     held[1]!.end('ok');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createChannelQueue } from '../../../src/slack/channel-queue.js';
+import { waitUntil } from '../../support/wait-until.js';
 
 describe('per-channel Slack write queue', () => {
   it('runs writes to one channel one at a time, in order, even when one fails', async () => {
@@ -105,7 +106,7 @@ describe('per-channel Slack write queue', () => {
         ran.push('second');
       });
     });
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitUntil(() => ran.length === 2, { timeoutMs: 2_000, description: 'the task queued from inside the last' });
     expect(ran).toEqual(['first', 'second']);
   });
 });

@@ -1,9 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Db, openDatabase } from '../../../../src/db/database.js';
-import { createRepositories } from '../../../../src/db/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../../../src/errors.js';
 import { REDACTED } from '../../../../src/logger.js';
 import { type AuditTrail, createAuditTrail, parseSince, redactSecrets } from '../../../../src/services/access/audit.js';
+import { useMemoryDatabase } from '../../../support/memory-db.js';
 
 const actor = { userId: 'U0AAA1', teamId: 'T0TEAM' };
 const NOW = Date.UTC(2025, 5, 15, 12, 0, 0);
@@ -11,15 +10,13 @@ const BOT_TOKEN = 'xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx';
 const AK_SECRET = 'Ab3dEfGh1jKlMnOpQrStUvWxYz0123';
 
 describe('audit trail', () => {
-  let db: Db;
+  const memory = useMemoryDatabase();
   let audit: AuditTrail;
   let now: number;
   beforeEach(() => {
-    db = openDatabase(':memory:');
     now = NOW;
-    audit = createAuditTrail({ repo: createRepositories(db).audit, clock: { now: () => now } });
+    audit = createAuditTrail({ repo: memory.repos.audit, clock: { now: () => now } });
   });
-  afterEach(() => db.close());
 
   it('records an allowed decision with who, where, what and the rule', () => {
     const id = audit.recordDecision({
@@ -144,7 +141,7 @@ describe('audit trail', () => {
     });
     audit.recordOutcome(1, { status: 'failed', errors: [{ code: 'X', message: `token ${BOT_TOKEN} rejected` }] });
 
-    const stored = JSON.stringify(db.prepare('SELECT * FROM audit_log').all());
+    const stored = JSON.stringify(memory.db.prepare('SELECT * FROM audit_log').all());
     expect(stored).not.toContain('xoxb-');
     expect(stored).not.toContain('xapp-');
     expect(stored).not.toContain(AK_SECRET);

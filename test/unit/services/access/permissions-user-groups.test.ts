@@ -148,3 +148,23 @@ describe('createUserGroupDirectory', () => {
     expect(slack.calls).toHaveLength(2);
   });
 });
+
+describe('createUserGroupDirectory with a deadline', () => {
+  it('counts a group Slack has not answered by the deadline as failed, and the late answer fills the cache', async () => {
+    const slack = fakeSlack({ S0OPS: ['U0ALICE'] });
+    const failures: unknown[] = [];
+    const directory = createUserGroupDirectory({
+      listMembers: (id) => slack.listMembers(id),
+      ttlMs: 60_000,
+      deadlineMs: 30,
+      onError: (error) => failures.push(error),
+    });
+    slack.hold();
+    const late = await directory.membership('U0ALICE', ['S0OPS']);
+    expect(late).toEqual({ groups: new Set(), failed: ['S0OPS'] });
+    expect(String(failures[0])).toContain('within 30 ms');
+    slack.release();
+    await expect.poll(async () => (await directory.membership('U0ALICE', ['S0OPS'])).groups.has('S0OPS')).toBe(true);
+    expect(slack.calls).toEqual(['members:S0OPS']);
+  });
+});

@@ -22,6 +22,7 @@ roles:
     members: [S0CLEAN]
     actions: [delete]
     instances: ["acp-*"]
+    locations: ["oss://cloudphone-saved-bucket-prod/"]
 `,
   'policy.yaml',
 );

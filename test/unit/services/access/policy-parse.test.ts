@@ -131,10 +131,19 @@ describe('parsePolicy: bad files name file:line:col, the key and the fix', () =>
     expect(problems[5]).toContain('endpoints[0]: must be an OSS endpoint host name');
   });
 
+  it('wants locations on roles that grant delete or list too (each touches or shows files at a path)', () => {
+    const text =
+      'roles:\n  - name: d\n    members: [U0AAA1]\n    actions: [delete, list, status]\n    instances: [acp-1]\n';
+    expect(problemsOf(text)).toEqual([
+      'policy.yaml:4:14: roles[0] "d".actions: grants delete, list but the role has no locations: add "locations:" with the oss:// directories whose backups it may use',
+    ]);
+    expect(() => parsePolicy(text.replace('delete, list, status', 'status'), 'p.yaml')).not.toThrow();
+  });
+
   it('wants locations on roles that grant backup or restore', () => {
     const text = 'roles:\n  - name: r\n    members: [U0AAA1]\n    actions: [restore]\n    instances: [acp-1]\n';
     expect(problemsOf(text)).toEqual([
-      'policy.yaml:4:14: roles[0] "r".actions: grants restore but the role has no locations: add "locations:" with the oss:// directories it may use',
+      'policy.yaml:4:14: roles[0] "r".actions: grants restore but the role has no locations: add "locations:" with the oss:// directories whose backups it may use',
     ]);
   });
 

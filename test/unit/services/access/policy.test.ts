@@ -455,3 +455,40 @@ describe('globs that can never match an instance id', () => {
     ]);
   });
 });
+
+describe('evaluatePolicy: backup files acted on (targets)', () => {
+  // testers (S0TESTERS): backup, restore, delete on acp-test-?, acp-qa-* in the test bucket.
+  const testers = inGroups('S0TESTERS');
+  const del = (targets: AccessRequest['targets']) =>
+    evaluatePolicy(policy, request('U0DDD4', { action: 'delete', channelId: 'C0ANY', targets }), testers);
+
+  it('allows a file whose instance and location one role covers', () => {
+    expect(del([{ label: 'bf-1', instanceId: 'acp-qa-1', path: `${TEST}acp-qa-1.ab` }])).toEqual({
+      allowed: true,
+      rule: 'role:testers',
+    });
+  });
+
+  it('refuses a file of an instance in scope stored outside the locations, without echoing where it is', () => {
+    const decision = del([{ label: 'bf-2', instanceId: 'acp-qa-1', path: `${PROD}payroll/acp-qa-1.ab` }]);
+    expect(decision.allowed).toBe(false);
+    expect(decision.reason).toContain('bf-2 was made from an instance or is stored in a location outside those');
+    expect(decision.reason).not.toContain('payroll');
+  });
+
+  it('refuses, for anyone but an admin, a file whose instance or path is unknown', () => {
+    for (const target of [
+      { label: 'bf-3', path: `${TEST}x.ab` },
+      { label: 'bf-3', instanceId: '', path: `${TEST}x.ab` },
+      { label: 'bf-3', instanceId: 'acp-qa-1' },
+    ]) {
+      expect(del([target]).reason).toMatch(/does not say which instance bf-3 was made from .* only an admin may/);
+    }
+    const admin = evaluatePolicy(
+      policy,
+      request('U0ADMIN1', { action: 'delete', targets: [{ label: 'bf-3' }] }),
+      nobody,
+    );
+    expect(admin.allowed).toBe(true);
+  });
+});
