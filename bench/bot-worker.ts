@@ -92,6 +92,8 @@ function poller() {
     clock,
     settings: { pollIntervalMs: config.workflow.pollIntervalMs, maxPollIntervalMs: config.workflow.maxPollIntervalMs },
     logger,
+    // The bench tracks backups only.
+    taskEnded: (task, outcome) => b.repos.backups.updateInstance(task.requestId, task.instanceId, outcome),
   });
   pollerState = { poller: instance, close: () => cloud.close() };
   return instance;
@@ -126,7 +128,7 @@ const handlers = {
   },
 
   request(args: { id: string }) {
-    const record = running().repos.requests.get(args.id);
+    const record = running().repos.backups.get(args.id);
     if (!record) return undefined;
     return {
       status: record.status,

@@ -777,7 +777,7 @@ function seedTrackedRequests(databasePath: string, requests: { instanceIds: stri
     for (const [index, request] of requests.entries()) {
       const id = `req-bench${String(index).padStart(7, '0')}`;
       db.transaction(() => {
-        repos.requests.create({
+        repos.backups.create({
           id,
           idempotencyKey: `bench:${id}`,
           actor: { userId: ADMIN, teamId: 'T0SANDBOX' },
@@ -797,7 +797,7 @@ function seedTrackedRequests(databasePath: string, requests: { instanceIds: stri
         repos.requests.setStep(id, 'track', now + 3_600_000, now);
         request.instanceIds.forEach((instanceId, i) => {
           const taskId = request.taskIds[i]!;
-          repos.requests.updateInstance(id, instanceId, { state: 'submitted', taskId });
+          repos.backups.updateInstance(id, instanceId, { state: 'submitted', taskId });
           repos.tasks.add({ taskId, requestId: id, instanceId }, now + 600_000, now);
         });
       })();

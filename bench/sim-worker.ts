@@ -62,7 +62,7 @@ const handlers = {
         SourceAppList: args.apps,
         BackupFilePath: 'oss://cloudphone-saved-bucket-bench/b/',
       });
-      const { children } = createBatch(state, now, 'BackupApp', state.ids.requestId(), instances, param);
+      const { children } = createBatch(state, now, 'BackupFile', state.ids.requestId(), instances, param);
       for (const instance of instances) {
         const task = children.get(instance.id)!;
         state.holdStatus(instance, 'BACKUPING', now);
@@ -80,7 +80,7 @@ const handlers = {
     const now = s.now();
     let finished = 0;
     for (const task of state.tasks.values()) {
-      if (task.type !== 'BackupApp' || task.level !== 2 || task.status !== 'Processing') continue;
+      if (task.type !== 'BackupFile' || task.level !== 2 || task.status !== 'Processing') continue;
       const instance = task.instanceId ? state.instances.get(task.instanceId) : undefined;
       if (instance) state.holdStatus(instance, 'STOPPED', now);
       complete(state, task, now, { ok: true });
@@ -153,7 +153,7 @@ const handlers = {
   openBackupTasks() {
     let open = 0;
     for (const task of simulator().state.tasks.values()) {
-      if (task.type === 'BackupApp' && task.level === 2 && task.finishedAt === undefined) open++;
+      if (task.type === 'BackupFile' && task.level === 2 && task.finishedAt === undefined) open++;
     }
     return open;
   },

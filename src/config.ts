@@ -67,6 +67,29 @@ const RawEnv = z.object({
       .regex(/^[a-z]{2,}-[a-z0-9-]+$/, { error: 'must be a region id such as cn-shanghai or ap-southeast-1' })
       .default('cn-shanghai'),
   ),
+  CLOUDPHONE_REGIONS: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() !== '' ? value : undefined),
+    z
+      .string()
+      .transform((value) => [
+        ...new Set(
+          value
+            .split(',')
+            .map((region) => region.trim())
+            .filter(Boolean),
+        ),
+      ])
+      .pipe(
+        z
+          .array(
+            z.string().regex(/^[a-z]{2,}-[a-z0-9-]+$/, {
+              error: 'must be region ids separated by commas, such as cn-shanghai,ap-southeast-1',
+            }),
+          )
+          .min(1, { error: 'must name at least one region, such as cn-shanghai' }),
+      )
+      .optional(),
+  ),
   CLOUDPHONE_ENDPOINT: optionalText.pipe(
     z.url({ error: 'must be a URL such as https://eds-aic.cn-shanghai.aliyuncs.com' }).optional(),
   ),
@@ -121,7 +144,10 @@ export interface Config {
     readonly token: string | undefined;
   };
   readonly cloud: {
+    /** The home region: the first of `regions` (default upload endpoint, the simulator's demo fleet). */
     readonly region: string;
+    /** Every region whose phones the bot serves (CLOUDPHONE_REGIONS, else CLOUDPHONE_REGION alone). */
+    readonly regions: readonly string[];
     readonly endpoint: string | undefined;
     readonly simulator: boolean;
     readonly credentials:
@@ -160,6 +186,11 @@ export interface Config {
 }
 
 /** Parses the environment. Throws ConfigError listing every problem, each naming the setting and the fix. */
+/** The home region, then the other configured regions in their order. */
+function homeFirst(home: string, regions: readonly string[]): string[] {
+  return [home, ...regions.filter((region) => region !== home)];
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const parsed = RawEnv.safeParse(env);
   const problems: string[] = [];
@@ -196,11 +227,26 @@ export function loadConfig(env: Env = process.env): Config {
   if (parsed.success && parsed.data.CLOUDPHONE_MAX_POLL_INTERVAL_MS < parsed.data.CLOUDPHONE_POLL_INTERVAL_MS) {
     problems.push('CLOUDPHONE_MAX_POLL_INTERVAL_MS: must not be smaller than CLOUDPHONE_POLL_INTERVAL_MS');
   }
+  const regionList = parsed.success ? parsed.data.CLOUDPHONE_REGIONS : undefined;
+  if (regionList && regionList.length > 1 && text('CLOUDPHONE_ENDPOINT')) {
+    problems.push(
+      'CLOUDPHONE_ENDPOINT: names one endpoint, but CLOUDPHONE_REGIONS has several regions (each has its own endpoint); unset CLOUDPHONE_ENDPOINT',
+    );
+  }
+  if (regionList && text('CLOUDPHONE_REGION') && !regionList.includes(text('CLOUDPHONE_REGION') ?? '')) {
+    problems.push(
+      'CLOUDPHONE_REGION: must be one of CLOUDPHONE_REGIONS when both are set (or set only CLOUDPHONE_REGIONS)',
+    );
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const raw = parsed.data;
   const mode = raw.SLACK_APP_TOKEN ? 'socket' : 'http';
   const keyId = raw.ALIBABA_CLOUD_ACCESS_KEY_ID;
   const keySecret = raw.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
+  // CLOUDPHONE_REGION, when set, is the home region; else the first of CLOUDPHONE_REGIONS.
+  const home = text('CLOUDPHONE_REGION')
+    ? raw.CLOUDPHONE_REGION
+    : (raw.CLOUDPHONE_REGIONS?.[0] ?? raw.CLOUDPHONE_REGION);
 
   const config: Config = {
     slack: {
@@ -214,7 +260,8 @@ export function loadConfig(env: Env = process.env): Config {
     },
     ops: { port: raw.OPS_PORT, host: raw.OPS_HOST, token: raw.OPS_TOKEN },
     cloud: {
-      region: raw.CLOUDPHONE_REGION,
+      region: home,
+      regions: homeFirst(home, raw.CLOUDPHONE_REGIONS ?? []),
       endpoint: raw.CLOUDPHONE_ENDPOINT,
       simulator: raw.CLOUDPHONE_SIMULATOR,
       credentials:

@@ -63,7 +63,7 @@ function copyError(error: Error): Record<string, unknown> {
 
 /**
  * The ids a log line is about. `slackRequest` is made up when a request from Slack arrives; `requestId` is the bot's
- * `req-…` id once the request is recorded, and stays with the request through the engine, the cloud calls
+ * `req-…` id once the request is recorded, and stays with the request through the runner, the cloud calls
  * (`cloudRequestId` is the cloud's own RequestId) and the Slack replies.
  */
 export interface LogContext {

@@ -1,68 +1,64 @@
 /**
- * Composition root: config → database → cloud client → services → Slack app → engine. `startBot` is also the seam
- * tests and the demo use, with overrides for what they replace (clock, logger, cloud endpoint, Slack API URL).
+ * Composition root: config → database → cloud client → Slack Web API client → services → Slack app → runner and
+ * task poller. Wiring only; what each part does lives in its module. `startBot` is also the seam tests and the demo
+ * use, with overrides for what they replace (clock, logger, cloud endpoint, Slack API URL).
  */
-import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { webApi } from '@slack/bolt';
-import type { WebClient, WebClientOptions } from '@slack/web-api';
-import {
-  createCloudPhoneClient,
-  createCredentialSource,
-  MAX_INSTANCES_PER_CALL,
-  resolveEndpoint,
-} from './cloud-phone/index.js';
+import type { WebClientOptions } from '@slack/web-api';
+import { MAX_INSTANCES_PER_CALL } from './cloud-phone/index.js';
 import { type Config, loadConfig, withEnvFile } from './config.js';
-import type { BackupRequestRecord } from './db/backup-requests.js';
 import { startCheckpointer } from './db/checkpointer.js';
 import { createCommitBatcher } from './db/commit-batcher.js';
 import { openDatabase } from './db/database.js';
 import type { Repositories } from './db/index.js';
 import { createRepositories } from './db/index.js';
-import type { RestoreRecord } from './db/restore-requests.js';
 import { ConfigError } from './errors.js';
-import { addToLogContext, createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { checkHealth, type HealthState, opsRoutes } from './ops/health.js';
-import { instrumentNotifier, observeCloudCalls, withRequestIds } from './ops/instrument.js';
+import { instrumentNotifier, withRequestIds } from './ops/instrument.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { backupFinished, restoreFinished, withSubmissionLog } from './ops/request-outcomes.js';
 import { startOpsServer } from './ops/server.js';
 import { trackSlackRequests } from './ops/slack-requests.js';
-import { type Simulator, type SimulatorOptions, startSimulator } from './sandbox/simulator/index.js';
+import type { Simulator } from './sandbox/simulator/index.js';
 import { createAuditTrail } from './services/access/audit.js';
 import { createAccessGuard } from './services/access/guard.js';
-import { createPeopleDirectory, type PeopleDirectory } from './services/access/people.js';
-import {
-  createAdminListPermissions,
-  createPolicyPermissions,
-  type PermissionService,
-} from './services/access/permissions.js';
-import { loadPolicyFile, unmatchableGlobWarnings } from './services/access/policy.js';
-import { createUserGroupDirectory } from './services/access/user-groups.js';
+import { createBackupFormDefaults } from './services/backup/form-defaults.js';
 import { createBackupService } from './services/backup/service.js';
 import { createStartNowService } from './services/backup/start-now.js';
+import { backupSteps } from './services/backup/steps.js';
 import { createBackupWorkflow, isBackupRunning } from './services/backup/workflow.js';
 import { createCatalogService } from './services/catalog/service.js';
 import { createDeleteService } from './services/delete/service.js';
-import { createInstanceDirectory, type InstanceDirectory } from './services/fleet/instance-directory.js';
+import { deleteSteps } from './services/delete/steps.js';
+import { createInstanceDirectory } from './services/fleet/instance-directory.js';
 import { createInstanceSuggestions } from './services/fleet/instance-suggestions.js';
 import type { Services } from './services/index.js';
-import { createEngine } from './services/pipeline/engine.js';
 import { type Clock, systemClock } from './services/pipeline/ports.js';
-import { createPowerKeeper, type PowerKeeper } from './services/pipeline/power-keeper.js';
+import { createPowerKeeper } from './services/pipeline/power-keeper.js';
+import { createRunner, type KindMap } from './services/pipeline/runner.js';
 import { createTaskPoller } from './services/pipeline/task-poller.js';
-import { createRestoreRunner } from './services/restore/runner.js';
 import { createRestoreService } from './services/restore/service.js';
+import { restoreSteps } from './services/restore/steps.js';
 import { createRestoreWorkflow } from './services/restore/workflow.js';
 import { createStatusService } from './services/status/service.js';
 import { createAckPriority } from './slack/ack-priority.js';
 import { createChannelWriter } from './slack/channel-writer.js';
+import { createDeleteNotifier } from './slack/delete-notifier.js';
 import { fetchInstallation, type Installation } from './slack/installation.js';
 import { createSlackNotifier } from './slack/notifier.js';
+import { createSlackPeopleDirectory } from './slack/people-directory.js';
 import { createRestoreNotifier } from './slack/restore-notifier.js';
+import { createSlackWebClient } from './slack/web-client.js';
 import { createSlackApp } from './slack-app.js';
+import { connectCloud, type SimulatorOverrides } from './startup/cloud.js';
+import { boundPort, describeStartupError, opsListenError } from './startup/errors.js';
+import { buildPermissions } from './startup/permissions.js';
 
-export interface BotOverrides {
+export { describeStartupError };
+
+export interface BotOverrides extends SimulatorOverrides {
   logger?: Logger;
   clock?: Clock;
   slackClientOptions?: WebClientOptions;
@@ -72,8 +68,6 @@ export interface BotOverrides {
   slackPostIntervalMs?: number;
   /** Process-wide default metrics (off when several bots share one process, as in tests). */
   defaultMetrics?: boolean;
-  /** With CLOUDPHONE_SIMULATOR on: options for the in-process simulator (the demo makes it quicker). */
-  simulator?: Omit<SimulatorOptions, 'credentials'>;
 }
 
 export interface RunningBot {
@@ -82,15 +76,17 @@ export interface RunningBot {
   /** The port /healthz and /metrics listen on (OPS_PORT; 0 picks a free one, reported here). */
   opsPort: number;
   /**
-   * Graceful stop: no new requests, listeners still running after their ack finish, the engine finishes the steps
+   * Graceful stop: no new requests, listeners still running after their ack finish, the runner finishes the steps
    * and the poll in flight, then the database closes. Calling it again returns the same promise.
    */
   stop(): Promise<void>;
   services: Services;
   repos: Repositories;
   metrics: Metrics;
-  /** The in-process simulator when CLOUDPHONE_SIMULATOR is on. */
+  /** The in-process simulator when CLOUDPHONE_SIMULATOR is on (the home region's). */
   simulator: Simulator | undefined;
+  /** Every region's simulator when CLOUDPHONE_SIMULATOR is on, by region. */
+  simulators: ReadonlyMap<string, Simulator>;
 }
 
 /**
@@ -98,28 +94,13 @@ export interface RunningBot {
  * the ack times of `npm run bench` (p99 303 → 544 ms for slash commands). Requests still to announce, which may hold
  * a slot while their channel's spacing lets a message through, are taken last (see dueIds).
  */
-const ENGINE_CONCURRENCY = 8;
+const RUNNER_CONCURRENCY = 8;
 
 /**
  * How long the instance picker waits for a first listing of the fleet before answering without it (Slack waits 3 s
  * for the answer; the listing goes on in the background and serves the next keystroke).
  */
 const PICKER_LISTING_WAIT_MS = 2_000;
-
-/**
- * How long a permission check waits for the cloud to say which instance groups the requested instances are in (for
- * `ag-…` rules) before denying with "try again": the check runs before Slack's 3-second ack.
- */
-const GROUP_LOOKUP_WAIT_MS = 2_000;
-
-/**
- * How long a permission check waits for Slack's user group lookups before denying with "try again": with the cloud's
- * instance groups (above) it must still leave Slack's 3-second ack in time.
- */
-const GROUP_MEMBERSHIP_WAIT_MS = 1_200;
-
-/** One attempt at a user group lookup over HTTP. */
-const GROUP_CALL_TIMEOUT_MS = 1_000;
 
 /** How long a stop waits for Slack listeners that are still running after their ack. */
 const LISTENER_DRAIN_MS = 10_000;
@@ -136,45 +117,31 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   });
   if (checkpointer) cleanups.push(() => checkpointer.stop());
   const idleTickMs = overrides.idleTickMs ?? Math.min(1_000, config.workflow.pollIntervalMs);
-  let simulator: Simulator | undefined;
-  let endpoint: string;
-  let credentials = createCredentialSource(
-    config.cloud.credentials.kind === 'static' ? config.cloud.credentials : undefined,
-  );
-  if (config.cloud.simulator) {
-    // Try it in a real workspace without a cloud account: an in-process simulator with a throwaway key pair.
-    const pair = {
-      accessKeyId: `LTAIsim${randomBytes(6).toString('hex')}`,
-      accessKeySecret: randomBytes(18).toString('hex'),
-    };
-    const sim = await startSimulator({ ...overrides.simulator, credentials: [pair] });
-    simulator = sim;
-    cleanups.push(() => sim.close());
-    endpoint = sim.url;
-    credentials = createCredentialSource(pair);
-    logger.warn({ endpoint }, 'CLOUDPHONE_SIMULATOR is on: no real cloud phone is touched');
-  } else {
-    const resolved = resolveEndpoint({ region: config.cloud.region, endpointOverride: config.cloud.endpoint });
-    if (resolved.warning) logger.warn(resolved.warning);
-    endpoint = resolved.url.toString();
-  }
   const metrics = createMetrics({
     defaultMetrics: overrides.defaultMetrics ?? true,
     taskCounts: () => repos.tasks.countByStatus(),
     phonesLeftStopped: () => repos.stoppedPhones.leftCount(),
   });
   const health: HealthState = { lastTickAt: undefined, lastCloudSuccessAt: undefined, lastCloudErrorCode: undefined };
-  // Slack's answers before background work: the engine, cloud calls and Slack posts wait for pending acks.
+  // Slack's answers before background work: the runner, cloud calls and Slack posts wait for pending acks.
   const ackPriority = createAckPriority();
-  const cloud = createCloudPhoneClient({
-    endpoint,
-    credentials,
-    timeoutMs: config.cloud.callTimeoutMs,
-    onCall: observeCloudCalls({ metrics, health, clock, logger }),
-    beforeAttempt: () => ackPriority.afterAcks(),
+  const connection = await connectCloud(config, {
+    overrides,
+    logger,
+    metrics,
+    health,
+    clock,
+    afterAcks: ackPriority.afterAcks,
+  }).catch(async (error: unknown) => {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+    db.close();
+    throw error;
   });
-  cleanups.push(() => cloud.close());
+  const { cloud } = connection;
+  cleanups.push(() => connection.close());
+  const slack = createSlackWebClient(config, { logger, clientOptions: overrides.slackClientOptions });
   const settings = { ...config.workflow, maxInstancesPerCall: MAX_INSTANCES_PER_CALL };
+  // Owes a start to every phone the bot stopped; the runner sweeps it every poll round (below).
   const power = createPowerKeeper({
     repo: repos.stoppedPhones,
     cloud,
@@ -196,16 +163,6 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       }),
     metrics,
   });
-  // The Slack app is built before the permissions so the user-group directory can use its Web API client.
-  const servicesRef: { current?: Services } = {};
-  let installation: Installation | undefined;
-  const app = createSlackApp(config, lazyServices(servicesRef), {
-    logger,
-    installation: () => installation,
-    ...(overrides.slackClientOptions ? { clientOptions: overrides.slackClientOptions } : {}),
-  });
-  // Global middleware runs before every listener, whenever it is registered.
-  const slackRequests = trackSlackRequests(app, { logger, metrics });
   const instanceDirectory = createInstanceDirectory({
     describe: (query) => cloud.describeInstances(query),
     ttlMs: config.access.instanceCacheMs,
@@ -214,104 +171,64 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   });
   const permissions = buildPermissions(config, { instances: instanceDirectory, clock, logger });
   const guard = createAccessGuard({ permissions, audit });
-  const engineRef: { kick(): void } = { kick: () => engine.kick() };
-  const backupService = createBackupService({
-    repos,
-    commits: createCommitBatcher(db),
-    guard,
-    audit,
-    engine: engineRef,
-    clock,
-    simulated: config.cloud.simulator,
-  });
-  const backups: typeof backupService = {
-    ...backupService,
-    async submit(input) {
-      const result = await backupService.submit(input);
-      // From here on the Slack request's log lines also carry the bot's request id, linking the two.
-      addToLogContext({ requestId: result.requestId });
-      logger.info(
-        { requestId: result.requestId, created: result.created, instances: input.spec.instanceIds.length },
-        result.created ? 'backup request recorded' : 'backup request already recorded (repeated submission)',
-      );
-      return result;
-    },
-  };
-  const runnerRef: { kick(): void } = { kick: () => restoreRunner.kick() };
+  // The services hand confirmed requests to the runner, made below from the services' step maps.
+  const runnerRef: { kick(): void } = { kick: () => runner.kick() };
+  const simulated = config.cloud.simulator;
   const catalog = createCatalogService({ repos, guard, audit, cloud });
-  const restores = createRestoreService({
-    repos,
-    guard,
-    audit,
-    catalog,
-    cloud,
-    runner: runnerRef,
-    clock,
-    simulated: config.cloud.simulator,
-  });
-  const deletions = createDeleteService({
-    repos,
-    guard,
-    audit,
-    catalog,
-    cloud,
-    clock,
-    // A person waits for a deletion: at most a minute of retries, however long the background flows retry.
-    retry: {
-      retryWindowMs: Math.min(config.workflow.transientRetryMs, 60_000),
-      backoffMs: config.workflow.pollIntervalMs,
-      maxBackoffMs: Math.min(config.workflow.maxPollIntervalMs, 10_000),
+  const formDefaults = createBackupFormDefaults({
+    permissions,
+    fallback: {
+      uploadEndpoint: config.backup.defaultUploadEndpoint,
+      backupPath: config.backup.defaultBackupPath ?? '',
     },
   });
-  const status = createStatusService({ repos, guard, audit, cloud });
   const instanceSuggestions = createInstanceSuggestions({
     directory: instanceDirectory,
     waitMs: PICKER_LISTING_WAIT_MS,
-    async scopeOf(actor, channelId) {
-      const scope = await permissions.scope(actor, 'backup', channelId);
-      return { unrestricted: scope.unrestricted, patterns: scope.instancePatterns };
-    },
+    scopeOf: formDefaults.scopeOf,
   });
-  servicesRef.current = {
-    backups,
+  const services: Services = {
+    backups: withSubmissionLog(
+      createBackupService({
+        repos,
+        commits: createCommitBatcher(db),
+        guard,
+        audit,
+        runner: runnerRef,
+        clock,
+        simulated,
+      }),
+      logger,
+    ),
+    restores: createRestoreService({ repos, guard, audit, catalog, cloud, runner: runnerRef, clock, simulated }),
     power: createStartNowService({ guard, audit, power }),
-    restores,
     catalog,
-    status,
-    deletions,
+    status: createStatusService({ repos, guard, audit, cloud }),
+    deletions: createDeleteService({ repos, guard, audit, catalog, runner: runnerRef, clock, simulated }),
     guard,
     audit,
-    people: slackPeopleDirectory(app.client, clock),
-    simulated: config.cloud.simulator,
+    people: createSlackPeopleDirectory(slack, clock),
+    simulated,
     afterAcks: ackPriority.afterAcks,
     suggestInstances: (actor, channelId, query, limit) => instanceSuggestions.suggest(actor, channelId, query, limit),
     // A failed listing is logged by the directory.
     warmInstanceList: () => void instanceDirectory.list({ waitMs: 0 }).catch(() => undefined),
-    async modalDefaults(actor, channelId) {
-      const fallback = {
-        uploadEndpoint: config.backup.defaultUploadEndpoint,
-        backupPath: config.backup.defaultBackupPath ?? '',
-      };
-      const scope = await permissions.scope(actor, 'backup', channelId);
-      return {
-        uploadEndpoint: scope.defaultEndpoint ?? fallback.uploadEndpoint,
-        backupPath: scope.defaultBackupPath ?? fallback.backupPath,
-      };
-    },
+    modalDefaults: formDefaults.modalDefaults,
   };
-  // One writer for backup and restore messages alike, so both share each channel's spacing.
+
+  // One writer for backup, restore and delete messages alike, so they share each channel's spacing.
   const slackWriter = createChannelWriter({
-    client: app.client,
+    client: slack,
     logger,
     afterAcks: ackPriority.afterAcks,
     ...(overrides.slackPostIntervalMs !== undefined ? { postIntervalMs: overrides.slackPostIntervalMs } : {}),
   });
-  const slackNotifier = createSlackNotifier({ client: app.client, writer: slackWriter, logger });
-  const notifier = instrumentNotifier(slackNotifier, {
+  const notifier = instrumentNotifier(createSlackNotifier({ client: slack, writer: slackWriter, logger }), {
     metrics,
     clock,
     lastTaskFinishedAt: (requestId) => repos.tasks.lastFinishedAt(requestId),
   });
+  const outcomeDeps = { metrics, audit, logger };
   const workflow = withRequestIds(
     createBackupWorkflow({
       repos,
@@ -321,30 +238,10 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       settings,
       logger,
       power,
-      onFinished: (request) => {
-        metrics.requests.inc({ action: 'backup', outcome: request.status });
-        audit.recordOutcome(request.id, auditOutcome(request));
-        logger.info({ requestId: request.id, status: request.status }, 'backup request finished');
-      },
+      onFinished: backupFinished(outcomeDeps),
     }),
   );
-  const poller = createTaskPoller({ repos, cloud, clock, settings, logger });
-  const engine = createEngine({
-    repos,
-    workflow,
-    poller,
-    notifier,
-    clock,
-    logger,
-    settings: { idleTickMs, progressUpdateMs: config.workflow.progressUpdateMs, concurrency: ENGINE_CONCURRENCY },
-    afterAcks: ackPriority.afterAcks,
-    onTick: ({ at }) => {
-      health.lastTickAt = at;
-    },
-  });
-
-  // Restores run in a loop of their own beside the backup engine (see src/services/restore/runner.ts).
-  const restoreNotifier = createRestoreNotifier({ client: app.client, writer: slackWriter });
+  const restoreNotifier = createRestoreNotifier({ client: slack, writer: slackWriter });
   const restoreWorkflow = createRestoreWorkflow({
     repos,
     cloud,
@@ -359,27 +256,57 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       maxInstancesPerCall: MAX_INSTANCES_PER_CALL,
       transientRetryMs: config.workflow.transientRetryMs,
     },
-    onFinished: (request) => {
-      metrics.requests.inc({ action: 'restore', outcome: request.status });
-      audit.recordOutcome(request.id, restoreAuditOutcome(request));
-    },
+    onFinished: restoreFinished(outcomeDeps),
   });
-  const restoreRunner = createRestoreRunner({
+  const kinds: KindMap = {
+    backup: backupSteps({ repos, workflow, notifier, progressUpdateMs: config.workflow.progressUpdateMs }),
+    restore: restoreSteps({ repos, workflow: restoreWorkflow, notifier: restoreNotifier }),
+    delete: deleteSteps({
+      repos,
+      cloud,
+      catalog,
+      audit,
+      notifier: createDeleteNotifier({ writer: slackWriter }),
+      clock,
+      // A person waits for a deletion's result: at most a minute of retries, however long the other flows retry.
+      retry: {
+        retryWindowMs: Math.min(config.workflow.transientRetryMs, 60_000),
+        backoffMs: config.workflow.pollIntervalMs,
+        maxBackoffMs: Math.min(config.workflow.maxPollIntervalMs, 10_000),
+      },
+    }),
+  };
+  const poller = createTaskPoller({
     repos,
-    workflow: restoreWorkflow,
     cloud,
-    notifier: restoreNotifier,
+    clock,
+    settings,
+    logger,
+    taskEnded: (task, outcome) => kinds[task.kind].taskEnded?.(task.requestId, task.instanceId, outcome),
+  });
+  const runner = createRunner({
+    repos,
+    kinds,
+    poller,
     clock,
     logger,
-    settings: {
-      idleTickMs,
-      pollIntervalMs: config.workflow.pollIntervalMs,
-      maxPollIntervalMs: config.workflow.maxPollIntervalMs,
-      concurrency: 4,
-    },
-    onTick: () => deletions.reconcileStale(),
+    settings: { idleTickMs, concurrency: RUNNER_CONCURRENCY },
     afterAcks: ackPriority.afterAcks,
+    sweep: () => power.sweep(),
+    onTick: ({ at }) => {
+      health.lastTickAt = at;
+    },
   });
+
+  // The team and app the bot is installed as: known once start-up has asked Slack (below).
+  let installation: Installation | undefined;
+  const app = createSlackApp(config, services, {
+    logger,
+    installation: () => installation,
+    ...(overrides.slackClientOptions ? { clientOptions: overrides.slackClientOptions } : {}),
+  });
+  // Global middleware runs before every listener, whenever it is registered.
+  const slackRequests = trackSlackRequests(app, { logger, metrics });
 
   let port: number | undefined;
   let opsPort = config.ops.port;
@@ -388,7 +315,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     // Retried with back-off while Slack is unreachable; the log shows what start-up is waiting for.
     logger.info({ slackApi: config.slack.apiUrl ?? 'https://slack.com/api/' }, 'checking the bot token with Slack');
     await app.init();
-    installation = await fetchInstallation(app.client);
+    installation = await fetchInstallation(slack);
     if (installation.appId === undefined) {
       logger.warn(
         { teamId: installation.teamId },
@@ -420,13 +347,9 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     throw error;
   }
   // Phones the bot stopped and has not seen running again (a restart in between, a backup that ended) get a fresh
-  // try now, before the requests resume, and are looked after from then on.
-  const powerSweep = startPowerSweep(power, {
-    intervalMs: Math.max(idleTickMs, config.workflow.pollIntervalMs),
-    logger,
-  });
-  engine.start();
-  restoreRunner.start();
+  // try; the runner's first poll round starts them.
+  power.resume();
+  runner.start();
   logger.info({ mode: config.slack.mode, port, opsPort }, 'cloud phone bot started');
 
   let stopping: Promise<void> | undefined;
@@ -441,9 +364,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     // Keep-alive connections that went idle after close() started would hold it open.
     httpServer?.closeIdleConnections();
     await closed;
-    await engine.stop();
-    await restoreRunner.stop();
-    await powerSweep.stop();
+    await runner.stop();
     for (const cleanup of cleanups.reverse()) await cleanup();
     db.close();
     logger.info('cloud phone bot stopped');
@@ -451,219 +372,15 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   return {
     port,
     opsPort,
-    services: servicesRef.current,
+    services,
     repos,
     metrics,
-    simulator,
+    simulator: connection.simulator,
+    simulators: connection.simulators,
     stop() {
       stopping ??= stop();
       return stopping;
     },
-  };
-}
-
-/** Runs the power keeper's start-up pass, then a sweep every `intervalMs` (never two at once). */
-function startPowerSweep(power: PowerKeeper, options: { intervalMs: number; logger: Logger }) {
-  const { logger } = options;
-  let running: Promise<void> | undefined = power
-    .resume()
-    .catch((error: unknown) => logger.error({ err: error }, 'starting the phones the bot left stopped failed'))
-    .finally(() => {
-      running = undefined;
-    });
-  const timer = setInterval(() => {
-    if (running) return;
-    running = power
-      .sweep()
-      .catch((error: unknown) => logger.warn({ err: error }, 'looking after the phones the bot stopped failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  }, options.intervalMs);
-  timer.unref();
-  return {
-    async stop(): Promise<void> {
-      clearInterval(timer);
-      await running;
-    },
-  };
-}
-
-function boundPort(server: Server, configured: number): number {
-  const address = server.address();
-  return typeof address === 'object' && address ? address.port : configured;
-}
-
-/** The ops server's listen error, naming OPS_PORT/OPS_HOST rather than PORT. */
-function opsListenError(error: unknown, config: Config): Error {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  const where = `OPS_PORT ${config.ops.port} on OPS_HOST ${config.ops.host}`;
-  if (code === 'EADDRINUSE') return new Error(`${where} is already in use; stop the other process or set OPS_PORT`);
-  if (code === 'EACCES') return new Error(`not allowed to listen on ${where}; use a port above 1023 or set OPS_PORT`);
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-/** Policy file when configured (a bad file stops start-up with ConfigError), else the admin list. */
-function buildPermissions(
-  config: Config,
-  deps: { instances: InstanceDirectory; clock: Clock; logger: Logger },
-): PermissionService {
-  const { instances, clock, logger } = deps;
-  if (!config.access.policyPath) return createAdminListPermissions(config.access.admins);
-  const client = userGroupClient(config);
-  const policy = loadPolicyFile(config.access.policyPath);
-  for (const warning of unmatchableGlobWarnings(policy)) {
-    logger.warn({ policy: config.access.policyPath }, `access policy: ${warning}`);
-  }
-  const userGroups = createUserGroupDirectory({
-    ttlMs: config.access.userGroupCacheMs,
-    now: () => clock.now(),
-    listMembers: async (usergroup) => (await client.usergroups.users.list({ usergroup })).users ?? [],
-    resolveHandle: async (handle) =>
-      (await client.usergroups.list({})).usergroups?.find((group) => group.handle?.toLowerCase() === handle)?.id,
-    onError: (error, group) => logger.warn({ err: error, group }, 'user group lookup failed; denying for now'),
-    deadlineMs: GROUP_MEMBERSHIP_WAIT_MS,
-  });
-  return createPolicyPermissions({
-    policy,
-    extraAdmins: config.access.admins,
-    userGroups,
-    instanceGroups: (ids) => instances.groupsOf(ids, { waitMs: GROUP_LOOKUP_WAIT_MS }),
-  });
-}
-
-/**
- * A Web API client for user group lookups only. The app's client retries and waits out rate limits (right for
- * messages, which may arrive late); a lookup runs before an ack and is useless after it, so it gets one short try and
- * a rate-limited call fails at once (the check then denies, saying to try again).
- */
-function userGroupClient(config: Config): WebClient {
-  return new webApi.WebClient(config.slack.botToken, {
-    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-    timeout: GROUP_CALL_TIMEOUT_MS,
-    logLevel: webApi.LogLevel.ERROR,
-  });
-}
-
-/** How long Slack's member list is trusted for handle lookups. */
-const PEOPLE_CACHE_MS = 10 * 60_000;
-
-/** Handles resolved through `users.list` (scope users:read), 200 people a page. */
-function slackPeopleDirectory(client: WebClient, clock: Clock): PeopleDirectory {
-  return createPeopleDirectory({
-    ttlMs: PEOPLE_CACHE_MS,
-    now: () => clock.now(),
-    async listPage(cursor) {
-      const page = await client.users.list({ limit: 200, ...(cursor ? { cursor } : {}) });
-      return {
-        people: (page.members ?? []).flatMap((member) =>
-          member.id
-            ? [
-                {
-                  id: member.id,
-                  name: member.name,
-                  displayName: member.profile?.display_name,
-                  realName: member.real_name ?? member.profile?.real_name,
-                  deleted: member.deleted,
-                  isBot: member.is_bot,
-                },
-              ]
-            : [],
-        ),
-        nextCursor: page.response_metadata?.next_cursor,
-      };
-    },
-  });
-}
-
-/** Listeners are registered before the services exist (the services need the app's Web API client). */
-function lazyServices(ref: { current?: Services }): Services {
-  const get = (): Services => {
-    if (!ref.current) throw new Error('services used before start-up finished');
-    return ref.current;
-  };
-  return {
-    get backups() {
-      return get().backups;
-    },
-    get power() {
-      return get().power;
-    },
-    get restores() {
-      return get().restores;
-    },
-    get catalog() {
-      return get().catalog;
-    },
-    get status() {
-      return get().status;
-    },
-    get deletions() {
-      return get().deletions;
-    },
-    get guard() {
-      return get().guard;
-    },
-    get audit() {
-      return get().audit;
-    },
-    get people() {
-      return get().people;
-    },
-    get simulated() {
-      return get().simulated;
-    },
-    modalDefaults: (actor, channelId) => get().modalDefaults(actor, channelId),
-    suggestInstances: (actor, channelId, query, limit) => get().suggestInstances(actor, channelId, query, limit),
-    warmInstanceList: () => get().warmInstanceList(),
-    afterAcks: () => get().afterAcks(),
-  };
-}
-
-function auditOutcome(request: BackupRequestRecord) {
-  return {
-    status: request.status,
-    taskIds: request.instances.flatMap((i) => (i.taskId ? [i.taskId] : [])),
-    backupFileIds: request.instances.flatMap((i) => (i.backupFileId ? [i.backupFileId] : [])),
-    errors: request.instances.flatMap((i) =>
-      i.errorCode
-        ? [{ instanceId: i.instanceId, code: i.errorCode, message: i.errorMessage ?? '', requestId: i.requestId }]
-        : [],
-    ),
-  };
-}
-
-/** One line for a start-up failure an operator can act on, naming the setting to change where there is one. */
-export function describeStartupError(error: unknown, config: Config): string {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  const slackError = (error as { data?: { error?: unknown } } | undefined)?.data?.error;
-  if (code === 'EADDRINUSE') {
-    return `Could not start: PORT ${config.slack.port} on HOST ${config.slack.host} is already in use; stop the other process or set PORT`;
-  }
-  if (code === 'EACCES') {
-    return `Could not start: not allowed to listen on PORT ${config.slack.port}; use a port above 1023 or set PORT`;
-  }
-  if (typeof slackError === 'string' && /auth|token|account_inactive/.test(slackError)) {
-    return `Could not start: Slack refused SLACK_BOT_TOKEN (${slackError}); copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions again`;
-  }
-  return `Could not start: ${error instanceof Error ? error.message : String(error)}`;
-}
-
-/** `npm start`: settings from the environment over `.env`, then run until SIGTERM or SIGINT. */
-function restoreAuditOutcome(request: RestoreRecord) {
-  return {
-    status: request.status,
-    backupFileIds: [request.backup.backupFileId],
-    taskIds: request.targets.flatMap((t) => (t.taskId ? [t.taskId] : [])),
-    restored: request.targets.filter((t) => t.state === 'succeeded').map((t) => t.instanceId),
-    startedFirst: request.targets.filter((t) => t.startedByBot).map((t) => t.instanceId),
-    errors: request.targets.flatMap((t) =>
-      (t.state === 'failed' || t.state === 'skipped') && t.errorCode
-        ? [{ instanceId: t.instanceId, code: t.errorCode, message: t.errorMessage ?? '', requestId: t.requestId }]
-        : [],
-    ),
   };
 }
 

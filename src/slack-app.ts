@@ -13,6 +13,7 @@ import type { Services } from './services/index.js';
 import { reportUnexpectedError } from './slack/error-sink.js';
 import { foreignRequestReason, type Installation } from './slack/installation.js';
 import { SlackReceiver } from './slack/receiver.js';
+import { slackClientOptions } from './slack/web-client.js';
 import { registerViews } from './views/index.js';
 
 export interface SlackAppOptions {
@@ -28,10 +29,8 @@ export interface SlackAppOptions {
 
 export function createSlackApp(config: Config, services: Services, options: SlackAppOptions): App {
   const logger = boltLogger(options.logger);
-  const clientOptions: WebClientOptions = {
-    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
-    ...options.clientOptions,
-  };
+  // A copy of the options the bot's own Web API client has (Bolt writes its logger into the object it is given).
+  const clientOptions: WebClientOptions = slackClientOptions(config, options.clientOptions);
   // deferInitialization: the token check (auth.test) runs in `await app.init()`, so a bad token fails start-up
   // with a clear error instead of as an unhandled rejection after the bot said it had started.
   const app =

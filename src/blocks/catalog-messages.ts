@@ -70,6 +70,7 @@ function entryBlock(entry: CatalogEntry): SectionBlock {
   const facts = [appsText(entry.apps, 300)];
   if (entry.sizeBytes !== undefined) facts.push(formatBytes(entry.sizeBytes));
   facts.push(statusText(entry));
+  if (entry.region) facts.push(`in ${code(entry.region, 30)}`);
   facts.push(entry.createdAt !== undefined ? `created ${slackDate(new Date(entry.createdAt))}` : 'created: unknown');
   const origin = entry.madeByRequestId
     ? `made by the bot for ${mention(entry.madeByUserId ?? '')} (${code(entry.madeByRequestId)})`

@@ -1,6 +1,6 @@
 /**
  * The answer to the instance picker's `block_suggestion`: at most MAX_SUGGESTIONS options, each showing the id,
- * the name and the status. When more match, they come under a group label that says to type more.
+ * the name, the status and the region. When more match, they come under a group label that says to type more.
  */
 import type { Option, PlainTextOption } from '@slack/types';
 import type { InstanceSummary } from '../services/fleet/instance-directory.js';
@@ -19,7 +19,8 @@ export type InstanceOptionsAnswer =
 
 function optionFor(instance: InstanceSummary): PlainTextOption {
   const name = instance.name ? ` · ${instance.name}` : '';
-  const text = truncate(`${instance.instanceId}${name} (${instance.status})`, SLACK_LIMITS.optionText);
+  const where = instance.region ? `, ${instance.region}` : '';
+  const text = truncate(`${instance.instanceId}${name} (${instance.status}${where})`, SLACK_LIMITS.optionText);
   return { text: { type: 'plain_text', text, emoji: false }, value: instance.instanceId };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import type { CloudFailure } from '../services/backup/model.js';
-import type { CloudTask } from '../services/restore/ports.js';
+import type { CloudTask } from '../services/pipeline/ports.js';
 import type { RecentItem, StatusReport } from '../services/status/service.js';
 import { countInstances, instanceLine, statusText } from './backup-messages.js';
 import { backupTitle, code, context, failureText, section, verificationText } from './common.js';
@@ -21,6 +21,7 @@ function liveLine(task: CloudTask): string {
   const parts = [`${code(task.taskId)} ${code(task.status, 30)}`];
   if (task.type) parts.push(inlineText(task.type, 40));
   if (task.instanceId) parts.push(`on ${code(task.instanceId)}`);
+  if (task.region) parts.push(`in ${code(task.region, 40)}`);
   if (task.totalChildCount !== undefined) {
     parts.push(
       `${task.successChildCount ?? 0} of ${task.totalChildCount} done${task.failedChildCount ? `, ${task.failedChildCount} failed` : ''}`,
@@ -47,6 +48,19 @@ function linesBlocks(heading: string, lines: readonly string[]): KnownBlock[] {
   if (current !== '') blocks.push(section(current));
   if (lines.length > MAX_LINES) blocks.push(context(`…and ${lines.length - MAX_LINES} more.`));
   return blocks;
+}
+
+/** Each instance's region as the cloud's tasks on it reported it. */
+function regionsByInstance(tasks: readonly CloudTask[]): Map<string, string> {
+  const regions = new Map<string, string>();
+  for (const task of tasks) if (task.instanceId && task.region) regions.set(task.instanceId, task.region);
+  return regions;
+}
+
+/** The line of one instance (or restore target), with its region when the cloud's tasks told it. */
+function withRegion(line: string, instanceId: string, regions: ReadonlyMap<string, string>): string {
+  const region = regions.get(instanceId);
+  return region ? `${line} · in ${code(region, 40)}` : line;
 }
 
 function refreshNote(error: CloudFailure | undefined): KnownBlock {
@@ -81,6 +95,7 @@ export function statusMessage(report: StatusReport): SlackMessage {
     case 'backup': {
       const { request } = report;
       const status = statusText(request, countInstances(request));
+      const regions = regionsByInstance(report.live);
       const blocks: KnownBlock[] = [
         section(
           `*Backup ${code(request.id)}* of ${plural(request.spec.apps.length, 'app')} on ${plural(request.spec.instanceIds.length, 'instance')}, requested ${slackDate(request.createdAt)}\n*${inlineText(status, 300)}*`,
@@ -90,7 +105,7 @@ export function statusMessage(report: StatusReport): SlackMessage {
       blocks.push(
         ...linesBlocks(
           '*By instance*',
-          request.instances.map((i) => instanceLine(i, request)),
+          request.instances.map((i) => withRegion(instanceLine(i, request), i.instanceId, regions)),
         ),
       );
       if (report.live.length > 0) blocks.push(...linesBlocks('*Cloud tasks*', report.live.map(liveLine)));
@@ -106,7 +121,13 @@ export function statusMessage(report: StatusReport): SlackMessage {
         ),
       ];
       if (request.failure) blocks.push(section(failureText(request.failure)));
-      blocks.push(...linesBlocks('*By target*', request.targets.map(targetOutcomeLine)));
+      const regions = regionsByInstance(report.live);
+      blocks.push(
+        ...linesBlocks(
+          '*By target*',
+          request.targets.map((t) => withRegion(targetOutcomeLine(t), t.instanceId, regions)),
+        ),
+      );
       if (report.live.length > 0) blocks.push(...linesBlocks('*Cloud tasks*', report.live.map(liveLine)));
       blocks.push(refreshNote(report.refreshError));
       return { text: `Restore ${request.id}: ${status}`, blocks };

@@ -19,6 +19,7 @@ import {
   RequestIdResult,
   RunSyncCommandResponse,
   type Task,
+  type UnusableItem,
 } from './schema.js';
 import { describeTasksParser } from './task-page.js';
 import { createTransport, type TransportOptions } from './transport.js';
@@ -31,7 +32,19 @@ export const MAX_INSTANCES_PER_CALL = 100;
 /** RunSyncCommand takes at most 50 instances per call (doc §3.10). */
 export const MAX_COMMAND_INSTANCES_PER_CALL = 50;
 
-export type CloudPhoneClientOptions = TransportOptions;
+/** One field of one listed item that the client could not use (see schema.ts, itemList). */
+export interface UnusableItemEvent extends UnusableItem {
+  /** The API action whose answer held the item, e.g. `DescribeTasks`. */
+  action: string;
+}
+
+export interface CloudPhoneClientOptions extends TransportOptions {
+  /**
+   * Called for every field of a listed item that could not be used as it came (the rest of the answer is used). The
+   * bot logs a warning and counts it. Exceptions from it are ignored.
+   */
+  onUnusableItem?: ((event: UnusableItemEvent) => void) | undefined;
+}
 
 export interface DescribeInstancesQuery {
   /** An empty list means "none", never "all": it returns [] without a call. */
@@ -140,6 +153,18 @@ function missing(action: string, what: string): CloudApiError {
 export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudPhoneApi {
   const transport = createTransport(options);
 
+  /** Passes on what an answer set aside, and returns the answer's usable items. */
+  function usable<I>(action: string, answer: { unusable?: UnusableItem[] | undefined }, items: I[]): I[] {
+    for (const item of answer.unusable ?? []) {
+      try {
+        options.onUnusableItem?.({ action, ...item });
+      } catch {
+        // A logging hook must never break a cloud call.
+      }
+    }
+    return items;
+  }
+
   function checkLimit(action: string, what: string, items: readonly unknown[] | undefined, max: number): void {
     if (items !== undefined && items.length > max) throw tooMany(action, what, items.length, max);
   }
@@ -158,7 +183,7 @@ export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudP
         RunSyncCommandResponse,
         false,
       );
-      out.push(...result.outputs);
+      out.push(...usable('RunSyncCommand', result, result.outputs));
     }
     return out;
   }
@@ -168,7 +193,7 @@ export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudP
       const action = 'DescribeAndroidInstances';
       checkLimit(action, 'instance group ids', query.instanceGroupIds, MAX_INSTANCES_PER_CALL);
       const base = { Status: query.status, InstanceGroupIds: query.instanceGroupIds?.slice() };
-      const pick = (r: DescribeAndroidInstancesResponse) => r.instances;
+      const pick = (r: DescribeAndroidInstancesResponse) => usable(action, r, r.instances);
       if (query.instanceIds === undefined) {
         return paginate(transport, action, base, DescribeAndroidInstancesResponse, pick);
       }
@@ -209,7 +234,7 @@ export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudP
       checkMutatingIds(action, 'instance id', request.instanceIds);
       if (request.apps.length === 0) throw missing(action, 'app');
       checkLimit(action, 'apps', request.apps, MAX_INSTANCES_PER_CALL);
-      return transport.invoke(
+      const result = await transport.invoke(
         action,
         {
           AndroidInstanceIdList: request.instanceIds.slice(),
@@ -222,12 +247,14 @@ export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudP
         BackupAppResultSchema,
         true,
       );
+      usable(action, result, result.items);
+      return result;
     },
 
     async recoverApp(request) {
       const action = 'RecoverApp';
       checkMutatingIds(action, 'instance id', request.instanceIds);
-      return transport.invoke(
+      const result = await transport.invoke(
         action,
         {
           AndroidInstanceIdList: request.instanceIds.slice(),
@@ -239,12 +266,14 @@ export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudP
         RecoverAppResultSchema,
         true,
       );
+      usable(action, result, result.items);
+      return result;
     },
 
     async describeTasks(query = {}) {
       const action = 'DescribeTasks';
       const base = { ParentTaskId: query.parentTaskId, InvokeId: query.invokeId, Level: query.level };
-      const pick = (r: DescribeTasksResponse) => r.tasks;
+      const pick = (r: DescribeTasksResponse) => usable(action, r, r.tasks);
       if (query.taskIds === undefined) return paginate(transport, action, base, describeTasksParser, pick);
       const out: Task[] = [];
       for (const ids of chunk(query.taskIds, MAX_INSTANCES_PER_CALL)) {
@@ -270,7 +299,7 @@ export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudP
           StatusList: query.statuses?.slice(),
         },
         DescribeBackupFilesResponse,
-        (r) => r.backupFiles,
+        (r) => usable(action, r, r.backupFiles),
         query.maxPages,
       );
     },

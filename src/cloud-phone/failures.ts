@@ -101,6 +101,28 @@ export function transportFailure(action: string, error: unknown, timedOut: boole
   );
 }
 
+const XML_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+const XML_ERROR_FIELDS = ['RequestId', 'HostId', 'Code', 'Message', 'Recommend'] as const;
+
+/**
+ * An XML error body (`<Error><RequestId>…</RequestId><Code>…</Code><Message>…</Message></Error>`), read for the
+ * fields the official core takes from it; undefined when the text is not XML or holds none of them.
+ */
+export function xmlErrorFields(text: string): Record<string, string> | undefined {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith('<')) return undefined;
+  const fields: Record<string, string> = {};
+  for (const name of XML_ERROR_FIELDS) {
+    const match = new RegExp(`<${name}>(?:<!\\[CDATA\\[([\\s\\S]*?)\\]\\]>|([^<]*))</${name}>`).exec(trimmed);
+    if (!match) continue;
+    const value =
+      match[1] ??
+      (match[2] ?? '').replace(/&(lt|gt|amp|quot|apos);/g, (_, entity: string) => XML_ENTITIES[entity] ?? '');
+    fields[name] = value.trim();
+  }
+  return Object.keys(fields).length > 0 ? fields : undefined;
+}
+
 /** The HTTP answer as a value, or the AttemptFailure it stands for. */
 export function interpretResponse<T>(
   action: string,
@@ -121,12 +143,14 @@ export function interpretResponse<T>(
   }
 
   if (statusCode < 200 || statusCode >= 300) {
-    const body = parsedJson ? ErrorBody.safeParse(json) : undefined;
+    const xml = parsedJson ? undefined : xmlErrorFields(text);
+    const readable = parsedJson || xml !== undefined;
+    const body = readable ? ErrorBody.safeParse(parsedJson ? json : xml) : undefined;
     const errorBody = body?.success ? body.data : undefined;
-    const apiCode = errorBody?.code ?? (parsedJson ? `Http${statusCode}` : 'MalformedResponse');
+    const apiCode = errorBody?.code ?? (readable ? `Http${statusCode}` : 'MalformedResponse');
     const apiMessage =
       errorBody?.message ??
-      (parsedJson
+      (readable
         ? `HTTP ${statusCode}`
         : `HTTP ${statusCode} with a body that is not an error object: ${snippet(text)}`);
     const error = new CloudApiError({

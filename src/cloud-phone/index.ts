@@ -17,6 +17,7 @@ export {
   parsePackageList,
   type RecoverAppRequest,
   type RunSyncCommandRequest,
+  type UnusableItemEvent,
 } from './client.js';
 export {
   type CredentialProvider,
@@ -27,6 +28,12 @@ export {
   createCredentialSource,
   maskAccessKeyId,
 } from './credentials.js';
+export {
+  createRegionalCloudPhoneClient,
+  type RegionalClientOptions,
+  type RegionalCloudPhoneApi,
+  type RegionEndpoint,
+} from './regional.js';
 export {
   DOCUMENTED_REGIONS,
   isKnownUploadEndpoint,
@@ -53,4 +60,6 @@ export {
   RecoverAppResult,
   Task,
   TERMINAL_TASK_STATUSES,
+  UNREADABLE_STATUS,
+  type UnusableItem,
 } from './schema.js';

@@ -57,7 +57,8 @@ export function fullJitterDelay(retry: number, options: Pick<RetryOptions, 'base
 
 /**
  * `x-acs-retry-after` is in milliseconds: the official SDKs pass it straight to their retry policies, whose delays are
- * milliseconds (their tests send e.g. `2000` and `80`). Returns milliseconds, or undefined if absent/garbage.
+ * milliseconds (their tests send e.g. `2000` and `80`). Returns milliseconds, or undefined if absent, garbage or 0:
+ * a wait of nothing asks for nothing, and must not make a 4xx look like throttling.
  */
 export function parseRetryAfter(value: string | string[] | undefined): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
@@ -65,7 +66,7 @@ export function parseRetryAfter(value: string | string[] | undefined): number | 
   const trimmed = raw.trim();
   if (!/^\d+(\.\d+)?$/.test(trimmed)) return undefined;
   const ms = Math.ceil(Number(trimmed));
-  return Number.isFinite(ms) ? ms : undefined;
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }
 
 export type RetryDecision =

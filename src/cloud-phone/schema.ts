@@ -3,6 +3,11 @@
  * Wire objects are PascalCase; every schema outputs the camelCase domain object. Only the fields we read are parsed,
  * and parsing is tolerant where the service is known to be sloppy: numbers sent as strings (`MaxResults: "10"`,
  * `TotalCount`, `Cpu`), `null` for absent fields, a missing `Data` array on an empty page.
+ *
+ * The official SDK treats every response field as optional, so one odd item must not cost the whole page: lists are
+ * read item by item (`itemList`). A field that cannot be read is dropped (a status becomes UNREADABLE_STATUS, which
+ * no flow takes for an end state), an item without a readable id is set aside, and each such case is reported in the
+ * page's `unusable` list for a log line and a metric. Status values are kept as they came, known or not.
  */
 import { z } from 'zod';
 
@@ -44,6 +49,83 @@ function list<T extends z.ZodType>(item: T) {
 
 const StringList = list(z.string());
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The status given to an item whose status field could not be read. It is no status the service uses, so every flow
+ * treats it as "not there yet, look again": a task in it is polled again, an instance in it is looked at again.
+ */
+export const UNREADABLE_STATUS = '(unreadable)';
+
+/** A field of a listed item that the bot could not use as it came. */
+export interface UnusableItem {
+  /** The wire field at fault, e.g. `Cpu`; `(item)` when the item is not an object at all. */
+  field: string;
+  /** The item's id (instance, task, backup file), when it could be read. */
+  id?: string | undefined;
+  /** True when the item was kept without that field (or with UNREADABLE_STATUS); false when it was set aside. */
+  kept: boolean;
+}
+
+interface ItemRules {
+  /** The wire field that names the item; without it the item cannot be attributed and is set aside. */
+  id: string;
+  /** The wire field holding the item's state, replaced by UNREADABLE_STATUS when it cannot be read. */
+  status?: string | undefined;
+}
+
+/** A wire field name from a zod issue path (the first key), or `(item)` for the item itself. */
+function fieldOf(issue: z.core.$ZodIssue): string {
+  const key = issue.path[0];
+  return typeof key === 'string' ? key : '(item)';
+}
+
+/**
+ * Reads each item on its own: a good item as the schema says, an odd one with its unreadable fields dropped (its
+ * status marked unreadable), and one without a usable id set aside. Never fails on an item.
+ */
+function readItems<T>(raw: readonly unknown[], item: z.ZodType<T>, rules: ItemRules) {
+  const items: T[] = [];
+  const unusable: UnusableItem[] = [];
+  for (const entry of raw) {
+    const first = item.safeParse(entry);
+    if (first.success) {
+      items.push(first.data);
+      continue;
+    }
+    if (!isRecord(entry)) {
+      unusable.push({ field: '(item)', kept: false });
+      continue;
+    }
+    const rawId = entry[rules.id];
+    const id = typeof rawId === 'string' && rawId !== '' ? rawId : undefined;
+    const fields = [...new Set(first.error.issues.map(fieldOf))];
+    if (id === undefined) {
+      unusable.push({ field: rules.id, kept: false });
+      continue;
+    }
+    const repaired: Record<string, unknown> = { ...entry };
+    for (const field of fields) {
+      if (field === rules.status) repaired[field] = UNREADABLE_STATUS;
+      else delete repaired[field];
+    }
+    const second = item.safeParse(repaired);
+    for (const field of fields) unusable.push({ field, id, kept: second.success });
+    if (second.success) items.push(second.data);
+  }
+  return { items, unusable };
+}
+
+/** A list read item by item (see readItems); absent or `null` is an empty list. */
+function itemList<T>(item: z.ZodType<T>, rules: ItemRules) {
+  return z
+    .array(z.unknown())
+    .nullish()
+    .transform((raw) => readItems(raw ?? [], item, rules));
+}
+
 /** The paging fields shared by Describe* responses. An empty NextToken means "last page". */
 const Page = {
   RequestId: Id,
@@ -76,22 +158,30 @@ export interface ResponseParser<T> {
 // ---------------------------------------------------------------------------------------------------------------------
 // Errors
 
-/** Gateway/service error body: `{RequestId, HostId, Code, Message, Recommend}` (doc §2, §5). All fields optional. */
+/**
+ * Gateway/service error body: `{RequestId, HostId, Code, Message, Recommend}` (doc §2, §5). All fields optional. Read
+ * as the official core reads it: each PascalCase key, else its lower-case twin (`code`, `message`, `requestId`).
+ */
 export const ErrorBody = z
   .object({
     RequestId: OptString,
+    requestId: OptString,
     HostId: OptString,
+    hostId: OptString,
     Code: OptString,
+    code: OptString,
     Message: OptString,
+    message: OptString,
     Recommend: OptString,
+    recommend: OptString,
   })
   .transform((e) =>
     tidy({
-      requestId: e.RequestId,
-      hostId: e.HostId,
-      code: e.Code,
-      message: e.Message,
-      recommend: e.Recommend,
+      requestId: e.RequestId ?? e.requestId,
+      hostId: e.HostId ?? e.hostId,
+      code: e.Code ?? e.code,
+      message: e.Message ?? e.message,
+      recommend: e.Recommend ?? e.recommend,
     }),
   );
 export type ErrorBody = z.infer<typeof ErrorBody>;
@@ -136,16 +226,20 @@ export const Instance = z
       cpu: i.Cpu,
     }),
   );
-export type Instance = z.infer<typeof Instance>;
+/** `region`: the configured region whose endpoint listed it, set by the regional client (regional.ts). */
+export type Instance = z.infer<typeof Instance> & { region?: string | undefined };
 
-export const DescribeAndroidInstancesResponse = z.object({ ...Page, InstanceModel: list(Instance) }).transform((r) =>
-  tidy({
-    requestId: r.RequestId,
-    totalCount: r.TotalCount,
-    nextToken: r.NextToken,
-    instances: r.InstanceModel,
-  }),
-);
+export const DescribeAndroidInstancesResponse = z
+  .object({ ...Page, InstanceModel: itemList(Instance, { id: 'AndroidInstanceId', status: 'AndroidInstanceStatus' }) })
+  .transform((r) =>
+    tidy({
+      requestId: r.RequestId,
+      totalCount: r.TotalCount,
+      nextToken: r.NextToken,
+      instances: r.InstanceModel.items,
+      unusable: r.InstanceModel.unusable,
+    }),
+  );
 export type DescribeAndroidInstancesResponse = z.infer<typeof DescribeAndroidInstancesResponse>;
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -207,16 +301,19 @@ export const Task = z
       invokeId: t.InvokeId,
     }),
   );
-export type Task = z.infer<typeof Task>;
+export type Task = z.infer<typeof Task> & { region?: string | undefined };
 
-export const DescribeTasksResponse = z.object({ ...Page, Data: list(Task) }).transform((r) =>
-  tidy({
-    requestId: r.RequestId,
-    totalCount: r.TotalCount,
-    nextToken: r.NextToken,
-    tasks: r.Data,
-  }),
-);
+export const DescribeTasksResponse = z
+  .object({ ...Page, Data: itemList(Task, { id: 'TaskId', status: 'TaskStatus' }) })
+  .transform((r) =>
+    tidy({
+      requestId: r.RequestId,
+      totalCount: r.TotalCount,
+      nextToken: r.NextToken,
+      tasks: r.Data.items,
+      unusable: r.Data.unusable,
+    }),
+  );
 export type DescribeTasksResponse = z.infer<typeof DescribeTasksResponse>;
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -258,63 +355,77 @@ export const BackupFile = z
       regionId: f.RegionId,
     }),
   );
-export type BackupFile = z.infer<typeof BackupFile>;
+export type BackupFile = z.infer<typeof BackupFile> & { region?: string | undefined };
 
-export const DescribeBackupFilesResponse = z.object({ ...Page, Data: list(BackupFile) }).transform((r) =>
-  tidy({
-    requestId: r.RequestId,
-    totalCount: r.TotalCount,
-    nextToken: r.NextToken,
-    maxResults: r.MaxResults,
-    backupFiles: r.Data,
-  }),
-);
+export const DescribeBackupFilesResponse = z
+  .object({ ...Page, Data: itemList(BackupFile, { id: 'BackupFileId', status: 'Status' }) })
+  .transform((r) =>
+    tidy({
+      requestId: r.RequestId,
+      totalCount: r.TotalCount,
+      nextToken: r.NextToken,
+      maxResults: r.MaxResults,
+      backupFiles: r.Data.items,
+      unusable: r.Data.unusable,
+    }),
+  );
 export type DescribeBackupFilesResponse = z.infer<typeof DescribeBackupFilesResponse>;
 
 // ---------------------------------------------------------------------------------------------------------------------
 // BackupApp (§3.1) and RecoverApp (§3.2)
+
+const BackupAppItem = z
+  .object({
+    AndroidInstanceId: Id,
+    // Optional here: the bot finds the file by its request marker when the answer leaves it out.
+    BackupFileId: OptString,
+    BackupFileName: OptString,
+    TaskId: Id,
+  })
+  .transform((d) =>
+    tidy({
+      instanceId: d.AndroidInstanceId,
+      backupFileId: d.BackupFileId,
+      backupFileName: d.BackupFileName ?? '',
+      /** The instance-level task. */
+      taskId: d.TaskId,
+    }),
+  );
 
 export const BackupAppResult = z
   .object({
     RequestId: Id,
     TaskId: Id,
     Count: OptNumber,
-    Data: list(
-      z.object({
-        AndroidInstanceId: Id,
-        BackupFileId: Id,
-        BackupFileName: OptString,
-        TaskId: Id,
-      }),
-    ),
+    Data: itemList(BackupAppItem, { id: 'AndroidInstanceId' }),
   })
   .transform((r) => ({
     requestId: r.RequestId,
     /** The batch (parent) task. */
     taskId: r.TaskId,
-    count: r.Count ?? r.Data.length,
-    items: r.Data.map((d) => ({
-      instanceId: d.AndroidInstanceId,
-      backupFileId: d.BackupFileId,
-      backupFileName: d.BackupFileName ?? '',
-      /** The instance-level task. */
-      taskId: d.TaskId,
-    })),
+    count: r.Count ?? r.Data.items.length,
+    items: r.Data.items,
+    unusable: r.Data.unusable,
   }));
 export type BackupAppResult = z.infer<typeof BackupAppResult>;
+
+const RecoverAppItem = z
+  .object({ AndroidInstanceId: Id, TaskId: Id })
+  .transform((d) => ({ instanceId: d.AndroidInstanceId, taskId: d.TaskId }));
 
 export const RecoverAppResult = z
   .object({
     RequestId: Id,
     TaskId: Id,
     Count: OptNumber,
-    Data: list(z.object({ AndroidInstanceId: Id, TaskId: Id })),
+    Data: itemList(RecoverAppItem, { id: 'AndroidInstanceId' }),
   })
   .transform((r) => ({
     requestId: r.RequestId,
     taskId: r.TaskId,
-    count: r.Count ?? r.Data.length,
-    items: r.Data.map((d) => ({ instanceId: d.AndroidInstanceId, taskId: d.TaskId })),
+    count: r.Count ?? r.Data.items.length,
+    items: r.Data.items,
+    unusable: r.Data.unusable,
   }));
 export type RecoverAppResult = z.infer<typeof RecoverAppResult>;
 
@@ -342,6 +453,12 @@ export const CommandOutput = z
 export type CommandOutput = z.infer<typeof CommandOutput>;
 
 export const RunSyncCommandResponse = z
-  .object({ RequestId: Id, TotalCount: OptNumber, Data: list(CommandOutput) })
-  .transform((r) => tidy({ requestId: r.RequestId, totalCount: r.TotalCount, outputs: r.Data }));
+  .object({
+    RequestId: Id,
+    TotalCount: OptNumber,
+    Data: itemList(CommandOutput, { id: 'InstanceId', status: 'InvocationStatus' }),
+  })
+  .transform((r) =>
+    tidy({ requestId: r.RequestId, totalCount: r.TotalCount, outputs: r.Data.items, unusable: r.Data.unusable }),
+  );
 export type RunSyncCommandResponse = z.infer<typeof RunSyncCommandResponse>;

@@ -6,7 +6,7 @@
  *
  * The reader only takes what it is sure of, exactly as the schema would: a well-formed page, numbers given as numbers
  * or decimal strings. Anything else (a wrong type, a missing id) goes to the zod schema, which stays the one
- * definition of what is accepted and says what is wrong. A property test holds the two to the same output.
+ * definition of what is accepted, reads the odd items one by one and says which fields it could not use. A property test holds the two to the same output.
  */
 import { DescribeTasksResponse, type ResponseParser, type Task, tidy } from './schema.js';
 
@@ -90,6 +90,7 @@ export function readTasksPage(json: unknown): DescribeTasksResponse | undefined 
     totalCount: totalCount as number | undefined,
     nextToken: nextToken as string | undefined,
     tasks,
+    unusable: [],
   });
 }
 

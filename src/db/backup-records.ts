@@ -79,17 +79,15 @@ function toBackup(row: Row): BotBackup {
 
 const SELECT = `SELECT ri.backup_file_id, ri.backup_file_name, ri.backup_file_path, ri.size_bytes, ri.instance_id,
     ri.state, ri.image_id, ri.image_version, ri.instance_type, ri.image_kind, ri.server_type,
-    br.id AS request_id, br.user_id, br.spec_json, br.created_at, br.finished_at
-  FROM request_instances ri JOIN backup_requests br ON br.id = ri.request_id`;
+    br.id AS request_id, br.user_id, br.detail_json AS spec_json, br.created_at, br.finished_at
+  FROM request_instances ri JOIN requests br ON br.id = ri.request_id`;
 
 export function createBackupRecordQueries(db: Db) {
   const all = db.prepare(`${SELECT} WHERE ri.backup_file_id IS NOT NULL AND (? IS NULL OR ri.instance_id = ?)
     ORDER BY br.created_at DESC LIMIT ?`);
   const byFile = db.prepare(`${SELECT} WHERE ri.backup_file_id = ? LIMIT 1`);
-  const taskOwner = db.prepare('SELECT request_id FROM tasks WHERE task_id = ?');
-  const latestForInstance = db.prepare(`SELECT br.id FROM backup_requests br
+  const latestForInstance = db.prepare(`SELECT br.id FROM requests br
     JOIN request_instances ri ON ri.request_id = br.id WHERE ri.instance_id = ? ORDER BY br.created_at DESC LIMIT 1`);
-  const callOwner = db.prepare('SELECT request_id FROM cloud_calls WHERE cloud_request_id = ? LIMIT 1');
   const taskIdsOf = db.prepare('SELECT task_id FROM request_instances WHERE request_id = ? AND task_id IS NOT NULL');
 
   return {
@@ -102,16 +100,8 @@ export function createBackupRecordQueries(db: Db) {
       const row = byFile.get(backupFileId) as Row | undefined;
       return row ? toBackup(row) : undefined;
     },
-    /** The backup request a tracked task belongs to. */
-    requestForTask(taskId: string): string | undefined {
-      return (taskOwner.get(taskId) as { request_id: string } | undefined)?.request_id;
-    },
     latestRequestForInstance(instanceId: string): string | undefined {
       return (latestForInstance.get(instanceId) as { id: string } | undefined)?.id;
-    },
-    /** The backup request whose mutating call got this cloud RequestId. */
-    requestForCloudRequestId(cloudRequestId: string): string | undefined {
-      return (callOwner.get(cloudRequestId) as { request_id: string } | undefined)?.request_id;
     },
     taskIdsOf(requestId: string): string[] {
       return (taskIdsOf.all(requestId) as { task_id: string }[]).map((row) => row.task_id);

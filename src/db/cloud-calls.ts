@@ -1,8 +1,9 @@
 /**
- * Mutating cloud calls, recorded before they are made. A call left 'sent' (crash) or 'unknown' (timeout after the
+ * The one ledger of mutating calls, for every kind of request, recorded before they are made. A call left 'sent' (crash) or 'unknown' (timeout after the
  * request may have reached the API) is reconciled by looking its effect up, never by sending it again.
  */
 import type { Db } from './database.js';
+import type { RequestKind } from './requests.js';
 
 /** `refused`: the cloud said it did not act (throttling, nothing sent), so the call may go again after a back-off. */
 export type CallStatus = 'sent' | 'accepted' | 'refused' | 'failed' | 'unknown' | 'reconciled';
@@ -43,6 +44,8 @@ export function createCloudCallRepository(db: Db) {
   );
   const forRequest = db.prepare('SELECT * FROM cloud_calls WHERE request_id = ? AND action = ? ORDER BY id');
   const count = db.prepare('SELECT COUNT(*) AS n FROM cloud_calls WHERE request_id = ? AND action = ?');
+  const owner = db.prepare(`SELECT c.request_id AS requestId, r.kind FROM cloud_calls c
+    JOIN requests r ON r.id = c.request_id WHERE c.cloud_request_id = ? LIMIT 1`);
 
   const toRecord = (row: CallRow): CloudCallRecord => ({
     id: row.id,
@@ -59,7 +62,7 @@ export function createCloudCallRepository(db: Db) {
 
   return {
     /** Writes the call as 'sent' and returns its id; commit this before making the call. */
-    begin(requestId: string, action: string, instanceIds: string[], now: number): number {
+    begin(requestId: string, action: string, instanceIds: readonly string[], now: number): number {
       return Number(insert.run(requestId, action, JSON.stringify(instanceIds), now).lastInsertRowid);
     },
     settle(
@@ -88,6 +91,10 @@ export function createCloudCallRepository(db: Db) {
     },
     count(requestId: string, action: string): number {
       return (count.get(requestId, action) as { n: number }).n;
+    },
+    /** The request (and its kind) whose call got this cloud RequestId. */
+    ownerOf(cloudRequestId: string): { requestId: string; kind: RequestKind } | undefined {
+      return owner.get(cloudRequestId) as { requestId: string; kind: RequestKind } | undefined;
     },
   };
 }

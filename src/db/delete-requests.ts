@@ -1,10 +1,11 @@
 /**
- * Deletions of backup files: planned when the confirmation is shown (with each file as the person saw it, verified
- * or not), then confirmed and marked 'sent' before DeleteBackupFile is called, then settled. A deletion left 'sent'
- * is looked up, never sent again.
+ * Deletions of backup files in the shared request table: planned when the confirmation is shown (with each file as
+ * the person saw it, verified or not, in detail_json), then confirmed, sent by the runner (the call recorded in the
+ * ledger before it is made, so one that may have taken effect is looked up, never sent again), settled and reported.
  */
 import type { Actor } from '../services/backup/model.js';
 import type { Db } from './database.js';
+import { headerOf, type RequestHeader, type RequestRepository, type RequestRow } from './requests.js';
 
 export type DeleteStatus =
   | 'planned' // confirmation shown, not confirmed
@@ -29,8 +30,12 @@ export interface DeleteFile {
   refused?: { code: string; message: string } | undefined;
 }
 
-export interface DeleteRecord {
+/** Where a deletion is: planned (`draft`), confirmed and being sent (`send`), its result being posted, done. */
+export type DeleteStep = 'draft' | 'send' | 'report' | 'done';
+
+export interface DeleteRecord extends Omit<RequestHeader, 'kind'> {
   id: string;
+  step: DeleteStep;
   actor: Actor;
   channelId: string;
   files: DeleteFile[];
@@ -38,53 +43,55 @@ export interface DeleteRecord {
   cloudRequestId: string | undefined;
   errorCode: string | undefined;
   errorMessage: string | undefined;
+  simulated: boolean;
   createdAt: number;
   confirmedAt: number | undefined;
   finishedAt: number | undefined;
 }
 
-interface Row {
-  id: string;
-  team_id: string;
-  user_id: string;
-  channel_id: string;
-  files_json: string;
-  status: DeleteStatus;
-  cloud_request_id: string | null;
-  error_code: string | null;
-  error_message: string | null;
-  created_at: number;
-  confirmed_at: number | null;
-  finished_at: number | null;
+/** What only a deletion has, kept in the request's detail_json. */
+interface DeleteDetail {
+  files: DeleteFile[];
+  cloudRequestId?: string | null | undefined;
+  errorCode?: string | null | undefined;
+  errorMessage?: string | null | undefined;
 }
 
-const toRecord = (row: Row): DeleteRecord => ({
-  id: row.id,
-  actor: { userId: row.user_id, teamId: row.team_id },
-  channelId: row.channel_id,
-  files: JSON.parse(row.files_json) as DeleteFile[],
-  status: row.status,
-  cloudRequestId: row.cloud_request_id ?? undefined,
-  errorCode: row.error_code ?? undefined,
-  errorMessage: row.error_message ?? undefined,
-  createdAt: row.created_at,
-  confirmedAt: row.confirmed_at ?? undefined,
-  finishedAt: row.finished_at ?? undefined,
-});
+export type DeleteOutcome = {
+  status: Exclude<DeleteStatus, 'planned' | 'sent'>;
+  cloudRequestId?: string | undefined;
+  errorCode?: string | undefined;
+  errorMessage?: string | undefined;
+};
 
-export function createDeleteRepository(db: Db) {
-  const insert = db.prepare(`INSERT OR IGNORE INTO delete_requests
-    (id, plan_key, team_id, user_id, channel_id, files_json, status, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, 'planned', ?)`);
-  const byKey = db.prepare('SELECT id FROM delete_requests WHERE plan_key = ?');
-  const byId = db.prepare('SELECT * FROM delete_requests WHERE id = ?');
-  const markSent = db.prepare(
-    `UPDATE delete_requests SET status = 'sent', confirmed_at = ? WHERE id = ? AND status = 'planned'`,
+function toRecord(row: RequestRow): DeleteRecord {
+  const detail = JSON.parse(row.detail_json) as DeleteDetail;
+  return {
+    ...headerOf(row),
+    step: row.step as DeleteStep,
+    actor: { userId: row.user_id, teamId: row.team_id },
+    channelId: row.channel_id,
+    files: detail.files,
+    status: row.status as DeleteStatus,
+    cloudRequestId: detail.cloudRequestId ?? undefined,
+    errorCode: detail.errorCode ?? undefined,
+    errorMessage: detail.errorMessage ?? undefined,
+    simulated: row.simulated === 1,
+    createdAt: row.created_at,
+    confirmedAt: row.confirmed_at ?? undefined,
+    finishedAt: row.finished_at ?? undefined,
+  };
+}
+
+export function createDeleteRepository(db: Db, requests: RequestRepository) {
+  const deleted = db.prepare(
+    `SELECT json_extract(detail_json, '$.files') AS files_json FROM requests WHERE kind = 'delete' AND status = 'deleted'`,
   );
-  const settle = db.prepare(`UPDATE delete_requests SET status = ?, cloud_request_id = ?, error_code = ?,
-    error_message = ?, finished_at = ? WHERE id = ?`);
-  const deleted = db.prepare(`SELECT files_json FROM delete_requests WHERE status = 'deleted'`);
-  const staleSent = db.prepare(`SELECT id FROM delete_requests WHERE status = 'sent' AND confirmed_at < ?`);
+
+  function get(id: string): DeleteRecord | undefined {
+    const row = requests.row(id, 'delete');
+    return row ? toRecord(row) : undefined;
+  }
 
   return {
     createPlan(input: {
@@ -93,46 +100,48 @@ export function createDeleteRepository(db: Db) {
       actor: Actor;
       channelId: string;
       files: DeleteFile[];
+      simulated: boolean;
       now: number;
     }): { id: string; created: boolean } {
-      const changes = insert.run(
-        input.id,
-        input.planKey,
-        input.actor.teamId,
-        input.actor.userId,
-        input.channelId,
-        JSON.stringify(input.files),
-        input.now,
-      ).changes;
-      if (changes > 0) return { id: input.id, created: true };
-      return { id: (byKey.get(input.planKey) as { id: string }).id, created: false };
+      const detail: DeleteDetail = { files: input.files };
+      return requests.create({
+        id: input.id,
+        kind: 'delete',
+        idempotencyKey: input.planKey,
+        actor: input.actor,
+        channelId: input.channelId,
+        detail,
+        status: 'planned',
+        step: 'draft',
+        simulated: input.simulated,
+        now: input.now,
+      });
     },
-    get(id: string): DeleteRecord | undefined {
-      const row = byId.get(id) as Row | undefined;
-      return row ? toRecord(row) : undefined;
+    get,
+    /**
+     * Confirmed: on to the runner's `send` step, which records the call before making it. False when it was confirmed
+     * already (one deletion per plan).
+     */
+    confirm(id: string, now: number): boolean {
+      const plan = get(id);
+      if (!plan) return false;
+      const detail: DeleteDetail = { files: plan.files };
+      return requests.confirm(id, { confirmKey: null, detail, status: 'sent', step: 'send', now });
     },
-    /** Confirmed: recorded as 'sent' before the call. False when it was confirmed already (one deletion per plan). */
-    markSent(id: string, now: number): boolean {
-      return markSent.run(now, id).changes > 0;
-    },
-    settle(
-      id: string,
-      outcome: {
-        status: Exclude<DeleteStatus, 'planned' | 'sent'>;
-        cloudRequestId?: string | undefined;
-        errorCode?: string | undefined;
-        errorMessage?: string | undefined;
-      },
-      now: number,
-    ): void {
-      settle.run(
-        outcome.status,
-        outcome.cloudRequestId ?? null,
-        outcome.errorCode ?? null,
-        outcome.errorMessage ?? null,
-        now,
-        id,
-      );
+    /** The outcome, on to the report step and the result message queued: one transaction. */
+    settle(id: string, outcome: DeleteOutcome, now: number): void {
+      const record = get(id);
+      if (!record) return;
+      const detail: DeleteDetail = {
+        files: record.files,
+        cloudRequestId: outcome.cloudRequestId,
+        errorCode: outcome.errorCode,
+        errorMessage: outcome.errorMessage,
+      };
+      db.transaction(() => {
+        requests.setDetail(id, detail, now);
+        requests.finish(id, outcome.status, now);
+      })();
     },
     /** Files the bot deleted (so the catalog does not list the bot's record of them as missing). */
     deletedFileIds(): Set<string> {
@@ -141,10 +150,6 @@ export function createDeleteRepository(db: Db) {
         for (const file of JSON.parse(row.files_json) as DeleteFile[]) if (!file.refused) ids.add(file.backupFileId);
       }
       return ids;
-    },
-    /** Deletions confirmed before `before` and still 'sent' (the bot stopped between the record and the answer). */
-    staleSentIds(before: number): string[] {
-      return (staleSent.all(before) as { id: string }[]).map((row) => row.id);
     },
   };
 }

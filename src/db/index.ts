@@ -5,23 +5,27 @@ import { createCloudCallRepository } from './cloud-calls.js';
 import type { Db } from './database.js';
 import { createDeleteRepository } from './delete-requests.js';
 import { createOutboxRepository } from './outbox.js';
+import { createRequestRepository } from './requests.js';
 import { createRestoreRepository } from './restore-requests.js';
 import { createStoppedPhoneRepository } from './stopped-phones.js';
 import { createTaskRepository } from './tasks.js';
 import { createVerificationRepository } from './verifications.js';
 
 export function createRepositories(db: Db) {
+  // Every kind of request shares the request table, the call ledger, the task table and the outbox.
+  const requests = createRequestRepository(db);
   return {
     db,
-    requests: createBackupRequestRepository(db),
+    requests,
     calls: createCloudCallRepository(db),
     tasks: createTaskRepository(db),
     outbox: createOutboxRepository(db),
+    // What only one kind has: a backup's instances, a restore's targets, a deletion's files.
+    backups: createBackupRequestRepository(db, requests),
+    restores: createRestoreRepository(db, requests),
+    deletions: createDeleteRepository(db, requests),
     audit: createAuditLogRepository(db),
-    // Restores, verifications, deletions and read-only queries over the backup tables.
-    restores: createRestoreRepository(db),
     verifications: createVerificationRepository(db),
-    deletions: createDeleteRepository(db),
     backupRecords: createBackupRecordQueries(db),
     // Phones the bot stopped and owes a start (services/pipeline/power-keeper.ts).
     stoppedPhones: createStoppedPhoneRepository(db),

@@ -1,55 +1,42 @@
 /**
- * The durable outbox for messages that must arrive exactly once (the completion reply). The entry is written in the
- * same transaction as the state it reports; a sender delivers it and records the message ts.
+ * The durable outbox for messages that must arrive exactly once (the completion reply of every kind of request). The
+ * entry is written in the same transaction as the state it reports (see requests.finish); the runner delivers it and
+ * records where the message went.
  */
 import type { Db } from './database.js';
 
-export type OutboxKind = 'completion';
+export type OutboxMessage = 'completion';
 
 export interface OutboxEntry {
   id: number;
   requestId: string;
-  kind: OutboxKind;
+  message: OutboxMessage;
   attempts: number;
 }
 
+const ENTRY_COLUMNS = 'id, request_id AS requestId, message, attempts';
+
 export function createOutboxRepository(db: Db) {
-  const insert = db.prepare(
-    `INSERT OR IGNORE INTO outbox (request_id, kind, status, next_attempt_at, created_at) VALUES (?, ?, 'pending', ?, ?)`,
-  );
-  const due = db.prepare(
-    `SELECT id, request_id, kind, attempts FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
-     ORDER BY id LIMIT ?`,
-  );
   const pendingFor = db.prepare(
-    `SELECT id, request_id, kind, attempts FROM outbox WHERE status = 'pending' AND request_id = ? AND kind = ?`,
+    `SELECT ${ENTRY_COLUMNS} FROM outbox WHERE status = 'pending' AND request_id = ? AND message = ?`,
   );
-  const sent = db.prepare(`UPDATE outbox SET status = 'sent', posted_ts = ?, sent_at = ? WHERE id = ?`);
+  const sent = db.prepare(
+    `UPDATE outbox SET status = 'sent', posted_channel = ?, posted_ts = ?, sent_at = ? WHERE id = ?`,
+  );
   const retry = db.prepare(
     'UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',
   );
   const give = db.prepare(`UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?`);
   const pending = db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'`);
-  const statusOf = db.prepare('SELECT status FROM outbox WHERE request_id = ? AND kind = ?');
+  const statusOf = db.prepare('SELECT status FROM outbox WHERE request_id = ? AND message = ?');
 
   return {
-    enqueue(requestId: string, kind: OutboxKind, now: number): void {
-      insert.run(requestId, kind, now, now);
+    /** The pending entry of this message for a request, if there is one. */
+    pendingFor(requestId: string, message: OutboxMessage): OutboxEntry | undefined {
+      return pendingFor.get(requestId, message) as OutboxEntry | undefined;
     },
-    due(now: number, limit: number): OutboxEntry[] {
-      return (due.all(now, limit) as { id: number; request_id: string; kind: OutboxKind; attempts: number }[]).map(
-        (row) => ({ id: row.id, requestId: row.request_id, kind: row.kind, attempts: row.attempts }),
-      );
-    },
-    /** The pending entry of this kind for a request, if there is one. */
-    pendingFor(requestId: string, kind: OutboxKind): OutboxEntry | undefined {
-      const row = pendingFor.get(requestId, kind) as
-        | { id: number; request_id: string; kind: OutboxKind; attempts: number }
-        | undefined;
-      return row && { id: row.id, requestId: row.request_id, kind: row.kind, attempts: row.attempts };
-    },
-    markSent(id: number, postedTs: string, now: number): void {
-      sent.run(postedTs, now, id);
+    markSent(id: number, posted: { channel: string; ts: string }, now: number): void {
+      sent.run(posted.channel, posted.ts, now, id);
     },
     retryLater(id: number, at: number, error: string): void {
       retry.run(at, error.slice(0, 500), id);
@@ -60,8 +47,8 @@ export function createOutboxRepository(db: Db) {
     pendingCount(): number {
       return (pending.get() as { n: number }).n;
     },
-    status(requestId: string, kind: OutboxKind): string | undefined {
-      return (statusOf.get(requestId, kind) as { status: string } | undefined)?.status;
+    status(requestId: string, message: OutboxMessage): string | undefined {
+      return (statusOf.get(requestId, message) as { status: string } | undefined)?.status;
     },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Phones the bot stopped and has not seen running again (migration 006). Written before the stop is sent, deleted
+ * Phones the bot stopped and has not seen running again (migration 007). Written before the stop is sent, deleted
  * when the phone is seen RUNNING; in between it carries the StartAndroidInstance history the retry policy reads.
  */
 import type { CallHistory, SendOutcome } from '../services/pipeline/mutating-call.js';

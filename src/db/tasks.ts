@@ -1,15 +1,20 @@
 /**
- * Cloud tasks being tracked. The poller takes the due ones in batches (up to 100 per DescribeTasks call) and pushes
+ * Cloud tasks being tracked, of every kind of request (backup, restore). The poller takes the due ones in batches (up to 100 per DescribeTasks call) and pushes
  * each task's next poll further out the longer it runs.
  */
 import type { Db } from './database.js';
+import type { RequestKind } from './requests.js';
 
 export interface TrackedTask {
   taskId: string;
   requestId: string;
+  /** The kind of the request, so the poller knows whose outcome it records. */
+  kind: RequestKind;
   instanceId: string;
   status: string;
   polls: number;
+  /** Polls in a row the API did not return it. */
+  misses: number;
   nextPollAt: number;
   createdAt: number;
 }
@@ -18,8 +23,9 @@ export interface TrackedTask {
  * Selected straight in the TrackedTask shape: the poller reads every open task each cycle, and a row object that
  * is the result (rather than one copied into another) halves what that allocates.
  */
-const TASK_COLUMNS = `task_id AS taskId, request_id AS requestId, instance_id AS instanceId, status, polls,
-  next_poll_at AS nextPollAt, created_at AS createdAt`;
+const TASK_COLUMNS = `t.task_id AS taskId, t.request_id AS requestId, r.kind, t.instance_id AS instanceId, t.status,
+  t.polls, t.misses, t.next_poll_at AS nextPollAt, t.created_at AS createdAt`;
+const FROM_TASKS = 'FROM tasks t JOIN requests r ON r.id = t.request_id';
 
 export function createTaskRepository(db: Db) {
   const insert = db.prepare(
@@ -27,13 +33,18 @@ export function createTaskRepository(db: Db) {
      VALUES (?, ?, ?, 'Waiting', ?, ?)`,
   );
   const due = db.prepare(
-    `SELECT ${TASK_COLUMNS} FROM tasks WHERE finished_at IS NULL AND next_poll_at <= ? ORDER BY next_poll_at LIMIT ?`,
+    `SELECT ${TASK_COLUMNS} ${FROM_TASKS} WHERE t.finished_at IS NULL AND t.next_poll_at <= ?
+     ORDER BY t.next_poll_at LIMIT ?`,
   );
   const dueCount = db.prepare('SELECT COUNT(*) AS n FROM tasks WHERE finished_at IS NULL AND next_poll_at <= ?');
   const soonest = db.prepare(
-    `SELECT ${TASK_COLUMNS} FROM tasks WHERE finished_at IS NULL AND next_poll_at > ? ORDER BY next_poll_at LIMIT ?`,
+    `SELECT ${TASK_COLUMNS} ${FROM_TASKS} WHERE t.finished_at IS NULL AND t.next_poll_at > ?
+     ORDER BY t.next_poll_at LIMIT ?`,
   );
-  const polled = db.prepare('UPDATE tasks SET status = ?, polls = polls + 1, next_poll_at = ? WHERE task_id = ?');
+  const polled = db.prepare(
+    'UPDATE tasks SET status = ?, polls = polls + 1, misses = ?, next_poll_at = ? WHERE task_id = ?',
+  );
+  const byId = db.prepare(`SELECT ${TASK_COLUMNS} ${FROM_TASKS} WHERE t.task_id = ?`);
   const finished = db.prepare('UPDATE tasks SET status = ?, polls = polls + 1, finished_at = ? WHERE task_id = ?');
   const openFor = db.prepare('SELECT COUNT(*) AS n FROM tasks WHERE request_id = ? AND finished_at IS NULL');
   const openAll = db.prepare('SELECT COUNT(*) AS n FROM tasks WHERE finished_at IS NULL');
@@ -57,8 +68,12 @@ export function createTaskRepository(db: Db) {
     soonestNotDue(now: number, limit: number): TrackedTask[] {
       return soonest.all(now, limit) as TrackedTask[];
     },
-    markPolled(taskId: string, status: string, nextPollAt: number): void {
-      polled.run(status, nextPollAt, taskId);
+    /** `misses`: polls in a row the API has not returned it (0 when it just did). */
+    markPolled(taskId: string, status: string, misses: number, nextPollAt: number): void {
+      polled.run(status, misses, nextPollAt, taskId);
+    },
+    get(taskId: string): TrackedTask | undefined {
+      return byId.get(taskId) as TrackedTask | undefined;
     },
     markFinished(taskId: string, status: string, now: number): void {
       finished.run(status, now, taskId);

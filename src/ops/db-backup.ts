@@ -24,7 +24,7 @@ export interface BackupIo {
 }
 
 /** Tables whose row counts the summary shows, so the operator sees the copy holds what they expect. */
-const COUNTED = ['backup_requests', 'tasks', 'audit_log'];
+const COUNTED = ['requests', 'tasks', 'audit_log'];
 
 export async function runDbBackup(argv: readonly string[], io: BackupIo): Promise<number> {
   let destinationArg: string | undefined;

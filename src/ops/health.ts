@@ -1,5 +1,5 @@
 /**
- * /healthz and /metrics. Health is the facts an operator acts on: the database takes writes, the engine loop is
+ * /healthz and /metrics. Health is the facts an operator acts on: the database takes writes, the runner loop is
  * ticking, when the cloud last answered, and which phones the bot stopped and could not start again (degraded: the
  * bot works, but people are without their phones until someone starts them).
  */

@@ -3,10 +3,10 @@
  * every workflow step and Slack reply runs with its request id in the log context, every cloud call is counted and
  * logged, and every completion reply observes how long after the last task it came.
  */
-import type { CallEvent } from '../cloud-phone/client.js';
+import type { CallEvent, UnusableItemEvent } from '../cloud-phone/client.js';
 import { type Logger, runWithLogContext } from '../logger.js';
 import type { BackupRequestView } from '../services/backup/model.js';
-import type { BackupNotifier, Clock, MessageRef } from '../services/pipeline/ports.js';
+import type { Clock, MessageRef, RequestNotifier } from '../services/pipeline/ports.js';
 import type { HealthState } from './health.js';
 import type { Metrics } from './metrics.js';
 
@@ -31,7 +31,7 @@ export function withRequestIds<T extends object>(steps: T): T {
  * reply latency metric: the time from the request's last cloud task finishing to its completion reply being posted.
  * Wraps every method, so a method added to the port later is covered too.
  */
-export function instrumentNotifier<N extends Pick<BackupNotifier, 'complete'>>(
+export function instrumentNotifier<N extends Pick<RequestNotifier<BackupRequestView>, 'complete'>>(
   notifier: N,
   deps: { metrics: Metrics; clock: Clock; lastTaskFinishedAt: (requestId: string) => number | undefined },
 ): N {
@@ -48,7 +48,7 @@ export function instrumentNotifier<N extends Pick<BackupNotifier, 'complete'>>(
       return typeof id === 'string' ? runWithLogContext({ requestId: id }, call) : call();
     };
   }
-  const complete = wrapped.complete as BackupNotifier['complete'];
+  const complete = wrapped.complete as RequestNotifier<BackupRequestView>['complete'];
   wrapped.complete = async (view: BackupRequestView, parent: MessageRef | undefined) => {
     const posted = await complete(view, parent);
     const finishedAt = deps.lastTaskFinishedAt(view.id);
@@ -82,5 +82,19 @@ export function observeCloudCalls(deps: {
     };
     if (event.ok) logger.debug(line, 'cloud call');
     else logger.warn(line, 'cloud call failed');
+  };
+}
+
+/** The cloud client's hook for items it set aside or read in part: one warning line and one count each. */
+export function observeUnusableItems(deps: { metrics: Metrics; logger: Logger }): (event: UnusableItemEvent) => void {
+  const { metrics, logger } = deps;
+  return (event) => {
+    metrics.cloudItemsUnusable.inc({ action: event.action, field: event.field });
+    logger.warn(
+      { component: 'cloud', action: event.action, field: event.field, itemId: event.id, kept: event.kept },
+      event.kept
+        ? 'cloud answer: an item had a field the bot could not read; used the item without it, will look again'
+        : 'cloud answer: an item the bot could not use was set aside; the rest of the answer was used',
+    );
   };
 }

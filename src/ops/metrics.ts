@@ -41,6 +41,12 @@ export function createMetrics(options: MetricsOptions = {}) {
     labelNames: ['action', 'code'] as const,
     registers: [registry],
   });
+  const cloudItemsUnusable = new Counter({
+    name: 'cloudphone_bot_cloud_items_unusable_total',
+    help: 'Fields of listed items (instances, tasks, backup files) the cloud sent in a form the bot could not use, by action and wire field; the rest of each answer was used',
+    labelNames: ['action', 'field'] as const,
+    registers: [registry],
+  });
   const cloudCallSeconds = new Histogram({
     name: 'cloudphone_bot_cloud_call_seconds',
     help: 'Cloud phone API call duration, one observation per HTTP attempt',
@@ -81,6 +87,7 @@ export function createMetrics(options: MetricsOptions = {}) {
     slackRequestSeconds,
     requests,
     cloudCalls,
+    cloudItemsUnusable,
     cloudCallSeconds,
     tasks,
     leftStopped,

@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: the real bot (startBot: Bolt's HTTP receiver, a SQLite file in a temporary folder, the engine) with
+ * `npm run demo`: the real bot (startBot: Bolt's HTTP receiver, a SQLite file in a temporary folder, the runner) with
  * CLOUDPHONE_SIMULATOR on, a local Slack stand-in, and a driver that does what Slack does when a person types
  * `/cloudphone backup …` and fills in the modal. Prints the conversation as that person would see it, checks that it
  * is right, and exits 0; anything wrong, or taking longer than the time limit, exits 1 with the reason.
@@ -202,7 +202,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     print('');
 
     // 5. The audit trail, as an admin asks for it.
-    const requestId = bot.repos.requests.get(requestIdIn(reply) ?? '')?.id ?? requestIdIn(reply);
+    const requestId = bot.repos.backups.get(requestIdIn(reply) ?? '')?.id ?? requestIdIn(reply);
     check(requestId, 'the reply does not name its request id');
     result.requestId = requestId;
     print(`${elapsed()}  ${where}  ${who} types: ${COMMAND} audit ${requestId}`);
@@ -220,7 +220,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     print('');
 
     // 6. Check what a person would check.
-    const record = bot.repos.requests.get(requestId);
+    const record = bot.repos.backups.get(requestId);
     check(record, `request ${requestId} is not in the database`);
     check(record.status === 'succeeded', `the request ended ${record.status}, not succeeded`);
     const files = instanceIds.map((id) => {

@@ -1,8 +1,8 @@
 /**
- * Acknowledgements first. Slack gives the bot 3 seconds to answer each request, and every request, every engine step
+ * Acknowledgements first. Slack gives the bot 3 seconds to answer each request, and every request, every runner step
  * and every Web API call the bot makes share one event loop. When 50 people press a button at once, background work
  * that runs between their requests (opening a modal costs the Web API client a few milliseconds of CPU, so does each
- * engine step) is added to every acknowledgement still waiting. So background work asks `afterAcks()` first: it
+ * runner step) is added to every acknowledgement still waiting. So background work asks `afterAcks()` first: it
  * resolves when no Slack request is waiting for its answer, letting waiting tasks go one per event-loop turn so that
  * requests arriving in between are read and answered before the next task runs.
  *

@@ -51,7 +51,7 @@ export function parentOf(view: {
 export interface ChannelWriter {
   /** A new message, or a reply when `threadTs` is given. `urgent`: before new threads still waiting in the channel. */
   post(channel: string, message: SlackMessage, threadTs?: string, options?: { urgent?: boolean }): Promise<MessageRef>;
-  /** Replaces a message in place; goes before new threads still waiting (the engine waits for it). */
+  /** Replaces a message in place; goes before new threads still waiting (the runner waits for it). */
   update(ref: MessageRef, message: SlackMessage): Promise<void>;
   /**
    * Posts a request's parent message in its channel, or, when the bot cannot write there, a hint and the message in

@@ -1,12 +1,12 @@
 /**
- * The BackupNotifier port on Slack's Web API. Rendering comes from src/blocks; this file only decides where a
+ * The notifier port for backups on Slack's Web API. Rendering comes from src/blocks; this file only decides where a
  * message goes and how to recover when it cannot go there.
  */
 import type { WebClient } from '@slack/web-api';
 import { backupCompletionReply, backupParentMessage } from '../blocks/messages.js';
 import type { Logger } from '../logger.js';
 import type { BackupRequestView } from '../services/backup/model.js';
-import type { BackupNotifier, MessageRef } from '../services/pipeline/ports.js';
+import type { MessageRef, RequestNotifier } from '../services/pipeline/ports.js';
 import { type ChannelWriter, parentOf, type SlackMessage } from './channel-writer.js';
 import { findReplyWithMarker } from './thread.js';
 
@@ -34,7 +34,7 @@ export function createSlackNotifier(deps: {
   client: WebClient;
   writer: ChannelWriter;
   logger: Logger;
-}): BackupNotifier {
+}): RequestNotifier<BackupRequestView> {
   const { client, writer, logger } = deps;
 
   function findExistingReply(parent: MessageRef, requestId: string): Promise<string | undefined> {

@@ -1,17 +1,19 @@
 /**
- * The RestoreNotifier port on Slack's Web API. Rendering comes from src/blocks; writing (the channel queue, the DM
+ * The notifier port for restores on Slack's Web API. Rendering comes from src/blocks; writing (the channel queue, the DM
  * fallback) from the channel writer both notifiers share.
  */
 import type { WebClient } from '@slack/web-api';
 import { restoreCompletionMarker, restoreCompletionReply, restoreParentMessage } from '../blocks/restore-messages.js';
-import type { MessageRef } from '../services/pipeline/ports.js';
+import type { MessageRef, RequestNotifier } from '../services/pipeline/ports.js';
 import type { RestoreRequestView } from '../services/restore/model.js';
-import type { RestoreNotifier } from '../services/restore/ports.js';
 import { type ChannelWriter, parentOf } from './channel-writer.js';
 import { parentMarker, withParentMarker } from './notifier.js';
 import { findReplyWithMarker } from './thread.js';
 
-export function createRestoreNotifier(deps: { client: WebClient; writer: ChannelWriter }): RestoreNotifier {
+export function createRestoreNotifier(deps: {
+  client: WebClient;
+  writer: ChannelWriter;
+}): RequestNotifier<RestoreRequestView> {
   const { client, writer } = deps;
 
   function findExistingReply(parent: MessageRef, requestId: string): Promise<string | undefined> {

@@ -1,17 +1,16 @@
 /**
  * The delete confirmations. The first one: when any backup was never verified by a restore, the second confirmation
  * is pushed on top (it names the risk); otherwise, or from the second one, the service checks the permission and
- * records the deletion before the ack, the modal closes, and the outcome is posted in the channel.
+ * records the deletion before the ack, the modal closes, and the runner sends it and posts the outcome in the channel.
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { noticeView } from '../blocks/common.js';
-import { buildDeleteSecondConfirm, deleteResultMessage, readDeleteAcknowledge } from '../blocks/delete-modal.js';
+import { buildDeleteSecondConfirm, readDeleteAcknowledge } from '../blocks/delete-modal.js';
 import { BLOCK, CALLBACK } from '../blocks/ids.js';
 import { unverifiedFiles } from '../services/delete/service.js';
 import type { Services } from '../services/index.js';
-import { actorOf, afterAck, parseMetadata } from '../slack/listener-helpers.js';
+import { actorOf, parseMetadata } from '../slack/listener-helpers.js';
 
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
 
@@ -62,7 +61,7 @@ export function deleteUnverifiedConfirmed(services: Services) {
 
 async function confirmAndDelete(
   services: Services,
-  { ack, body, view, client, logger }: ViewArgs,
+  { ack, body, view }: ViewArgs,
   deleteId: string,
   acknowledgedUnverified: boolean,
 ): Promise<void> {
@@ -75,25 +74,6 @@ async function confirmAndDelete(
     }
     return ack(notice(message));
   }
-  // Recorded as 'sent' before this ack; the call and its outcome come after it.
+  // Recorded before this ack; the runner sends it and posts the outcome in the channel.
   await ack({ response_action: 'clear' });
-  if (!result.created) return;
-  await afterAck(logger, undefined, async () => {
-    const record = await services.deletions.execute(deleteId, result.auditId);
-    await postResult(client, record.channelId, record.actor.userId, deleteResultMessage(record));
-  });
-}
-
-/** In the channel it was asked from; as a direct message when the bot cannot post there. */
-async function postResult(
-  client: WebClient,
-  channel: string,
-  userId: string,
-  message: { text: string; blocks: unknown[] },
-): Promise<void> {
-  try {
-    await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never });
-  } catch {
-    await client.chat.postMessage({ channel: userId, text: message.text, blocks: message.blocks as never });
-  }
 }

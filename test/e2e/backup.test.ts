@@ -24,9 +24,7 @@ afterEach(async () => {
 function rewindToUnrecordedParent(harness: Harness): void {
   const db = new Database(harness.dbPath);
   db.prepare(`UPDATE cloud_calls SET status = 'sent' WHERE action = 'chat.postMessage:parent'`).run();
-  db.prepare(
-    `UPDATE backup_requests SET step = 'announce', next_run_at = 0, parent_channel = NULL, parent_ts = NULL`,
-  ).run();
+  db.prepare(`UPDATE requests SET step = 'announce', next_run_at = 0, parent_channel = NULL, parent_ts = NULL`).run();
   db.close();
 }
 
@@ -179,7 +177,9 @@ describe('/cloudphone backup, end to end', () => {
     const errors = (submitted.body as { errors: Record<string, string> }).errors;
     expect(Object.keys(errors).sort()).toEqual([BLOCK.apps, BLOCK.instances, BLOCK.path].sort());
     expect(errors[BLOCK.instances]).toContain('acp_BAD');
-    expect(h.sim.requests).toHaveLength(0);
+    // Nothing started: no cloud call but the fleet listing the open form warms for its instance picker.
+    expect(actions(h).filter((a) => a !== 'DescribeAndroidInstances')).toEqual([]);
+    expect(parents(h.slack)).toHaveLength(0);
   });
 
   it('after a restart between BackupApp and completion, the reply still arrives exactly once', async () => {
@@ -206,7 +206,7 @@ describe('/cloudphone backup, end to end', () => {
     // Rewind the database to the instant between chat.postMessage and recording it, as a SIGKILL there would leave it.
     const db = new Database(h.dbPath);
     db.prepare(`UPDATE outbox SET status = 'pending', posted_ts = NULL, sent_at = NULL`).run();
-    db.prepare(`UPDATE backup_requests SET step = 'report', next_run_at = 0`).run();
+    db.prepare(`UPDATE requests SET step = 'report', next_run_at = 0`).run();
     db.close();
     const searched = h.slack.callsTo('conversations.replies').length;
     await h.restart();

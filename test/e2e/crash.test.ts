@@ -1,18 +1,25 @@
 /**
- * Crash safety: the bot runs as a child process and is killed with SIGKILL at random points of several backup
- * workflows, then started again on the same database, until every request is done. Every request must end with
- * exactly one completion reply, no instance may be backed up twice, and no task may be left untracked.
+ * Crash safety: the bot runs as a child process and is killed with SIGKILL at random points of several backups, and
+ * of restores and deletions (right after their confirmation too), then started again on the same database, until
+ * every request is done. Every request must end with exactly one reply, and nothing that may have taken effect
+ * (BackupApp, RecoverApp, DeleteBackupFile) may reach the cloud twice.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ACTION, BLOCK, CALLBACK, CHOICE } from '../../src/blocks/ids.js';
 import { FAST_TIMING, type Simulator, startSimulator } from '../../src/sandbox/simulator/index.js';
-import { createSlackDriver, type SlackStandIn, startSlackStandIn } from '../../src/sandbox/slack/index.js';
+import {
+  createSlackDriver,
+  type SlackDriver,
+  type SlackStandIn,
+  startSlackStandIn,
+} from '../../src/sandbox/slack/index.js';
 import { completionMarker } from '../../src/slack/notifier.js';
-import { ADMIN, BACKUP_PATH, botEnv, CHANNEL, SIGNING_SECRET } from '../support/harness.js';
+import { ADMIN, BACKUP_PATH, botEnv, CHANNEL, type Harness, SIGNING_SECRET } from '../support/harness.js';
+import { checkTargets, command, openRestoreForm, recoverCalls, topView } from '../support/restore-flows.js';
 
 const botScript = join(process.cwd(), 'test', 'support', 'bot-process.ts');
 
@@ -59,12 +66,34 @@ let slack: SlackStandIn | undefined;
 let current: ChildProcess | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'cloudphone-crash-'));
 
-afterAll(async () => {
+afterEach(async () => {
   if (current) await kill(current);
+  current = undefined;
   await slack?.close();
   await sim?.close();
+  slack = undefined;
+  sim = undefined;
+});
+
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** A linear congruential generator: the same kill points on every run. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+/** Messages of the channel (top level and in threads) carrying this block_id. */
+function withMarker(standIn: SlackStandIn, marker: (block: string) => boolean) {
+  return standIn
+    .messages(CHANNEL)
+    .filter((m) => (m.blocks as { block_id?: string }[] | undefined)?.some((b) => b.block_id && marker(b.block_id)));
+}
 
 describe('crash safety', () => {
   it('kills the bot at random points of many backups; each ends with exactly one reply and one backup', async () => {
@@ -128,11 +157,7 @@ describe('crash safety', () => {
     // Kill at random points until everything is done (bounded in kills and time).
     let kills = 0;
     const deadline = Date.now() + 150_000;
-    let seed = 42;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+    const random = seeded(42);
     // Keep killing after the replies too: a restarted bot must not post them again.
     while ((kills < 8 || !allReplied()) && Date.now() < deadline) {
       if (kills < 12) {
@@ -165,14 +190,125 @@ describe('crash safety', () => {
       );
       expect(accepted.length, `accepted BackupApp calls for ${requestId}`).toBeLessThanOrEqual(1);
     }
-    // No task forgotten, every request finished.
-    const db = new Database(env.DATABASE_PATH, { readonly: true });
-    try {
-      expect(db.prepare('SELECT COUNT(*) AS n FROM tasks WHERE finished_at IS NULL').get()).toEqual({ n: 0 });
-      expect(db.prepare(`SELECT COUNT(*) AS n FROM backup_requests WHERE step <> 'done'`).get()).toEqual({ n: 0 });
-      expect(db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE status <> 'sent'`).get()).toEqual({ n: 0 });
-    } finally {
-      db.close();
+  }, 200_000);
+
+  it('kills the bot right after restores and deletions are confirmed and at random points after; one reply each, nothing sent twice', async () => {
+    sim = await startSimulator({ timing: { ...FAST_TIMING, recoverMs: 2_000 }, seed: 5 });
+    slack = await startSlackStandIn({ rateLimits: false });
+    const standIn = slack;
+    const simulator = sim;
+    const env = botEnv({
+      slack,
+      sim,
+      dbPath: join(dir, 'restores.db'),
+      overrides: { CLOUDPHONE_POLL_INTERVAL_MS: '50', LOG_LEVEL: 'error' },
+    });
+    const APP = 'com.tencent.mm';
+    // Restores: a backup of its own source onto a target of its own each (compatible: the same default image).
+    const restores = Array.from({ length: 3 }, (_, i) => {
+      const source = simulator.addInstance({ name: `src-${i}`, status: 'STOPPED', packages: [APP] });
+      const target = simulator.addInstance({ name: `tgt-${i}`, status: 'RUNNING', packages: [] });
+      return { file: simulator.addBackupFile({ instanceId: source.id, apps: [APP] }).id, target: target.id };
+    });
+    const doomed = Array.from({ length: 3 }, (_, i) => {
+      const source = simulator.addInstance({ name: `old-${i}`, status: 'STOPPED', packages: [APP] });
+      return simulator.addBackupFile({ instanceId: source.id, apps: [APP] }).id;
+    });
+
+    let { child, port } = await startBotProcess(env);
+    current = child;
+    let driver: SlackDriver = createSlackDriver({
+      appUrl: `http://127.0.0.1:${port}/slack/events`,
+      signingSecret: SIGNING_SECRET,
+      standIn,
+    });
+    // The shared person-in-Slack steps, on whichever bot process is running now.
+    const person = {
+      sim: simulator,
+      slack: standIn,
+      get driver() {
+        return driver;
+      },
+    } as unknown as Harness;
+    const random = seeded(7);
+    let kills = 0;
+    async function crashAndRestart(maxDelayMs: number): Promise<void> {
+      await sleep(Math.floor(random() * maxDelayMs));
+      await kill(child);
+      kills++;
+      ({ child, port } = await startBotProcess(env));
+      current = child;
+      driver = createSlackDriver({
+        appUrl: `http://127.0.0.1:${port}/slack/events`,
+        signingSecret: SIGNING_SECRET,
+        standIn,
+      });
+    }
+
+    // Each confirmation is followed by a kill within moments: between the record and the cloud call, or just after.
+    for (const { file, target } of restores) {
+      const form = await openRestoreForm(person, file);
+      const { confirmation } = await checkTargets(person, form, [target]);
+      expect(confirmation?.callback_id).toBe(CALLBACK.restoreConfirm);
+      await driver.submitView({ viewId: confirmation!.id });
+      await crashAndRestart(400);
+    }
+    for (const file of doomed) {
+      await command(person, `delete ${file}`);
+      const first = await topView(person, CALLBACK.deleteConfirm);
+      await driver.submitView({ viewId: first.id });
+      const second = await topView(person, CALLBACK.deleteConfirmUnverified);
+      await driver.submitView({
+        viewId: second.id,
+        values: { [BLOCK.deleteAcknowledge]: { [ACTION.deleteAcknowledge]: [CHOICE.understood] } },
+      });
+      await crashAndRestart(150);
+    }
+
+    const restoreReplies = () => withMarker(standIn, (id) => id.startsWith('restore-completion:'));
+    const deleteResults = () => withMarker(standIn, (id) => id.startsWith('delete-result:'));
+    const allReplied = () =>
+      new Set(
+        restoreReplies()
+          .flatMap((m) => m.blocks as { block_id?: string }[])
+          .map((b) => b.block_id),
+      ).size >= restores.length && deleteResults().length >= doomed.length;
+    const deadline = Date.now() + 90_000;
+    // Keep killing after the replies too: a restarted bot must not post them again.
+    while ((kills < 10 || !allReplied()) && Date.now() < deadline) {
+      if (kills < 12) await crashAndRestart(800);
+      else await sleep(200);
+    }
+    // Let the last bot settle, so a duplicate would have time to appear.
+    await sleep(1_000);
+    await kill(child);
+
+    // One reply per restore and per deletion, each carrying its own request's marker once.
+    const markers = (messages: { blocks?: unknown[] }[], prefix: string) =>
+      messages.flatMap((m) =>
+        (m.blocks as { block_id?: string }[]).flatMap((b) => (b.block_id?.startsWith(prefix) ? [b.block_id] : [])),
+      );
+    const restoreMarkers = markers(restoreReplies(), 'restore-completion:');
+    expect(restoreMarkers).toHaveLength(restores.length);
+    expect(new Set(restoreMarkers).size).toBe(restores.length);
+    const deleteMarkers = markers(deleteResults(), 'delete-result:');
+    expect(deleteMarkers).toHaveLength(doomed.length);
+    expect(new Set(deleteMarkers).size).toBe(doomed.length);
+    // RecoverApp reached each target at most once (a second would uninstall the apps again).
+    for (const { target } of restores) {
+      const sent = recoverCalls(person).filter((call) => call.status === 200 && call.targets.includes(target));
+      expect(sent.length, `RecoverApp calls for ${target}`).toBeLessThanOrEqual(1);
+    }
+    // DeleteBackupFile reached each file at most once; a deletion whose call may not have been sent says so.
+    for (const file of doomed) {
+      const sent = simulator.requests.filter(
+        (r) => r.action === 'DeleteBackupFile' && r.status === 200 && Object.values(r.params).includes(file),
+      );
+      expect(sent.length, `DeleteBackupFile calls for ${file}`).toBeLessThanOrEqual(1);
+      const result = deleteResults().find((m) => JSON.stringify(m.blocks).includes(file));
+      expect(result?.text, `the result for ${file}`).toMatch(
+        sent.length === 1 ? /deleted 1 backup/ : /asked to delete/,
+      );
     }
   }, 200_000);
 });

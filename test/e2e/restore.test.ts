@@ -95,10 +95,10 @@ describe('/cloudphone restore, end to end', () => {
     await h.bot.stop();
     // Rewind to the instant after chat.postMessage for the restore's parent, before its ts was recorded.
     const db = new Database(h.dbPath);
-    db.prepare(`UPDATE restore_calls SET status = 'sent' WHERE action = 'chat.postMessage:parent'`).run();
+    db.prepare(`UPDATE cloud_calls SET status = 'sent' WHERE action = 'chat.postMessage:parent'`).run();
     db.prepare(
-      `UPDATE restore_requests SET step = 'announce', next_run_at = 0, parent_channel = NULL, parent_ts = NULL
-       WHERE step <> 'draft'`,
+      `UPDATE requests SET step = 'announce', next_run_at = 0, parent_channel = NULL, parent_ts = NULL
+       WHERE kind = 'restore' AND step <> 'draft'`,
     ).run();
     db.close();
     await h.restart();

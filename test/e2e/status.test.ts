@@ -28,7 +28,7 @@ describe('/cloudphone status, end to end', () => {
     const { reply } = await restoreReply(h);
     const restoreId = restoreIdOf(reply);
     // The task the cloud made for the restore on that target (the bot learnt its id from the RecoverApp answer).
-    const taskId = [...h.sim.state.tasks.values()].find((t) => t.type === 'RecoverApp' && t.instanceId === target)?.id;
+    const taskId = [...h.sim.state.tasks.values()].find((t) => t.type === 'RecoverFile' && t.instanceId === target)?.id;
     expect(taskId).toBeDefined();
 
     const recent = await status(h, '');

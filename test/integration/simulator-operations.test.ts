@@ -189,7 +189,7 @@ describe('BackupApp', () => {
 
     const children = await ok('DescribeTasks', { ParentTaskId: body.TaskId });
     expect(children.TotalCount).toBe(2);
-    expect(children.Data.every((task: Body) => task.Level === 2 && task.TaskType === 'BackupApp')).toBe(true);
+    expect(children.Data.every((task: Body) => task.Level === 2 && task.TaskType === 'BackupFile')).toBe(true);
 
     const file = (await ok('DescribeBackupFiles', { BackupFileId: body.Data[0].BackupFileId })).Data[0];
     expect(file).toMatchObject({ Status: 'BACKUPING', BackupFileName: 'MyBackup', Description: 'weekly' });
@@ -332,6 +332,13 @@ describe('DescribeTasks', () => {
     expect((await ok('DescribeTasks', { ResourceIds: [idOf('support-02')] })).TotalCount).toBe(0);
   });
 
+  it('takes MaxResults 0 to 100, as the API metadata allows (0: the default page of 10)', async () => {
+    await ok('BackupApp', backupParams([idOf('support-02'), idOf('support-04')]));
+    const all = (await ok('DescribeTasks', { MaxResults: 100 })).Data;
+    expect(all.length).toBeGreaterThan(0);
+    expect((await ok('DescribeTasks', { MaxResults: 0 })).Data).toEqual(all.slice(0, 10));
+  });
+
   it.each<[string, Record<string, ParamValue>]>([
     ['101 TaskIds', { TaskIds: many(101, 't-') }],
     ['MaxResults 101', { MaxResults: 101 }],
@@ -387,9 +394,14 @@ describe('DescribeBackupFiles', () => {
     expect(page2.NextToken).toBe('');
   });
 
+  it('takes MaxResults 0 to 100, as the API metadata allows (0: the default page of 10)', async () => {
+    expect((await ok('DescribeBackupFiles', { MaxResults: 0 })).MaxResults).toBe('10');
+    expect((await ok('DescribeBackupFiles', { MaxResults: 100 })).MaxResults).toBe('100');
+  });
+
   it.each<[string, Record<string, ParamValue>]>([
-    ['MaxResults 0', { MaxResults: 0 }],
     ['MaxResults 101', { MaxResults: 101 }],
+    ['MaxResults -1', { MaxResults: -1 }],
     ['an unknown status', { StatusList: ['DONE'] }],
     ['an ISO StartTime', { StartTime: '2026-01-01T00:00:00Z' }],
   ])('answers InvalidParameter for %s', async (_name, params) => {
@@ -428,7 +440,9 @@ describe('RunSyncCommand', () => {
       InvocationStatus: 'SUCCESS',
       Output: 'package:com.tencent.mm\npackage:com.eg.android.AlipayGphone\npackage:com.xingin.xhs\n',
       InvocationId: expect.stringMatching(/^t-/),
-      StartTime: expect.stringMatching(/Z$/),
+      // The SDK's format, `2022-08-11 17:45:03`, not ISO.
+      StartTime: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/),
+      FinishTime: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/),
     });
     expect(body.Data[1]).toMatchObject({ InvocationStatus: 'SUCCESS', Output: '' });
     // support-02 is STOPPED.
@@ -442,6 +456,15 @@ describe('RunSyncCommand', () => {
     const encoded = Buffer.from('pm list packages -3').toString('base64');
     const b64 = await ok('RunSyncCommand', { InstanceIds: [id], CommandContent: encoded, ContentEncoding: 'Base64' });
     expect(b64.Data[0].Output).toBe('package:com.ss.android.ugc.aweme\npackage:com.xingin.xhs\n');
+    // Case-insensitive; an unknown encoding is read as plain text rather than refused.
+    const lower = await ok('RunSyncCommand', { InstanceIds: [id], CommandContent: encoded, ContentEncoding: 'base64' });
+    expect(lower.Data[0].Output).toBe(b64.Data[0].Output);
+    const plain = await ok('RunSyncCommand', {
+      InstanceIds: [id],
+      CommandContent: 'pm list packages -3',
+      ContentEncoding: 'Gzip',
+    });
+    expect(plain.Data[0].Output).toBe(b64.Data[0].Output);
     expect((await ok('RunSyncCommand', { InstanceIds: [id], CommandContent: 'getprop' })).Data[0].Output).toBe('');
   });
 

@@ -284,7 +284,7 @@ describe('the bot as a process (src/main.ts)', () => {
     // The database was closed cleanly and holds the finished request.
     const db = new Database(join(dir, 'data/bot.db'), { readonly: true });
     try {
-      expect(db.prepare('SELECT status FROM backup_requests').all()).toEqual([{ status: 'succeeded' }]);
+      expect(db.prepare(`SELECT status FROM requests WHERE kind = 'backup'`).all()).toEqual([{ status: 'succeeded' }]);
     } finally {
       db.close();
     }

@@ -38,6 +38,12 @@ export interface HarnessOptions {
   logLines?: string[];
   /** The bot's clock (default: the system's). */
   clock?: Clock;
+  /**
+   * A fleet in several regions: the bot runs its own simulators (CLOUDPHONE_SIMULATOR, one per region), `simulator`
+   * being the home region's (cn-shanghai) and these the other regions'. `sim` is then the home region's, and a
+   * restart starts fresh simulators.
+   */
+  regionSimulators?: Record<string, Omit<SimulatorOptions, 'credentials' | 'region'>>;
 }
 
 export interface Harness {
@@ -83,12 +89,34 @@ export function botEnv(input: {
   };
 }
 
+/** The home region of a harness with `regionSimulators`. */
+export const HOME_REGION = 'cn-shanghai';
+
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const sim = await startSimulator({ timing: FAST_TIMING, seed: 7, runningBackupFailureRate: 0, ...options.simulator });
+  const simOptions = { timing: FAST_TIMING, seed: 7, runningBackupFailureRate: 0, ...options.simulator };
+  const regional = options.regionSimulators;
+  // With several regions the bot starts one simulator per region itself; the harness's own is not started.
+  const ownSim = regional ? undefined : await startSimulator(simOptions);
   const slack = await startSlackStandIn(options.slack);
   const dir = mkdtempSync(join(tmpdir(), 'cloudphone-e2e-'));
   const dbPath = join(dir, 'bot.db');
-  const env = botEnv({ slack, sim, dbPath, overrides: options.env });
+  const env = ownSim
+    ? botEnv({ slack, sim: ownSim, dbPath, overrides: options.env })
+    : regionalEnv(
+        botEnv({ slack, sim: { url: 'unused' } as Simulator, dbPath, overrides: options.env }),
+        Object.keys(regional ?? {}),
+      );
+  const regionSims = regional
+    ? {
+        simulator: simOptions,
+        regionSimulators: Object.fromEntries(
+          Object.entries(regional).map(([region, o]) => [
+            region,
+            { timing: FAST_TIMING, runningBackupFailureRate: 0, ...o },
+          ]),
+        ),
+      }
+    : {};
   const logLines = options.logLines;
   const boot = () =>
     startBot(loadConfig(env), {
@@ -101,6 +129,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       }),
       slackClientOptions: { retryConfig: { retries: 2, minTimeout: 0, maxTimeout: 0 } },
       ...(options.clock ? { clock: options.clock } : {}),
+      ...regionSims,
     });
   let bot = await boot();
   let driver = createSlackDriver({
@@ -109,7 +138,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     standIn: slack,
   });
   const harness: Harness = {
-    sim,
+    get sim() {
+      return ownSim ?? (bot.simulator as Simulator);
+    },
     slack,
     get driver() {
       return driver;
@@ -119,7 +150,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     dbPath,
     instance(name) {
-      for (const instance of sim.state.instances.values()) if (instance.name === name) return instance.id;
+      const sims = ownSim ? [ownSim] : [...bot.simulators.values()];
+      for (const sim of sims)
+        for (const instance of sim.state.instances.values()) if (instance.name === name) return instance.id;
       throw new Error(`no simulated instance named ${name}`);
     },
     async restart() {
@@ -134,11 +167,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       await bot.stop();
       await slack.close();
-      await sim.close();
+      await ownSim?.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
   return harness;
+}
+
+/** The bot's own simulators, one per region (home first), instead of one simulator at CLOUDPHONE_ENDPOINT. */
+function regionalEnv(env: Record<string, string>, otherRegions: readonly string[]): Record<string, string> {
+  const { CLOUDPHONE_ENDPOINT: _unused, ...rest } = env;
+  return { ...rest, CLOUDPHONE_SIMULATOR: '1', CLOUDPHONE_REGIONS: [HOME_REGION, ...otherRegions].join(',') };
 }
 
 /**

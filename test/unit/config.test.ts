@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       ops: { port: 3001, host: '127.0.0.1', token: undefined },
       cloud: {
         region: 'cn-shanghai',
+        regions: ['cn-shanghai'],
         endpoint: undefined,
         simulator: false,
         credentials: { kind: 'chain' },
@@ -113,6 +114,32 @@ describe('loadConfig', () => {
     const message = new ConfigError(problems).message;
     expect(message).not.toContain('secret-value');
     expect(message).not.toContain('Shanghai');
+  });
+
+  it('reads a fleet in several regions, home region first; the single CLOUDPHONE_REGION keeps working', () => {
+    const base = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' };
+    expect(loadConfig({ ...base, CLOUDPHONE_REGION: 'ap-southeast-1' }).cloud).toMatchObject({
+      region: 'ap-southeast-1',
+      regions: ['ap-southeast-1'],
+    });
+    expect(
+      loadConfig({ ...base, CLOUDPHONE_REGIONS: ' cn-shanghai, cn-hangzhou ,ap-southeast-1,cn-hangzhou' }).cloud,
+    ).toMatchObject({ region: 'cn-shanghai', regions: ['cn-shanghai', 'cn-hangzhou', 'ap-southeast-1'] });
+    expect(
+      loadConfig({ ...base, CLOUDPHONE_REGIONS: 'cn-shanghai,ap-southeast-1', CLOUDPHONE_REGION: 'ap-southeast-1' })
+        .cloud,
+    ).toMatchObject({ region: 'ap-southeast-1', regions: ['ap-southeast-1', 'cn-shanghai'] });
+    expect(problemsOf({ ...base, CLOUDPHONE_REGIONS: 'cn-shanghai,Hangzhou' })).toEqual([
+      'CLOUDPHONE_REGIONS.1: must be region ids separated by commas, such as cn-shanghai,ap-southeast-1',
+    ]);
+    expect(
+      problemsOf({ ...base, CLOUDPHONE_REGIONS: 'cn-shanghai,cn-hangzhou', CLOUDPHONE_ENDPOINT: 'http://127.0.0.1:9' }),
+    ).toEqual([
+      'CLOUDPHONE_ENDPOINT: names one endpoint, but CLOUDPHONE_REGIONS has several regions (each has its own endpoint); unset CLOUDPHONE_ENDPOINT',
+    ]);
+    expect(problemsOf({ ...base, CLOUDPHONE_REGIONS: 'cn-shanghai', CLOUDPHONE_REGION: 'cn-beijing' })).toEqual([
+      'CLOUDPHONE_REGION: must be one of CLOUDPHONE_REGIONS when both are set (or set only CLOUDPHONE_REGIONS)',
+    ]);
   });
 
   it('reports a missing bot token and the poll interval order', () => {

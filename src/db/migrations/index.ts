@@ -3,7 +3,8 @@ import { auditLog } from './002-audit-log.js';
 import { restores } from './003-restores.js';
 import { tasksByRequest } from './004-tasks-by-request.js';
 import { unfinishedByWake } from './005-unfinished-by-wake.js';
-import { stoppedPhones } from './006-stopped-phones.js';
+import { onePipeline } from './006-one-pipeline.js';
+import { stoppedPhones } from './007-stopped-phones.js';
 
 export interface Migration {
   version: number;
@@ -18,5 +19,6 @@ export const migrations: readonly Migration[] = [
   restores,
   tasksByRequest,
   unfinishedByWake,
+  onePipeline,
   stoppedPhones,
 ];

@@ -141,7 +141,7 @@ export function beginBackup(
 ): { parent: SimTask; entries: BackupEntry[] } {
   const { timing } = state.config;
   const param = JSON.stringify({ SourceAppList: request.apps, BackupFilePath: request.dir });
-  const { parent, children } = createBatch(state, now, 'BackupApp', invokeId, request.instances, param);
+  const { parent, children } = createBatch(state, now, 'BackupFile', invokeId, request.instances, param);
   const entries: BackupEntry[] = [];
   for (const instance of request.instances) {
     const task = children.get(instance.id)!;
@@ -242,7 +242,7 @@ export function beginRecover(state: SimState, now: number, request: RecoverReque
   const { timing } = state.config;
   const { file } = request;
   const param = JSON.stringify({ BackupFileId: file.id, BackupFilePath: request.path });
-  const { parent, children } = createBatch(state, now, 'RecoverApp', invokeId, request.instances, param);
+  const { parent, children } = createBatch(state, now, 'RecoverFile', invokeId, request.instances, param);
   if (file.recoveriesInFlight === 0) file.recoveryFailed = false;
   file.recoveriesInFlight += request.instances.length;
   file.status = 'RECOVERING';

@@ -43,6 +43,11 @@ export interface SimulatorOptions {
   runningBackupFailureRate?: number;
   /** Faults from the start (see `setFaults`). */
   faults?: Faults;
+  /**
+   * The region this endpoint serves (one simulator per region, as the service has one endpoint per region): the
+   * region of every instance whose seed names none. Default `cn-shanghai`.
+   */
+  region?: string;
   /** Default 0 (any free port). */
   port?: number;
   /** Default 127.0.0.1. */
@@ -107,7 +112,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     streamFor(seed, 'outcomes'),
   );
   const seeds = options.fleet ?? (options.fleetFile ? loadFleetFile(options.fleetFile) : defaultFleet());
-  populateFleet(state, seeds, clock.now());
+  const region = options.region ?? 'cn-shanghai';
+  populateFleet(
+    state,
+    seeds.map((seed) => ({ regionId: region, ...seed })),
+    clock.now(),
+  );
 
   const faults = new FaultInjector(streamFor(seed, 'faults'));
   faults.set(options.faults ?? {});

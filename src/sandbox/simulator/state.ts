@@ -44,7 +44,11 @@ export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ['Finished', 'PartF
  * `StartInstance`/`StopInstance` are documented task types (§4.3). The types of BackupApp and RecoverApp tasks are
  * UNCONFIRMED; we use the operation names. Clients should find tasks by id, ParentTaskId or InvokeId, not type.
  */
-export const TASK_TYPES = ['StartInstance', 'StopInstance', 'BackupApp', 'RecoverApp'] as const;
+/**
+ * Task types from the documented list (§4.3). The types of BackupApp/RecoverApp tasks are not documented: the service
+ * lists `BackupFile` and `RecoverFile` for its app and file backups, so those are used.
+ */
+export const TASK_TYPES = ['StartInstance', 'StopInstance', 'BackupFile', 'RecoverFile'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
 
 /** `System` for public images; `User` for custom ones (the wire values are UNCONFIRMED, §3.9). */

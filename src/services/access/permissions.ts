@@ -18,6 +18,8 @@ export interface AccessRequest {
   uploadEndpoint?: string;
   /** Instance id → instance group id (`ag-…`) from the cloud, for policy rules that name instance groups. */
   instanceGroups?: Readonly<Record<string, string>>;
+  /** Instance id → the region that listed it, for policy roles that name `regions:`. */
+  instanceRegions?: Readonly<Record<string, string>>;
   /**
    * Backup files acted on, each by where it came from and where it is stored: every one must be covered, instance
    * AND path, by one applicable role. A file whose instance or path is unknown is refused (admins excepted).
@@ -105,6 +107,11 @@ export function createPolicyPermissions(options: {
    * globs alone deny and a role that applies to the person names a group; a failure (or none given) denies.
    */
   instanceGroups?: (instanceIds: readonly string[]) => Promise<Readonly<Record<string, string>>>;
+  /**
+   * Instance id → the region that listed it, for roles that name `regions:`. Asked, like `instanceGroups`, only when
+   * the decision without it denies and a role that applies names regions; a failure (or none given) denies.
+   */
+  instanceRegions?: (instanceIds: readonly string[]) => Promise<Readonly<Record<string, string>>>;
 }): PermissionService {
   const policy: Policy = {
     ...options.policy,
@@ -123,14 +130,39 @@ export function createPolicyPermissions(options: {
     }
   }
 
-  /** Whether a role that applies to this person here names an instance group, so the cloud's groups could allow it. */
-  function needsInstanceGroups(request: AccessRequest, groups: ReadonlySet<string>): boolean {
-    if (!options.instanceGroups || request.instanceGroups || instanceIdsOf(request).length === 0) return false;
-    const scope = scopeFor(policy, request.actor, request.action, {
-      groupsOf: () => groups,
-      channelId: request.channelId,
-    });
-    return scope.instancePatterns.some(isInstanceGroupRef);
+  /**
+   * Which of the cloud's facts about the instances could change a denial: the instance groups when a role that applies
+   * to this person here names one, the regions when one names `regions:`. Facts the request already carries are not
+   * asked again.
+   */
+  function placementsNeeded(
+    request: AccessRequest,
+    groups: ReadonlySet<string>,
+  ): { groups: boolean; regions: boolean } {
+    if (instanceIdsOf(request).length === 0) return { groups: false, regions: false };
+    const ctx = { groupsOf: () => groups, channelId: request.channelId };
+    const scope = scopeFor(policy, request.actor, request.action, ctx);
+    return {
+      groups: !!options.instanceGroups && !request.instanceGroups && scope.instancePatterns.some(isInstanceGroupRef),
+      regions: !!options.instanceRegions && !request.instanceRegions && scope.regionLimited === true,
+    };
+  }
+
+  /** The request with the facts `needed` from the cloud; throws when a lookup does (the caller fails closed). */
+  async function withPlacements(
+    request: AccessRequest,
+    needed: { groups: boolean; regions: boolean },
+  ): Promise<AccessRequest> {
+    const ids = instanceIdsOf(request);
+    const [instanceGroups, instanceRegions] = await Promise.all([
+      needed.groups ? options.instanceGroups!(ids) : request.instanceGroups,
+      needed.regions ? options.instanceRegions!(ids) : request.instanceRegions,
+    ]);
+    return {
+      ...request,
+      ...(instanceGroups ? { instanceGroups } : {}),
+      ...(instanceRegions ? { instanceRegions } : {}),
+    };
   }
 
   return {
@@ -139,19 +171,21 @@ export function createPolicyPermissions(options: {
       const { groups, failed } = await membership(request.actor.userId, request.action);
       const ctx = { groupsOf: () => groups };
       let decision = evaluatePolicy(policy, request, ctx);
-      let groupsUnknown = false;
-      if (!decision.allowed && needsInstanceGroups(request, groups)) {
+      let placementsUnknown: string | undefined;
+      const needed = decision.allowed ? undefined : placementsNeeded(request, groups);
+      if (needed && (needed.groups || needed.regions)) {
         try {
-          const instanceGroups = await options.instanceGroups!(instanceIdsOf(request));
-          decision = evaluatePolicy(policy, { ...request, instanceGroups }, ctx);
+          decision = evaluatePolicy(policy, await withPlacements(request, needed), ctx);
         } catch {
-          groupsUnknown = true;
+          placementsUnknown = [needed.groups ? 'groups' : '', needed.regions ? 'regions' : '']
+            .filter(Boolean)
+            .join(' and ');
         }
       }
       if (decision.allowed) return { allowed: true, rule: decision.rule };
       const notes = [
         failed.length > 0 ? `membership of ${failed.join(', ')} could not be checked just now` : '',
-        groupsUnknown ? 'the instances’ groups could not be looked up in the cloud just now' : '',
+        placementsUnknown ? `the instances’ ${placementsUnknown} could not be looked up in the cloud just now` : '',
       ].filter(Boolean);
       const note = notes.length > 0 ? ` (${notes.join('; ')}; try again in a minute)` : '';
       return { allowed: false, rule: decision.rule, reason: `${decision.reason}${note}` };
@@ -161,12 +195,12 @@ export function createPolicyPermissions(options: {
       const { groups } = await membership(actor.userId, action);
       const ctx = { groupsOf: () => groups };
       const ids = [...new Set(items.flatMap((item) => (item.instanceId ? [item.instanceId] : [])))];
-      let instanceGroups: Readonly<Record<string, string>> = {};
-      const probe = { actor, action, channelId, instanceIds: ids };
-      if (ids.length > 0 && needsInstanceGroups(probe, groups)) {
-        // Unknown groups hide what only a group rule would show (fail closed).
-        instanceGroups = await options.instanceGroups!(ids).catch(() => ({}));
-      }
+      const probe: AccessRequest = { actor, action, channelId, instanceIds: ids };
+      // Unknown groups or regions hide what only a rule depending on them would show (fail closed).
+      const { instanceGroups = {}, instanceRegions = {} } = await withPlacements(
+        probe,
+        placementsNeeded(probe, groups),
+      ).catch(() => probe);
       return items.map((item) => {
         if (!item.instanceId) return false;
         if ('path' in item && !item.path) return false;
@@ -177,6 +211,7 @@ export function createPolicyPermissions(options: {
           instanceIds: [item.instanceId],
           ...(item.path ? { backupPath: item.path } : {}),
           instanceGroups,
+          instanceRegions,
         };
         return evaluatePolicy(policy, request, ctx).allowed;
       });

@@ -26,6 +26,7 @@ const INSTANCE_GLOB = /^acp-[A-Za-z0-9*?-]+$/;
 const INSTANCE_GROUP_ID = /^ag-[A-Za-z0-9]+$/;
 const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+const REGION_ID = /^[a-z]{2,}-[a-z0-9-]+$/;
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 const list = <T extends z.ZodType>(item: T, one: string, many = `${one}s`) =>
@@ -73,6 +74,11 @@ const Endpoint = z
     error: 'must be an OSS endpoint host name such as oss-cn-shanghai-internal.aliyuncs.com (no scheme, no path)',
   });
 
+const RegionId = z
+  .string({ error: 'must be a region id such as cn-shanghai' })
+  .trim()
+  .regex(REGION_ID, { error: 'must be a region id such as cn-shanghai or ap-southeast-1 (lower case)' });
+
 export const Role = z
   .strictObject(
     {
@@ -83,10 +89,15 @@ export const Role = z
       channels: list(ChannelId, 'channel id').optional(),
       actions: list(PolicyAction, 'action'),
       instances: list(InstanceRef, 'instance pattern'),
+      /** The regions whose instances the role covers; without it, every region. */
+      regions: list(RegionId, 'region').optional(),
       locations: list(Location, 'backup location').optional(),
       endpoints: list(Endpoint, 'upload endpoint').optional(),
     },
-    { error: 'must be a mapping with name, members, actions, instances and optionally channels, locations, endpoints' },
+    {
+      error:
+        'must be a mapping with name, members, actions, instances and optionally channels, regions, locations, endpoints',
+    },
   )
   .superRefine((role, ctx) => {
     // Every action that touches or shows a backup file is checked against where the file is stored.
@@ -381,9 +392,22 @@ export function instanceRefCovers(ref: string, instanceId: string, groupId: stri
   return isInstanceGroupRef(ref) ? groupId !== undefined && ref === groupId : globMatches(ref, instanceId);
 }
 
-function coversInstance(role: Role, instanceId: string, instanceGroups: PolicyRequest['instanceGroups']): boolean {
-  const group = instanceGroups?.[instanceId];
-  return role.instances.some((ref) => instanceRefCovers(ref, instanceId, group));
+/** The facts about the instances a request names that roles may depend on: their groups and regions. */
+type Placements = Pick<PolicyRequest, 'instanceGroups' | 'instanceRegions'>;
+
+function coversInstance(role: Role, instanceId: string, placements: Placements): boolean {
+  const group = placements.instanceGroups?.[instanceId];
+  return (
+    role.instances.some((ref) => instanceRefCovers(ref, instanceId, group)) &&
+    coversRegion(role, instanceId, placements)
+  );
+}
+
+/** A role without `regions:` covers every region; one with it, only instances known to be in one of them. */
+function coversRegion(role: Role, instanceId: string, placements: Placements): boolean {
+  if (!role.regions) return true;
+  const region = placements.instanceRegions?.[instanceId];
+  return region !== undefined && role.regions.includes(region);
 }
 
 function coversPath(role: Role, path: string): boolean {
@@ -469,7 +493,7 @@ export function evaluatePolicy(policy: Policy, request: PolicyRequest, ctx: Poli
 
   const used: Role[] = [];
   if (request.targets && request.targets.length > 0) {
-    const targetDecision = coverTargets(request.targets, candidates, request.instanceGroups, action, used);
+    const targetDecision = coverTargets(request.targets, candidates, request, action, used);
     if (targetDecision) return targetDecision;
   }
 
@@ -480,12 +504,14 @@ export function evaluatePolicy(policy: Policy, request: PolicyRequest, ctx: Poli
 
   const uncovered: string[] = [];
   for (const instanceId of instanceIds) {
-    const role = candidates.find((candidate) => coversInstance(candidate, instanceId, request.instanceGroups));
+    const role = candidates.find((candidate) => coversInstance(candidate, instanceId, request));
     if (!role) uncovered.push(instanceId);
     else if (!used.includes(role)) used.push(role);
   }
   if (uncovered.length === 0) return { allowed: true, rule: roleRule(used) };
 
+  const regionDenial = outOfRegion(uncovered, candidates, request, action);
+  if (regionDenial) return regionDenial;
   const patterns = unique(candidates.flatMap((role) => role.instances));
   const narrowed = candidates.length < applicable.length;
   const qualifier = narrowed
@@ -493,6 +519,31 @@ export function evaluatePolicy(policy: Policy, request: PolicyRequest, ctx: Poli
     : '';
   return deny(
     `you may ${actionVerb(action)} ${patterns.join(', ')}${qualifier} but not ${uncovered.map(show).join(', ')}`,
+  );
+}
+
+/**
+ * When every uncovered instance matches a candidate's patterns and only the role's `regions:` leave it out, the denial
+ * says so, naming the instance's region (or that it is not known yet) and the regions the roles allow.
+ */
+function outOfRegion(
+  uncovered: readonly string[],
+  candidates: readonly Role[],
+  placements: Placements,
+  action: Action,
+): PolicyDecision | undefined {
+  const byPattern = (id: string) =>
+    candidates.filter((role) =>
+      role.instances.some((ref) => instanceRefCovers(ref, id, placements.instanceGroups?.[id])),
+    );
+  if (!uncovered.every((id) => byPattern(id).length > 0)) return undefined;
+  const allowed = unique(uncovered.flatMap((id) => byPattern(id).flatMap((role) => role.regions ?? [])));
+  const where = uncovered.map((id) => {
+    const region = placements.instanceRegions?.[id];
+    return `${show(id)} is in ${region ? show(region) : 'a region the cloud has not told the bot yet'}`;
+  });
+  return deny(
+    `your roles let you ${actionVerb(action)} instances in ${allowed.join(', ')} only, and ${where.join(', ')}`,
   );
 }
 
@@ -505,7 +556,7 @@ export function evaluatePolicy(policy: Policy, request: PolicyRequest, ctx: Poli
 function coverTargets(
   targets: readonly AccessTarget[],
   candidates: readonly Role[],
-  instanceGroups: PolicyRequest['instanceGroups'],
+  placements: Placements,
   action: Action,
   used: Role[],
 ): PolicyDecision | undefined {
@@ -518,7 +569,7 @@ function coverTargets(
       continue;
     }
     const role = candidates.find(
-      (candidate) => coversInstance(candidate, instanceId, instanceGroups) && coversPath(candidate, path),
+      (candidate) => coversInstance(candidate, instanceId, placements) && coversPath(candidate, path),
     );
     // Where an out-of-scope file came from and lies is not echoed: that too is outside what the person may see.
     if (!role) uncovered.push(show(target.label));
@@ -544,6 +595,8 @@ export interface PolicyScope {
   defaultEndpoint?: string | undefined;
   /** Instance globs and `ag-…` group ids the person may use; empty when unrestricted or when nothing is allowed. */
   instancePatterns: string[];
+  /** True when some usable role names `regions:`, so an instance's region can decide. */
+  regionLimited?: boolean;
   /** True for admins: anything goes, offer everything. */
   unrestricted: boolean;
   /** Every location and endpoint the usable roles list (endpoints empty: any endpoint is allowed). */
@@ -574,6 +627,7 @@ export function scopeFor(policy: Policy, actor: { userId: string }, action: Acti
     defaultBackupPath: first?.locations?.[0],
     defaultEndpoint: first?.endpoints?.[0],
     instancePatterns: unique(roles.flatMap((role) => role.instances)),
+    regionLimited: roles.some((role) => role.regions !== undefined),
     unrestricted: false,
     locations: unique(roles.flatMap((role) => role.locations ?? [])),
     endpoints: roles.some((role) => !role.endpoints) ? [] : unique(roles.flatMap((role) => role.endpoints ?? [])),

@@ -1,14 +1,14 @@
 /**
  * The entry point for backups from any surface (modal, inline command): permission check, then a durable record,
- * then the engine takes over. Never calls the cloud itself, so it is safe to run before Slack's 3-second deadline.
+ * then the runner takes over. Never calls the cloud itself, so it is safe to run before Slack's 3-second deadline.
  */
 import { randomUUID } from 'node:crypto';
 import type { CommitBatcher } from '../../db/commit-batcher.js';
 import type { Repositories } from '../../db/index.js';
 import type { AuditTrail } from '../access/audit.js';
 import type { AccessGuard, PendingDecision } from '../access/guard.js';
-import type { Engine } from '../pipeline/engine.js';
 import type { Clock } from '../pipeline/ports.js';
+import type { Runner } from '../pipeline/runner.js';
 import type { Actor, BackupSpec, Origin } from './model.js';
 
 /**
@@ -24,13 +24,13 @@ export function createBackupService(deps: {
   repos: Repositories;
   guard: AccessGuard;
   audit: AuditTrail;
-  engine: Pick<Engine, 'kick'>;
+  runner: Pick<Runner, 'kick'>;
   clock: Clock;
   simulated: boolean;
   /** Group commit for the writes made while Slack waits (see db/commit-batcher.ts). */
   commits: CommitBatcher;
 }) {
-  const { repos, guard, audit, engine, clock } = deps;
+  const { repos, guard, audit, runner, clock } = deps;
   return {
     /**
      * May this person back up these instances to this place, from this channel? Not yet recorded: pass an allowed
@@ -52,7 +52,7 @@ export function createBackupService(deps: {
 
     /**
      * Records the allowed decision and the request (once per idempotency key: a doubly delivered submission starts
-     * one backup) in one commit, and wakes the engine. Resolves once committed.
+     * one backup) in one commit, and wakes the runner. Resolves once committed.
      */
     async submit(input: {
       spec: BackupSpec;
@@ -71,7 +71,7 @@ export function createBackupService(deps: {
         // with it): this runs while Slack waits for the ack.
         recorded = await deps.commits.run(() => {
           const auditId = input.decision.record();
-          const request = repos.requests.create({
+          const request = repos.backups.create({
             id: newRequestId(),
             idempotencyKey: input.idempotencyKey,
             actor: input.actor,
@@ -92,12 +92,12 @@ export function createBackupService(deps: {
         }
         throw error;
       }
-      if (recorded.created) engine.kick();
+      if (recorded.created) runner.kick();
       return { requestId: recorded.id, created: recorded.created };
     },
 
     get(requestId: string) {
-      return repos.requests.get(requestId);
+      return repos.backups.get(requestId);
     },
   };
 }

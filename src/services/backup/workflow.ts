@@ -1,16 +1,20 @@
 /**
- * The backup workflow as a sequence of idempotent steps over SQLite state. The engine runs whichever step a request
- * is at; each step records what it did before moving on, so a restart resumes where the bot stopped, and a mutating
+ * The backup workflow as a sequence of idempotent steps over SQLite state. The runner runs whichever step a request
+ * is at (see steps.ts); each step records what it did before moving on, so a restart resumes where the bot stopped, and a mutating
  * cloud call that may have taken effect is looked up (reconciled), never sent twice.
  */
 import type { Logger } from 'pino';
-import type { InstanceRecord } from '../../db/backup-requests.js';
+import { UNREADABLE_STATUS } from '../../cloud-phone/schema.js';
+import type { InstanceRecord, WorkflowStep } from '../../db/backup-requests.js';
 import type { Repositories } from '../../db/index.js';
-import { CloudApiError } from '../../errors.js';
+import { imageKindOf } from '../fleet/instance-facts.js';
+import { createAnnounceStep } from '../pipeline/announce.js';
+import { chunk, failureOf, isTransient } from '../pipeline/cloud-failure.js';
 import { classifyFailure, decide, RECORDED_FAILURE, replay, sendsByTarget } from '../pipeline/mutating-call.js';
-import type { BackupCloud, BackupNotifier, Clock } from '../pipeline/ports.js';
+import type { BackupCloud, Clock, RequestNotifier } from '../pipeline/ports.js';
 import type { PowerKeeper } from '../pipeline/power-keeper.js';
-import type { CloudFailure, InstanceProgress, RequestStatus } from './model.js';
+import { RetryLater } from '../pipeline/retry-later.js';
+import type { BackupRequestView, InstanceProgress, RequestStatus } from './model.js';
 
 export interface WorkflowSettings {
   pollIntervalMs: number;
@@ -27,19 +31,18 @@ export interface WorkflowSettings {
 export interface WorkflowDeps {
   repos: Repositories;
   cloud: BackupCloud;
-  notifier: BackupNotifier;
+  notifier: RequestNotifier<BackupRequestView>;
   clock: Clock;
   settings: WorkflowSettings;
   logger: Logger;
   /** Owns starting again every phone the bot stopped (services/pipeline/power-keeper.ts). */
   power: PowerKeeper;
   /** Told once when a request reaches its final state (the audit trail records the outcome). */
-  onFinished?: (request: NonNullable<ReturnType<Repositories['requests']['get']>>) => void;
+  onFinished?: (request: NonNullable<ReturnType<Repositories['backups']['get']>>) => void;
 }
 
 /** States in which BackupApp can take the instance (docs §3.8: the same states Start accepts, plus stopped). */
 const BACKUP_READY = new Set(['STOPPED', 'BACKUP_FAILED', 'RECOVER_FAILED']);
-const ANNOUNCE_GIVE_UP_MS = 2 * 60_000;
 /** Sends of BackupApp per instance before an unclear outcome is reported instead of retried. */
 const MAX_BACKUP_ATTEMPTS = 3;
 const MAX_STOP_ATTEMPTS = 3;
@@ -51,31 +54,8 @@ export function requestMarker(requestId: string): string {
 
 /** True while a backup request's own steps still drive the phones it stopped (the power keeper leaves them alone). */
 export function isBackupRunning(requests: Repositories['requests'], requestId: string): boolean {
-  const step = requests.get(requestId)?.step;
-  return step !== undefined && step !== 'report' && step !== 'done';
-}
-
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
-}
-
-export function failureOf(error: unknown): CloudFailure {
-  if (error instanceof CloudApiError) {
-    return {
-      code: error.apiCode,
-      message: error.apiMessage,
-      requestId: error.requestId,
-      outcomeUnknown: error.outcomeUnknown,
-    };
-  }
-  return { code: 'InternalError', message: error instanceof Error ? error.message : String(error) };
-}
-
-/** A failure that may pass if tried again later: throttling, 5xx, network, timeouts (never an unknown outcome). */
-export function isTransient(error: unknown): boolean {
-  return error instanceof CloudApiError && error.retryable && !error.outcomeUnknown;
+  const header = requests.header(requestId);
+  return header !== undefined && header.kind === 'backup' && !['draft', 'report', 'done'].includes(header.step);
 }
 
 export function finalStatus(instances: readonly InstanceProgress[]): RequestStatus {
@@ -86,7 +66,7 @@ export function finalStatus(instances: readonly InstanceProgress[]): RequestStat
 
 export function createBackupWorkflow(deps: WorkflowDeps) {
   const { repos, cloud, notifier, clock, settings, logger } = deps;
-  const { requests, calls, tasks, outbox } = repos;
+  const { requests, backups, calls, tasks } = repos;
   /** How long after an unsettled mutating call its effects (files, statuses) should be visible to a lookup. */
   const reconcileGraceMs = Math.max(1_000, settings.pollIntervalMs * 2);
   const stopPolicy = {
@@ -94,15 +74,17 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     backoffMs: settings.pollIntervalMs,
     maxBackoffMs: settings.maxPollIntervalMs,
     settleMs: reconcileGraceMs,
+    // A call a crash left unanswered gets a whole window after the restart.
+    windowOpensAt: clock.now(),
   };
 
   function load(id: string) {
-    const record = requests.get(id);
+    const record = backups.get(id);
     if (!record) throw new Error(`backup request ${id} vanished`);
     return record;
   }
 
-  function moveTo(id: string, step: Parameters<typeof requests.setStep>[1], delayMs = 0): void {
+  function moveTo(id: string, step: WorkflowStep, delayMs = 0): void {
     const now = clock.now();
     requests.setStep(id, step, now + delayMs, now);
   }
@@ -110,11 +92,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
   /** Ends the request: final status and the completion reply queued in the same transaction. */
   function finish(id: string): void {
     const record = load(id);
-    const now = clock.now();
-    repos.db.transaction(() => {
-      requests.finish(id, finalStatus(record.instances), now);
-      outbox.enqueue(id, 'completion', now);
-    })();
+    requests.finish(id, finalStatus(record.instances), clock.now());
     deps.onFinished?.(load(id));
   }
 
@@ -123,7 +101,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     requests.setFailure(id, failure, clock.now());
     for (const instance of instances) {
       if (instance.state === 'succeeded' || instance.state === 'failed' || instance.state === 'skipped') continue;
-      requests.updateInstance(id, instance.instanceId, {
+      backups.updateInstance(id, instance.instanceId, {
         state: 'failed',
         errorCode: failure.code,
         errorMessage: failure.message,
@@ -132,28 +110,15 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     }
   }
 
-  async function announce(id: string): Promise<void> {
-    const record = load(id);
-    try {
-      // The post is recorded before it is made (like a cloud call): after a crash, look for it before posting again.
-      const interrupted = calls.list(id, 'chat.postMessage:parent').some((call) => call.status === 'sent');
-      const found = interrupted ? await notifier.findAnnounced(record) : undefined;
-      const callId = found ? undefined : calls.begin(id, 'chat.postMessage:parent', [], clock.now());
-      const parent = found ?? (await notifier.announce(record));
-      if (callId !== undefined) calls.settle(callId, { status: 'accepted' }, clock.now());
-      requests.setParent(id, parent.channel, parent.ts, clock.now());
-    } catch (error) {
-      // Slack being down must not block the backup for long: retry a while, then go on and reply unthreaded.
-      if (clock.now() - record.stepStartedAt < ANNOUNCE_GIVE_UP_MS) {
-        logger.warn({ requestId: id, err: error }, 'could not post the parent message; retrying');
-        requests.wakeAt(id, clock.now() + settings.pollIntervalMs, clock.now());
-        return;
-      }
-      logger.error({ requestId: id, err: error }, 'giving up on the parent message; the reply will be unthreaded');
-    }
-    requests.setStatus(id, 'running', clock.now());
-    moveTo(id, 'lookup');
-  }
+  const announce = createAnnounceStep({
+    repos,
+    notifier,
+    clock,
+    logger,
+    load,
+    retryMs: settings.pollIntervalMs,
+    next: () => 'lookup',
+  });
 
   async function lookup(id: string): Promise<void> {
     const record = load(id);
@@ -169,42 +134,45 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       finish(id);
       return;
     }
+    // A status the cloud sent in a form the bot could not read is "not known yet": look again, as after a failed call.
+    if (
+      found.some((i) => i.status === UNREADABLE_STATUS) &&
+      clock.now() - record.stepStartedAt < settings.transientRetryMs
+    ) {
+      logger.warn({ requestId: id }, 'an instance status could not be read; will look again');
+      return retryLater(id);
+    }
     const byId = new Map(found.map((instance) => [instance.instanceId, instance]));
     let toStop = 0;
     let ready = 0;
     for (const instance of record.instances) {
       const facts = byId.get(instance.instanceId);
       if (!facts) {
-        requests.updateInstance(id, instance.instanceId, {
+        backups.updateInstance(id, instance.instanceId, {
           state: 'skipped',
           errorCode: 'InstanceNotFound',
           errorMessage: 'no instance with this id in this account and region',
         });
         continue;
       }
-      const kind = facts.bizImageType
-        ? facts.bizImageType.toLowerCase() === 'system'
-          ? 'public'
-          : 'custom'
-        : undefined;
       const recorded = {
         imageId: facts.imageId,
         imageVersion: facts.imageVersion,
         instanceType: facts.instanceType,
-        imageKind: kind,
+        imageKind: imageKindOf(facts.bizImageType),
         serverType: facts.serverType,
       };
       if (facts.status === 'RUNNING' && record.spec.stopBeforeBackup) {
-        requests.updateInstance(id, instance.instanceId, { ...recorded, state: 'stopping' });
+        backups.updateInstance(id, instance.instanceId, { ...recorded, state: 'stopping' });
         toStop++;
       } else if (facts.status === 'STOPPING') {
-        requests.updateInstance(id, instance.instanceId, { ...recorded, state: 'stopping' });
+        backups.updateInstance(id, instance.instanceId, { ...recorded, state: 'stopping' });
         toStop++;
       } else if (BACKUP_READY.has(facts.status) || facts.status === 'RUNNING') {
-        requests.updateInstance(id, instance.instanceId, { ...recorded, state: 'pending' });
+        backups.updateInstance(id, instance.instanceId, { ...recorded, state: 'pending' });
         ready++;
       } else {
-        requests.updateInstance(id, instance.instanceId, {
+        backups.updateInstance(id, instance.instanceId, {
           ...recorded,
           state: 'skipped',
           errorCode: 'UnsuitableStatus',
@@ -235,11 +203,11 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     for (const instance of stopping) {
       const status = statuses?.get(instance.instanceId);
       if (status === 'STOPPED') {
-        requests.updateInstance(id, instance.instanceId, { state: 'pending' });
+        backups.updateInstance(id, instance.instanceId, { state: 'pending' });
         continue;
       }
-      if (timedOut || status === undefined || !['RUNNING', 'STOPPING'].includes(status)) {
-        requests.updateInstance(id, instance.instanceId, {
+      if (timedOut || status === undefined || !['RUNNING', 'STOPPING', UNREADABLE_STATUS].includes(status)) {
+        backups.updateInstance(id, instance.instanceId, {
           state: 'skipped',
           errorCode: timedOut ? 'StopTimeout' : 'UnsuitableStatus',
           errorMessage: timedOut
@@ -256,7 +224,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       });
       if (move.kind === 'give-up') {
         const last = calls.list(id, 'StopAndroidInstance').findLast((c) => c.instanceIds.includes(instance.instanceId));
-        requests.updateInstance(id, instance.instanceId, {
+        backups.updateInstance(id, instance.instanceId, {
           state: 'skipped',
           stoppedByBot: false,
           errorCode: last?.errorCode ?? 'StopFailed',
@@ -271,7 +239,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       // The bot owes these phones a start from the moment the stop may reach the cloud.
       const callId = repos.db.transaction(() => {
         deps.power.hold(id, ids);
-        for (const instanceId of ids) requests.updateInstance(id, instanceId, { stoppedByBot: true });
+        for (const instanceId of ids) backups.updateInstance(id, instanceId, { stoppedByBot: true });
         return calls.begin(id, 'StopAndroidInstance', ids, clock.now());
       })();
       await sendRecorded(callId, () => cloud.stopInstances(ids));
@@ -334,7 +302,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     for (const instance of load(id).instances) {
       if (instance.state !== 'pending' || instance.callId !== undefined) continue;
       if ((attempts.get(instance.instanceId) ?? 0) >= MAX_BACKUP_ATTEMPTS) {
-        requests.updateInstance(id, instance.instanceId, {
+        backups.updateInstance(id, instance.instanceId, {
           state: 'failed',
           errorCode: 'OutcomeUnknown',
           errorMessage: `BackupApp did not answer clearly ${MAX_BACKUP_ATTEMPTS} times and no backup file appeared; the bot stopped trying. Check \`/cloudphone backups\` before retrying.`,
@@ -354,7 +322,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       }
       if (move.kind === 'give-up') {
         const last = calls.list(id, 'BackupApp').findLast((c) => c.instanceIds.includes(instance.instanceId));
-        requests.updateInstance(id, instance.instanceId, {
+        backups.updateInstance(id, instance.instanceId, {
           state: 'failed',
           errorCode: last?.errorCode ?? 'BackupNotSent',
           errorMessage: `the cloud kept refusing BackupApp for ${Math.round(settings.transientRetryMs / 1000)} s: ${last?.errorMessage ?? 'no answer'}`,
@@ -368,7 +336,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     for (const ids of chunk(fresh, settings.maxInstancesPerCall)) {
       const callId = repos.db.transaction(() => {
         const newId = calls.begin(id, 'BackupApp', ids, clock.now());
-        for (const instanceId of ids) requests.updateInstance(id, instanceId, { callId: newId });
+        for (const instanceId of ids) backups.updateInstance(id, instanceId, { callId: newId });
         return newId;
       })();
       try {
@@ -390,7 +358,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
           for (const instanceId of ids) {
             const item = items.get(instanceId);
             if (!item) {
-              requests.updateInstance(id, instanceId, {
+              backups.updateInstance(id, instanceId, {
                 state: 'failed',
                 errorCode: 'NotAccepted',
                 errorMessage: 'BackupApp answered without a task for this instance',
@@ -411,7 +379,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
               { status: 'refused', errorCode: failure.code, errorMessage: failure.message },
               clock.now(),
             );
-            for (const instanceId of ids) requests.updateInstance(id, instanceId, { callId: null });
+            for (const instanceId of ids) backups.updateInstance(id, instanceId, { callId: null });
           })();
           refused = true;
           logger.warn({ requestId: id, code: failure.code }, 'BackupApp refused before acting; will send it again');
@@ -430,7 +398,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
         }
         calls.settle(callId, { status: 'failed', errorCode: failure.code, errorMessage: failure.message }, clock.now());
         for (const instanceId of ids) {
-          requests.updateInstance(id, instanceId, {
+          backups.updateInstance(id, instanceId, {
             state: 'failed',
             errorCode: failure.code,
             errorMessage: failure.message,
@@ -461,7 +429,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     instanceId: string,
     item: { backupFileId?: string | undefined; backupFileName?: string | undefined; taskId?: string | undefined },
   ): void {
-    requests.updateInstance(id, instanceId, {
+    backups.updateInstance(id, instanceId, {
       state: 'submitted',
       taskId: item.taskId,
       backupFileId: item.backupFileId,
@@ -483,7 +451,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     } catch (error) {
       logger.warn({ requestId: id, err: error }, 'could not look up backup files to reconcile; will retry');
       requests.wakeAt(id, clock.now() + settings.pollIntervalMs, clock.now());
-      throw new ReconcileLater();
+      throw new RetryLater('reconcile BackupApp');
     }
     const byInstance = new Map(files.filter((f) => f.instanceId).map((f) => [f.instanceId as string, f]));
     let found = 0;
@@ -494,7 +462,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
           found++;
           trackSubmitted(id, instanceId, file);
         } else {
-          requests.updateInstance(id, instanceId, { callId: null });
+          backups.updateInstance(id, instanceId, { callId: null });
         }
       }
       calls.settle(callId, { status: 'reconciled', errorMessage: `${found} of ${ids.length} found` }, clock.now());
@@ -509,7 +477,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       if (clock.now() - record.stepStartedAt > settings.taskTimeoutMs) {
         for (const instance of record.instances.filter((i) => i.state === 'submitted')) {
           if (instance.taskId) tasks.markFinished(instance.taskId, 'TimedOut', clock.now());
-          requests.updateInstance(id, instance.instanceId, {
+          backups.updateInstance(id, instance.instanceId, {
             state: 'failed',
             errorCode: 'TaskTimeout',
             errorMessage: 'the backup task did not finish in time; the bot stopped watching it',
@@ -527,14 +495,21 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
   /** Sizes and object paths come from DescribeBackupFiles, one paged call per request via the marker. */
   async function fillFileDetails(id: string): Promise<void> {
     const record = load(id);
-    if (!record.instances.some((i) => i.backupFileId)) return;
+    if (!record.instances.some((i) => i.backupFileId || i.taskId)) return;
     try {
       const files = await cloud.describeBackupFiles({ description: requestMarker(id) });
       const byId = new Map(files.map((file) => [file.backupFileId, file]));
+      // BackupApp may answer without an instance's BackupFileId: its file is then the one made by its task.
+      const byTask = new Map(files.filter((file) => file.taskId).map((file) => [file.taskId, file]));
       for (const instance of record.instances) {
-        const file = instance.backupFileId ? byId.get(instance.backupFileId) : undefined;
+        const file = instance.backupFileId
+          ? byId.get(instance.backupFileId)
+          : instance.taskId
+            ? byTask.get(instance.taskId)
+            : undefined;
         if (!file) continue;
-        requests.updateInstance(id, instance.instanceId, {
+        backups.updateInstance(id, instance.instanceId, {
+          backupFileId: file.backupFileId,
           sizeBytes: file.sizeBytes,
           backupFilePath: file.backupFilePath,
           backupFileName: file.backupFileName ?? instance.backupFileName,
@@ -560,7 +535,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     const left = new Map(restart.left.map((phone) => [phone.instanceId, phone]));
     for (const instance of record.instances.filter((i) => i.stoppedByBot)) {
       const phone = left.get(instance.instanceId);
-      requests.updateInstance(id, instance.instanceId, {
+      backups.updateInstance(id, instance.instanceId, {
         restart: phone ? { ok: false, errorCode: phone.errorCode, errorMessage: phone.errorMessage } : { ok: true },
       });
     }
@@ -576,13 +551,6 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     start,
     finish,
   };
-}
-
-/** Thrown when a reconciliation lookup failed; the step runs again later. */
-export class ReconcileLater extends Error {
-  constructor() {
-    super('reconcile later');
-  }
 }
 
 export type BackupWorkflow = ReturnType<typeof createBackupWorkflow>;

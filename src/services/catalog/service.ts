@@ -8,9 +8,9 @@ import type { Repositories } from '../../db/index.js';
 import type { AuditTrail } from '../access/audit.js';
 import type { AccessGuard, GuardResult } from '../access/guard.js';
 import type { Actor, CloudFailure } from '../backup/model.js';
-import { failureOf } from '../backup/workflow.js';
+import { failureOf } from '../pipeline/cloud-failure.js';
+import type { CloudBackupFile, CloudPhone } from '../pipeline/ports.js';
 import type { BackupFileInfo, Verification } from '../restore/model.js';
-import type { CloudBackupFile, RestoreCloud } from '../restore/ports.js';
 
 /** DescribeBackupFiles pages (of 100) read for one catalog. */
 export const CATALOG_MAX_PAGES = 10;
@@ -76,6 +76,7 @@ export function mergeBackup(cloud: CloudBackupFile | undefined, bot: BotBackup |
     createdAt: parseCloudTime(cloud?.gmtCreated) ?? bot?.finishedAt ?? bot?.createdAt,
     madeByRequestId: bot?.requestId,
     madeByUserId: bot?.userId,
+    region: cloud?.region,
   };
 }
 
@@ -90,7 +91,7 @@ export function createCatalogService(deps: {
   repos: Repositories;
   guard: AccessGuard;
   audit: AuditTrail;
-  cloud: Pick<RestoreCloud, 'describeBackupFiles'>;
+  cloud: Pick<CloudPhone, 'describeBackupFiles'>;
 }) {
   const { repos, guard, audit, cloud } = deps;
 

@@ -5,7 +5,8 @@
  *
  * - `list` answers from the cached listing, even a stale one (refreshing it in the background), so the picker
  *   answers within Slack's 3 seconds. With no listing yet it waits at most `waitMs` for the first one.
- * - `groupsOf` answers the instance groups of a few ids for policy rules that name `ag-…` groups. A listing younger
+ * - `groupsOf` (and `regionsOf`) answer the instance groups (regions) of a few ids for policy rules that name `ag-…`
+ *   groups (`regions:`). A listing younger
  *   than `ttlMs` answers; ids it lacks, or all of them when it is older, are asked for by id (and cached as long).
  *   A failed or late answer throws, and the caller fails closed.
  * - Failures are never cached: the next question asks the cloud again.
@@ -16,6 +17,8 @@ export interface InstanceSummary {
   name?: string | undefined;
   status: string;
   instanceGroupId?: string | undefined;
+  /** The configured region whose endpoint listed it (CLOUDPHONE_REGIONS). */
+  region?: string | undefined;
 }
 
 export interface InstanceDirectoryOptions {
@@ -33,7 +36,12 @@ export interface InstanceDirectory {
   list(options: { waitMs: number }): Promise<readonly InstanceSummary[] | undefined>;
   /** Instance id → instance group id (`ag-…`) for these ids; ids in no group are left out. Throws when the cloud does. */
   groupsOf(instanceIds: readonly string[], options: { waitMs: number }): Promise<Record<string, string>>;
+  /** Instance id → region that listed it, for policy roles that name regions; like `groupsOf`, unknown ids left out. */
+  regionsOf(instanceIds: readonly string[], options: { waitMs: number }): Promise<Record<string, string>>;
 }
+
+/** What `groupsOf` and `regionsOf` answer from: one instance's group and region. */
+type Placement = Pick<InstanceSummary, 'instanceGroupId' | 'region'>;
 
 /** Ids asked for one by one are remembered up to this many (oldest forgotten first): typed ids are unbounded. */
 const MAX_LEARNT_GROUPS = 10_000;
@@ -42,6 +50,19 @@ interface Listing {
   instances: readonly InstanceSummary[];
   byId: ReadonlyMap<string, InstanceSummary>;
   at: number;
+}
+
+/** One field of each placement, ids without it left out. */
+function pick(
+  placements: ReadonlyMap<string, Placement>,
+  field: (placement: Placement) => string | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [id, placement] of placements) {
+    const value = field(placement);
+    if (value) out[id] = value;
+  }
+  return out;
 }
 
 /** Resolves to undefined after `ms` unless `promise` settles first (its rejection passes through). */
@@ -58,8 +79,8 @@ export function createInstanceDirectory(options: InstanceDirectoryOptions): Inst
   const ttlMs = Math.max(0, options.ttlMs);
   let listing: Listing | undefined;
   let loading: Promise<Listing> | undefined;
-  /** Groups learnt by id, for instances the listing does not have yet. */
-  const groupById = new Map<string, { groupId: string | undefined; at: number }>();
+  /** Groups and regions learnt by id, for instances the listing does not have yet. */
+  const learntById = new Map<string, { placement: Placement; at: number }>();
 
   const fresh = (at: number) => now() - at < ttlMs;
 
@@ -82,6 +103,39 @@ export function createInstanceDirectory(options: InstanceDirectoryOptions): Inst
     return load;
   }
 
+  /**
+   * Each id's group and region: a listing younger than ttl answers, else what was learnt by id within ttl, and the rest
+   * are asked for by id (an id the cloud does not know has no placement; remembering that saves asking again).
+   */
+  async function placementsOf(instanceIds: readonly string[], waitMs: number): Promise<Map<string, Placement>> {
+    const out = new Map<string, Placement>();
+    const missing: string[] = [];
+    const current = listing && fresh(listing.at) ? listing : undefined;
+    for (const id of new Set(instanceIds)) {
+      const known = current?.byId.get(id);
+      const learnt = learntById.get(id);
+      if (known) out.set(id, known);
+      else if (learnt && fresh(learnt.at)) out.set(id, learnt.placement);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return out;
+    const askedAt = now();
+    const found = await within(options.describe({ instanceIds: missing }), waitMs);
+    if (found === undefined) throw new Error(`the cloud did not list the instances within ${waitMs} ms`);
+    const byId = new Map(found.map((i) => [i.instanceId, i]));
+    for (const id of missing) {
+      const summary = byId.get(id);
+      const placement: Placement = { instanceGroupId: summary?.instanceGroupId, region: summary?.region };
+      if (ttlMs > 0) {
+        learntById.delete(id);
+        learntById.set(id, { placement, at: askedAt });
+        if (learntById.size > MAX_LEARNT_GROUPS) learntById.delete(learntById.keys().next().value as string);
+      }
+      out.set(id, placement);
+    }
+    return out;
+  }
+
   return {
     async list({ waitMs }) {
       const current = listing;
@@ -93,36 +147,11 @@ export function createInstanceDirectory(options: InstanceDirectoryOptions): Inst
     },
 
     async groupsOf(instanceIds, { waitMs }) {
-      const out: Record<string, string> = {};
-      const missing: string[] = [];
-      const current = listing && fresh(listing.at) ? listing : undefined;
-      for (const id of new Set(instanceIds)) {
-        const known = current?.byId.get(id);
-        const learnt = groupById.get(id);
-        if (known) {
-          if (known.instanceGroupId) out[id] = known.instanceGroupId;
-        } else if (learnt && fresh(learnt.at)) {
-          if (learnt.groupId) out[id] = learnt.groupId;
-        } else {
-          missing.push(id);
-        }
-      }
-      if (missing.length === 0) return out;
-      const askedAt = now();
-      const found = await within(options.describe({ instanceIds: missing }), waitMs);
-      if (found === undefined) throw new Error(`the cloud did not list the instances within ${waitMs} ms`);
-      const byId = new Map(found.map((i) => [i.instanceId, i]));
-      for (const id of missing) {
-        // An id the cloud does not know is in no group; remembering that saves asking again within ttl.
-        const groupId = byId.get(id)?.instanceGroupId;
-        if (ttlMs > 0) {
-          groupById.delete(id);
-          groupById.set(id, { groupId, at: askedAt });
-          if (groupById.size > MAX_LEARNT_GROUPS) groupById.delete(groupById.keys().next().value as string);
-        }
-        if (groupId) out[id] = groupId;
-      }
-      return out;
+      return pick(await placementsOf(instanceIds, waitMs), (placement) => placement.instanceGroupId);
+    },
+
+    async regionsOf(instanceIds, { waitMs }) {
+      return pick(await placementsOf(instanceIds, waitMs), (placement) => placement.region);
     },
   };
 }

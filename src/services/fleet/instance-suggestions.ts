@@ -34,7 +34,7 @@ export function inScope(scope: InstanceScope, instance: InstanceSummary): boolea
 }
 
 /**
- * The instances in one scope, sorted by id, with their lower-case search text (id, name, group) joined by newlines
+ * The instances in one scope, sorted by id, with their lower-case search text (id, name, group, region) joined by newlines
  * into one string. A keystroke then runs `indexOf` over that one string, far quicker than an `includes` per phone.
  */
 interface ScopeIndex {
@@ -55,7 +55,8 @@ function indexScope(all: readonly InstanceSummary[], scope: InstanceScope): Scop
   const starts: number[] = [];
   let offset = 0;
   const texts = instances.map((instance) => {
-    const text = `${instance.instanceId} ${instance.name ?? ''} ${instance.instanceGroupId ?? ''}`.toLowerCase();
+    const text =
+      `${instance.instanceId} ${instance.name ?? ''} ${instance.instanceGroupId ?? ''} ${instance.region ?? ''}`.toLowerCase();
     starts.push(offset);
     offset += text.length + 1;
     return text;

@@ -66,6 +66,11 @@ export interface PolicySettings {
   settleMs: number;
   /** Accepted sends without effect before the refusal counts as lasting. */
   maxIneffective: number;
+  /**
+   * The retry window never counts from earlier than this: the bot's start, so a call left unanswered by a crash gets
+   * a whole window after the restart (the time the bot was down does not count against it).
+   */
+  windowOpensAt?: number | undefined;
 }
 
 export type Move =
@@ -104,7 +109,7 @@ export function decide(input: {
   if (last === undefined) {
     return effect === 'unknown' ? { kind: 'wait', at: now + settings.backoffMs, why: 'look-failed' } : { kind: 'send' };
   }
-  const windowEnd = (history.failingSince ?? last.at) + settings.retryWindowMs;
+  const windowEnd = Math.max(history.failingSince ?? last.at, settings.windowOpensAt ?? 0) + settings.retryWindowMs;
   const windowPassed = now >= windowEnd;
 
   if (last.outcome === 'not-acted') {
@@ -178,6 +183,11 @@ const OUTCOME_OF_RECORD: Record<CallStatus, SendOutcome> = {
   // Looked up after an unknown outcome; what the look found decides the next move.
   reconciled: 'unknown-outcome',
 };
+
+/** The history of one target whose every recorded call was for it alone (a deletion), `calls` oldest first. */
+export function historyOfCalls(calls: readonly { sentAt: number; status: CallStatus }[]): CallHistory {
+  return replay(calls.map((call) => ({ at: call.sentAt, outcome: OUTCOME_OF_RECORD[call.status] })));
+}
 
 /** Each target's recorded sends, oldest first, as `replay` reads them (`calls` in the order they were made). */
 export function sendsByTarget(

@@ -1,8 +1,8 @@
 /**
- * The outside world as the services see it. The cloud phone client and the Slack adapter implement these
- * structurally; tests inject the real ones pointed at local stand-ins.
+ * The outside world as every flow sees it: the cloud phone API, Slack (through a notifier) and the clock. The cloud
+ * phone client and the Slack adapters implement these structurally; tests inject the real ones pointed at local
+ * stand-ins. Each flow takes only the operations it uses (`Pick<CloudPhone, …>`).
  */
-import type { BackupRequestView } from '../backup/model.js';
 
 export interface Clock {
   now(): number;
@@ -10,38 +10,61 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-export interface CloudInstanceFacts {
+export interface CloudInstance {
   instanceId: string;
+  name?: string | undefined;
   status: string;
   imageId?: string | undefined;
   imageVersion?: string | undefined;
   instanceType?: string | undefined;
   bizImageType?: string | undefined;
   serverType?: string | undefined;
+  instanceGroupId?: string | undefined;
+  /** The configured region whose endpoint listed it (CLOUDPHONE_REGIONS). */
+  region?: string | undefined;
 }
 
-export interface CloudTaskState {
+export interface CloudTask {
   taskId: string;
   status: string;
+  type?: string | undefined;
+  level?: number | undefined;
+  parentTaskId?: string | undefined;
   instanceId?: string | undefined;
   errorCode?: string | undefined;
   errorMsg?: string | undefined;
+  invokeId?: string | undefined;
+  startTime?: string | undefined;
+  finishTime?: string | undefined;
+  totalChildCount?: number | undefined;
+  successChildCount?: number | undefined;
+  failedChildCount?: number | undefined;
+  runningChildCount?: number | undefined;
+  /** The configured region whose endpoint answered for the task (CLOUDPHONE_REGIONS). */
+  region?: string | undefined;
 }
 
-export interface CloudBackupFileFacts {
+export interface CloudBackupFile {
   backupFileId: string;
   backupFileName?: string | undefined;
   backupFilePath?: string | undefined;
   instanceId?: string | undefined;
+  instanceName?: string | undefined;
   status: string;
   sizeBytes?: number | undefined;
-  taskId?: string | undefined;
+  apps: string[];
+  uploadEndpoint?: string | undefined;
   description?: string | undefined;
+  taskId?: string | undefined;
+  /** `yyyy-MM-dd HH:mm:ss`, time zone unstated (cloud-phone-api.md §9.8; UTC+8 in practice). */
+  gmtCreated?: string | undefined;
+  /** The configured region whose endpoint listed it (CLOUDPHONE_REGIONS). */
+  region?: string | undefined;
 }
 
-/** The part of the cloud phone API the backup workflow uses. */
-export interface BackupCloud {
-  describeInstances(query: { instanceIds: string[] }): Promise<CloudInstanceFacts[]>;
+/** The part of the cloud phone API the bot uses. */
+export interface CloudPhone {
+  describeInstances(query: { instanceIds: string[] }): Promise<CloudInstance[]>;
   stopInstances(ids: string[]): Promise<{ requestId: string }>;
   startInstances(ids: string[]): Promise<{ requestId: string }>;
   backupApp(input: {
@@ -54,28 +77,51 @@ export interface BackupCloud {
   }): Promise<{
     requestId: string;
     taskId: string;
-    items: { instanceId: string; backupFileId: string; backupFileName: string; taskId: string }[];
+    items: { instanceId: string; backupFileId?: string | undefined; backupFileName: string; taskId: string }[];
   }>;
-  describeTasks(query: { taskIds: string[] }): Promise<CloudTaskState[]>;
-  describeBackupFiles(query: { description?: string; instanceId?: string }): Promise<CloudBackupFileFacts[]>;
+  recoverApp(input: {
+    instanceIds: string[];
+    backupFileId: string;
+    backupFilePath: string;
+    uploadEndpoint?: string | undefined;
+  }): Promise<{ requestId: string; taskId: string; items: { instanceId: string; taskId: string }[] }>;
+  describeTasks(query: { taskIds?: string[]; invokeId?: string }): Promise<CloudTask[]>;
+  describeBackupFiles(query: {
+    backupFileId?: string;
+    instanceId?: string;
+    description?: string;
+    maxPages?: number;
+  }): Promise<CloudBackupFile[]>;
+  deleteBackupFiles(ids: string[]): Promise<{ requestId: string }>;
+  /** Third-party packages per running instance; instances whose lookup failed are absent. */
+  listInstalledPackages(ids: string[]): Promise<Map<string, string[]>>;
 }
+
+/** What the backup workflow calls. */
+export type BackupCloud = Pick<
+  CloudPhone,
+  'describeInstances' | 'stopInstances' | 'startInstances' | 'backupApp' | 'describeTasks' | 'describeBackupFiles'
+>;
 
 export interface MessageRef {
   channel: string;
   ts: string;
 }
 
-/** Tells people about a backup request. Rendering (words, blocks) lives behind this port, in the Slack layer. */
-export interface BackupNotifier {
+/**
+ * Tells people about a request of any kind, `V` being how that kind shows itself. Rendering (words, blocks) lives
+ * behind this port, in the Slack layer.
+ */
+export interface RequestNotifier<V> {
   /** Posts the parent message; falls back to a direct message when the channel is unusable. */
-  announce(view: BackupRequestView): Promise<MessageRef>;
+  announce(view: V): Promise<MessageRef>;
   /** The parent message an earlier, interrupted `announce` may have posted, if it did. */
-  findAnnounced(view: BackupRequestView): Promise<MessageRef | undefined>;
+  findAnnounced(view: V): Promise<MessageRef | undefined>;
   /** Updates the parent message in place. */
-  progress(view: BackupRequestView, parent: MessageRef): Promise<void>;
+  progress(view: V, parent: MessageRef): Promise<void>;
   /**
-   * Posts the one threaded completion reply. Must be safe to call again after a crash: it checks the thread for a
-   * reply it already posted for this request before posting.
+   * Posts the one completion reply (threaded under the parent when there is one). Must be safe to call again after
+   * a crash: it looks for a reply it already posted for this request before posting.
    */
-  complete(view: BackupRequestView, parent: MessageRef | undefined): Promise<MessageRef>;
+  complete(view: V, parent: MessageRef | undefined): Promise<MessageRef>;
 }

@@ -2,13 +2,14 @@
  * Keeps the promise that a phone the bot stopped is started again, whatever becomes of the backup. The bot records a
  * phone (db/stopped-phones.ts) before it sends the stop, and forgets it only once it has seen it RUNNING. The backup's
  * start step drives its own phones through `restartFor`; `sweep` drives the rest (their request ended, or the bot
- * restarted), and `resume` at start-up gives every phone it still owes a start a fresh try. Starts are sent and resolved
- * by the one mutating-call policy (mutating-call.ts): a phone still STOPPED is always safe to start again.
+ * restarted) and runs in every poll round of the runner; `resume` at start-up gives every phone the bot still owes a
+ * start a fresh try. Starts are sent and resolved by the one mutating-call policy (mutating-call.ts): a phone still
+ * STOPPED is always safe to start again.
  */
 import type { Logger } from 'pino';
 import type { StoppedPhone, StoppedPhoneRepository } from '../../db/stopped-phones.js';
 import { CloudApiError } from '../../errors.js';
-import { chunk } from '../backup/workflow.js';
+import { chunk } from './cloud-failure.js';
 import {
   afterAnswer,
   afterSend,
@@ -286,16 +287,15 @@ export function createPowerKeeper(deps: PowerKeeperDeps) {
     sweep,
     /**
      * At start-up, before the requests resume: every phone the bot stopped and has not seen running again gets a fresh
-     * try with a new retry window (the time the bot was down does not count against it), then a first sweep. Phones
-     * still held by a backup that has not finished are left to it.
+     * try with a new retry window (the time the bot was down does not count against it); the runner's first poll
+     * round sweeps them. Phones still held by a backup that has not finished are left to it.
      */
-    async resume(): Promise<void> {
+    resume(): void {
       const now = clock.now();
       for (const phone of repo.all()) {
         if (phone.state !== 'held') repo.retry(phone.instanceId, now);
       }
       deps.onLeftChanged?.();
-      await sweep();
     },
     /**
      * A person's "Start it now": a fresh try for these phones, one pass now. Phones the bot does not owe a start are

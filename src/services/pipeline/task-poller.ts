@@ -1,14 +1,15 @@
 /**
- * Tracks every open cloud task with as few calls as possible: all due tasks are polled together in DescribeTasks
- * batches of 100 (never one call per task), read from the database one batch at a time; the one partial batch is
- * topped up with tasks that are nearly due, and each task is polled less often the longer it runs.
+ * Tracks every open cloud task, of every kind of request, with as few calls as possible: all due tasks are polled
+ * together in DescribeTasks batches of 100 (never one call per task, never one batch per kind), read from the database
+ * one batch at a time; the one partial batch is topped up with tasks that are nearly due, and each task is polled less
+ * often the longer it runs. An ended task's outcome goes to its request's kind (`taskEnded`).
  */
 import type { Logger } from 'pino';
 import type { Repositories } from '../../db/index.js';
 import type { TrackedTask } from '../../db/tasks.js';
-import { failureOf } from '../backup/workflow.js';
-import type { BackupCloud, Clock } from './ports.js';
-import { endedTaskOutcome, lostTaskOutcome, MAX_MISSES } from './task-outcome.js';
+import { failureOf } from './cloud-failure.js';
+import type { Clock, CloudPhone } from './ports.js';
+import { endedTaskOutcome, lostTaskOutcome, MAX_MISSES, type TaskOutcome } from './task-outcome.js';
 
 export const TASK_IDS_PER_CALL = 100;
 
@@ -34,19 +35,20 @@ export function pollInterval(polls: number, settings: PollerSettings): number {
 
 export function createTaskPoller(deps: {
   repos: Repositories;
-  cloud: Pick<BackupCloud, 'describeTasks'>;
+  cloud: Pick<CloudPhone, 'describeTasks'>;
   clock: Clock;
   settings: PollerSettings;
   logger: Logger;
+  /** Records an ended task's outcome with its request (each kind on its own instances); runs in the poll's transaction. */
+  taskEnded(task: TrackedTask, outcome: TaskOutcome): void;
 }) {
-  const { repos, cloud, clock, settings, logger } = deps;
+  const { repos, cloud, clock, settings, logger, taskEnded } = deps;
   const { tasks, requests } = repos;
-  const misses = new Map<string, number>();
 
   /** One DescribeTasks call for `batch` (at most 100 tasks) and, in one transaction, what it says about each. */
   async function pollBatch(batch: readonly TrackedTask[], result: PollResult): Promise<void> {
     result.calls++;
-    let states: Awaited<ReturnType<BackupCloud['describeTasks']>>;
+    let states: Awaited<ReturnType<CloudPhone['describeTasks']>>;
     try {
       states = await cloud.describeTasks({ taskIds: batch.map((task) => task.taskId) });
     } catch (error) {
@@ -54,7 +56,7 @@ export function createTaskPoller(deps: {
       logger.warn({ code: failure.code, requestId: failure.requestId }, 'DescribeTasks failed; polling later');
       repos.db.transaction(() => {
         for (const task of batch) {
-          tasks.markPolled(task.taskId, task.status, clock.now() + pollInterval(task.polls, settings));
+          tasks.markPolled(task.taskId, task.status, task.misses, clock.now() + pollInterval(task.polls, settings));
         }
       })();
       return;
@@ -65,29 +67,26 @@ export function createTaskPoller(deps: {
         result.polled++;
         const state = byId.get(task.taskId);
         if (!state) {
-          const missed = (misses.get(task.taskId) ?? 0) + 1;
-          misses.set(task.taskId, missed);
+          const missed = task.misses + 1;
           if (missed < MAX_MISSES) {
-            tasks.markPolled(task.taskId, task.status, clock.now() + pollInterval(task.polls, settings));
+            tasks.markPolled(task.taskId, task.status, missed, clock.now() + pollInterval(task.polls, settings));
             continue;
           }
-          misses.delete(task.taskId);
           tasks.markFinished(task.taskId, 'Lost', clock.now());
-          requests.updateInstance(task.requestId, task.instanceId, lostTaskOutcome(task.taskId));
+          taskEnded(task, lostTaskOutcome(task.taskId));
           result.finished++;
           result.touched.add(task.requestId);
           continue;
         }
-        misses.delete(task.taskId);
-        const outcome = endedTaskOutcome(state, 'backup');
+        const outcome = endedTaskOutcome(state, task.kind);
         if (outcome) {
           tasks.markFinished(task.taskId, state.status, clock.now());
-          requests.updateInstance(task.requestId, task.instanceId, outcome);
+          taskEnded(task, outcome);
           result.finished++;
           result.touched.add(task.requestId);
         } else {
           if (state.status !== task.status) result.touched.add(task.requestId);
-          tasks.markPolled(task.taskId, state.status, clock.now() + pollInterval(task.polls + 1, settings));
+          tasks.markPolled(task.taskId, state.status, 0, clock.now() + pollInterval(task.polls + 1, settings));
         }
       }
     })();

@@ -1,5 +1,5 @@
 /**
- * The scheduling the backup engine and the restore runner share: up to `concurrency` request advances in flight at
+ * The scheduling the runner uses: up to `concurrency` request advances in flight at
  * all times (when one ends the next due request starts, so one slow cloud call holds up only its own request), task
  * polling alongside (one poll at a time, never in the way of advances), and sleep only while nothing is due.
  */

@@ -11,12 +11,6 @@ export const STARTABLE_STATUSES: ReadonlySet<string> = new Set(['STOPPED', 'BACK
 /** Backup file statuses a restore can read from (§4.2). */
 export const RESTORABLE_FILE_STATUSES: ReadonlySet<string> = new Set(['AVAILABLE', 'RECOVERING', 'RECOVERY_FAILED']);
 
-/** `public` for the service's System images, `custom` for any other kind; undefined when not given. */
-export function imageKindOf(bizImageType: string | undefined): string | undefined {
-  if (bizImageType === undefined || bizImageType.trim() === '') return undefined;
-  return bizImageType.trim().toLowerCase() === 'system' ? 'public' : 'custom';
-}
-
 export type CompatibilityCode =
   | 'ImageKindMismatch'
   | 'ImageVersionMismatch'
@@ -111,6 +105,22 @@ export function assessTarget(
     verdict: 'refused',
     code: 'UnsuitableStatus',
     reason: `the instance is ${target.status}; a restore needs it RUNNING (try again when it is)`,
+  };
+}
+
+/**
+ * A restore stays within the backup's region: RecoverApp, sent to the target's region, takes backup files of that
+ * region, and the service documents no restore across regions. Undefined when both regions are the same or unknown.
+ */
+export function crossRegionRefusal(
+  backupRegion: string | undefined,
+  targetRegion: string | undefined,
+): TargetAssessment | undefined {
+  if (backupRegion === undefined || targetRegion === undefined || backupRegion === targetRegion) return undefined;
+  return {
+    verdict: 'refused',
+    code: 'CrossRegion',
+    reason: `the backup is in ${backupRegion} and this instance in ${targetRegion}; a restore stays within the backup's region`,
   };
 }
 

@@ -39,6 +39,8 @@ export interface BackupFileInfo {
   /** The bot's backup request that made it, when the bot made it. */
   madeByRequestId?: string | undefined;
   madeByUserId?: string | undefined;
+  /** The region the backup file is in, when the cloud listed it. */
+  region?: string | undefined;
 }
 
 /** The backup a restore plan was made from, with the source facts the targets were checked against. */

@@ -12,7 +12,6 @@ import type { AccessTarget } from '../access/permissions.js';
 import { checkInstanceId, splitList } from '../backup/input.js';
 import type { Actor, CloudFailure } from '../backup/model.js';
 import { newRequestId } from '../backup/service.js';
-import { failureOf } from '../backup/workflow.js';
 import {
   type Catalog,
   type CatalogEntry,
@@ -20,10 +19,11 @@ import {
   STATUS_UNKNOWN,
   type Viewer,
 } from '../catalog/service.js';
-import type { Clock } from '../pipeline/ports.js';
-import { assessTarget, imageKindOf, includedTargets, RESTORABLE_FILE_STATUSES } from './compat.js';
-import type { ImageFacts, RestoreSource, TargetFacts, Verification } from './model.js';
-import type { CloudInstance, RestoreCloud } from './ports.js';
+import { factsOf } from '../fleet/instance-facts.js';
+import { failureOf } from '../pipeline/cloud-failure.js';
+import type { Clock, CloudInstance, CloudPhone } from '../pipeline/ports.js';
+import { assessTarget, crossRegionRefusal, includedTargets, RESTORABLE_FILE_STATUSES } from './compat.js';
+import type { ImageFacts, RestoreSource, Verification } from './model.js';
 
 /** Targets per restore: one RecoverApp call, and a confirmation that fits one modal. */
 export const MAX_RESTORE_TARGETS = 100;
@@ -78,18 +78,6 @@ export type VerifyResult =
   | { ok: true; created: boolean; verification: Verification; request: RestoreRecord }
   | { ok: false; reason: 'not-found' | 'denied' | 'not-restored'; message?: string | undefined };
 
-function factsOfInstance(instance: CloudInstance): TargetFacts {
-  return {
-    status: instance.status,
-    name: instance.name,
-    imageId: instance.imageId,
-    imageVersion: instance.imageVersion,
-    instanceType: instance.instanceType,
-    imageKind: imageKindOf(instance.bizImageType),
-    serverType: instance.serverType,
-  };
-}
-
 /** A backup as the policy sees it: where it came from and where it is stored. */
 function backupTarget(backup: Pick<CatalogEntry, 'backupFileId' | 'sourceInstanceId' | 'path'>): AccessTarget {
   return { label: backup.backupFileId, instanceId: backup.sourceInstanceId, path: backup.path };
@@ -103,7 +91,7 @@ export function createRestoreService(deps: {
   guard: AccessGuard;
   audit: AuditTrail;
   catalog: CatalogService;
-  cloud: Pick<RestoreCloud, 'describeInstances' | 'listInstalledPackages'>;
+  cloud: Pick<CloudPhone, 'describeInstances' | 'listInstalledPackages'>;
   runner: { kick(): void };
   clock: Clock;
   simulated: boolean;
@@ -129,7 +117,7 @@ export function createRestoreService(deps: {
     try {
       const [found] = await cloud.describeInstances({ instanceIds: [sourceId] });
       if (found) {
-        const live = factsOfInstance(found);
+        const live = factsOf(found);
         const facts: ImageFacts = {
           imageId: live.imageId,
           imageVersion: live.imageVersion,
@@ -262,12 +250,14 @@ export function createRestoreService(deps: {
       } catch (error) {
         return { ok: false, failure: failureOf(error) };
       }
-      const byId = new Map(instances.map((instance) => [instance.instanceId, factsOfInstance(instance)]));
+      const byId = new Map(instances.map((instance) => [instance.instanceId, factsOf(instance)]));
+      const regionOf = new Map(instances.map((instance) => [instance.instanceId, instance.region]));
       const targets = form.targetIds.map((instanceId) => {
         const facts = byId.get(instanceId);
         const assessment = backupProblem
           ? { verdict: 'refused' as const, code: backupProblem.code, reason: backupProblem.reason }
-          : assessTarget({ facts: resolved.source.facts, unknownReason: resolved.unknownReason }, facts);
+          : (crossRegionRefusal(resolved.source.region, regionOf.get(instanceId)) ??
+            assessTarget({ facts: resolved.source.facts, unknownReason: resolved.unknownReason }, facts));
         return {
           instanceId,
           verdict: assessment.verdict,

@@ -8,13 +8,15 @@ import type { Logger } from 'pino';
 import type { Repositories } from '../../db/index.js';
 import type { RestoreRecord, RestoreStep, TargetPatch } from '../../db/restore-requests.js';
 import type { CloudFailure } from '../backup/model.js';
-import { chunk, failureOf } from '../backup/workflow.js';
+import { factsOf } from '../fleet/instance-facts.js';
+import { createAnnounceStep } from '../pipeline/announce.js';
+import { chunk, failureOf } from '../pipeline/cloud-failure.js';
 import { classifyFailure, decide, RECORDED_FAILURE, replay, sendsByTarget } from '../pipeline/mutating-call.js';
-import type { Clock } from '../pipeline/ports.js';
+import type { Clock, CloudInstance, CloudPhone, RequestNotifier } from '../pipeline/ports.js';
 import { startEffect } from '../pipeline/power-keeper.js';
-import { assessTarget, imageKindOf, includedTargets, STARTABLE_STATUSES } from './compat.js';
-import type { RestoreStatus, RestoreTarget, TargetFacts } from './model.js';
-import type { CloudInstance, RestoreCloud, RestoreNotifier } from './ports.js';
+import { RetryLater } from '../pipeline/retry-later.js';
+import { assessTarget, includedTargets, STARTABLE_STATUSES } from './compat.js';
+import type { RestoreRequestView, RestoreStatus, RestoreTarget } from './model.js';
 
 export interface RestoreSettings {
   pollIntervalMs: number;
@@ -29,8 +31,8 @@ export interface RestoreSettings {
 
 export interface RestoreWorkflowDeps {
   repos: Repositories;
-  cloud: Pick<RestoreCloud, 'describeInstances' | 'startInstances' | 'recoverApp' | 'describeTasks'>;
-  notifier: RestoreNotifier;
+  cloud: Pick<CloudPhone, 'describeInstances' | 'startInstances' | 'recoverApp' | 'describeTasks'>;
+  notifier: RequestNotifier<RestoreRequestView>;
   clock: Clock;
   settings: RestoreSettings;
   logger: Logger;
@@ -38,16 +40,8 @@ export interface RestoreWorkflowDeps {
   onFinished?: (request: RestoreRecord) => void;
 }
 
-const ANNOUNCE_GIVE_UP_MS = 2 * 60_000;
 /** Statuses a target to start passes through on its way (or back) to a state StartAndroidInstance takes. */
 const WAIT_TO_START = new Set(['STARTING', 'STOPPING']);
-
-/** Thrown when a lookup failed and the step should simply run again later. */
-export class RestoreRetryLater extends Error {
-  constructor() {
-    super('restore step: retry later');
-  }
-}
 
 /** The outcome over the targets the person confirmed (refused and left-out targets were never part of it). */
 export function finalRestoreStatus(request: { targets: RestoreTarget[]; startStopped: boolean }): RestoreStatus {
@@ -55,18 +49,6 @@ export function finalRestoreStatus(request: { targets: RestoreTarget[]; startSto
   const succeeded = included.filter((target) => target.state === 'succeeded').length;
   if (included.length > 0 && succeeded === included.length) return 'succeeded';
   return succeeded > 0 ? 'partial' : 'failed';
-}
-
-function factsOf(instance: CloudInstance): TargetFacts {
-  return {
-    status: instance.status,
-    name: instance.name,
-    imageId: instance.imageId,
-    imageVersion: instance.imageVersion,
-    instanceType: instance.instanceType,
-    imageKind: imageKindOf(instance.bizImageType),
-    serverType: instance.serverType,
-  };
 }
 
 export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
@@ -78,8 +60,10 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
     // A target still STOPPED a poll after a start did not start: sending it again is safe.
     settleMs: settings.pollIntervalMs,
     maxIneffective: 3,
+    // A call a crash left unanswered gets a whole window after the restart.
+    windowOpensAt: clock.now(),
   };
-  const restores = repos.restores;
+  const { restores, requests, calls, tasks } = repos;
 
   function load(id: string): RestoreRecord {
     const record = restores.get(id);
@@ -88,11 +72,11 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
   }
 
   function moveTo(id: string, step: RestoreStep): void {
-    restores.setStep(id, step, clock.now(), clock.now());
+    requests.setStep(id, step, clock.now(), clock.now());
   }
 
   function retryLater(id: string, delayMs = settings.pollIntervalMs): void {
-    restores.wakeAt(id, clock.now() + delayMs, clock.now());
+    requests.wakeAt(id, clock.now() + delayMs, clock.now());
   }
 
   function update(id: string, instanceId: string, patch: TargetPatch): void {
@@ -110,27 +94,15 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
     }
   }
 
-  async function announce(id: string): Promise<void> {
-    const record = load(id);
-    try {
-      // The post is recorded before it is made (like a cloud call): after a crash, look for it before posting again.
-      const interrupted = restores.calls.list(id, 'chat.postMessage:parent').some((call) => call.status === 'sent');
-      const found = interrupted ? await notifier.findAnnounced(record) : undefined;
-      const callId = found ? undefined : restores.calls.begin(id, 'chat.postMessage:parent', [], clock.now());
-      const parent = found ?? (await notifier.announce(record));
-      if (callId !== undefined) restores.calls.settle(callId, { status: 'accepted' }, clock.now());
-      restores.setParent(id, parent.channel, parent.ts, clock.now());
-    } catch (error) {
-      // Slack being down must not hold the restore for long: retry a while, then go on and reply unthreaded.
-      if (clock.now() - record.stepStartedAt < ANNOUNCE_GIVE_UP_MS) {
-        logger.warn({ requestId: id, err: error }, 'could not post the restore message; retrying');
-        return retryLater(id);
-      }
-      logger.error({ requestId: id, err: error }, 'giving up on the restore message; the reply will be unthreaded');
-    }
-    restores.setStatus(id, 'running', clock.now());
-    moveTo(id, record.targets.some((target) => target.state === 'starting') ? 'start' : 'submit');
-  }
+  const announce = createAnnounceStep({
+    repos,
+    notifier,
+    clock,
+    logger,
+    load,
+    retryMs: settings.pollIntervalMs,
+    next: (record) => (record.targets.some((target) => target.state === 'starting') ? 'start' : 'submit'),
+  });
 
   /**
    * Starts the stopped targets the person chose to start, and waits until they run (or time out). Each start is sent
@@ -143,7 +115,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
     const statuses = await describe(starting.map((target) => target.instanceId));
     if (statuses === undefined) return retryLater(id);
     const timedOut = clock.now() - record.stepStartedAt > settings.startTimeoutMs;
-    const sends = sendsByTarget(restores.calls.list(id, 'StartAndroidInstance'));
+    const sends = sendsByTarget(calls.list(id, 'StartAndroidInstance'));
     const toStart: string[] = [];
     let waiting = 0;
     for (const target of starting) {
@@ -166,7 +138,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
         waiting++;
         continue;
       }
-      const last = restores.calls
+      const last = calls
         .list(id, 'StartAndroidInstance')
         .findLast((call) => call.instanceIds.includes(target.instanceId));
       update(id, target.instanceId, {
@@ -189,16 +161,16 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
     }
     for (const ids of chunk(toStart, settings.maxInstancesPerCall)) {
       const callId = repos.db.transaction(() => {
-        const newId = restores.calls.begin(id, 'StartAndroidInstance', ids, clock.now());
+        const newId = calls.begin(id, 'StartAndroidInstance', ids, clock.now());
         for (const instanceId of ids) update(id, instanceId, { startedByBot: true });
         return newId;
       })();
       try {
         const result = await cloud.startInstances(ids);
-        restores.calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
+        calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
       } catch (error) {
         const failure = failureOf(error);
-        restores.calls.settle(
+        calls.settle(
           callId,
           {
             status: RECORDED_FAILURE[classifyFailure(error)],
@@ -222,7 +194,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
   async function submit(id: string): Promise<void> {
     const record = load(id);
     let retryAt: number | undefined;
-    for (const call of restores.calls.list(id, 'RecoverApp')) {
+    for (const call of calls.list(id, 'RecoverApp')) {
       if (call.status === 'sent') settleLostCall(id, call.id, call.instanceIds);
       else if (call.status === 'unknown')
         await reconcileRecoverCall(id, call.id, call.instanceIds, call.cloudRequestId);
@@ -244,7 +216,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
         return moveTo(id, 'track');
       }
       const ready: string[] = [];
-      const recoverSends = sendsByTarget(restores.calls.list(id, 'RecoverApp'));
+      const recoverSends = sendsByTarget(calls.list(id, 'RecoverApp'));
       for (const target of pending) {
         const instance = found.get(target.instanceId);
         const assessment = assessTarget(
@@ -262,9 +234,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
           if (move.kind === 'send') ready.push(target.instanceId);
           else if (move.kind === 'wait') retryAt = Math.min(retryAt ?? move.at, move.at);
           else {
-            const last = restores.calls
-              .list(id, 'RecoverApp')
-              .findLast((call) => call.instanceIds.includes(target.instanceId));
+            const last = calls.list(id, 'RecoverApp').findLast((call) => call.instanceIds.includes(target.instanceId));
             update(id, target.instanceId, {
               state: 'failed',
               errorCode: last?.errorCode ?? 'RecoverNotSent',
@@ -298,7 +268,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
           continue;
         }
         const callId = repos.db.transaction(() => {
-          const newId = restores.calls.begin(id, 'RecoverApp', ids, clock.now());
+          const newId = calls.begin(id, 'RecoverApp', ids, clock.now());
           for (const instanceId of ids) update(id, instanceId, { callId: newId });
           return newId;
         })();
@@ -310,7 +280,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
             uploadEndpoint: record.backup.uploadEndpoint,
           });
           repos.db.transaction(() => {
-            restores.calls.settle(
+            calls.settle(
               callId,
               { status: 'accepted', cloudRequestId: result.requestId, batchTaskId: result.taskId },
               clock.now(),
@@ -334,7 +304,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
           if (classifyFailure(error) === 'not-acted') {
             // The cloud did nothing: the targets go back to pending and are sent again after a back-off.
             repos.db.transaction(() => {
-              restores.calls.settle(
+              calls.settle(
                 callId,
                 { status: 'refused', errorCode: failure.code, errorMessage: failure.message },
                 clock.now(),
@@ -345,7 +315,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
             continue;
           }
           if (failure.outcomeUnknown) {
-            restores.calls.settle(
+            calls.settle(
               callId,
               {
                 status: 'unknown',
@@ -357,7 +327,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
             );
             await reconcileRecoverCall(id, callId, ids, failure.requestId, failure);
           } else {
-            restores.calls.settle(
+            calls.settle(
               callId,
               {
                 status: 'failed',
@@ -375,18 +345,18 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
                 requestId: failure.requestId,
               });
             }
-            if (ids.length === includedTargets(record).length) restores.setFailure(id, failure, clock.now());
+            if (ids.length === includedTargets(record).length) requests.setFailure(id, failure, clock.now());
           }
         }
       }
     }
-    if (retryAt !== undefined) return void restores.wakeAt(id, Math.max(retryAt, clock.now() + 1), clock.now());
+    if (retryAt !== undefined) return void requests.wakeAt(id, Math.max(retryAt, clock.now() + 1), clock.now());
     moveTo(id, 'track');
   }
 
   function track(id: string, instanceId: string, taskId: string): void {
     update(id, instanceId, { state: 'submitted', taskId });
-    restores.tasks.add({ taskId, requestId: id, instanceId }, clock.now() + settings.pollIntervalMs, clock.now());
+    tasks.add({ taskId, requestId: id, instanceId }, clock.now() + settings.pollIntervalMs, clock.now());
   }
 
   /** A call recorded 'sent' with no answer kept (the bot stopped mid-call): nothing to look it up by. Say so. */
@@ -400,7 +370,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
             'the bot stopped while sending RecoverApp and cannot tell whether it reached the cloud; it did not send it again, because a second restore would uninstall the apps again. Check the instance before retrying.',
         });
       }
-      restores.calls.settle(callId, { status: 'reconciled', errorCode: 'OutcomeUnknown' }, clock.now());
+      calls.settle(callId, { status: 'reconciled', errorCode: 'OutcomeUnknown' }, clock.now());
     })();
   }
 
@@ -422,7 +392,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
       } catch (error) {
         logger.warn({ requestId: id, err: error }, 'could not look up RecoverApp tasks to reconcile; will retry');
         retryLater(id);
-        throw new RestoreRetryLater();
+        throw new RetryLater('reconcile RecoverApp');
       }
     }
     const byInstance = new Map(
@@ -444,19 +414,19 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
           requestId: cloudRequestId ?? cause?.requestId,
         });
       }
-      restores.calls.settle(callId, { status: 'reconciled', cloudRequestId, errorCode: cause?.code }, clock.now());
+      calls.settle(callId, { status: 'reconciled', cloudRequestId, errorCode: cause?.code }, clock.now());
     })();
   }
 
   async function trackStep(id: string): Promise<void> {
     const record = load(id);
-    if (restores.tasks.openCount(id) > 0) {
+    if (tasks.openCount(id) > 0) {
       if (clock.now() - record.stepStartedAt <= settings.taskTimeoutMs) {
         // The poller wakes this restore when its last task ends; this is only a safety net.
         return retryLater(id, settings.maxPollIntervalMs);
       }
       for (const target of record.targets.filter((t) => t.state === 'submitted')) {
-        if (target.taskId) restores.tasks.markFinished(target.taskId, 'TimedOut', clock.now());
+        if (target.taskId) tasks.markFinished(target.taskId, 'TimedOut', clock.now());
         update(id, target.instanceId, {
           state: 'failed',
           errorCode: 'TaskTimeout',
@@ -469,7 +439,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
 
   function finish(id: string): void {
     const record = load(id);
-    restores.finish(id, finalRestoreStatus(record), clock.now());
+    requests.finish(id, finalRestoreStatus(record), clock.now());
     deps.onFinished?.(load(id));
   }
 

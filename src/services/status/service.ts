@@ -9,8 +9,8 @@ import type { RestoreRecord } from '../../db/restore-requests.js';
 import type { AuditTrail } from '../access/audit.js';
 import type { AccessGuard, GuardResult } from '../access/guard.js';
 import type { Actor, CloudFailure } from '../backup/model.js';
-import { failureOf } from '../backup/workflow.js';
-import type { CloudTask, RestoreCloud } from '../restore/ports.js';
+import { failureOf } from '../pipeline/cloud-failure.js';
+import type { CloudPhone, CloudTask } from '../pipeline/ports.js';
 
 export type RequestKind = 'backup' | 'restore';
 
@@ -63,7 +63,7 @@ export function createStatusService(deps: {
   repos: Repositories;
   guard: AccessGuard;
   audit: AuditTrail;
-  cloud: Pick<RestoreCloud, 'describeTasks'>;
+  cloud: Pick<CloudPhone, 'describeTasks'>;
 }) {
   const { repos, guard, audit, cloud } = deps;
 
@@ -82,7 +82,7 @@ export function createStatusService(deps: {
           ? target.owner
           : undefined;
     if (!owner) return [];
-    if (owner.kind === 'backup') return repos.requests.get(owner.requestId)?.spec.instanceIds ?? [];
+    if (owner.kind === 'backup') return repos.backups.get(owner.requestId)?.spec.instanceIds ?? [];
     return restore(owner.requestId)?.targets.map((target) => target.instanceId) ?? [];
   }
 
@@ -103,33 +103,31 @@ export function createStatusService(deps: {
       const value = text?.trim();
       if (!value) return { kind: 'recent' };
       if (REQUEST_ID.test(value)) {
-        if (repos.requests.get(value)) return { kind: 'backup', requestId: value };
+        if (repos.backups.get(value)) return { kind: 'backup', requestId: value };
         if (restore(value)) return { kind: 'restore', requestId: value };
         return { kind: 'not-found', text: value };
       }
       if (TASK_ID.test(value)) {
-        const backupOwner = repos.backupRecords.requestForTask(value);
-        if (backupOwner) return { kind: 'task', taskId: value, owner: { kind: 'backup', requestId: backupOwner } };
-        const restoreOwner = repos.restores.tasks.get(value)?.requestId;
-        if (restoreOwner) return { kind: 'task', taskId: value, owner: { kind: 'restore', requestId: restoreOwner } };
+        const task = repos.tasks.get(value);
+        if (task?.kind === 'backup' || task?.kind === 'restore') {
+          return { kind: 'task', taskId: value, owner: { kind: task.kind, requestId: task.requestId } };
+        }
         return { kind: 'task', taskId: value };
       }
       if (INSTANCE_ID.test(value)) {
         const backupId = repos.backupRecords.latestRequestForInstance(value);
         const restoreId = repos.restores.latestForInstance(value);
-        const backupAt = backupId ? (repos.requests.get(backupId)?.createdAt.getTime() ?? 0) : -1;
+        const backupAt = backupId ? (repos.backups.get(backupId)?.createdAt.getTime() ?? 0) : -1;
         const restoreAt = restoreId ? (repos.restores.get(restoreId)?.createdAt.getTime() ?? 0) : -1;
         if (restoreId && restoreAt >= backupAt) return { kind: 'restore', requestId: restoreId };
         if (backupId) return { kind: 'backup', requestId: backupId };
         return { kind: 'not-found', text: value };
       }
       if (CLOUD_REQUEST_ID.test(value)) {
-        const backupOwner = repos.backupRecords.requestForCloudRequestId(value);
-        const restoreOwner = repos.restores.calls.requestFor(value);
-        const owner = backupOwner
-          ? { kind: 'backup' as const, requestId: backupOwner }
-          : restoreOwner
-            ? { kind: 'restore' as const, requestId: restoreOwner }
+        const call = repos.calls.ownerOf(value);
+        const owner =
+          call?.kind === 'backup' || call?.kind === 'restore'
+            ? { kind: call.kind, requestId: call.requestId }
             : undefined;
         return { kind: 'invoke', cloudRequestId: value, owner };
       }
@@ -181,8 +179,8 @@ export function createStatusService(deps: {
   ): Promise<StatusReport> {
     switch (target.kind) {
       case 'recent': {
-        const backups: RecentItem[] = repos.requests.recentIds(RECENT, actor.userId).flatMap((id) => {
-          const request = repos.requests.get(id);
+        const backups: RecentItem[] = repos.backups.recentIds(RECENT, actor.userId).flatMap((id) => {
+          const request = repos.backups.get(id);
           return request
             ? [
                 {
@@ -220,7 +218,7 @@ export function createStatusService(deps: {
         return { kind: 'recent', items };
       }
       case 'backup': {
-        const request = repos.requests.get(target.requestId);
+        const request = repos.backups.get(target.requestId);
         if (!request) return { kind: 'not-found', text: target.requestId };
         const { tasks, refreshError } = await describeTasks({ taskIds: repos.backupRecords.taskIdsOf(request.id) });
         return { kind: 'backup', request, live: tasks, refreshError };

@@ -160,12 +160,24 @@ describe('restore, catalog, status and delete blocks', () => {
     expect(decodeCatalogPage('{"p":0}')).toBeUndefined();
     expect(decodeCatalogPage('not json')).toBeUndefined();
     expect(catalogEntryAction('restore:bf-abc')).toEqual({ kind: 'restore', backupFileId: 'bf-abc' });
+    // A fleet in several regions: each backup says where it is.
+    const regional = catalogMessage(
+      { entries: [{ ...entry(1, false), region: 'ap-southeast-1' }], truncated: false },
+      { page: 1 },
+    );
+    expect(JSON.stringify(regional.blocks)).toContain('in `ap-southeast-1`');
     expect(catalogEntryAction('restore:bf-abc;drop')).toBeUndefined();
   });
 
   it('builds both delete confirmations and the outcome within limits, naming the never-verified backups', () => {
     const plan: DeleteRecord = {
       id: 'del-1',
+      step: 'done',
+      stepStartedAt: 0,
+      parent: undefined,
+      progressPostedAt: undefined,
+      progressDigest: undefined,
+      simulated: false,
       actor: { userId: 'U0ALICE', teamId: 'T1' },
       channelId: 'C1',
       files: Array.from({ length: 100 }, (_, i) => ({

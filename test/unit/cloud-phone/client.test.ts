@@ -9,6 +9,7 @@ import {
   parsePackageList,
 } from '../../../src/cloud-phone/client.js';
 import { type CredentialSource, createCredentialSource } from '../../../src/cloud-phone/credentials.js';
+import { UNREADABLE_STATUS } from '../../../src/cloud-phone/schema.js';
 import { computeSignature, EMPTY_BODY_SHA256, parseAuthorization } from '../../../src/cloud-phone/sign.js';
 import { CloudApiError } from '../../../src/errors.js';
 
@@ -380,6 +381,7 @@ describe('operations: parameters, chunking and pagination', () => {
         { instanceId: 'acp-1', backupFileId: 'bf-1', backupFileName: 'nightly', taskId: 't-1' },
         { instanceId: 'acp-2', backupFileId: 'bf-2', backupFileName: 'nightly', taskId: 't-2' },
       ],
+      unusable: [],
     });
   });
 
@@ -406,6 +408,7 @@ describe('operations: parameters, chunking and pagination', () => {
       taskId: 't-b',
       count: 1,
       items: [{ instanceId: 'acp-9', taskId: 't-9' }],
+      unusable: [],
     });
   });
 
@@ -563,13 +566,62 @@ describe('errors', () => {
     expect(error.apiMessage).toContain('<html>denied</html>');
   });
 
+  it('reads error bodies as the official core does: lower-case keys, and XML', async () => {
+    const { client } = setup([
+      { status: 400, body: { requestId: 'req-l', code: 'InvalidParam', message: 'lower case' } },
+      {
+        status: 403,
+        body: '<?xml version="1.0"?><Error><RequestId>req-x</RequestId><HostId>eds-aic</HostId><Code>Forbidden.RAM</Code><Message>not &amp; never</Message></Error>',
+      },
+    ]);
+    expect(await rejection(client.describeTasks())).toMatchObject({
+      apiCode: 'InvalidParam',
+      apiMessage: 'lower case',
+      requestId: 'req-l',
+      httpStatus: 400,
+    });
+    expect(await rejection(client.describeTasks())).toMatchObject({
+      apiCode: 'Forbidden.RAM',
+      apiMessage: 'not & never',
+      requestId: 'req-x',
+      httpStatus: 403,
+    });
+  });
+
   it('a 2xx that fails the schema is MalformedResponse with the RequestId, and is not retried', async () => {
-    const { client, sent } = setup([{ body: { RequestId: 'req-m', Data: [{ TaskId: 't-1', TaskStatus: 42 }] } }]);
+    const { client, sent } = setup([{ body: { RequestId: 'req-m', Data: { TaskId: 't-1' } } }]);
     const error = await rejection(client.describeTasks());
     expect(error.apiCode).toBe('MalformedResponse');
     expect(error.requestId).toBe('req-m');
-    expect(error.apiMessage).toMatch(/Data\.0\.TaskStatus/);
+    expect(error.apiMessage).toMatch(/Data/);
     expect(sent()).toHaveLength(1);
+  });
+
+  it('one odd task does not cost the page: it is returned unreadable and reported, the others as they came', async () => {
+    const events: unknown[] = [];
+    const { client } = setup(
+      [
+        {
+          body: {
+            RequestId: 'req-m',
+            Data: [
+              { TaskId: 't-1', TaskStatus: '' },
+              { TaskId: 't-2', TaskStatus: 'Finished' },
+              { TaskStatus: 'Finished' },
+            ],
+          },
+        },
+      ],
+      { onUnusableItem: (event) => events.push(event) },
+    );
+    expect(await client.describeTasks()).toEqual([
+      { taskId: 't-1', status: UNREADABLE_STATUS },
+      { taskId: 't-2', status: 'Finished' },
+    ]);
+    expect(events).toEqual([
+      { action: 'DescribeTasks', field: 'TaskStatus', id: 't-1', kept: true },
+      { action: 'DescribeTasks', field: 'TaskId', kept: false },
+    ]);
   });
 
   it('a 2xx that is not JSON is MalformedResponse', async () => {
@@ -782,6 +834,15 @@ describe('retries: mutating calls never re-send after the request may have arriv
     const error = await rejection(client.startInstances(['acp-1']));
     expect(error).toMatchObject({ apiCode: 'OutcomeUnknown', outcomeUnknown: true, requestId: 'b' });
     expect(sent()).toHaveLength(3);
+  });
+
+  it('x-acs-retry-after: 0 asks for nothing: a 4xx with it is a final answer, not throttling', async () => {
+    const { client, sent, sleeps } = setup([
+      { status: 400, body: { RequestId: 'a', Code: 'Busy', Message: 'x' }, headers: { 'x-acs-retry-after': '0' } },
+    ]);
+    expect(await rejection(client.startInstances(['acp-1']))).toMatchObject({ apiCode: 'Busy', retryable: false });
+    expect(sleeps).toEqual([]);
+    expect(sent()).toHaveLength(1);
   });
 
   it('a connection refused before sending is retried', async () => {

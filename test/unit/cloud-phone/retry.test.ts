@@ -93,11 +93,10 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('2000')).toBe(2_000);
     expect(parseRetryAfter(' 80 ')).toBe(80);
     expect(parseRetryAfter(['3000', '9'])).toBe(3_000);
-    expect(parseRetryAfter('0')).toBe(0);
   });
 
-  it('ignores absent or malformed values', () => {
-    for (const value of [undefined, '', 'soon', '-1', 'Wed, 21 Oct 2015 07:28:00 GMT', '1e3']) {
+  it('ignores absent, malformed and zero values', () => {
+    for (const value of [undefined, '', '0', ' 0.0 ', 'soon', '-1', 'Wed, 21 Oct 2015 07:28:00 GMT', '1e3']) {
       expect(parseRetryAfter(value)).toBeUndefined();
     }
   });

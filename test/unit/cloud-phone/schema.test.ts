@@ -12,6 +12,7 @@ import {
   RunSyncCommandResponse,
   type Task,
   TERMINAL_TASK_STATUSES,
+  UNREADABLE_STATUS,
 } from '../../../src/cloud-phone/schema.js';
 
 describe('domain types', () => {
@@ -71,6 +72,7 @@ describe('DescribeAndroidInstancesResponse', () => {
           cpu: 4,
         },
       ],
+      unusable: [],
     });
   });
 
@@ -89,16 +91,34 @@ describe('DescribeAndroidInstancesResponse', () => {
     expect(DescribeAndroidInstancesResponse.parse({ RequestId: 'r', InstanceModel: null }).instances).toEqual([]);
   });
 
-  it('rejects wrong types and missing identifiers', () => {
+  it('fails a page without RequestId or with a list that is not a list', () => {
     expect(DescribeAndroidInstancesResponse.safeParse({ InstanceModel: [] }).success).toBe(false);
-    const noId = { RequestId: 'r', InstanceModel: [{ AndroidInstanceStatus: 'RUNNING' }] };
-    expect(DescribeAndroidInstancesResponse.safeParse(noId).success).toBe(false);
-    const badCpu = {
-      RequestId: 'r',
-      InstanceModel: [{ AndroidInstanceId: 'a', AndroidInstanceStatus: 'X', Cpu: 'four' }],
-    };
-    expect(DescribeAndroidInstancesResponse.safeParse(badCpu).success).toBe(false);
     expect(DescribeAndroidInstancesResponse.safeParse({ RequestId: 'r', InstanceModel: 'acp-1' }).success).toBe(false);
+  });
+
+  it('uses the rest of the page when one instance is odd: Cpu "4C" is dropped, an instance without id set aside', () => {
+    const parsed = DescribeAndroidInstancesResponse.parse({
+      RequestId: 'r',
+      InstanceModel: [
+        { AndroidInstanceId: 'acp-1', AndroidInstanceStatus: 'RUNNING', Cpu: '4C' },
+        { AndroidInstanceStatus: 'RUNNING' },
+        { AndroidInstanceId: 'acp-3', AndroidInstanceStatus: 7 },
+        'acp-4',
+        { AndroidInstanceId: 'acp-5', AndroidInstanceStatus: 'HIBERNATING' },
+      ],
+    });
+    expect(parsed.instances).toStrictEqual([
+      { instanceId: 'acp-1', status: 'RUNNING' },
+      { instanceId: 'acp-3', status: UNREADABLE_STATUS },
+      // A status the bot does not know is kept as it came.
+      { instanceId: 'acp-5', status: 'HIBERNATING' },
+    ]);
+    expect(parsed.unusable).toEqual([
+      { field: 'Cpu', id: 'acp-1', kept: true },
+      { field: 'AndroidInstanceId', kept: false },
+      { field: 'AndroidInstanceStatus', id: 'acp-3', kept: true },
+      { field: '(item)', kept: false },
+    ]);
   });
 });
 
@@ -151,13 +171,29 @@ describe('DescribeTasksResponse', () => {
     ]);
   });
 
-  it('accepts a task with only id and status; rejects a task with no TaskStatus or a numeric Result', () => {
+  it('accepts a task with only id and status; a task with no TaskStatus is kept as unreadable, never finished', () => {
     const minimal = DescribeTasksResponse.parse({ RequestId: 'r', Data: [{ TaskId: 't', TaskStatus: 'Waiting' }] });
     expect(minimal.tasks[0]).toStrictEqual({ taskId: 't', status: 'Waiting' });
-    expect(
-      DescribeTasksResponse.safeParse({ RequestId: 'r', Data: [{ TaskId: 't', Status: 'Finished' }] }).success,
-    ).toBe(false);
-    expect(DescribeTasksResponse.safeParse({ RequestId: 'r', Data: [{ ...task, Result: 1 }] }).success).toBe(false);
+    const odd = DescribeTasksResponse.parse({
+      RequestId: 'r',
+      Data: [
+        { TaskId: 't', Status: 'Finished' },
+        { TaskId: 'u', TaskStatus: '' },
+        { ...task, Result: 1 },
+      ],
+    });
+    expect(odd.tasks.map((t) => [t.taskId, t.status])).toEqual([
+      ['t', UNREADABLE_STATUS],
+      ['u', UNREADABLE_STATUS],
+      ['t-1', 'Finished'],
+    ]);
+    expect(odd.tasks[2]?.result).toBeUndefined();
+    expect(isTerminalTaskStatus(UNREADABLE_STATUS)).toBe(false);
+    expect(odd.unusable).toEqual([
+      { field: 'TaskStatus', id: 't', kept: true },
+      { field: 'TaskStatus', id: 'u', kept: true },
+      { field: 'Result', id: 't-1', kept: true },
+    ]);
   });
 
   it('knows the terminal statuses', () => {
@@ -217,14 +253,17 @@ describe('DescribeBackupFilesResponse', () => {
     ]);
   });
 
-  it('defaults apps to [] when SourceAppInfoList is missing, and rejects a non-array one', () => {
+  it('defaults apps to [] when SourceAppInfoList is missing; drops a non-array one; fails a bad MaxResults', () => {
     const parsed = DescribeBackupFilesResponse.parse({
       RequestId: 'r',
       Data: [{ BackupFileId: 'bf-1', Status: 'BACKUPING', FileSize: '12' }],
     });
     expect(parsed.backupFiles[0]).toStrictEqual({ backupFileId: 'bf-1', status: 'BACKUPING', apps: [], sizeBytes: 12 });
     const bad = { RequestId: 'r', Data: [{ BackupFileId: 'bf-1', Status: 'AVAILABLE', SourceAppInfoList: 'com.a' }] };
-    expect(DescribeBackupFilesResponse.safeParse(bad).success).toBe(false);
+    expect(DescribeBackupFilesResponse.parse(bad)).toMatchObject({
+      backupFiles: [{ backupFileId: 'bf-1', status: 'AVAILABLE', apps: [] }],
+      unusable: [{ field: 'SourceAppInfoList', id: 'bf-1', kept: true }],
+    });
     const badMax = { RequestId: 'r', MaxResults: 'ten', Data: [] };
     expect(DescribeBackupFilesResponse.safeParse(badMax).success).toBe(false);
   });
@@ -243,7 +282,25 @@ describe('BackupAppResult and RecoverAppResult', () => {
       taskId: 't-batch',
       count: 1,
       items: [{ instanceId: 'acp-1', backupFileId: 'bf-1', backupFileName: 'MyBackup', taskId: 't-1' }],
+      unusable: [],
     });
+  });
+
+  it('keeps a BackupApp item without BackupFileId, and sets aside one without a task', () => {
+    const parsed = BackupAppResult.parse({
+      RequestId: 'r',
+      TaskId: 't-batch',
+      Data: [
+        { AndroidInstanceId: 'acp-1', TaskId: 't-1' },
+        { AndroidInstanceId: 'acp-2', BackupFileId: 'bf-2', TaskId: 't-2' },
+        { AndroidInstanceId: 'acp-3', BackupFileId: 'bf-3' },
+      ],
+    });
+    expect(parsed.items).toStrictEqual([
+      { instanceId: 'acp-1', backupFileName: '', taskId: 't-1' },
+      { instanceId: 'acp-2', backupFileId: 'bf-2', backupFileName: '', taskId: 't-2' },
+    ]);
+    expect(parsed.unusable).toEqual([{ field: 'TaskId', id: 'acp-3', kept: false }]);
   });
 
   it('takes Count as a string, or derives it from Data when missing', () => {
@@ -275,10 +332,12 @@ describe('BackupAppResult and RecoverAppResult', () => {
         { instanceId: 'acp-1', taskId: 't-1' },
         { instanceId: 'acp-2', taskId: 't-2' },
       ],
+      unusable: [],
     });
-    expect(
-      RecoverAppResult.safeParse({ RequestId: 'r', TaskId: 't', Data: [{ AndroidInstanceId: 'a' }] }).success,
-    ).toBe(false);
+    expect(RecoverAppResult.parse({ RequestId: 'r', TaskId: 't', Data: [{ AndroidInstanceId: 'a' }] })).toMatchObject({
+      items: [],
+      unusable: [{ field: 'TaskId', id: 'a', kept: false }],
+    });
   });
 });
 
@@ -305,6 +364,7 @@ describe('RequestIdResult, RunSyncCommandResponse, ErrorBody', () => {
         { instanceId: 'acp-1', invocationStatus: 'SUCCESS', output: 'package:com.a\n' },
         { instanceId: 'acp-2', invocationStatus: 'FAILED', output: '' },
       ],
+      unusable: [],
     });
   });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DescribeTasksResponse } from '../../../src/cloud-phone/schema.js';
+import { DescribeTasksResponse, UNREADABLE_STATUS } from '../../../src/cloud-phone/schema.js';
 import { describeTasksParser, readTasksPage } from '../../../src/cloud-phone/task-page.js';
 import { taskModel } from '../../../src/sandbox/simulator/operations/describe-tasks.js';
 import type { SimState, SimTask } from '../../../src/sandbox/simulator/state.js';
@@ -85,7 +85,7 @@ describe('readTasksPage (DescribeTasks without zod)', () => {
       const simTask: SimTask = {
         id,
         seq: 1,
-        type: 'BackupApp',
+        type: 'BackupFile',
         status: 'Processing',
         level: 2,
         parentId: 't-parent',
@@ -120,9 +120,15 @@ describe('readTasksPage (DescribeTasks without zod)', () => {
     ]);
   });
 
-  it("a malformed page gets zod's verdict, with the path of what is wrong", () => {
+  it("a page with an odd task gets zod's item-by-item reading: the task kept, its status unreadable", () => {
     const parsed = describeTasksParser.safeParse({ RequestId: 'r', Data: [{ TaskId: 't-1', TaskStatus: 7 }] });
-    expect(parsed.success).toBe(false);
-    if (!parsed.success) expect(parsed.error.issues[0]?.path).toEqual(['Data', 0, 'TaskStatus']);
+    expect(parsed.success).toBe(true);
+    if (parsed.success) {
+      expect(parsed.data.tasks).toEqual([{ taskId: 't-1', status: UNREADABLE_STATUS }]);
+      expect(parsed.data.unusable).toEqual([{ field: 'TaskStatus', id: 't-1', kept: true }]);
+    }
+    const broken = describeTasksParser.safeParse({ RequestId: 'r', Data: 'tasks' });
+    expect(broken.success).toBe(false);
+    if (!broken.success) expect(broken.error.issues[0]?.path).toEqual(['Data']);
   });
 });

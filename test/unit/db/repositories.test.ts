@@ -30,7 +30,7 @@ describe('repositories on a real SQLite database', () => {
   });
 
   it('records a request with its instances, and the same idempotency key yields the same request', () => {
-    const first = repos.requests.create({
+    const first = repos.backups.create({
       id: 'req-1',
       idempotencyKey: 'view:V1',
       actor,
@@ -39,7 +39,7 @@ describe('repositories on a real SQLite database', () => {
       simulated: false,
       now: 1000,
     });
-    const again = repos.requests.create({
+    const again = repos.backups.create({
       id: 'req-2',
       idempotencyKey: 'view:V1',
       actor,
@@ -50,19 +50,19 @@ describe('repositories on a real SQLite database', () => {
     });
     expect(first).toEqual({ id: 'req-1', created: true });
     expect(again).toEqual({ id: 'req-1', created: false });
-    const record = repos.requests.get('req-1');
+    const record = repos.backups.get('req-1');
     expect(record?.instances.map((i) => [i.instanceId, i.state])).toEqual([
       ['acp-a', 'pending'],
       ['acp-b', 'pending'],
     ]);
     expect(record?.spec).toEqual(spec);
     expect(record?.step).toBe('announce');
-    expect(repos.requests.get('req-2')).toBeUndefined();
+    expect(repos.backups.get('req-2')).toBeUndefined();
   });
 
   it('stores SQL-looking text verbatim', () => {
     const hostile = { ...spec, description: "x'); DROP TABLE backup_requests; --" };
-    repos.requests.create({
+    repos.backups.create({
       id: 'req-h',
       idempotencyKey: 'k',
       actor,
@@ -71,23 +71,23 @@ describe('repositories on a real SQLite database', () => {
       simulated: false,
       now: 1,
     });
-    expect(repos.requests.get('req-h')?.spec.description).toBe(hostile.description);
+    expect(repos.backups.get('req-h')?.spec.description).toBe(hostile.description);
   });
 
   it('patches instance fields, including booleans and restart outcomes', () => {
-    repos.requests.create({ id: 'req-1', idempotencyKey: 'k', actor, channelId: 'C1', spec, simulated: true, now: 1 });
-    repos.requests.updateInstance('req-1', 'acp-a', {
+    repos.backups.create({ id: 'req-1', idempotencyKey: 'k', actor, channelId: 'C1', spec, simulated: true, now: 1 });
+    repos.backups.updateInstance('req-1', 'acp-a', {
       state: 'submitted',
       taskId: 't-1',
       stoppedByBot: true,
       restart: { ok: true },
     });
-    const a = repos.requests.get('req-1')?.instances[0];
+    const a = repos.backups.get('req-1')?.instances[0];
     expect(a).toMatchObject({ state: 'submitted', taskId: 't-1', stoppedByBot: true, restart: { ok: true } });
   });
 
   it('lists due requests by next run time, knows the next wake after now, and hides finished ones', () => {
-    repos.requests.create({
+    repos.backups.create({
       id: 'req-1',
       idempotencyKey: 'k1',
       actor,
@@ -96,7 +96,7 @@ describe('repositories on a real SQLite database', () => {
       simulated: false,
       now: 100,
     });
-    repos.requests.create({
+    repos.backups.create({
       id: 'req-2',
       idempotencyKey: 'k2',
       actor,
@@ -114,7 +114,7 @@ describe('repositories on a real SQLite database', () => {
 
   it('lists due requests that are past their announcement before the ones still to announce', () => {
     for (const [index, id] of ['req-a', 'req-b', 'req-c'].entries()) {
-      repos.requests.create({
+      repos.backups.create({
         id,
         idempotencyKey: id,
         actor,
@@ -131,7 +131,7 @@ describe('repositories on a real SQLite database', () => {
   });
 
   it('tracks tasks: due ones first, soonest free riders, finished ones drop out', () => {
-    repos.requests.create({
+    repos.backups.create({
       id: 'req-1',
       idempotencyKey: 'k1',
       actor,
@@ -149,8 +149,8 @@ describe('repositories on a real SQLite database', () => {
     expect(repos.tasks.nextPollAt()).toBe(500);
   });
 
-  it('keeps one outbox entry per request and kind', () => {
-    repos.requests.create({
+  it('keeps one completion entry in the outbox per request, however often it finishes', () => {
+    repos.backups.create({
       id: 'req-1',
       idempotencyKey: 'k1',
       actor,
@@ -159,8 +159,8 @@ describe('repositories on a real SQLite database', () => {
       simulated: false,
       now: 0,
     });
-    repos.outbox.enqueue('req-1', 'completion', 0);
-    repos.outbox.enqueue('req-1', 'completion', 5);
-    expect(repos.outbox.due(10, 10)).toHaveLength(1);
+    repos.requests.finish('req-1', 'succeeded', 0);
+    repos.requests.finish('req-1', 'succeeded', 5);
+    expect(repos.outbox.pendingCount()).toBe(1);
   });
 });

@@ -48,8 +48,8 @@ describe('restore, verification and deletion repositories on a real SQLite datab
       ['acp-b', 'refused', 'planned', 'ImageVersionMismatch'],
     ]);
     expect(record?.targets[0]?.overwrites).toEqual(['com.example.app']);
-    expect(repos.restores.dueIds(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
-    expect(repos.restores.nextWakeAfter(0)).toBeUndefined();
+    expect(repos.requests.dueIds(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+    expect(repos.requests.nextWakeAfter(0)).toBeUndefined();
     expect(repos.restores.recentIds(10)).toEqual([]);
   });
 
@@ -68,30 +68,31 @@ describe('restore, verification and deletion repositories on a real SQLite datab
     expect(confirm()).toBe(true);
     expect(confirm()).toBe(false);
     expect(repos.restores.get('req-1')).toMatchObject({ step: 'announce', status: 'received', confirmedAt: 2000 });
-    expect(repos.restores.dueIds(2000, 10)).toEqual(['req-1']);
-    expect(repos.restores.nextWakeAfter(1999)).toBe(2000);
-    expect(repos.restores.nextWakeAfter(2000)).toBeUndefined();
+    expect(repos.requests.dueIds(2000, 10)).toEqual(['req-1']);
+    expect(repos.requests.nextWakeAfter(1999)).toBe(2000);
+    expect(repos.requests.nextWakeAfter(2000)).toBeUndefined();
     expect(repos.restores.latestForInstance('acp-b')).toBe('req-1');
     expect(repos.restores.inFlightForFile('bf-1')).toEqual(['req-1']);
   });
 
   it('tracks tasks, finishes with the reply queued in the same step, and finds the reply by its message', () => {
     plan(repos);
-    repos.restores.tasks.add({ taskId: 't-1', requestId: 'req-1', instanceId: 'acp-a' }, 100, 50);
-    expect(repos.restores.tasks.due(100, 10).map((t) => t.taskId)).toEqual(['t-1']);
-    repos.restores.tasks.markPolled('t-1', 'Processing', 0, 500);
-    expect(repos.restores.tasks.due(100, 10)).toEqual([]);
-    expect(repos.restores.tasks.soonestNotDue(100, 10).map((t) => t.status)).toEqual(['Processing']);
-    expect(repos.restores.tasks.nextPollAt()).toBe(500);
-    repos.restores.tasks.markFinished('t-1', 'Finished', 600);
-    expect(repos.restores.tasks.openCount('req-1')).toBe(0);
-    expect(repos.restores.tasks.nextPollAt()).toBeUndefined();
+    repos.tasks.add({ taskId: 't-1', requestId: 'req-1', instanceId: 'acp-a' }, 100, 50);
+    expect(repos.tasks.due(100, 10).map((t) => t.taskId)).toEqual(['t-1']);
+    repos.tasks.markPolled('t-1', 'Processing', 0, 500);
+    expect(repos.tasks.due(100, 10)).toEqual([]);
+    expect(repos.tasks.soonestNotDue(100, 10).map((t) => t.status)).toEqual(['Processing']);
+    expect(repos.tasks.nextPollAt()).toBe(500);
+    repos.tasks.markFinished('t-1', 'Finished', 600);
+    expect(repos.tasks.openCount('req-1')).toBe(0);
+    expect(repos.tasks.nextPollAt()).toBeUndefined();
 
-    repos.restores.finish('req-1', 'succeeded', 700);
+    repos.requests.finish('req-1', 'succeeded', 700);
     expect(repos.restores.get('req-1')).toMatchObject({ step: 'report', status: 'succeeded' });
-    expect(repos.restores.outbox.get('req-1')).toMatchObject({ status: 'pending', attempts: 0 });
-    repos.restores.outbox.markSent('req-1', 'C1', '1.2', 800);
-    expect(repos.restores.outbox.requestForMessage('C1', '1.2')).toBe('req-1');
+    const entry = repos.outbox.pendingFor('req-1', 'completion');
+    expect(entry).toMatchObject({ requestId: 'req-1', attempts: 0 });
+    repos.outbox.markSent(entry!.id, { channel: 'C1', ts: '1.2' }, 800);
+    expect(repos.restores.requestForMessage('C1', '1.2')).toBe('req-1');
   });
 
   it('keeps the first verification of a restore and reports the latest per backup', () => {
@@ -118,24 +119,40 @@ describe('restore, verification and deletion repositories on a real SQLite datab
     expect(repos.verifications.latestByFile(['bf-2']).size).toBe(0);
   });
 
-  it('marks a deletion sent once, and knows which files the bot deleted', () => {
+  it('confirms a deletion once, settles it with its result queued, and knows which files the bot deleted', () => {
     const files = [
       { backupFileId: 'bf-1', apps: [], status: 'AVAILABLE' },
       { backupFileId: 'bf-2', apps: [], status: 'NOT_FOUND', refused: { code: 'BackupNotFound', message: 'gone' } },
     ];
     expect(
-      repos.deletions.createPlan({ id: 'del-1', planKey: 'view:V9', actor, channelId: 'C1', files, now: 1 }),
+      repos.deletions.createPlan({
+        id: 'del-1',
+        planKey: 'view:V9',
+        actor,
+        channelId: 'C1',
+        files,
+        simulated: false,
+        now: 1,
+      }),
     ).toEqual({ id: 'del-1', created: true });
-    expect(repos.deletions.markSent('del-1', 2)).toBe(true);
-    expect(repos.deletions.markSent('del-1', 3)).toBe(false);
-    expect(repos.deletions.staleSentIds(10)).toEqual(['del-1']);
+    expect(repos.requests.dueIds(10, 10)).toEqual([]);
+    expect(repos.deletions.confirm('del-1', 2)).toBe(true);
+    expect(repos.deletions.confirm('del-1', 3)).toBe(false);
+    expect(repos.deletions.get('del-1')).toMatchObject({ step: 'send', status: 'sent', confirmedAt: 2 });
+    expect(repos.requests.dueIds(10, 10)).toEqual(['del-1']);
     repos.deletions.settle('del-1', { status: 'deleted', cloudRequestId: 'R-1' }, 4);
-    expect(repos.deletions.get('del-1')).toMatchObject({ status: 'deleted', cloudRequestId: 'R-1', finishedAt: 4 });
+    expect(repos.deletions.get('del-1')).toMatchObject({
+      step: 'report',
+      status: 'deleted',
+      cloudRequestId: 'R-1',
+      finishedAt: 4,
+    });
+    expect(repos.outbox.pendingFor('del-1', 'completion')).toBeDefined();
     expect([...repos.deletions.deletedFileIds()]).toEqual(['bf-1']);
   });
 
   it('reads the backup files the bot made, with the source facts it recorded', () => {
-    repos.requests.create({
+    repos.backups.create({
       id: 'req-b',
       idempotencyKey: 'k',
       actor,
@@ -151,7 +168,7 @@ describe('restore, verification and deletion repositories on a real SQLite datab
       simulated: false,
       now: 5,
     });
-    repos.requests.updateInstance('req-b', 'acp-src', {
+    repos.backups.updateInstance('req-b', 'acp-src', {
       state: 'succeeded',
       backupFileId: 'bf-9',
       imageVersion: '3.5.3.867',

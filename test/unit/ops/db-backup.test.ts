@@ -31,7 +31,7 @@ describe('npm run db:backup', () => {
     expect(error).toEqual([]);
     expect(code).toBe(0);
     expect(out[0]).toMatch(
-      /^Backed up .*bot\.db to .*backups\/copy\.db \(\d+ pages, .* MB\)\. Integrity check ok; 0 backup_requests, 0 tasks, 51 audit_log\.$/,
+      /^Backed up .*bot\.db to .*backups\/copy\.db \(\d+ pages, .* MB\)\. Integrity check ok; 0 requests, 0 tasks, 51 audit_log\.$/,
     );
     insert.run(1000);
     live.close();

@@ -57,7 +57,8 @@ export const describeBackupFiles: Operation = {
     const end = timeParam(params, 'EndTime');
     // Only app backups exist here; whole-device backups (BackupAll) are not simulated.
     const backupAll = params.bool('BackupAll');
-    const maxResults = params.int('MaxResults', { min: 1, max: 100, default: 10 });
+    // The metadata allows 0–100 (the docs say 1–100); 0 is taken as "no preference", i.e. the default.
+    const maxResults = params.int('MaxResults', { min: 0, max: 100, default: 10 }) || 10;
 
     const matches = [...state.backupFiles.values()].filter(
       (file) =>

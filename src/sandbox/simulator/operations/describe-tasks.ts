@@ -61,7 +61,8 @@ export const describeTasks: Operation = {
     const instanceName = params.string('InstanceName');
     const level =
       params.string('Level') === undefined ? undefined : params.int('Level', { min: 1, max: 2, default: 1 });
-    const maxResults = params.int('MaxResults', { min: 1, max: 100, default: 10 });
+    // The metadata allows 0–100 (the docs say 1–100); 0 is taken as "no preference", i.e. the default.
+    const maxResults = params.int('MaxResults', { min: 0, max: 100, default: 10 }) || 10;
 
     const matches = [...state.tasks.values()].filter((task) => {
       const name = task.instanceId ? (state.instances.get(task.instanceId)?.name ?? '') : '';

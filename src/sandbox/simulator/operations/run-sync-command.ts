@@ -5,7 +5,7 @@
  * `TotalCount` is a string, as on the real wire.
  */
 import { invalidParameter } from '../api-error.js';
-import { isoTime } from '../format.js';
+import { gmtTime } from '../format.js';
 import type { SimInstance } from '../state.js';
 import { type Operation, requireInstances } from './operation.js';
 
@@ -24,7 +24,8 @@ export const runSyncCommand: Operation = {
   run({ params, state, now }) {
     const ids = params.list('InstanceIds', { required: true, max: 50 });
     const content = params.string('CommandContent', { required: true });
-    const encoding = params.oneOf('ContentEncoding', ['PlainText', 'Base64']) ?? 'PlainText';
+    // Case-insensitive; any other value falls back to PlainText, as the SDK's remarks say (§3.10).
+    const encoding = params.string('ContentEncoding')?.toLowerCase() === 'base64' ? 'Base64' : 'PlainText';
     const waitTime = params.int('WaitTime', { min: 500, max: 3000, default: 1000 });
     let command = content;
     if (encoding === 'Base64') {
@@ -40,8 +41,9 @@ export const runSyncCommand: Operation = {
         InvocationId: invocationId,
         InvocationStatus: running ? 'SUCCESS' : 'FAILED',
         Output: running ? output(command, instance) : '',
-        StartTime: isoTime(now),
-        FinishTime: isoTime(now + (running ? Math.min(waitTime, 50) : 0)),
+        // `yyyy-MM-dd HH:mm:ss`, as in the SDK's example (`2022-08-11 17:45:03`), not ISO.
+        StartTime: gmtTime(now),
+        FinishTime: gmtTime(now + (running ? Math.min(waitTime, 50) : 0)),
       };
     });
     return { TotalCount: String(data.length), Data: data };

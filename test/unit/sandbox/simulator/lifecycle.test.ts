@@ -111,7 +111,7 @@ describe('app backup', () => {
     expect(file.path.startsWith(`${DIR}${phone.id}_`)).toBe(true);
     expect(file.path.endsWith('.ab')).toBe(true);
     expect(file.name).toBe(file.path.slice(DIR.length));
-    expect(parent).toMatchObject({ type: 'BackupApp', level: 1 });
+    expect(parent).toMatchObject({ type: 'BackupFile', level: 1 });
 
     at(taskWaitMs + backupMs / 2);
     expect(state.rateOf(phone, T0 + taskWaitMs + backupMs / 2)).toBe(50);

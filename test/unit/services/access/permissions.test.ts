@@ -216,6 +216,52 @@ describe('createPolicyPermissions', () => {
     expect(unknown.allowed ? '' : unknown.reason).toMatch(/groups could not be looked up.*try again/);
   });
 
+  it('asks the cloud for instance regions only when a role naming regions applies, and fails closed', async () => {
+    const regional = parsePolicy(
+      [
+        'roles:',
+        '  - { name: sh, members: [U0SH1], actions: [status], instances: ["acp-*"], regions: [cn-shanghai] }',
+        '  - { name: any, members: [U0ANY1], actions: [status], instances: ["acp-*"] }',
+        '',
+      ].join('\n'),
+      'p.yaml',
+    );
+    const asked: string[][] = [];
+    const cloudRegions: Record<string, string> = { 'acp-sh1': 'cn-shanghai', 'acp-hz1': 'cn-hangzhou' };
+    let failing = false;
+    const permissions = createPolicyPermissions({
+      policy: regional,
+      instanceRegions: async (ids) => {
+        asked.push([...ids]);
+        if (failing) throw new Error('ServiceUnavailable');
+        return Object.fromEntries(ids.flatMap((id) => (cloudRegions[id] ? [[id, cloudRegions[id]]] : [])));
+      },
+    });
+    const status = (userId: string, instanceIds: string[]): AccessRequest => ({
+      actor: { userId, teamId: 'T1' },
+      action: 'status',
+      channelId: 'C0OPS1',
+      instanceIds,
+    });
+    expect(await permissions.check(status('U0ANY1', ['acp-hz1']))).toEqual({ allowed: true, rule: 'role:any' });
+    expect(asked).toEqual([]);
+    expect(await permissions.check(status('U0SH1', ['acp-sh1']))).toEqual({ allowed: true, rule: 'role:sh' });
+    const elsewhere = await permissions.check(status('U0SH1', ['acp-hz1']));
+    expect(elsewhere).toMatchObject({
+      allowed: false,
+      reason: 'your roles let you see the status of instances in cn-shanghai only, and acp-hz1 is in cn-hangzhou',
+    });
+    expect(asked).toEqual([['acp-sh1'], ['acp-hz1']]);
+    const visible = await permissions.visible({ userId: 'U0SH1', teamId: 'T1' }, 'status', 'C0OPS1', [
+      { instanceId: 'acp-sh1' },
+      { instanceId: 'acp-hz1' },
+    ]);
+    expect(visible).toEqual([true, false]);
+    failing = true;
+    const unknown = await permissions.check(status('U0SH1', ['acp-sh1']));
+    expect(unknown.allowed ? '' : unknown.reason).toMatch(/regions could not be looked up.*try again/);
+  });
+
   it('gives the modal its scope', async () => {
     const slack = directory({ S0ONCALL: ['U0BBB2'] }, { 'phone-oncall': 'S0ONCALL' }, () => 0);
     const permissions = createPolicyPermissions({ policy, extraAdmins: ['U0ENVADMIN'], userGroups: slack.dir });

@@ -70,7 +70,7 @@ describe('parsePolicy: bad files name file:line:col, the key and the fix', () =>
     const text = GOOD.replace('    instances: ["acp-prod-*", "ag-123"]', '    instance: ["acp-prod-*", "ag-123"]');
     const problems = problemsOf(text);
     expect(problems).toContain(
-      'policy.yaml:8:5: roles[0] "support".instance: unknown key "instance"; did you mean "instances"? (allowed: name, members, channels, actions, instances, locations, endpoints)',
+      'policy.yaml:8:5: roles[0] "support".instance: unknown key "instance"; did you mean "instances"? (allowed: name, members, channels, actions, instances, regions, locations, endpoints)',
     );
     // …and, as the key is now missing, that too, at the role.
     expect(problems).toContainEqual(

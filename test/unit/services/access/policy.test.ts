@@ -355,12 +355,82 @@ roles:
   });
 });
 
+describe('evaluatePolicy: regions', () => {
+  const regional = parsePolicy(
+    `
+roles:
+  - name: shanghai-support
+    members: [U0SH1]
+    actions: [backup, status]
+    instances: ["acp-*"]
+    regions: [cn-shanghai]
+    locations: ["oss://bkt-sh/"]
+  - name: anywhere
+    members: [U0ANY1]
+    actions: [status]
+    instances: ["acp-*"]
+`,
+    'regions.yaml',
+  );
+  const status = (userId: string, overrides: Partial<AccessRequest> = {}) =>
+    request(userId, { action: 'status', instanceIds: ['acp-sh1', 'acp-hz1'], ...overrides });
+  const regions = { 'acp-sh1': 'cn-shanghai', 'acp-hz1': 'cn-hangzhou' };
+
+  it('allows instances in the role’s regions and refuses one in another, naming both regions', () => {
+    expect(
+      evaluatePolicy(regional, status('U0SH1', { instanceIds: ['acp-sh1'], instanceRegions: regions }), nobody),
+    ).toEqual({ allowed: true, rule: 'role:shanghai-support' });
+    expect(evaluatePolicy(regional, status('U0SH1', { instanceRegions: regions }), nobody)).toEqual({
+      allowed: false,
+      rule: 'default-deny',
+      reason: 'your roles let you see the status of instances in cn-shanghai only, and acp-hz1 is in cn-hangzhou',
+    });
+  });
+
+  it('refuses an instance whose region is not known yet, saying so', () => {
+    expect(evaluatePolicy(regional, status('U0SH1', { instanceIds: ['acp-sh1'] }), nobody)).toMatchObject({
+      allowed: false,
+      reason: expect.stringContaining('acp-sh1 is in a region the cloud has not told the bot yet'),
+    });
+  });
+
+  it('lets a role without regions cover every region, known or not', () => {
+    expect(evaluatePolicy(regional, status('U0ANY1'), nobody)).toEqual({ allowed: true, rule: 'role:anywhere' });
+    expect(evaluatePolicy(regional, status('U0ANY1', { instanceRegions: regions }), nobody).allowed).toBe(true);
+  });
+
+  it('checks a backup file’s source instance region too', () => {
+    const target = { label: 'bf-1', instanceId: 'acp-hz1', path: 'oss://bkt-sh/acp-hz1.ab' };
+    const decision = evaluatePolicy(
+      regional,
+      request('U0SH1', { targets: [target], instanceRegions: regions }),
+      nobody,
+    );
+    expect(decision.allowed).toBe(false);
+  });
+
+  it('says which roles are region-limited in the scope', () => {
+    expect(scopeFor(regional, { userId: 'U0SH1' }, 'status', nobody).regionLimited).toBe(true);
+    expect(scopeFor(regional, { userId: 'U0ANY1' }, 'status', nobody).regionLimited).toBe(false);
+  });
+
+  it('rejects a region that is not a region id, naming the fix', () => {
+    expect(() =>
+      parsePolicy(
+        'roles:\n  - name: r\n    members: [U0A1]\n    actions: [status]\n    instances: ["acp-*"]\n    regions: [Shanghai]\n',
+        'bad.yaml',
+      ),
+    ).toThrow(/regions\[0\]: must be a region id such as cn-shanghai or ap-southeast-1/);
+  });
+});
+
 describe('scopeFor', () => {
   it('gives defaults and instance patterns from the roles that grant the action', () => {
     expect(scopeFor(policy, { userId: 'U0AAA1' }, 'backup', nobody)).toEqual({
       defaultBackupPath: PROD,
       defaultEndpoint: ENDPOINT,
       instancePatterns: ['acp-prod-*', 'ag-123'],
+      regionLimited: false,
       unrestricted: false,
       locations: [PROD],
       endpoints: [ENDPOINT],

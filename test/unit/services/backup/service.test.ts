@@ -31,12 +31,13 @@ function setup() {
     repos,
     guard,
     audit,
-    engine: { kick: () => void kicks++ },
+    runner: { kick: () => void kicks++ },
     clock: { now: () => Date.now() },
     simulated: false,
     commits: createCommitBatcher(db),
   });
-  const requestCount = () => (db.prepare('SELECT COUNT(*) AS n FROM backup_requests').get() as { n: number }).n;
+  const requestCount = () =>
+    (db.prepare(`SELECT COUNT(*) AS n FROM requests WHERE kind = 'backup'`).get() as { n: number }).n;
   return { repos, audit, backups, requestCount, kicks: () => kicks };
 }
 
@@ -79,7 +80,7 @@ describe('backup service', () => {
   it('still records the decision when recording the request fails, and reports the failure', async () => {
     const s = setup();
     const failure = new Error('disk full');
-    s.repos.requests.create = () => {
+    s.repos.backups.create = () => {
       throw failure;
     };
     await expect(submitOnce(s, 'view:V1')).rejects.toBe(failure);
@@ -109,9 +110,9 @@ describe('backup service', () => {
     expect(d.requestId).toBe(c.requestId);
     expect(s.requestCount()).toBe(3);
     // One piece failing rolls back that piece alone.
-    const create = s.repos.requests.create;
+    const create = s.repos.backups.create;
     let calls = 0;
-    s.repos.requests.create = (input) => {
+    s.repos.backups.create = (input) => {
       calls++;
       if (calls === 1) throw new Error('disk full');
       return create(input);

@@ -107,6 +107,25 @@ describe('the instance directory', () => {
     expect(cloud.calls.at(-1)).toEqual(['acp-test-1']);
   });
 
+  it('finds instance regions the same way, sharing what it learnt with groupsOf', async () => {
+    const { cloud, directory } = setup();
+    cloud.instances = fleet.map((i) => ({
+      ...i,
+      region: i.instanceId.startsWith('acp-prod') ? 'cn-shanghai' : 'cn-hangzhou',
+    }));
+    expect(await directory.regionsOf(['acp-prod-1', 'acp-nope'], { waitMs: 1_000 })).toEqual({
+      'acp-prod-1': 'cn-shanghai',
+    });
+    expect(await directory.groupsOf(['acp-prod-1'], { waitMs: 1_000 })).toEqual({ 'acp-prod-1': 'ag-prod' });
+    expect(cloud.calls).toEqual([['acp-prod-1', 'acp-nope']]);
+    await directory.list({ waitMs: 1_000 });
+    expect(await directory.regionsOf(['acp-test-1', 'acp-lab-9'], { waitMs: 1_000 })).toEqual({
+      'acp-test-1': 'cn-hangzhou',
+      'acp-lab-9': 'cn-hangzhou',
+    });
+    expect(cloud.calls).toHaveLength(2);
+  });
+
   it('throws when the groups cannot be had in time, so the caller can fail closed', async () => {
     const { cloud, directory } = setup();
     cloud.stall = true;
@@ -152,6 +171,30 @@ describe('instance suggestions', () => {
     const none = suggestions([]);
     expect(await none.service.suggest(actor, 'C1', '', 100)).toEqual({ instances: [], more: false, listed: true });
     expect(none.cloud.calls).toEqual([]);
+  });
+
+  it('spans every region of the listing: the region is shown, and typing it narrows the choice', async () => {
+    const listing: InstanceSummary[] = [
+      { instanceId: 'acp-sh1', name: 'desk', status: 'RUNNING', region: 'cn-shanghai' },
+      { instanceId: 'acp-sg1', name: 'desk', status: 'STOPPED', region: 'ap-southeast-1' },
+    ];
+    const service = createInstanceSuggestions({
+      directory: { list: async () => listing },
+      waitMs: 0,
+      scopeOf: async () => ({ unrestricted: true, patterns: [] }),
+    });
+    const found = await service.suggest(actor, 'C1', 'desk', 100);
+    expect(instanceOptions(found)).toEqual({
+      options: [
+        {
+          text: { type: 'plain_text', text: 'acp-sg1 · desk (STOPPED, ap-southeast-1)', emoji: false },
+          value: 'acp-sg1',
+        },
+        { text: { type: 'plain_text', text: 'acp-sh1 · desk (RUNNING, cn-shanghai)', emoji: false }, value: 'acp-sh1' },
+      ],
+    });
+    const singapore = await service.suggest(actor, 'C1', 'desk ap-southeast', 100);
+    expect(singapore.instances.map((i) => i.instanceId)).toEqual(['acp-sg1']);
   });
 
   it('sees a new listing at once, and keeps each scope apart', async () => {

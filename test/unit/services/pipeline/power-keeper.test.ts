@@ -141,7 +141,8 @@ async function run(ids: string[], faults: Fault[], retryWindowMs: number) {
       // The process is gone; a new one starts on the same database (the request's step runs again too).
       crashes++;
       keeper = make();
-      const resumed = await Promise.race([keeper.resume().then(() => 'ok' as const), crash]);
+      keeper.resume();
+      const resumed = await Promise.race([keeper.sweep().then(() => 'ok' as const), crash]);
       if (resumed === 'crash') continue;
       continue;
     }

@@ -2,7 +2,9 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Db, openDatabase } from '../../../../src/db/database.js';
 import { createRepositories, type Repositories } from '../../../../src/db/index.js';
-import type { CloudTaskState } from '../../../../src/services/pipeline/ports.js';
+import type { TrackedTask } from '../../../../src/db/tasks.js';
+import type { CloudTask } from '../../../../src/services/pipeline/ports.js';
+import type { TaskOutcome } from '../../../../src/services/pipeline/task-outcome.js';
 import { createTaskPoller } from '../../../../src/services/pipeline/task-poller.js';
 
 const NOW = 10_000_000;
@@ -12,7 +14,7 @@ const settings = { pollIntervalMs: 5_000, maxPollIntervalMs: 60_000 };
 function seed(repos: Repositories, due: number, later: number): void {
   const total = due + later;
   const instanceIds = Array.from({ length: total }, (_, i) => `acp-${i}`);
-  repos.requests.create({
+  repos.backups.create({
     id: 'req-1',
     idempotencyKey: 'k1',
     actor: { userId: 'U1', teamId: 'T1' },
@@ -45,10 +47,13 @@ function fakeCloud() {
     fail(n: number) {
       failing.add(n);
     },
-    async describeTasks(query: { taskIds: string[] }): Promise<CloudTaskState[]> {
-      calls.push(query.taskIds);
+    /** Status per task id; tasks not in it run on. */
+    statuses: new Map<string, string>(),
+    async describeTasks(query: { taskIds?: string[] }): Promise<CloudTask[]> {
+      const taskIds = query.taskIds ?? [];
+      calls.push(taskIds);
       if (failing.has(calls.length)) throw new Error('connection reset');
-      return query.taskIds.map((taskId) => ({ taskId, status: 'Running' }));
+      return taskIds.map((taskId) => ({ taskId, status: this.statuses.get(taskId) ?? 'Running' }));
     },
   };
 }
@@ -74,10 +79,21 @@ describe('task poller', () => {
     db = openDatabase(':memory:');
     repos = createRepositories(db);
   });
-  afterEach(() => db.close());
+  afterEach(() => {
+    db.close();
+    ended.length = 0;
+  });
 
+  const ended: { task: TrackedTask; outcome: TaskOutcome }[] = [];
   const pollerFor = (r: Repositories, cloud: ReturnType<typeof fakeCloud>) =>
-    createTaskPoller({ repos: r, cloud, clock: { now: () => NOW }, settings, logger: pino({ level: 'silent' }) });
+    createTaskPoller({
+      repos: r,
+      cloud,
+      clock: { now: () => NOW },
+      settings,
+      logger: pino({ level: 'silent' }),
+      taskEnded: (task, outcome) => ended.push({ task, outcome }),
+    });
 
   it('polls 250 due tasks in 3 calls, each task once, the partial batch topped up with the 50 due soonest', async () => {
     seed(repos, 250, 80);
@@ -120,5 +136,67 @@ describe('task poller', () => {
     expect(result.polled).toBe(150);
     expect(new Set(cloud.calls.flat()).size).toBe(250);
     expect(repos.tasks.dueCount(NOW)).toBe(0);
+  });
+
+  it('polls backups and restores open together in shared calls, and tells each kind of its own ended tasks', async () => {
+    seed(repos, 60, 0);
+    repos.restores.createPlan({
+      id: 'req-r',
+      planKey: 'view:V1',
+      actor: { userId: 'U1', teamId: 'T1' },
+      channelId: 'C1',
+      backup: { backupFileId: 'bf-1', status: 'AVAILABLE', apps: [] },
+      targets: [],
+      simulated: false,
+      now: 0,
+    });
+    repos.db.transaction(() => {
+      for (let i = 0; i < 60; i++) {
+        repos.tasks.add({ taskId: `rt-${i}`, requestId: 'req-r', instanceId: `acp-r${i}` }, NOW - 1, 0);
+      }
+    })();
+    const cloud = fakeCloud();
+    cloud.statuses.set('t-0', 'Finished');
+    cloud.statuses.set('rt-0', 'Failed');
+    const result = await pollerFor(repos, cloud).pollOnce();
+
+    // 120 open tasks of two kinds: two calls of at most 100 ids, not one batch per kind.
+    expect(cloud.calls.map((ids) => ids.length)).toEqual([20, 100]);
+    expect(result.calls).toBe(2);
+    expect(new Set(cloud.calls.flat()).size).toBe(120);
+    expect(ended.map(({ task, outcome }) => [task.kind, task.taskId, outcome.state]).sort()).toEqual([
+      ['backup', 't-0', 'succeeded'],
+      ['restore', 'rt-0', 'failed'],
+    ]);
+  });
+
+  it('counts a task the API stops returning across restarts, and gives it up as lost after five', async () => {
+    seed(repos, 1, 0);
+    let now = NOW;
+    const cloud = {
+      calls: 0,
+      async describeTasks(): Promise<CloudTask[]> {
+        cloud.calls++;
+        return [];
+      },
+    };
+    for (let poll = 0; poll < 5; poll++) {
+      // A new poller each time, as after a restart: the count of misses is in the database.
+      const poller = createTaskPoller({
+        repos,
+        cloud,
+        clock: { now: () => now },
+        settings,
+        logger: pino({ level: 'silent' }),
+        taskEnded: (task, outcome) => ended.push({ task, outcome }),
+      });
+      expect(ended).toEqual([]);
+      await poller.pollOnce();
+      now += 10 * 60_000;
+    }
+    expect(cloud.calls).toBe(5);
+    expect(ended.map(({ outcome }) => outcome)).toEqual([
+      { state: 'failed', errorCode: 'TaskNotFound', errorMessage: 'DescribeTasks no longer returns task t-0' },
+    ]);
   });
 });

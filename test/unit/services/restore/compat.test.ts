@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { imageKindOf } from '../../../../src/services/fleet/instance-facts.js';
 import {
   assessTarget,
   compatibilityProblems,
-  imageKindOf,
+  crossRegionRefusal,
   includedTargets,
 } from '../../../../src/services/restore/compat.js';
 import type { ImageFacts, RestoreTarget, TargetFacts } from '../../../../src/services/restore/model.js';
@@ -87,5 +88,19 @@ describe('restore compatibility', () => {
     ] as RestoreTarget[];
     expect(includedTargets({ targets, startStopped: false }).map((t) => t.instanceId)).toEqual(['acp-a']);
     expect(includedTargets({ targets, startStopped: true }).map((t) => t.instanceId)).toEqual(['acp-a', 'acp-b']);
+  });
+});
+
+describe('restores across regions', () => {
+  it('refuses a target in another region than the backup, naming both; same or unknown regions pass', () => {
+    expect(crossRegionRefusal('ap-southeast-1', 'cn-shanghai')).toEqual({
+      verdict: 'refused',
+      code: 'CrossRegion',
+      reason:
+        "the backup is in ap-southeast-1 and this instance in cn-shanghai; a restore stays within the backup's region",
+    });
+    expect(crossRegionRefusal('cn-shanghai', 'cn-shanghai')).toBeUndefined();
+    expect(crossRegionRefusal(undefined, 'cn-shanghai')).toBeUndefined();
+    expect(crossRegionRefusal('cn-shanghai', undefined)).toBeUndefined();
   });
 });

@@ -3,10 +3,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Db, openDatabase } from '../../../../src/db/database.js';
 import { createRepositories, type Repositories } from '../../../../src/db/index.js';
 import { CloudApiError } from '../../../../src/errors.js';
-import type { Clock } from '../../../../src/services/pipeline/ports.js';
-import type { RestoreSource } from '../../../../src/services/restore/model.js';
-import type { CloudInstance, CloudTask, RestoreNotifier } from '../../../../src/services/restore/ports.js';
-import { createRestoreRunner, type RestoreRunner } from '../../../../src/services/restore/runner.js';
+import type { Clock, CloudInstance, CloudTask, RequestNotifier } from '../../../../src/services/pipeline/ports.js';
+import { createRunner, type Runner } from '../../../../src/services/pipeline/runner.js';
+import { createTaskPoller } from '../../../../src/services/pipeline/task-poller.js';
+import type { RestoreRequestView, RestoreSource } from '../../../../src/services/restore/model.js';
+import { restoreSteps } from '../../../../src/services/restore/steps.js';
 import { createRestoreWorkflow } from '../../../../src/services/restore/workflow.js';
 import { allDone, gates, kickAFewTimes, pause, settlesWithin } from '../../../support/work-loop.js';
 
@@ -56,7 +57,7 @@ function fakeCloud() {
   };
 }
 
-const notifier: RestoreNotifier = {
+const notifier: RequestNotifier<RestoreRequestView> = {
   announce: async () => ({ channel: 'C1', ts: '1.1' }),
   findAnnounced: async () => undefined,
   progress: async () => undefined,
@@ -109,6 +110,21 @@ describe('restore workflow (fake cloud, real SQLite)', () => {
     return createRestoreWorkflow({ repos, cloud: port, notifier, clock, settings, logger: pino({ level: 'silent' }) });
   }
 
+  /** The runner with restores only, as the bot wires it. */
+  function runnerWith(port: ReturnType<typeof fakeCloud>['port'], idleTickMs: number, concurrency: number): Runner {
+    const logger = pino({ level: 'silent' });
+    const restore = restoreSteps({ repos, workflow: workflowWith(port), notifier });
+    const poller = createTaskPoller({
+      repos,
+      cloud: port,
+      clock,
+      settings,
+      logger,
+      taskEnded: (task, outcome) => restore.taskEnded?.(task.requestId, task.instanceId, outcome),
+    });
+    return createRunner({ repos, kinds: { restore }, poller, clock, logger, settings: { idleTickMs, concurrency } });
+  }
+
   it('looks an unknown-outcome RecoverApp up by InvokeId and tracks what it finds, without resending', async () => {
     const { cloud, port } = fakeCloud();
     cloud.instances.set('acp-a', { instanceId: 'acp-a', status: 'RUNNING', ...facts, bizImageType: 'System' });
@@ -138,15 +154,15 @@ describe('restore workflow (fake cloud, real SQLite)', () => {
     expect(cloud.calls).toContainEqual({ action: 'DescribeTasks', args: { invokeId: 'R-lost' } });
     const record = repos.restores.get('req-1');
     expect(record?.targets[0]).toMatchObject({ state: 'submitted', taskId: 't-child' });
-    expect(repos.restores.tasks.get('t-child')?.requestId).toBe('req-1');
-    expect(repos.restores.calls.list('req-1', 'RecoverApp')[0]?.status).toBe('reconciled');
+    expect(repos.tasks.get('t-child')?.requestId).toBe('req-1');
+    expect(repos.calls.list('req-1', 'RecoverApp')[0]?.status).toBe('reconciled');
   });
 
   it('reports a RecoverApp left "sent" by a crash plainly, and never sends it again', async () => {
     const { cloud, port } = fakeCloud();
     cloud.instances.set('acp-a', { instanceId: 'acp-a', status: 'RUNNING', ...facts, bizImageType: 'System' });
     confirmedRestore(['acp-a']);
-    const callId = repos.restores.calls.begin('req-1', 'RecoverApp', ['acp-a'], now);
+    const callId = repos.calls.begin('req-1', 'RecoverApp', ['acp-a'], now);
     repos.restores.updateTarget('req-1', 'acp-a', { callId });
     await workflowWith(port).submit('req-1');
     expect(cloud.calls.filter((c) => c.action === 'RecoverApp')).toEqual([]);
@@ -159,7 +175,7 @@ describe('restore workflow (fake cloud, real SQLite)', () => {
     confirmedRestore(['acp-a']);
     repos.restores.updateTarget('req-1', 'acp-a', { state: 'starting' });
     // A crash between recording the start and its answer; the start never reached the cloud.
-    repos.restores.calls.begin('req-1', 'StartAndroidInstance', ['acp-a'], now);
+    repos.calls.begin('req-1', 'StartAndroidInstance', ['acp-a'], now);
     let refuse = true;
     const starts: string[][] = [];
     const workflow = workflowWith({
@@ -249,16 +265,7 @@ describe('restore workflow (fake cloud, real SQLite)', () => {
     for (const id of ids)
       cloud.instances.set(id, { instanceId: id, status: 'RUNNING', ...facts, bizImageType: 'System' });
     confirmedRestore(ids);
-    const workflow = workflowWith(port);
-    const runner = createRestoreRunner({
-      repos,
-      workflow,
-      cloud: port,
-      notifier,
-      clock,
-      logger: pino({ level: 'silent' }),
-      settings: { idleTickMs: 1, pollIntervalMs: 10, maxPollIntervalMs: 100, concurrency: 4 },
-    });
+    const runner = runnerWith(port, 1, 4);
     await runner.tick(); // announce
     await runner.tick(); // submit
     expect(repos.restores.get('req-1')?.step).toBe('track');
@@ -275,12 +282,12 @@ describe('restore workflow (fake cloud, real SQLite)', () => {
     expect(record?.targets[1]).toMatchObject({ state: 'failed', errorCode: 'ImageTypeMismatch' });
     await runner.tick();
     expect(repos.restores.get('req-1')?.step).toBe('done');
-    expect(repos.restores.outbox.get('req-1')?.status).toBe('sent');
+    expect(repos.outbox.status('req-1', 'completion')).toBe('sent');
   });
 
   describe('runner loop (real timers)', () => {
     const targets = ['acp-1', 'acp-2', 'acp-3', 'acp-4', 'acp-5'];
-    let runner: RestoreRunner | undefined;
+    let runner: Runner | undefined;
     let held: ReturnType<typeof gates>;
     beforeEach(() => {
       now = Date.now();
@@ -310,16 +317,8 @@ describe('restore workflow (fake cloud, real SQLite)', () => {
       return { cloud, port, lookups };
     }
 
-    function loopRunner(port: ReturnType<typeof fakeCloud>['port'], idleTickMs: number): RestoreRunner {
-      runner = createRestoreRunner({
-        repos,
-        workflow: workflowWith(port),
-        cloud: port,
-        notifier,
-        clock,
-        logger: pino({ level: 'silent' }),
-        settings: { idleTickMs, pollIntervalMs: 10, maxPollIntervalMs: 100, concurrency: 2 },
-      });
+    function loopRunner(port: ReturnType<typeof fakeCloud>['port'], idleTickMs: number): Runner {
+      runner = runnerWith(port, idleTickMs, 2);
       return runner;
     }
 

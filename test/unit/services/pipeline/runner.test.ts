@@ -2,10 +2,12 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Db, openDatabase } from '../../../../src/db/database.js';
 import { createRepositories, type Repositories } from '../../../../src/db/index.js';
+import type { BackupRequestView } from '../../../../src/services/backup/model.js';
+import { backupSteps } from '../../../../src/services/backup/steps.js';
 import { createBackupWorkflow, isBackupRunning } from '../../../../src/services/backup/workflow.js';
-import { createEngine, type Engine } from '../../../../src/services/pipeline/engine.js';
-import type { BackupCloud, BackupNotifier } from '../../../../src/services/pipeline/ports.js';
+import type { BackupCloud, RequestNotifier } from '../../../../src/services/pipeline/ports.js';
 import { createPowerKeeper } from '../../../../src/services/pipeline/power-keeper.js';
+import { createRunner, type Runner } from '../../../../src/services/pipeline/runner.js';
 import { createTaskPoller } from '../../../../src/services/pipeline/task-poller.js';
 import { allDone, gates, kickAFewTimes, pause, settlesWithin } from '../../../support/work-loop.js';
 
@@ -35,7 +37,7 @@ function fakeCloud() {
         taskId: `t-${instanceId}`,
       })),
     }),
-    describeTasks: async ({ taskIds }) => {
+    describeTasks: async ({ taskIds = [] }) => {
       await tasksHeld;
       return taskIds.map((taskId) => ({ taskId, status: 'Finished' }));
     },
@@ -51,17 +53,17 @@ function fakeCloud() {
   };
 }
 
-const notifier: BackupNotifier = {
+const notifier: RequestNotifier<BackupRequestView> = {
   announce: async () => ({ channel: 'C1', ts: '1.1' }),
   findAnnounced: async () => undefined,
   progress: async () => undefined,
   complete: async () => ({ channel: 'C1', ts: '1.2' }),
 };
 
-describe('backup engine loop (fake cloud, real SQLite, real timers)', () => {
+describe('the runner with backups (fake cloud, real SQLite, real timers)', () => {
   let db: Db;
   let repos: Repositories;
-  let engine: Engine | undefined;
+  let engine: Runner | undefined;
   let held: ReturnType<typeof gates>;
   beforeEach(() => {
     held = gates();
@@ -75,7 +77,7 @@ describe('backup engine loop (fake cloud, real SQLite, real timers)', () => {
     db.close();
   });
 
-  function engineWith(cloud: BackupCloud, idleTickMs: number): Engine {
+  function engineWith(cloud: BackupCloud, idleTickMs: number): Runner {
     const settings = {
       pollIntervalMs: 5,
       maxPollIntervalMs: 20,
@@ -94,15 +96,22 @@ describe('backup engine loop (fake cloud, real SQLite, real timers)', () => {
       isRequestActive: (requestId) => isBackupRunning(repos.requests, requestId),
     });
     const workflow = createBackupWorkflow({ repos, cloud, notifier, clock, settings, logger, power });
-    const poller = createTaskPoller({ repos, cloud, clock, settings, logger });
-    engine = createEngine({
+    const backup = backupSteps({ repos, workflow, notifier, progressUpdateMs: 0 });
+    const poller = createTaskPoller({
       repos,
-      workflow,
+      cloud,
+      clock,
+      settings,
+      logger,
+      taskEnded: (task, outcome) => backup.taskEnded?.(task.requestId, task.instanceId, outcome),
+    });
+    engine = createRunner({
+      repos,
+      kinds: { backup },
       poller,
-      notifier,
       clock,
       logger,
-      settings: { idleTickMs, progressUpdateMs: 0, concurrency: 2 },
+      settings: { idleTickMs, concurrency: 2 },
     });
     return engine;
   }
@@ -110,7 +119,7 @@ describe('backup engine loop (fake cloud, real SQLite, real timers)', () => {
   /** One request per instance, `r-<instance>`, due now. */
   function request(instanceId: string): string {
     const id = `r-${instanceId}`;
-    repos.requests.create({
+    repos.backups.create({
       id,
       idempotencyKey: id,
       actor: { userId: 'U1', teamId: 'T1' },
@@ -129,7 +138,7 @@ describe('backup engine loop (fake cloud, real SQLite, real timers)', () => {
     return id;
   }
 
-  const stepOf = (id: string) => repos.requests.get(id)?.step;
+  const stepOf = (id: string) => repos.backups.get(id)?.step;
   const instances = ['acp-1', 'acp-2', 'acp-3', 'acp-4', 'acp-5'];
 
   it('finishes the other requests while one waits on a slow cloud call (concurrency 2, 5 due)', async () => {
@@ -205,6 +214,6 @@ describe('backup engine loop (fake cloud, real SQLite, real timers)', () => {
     slowPoll.open();
     await stopping;
     expect(repos.tasks.openCount('r-acp-1')).toBe(0);
-    expect(repos.requests.get('r-acp-1')?.instances[0]?.state).toBe('succeeded');
+    expect(repos.backups.get('r-acp-1')?.instances[0]?.state).toBe('succeeded');
   });
 });

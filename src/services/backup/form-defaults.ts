@@ -1,0 +1,25 @@
+/**
+ * What the backup form shows a person: the upload endpoint and path of their policy role when it names them, else the
+ * bot's (BACKUP_DEFAULT_*), and, for its instance picker, the instances their backup role covers.
+ */
+import type { PermissionService } from '../access/permissions.js';
+import type { ModalDefaults } from '../index.js';
+import type { Actor } from './model.js';
+
+export function createBackupFormDefaults(deps: { permissions: PermissionService; fallback: ModalDefaults }) {
+  const { permissions, fallback } = deps;
+  return {
+    async modalDefaults(actor: Actor, channelId: string): Promise<ModalDefaults> {
+      const scope = await permissions.scope(actor, 'backup', channelId);
+      return {
+        uploadEndpoint: scope.defaultEndpoint ?? fallback.uploadEndpoint,
+        backupPath: scope.defaultBackupPath ?? fallback.backupPath,
+      };
+    },
+    /** The instance patterns the person's backup role covers (the picker offers only those). */
+    async scopeOf(actor: Actor, channelId: string) {
+      const scope = await permissions.scope(actor, 'backup', channelId);
+      return { unrestricted: scope.unrestricted, patterns: scope.instancePatterns };
+    },
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * A backup's steps, as the runner takes them: announce → lookup → stop → submit → track → start, then the runner's
+ * report. Each step is the workflow's (workflow.ts); this map is all the runner knows of backups.
+ */
+import type { Repositories } from '../../db/index.js';
+import type { RequestNotifier } from '../pipeline/ports.js';
+import { type KindSteps, kindSteps, stateDigest } from '../pipeline/runner.js';
+import type { BackupRequestView } from './model.js';
+import type { BackupWorkflow } from './workflow.js';
+
+export function backupSteps(deps: {
+  repos: Repositories;
+  workflow: BackupWorkflow;
+  notifier: RequestNotifier<BackupRequestView>;
+  /** Least time between two parent updates that no step change forces. */
+  progressUpdateMs: number;
+}): KindSteps<never> {
+  const { repos, workflow } = deps;
+  const steps: KindSteps<BackupRequestView> = {
+    steps: {
+      announce: workflow.announce,
+      lookup: workflow.lookup,
+      stop: workflow.stop,
+      submit: workflow.submit,
+      track: workflow.track,
+      start: workflow.start,
+    },
+    view: (id) => repos.backups.get(id),
+    notifier: deps.notifier,
+    digest: (view) => stateDigest(view.status, view.instances),
+    progressThrottleMs: deps.progressUpdateMs,
+    taskEnded: (requestId, instanceId, outcome) => repos.backups.updateInstance(requestId, instanceId, outcome),
+  };
+  return kindSteps(steps);
+}

@@ -1,0 +1,162 @@
+/**
+ * A deletion's steps, as the runner takes them: `send` (DeleteBackupFile), then the runner's report (the result
+ * message, once). The call is recorded in the ledger before it is made and resolved by the mutating-call policy
+ * (pipeline/mutating-call.ts): a refusal that says the cloud did nothing is sent again after a back-off; an unclear
+ * answer, or a call left unanswered by a crash, is resolved by looking the files up, and sent again only for files
+ * still there (the catalog shows a deletion the moment the cloud takes it).
+ */
+import type { DeleteOutcome, DeleteRecord } from '../../db/delete-requests.js';
+import type { Repositories } from '../../db/index.js';
+import type { AuditTrail } from '../access/audit.js';
+import type { CatalogService } from '../catalog/service.js';
+import { failureOf } from '../pipeline/cloud-failure.js';
+import {
+  classifyFailure,
+  decide,
+  type Effect,
+  historyOfCalls,
+  needsLook,
+  type PolicySettings,
+  RECORDED_FAILURE,
+} from '../pipeline/mutating-call.js';
+import type { Clock, CloudPhone, RequestNotifier } from '../pipeline/ports.js';
+import { type KindSteps, kindSteps } from '../pipeline/runner.js';
+import { deletableFiles } from './service.js';
+
+const CALL = 'DeleteBackupFile';
+
+export function deleteSteps(deps: {
+  repos: Repositories;
+  cloud: Pick<CloudPhone, 'deleteBackupFiles'>;
+  catalog: Pick<CatalogService, 'lookup'>;
+  audit: AuditTrail;
+  notifier: Pick<RequestNotifier<DeleteRecord>, 'complete'>;
+  clock: Clock;
+  /** How DeleteBackupFile's refusals and unclear answers are retried (pipeline/mutating-call.ts). */
+  retry: Pick<PolicySettings, 'retryWindowMs' | 'backoffMs' | 'maxBackoffMs'>;
+}): KindSteps<never> {
+  const { repos, cloud, catalog, audit, clock } = deps;
+  const { calls, deletions, requests } = repos;
+  const policy: PolicySettings = {
+    ...deps.retry,
+    // The catalog shows a deletion (DELETING, then gone) as soon as the cloud took it: a look is exact at once.
+    settleMs: 0,
+    maxIneffective: 1,
+    windowOpensAt: clock.now(),
+  };
+
+  /** Which of these backups are still there and not being deleted; undefined when the catalog cannot say. */
+  async function stillThere(ids: readonly string[]): Promise<string[] | undefined> {
+    try {
+      const { found, cloudError } = await catalog.lookup([...ids]);
+      if (cloudError) return undefined;
+      return ids.filter((id) => {
+        const entry = found.get(id);
+        return entry !== undefined && entry.status !== 'DELETING';
+      });
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Records the outcome and the audit entry's outcome together; the runner then posts the result. */
+  function settle(id: string, ids: readonly string[], outcome: DeleteOutcome): void {
+    repos.db.transaction(() => {
+      deletions.settle(id, outcome, clock.now());
+      audit.recordOutcome(id, {
+        status: outcome.status,
+        backupFileIds: [...ids],
+        ...(outcome.errorCode
+          ? {
+              errors: [
+                { code: outcome.errorCode, message: outcome.errorMessage ?? '', requestId: outcome.cloudRequestId },
+              ],
+            }
+          : {}),
+      });
+    })();
+  }
+
+  /** Sends DeleteBackupFile once, recorded before it is made; a failure is settled as the policy reads it. */
+  async function sendOnce(id: string, allIds: readonly string[], ids: string[]): Promise<void> {
+    const callId = calls.begin(id, CALL, ids, clock.now());
+    try {
+      const answer = await cloud.deleteBackupFiles(ids);
+      calls.settle(callId, { status: 'accepted', cloudRequestId: answer.requestId }, clock.now());
+      settle(id, allIds, { status: 'deleted', cloudRequestId: answer.requestId });
+    } catch (error) {
+      const failure = failureOf(error);
+      calls.settle(
+        callId,
+        {
+          status: RECORDED_FAILURE[classifyFailure(error)],
+          cloudRequestId: failure.requestId,
+          errorCode: failure.code,
+          errorMessage: failure.message,
+        },
+        clock.now(),
+      );
+      // The policy decides the next move when the step runs again (a back-off, or a look first).
+      requests.wakeAt(id, clock.now(), clock.now());
+    }
+  }
+
+  async function send(id: string): Promise<void> {
+    const record = deletions.get(id);
+    if (!record) throw new Error(`deletion ${id} vanished`);
+    const allIds = deletableFiles(record).map((file) => file.backupFileId);
+    const made = calls.list(id, CALL);
+    const last = made.at(-1);
+    if (last?.status === 'accepted')
+      return settle(id, allIds, { status: 'deleted', cloudRequestId: last.cloudRequestId });
+    const history = historyOfCalls(made);
+    let ids = allIds;
+    let effect: Effect | undefined;
+    if (needsLook(history)) {
+      const remaining = await stillThere(ids);
+      effect = remaining === undefined ? 'unknown' : remaining.length === 0 ? 'taken' : 'not-taken';
+      if (remaining && remaining.length > 0) ids = remaining;
+    }
+    const move = decide({ history, effect, now: clock.now(), settings: policy });
+    const cause = { code: last?.errorCode ?? 'OutcomeUnknown', message: last?.errorMessage ?? 'no answer' };
+    switch (move.kind) {
+      case 'send':
+        return sendOnce(id, allIds, ids);
+      case 'wait':
+        return void requests.wakeAt(id, move.at, clock.now());
+      case 'done':
+        return settle(id, allIds, {
+          status: 'deleted',
+          cloudRequestId: last?.cloudRequestId,
+          errorCode: last?.errorCode,
+        });
+      case 'give-up':
+        return settle(
+          id,
+          allIds,
+          move.why === 'lasting'
+            ? {
+                status: 'failed',
+                cloudRequestId: last?.cloudRequestId,
+                errorCode: cause.code,
+                errorMessage: cause.message,
+              }
+            : {
+                status: 'unknown',
+                errorCode: cause.code,
+                errorMessage:
+                  effect === 'not-taken' || effect === undefined
+                    ? `the cloud kept refusing DeleteBackupFile (${cause.message}); ${ids.join(', ')} ${ids.length === 1 ? 'is' : 'are'} still there`
+                    : 'the bot could not tell whether DeleteBackupFile reached the cloud and could not look the backups up. Check `/cloudphone backups` before retrying.',
+              },
+        );
+    }
+  }
+
+  const steps: KindSteps<DeleteRecord> = {
+    steps: { send },
+    view: (id) => deletions.get(id),
+    notifier: deps.notifier,
+  };
+  return kindSteps(steps);
+}

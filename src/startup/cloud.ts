@@ -1,0 +1,114 @@
+/**
+ * The cloud phone API the bot talks to: one endpoint per configured region (CLOUDPHONE_REGIONS), or, with
+ * CLOUDPHONE_SIMULATOR on, one in-process simulator per region with a throwaway key pair. Every call is observed
+ * (metrics, health, logs) and waits for Slack's pending acks first.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  createCredentialSource,
+  createRegionalCloudPhoneClient,
+  type RegionalCloudPhoneApi,
+  type RegionEndpoint,
+  resolveEndpoint,
+} from '../cloud-phone/index.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { HealthState } from '../ops/health.js';
+import { observeCloudCalls, observeUnusableItems } from '../ops/instrument.js';
+import type { Metrics } from '../ops/metrics.js';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../sandbox/simulator/index.js';
+import type { Clock } from '../services/pipeline/ports.js';
+
+export interface SimulatorOverrides {
+  /** With CLOUDPHONE_SIMULATOR on: options for the in-process simulator (the demo makes it quicker). */
+  simulator?: Omit<SimulatorOptions, 'credentials'>;
+  /**
+   * With CLOUDPHONE_SIMULATOR on and several CLOUDPHONE_REGIONS: options for the simulators of the other regions (one
+   * endpoint each; `simulator` is the home region's). A region not named here gets a simulator with no phones.
+   */
+  regionSimulators?: Record<string, Omit<SimulatorOptions, 'credentials' | 'region'>>;
+}
+
+export interface CloudConnection {
+  cloud: RegionalCloudPhoneApi;
+  /** The home region's simulator when CLOUDPHONE_SIMULATOR is on. */
+  simulator: Simulator | undefined;
+  /** Every region's simulator when CLOUDPHONE_SIMULATOR is on, by region. */
+  simulators: ReadonlyMap<string, Simulator>;
+  /** Closes the client's connections, then the simulators. */
+  close(): Promise<void>;
+}
+
+export async function connectCloud(
+  config: Config,
+  deps: {
+    overrides: SimulatorOverrides;
+    logger: Logger;
+    metrics: Metrics;
+    health: HealthState;
+    clock: Clock;
+    afterAcks: () => Promise<void>;
+  },
+): Promise<CloudConnection> {
+  const { logger } = deps;
+  const simulators = new Map<string, Simulator>();
+  const endpoints: RegionEndpoint[] = [];
+  let credentials = createCredentialSource(
+    config.cloud.credentials.kind === 'static' ? config.cloud.credentials : undefined,
+  );
+  const closeSimulators = () => Promise.all([...simulators.values()].map((sim) => sim.close())).then(() => undefined);
+  if (config.cloud.simulator) {
+    // Try it in a real workspace without a cloud account: an in-process simulator with a throwaway key pair.
+    const pair = {
+      accessKeyId: `LTAIsim${randomBytes(6).toString('hex')}`,
+      accessKeySecret: randomBytes(18).toString('hex'),
+    };
+    try {
+      // One simulator per region, as the service has one endpoint per region; the home region has the demo fleet.
+      for (const region of config.cloud.regions) {
+        const home = region === config.cloud.region;
+        const options = home ? deps.overrides.simulator : (deps.overrides.regionSimulators?.[region] ?? { fleet: [] });
+        // The other regions are seeded by region, so that ids differ across regions as the service's do.
+        const sim = await startSimulator({
+          ...(home ? {} : { seed: region }),
+          ...options,
+          region,
+          credentials: [pair],
+        });
+        simulators.set(region, sim);
+        endpoints.push({ region, endpoint: sim.url });
+      }
+    } catch (error) {
+      await closeSimulators().catch(() => undefined);
+      throw error;
+    }
+    credentials = createCredentialSource(pair);
+    logger.warn(
+      { endpoint: endpoints.map((e) => String(e.endpoint)).join(' ') },
+      'CLOUDPHONE_SIMULATOR is on: no real cloud phone is touched',
+    );
+  } else {
+    for (const region of config.cloud.regions) {
+      const resolved = resolveEndpoint({ region, endpointOverride: config.cloud.endpoint });
+      if (resolved.warning) logger.warn(resolved.warning);
+      endpoints.push({ region, endpoint: resolved.url.toString() });
+    }
+  }
+  const cloud = createRegionalCloudPhoneClient({
+    regions: endpoints,
+    credentials,
+    timeoutMs: config.cloud.callTimeoutMs,
+    onCall: observeCloudCalls({ metrics: deps.metrics, health: deps.health, clock: deps.clock, logger }),
+    onUnusableItem: observeUnusableItems({ metrics: deps.metrics, logger }),
+    beforeAttempt: () => deps.afterAcks(),
+  });
+  return {
+    cloud,
+    simulator: simulators.get(config.cloud.region),
+    simulators,
+    async close() {
+      await cloud.close();
+      await closeSimulators();
+    },
+  };
+}
