@@ -85,7 +85,13 @@ export interface CloudPhone {
     backupFilePath: string;
     uploadEndpoint?: string | undefined;
   }): Promise<{ requestId: string; taskId: string; items: { instanceId: string; taskId: string }[] }>;
-  describeTasks(query: { taskIds?: string[]; invokeId?: string }): Promise<CloudTask[]>;
+  describeTasks(query: {
+    taskIds?: string[];
+    invokeId?: string;
+    resourceIds?: string[];
+    taskTypes?: string[];
+    level?: 1 | 2;
+  }): Promise<CloudTask[]>;
   describeBackupFiles(query: {
     backupFileId?: string;
     instanceId?: string;

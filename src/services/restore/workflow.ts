@@ -40,6 +40,13 @@ export interface RestoreWorkflowDeps {
   onFinished?: (request: RestoreRecord) => void;
 }
 
+/** RecoverApp's task type as DescribeTasks reports it (§4.3; the simulator's too). */
+const RECOVER_TASK_TYPE = 'RecoverFile';
+/** How long after RecoverApp is recorded its tasks should be listed by DescribeTasks. */
+const LOST_CALL_GRACE_MS = 2_000;
+/** How far the cloud's clock (a task's StartTime) may be behind the bot's. */
+const CLOUD_CLOCK_SKEW_MS = 60_000;
+
 /** Statuses a target to start passes through on its way (or back) to a state StartAndroidInstance takes. */
 const WAIT_TO_START = new Set(['STARTING', 'STOPPING']);
 
@@ -195,7 +202,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
     const record = load(id);
     let retryAt: number | undefined;
     for (const call of calls.list(id, 'RecoverApp')) {
-      if (call.status === 'sent') settleLostCall(id, call.id, call.instanceIds);
+      if (call.status === 'sent') await lookUpLostCall(id, call);
       else if (call.status === 'unknown')
         await reconcileRecoverCall(id, call.id, call.instanceIds, call.cloudRequestId);
     }
@@ -360,18 +367,73 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
   }
 
   /** A call recorded 'sent' with no answer kept (the bot stopped mid-call): nothing to look it up by. Say so. */
-  function settleLostCall(id: string, callId: number, ids: readonly string[]): void {
+  /**
+   * A RecoverApp a crash left unanswered has no RequestId to look its tasks up by, so the bot looks for restore tasks on
+   * its targets that the bot does not track yet and that began after the call was recorded (or have not begun), once
+   * they would show; it tracks those. A target without one is reported plainly: RecoverApp is never sent again, because
+   * a second restore would uninstall the apps again.
+   */
+  async function lookUpLostCall(
+    id: string,
+    call: { id: number; instanceIds: readonly string[]; sentAt: number },
+  ): Promise<void> {
+    const visibleAt = call.sentAt + LOST_CALL_GRACE_MS;
+    if (clock.now() < visibleAt) {
+      requests.wakeAt(id, visibleAt, clock.now());
+      throw new RetryLater('look up a RecoverApp left unanswered');
+    }
+    let found: Awaited<ReturnType<typeof cloud.describeTasks>>;
+    try {
+      found = await cloud.describeTasks({
+        resourceIds: [...call.instanceIds],
+        taskTypes: [RECOVER_TASK_TYPE],
+        level: 2,
+      });
+    } catch (error) {
+      logger.warn(
+        { requestId: id, err: error },
+        'could not look up the tasks of a RecoverApp left unanswered; will retry',
+      );
+      retryLater(id);
+      throw new RetryLater('look up a RecoverApp left unanswered');
+    }
+    const since = call.sentAt - CLOUD_CLOCK_SKEW_MS;
+    const byInstance = new Map<string, string>();
+    for (const task of found) {
+      if (!task.instanceId || !call.instanceIds.includes(task.instanceId) || tasks.get(task.taskId)) continue;
+      if (task.type !== RECOVER_TASK_TYPE) continue;
+      const began = task.startTime === undefined ? undefined : Date.parse(task.startTime);
+      if (began !== undefined && !(began >= since)) continue;
+      byInstance.set(task.instanceId, task.taskId);
+    }
     repos.db.transaction(() => {
-      for (const instanceId of ids) {
+      for (const instanceId of call.instanceIds) {
+        const taskId = byInstance.get(instanceId);
+        if (taskId) {
+          track(id, instanceId, taskId);
+          continue;
+        }
         update(id, instanceId, {
           state: 'failed',
           errorCode: 'OutcomeUnknown',
           errorMessage:
-            'the bot stopped while sending RecoverApp and cannot tell whether it reached the cloud; it did not send it again, because a second restore would uninstall the apps again. Check the instance before retrying.',
+            'the bot stopped while sending RecoverApp and found no restore task for it on this instance; it did not send it again, because a second restore would uninstall the apps again. Check the instance before retrying.',
         });
       }
-      calls.settle(callId, { status: 'reconciled', errorCode: 'OutcomeUnknown' }, clock.now());
+      calls.settle(
+        call.id,
+        {
+          status: 'reconciled',
+          errorCode: 'OutcomeUnknown',
+          errorMessage: `${byInstance.size} of ${call.instanceIds.length} found`,
+        },
+        clock.now(),
+      );
     })();
+    logger.info(
+      { requestId: id, found: byInstance.size, sent: call.instanceIds.length },
+      'looked up a RecoverApp left unanswered by a restart',
+    );
   }
 
   /**

@@ -48,9 +48,21 @@ function fakeCloud() {
       },
       recoverApp: (input: { instanceIds: string[]; backupFileId: string; backupFilePath: string }) =>
         cloud.recoverApp(input),
-      describeTasks: async (query: { taskIds?: string[]; invokeId?: string }) => {
+      describeTasks: async (query: {
+        taskIds?: string[];
+        invokeId?: string;
+        resourceIds?: string[];
+        taskTypes?: string[];
+      }) => {
         calls.push({ action: 'DescribeTasks', args: query });
         if (query.invokeId) return [...cloud.tasks.values()].filter((t) => t.invokeId === query.invokeId);
+        if (query.resourceIds) {
+          return [...cloud.tasks.values()].filter(
+            (t) =>
+              query.resourceIds?.includes(t.instanceId ?? '') &&
+              (query.taskTypes === undefined || query.taskTypes.includes(t.type ?? '')),
+          );
+        }
         return (query.taskIds ?? []).flatMap((id) => (cloud.tasks.has(id) ? [cloud.tasks.get(id)!] : []));
       },
     },
@@ -158,15 +170,56 @@ describe('restore workflow (fake cloud, real SQLite)', () => {
     expect(repos.calls.list('req-1', 'RecoverApp')[0]?.status).toBe('reconciled');
   });
 
-  it('reports a RecoverApp left "sent" by a crash plainly, and never sends it again', async () => {
+  it('reports a RecoverApp left "sent" by a crash plainly when no task of it shows, and never sends it again', async () => {
     const { cloud, port } = fakeCloud();
     cloud.instances.set('acp-a', { instanceId: 'acp-a', status: 'RUNNING', ...facts, bizImageType: 'System' });
+    // A restore of this target that ended before the call: not the lost call's.
+    cloud.tasks.set('t-older', {
+      taskId: 't-older',
+      status: 'Finished',
+      type: 'RecoverFile',
+      level: 2,
+      instanceId: 'acp-a',
+      startTime: new Date(now - 3_600_000).toISOString(),
+    });
     confirmedRestore(['acp-a']);
     const callId = repos.calls.begin('req-1', 'RecoverApp', ['acp-a'], now);
     repos.restores.updateTarget('req-1', 'acp-a', { callId });
+    now += 5_000; // the restart: its tasks would be listed by now
     await workflowWith(port).submit('req-1');
+    expect(cloud.calls).toContainEqual({
+      action: 'DescribeTasks',
+      args: { resourceIds: ['acp-a'], taskTypes: ['RecoverFile'], level: 2 },
+    });
     expect(cloud.calls.filter((c) => c.action === 'RecoverApp')).toEqual([]);
     expect(repos.restores.get('req-1')?.targets[0]).toMatchObject({ state: 'failed', errorCode: 'OutcomeUnknown' });
+  });
+
+  it('looks a RecoverApp left "sent" by a crash up on its targets and tracks the task it made, without sending it again', async () => {
+    const { cloud, port } = fakeCloud();
+    cloud.instances.set('acp-a', { instanceId: 'acp-a', status: 'RECOVERING', ...facts, bizImageType: 'System' });
+    confirmedRestore(['acp-a']);
+    const callId = repos.calls.begin('req-1', 'RecoverApp', ['acp-a'], now);
+    repos.restores.updateTarget('req-1', 'acp-a', { callId });
+    // The call reached the cloud: its task is running on the target.
+    cloud.tasks.set('t-lost', {
+      taskId: 't-lost',
+      status: 'Running',
+      type: 'RecoverFile',
+      level: 2,
+      instanceId: 'acp-a',
+      startTime: new Date(now + 500).toISOString(),
+    });
+    const workflow = workflowWith(port);
+    // Too early to tell from the task list: nothing is decided yet.
+    await expect(workflow.submit('req-1')).rejects.toThrow();
+    expect(repos.restores.get('req-1')?.targets[0]).toMatchObject({ state: 'pending' });
+    now += 5_000;
+    await workflow.submit('req-1');
+    expect(cloud.calls.filter((c) => c.action === 'RecoverApp')).toEqual([]);
+    expect(repos.restores.get('req-1')?.targets[0]).toMatchObject({ state: 'submitted', taskId: 't-lost' });
+    expect(repos.tasks.get('t-lost')?.requestId).toBe('req-1');
+    expect(repos.calls.list('req-1', 'RecoverApp')[0]?.status).toBe('reconciled');
   });
 
   it('sends a start again after a refusal and after a crash left it unanswered, and only to a target still off', async () => {
