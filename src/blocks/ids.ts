@@ -23,6 +23,9 @@ export const CALLBACK = {
   deleteConfirm: 'delete_confirm',
   deleteConfirmUnverified: 'delete_confirm_unverified',
   deleteNotice: 'delete_notice',
+  /** Retry a backup's failed instances: the confirmation, and a notice (refusal, nothing to retry). */
+  backupRetry: 'backup_retry',
+  backupRetryNotice: 'backup_retry_notice',
 } as const;
 
 /** `block_id` of each input block (and other blocks a listener reads back). */
@@ -43,6 +46,8 @@ export const BLOCK = {
   deleteAcknowledge: 'delete_acknowledge',
   catalogNav: 'catalog_nav',
   startLeftPhones: 'start_left_phones',
+  backupNextStep: 'backup_next_step',
+  backupCancel: 'backup_cancel',
 } as const;
 
 /** `action_id` of each element: the modal's inputs and the buttons that later features add. */
@@ -67,6 +72,12 @@ export const ACTION = {
   catalogEntry: 'catalog_entry',
   /** "Start it now" on a backup reply whose phones the bot could not start again. */
   startLeftPhones: 'start_left_phones',
+  /** On a backup's reply: restore from the backup it made (a button), or from one of them (a menu). */
+  restoreFromBackup: 'restore_from_backup',
+  /** On a running backup's channel message. */
+  cancelBackup: 'cancel_backup',
+  /** On a backup's reply with failures: retry them as a new request, after a confirmation. */
+  retryFailed: 'retry_failed',
 } as const;
 
 /** Values of the two checkboxes in `BLOCK.options`. */
@@ -82,6 +93,4 @@ export const CHOICE = {
   understood: 'understood',
 } as const;
 
-export type CallbackId = (typeof CALLBACK)[keyof typeof CALLBACK];
 export type BlockId = (typeof BLOCK)[keyof typeof BLOCK];
-export type ActionId = (typeof ACTION)[keyof typeof ACTION];

@@ -86,6 +86,11 @@ export interface DescribeTasksQuery {
   resourceIds?: readonly string[] | undefined;
   /** Tasks of these types (§4.3), at most 100. */
   taskTypes?: readonly string[] | undefined;
+  /**
+   * The region the caller knows the tasks are in (from their instances): the regional client asks only that region
+   * about tasks it has not seen yet. A client of one endpoint ignores it.
+   */
+  region?: string | undefined;
 }
 
 export interface DescribeBackupFilesQuery {

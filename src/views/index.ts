@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs } from '@slack/bol
 import { CALLBACK } from '../blocks/ids.js';
 import type { Services } from '../services/index.js';
 import { exactly } from '../slack/route.js';
+import { backupRetried } from './backup-retried.js';
 import { backupSubmitted } from './backup-submitted.js';
 import { deleteConfirmed, deleteUnverifiedConfirmed } from './delete-confirmed.js';
 import { restoreConfirmed } from './restore-confirmed.js';
@@ -12,6 +13,7 @@ type ViewListener = (args: SlackViewMiddlewareArgs & AllMiddlewareArgs) => Promi
 export function registerViews(app: App, services: Services): void {
   const byCallbackId: Record<string, ViewListener> = {
     [CALLBACK.backupModal]: backupSubmitted(services),
+    [CALLBACK.backupRetry]: backupRetried(services),
     [CALLBACK.restoreForm]: restoreFormSubmitted(services),
     [CALLBACK.restoreConfirm]: restoreConfirmed(services),
     [CALLBACK.deleteConfirm]: deleteConfirmed(services),

@@ -10,7 +10,7 @@ import type { RestoreRecord, RestoreStep, TargetPatch } from '../../db/restore-r
 import type { CloudFailure } from '../backup/model.js';
 import { factsOf } from '../fleet/instance-facts.js';
 import { createAnnounceStep } from '../pipeline/announce.js';
-import { chunk, failureOf } from '../pipeline/cloud-failure.js';
+import { chunk, failedCall, failureOf } from '../pipeline/cloud-failure.js';
 import { classifyFailure, decide, RECORDED_FAILURE, replay, sendsByTarget } from '../pipeline/mutating-call.js';
 import type { Clock, CloudInstance, CloudPhone, RequestNotifier } from '../pipeline/ports.js';
 import { startEffect } from '../pipeline/power-keeper.js';
@@ -322,28 +322,10 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
             continue;
           }
           if (failure.outcomeUnknown) {
-            calls.settle(
-              callId,
-              {
-                status: 'unknown',
-                cloudRequestId: failure.requestId,
-                errorCode: failure.code,
-                errorMessage: failure.message,
-              },
-              clock.now(),
-            );
+            calls.settle(callId, failedCall(failure), clock.now());
             await reconcileRecoverCall(id, callId, ids, failure.requestId, failure);
           } else {
-            calls.settle(
-              callId,
-              {
-                status: 'failed',
-                cloudRequestId: failure.requestId,
-                errorCode: failure.code,
-                errorMessage: failure.message,
-              },
-              clock.now(),
-            );
+            calls.settle(callId, failedCall(failure), clock.now());
             for (const instanceId of ids) {
               update(id, instanceId, {
                 state: 'failed',
