@@ -12,12 +12,17 @@ const readme = read('README.md');
 const dockerfile = read('deploy/Dockerfile');
 const unit = read('deploy/cloudphone-bot.service');
 
+// npm start's command: node, the heap flags the bench's burst row measured, then dist/main.js.
+const startCommand = pkg.scripts.start ?? '';
+const startWords = startCommand.split(/\s+/);
+
 describe('running in production', () => {
   it('npm start runs dist/main.js and builds nothing', () => {
-    expect(pkg.scripts.start).toBe('node dist/main.js');
+    expect(startWords[0]).toBe('node');
+    expect(startWords.at(-1)).toBe('dist/main.js');
     expect(pkg.scripts.prestart).toBeUndefined();
     expect(readme).toContain('npm ci && npm run build');
-    expect(readme).toContain('node dist/main.js');
+    expect(readme).toContain(startCommand);
   });
 
   it('the Dockerfile builds in stages and runs node dist/main.js as a non-root user, with a health check', () => {
@@ -28,12 +33,12 @@ describe('running in production', () => {
     const runStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
     expect(runStage).toMatch(/^USER (?!root)\w+/m);
     expect(runStage).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m);
-    expect(runStage).toContain('CMD ["node", "dist/main.js"]');
+    expect(runStage).toContain(`CMD ${JSON.stringify(startWords).replaceAll(',', ', ')}`);
     expect(runStage).not.toMatch(/tsc|npm run build|tsx/);
   });
 
   it('the systemd unit runs the built bot as its own user and does not loop on a settings error', () => {
-    expect(unit).toMatch(/^ExecStart=\S*node dist\/main\.js$/m);
+    expect(unit).toContain(`ExecStart=/usr/bin/${startCommand}\n`);
     expect(unit).toMatch(/^User=(?!root)\w+/m);
     expect(unit).toMatch(/^KillSignal=SIGTERM$/m);
     expect(unit).toMatch(/^RestartPreventExitStatus=2$/m);
