@@ -349,6 +349,8 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
           state: 'failed',
           errorCode: last?.errorCode ?? 'BackupNotSent',
           errorMessage: `the cloud kept refusing BackupApp for ${Math.round(settings.transientRetryMs / 1000)} s: ${last?.errorMessage ?? 'no answer'}`,
+          // The RequestId of the cloud's last answer, for a support ticket.
+          requestId: last?.cloudRequestId,
         });
         continue;
       }
