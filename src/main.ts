@@ -24,6 +24,8 @@ import { trackSlackRequests } from './ops/slack-requests.js';
 import type { Simulator } from './sandbox/simulator/index.js';
 import { createAuditTrail } from './services/access/audit.js';
 import { createAccessGuard } from './services/access/guard.js';
+import { createApprovalService } from './services/approval/service.js';
+import { createApprovalStep } from './services/approval/step.js';
 import { createBackupFormDefaults } from './services/backup/form-defaults.js';
 import { createBackupService } from './services/backup/service.js';
 import { backupSteps } from './services/backup/steps.js';
@@ -38,10 +40,11 @@ import { type Clock, systemClock } from './services/pipeline/ports.js';
 import { createRunner, type KindMap } from './services/pipeline/runner.js';
 import { createTaskPoller } from './services/pipeline/task-poller.js';
 import { createRestoreService } from './services/restore/service.js';
-import { restoreSteps } from './services/restore/steps.js';
+import { restoreApprovalSubject, restoreSteps } from './services/restore/steps.js';
 import { createRestoreWorkflow } from './services/restore/workflow.js';
 import { createStatusService } from './services/status/service.js';
 import { createAckPriority } from './slack/ack-priority.js';
+import { createApprovalNotifier } from './slack/approval-notifier.js';
 import { createChannelWriter } from './slack/channel-writer.js';
 import { createDeleteNotifier } from './slack/delete-notifier.js';
 import { fetchInstallation, type Installation } from './slack/installation.js';
@@ -52,7 +55,7 @@ import { createSlackWebClient } from './slack/web-client.js';
 import { createSlackApp } from './slack-app.js';
 import { connectCloud, type SimulatorOverrides } from './startup/cloud.js';
 import { boundPort, describeStartupError, opsListenError } from './startup/errors.js';
-import { buildPermissions } from './startup/permissions.js';
+import { buildAccess } from './startup/permissions.js';
 
 export { describeStartupError };
 
@@ -149,7 +152,8 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     now: () => clock.now(),
     onError: (error) => logger.warn({ err: error }, 'listing the cloud phone instances failed; will ask again'),
   });
-  const permissions = buildPermissions(config, { instances: instanceDirectory, clock, logger });
+  const access = buildAccess(config, { instances: instanceDirectory, clock, logger });
+  const { permissions } = access;
   const guard = createAccessGuard({ permissions, audit });
   // The services hand confirmed requests to the runner, made below from the services' step maps.
   const runnerRef: { kick(): void } = { kick: () => runner.kick() };
@@ -167,6 +171,16 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     waitMs: PICKER_LISTING_WAIT_MS,
     scopeOf: formDefaults.scopeOf,
   });
+  const approvals = createApprovalService({
+    repos,
+    policy: access.policy,
+    userGroups: access.userGroups,
+    instanceGroups: access.instanceGroups,
+    guard,
+    audit,
+    clock,
+    runner: runnerRef,
+  });
   const services: Services = {
     backups: withSubmissionLog(
       createBackupService({
@@ -180,11 +194,22 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       }),
       logger,
     ),
-    restores: createRestoreService({ repos, guard, audit, catalog, cloud, runner: runnerRef, clock, simulated }),
+    restores: createRestoreService({
+      repos,
+      guard,
+      audit,
+      catalog,
+      cloud,
+      runner: runnerRef,
+      clock,
+      simulated,
+      approvals,
+    }),
     catalog,
     status: createStatusService({ repos, guard, audit, cloud }),
     deletions: createDeleteService({ repos, guard, audit, catalog, runner: runnerRef, clock, simulated }),
     guard,
+    approvals,
     audit,
     people: createSlackPeopleDirectory(slack, clock),
     simulated,
@@ -228,9 +253,24 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     },
     onFinished: restoreFinished(outcomeDeps),
   });
+  const approvalNotifier = createApprovalNotifier({ writer: slackWriter });
   const kinds: KindMap = {
     backup: backupSteps({ repos, workflow, notifier, progressUpdateMs: config.workflow.progressUpdateMs }),
-    restore: restoreSteps({ repos, workflow: restoreWorkflow, notifier: restoreNotifier }),
+    restore: restoreSteps({
+      repos,
+      workflow: restoreWorkflow,
+      notifier: restoreNotifier,
+      approval: createApprovalStep({
+        repos,
+        notifier: approvalNotifier,
+        clock,
+        logger,
+        retryMs: config.workflow.pollIntervalMs,
+        subject: (id) => restoreApprovalSubject(repos, id),
+        next: restoreWorkflow.firstChange,
+        end: restoreWorkflow.notApproved,
+      }),
+    }),
     delete: deleteSteps({
       repos,
       cloud,

@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, App, SlackActionMiddlewareArgs } from '@slack/b
 import { ACTION } from '../blocks/ids.js';
 import type { Services } from '../services/index.js';
 import { exactly } from '../slack/route.js';
+import { approvalApprove, approvalDeny } from './approval.js';
 import { catalogEntry } from './catalog-entry.js';
 import { catalogPage } from './catalog-page.js';
 import { markVerified } from './mark-verified.js';
@@ -16,6 +17,8 @@ export function registerActions(app: App, services: Services): void {
     [ACTION.catalogPrev]: catalogPage(services),
     [ACTION.catalogNext]: catalogPage(services),
     [ACTION.catalogEntry]: catalogEntry(services),
+    [ACTION.approvalApprove]: approvalApprove(services),
+    [ACTION.approvalDeny]: approvalDeny(services),
   };
   // One listener for every block action (see slack/route.ts for why).
   app.action({ action_id: exactly(Object.keys(byActionId)) }, (args: SlackActionMiddlewareArgs & AllMiddlewareArgs) =>

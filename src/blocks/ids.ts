@@ -23,6 +23,8 @@ export const CALLBACK = {
   deleteConfirm: 'delete_confirm',
   deleteConfirmUnverified: 'delete_confirm_unverified',
   deleteNotice: 'delete_notice',
+  /** Two-person approval: the reason a denying approver gives. */
+  approvalDenyReason: 'approval_deny_reason',
 } as const;
 
 /** `block_id` of each input block (and other blocks a listener reads back). */
@@ -42,6 +44,8 @@ export const BLOCK = {
   restoreVerify: 'restore_verify',
   deleteAcknowledge: 'delete_acknowledge',
   catalogNav: 'catalog_nav',
+  approvalButtons: 'approval_buttons',
+  approvalReason: 'approval_reason',
 } as const;
 
 /** `action_id` of each element: the modal's inputs and the buttons that later features add. */
@@ -64,6 +68,10 @@ export const ACTION = {
   catalogNext: 'catalog_next',
   /** The overflow menu on each catalog entry: restore from it, or delete it. */
   catalogEntry: 'catalog_entry',
+  /** Approve / Deny on a request posted to its approvers (value: the request id). */
+  approvalApprove: 'approval_approve',
+  approvalDeny: 'approval_deny',
+  approvalReason: 'reason',
 } as const;
 
 /** Values of the two checkboxes in `BLOCK.options`. */
