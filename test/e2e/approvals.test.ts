@@ -255,6 +255,56 @@ describe('two-person approval of a restore', () => {
   });
 });
 
+describe('two-person approval survives restarts', () => {
+  it('a restart while the restore waits loses nothing: no second ask, the approval after it restores once', async () => {
+    const harness = await start();
+    await confirmRestore(harness);
+    const ask = await askIn(harness);
+    const id = restoreIdOfThread(harness);
+    await harness.restart();
+    await afterEngineTicks(harness, 3);
+    expect(harness.bot.services.approvals.get(id)?.state).toBe('waiting');
+    expect(recoverCalls(harness)).toHaveLength(0);
+    await click(harness, ask, ACTION.approvalApprove, BOB);
+    await restoreReply(harness);
+    await afterEngineTicks(harness, 2);
+    const asks = harness.slack
+      .messages(APPROVALS_CHANNEL, { topLevelOnly: true })
+      .filter((m) => m.text.startsWith('Approval needed'));
+    expect(asks).toHaveLength(1);
+    const notes = restoreThread(harness).replies.map((r) => r.text);
+    expect(notes.filter((t) => t.includes('waits for approval'))).toHaveLength(1);
+    expect(notes.filter((t) => t.includes('Approved by'))).toHaveLength(1);
+    expect(recoverCalls(harness)).toHaveLength(1);
+  });
+
+  it('a restart between the last approval and the cloud call acts once, and does not ask again', async () => {
+    const harness = await start();
+    await confirmRestore(harness);
+    const ask = await askIn(harness);
+    const id = restoreIdOfThread(harness);
+    // The cloud does not answer the restore's last look at its targets: the approved restore stops short of RecoverApp.
+    harness.sim.setFaults({ serverError: { actions: ['DescribeAndroidInstances'] } });
+    await click(harness, ask, ACTION.approvalApprove, BOB);
+    await waitUntil(() => harness.bot.repos.requests.header(id)?.step === 'submit', {
+      timeoutMs: 10_000,
+      description: 'the approved restore at its submit step',
+    });
+    expect(harness.bot.services.approvals.get(id)?.state).toBe('approved');
+    await harness.restart();
+    harness.sim.setFaults({});
+    const { reply } = await restoreReply(harness);
+    expect(shown(reply.blocks)).toContain('finished');
+    await afterEngineTicks(harness, 2);
+    expect(recoverCalls(harness)).toHaveLength(1);
+    const replies = restoreThread(harness).replies.map((r) => r.text);
+    expect(replies.filter((t) => t.includes('Approved by'))).toHaveLength(1);
+    expect(
+      harness.slack.messages(APPROVALS_CHANNEL, { topLevelOnly: true }).filter((m) => m.text.startsWith('Approval')),
+    ).toHaveLength(1);
+  });
+});
+
 function restoreIdOfThread(harness: Harness): string {
   const id = /req-[\w-]+/.exec(shown(restoreThread(harness).parent?.blocks))?.[0];
   if (!id) throw new Error('no restore parent message');
