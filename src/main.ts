@@ -32,7 +32,7 @@ import { backupSteps } from './services/backup/steps.js';
 import { createBackupWorkflow } from './services/backup/workflow.js';
 import { createCatalogService } from './services/catalog/service.js';
 import { createDeleteService } from './services/delete/service.js';
-import { deleteSteps } from './services/delete/steps.js';
+import { deleteApprovalSubject, deleteNotApproved, deleteSteps } from './services/delete/steps.js';
 import { createInstanceDirectory } from './services/fleet/instance-directory.js';
 import { createInstanceSuggestions } from './services/fleet/instance-suggestions.js';
 import type { Services } from './services/index.js';
@@ -207,7 +207,16 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     }),
     catalog,
     status: createStatusService({ repos, guard, audit, cloud }),
-    deletions: createDeleteService({ repos, guard, audit, catalog, runner: runnerRef, clock, simulated }),
+    deletions: createDeleteService({
+      repos,
+      guard,
+      audit,
+      catalog,
+      runner: runnerRef,
+      clock,
+      simulated,
+      approvals,
+    }),
     guard,
     approvals,
     audit,
@@ -254,20 +263,28 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     onFinished: restoreFinished(outcomeDeps),
   });
   const approvalNotifier = createApprovalNotifier({ writer: slackWriter });
+  /** The one approval step, as each kind that can wait for approval uses it. */
+  const approvalStep = (
+    kind: Pick<Parameters<typeof createApprovalStep>[0], 'subject' | 'next' | 'end' | 'resumeStatus'>,
+  ) =>
+    createApprovalStep({
+      repos,
+      notifier: approvalNotifier,
+      clock,
+      logger,
+      retryMs: config.workflow.pollIntervalMs,
+      ...kind,
+    });
   const kinds: KindMap = {
     backup: backupSteps({ repos, workflow, notifier, progressUpdateMs: config.workflow.progressUpdateMs }),
     restore: restoreSteps({
       repos,
       workflow: restoreWorkflow,
       notifier: restoreNotifier,
-      approval: createApprovalStep({
-        repos,
-        notifier: approvalNotifier,
-        clock,
-        logger,
-        retryMs: config.workflow.pollIntervalMs,
+      approval: approvalStep({
         subject: (id) => restoreApprovalSubject(repos, id),
         next: restoreWorkflow.firstChange,
+        resumeStatus: 'running',
         end: restoreWorkflow.notApproved,
       }),
     }),
@@ -278,6 +295,12 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       audit,
       notifier: createDeleteNotifier({ writer: slackWriter }),
       clock,
+      approval: approvalStep({
+        subject: (id) => deleteApprovalSubject(repos, id),
+        next: () => 'send',
+        resumeStatus: 'sent',
+        end: deleteNotApproved({ repos, audit, clock }),
+      }),
     }),
   };
   const poller = createTaskPoller({

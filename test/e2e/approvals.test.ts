@@ -5,10 +5,18 @@
  * listed without a role of their own, is refused).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACTION, BLOCK, CALLBACK } from '../../src/blocks/ids.js';
+import { ACTION, BLOCK, CALLBACK, CHOICE } from '../../src/blocks/ids.js';
 import { ADMIN, afterEngineTicks, BACKUP_PATH, CHANNEL, type Harness, startHarness } from '../support/harness.js';
 import { writePolicyFile } from '../support/policy-file.js';
-import { confirmRestore, recoverCalls, restoreReply, shown, topView } from '../support/restore-flows.js';
+import {
+  botBackup,
+  command,
+  confirmRestore,
+  recoverCalls,
+  restoreReply,
+  shown,
+  topView,
+} from '../support/restore-flows.js';
 import { waitUntil } from '../support/wait-until.js';
 
 const BOB = 'U0BOB';
@@ -34,7 +42,7 @@ async function start(options: { approvers?: string; channel?: string | undefined
     'roles:',
     '  - name: leads',
     `    members: [${BOB}, S0OPS]`,
-    '    actions: [restore, status, list]',
+    '    actions: [restore, delete, status, list]',
     '    instances: ["acp-*"]',
     `    locations: ["${BACKUP_PATH}"]`,
     'approvals:',
@@ -252,6 +260,65 @@ describe('two-person approval of a restore', () => {
     await click(harness, ask, ACTION.approvalApprove, BOB, 'D0BOB');
     await restoreReply(harness);
     expect(recoverCalls(harness)).toHaveLength(1);
+  });
+});
+
+describe('two-person approval of a deletion', () => {
+  /** `/cloudphone delete bf-…` confirmed twice (never verified); resolves once the modal closed. */
+  async function confirmDelete(harness: Harness): Promise<string> {
+    const bf = await botBackup(harness, 'support-02', ['com.tencent.mm']);
+    await command(harness, `delete ${bf}`);
+    const first = await topView(harness, CALLBACK.deleteConfirm);
+    await harness.driver.submitView({ viewId: first.id });
+    const second = await topView(harness, CALLBACK.deleteConfirmUnverified);
+    const done = await harness.driver.submitView({
+      viewId: second.id,
+      values: { [BLOCK.deleteAcknowledge]: { [ACTION.deleteAcknowledge]: [CHOICE.understood] } },
+    });
+    expect(done.rawBody).toContain('"response_action":"clear"');
+    return bf;
+  }
+
+  const deleteCalls = (harness: Harness) => harness.sim.requests.filter((r) => r.action === 'DeleteBackupFile');
+
+  it('sends DeleteBackupFile only after the approval, and tells the requester it waits', async () => {
+    const harness = await start();
+    const bf = await confirmDelete(harness);
+    const ask = await askIn(harness);
+    expect(shown(ask.blocks)).toContain(bf);
+    expect(shown(ask.blocks)).toContain(harness.instance('support-02'));
+    await waitUntil(
+      () => harness.slack.messages(CHANNEL, { topLevelOnly: true }).find((m) => m.text.includes('waits for approval')),
+      { timeoutMs: 10_000, description: 'the waiting message in the channel' },
+    );
+    await afterEngineTicks(harness, 3);
+    expect(deleteCalls(harness)).toHaveLength(0);
+    await click(harness, ask, ACTION.approvalApprove, BOB);
+    await waitUntil(
+      () => harness.slack.messages(CHANNEL, { topLevelOnly: true }).find((m) => m.text.includes('deleted 1 backup')),
+      { timeoutMs: 10_000, description: 'the deletion message' },
+    );
+    expect(deleteCalls(harness)).toHaveLength(1);
+  });
+
+  it('a denied deletion deletes nothing and says who denied it and why', async () => {
+    const harness = await start();
+    const bf = await confirmDelete(harness);
+    const ask = await askIn(harness);
+    await click(harness, ask, ACTION.approvalDeny, BOB);
+    const modal = await topView(harness, CALLBACK.approvalDenyReason, BOB);
+    await harness.driver.submitView({
+      viewId: modal.id,
+      userId: BOB,
+      values: { [BLOCK.approvalReason]: { [ACTION.approvalReason]: 'we still need it for the audit' } },
+    });
+    const result = await waitUntil(
+      () => harness.slack.messages(CHANNEL, { topLevelOnly: true }).find((m) => m.text.includes('Nothing was deleted')),
+      { timeoutMs: 10_000, description: 'the denied deletion message' },
+    );
+    expect(result.text).toContain('we still need it for the audit');
+    expect(deleteCalls(harness)).toHaveLength(0);
+    expect(harness.sim.state.backupFiles.get(bf)?.status).toBe('AVAILABLE');
   });
 });
 

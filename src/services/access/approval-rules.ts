@@ -31,10 +31,16 @@ export interface ApprovalQuery {
    * approval nobody needed is recoverable; changing a prod phone unreviewed is not).
    */
   groupsUnknown?: boolean;
+  /**
+   * True when some of what the request changes has no known instance (a backup the cloud does not say the source of):
+   * every rule for the action then applies, as nobody can say it is outside them.
+   */
+  instancesUnknown?: boolean;
 }
 
 function ruleCovers(rule: ApprovalRule, query: ApprovalQuery): boolean {
   if (!rule.actions.includes(query.action)) return false;
+  if (query.instancesUnknown) return true;
   return query.instanceIds.some((id) =>
     rule.instances.some((ref) =>
       isInstanceGroupRef(ref) && query.groupsUnknown ? true : instanceRefCovers(ref, id, query.instanceGroups?.[id]),

@@ -84,8 +84,10 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     async requirementFor(query: {
       action: ApprovalAction;
       instanceIds: readonly string[];
+      instancesUnknown?: boolean;
     }): Promise<ApprovalRequirement | undefined> {
-      if (!policy?.approvals?.length || query.instanceIds.length === 0) return undefined;
+      if (!policy?.approvals?.length) return undefined;
+      if (query.instanceIds.length === 0 && !query.instancesUnknown) return undefined;
       if (!approvalNeedsGroups(policy, query.action)) return approvalRequirementFor(policy, query);
       try {
         if (!deps.instanceGroups) throw new Error('no instance group lookup');

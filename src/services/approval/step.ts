@@ -52,6 +52,8 @@ export function createApprovalStep(deps: {
   subject(id: string): ApprovalSubject;
   /** The step after the approvals are in. */
   next(id: string): string;
+  /** The request's status once approved (what it was before it waited). */
+  resumeStatus: string;
   /** Ends a denied or expired request without changing anything (final status, report queued). */
   end(id: string, state: ApprovalEnd, approval: ApprovalRecord): void;
 }): Step {
@@ -118,10 +120,28 @@ export function createApprovalStep(deps: {
       });
     }
     if (state === 'approved') {
-      requests.setStatus(id, 'running', clock.now());
+      requests.setStatus(id, deps.resumeStatus, clock.now());
       requests.setStep(id, deps.next(id), clock.now(), clock.now());
       return;
     }
     deps.end(id, state, settled.approval);
+  };
+}
+
+/** Why a request was not approved, as its targets or outcome record it: the denial with its reason, or the expiry. */
+export function notApprovedReason(
+  state: ApprovalEnd,
+  approval: ApprovalRecord,
+): { errorCode: string; errorMessage: string } {
+  if (state === 'denied') {
+    const denial = approval.decisions.find((decision) => decision.decision === 'deny');
+    return {
+      errorCode: 'ApprovalDenied',
+      errorMessage: `denied by <@${denial?.userId ?? 'unknown'}>: ${denial?.reason ?? 'no reason given'}`,
+    };
+  }
+  return {
+    errorCode: 'ApprovalExpired',
+    errorMessage: `nobody approved it within ${Math.round(approval.expiresMs / 60_000)} minutes (rule ${approval.rule})`,
   };
 }

@@ -3,14 +3,17 @@
  * message, once). The call is recorded in the ledger before it is made; a deletion that finds its call there without
  * an answer (the bot stopped mid-call, or the answer was lost) looks the files up and never sends it again.
  */
+
+import type { ApprovalRecord } from '../../db/approvals.js';
 import type { DeleteOutcome, DeleteRecord } from '../../db/delete-requests.js';
 import type { Repositories } from '../../db/index.js';
 import type { AuditTrail } from '../access/audit.js';
+import { type ApprovalSubject, notApprovedReason } from '../approval/step.js';
 import type { CloudFailure } from '../backup/model.js';
 import type { CatalogService } from '../catalog/service.js';
 import { failureOf } from '../pipeline/cloud-failure.js';
 import type { Clock, CloudPhone, RequestNotifier } from '../pipeline/ports.js';
-import { type KindSteps, kindSteps } from '../pipeline/runner.js';
+import { type KindSteps, kindSteps, type Step } from '../pipeline/runner.js';
 import { deletableFiles } from './service.js';
 
 const CALL = 'DeleteBackupFile';
@@ -22,6 +25,8 @@ export function deleteSteps(deps: {
   audit: AuditTrail;
   notifier: Pick<RequestNotifier<DeleteRecord>, 'complete'>;
   clock: Clock;
+  /** The approval step (services/approval/step.ts), made with `deleteApprovalSubject` and `deleteNotApproved`. */
+  approval?: Step | undefined;
 }): KindSteps<never> {
   const { repos, cloud, catalog, audit, clock } = deps;
   const { calls, deletions } = repos;
@@ -130,9 +135,40 @@ export function deleteSteps(deps: {
   }
 
   const steps: KindSteps<DeleteRecord> = {
-    steps: { send },
+    steps: { ...(deps.approval ? { approval: deps.approval } : {}), send },
     view: (id) => deletions.get(id),
     notifier: deps.notifier,
   };
   return kindSteps(steps);
+}
+
+/** What the approvers of a deletion are shown: the backups, and the instances they were made from. */
+export function deleteApprovalSubject(repos: Repositories, id: string): ApprovalSubject {
+  const record = repos.deletions.get(id);
+  if (!record) throw new Error(`deletion ${id} vanished`);
+  const files = deletableFiles(record);
+  return {
+    requestId: id,
+    kind: 'delete',
+    requesterId: record.actor.userId,
+    channelId: record.channelId,
+    backups: files.map((file) => ({ backupFileId: file.backupFileId, name: file.name, apps: file.apps })),
+    instanceIds: [...new Set(files.flatMap((file) => (file.sourceInstanceId ? [file.sourceInstanceId] : [])))],
+    simulated: record.simulated,
+  };
+}
+
+/** Ends a deletion whose approval was denied or ran out: nothing is sent, the outcome says why. */
+export function deleteNotApproved(deps: {
+  repos: Repositories;
+  audit: AuditTrail;
+  clock: Clock;
+}): (id: string, state: 'denied' | 'expired', approval: ApprovalRecord) => void {
+  return (id, state, approval) => {
+    const { errorCode, errorMessage } = notApprovedReason(state, approval);
+    deps.repos.db.transaction(() => {
+      deps.repos.deletions.settle(id, { status: state, errorCode, errorMessage }, deps.clock.now());
+      deps.audit.recordOutcome(id, { status: state, errors: [{ code: errorCode, message: errorMessage }] });
+    })();
+  };
 }

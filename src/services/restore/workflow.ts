@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { ApprovalRecord } from '../../db/approvals.js';
 import type { Repositories } from '../../db/index.js';
 import type { RestoreRecord, RestoreStep, TargetPatch } from '../../db/restore-requests.js';
+import { notApprovedReason } from '../approval/step.js';
 import type { CloudFailure } from '../backup/model.js';
 import { factsOf } from '../fleet/instance-facts.js';
 import { createAnnounceStep } from '../pipeline/announce.js';
@@ -99,19 +100,11 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
    * saying why), the final status is recorded and the reply queued. No cloud call was or will be made.
    */
   function notApproved(id: string, state: 'denied' | 'expired', approval: ApprovalRecord): void {
-    const denial = approval.decisions.find((decision) => decision.decision === 'deny');
-    const errorMessage =
-      state === 'denied'
-        ? `denied by <@${denial?.userId ?? 'unknown'}>: ${denial?.reason ?? 'no reason given'}`
-        : `nobody approved it within ${Math.round(approval.expiresMs / 60_000)} minutes (rule ${approval.rule})`;
+    const reason = notApprovedReason(state, approval);
     repos.db.transaction(() => {
       for (const target of load(id).targets) {
         if (target.state !== 'pending' && target.state !== 'starting') continue;
-        update(id, target.instanceId, {
-          state: 'skipped',
-          errorCode: state === 'denied' ? 'ApprovalDenied' : 'ApprovalExpired',
-          errorMessage,
-        });
+        update(id, target.instanceId, { state: 'skipped', ...reason });
       }
       requests.finish(id, state, clock.now());
     })();

@@ -129,6 +129,10 @@ describe('approval rules: which request waits', () => {
     expect(
       approvalRequirementFor(policy, { action: 'delete', instanceIds: ['acp-zz1'], instanceGroups: {} }),
     ).toBeUndefined();
+    // A backup whose source instance nobody knows: every rule for the action applies.
+    expect(approvalRequirementFor(policy, { action: 'delete', instanceIds: [], instancesUnknown: true })).toMatchObject(
+      { rule: 'prod-everything' },
+    );
   });
 });
 
