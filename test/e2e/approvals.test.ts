@@ -182,6 +182,8 @@ describe('two-person approval of a restore', () => {
     const { reply } = await restoreReply(harness);
     expect(shown(reply.blocks)).toContain('denied by an approver');
     expect(shown(reply.blocks)).toContain('prod freeze until Monday');
+    // The reason is shown as the approver typed it, never as markup.
+    expect(shown(reply.blocks)).not.toContain('&lt;@');
     expect(restoreThread(harness).replies.some((r) => r.text.includes(`Denied by <@${CAROL}>: prod freeze`))).toBe(
       true,
     );

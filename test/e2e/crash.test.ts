@@ -19,7 +19,9 @@ import {
 } from '../../src/sandbox/slack/index.js';
 import { completionMarker } from '../../src/slack/notifier.js';
 import { ADMIN, BACKUP_PATH, botEnv, CHANNEL, type Harness, SIGNING_SECRET } from '../support/harness.js';
+import { writePolicyFile } from '../support/policy-file.js';
 import { checkTargets, command, openRestoreForm, recoverCalls, topView } from '../support/restore-flows.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const botScript = join(process.cwd(), 'test', 'support', 'bot-process.ts');
 
@@ -309,6 +311,116 @@ describe('crash safety', () => {
       expect(result?.text, `the result for ${file}`).toMatch(
         sent.length === 1 ? /deleted 1 backup/ : /asked to delete/,
       );
+    }
+  }, 200_000);
+
+  it('kills the bot while restores wait for approval and right after they are approved; each restores once, with one reply', async () => {
+    sim = await startSimulator({ timing: { ...FAST_TIMING, recoverMs: 1_000 }, seed: 9 });
+    slack = await startSlackStandIn({ rateLimits: false });
+    const standIn = slack;
+    const simulator = sim;
+    const APP = 'com.tencent.mm';
+    const BOB = 'U0BOB';
+    const APPROVALS = 'C0GENERAL';
+    const policy = writePolicyFile([
+      'roles:',
+      '  - name: leads',
+      `    members: [${BOB}]`,
+      '    actions: [restore]',
+      '    instances: ["acp-*"]',
+      `    locations: ["${BACKUP_PATH}"]`,
+      'approvals:',
+      '  - name: all-restores',
+      '    actions: [restore]',
+      '    instances: ["acp-*"]',
+      `    approvers: [${BOB}]`,
+      `    channel: ${APPROVALS}`,
+    ]);
+    const env = botEnv({
+      slack,
+      sim,
+      dbPath: join(dir, 'approvals.db'),
+      overrides: { CLOUDPHONE_POLL_INTERVAL_MS: '50', LOG_LEVEL: 'error', CLOUDPHONE_POLICY: policy.path },
+    });
+    const restores = Array.from({ length: 3 }, (_, i) => {
+      const source = simulator.addInstance({ name: `asrc-${i}`, status: 'STOPPED', packages: [APP] });
+      const target = simulator.addInstance({ name: `atgt-${i}`, status: 'RUNNING', packages: [] });
+      return { file: simulator.addBackupFile({ instanceId: source.id, apps: [APP] }).id, target: target.id };
+    });
+
+    let { child, port } = await startBotProcess(env);
+    current = child;
+    let driver: SlackDriver = createSlackDriver({
+      appUrl: `http://127.0.0.1:${port}/slack/events`,
+      signingSecret: SIGNING_SECRET,
+      standIn,
+    });
+    const person = {
+      sim: simulator,
+      slack: standIn,
+      get driver() {
+        return driver;
+      },
+    } as unknown as Harness;
+    const random = seeded(11);
+    async function crashAndRestart(maxDelayMs: number): Promise<void> {
+      await sleep(Math.floor(random() * maxDelayMs));
+      await kill(child);
+      ({ child, port } = await startBotProcess(env));
+      current = child;
+      driver = createSlackDriver({
+        appUrl: `http://127.0.0.1:${port}/slack/events`,
+        signingSecret: SIGNING_SECRET,
+        standIn,
+      });
+    }
+    /** The approvers' message about this target that still offers Approve. */
+    const askFor = (target: string) =>
+      standIn
+        .messages(APPROVALS, { topLevelOnly: true })
+        .find(
+          (m) => JSON.stringify(m.blocks).includes(target) && JSON.stringify(m.blocks).includes(ACTION.approvalApprove),
+        );
+
+    try {
+      for (const { file, target } of restores) {
+        const form = await openRestoreForm(person, file);
+        const { confirmation } = await checkTargets(person, form, [target]);
+        await driver.submitView({ viewId: confirmation!.id });
+        // Killed while the restore waits (before or after the approvers were asked).
+        await crashAndRestart(300);
+        const ask = await waitUntil(() => askFor(target), { timeoutMs: 20_000, description: `the ask for ${target}` });
+        expect(recoverCalls(person).filter((call) => call.targets.includes(target))).toHaveLength(0);
+        await driver.clickButton({
+          channel: APPROVALS,
+          messageTs: ask.ts,
+          actionId: ACTION.approvalApprove,
+          userId: BOB,
+        });
+        // Killed between the approval and RecoverApp, or just after.
+        await crashAndRestart(300);
+      }
+      const replies = () => withMarker(standIn, (id) => id.startsWith('restore-completion:'));
+      await waitUntil(() => replies().length >= restores.length, {
+        timeoutMs: 60_000,
+        description: 'a reply for every approved restore',
+      });
+      await crashAndRestart(200);
+      await sleep(1_500);
+      await kill(child);
+      const markers = replies().flatMap((m) =>
+        (m.blocks as { block_id?: string }[]).flatMap((b) =>
+          b.block_id?.startsWith('restore-completion:') ? [b.block_id] : [],
+        ),
+      );
+      expect(new Set(markers).size).toBe(restores.length);
+      expect(markers).toHaveLength(restores.length);
+      for (const { target } of restores) {
+        const sent = recoverCalls(person).filter((call) => call.status === 200 && call.targets.includes(target));
+        expect(sent, `RecoverApp calls for ${target}`).toHaveLength(1);
+      }
+    } finally {
+      policy.remove();
     }
   }, 200_000);
 });

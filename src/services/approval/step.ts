@@ -137,7 +137,8 @@ export function notApprovedReason(
     const denial = approval.decisions.find((decision) => decision.decision === 'deny');
     return {
       errorCode: 'ApprovalDenied',
-      errorMessage: `denied by <@${denial?.userId ?? 'unknown'}>: ${denial?.reason ?? 'no reason given'}`,
+      // Plain text (it is escaped wherever it is shown); the thread's decision note mentions the approver.
+      errorMessage: `denied by approver ${denial?.userId ?? 'unknown'}: ${denial?.reason ?? 'no reason given'}`,
     };
   }
   return {
