@@ -1,5 +1,5 @@
 /**
- * The real bot (`startBot`: Bolt HTTP receiver, SQLite file, engine) in its own process, as production runs it. The
+ * The real bot (`startBot`: Bolt HTTP receiver, SQLite file, runner) in its own process, as production runs it. The
  * bench talks to it over HTTP like Slack does, and over IPC only to read its database and to time poll cycles of the
  * real task poller inside this process (so memory and CPU are the bot's alone).
  */
@@ -7,7 +7,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createCloudPhoneClient, createCredentialSource } from '../src/cloud-phone/index.js';
+import { createCredentialSource, createRegionalCloudPhoneClient } from '../src/cloud-phone/index.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { type RunningBot, startBot } from '../src/main.js';
@@ -17,6 +17,8 @@ import { serveRpc } from './rpc.js';
 let bot: RunningBot | undefined;
 let echoServer: Server | undefined;
 let env: Record<string, string> = {};
+/** The API endpoint of each configured region, when the bench runs several (else CLOUDPHONE_ENDPOINT serves one). */
+let regionEndpoints: Record<string, string> | undefined;
 const logStats = { warn: 0, error: 0, samples: [] as string[] };
 
 function running(): RunningBot {
@@ -74,8 +76,13 @@ let offsetDays = 0;
 function poller() {
   if (pollerState) return pollerState.poller;
   const b = running();
-  const cloud = createCloudPhoneClient({
-    endpoint: env.CLOUDPHONE_ENDPOINT ?? '',
+  const config = loadConfig(env);
+  // The bot's own regional client, as the engine uses it: DescribeTasks batched per region.
+  const cloud = createRegionalCloudPhoneClient({
+    regions: config.cloud.regions.map((region) => ({
+      region,
+      endpoint: regionEndpoints?.[region] ?? env.CLOUDPHONE_ENDPOINT ?? '',
+    })),
     credentials: createCredentialSource({
       accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID,
       accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
@@ -83,9 +90,8 @@ function poller() {
     timeoutMs: 30_000,
   });
   // A clock whole days ahead: every open task is due for this poller, and the next polls it schedules stay in the
-  // future for the bot's own engine (real clock), so the two never poll the same task.
+  // future for the bot's own runner (real clock), so the two never poll the same task.
   const clock = { now: () => Date.now() + offsetDays * DAY_MS };
-  const config = loadConfig(env);
   const instance = createTaskPoller({
     repos: b.repos,
     cloud,
@@ -113,9 +119,10 @@ export interface CycleStats {
 }
 
 const handlers = {
-  async start(args: { env: Record<string, string> }) {
+  async start(args: { env: Record<string, string>; regionEndpoints?: Record<string, string> }) {
     env = args.env;
-    bot = await startBot(loadConfig(env), { logger });
+    regionEndpoints = args.regionEndpoints;
+    bot = await startBot(loadConfig(env), { logger, ...(regionEndpoints ? { regionEndpoints } : {}) });
     return { port: bot.port ?? 0, pid: process.pid };
   },
 

@@ -8,7 +8,7 @@
  * walking up, exactly as for `dist/`. Incremental: a re-run recompiles only what changed.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,4 +41,15 @@ export function buildWorkers(): string {
     compile();
   }
   return workerDir;
+}
+
+/**
+ * The Node flags `npm start` gives the bot (package.json `scripts.start`: `node <flags> dist/main.js`), so the bench's
+ * bot processes run with the same heap settings as production.
+ */
+export function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
+  const words = (pkg.scripts?.start ?? '').split(/\s+/).filter(Boolean);
+  if (words[0] !== 'node') throw new Error(`package.json scripts.start does not run node: ${pkg.scripts?.start}`);
+  return words.slice(1).filter((word) => word.startsWith('--'));
 }

@@ -26,8 +26,20 @@ export interface TaskTimes {
 }
 
 const handlers = {
-  async start(args: { timing: Partial<Timing>; seed: number }) {
-    sim = await startSimulator({ timing: args.timing, seed: args.seed, runningBackupFailureRate: 0 });
+  /** `region`: the region this endpoint serves; `credentials`: another region's key pair, so one key signs for all. */
+  async start(args: {
+    timing: Partial<Timing>;
+    seed: number;
+    region?: string;
+    credentials?: { accessKeyId: string; accessKeySecret: string };
+  }) {
+    sim = await startSimulator({
+      timing: args.timing,
+      seed: args.seed,
+      runningBackupFailureRate: 0,
+      ...(args.region ? { region: args.region } : {}),
+      ...(args.credentials ? { credentials: [args.credentials] } : {}),
+    });
     return { url: sim.url, credentials: sim.credentials[0]! };
   },
 

@@ -14,8 +14,6 @@ import { type AuditEntry, createAuditLogRepository } from './db/audit-log.js';
 import { AppError } from './errors.js';
 import { parseSince } from './services/access/audit.js';
 
-export type ExportFormat = 'csv' | 'jsonl';
-
 const USAGE = `Usage: npm run audit -- [--since 30d] [--format csv|jsonl] [--db path]
 
   --since   how far back: 30m, 12h, 7d, 2w or a date such as 2025-01-31 (default 30d)

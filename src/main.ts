@@ -18,8 +18,10 @@ import { createLogger, type Logger } from './logger.js';
 import { checkHealth, type HealthState, opsRoutes } from './ops/health.js';
 import { instrumentNotifier, withRequestIds } from './ops/instrument.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { oldestOpenRequestAt } from './ops/open-requests.js';
 import { backupFinished, restoreFinished, withSubmissionLog } from './ops/request-outcomes.js';
 import { startOpsServer } from './ops/server.js';
+import { countSlackApiErrors } from './ops/slack-api-errors.js';
 import { trackSlackRequests } from './ops/slack-requests.js';
 import type { Simulator } from './sandbox/simulator/index.js';
 import { createAuditTrail } from './services/access/audit.js';
@@ -29,6 +31,7 @@ import { createApprovalStep } from './services/approval/step.js';
 import { createBackupFormDefaults } from './services/backup/form-defaults.js';
 import { createBackupService } from './services/backup/service.js';
 import { backupSteps } from './services/backup/steps.js';
+import { createUploadRegions } from './services/backup/upload-region.js';
 import { createBackupWorkflow } from './services/backup/workflow.js';
 import { createCatalogService } from './services/catalog/service.js';
 import { createDeleteService } from './services/delete/service.js';
@@ -47,7 +50,7 @@ import { createAckPriority } from './slack/ack-priority.js';
 import { createApprovalNotifier } from './slack/approval-notifier.js';
 import { createChannelWriter } from './slack/channel-writer.js';
 import { createDeleteNotifier } from './slack/delete-notifier.js';
-import { fetchInstallation, type Installation } from './slack/installation.js';
+import type { Installation } from './slack/installation.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { createSlackPeopleDirectory } from './slack/people-directory.js';
 import { createRestoreNotifier } from './slack/restore-notifier.js';
@@ -56,8 +59,10 @@ import { createSlackApp } from './slack-app.js';
 import { connectCloud, type SimulatorOverrides } from './startup/cloud.js';
 import { boundPort, describeStartupError, opsListenError } from './startup/errors.js';
 import { buildAccess } from './startup/permissions.js';
+import { checkSlackToken, SlackUnreachableError } from './startup/slack.js';
+import { logStartSummary } from './startup/summary.js';
 
-export { describeStartupError };
+export { describeStartupError, SlackUnreachableError };
 
 export interface BotOverrides extends SimulatorOverrides {
   logger?: Logger;
@@ -69,6 +74,8 @@ export interface BotOverrides extends SimulatorOverrides {
   slackPostIntervalMs?: number;
   /** Process-wide default metrics (off when several bots share one process, as in tests). */
   defaultMetrics?: boolean;
+  /** How long start-up waits for Slack to answer the token check (default SLACK_START_TIMEOUT_MS, 25 s). */
+  slackStartTimeoutMs?: number;
 }
 
 export interface RunningBot {
@@ -102,6 +109,11 @@ const RUNNER_CONCURRENCY = 8;
  * for the answer; the listing goes on in the background and serves the next keystroke).
  */
 const PICKER_LISTING_WAIT_MS = 2_000;
+/**
+ * How long a backup waits before its ack for the cloud to say which region its instances are in (several
+ * CLOUDPHONE_REGIONS only; a listing younger than CLOUDPHONE_INSTANCE_CACHE_MS answers at once).
+ */
+const REGION_LOOKUP_WAIT_MS = 1_500;
 
 /** How long a stop waits for Slack listeners that are still running after their ack. */
 const LISTENER_DRAIN_MS = 10_000;
@@ -121,6 +133,8 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   const metrics = createMetrics({
     defaultMetrics: overrides.defaultMetrics ?? true,
     taskCounts: () => repos.tasks.countByStatus(),
+    oldestOpenRequestAt: oldestOpenRequestAt(db),
+    now: () => clock.now(),
   });
   const health: HealthState = { lastTickAt: undefined, lastCloudSuccessAt: undefined, lastCloudErrorCode: undefined };
   // Slack's answers before background work: the runner, cloud calls and Slack posts wait for pending acks.
@@ -227,6 +241,10 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     // A failed listing is logged by the directory.
     warmInstanceList: () => void instanceDirectory.list({ waitMs: 0 }).catch(() => undefined),
     modalDefaults: formDefaults.modalDefaults,
+    uploadRegions: createUploadRegions({
+      enabled: config.cloud.regions.length > 1,
+      regionsOf: (ids) => instanceDirectory.phoneRegionsOf(ids, { waitMs: REGION_LOOKUP_WAIT_MS }),
+    }),
   };
 
   // One writer for backup, restore and delete messages alike, so they share each channel's spacing.
@@ -333,15 +351,19 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   });
   // Global middleware runs before every listener, whenever it is registered.
   const slackRequests = trackSlackRequests(app, { logger, metrics });
+  countSlackApiErrors(app, metrics, [slack]);
+
+  // How the bot runs, and what will surprise an admin, before Slack is asked anything.
+  logStartSummary(config, logger);
 
   let port: number | undefined;
   let opsPort = config.ops.port;
   let httpServer: Server | undefined;
   try {
-    // Retried with back-off while Slack is unreachable; the log shows what start-up is waiting for.
-    logger.info({ slackApi: config.slack.apiUrl ?? 'https://slack.com/api/' }, 'checking the bot token with Slack');
-    await app.init();
-    installation = await fetchInstallation(slack);
+    // Retried with back-off while Slack is unreachable, for a bounded time; the log shows what start-up waits for.
+    const slackApi = config.slack.apiUrl ?? 'https://slack.com/api/';
+    logger.info({ slackApi }, 'checking the bot token with Slack');
+    installation = await checkSlackToken(app, slack, { apiUrl: slackApi, timeoutMs: overrides.slackStartTimeoutMs });
     if (installation.appId === undefined) {
       logger.warn(
         { teamId: installation.teamId },

@@ -1,8 +1,16 @@
 /**
  * The ⋯ menu on a catalog entry: "Restore from it…" opens the restore form with that backup picked; "Delete it…"
- * opens the delete confirmation. Each is checked like its slash command (actions `restore`, `delete`).
+ * opens the delete confirmation. Each is checked like its slash command (actions `restore`, `delete`). The restore
+ * button (or menu) on a backup's reply carries the same values and is handled here too.
  */
-import type { AllMiddlewareArgs, BlockAction, OverflowAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type {
+  AllMiddlewareArgs,
+  BlockAction,
+  ButtonAction,
+  OverflowAction,
+  SlackActionMiddlewareArgs,
+  StaticSelectAction,
+} from '@slack/bolt';
 import { catalogEntryAction } from '../blocks/catalog-messages.js';
 import { permissionDeniedMessage } from '../blocks/messages.js';
 import { openDeleteConfirmation } from '../commands/delete.js';
@@ -10,12 +18,13 @@ import { openRestoreForm } from '../commands/restore.js';
 import type { Services } from '../services/index.js';
 import { actorOf, afterAck, channelOf, ephemeral } from '../slack/listener-helpers.js';
 
-type ActionArgs = SlackActionMiddlewareArgs<BlockAction<OverflowAction>> & AllMiddlewareArgs;
+type ActionArgs = SlackActionMiddlewareArgs<BlockAction<OverflowAction | ButtonAction | StaticSelectAction>> &
+  AllMiddlewareArgs;
 
 export function catalogEntry(services: Services) {
   return async ({ ack, body, action, client, respond, logger }: ActionArgs): Promise<void> => {
     await ack();
-    const chosen = catalogEntryAction(action.selected_option?.value);
+    const chosen = catalogEntryAction(action.type === 'button' ? action.value : action.selected_option?.value);
     if (!chosen) return;
     const actor = actorOf(body);
     const channelId = channelOf(body);
@@ -25,7 +34,7 @@ export function catalogEntry(services: Services) {
           ? await services.restores.authorizeOpen(actor, channelId, chosen.backupFileId)
           : await services.deletions.authorizeOpen(actor, channelId, [chosen.backupFileId]);
       if (!decision.allowed) {
-        await respond({ ...ephemeral(permissionDeniedMessage(decision.reason)), replace_original: false });
+        await respond({ ...ephemeral(permissionDeniedMessage(decision)), replace_original: false });
         return;
       }
       if (chosen.kind === 'restore') {

@@ -18,7 +18,7 @@ export function catalogPage(services: Services) {
       const actor = actorOf(body);
       const { decision, auditId } = await services.catalog.authorize(actor, channelId, filter, state.page);
       if (!decision.allowed) {
-        await respond({ ...ephemeral(permissionDeniedMessage(decision.reason)), replace_original: false });
+        await respond({ ...ephemeral(permissionDeniedMessage(decision)), replace_original: false });
         return;
       }
       const catalog = await services.catalog.list(filter, { actor, channelId });

@@ -3,9 +3,11 @@ import { ACTION } from '../blocks/ids.js';
 import type { Services } from '../services/index.js';
 import { exactly } from '../slack/route.js';
 import { approvalApprove, approvalDeny } from './approval.js';
+import { cancelBackup } from './cancel-backup.js';
 import { catalogEntry } from './catalog-entry.js';
 import { catalogPage } from './catalog-page.js';
 import { markVerified } from './mark-verified.js';
+import { retryFailed } from './retry-failed.js';
 
 // Each handler is typed for its element (button, overflow menu); the action id decides which element it is.
 type ActionListener = (args: never) => Promise<void>;
@@ -19,6 +21,9 @@ export function registerActions(app: App, services: Services): void {
     [ACTION.catalogEntry]: catalogEntry(services),
     [ACTION.approvalApprove]: approvalApprove(services),
     [ACTION.approvalDeny]: approvalDeny(services),
+    [ACTION.restoreFromBackup]: catalogEntry(services),
+    [ACTION.cancelBackup]: cancelBackup(services),
+    [ACTION.retryFailed]: retryFailed(services),
   };
   // One listener for every block action (see slack/route.ts for why).
   app.action({ action_id: exactly(Object.keys(byActionId)) }, (args: SlackActionMiddlewareArgs & AllMiddlewareArgs) =>

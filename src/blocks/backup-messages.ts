@@ -2,12 +2,22 @@
  * Messages about one backup request: the channel message that tracks it (updated in place), the single threaded
  * reply when it is done, and the reply when the whole request failed. All person and cloud text is escaped.
  */
-import type { KnownBlock, SectionBlock } from '@slack/types';
+import type {
+  ActionsBlock,
+  Button,
+  KnownBlock,
+  ModalView,
+  PlainTextOption,
+  SectionBlock,
+  StaticSelect,
+} from '@slack/types';
+import { z } from 'zod';
 import type { BackupRequestView, CloudFailure, InstanceProgress, InstanceState } from '../services/backup/model.js';
-import { context, failureText, section } from './common.js';
+import { catalogEntryValue } from './catalog-messages.js';
+import { context, errorCode, failureText, section } from './common.js';
 import { blockText, inlineCode, inlineText, truncate } from './escape.js';
 import { formatBytes, formatDuration, mention, plural, progressBar, slackDate, summariseList } from './format.js';
-import { COMMAND } from './ids.js';
+import { ACTION, BLOCK, CALLBACK, COMMAND } from './ids.js';
 import { blockTextLength, MESSAGE_TEXT_BUDGET, SLACK_LIMITS, type SlackMessage } from './limits.js';
 
 /** A message plus, when the per-instance list does not fit, the complete list as a CSV file to upload. */
@@ -81,6 +91,7 @@ export function statusText(view: BackupRequestView, counts = countInstances(view
     case 'failed':
       if (view.failure?.outcomeUnknown) return 'Failed: the bot could not tell whether the backup started';
       if (view.failure !== undefined) return 'Failed: the cloud phone service refused the request';
+      if (succeeded === 0 && failed === 0 && skipped > 0) return `Nothing backed up: ${n(skipped)} skipped`;
       if (succeeded === 0) return total === 1 ? 'Failed: not backed up' : `Failed: none of the ${n(total)} backed up`;
       return `Failed: ${n(succeeded)} of ${n(total)} backed up${andCounts([
         [failed, 'failed'],
@@ -116,7 +127,7 @@ function detailFields(view: BackupRequestView): SectionBlock {
   const { spec } = view;
   const field = (label: string, value: string) => ({ type: 'mrkdwn' as const, text: `*${label}*\n${value}` });
   const code = (max: number) => (item: string) => inlineCode(item, max);
-  const instanceList = summariseList(spec.instanceIds, code(64), 400);
+  const instanceList = summariseList(spec.instanceIds, (id) => instanceText(id, spec), 400);
   // Ids render in code spans, so only the summary's own tail can end with " more".
   const instancesValue = instanceList.endsWith(' more')
     ? `${instanceList} (${plural(spec.instanceIds.length, 'instance')} in all)`
@@ -145,9 +156,11 @@ function timesText(view: BackupRequestView): string {
 
 function progressText(counts: InstanceCounts): string {
   const bar = progressBar(counts.succeeded, counts.failed + counts.skipped, counts.total, 10);
-  const parts = [`${counts.succeeded.toLocaleString('en-US')} done`, `${counts.failed.toLocaleString('en-US')} failed`];
+  // Zero counts are left out: "0 failed" under a failed header reads as a contradiction.
+  const parts = [`${counts.succeeded.toLocaleString('en-US')} done`];
+  if (counts.failed > 0) parts.push(`${counts.failed.toLocaleString('en-US')} failed`);
   if (counts.skipped > 0) parts.push(`${counts.skipped.toLocaleString('en-US')} skipped`);
-  parts.push(`${counts.running.toLocaleString('en-US')} running`);
+  if (counts.running > 0) parts.push(`${counts.running.toLocaleString('en-US')} running`);
   return `\`${bar}\`  ${parts.join(' · ')}`;
 }
 
@@ -168,6 +181,8 @@ export function backupParentMessage(view: BackupRequestView): SlackMessage {
   const blocks: KnownBlock[] = [];
   if (view.simulated) blocks.push(context(SIMULATED_LINE));
   blocks.push(section(asked), detailFields(view), section(statusBlock), context(timesText(view)));
+  const cancel = cancelBlock(view);
+  if (cancel) blocks.push(cancel);
   const plainAsked = `${who} asked to back up ${plural(view.spec.apps.length, 'app')} on ${plural(counts.total, 'instance')}`;
   const text = `${view.simulated ? '[Simulated] ' : ''}${plainAsked}: ${status}`;
   return { text, blocks };
@@ -193,7 +208,7 @@ const STILL: Partial<Record<InstanceState, string>> = {
 
 function errorText(p: InstanceProgress, fallback: string): string {
   const parts: string[] = [];
-  if (p.errorCode) parts.push(inlineCode(p.errorCode, 64));
+  if (p.errorCode) parts.push(errorCode(p.errorCode));
   if (p.errorMessage) parts.push(inlineText(p.errorMessage, 300));
   const text = parts.length > 0 ? parts.join(' ') : fallback;
   return p.requestId ? `${text} (RequestId ${inlineCode(p.requestId, 64)})` : text;
@@ -204,13 +219,19 @@ function restartNote(p: InstanceProgress, view: BackupRequestView): string {
   if (!view.spec.startAfterBackup) return ' · stopped by the bot, left stopped';
   if (p.restart === undefined) return ' · stopped by the bot';
   if (p.restart.ok) return ' · stopped by the bot and started again';
-  const why = p.restart.errorCode ? ` (${inlineCode(p.restart.errorCode, 64)})` : '';
+  const why = p.restart.errorCode ? ` (${errorCode(p.restart.errorCode)})` : '';
   return ` · stopped by the bot; starting it again failed${why}`;
+}
+
+/** An instance id with its name beside it, when the cloud listed one. */
+function instanceText(instanceId: string, spec: BackupRequestView['spec']): string {
+  const name = spec.instanceNames?.[instanceId];
+  return `${inlineCode(instanceId, 64)}${name ? ` (${inlineText(name, 40)})` : ''}`;
 }
 
 /** One line per instance: its outcome, with the backup file or the error. */
 export function instanceLine(p: InstanceProgress, view: BackupRequestView): string {
-  const id = inlineCode(p.instanceId, 64);
+  const id = instanceText(p.instanceId, view.spec);
   const restart = restartNote(p, view);
   switch (p.state) {
     case 'succeeded': {
@@ -248,9 +269,17 @@ function outcomeSentence(view: BackupRequestView, counts: InstanceCounts): strin
     case 'failed':
       if (view.failure?.outcomeUnknown) return 'The bot could not tell whether the backup started.';
       if (view.failure !== undefined) return 'The backup failed: the cloud phone service refused the request.';
-      return succeeded === 0
-        ? `The backup failed: none of the ${plural(total, 'instance')} ${total === 1 ? 'was' : 'were'} backed up.`
-        : `The backup failed: only ${n(succeeded)} of ${n(total)} instances are backed up.`;
+      if (succeeded === 0 && failed === 0 && skipped > 0) {
+        return total === 1
+          ? 'Nothing was backed up: the instance was skipped.'
+          : `Nothing was backed up: all ${n(total)} instances were skipped.`;
+      }
+      if (succeeded === 0) {
+        return total === 1
+          ? 'The backup failed: the instance was not backed up.'
+          : `The backup failed: none of the ${n(total)} instances were backed up.`;
+      }
+      return `The backup failed: only ${n(succeeded)} of ${n(total)} instances are backed up.`;
     default:
       return `The backup is still running: ${statusText(view, counts)}.`;
   }
@@ -299,6 +328,7 @@ function packLines(lines: readonly string[], maxBlocks: number, maxChars: number
 
 const CSV_COLUMNS = [
   'instance_id',
+  'instance_name',
   'state',
   'backup_file_id',
   'backup_file_name',
@@ -324,6 +354,7 @@ export function backupResultsCsv(view: BackupRequestView): string {
   const rows = sortedInstances(view).map((p) =>
     [
       p.instanceId,
+      view.spec.instanceNames?.[p.instanceId],
       p.state,
       p.backupFileId,
       p.backupFileName,
@@ -373,7 +404,10 @@ export function backupCompletionReply(view: BackupRequestView): CompletionReply 
   const stopStart = stopStartSentence(view, counts);
   if (stopStart !== undefined) head.push(context(stopStart));
   if (view.failure !== undefined) head.push(section(failureText(view.failure)));
-  const tail: KnownBlock[] = [context(`request ${inlineCode(view.id, 64)}`)];
+  const tail: KnownBlock[] = [];
+  const next = nextSteps(view);
+  if (next) tail.push(next);
+  tail.push(context(`request ${inlineCode(view.id, 64)}`));
   if (view.simulated) tail.push(context(SIMULATED_LINE));
 
   const text = `${view.simulated ? '[Simulated] ' : ''}${who} ${sentence}`;
@@ -431,12 +465,138 @@ export function cloudErrorReply(view: BackupRequestView, failure: CloudFailure):
   const blocks: KnownBlock[] = [section(`${who} ${sentence}`), section(failureText(failure))];
   if (failure.outcomeUnknown) blocks.push(section(statusHint(view.id)));
   else blocks.push(context('Give the RequestId to support if you ask them about this error.'));
+  // When the outcome is unknown the hint above already names the request.
+  const request = failure.outcomeUnknown ? '' : ` · request ${inlineCode(view.id, 64)}`;
   blocks.push(
-    context(
-      `${plural(view.spec.apps.length, 'app')} on ${plural(countInstances(view).total, 'instance')} · request ${inlineCode(view.id, 64)}`,
-    ),
+    context(`${plural(view.spec.apps.length, 'app')} on ${plural(countInstances(view).total, 'instance')}${request}`),
   );
   if (view.simulated) blocks.push(context(SIMULATED_LINE));
   const code = inlineText(failure.code || 'UnknownError', 64);
   return { text: `${view.simulated ? '[Simulated] ' : ''}${who} ${sentence} (${code})`, blocks };
+}
+
+/** At most this many backups are offered in the reply's restore menu (Slack allows 100 options). */
+const RESTORE_MENU_MAX = 100;
+
+/**
+ * The next step after a backup: restore from it. One backup gets a button; several get a menu of them (by instance).
+ * The values are the catalog menu's (`restore:bf-…`), checked by the same listener.
+ */
+function restoreNextStep(view: BackupRequestView): Button | StaticSelect | undefined {
+  const made = sortedInstances(view).filter((p) => p.state === 'succeeded' && p.backupFileId);
+  if (made.length === 0) return undefined;
+  const restoreValue = (p: InstanceProgress) => catalogEntryValue('restore', p.backupFileId ?? '');
+  if (made.length === 1) {
+    return {
+      type: 'button',
+      action_id: ACTION.restoreFromBackup,
+      text: { type: 'plain_text', text: 'Restore from this backup…' },
+      value: restoreValue(made[0] as InstanceProgress),
+    };
+  }
+  const options: PlainTextOption[] = made.slice(0, RESTORE_MENU_MAX).map((p) => {
+    const name = view.spec.instanceNames?.[p.instanceId];
+    const label = name ? `${name} (${p.instanceId})` : p.instanceId;
+    return { text: { type: 'plain_text', text: truncate(`From ${label}`, 75) }, value: restoreValue(p) };
+  });
+  return {
+    type: 'static_select',
+    action_id: ACTION.restoreFromBackup,
+    placeholder: { type: 'plain_text', text: 'Restore from one of these backups…' },
+    options,
+  };
+}
+
+/** The next steps on a backup's reply: restore from what it made, retry what failed (a confirmation lists them). */
+function nextSteps(view: BackupRequestView): ActionsBlock | undefined {
+  const elements: (Button | StaticSelect)[] = [];
+  const restore = restoreNextStep(view);
+  if (restore) elements.push(restore);
+  const failed = view.instances.filter((p) => p.state === 'failed').length;
+  if (failed > 0) {
+    elements.push({
+      type: 'button',
+      action_id: ACTION.retryFailed,
+      text: { type: 'plain_text', text: failed === 1 ? 'Retry the failed instance…' : `Retry ${failed} failed…` },
+      value: view.id,
+    });
+  }
+  return elements.length > 0 ? { type: 'actions', block_id: BLOCK.backupNextStep, elements } : undefined;
+}
+
+/** Still running: a Cancel button (confirmed first), or, once someone cancelled, who did and what that means. */
+function cancelBlock(view: BackupRequestView): KnownBlock | undefined {
+  const finished = view.status === 'succeeded' || view.status === 'partial' || view.status === 'failed';
+  if (view.spec.cancel) {
+    return context(
+      `🛑 Cancelled by ${mention(view.spec.cancel.userId)}: instances whose backup was not yet sent are skipped; a backup the cloud already had cannot be called back and finishes on its own.`,
+    );
+  }
+  if (finished) return undefined;
+  const button: Button = {
+    type: 'button',
+    action_id: ACTION.cancelBackup,
+    text: { type: 'plain_text', text: 'Cancel' },
+    value: view.id,
+    confirm: {
+      title: { type: 'plain_text', text: 'Cancel this backup?' },
+      text: {
+        type: 'plain_text',
+        text: 'Instances whose backup has not been sent yet are skipped. A backup already sent to the cloud cannot be called back.',
+      },
+      confirm: { type: 'plain_text', text: 'Cancel the backup' },
+      deny: { type: 'plain_text', text: 'Keep going' },
+      style: 'danger',
+    },
+  };
+  return { type: 'actions', block_id: BLOCK.backupCancel, elements: [button] };
+}
+
+/** The answer to the person who pressed Cancel (only they see it). */
+export function cancelAnswer(result: { notSent: number; inCloud: number }): string {
+  const skipped =
+    result.notSent > 0
+      ? `${plural(result.notSent, 'instance')} not yet sent will be skipped.`
+      : 'Every instance had already been sent, so nothing is left to skip.';
+  const sent =
+    result.inCloud > 0
+      ? ` ${plural(result.inCloud, 'backup')} had already reached the cloud and cannot be called back: they finish on their own, and the reply in the thread lists them.`
+      : ' Nothing had reached the cloud yet.';
+  return `🛑 Cancelled. ${skipped}${sent}`;
+}
+
+/** The confirmation before retrying: which instances, what is backed up where; Retry starts a new request. */
+export function retryFailedModal(input: {
+  requestId: string;
+  channelId: string;
+  spec: BackupRequestView['spec'];
+  names: Record<string, string> | undefined;
+}): ModalView {
+  const { spec } = input;
+  const list = summariseList(spec.instanceIds, (id) => instanceText(id, { ...spec, instanceNames: input.names }), 2000);
+  return {
+    type: 'modal',
+    callback_id: CALLBACK.backupRetry,
+    title: { type: 'plain_text', text: 'Retry failed backups' },
+    submit: { type: 'plain_text', text: 'Retry' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    private_metadata: JSON.stringify({ r: input.requestId, c: input.channelId }),
+    blocks: [
+      section(
+        `Back up ${summariseList(spec.apps, (a) => inlineCode(a, 80), 600)} again on *${plural(spec.instanceIds.length, 'instance')}* that failed in ${inlineCode(input.requestId, 64)}:`,
+      ),
+      section(list),
+      context(
+        `To ${inlineCode(spec.backupPath, 300)}. A new request with its own message in the channel; the first one's thread links to it.`,
+      ),
+    ],
+  };
+}
+
+/** What the retry confirmation carries (`r`: the first request, `c`: its channel). */
+export const RetryMetadata = z.object({ r: z.string().regex(/^req-[0-9a-f]{1,32}$/), c: z.string().min(1).max(40) });
+
+/** Posted in the first request's thread when a person retries its failures. */
+export function retryLinkText(input: { userId: string; instances: number; newRequestId: string }): string {
+  return `🔁 ${mention(input.userId)} is retrying ${plural(input.instances, 'failed instance')} as request ${inlineCode(input.newRequestId, 64)}; its progress is in its own message in this channel.`;
 }

@@ -24,7 +24,7 @@ import {
   EXAMPLES,
 } from '../services/backup/input.js';
 import { checkPrivateMetadata, plain } from './common.js';
-import { truncate, unescapeMrkdwn } from './escape.js';
+import { mrkdwnToPlain, truncate } from './escape.js';
 import { ACTION, BLOCK, type BlockId, CALLBACK, OPTION } from './ids.js';
 import { pickedValues } from './instance-options.js';
 import { SLACK_LIMITS } from './limits.js';
@@ -386,7 +386,7 @@ export function fieldErrors(errors: BackupFieldErrors | z.ZodError): {
   for (const [field, blockId] of Object.entries(FIELD_BLOCKS) as [BackupField, BlockId][]) {
     const message = byField[field];
     if (typeof message === 'string' && message.trim() !== '') {
-      out[blockId] = truncate(unescapeMrkdwn(message), MAX_FIELD_ERROR);
+      out[blockId] = truncate(mrkdwnToPlain(message), MAX_FIELD_ERROR);
     }
   }
   return { response_action: 'errors', errors: out };

@@ -7,7 +7,16 @@ import type { ActionsBlock, Button, KnownBlock, Overflow, SectionBlock } from '@
 import { z } from 'zod';
 import type { Catalog, CatalogEntry } from '../services/catalog/service.js';
 import { STATUS_NOT_LISTED, STATUS_UNKNOWN } from '../services/catalog/service.js';
-import { appsText, backupTitle, code, context, failureText, section, verificationText } from './common.js';
+import {
+  appsText,
+  backupStatusText,
+  backupTitle,
+  code,
+  context,
+  failureText,
+  section,
+  verificationText,
+} from './common.js';
 import { inlineText, truncate } from './escape.js';
 import { formatBytes, mention, plural, slackDate } from './format.js';
 import { ACTION, BLOCK, COMMAND } from './ids.js';
@@ -51,6 +60,11 @@ export function decodeCatalogPage(value: string | undefined): CatalogPage | unde
   }
 }
 
+/** A value `catalogEntryAction` reads back: `restore:bf-…` / `delete:bf-…`. */
+export function catalogEntryValue(kind: 'restore' | 'delete', backupFileId: string): string {
+  return `${kind}:${backupFileId}`;
+}
+
 /** Overflow values: `restore:bf-…` / `delete:bf-…` (at most 75 characters, like any option value). */
 export function catalogEntryAction(
   value: string | undefined,
@@ -63,7 +77,7 @@ export function catalogEntryAction(
 function statusText(entry: CatalogEntry): string {
   if (entry.status === STATUS_NOT_LISTED) return '⚠️ no longer listed by the cloud (deleted elsewhere?)';
   if (entry.status === STATUS_UNKNOWN) return 'status unknown (the cloud could not be asked)';
-  return `status ${code(entry.status, 30)}`;
+  return backupStatusText(entry.status);
 }
 
 function entryBlock(entry: CatalogEntry): SectionBlock {
@@ -83,8 +97,11 @@ function entryBlock(entry: CatalogEntry): SectionBlock {
     type: 'overflow',
     action_id: ACTION.catalogEntry,
     options: [
-      { text: { type: 'plain_text', text: 'Restore from it…' }, value: `restore:${entry.backupFileId}` },
-      { text: { type: 'plain_text', text: 'Delete it…' }, value: `delete:${entry.backupFileId}` },
+      {
+        text: { type: 'plain_text', text: 'Restore from it…' },
+        value: catalogEntryValue('restore', entry.backupFileId),
+      },
+      { text: { type: 'plain_text', text: 'Delete it…' }, value: catalogEntryValue('delete', entry.backupFileId) },
     ],
   };
   return { type: 'section', text: { type: 'mrkdwn', text }, accessory: overflow };
@@ -137,6 +154,7 @@ export function catalogMessage(catalog: Catalog, state: CatalogPage): SlackMessa
     const nav: ActionsBlock = { type: 'actions', block_id: BLOCK.catalogNav, elements: buttons };
     blocks.push(nav);
   }
-  const text = `Backups${inlineText(filterText(state).replace(/`/g, ''), 200)}: ${plural(total, 'backup')}, page ${page} of ${pages}`;
+  const filter = inlineText(filterText(state).replace(/`/g, ''), 200);
+  const text = `Backups${filter ? ` ${filter}` : ''}: ${plural(total, 'backup')}, page ${page} of ${pages}`;
   return { text, blocks };
 }

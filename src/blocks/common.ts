@@ -3,7 +3,9 @@
  * blocks, plain text, the simulated-cloud note, a backup in one line, a cloud failure in words, and the short notice
  * modal. All person and cloud text is escaped here.
  */
+
 import type { ContextBlock, KnownBlock, ModalView, SectionBlock } from '@slack/types';
+import { isBotErrorCode } from '../bot-error-codes.js';
 import type { CloudFailure } from '../services/backup/model.js';
 import type { BackupFileInfo, Verification } from '../services/restore/model.js';
 import { inlineCode, inlineText, truncate } from './escape.js';
@@ -28,6 +30,11 @@ export const SIMULATED_NOTE = '🧪 *Simulated (no real cloud):* no real cloud p
 
 export const code = (value: string | undefined, max = 64): string => inlineCode(value ?? '', max);
 
+/** An error code, marked when the bot made it up, so nobody looks for it among the cloud's codes. */
+export function errorCode(value: string): string {
+  return isBotErrorCode(value) ? `${code(value)} (the bot’s code)` : code(value);
+}
+
 /** `com.a`, `com.b` and 3 more. */
 export function appsText(apps: readonly string[], maxChars = 300): string {
   if (apps.length === 0) return 'no apps listed';
@@ -43,6 +50,22 @@ export function backupTitle(backup: BackupFileInfo): string {
   return `${code(backup.backupFileId)}${name}${source}`;
 }
 
+/** A backup file's status as the cloud lists it (doc §4.2), in words a person reads without the API docs. */
+const BACKUP_STATUS_WORDS: Readonly<Record<string, string>> = {
+  AVAILABLE: '✅ ready to restore',
+  BACKUPING: '⏳ still being made',
+  PART_BACKUP_FINISHED: '⚠️ only partly backed up',
+  BACKUP_FAILED: '❌ the backup failed',
+  RECOVERING: '↩️ being restored from right now',
+  RECOVERY_FAILED: '⚠️ ready, but the last restore from it failed',
+  DELETING: '🗑️ being deleted',
+};
+
+/** The status in words; a status the bot does not know is shown as the cloud wrote it. */
+export function backupStatusText(status: string): string {
+  return BACKUP_STATUS_WORDS[status] ?? `status ${code(status, 30)}`;
+}
+
 export function verificationText(verification: Verification | undefined): string {
   if (!verification) return '⚠️ never verified by a restore';
   return `✅ restore verified by ${mention(verification.userId)} ${slackDate(verification.at)}`;
@@ -52,7 +75,7 @@ export function verificationText(verification: Verification | undefined): string
 export function failureText(failure: CloudFailure): string {
   const message = failure.message ? `: ${inlineText(failure.message, 500)}` : '';
   const requestId = failure.requestId ? ` · RequestId ${code(failure.requestId)}` : '';
-  return `${code(failure.code || 'UnknownError')}${message}${requestId}`;
+  return `${errorCode(failure.code || 'UnknownError')}${message}${requestId}`;
 }
 
 /**
@@ -86,6 +109,26 @@ export function noticeView(options: {
     ...(options.privateMetadata ? { private_metadata: options.privateMetadata } : {}),
     blocks,
   };
+}
+
+/** A view submission's answer that puts a notice in place of the modal. */
+export function noticeUpdate(options: { callbackId: string; title: string; text: string }) {
+  return { response_action: 'update' as const, view: noticeView(options) };
+}
+
+/**
+ * A refused confirmation in words (the policy's denial, or the problem `reason` names), as a view submission's
+ * answer: under `fieldBlock` when the modal has such a field, else a notice in place of the modal (🔒 marks a denial).
+ */
+export function refusedConfirmation<R extends string>(
+  refusal: { reason: R | 'denied'; message?: string | undefined },
+  problems: Record<R, string>,
+  where: { fieldBlock: string | undefined; callbackId: string; title: string },
+) {
+  const denied = refusal.reason === 'denied';
+  const text = denied ? `Not allowed: ${refusal.message ?? 'no rule allows it'}` : problems[refusal.reason as R];
+  if (where.fieldBlock) return { response_action: 'errors' as const, errors: { [where.fieldBlock]: text } };
+  return noticeUpdate({ callbackId: where.callbackId, title: where.title, text: denied ? `🔒 ${text}` : text });
 }
 
 /** The view when the bot could not ask the cloud what it needed. */

@@ -6,7 +6,18 @@
 import type { Checkboxes, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import type { DeleteFile, DeleteRecord } from '../db/delete-requests.js';
 import { deletableFiles, unverifiedFiles } from '../services/delete/service.js';
-import { appsText, backupTitle, code, context, failureText, plain, SIMULATED_NOTE, section } from './common.js';
+import {
+  appsText,
+  backupStatusText,
+  backupTitle,
+  code,
+  context,
+  errorCode,
+  failureText,
+  plain,
+  SIMULATED_NOTE,
+  section,
+} from './common.js';
 import { inlineText, truncate } from './escape.js';
 import { formatBytes, mention, plural, slackDate } from './format.js';
 import { ACTION, BLOCK, CALLBACK, CHOICE, COMMAND } from './ids.js';
@@ -38,7 +49,7 @@ export function deleteLoadingView(count: number, simulated: boolean): ModalView 
 function fileText(file: DeleteFile): string {
   const facts = [appsText(file.apps, 300)];
   if (file.sizeBytes !== undefined) facts.push(formatBytes(file.sizeBytes));
-  facts.push(`status ${code(file.status, 30)}`);
+  facts.push(backupStatusText(file.status));
   const verified = file.verifiedBy
     ? `✅ a restore from it was verified by ${mention(file.verifiedBy.userId)} ${slackDate(new Date(file.verifiedBy.at))}`
     : '⚠️ *never verified*: nobody has checked that a restore from it works';
@@ -58,7 +69,7 @@ export function buildDeleteConfirm(plan: DeleteRecord, options: { simulated: boo
   if (files.length > 0) {
     blocks.push(
       section(
-        `*Delete ${plural(files.length, 'backup')}?* DeleteBackupFile removes ${files.length === 1 ? 'it' : 'them'} for good; the bot cannot undo it.`,
+        `*Delete ${plural(files.length, 'backup')}?* Deleting removes ${files.length === 1 ? 'it' : 'them'} from OSS for good; nobody can undo it.`,
       ),
     );
     for (const file of files.slice(0, 40)) blocks.push(section(fileText(file)));
@@ -67,7 +78,7 @@ export function buildDeleteConfirm(plan: DeleteRecord, options: { simulated: boo
   if (refused.length > 0) {
     const lines = refused.map(
       (file) =>
-        `• ${code(file.backupFileId)}: ${code(file.refused?.code ?? 'Refused')} ${inlineText(file.refused?.message ?? '', 300)}`,
+        `• ${code(file.backupFileId)}: ${errorCode(file.refused?.code ?? 'Refused')} ${inlineText(file.refused?.message ?? '', 300)}`,
     );
     blocks.push(
       section(truncate(`*Cannot be deleted (${refused.length}):*\n${lines.join('\n')}`, SLACK_LIMITS.sectionText)),

@@ -1,7 +1,12 @@
+/**
+ * What a person sees when something stops their request: bad inline input, a permission rule, the bot missing from
+ * the channel, or an unexpected error.
+ */
+import type { AccessDenial } from '../services/access/permissions.js';
 import type { BackupField, BackupFieldErrors } from '../services/backup/input.js';
 import { context, section } from './common.js';
-import { inlineCode, inlineText } from './escape.js';
-import { channelLink } from './format.js';
+import { inlineCode, inlineText, oneLine, truncate } from './escape.js';
+import { channelLink, mention } from './format.js';
 import { BOT_DISPLAY_NAME, COMMAND } from './ids.js';
 import type { SlackMessage } from './limits.js';
 
@@ -53,14 +58,43 @@ export function inlineErrorsMessage(errors: BackupFieldErrors): SlackMessage {
   };
 }
 
-/** Ephemeral answer when a permission rule says no; `reason` names the rule (it is escaped here). */
-export function permissionDeniedMessage(reason: string): SlackMessage {
-  const why = inlineText(typeof reason === 'string' && reason.trim() !== '' ? reason : 'no rule allows it', 1000);
+/**
+ * A denial's reason is mrkdwn the bot wrote (channel links, echoed input already escaped). Only user and channel links
+ * are kept as links; any other `<…>` (a broadcast, a link) is made inert.
+ */
+function denialReason(reason: string): string {
+  const cut = truncate(oneLine(reason), 1000);
+  return cut.replace(/<(?![#@][A-Z0-9]{2,30}>)/g, '&lt;').replace(/(?<!<[#@][A-Z0-9]{2,30})>/g, '&gt;');
+}
+
+/** A policy member as a mention: a person, a user group by id, or a group handle as text. */
+function memberMention(member: string): string {
+  if (/^S[A-Z0-9]{2,30}$/.test(member)) return `<!subteam^${member}>`;
+  if (member.startsWith('@')) return inlineText(member, 40);
+  return mention(member);
+}
+
+/** Who to ask, from a denial: the admins (who can grant it) and people who already may. */
+function whomToAsk(denial: Pick<AccessDenial, 'admins' | 'members'>): string {
+  const admins = denial.admins ?? [];
+  const members = denial.members ?? [];
+  const ask =
+    admins.length > 0
+      ? `To get access, ask an admin of this bot: ${admins.map(mention).join(', ')}.`
+      : 'This bot has no admins yet: ask whoever runs it to name some.';
+  const already = members.length > 0 ? ` People who may do this: ${members.map(memberMention).join(', ')}.` : '';
+  return `${ask}${already}`;
+}
+
+/** Ephemeral answer when a permission rule says no: the rule's reason, and whom to ask. */
+export function permissionDeniedMessage(
+  denial: string | Pick<AccessDenial, 'reason' | 'admins' | 'members'>,
+): SlackMessage {
+  const reason = typeof denial === 'string' ? denial : denial?.reason;
+  const why = denialReason(typeof reason === 'string' && reason.trim() !== '' ? reason : 'no rule allows it');
   const text = `You can't do that here: ${why}`;
-  return {
-    text,
-    blocks: [section(`🔒 ${text}`), context('Ask an admin of this bot if you need access.')],
-  };
+  const ask = typeof denial === 'string' ? 'Ask an admin of this bot if you need access.' : whomToAsk(denial);
+  return { text, blocks: [section(`🔒 ${text}`), context(ask)] };
 }
 
 /**
@@ -87,6 +121,7 @@ export function unexpectedErrorMessage(referenceId: string): SlackMessage {
 
 /** Ephemeral answer to an inline backup command that was accepted. */
 export function requestAcceptedMessage(requestId: string): SlackMessage {
-  const text = `Backup request ${inlineCode(requestId, 64)} accepted. The bot posts its progress in this channel and answers in a thread when it is done.`;
+  // The bot may not be a member of this channel; then the progress comes by direct message (said once it knows).
+  const text = `Backup request ${inlineCode(requestId, 64)} accepted. The bot posts its progress in this channel, or sends it to you in a direct message if it cannot post here, and answers in a thread when it is done.`;
   return { text, blocks: [section(text)] };
 }

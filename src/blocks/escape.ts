@@ -10,9 +10,21 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Reverses {@link escapeMrkdwn}, for surfaces that show plain text (modal field errors). */
+/** Reverses {@link escapeMrkdwn}. */
 export function unescapeMrkdwn(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/**
+ * Bot-written mrkdwn for surfaces that show plain text (modal field errors): code-span backticks go, channel and
+ * user links become `#C…` / `@U…`, and entities are undone, so nothing shows as literal markup. (Stars stay: they
+ * are also glob wildcards in instance patterns.)
+ */
+export function mrkdwnToPlain(text: string): string {
+  const links = text.replace(/<([#@])([A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, sigil: string, id: string, label?: string) =>
+    label ? `${sigil}${label}` : `${sigil}${id}`,
+  );
+  return unescapeMrkdwn(links.replace(/`/g, ''));
 }
 
 /**

@@ -25,6 +25,9 @@ export const CALLBACK = {
   deleteNotice: 'delete_notice',
   /** Two-person approval: the reason a denying approver gives. */
   approvalDenyReason: 'approval_deny_reason',
+  /** Retry a backup's failed instances: the confirmation, and a notice (refusal, nothing to retry). */
+  backupRetry: 'backup_retry',
+  backupRetryNotice: 'backup_retry_notice',
 } as const;
 
 /** `block_id` of each input block (and other blocks a listener reads back). */
@@ -46,6 +49,8 @@ export const BLOCK = {
   catalogNav: 'catalog_nav',
   approvalButtons: 'approval_buttons',
   approvalReason: 'approval_reason',
+  backupNextStep: 'backup_next_step',
+  backupCancel: 'backup_cancel',
 } as const;
 
 /** `action_id` of each element: the modal's inputs and the buttons that later features add. */
@@ -72,6 +77,12 @@ export const ACTION = {
   approvalApprove: 'approval_approve',
   approvalDeny: 'approval_deny',
   approvalReason: 'reason',
+  /** On a backup's reply: restore from the backup it made (a button), or from one of them (a menu). */
+  restoreFromBackup: 'restore_from_backup',
+  /** On a running backup's channel message. */
+  cancelBackup: 'cancel_backup',
+  /** On a backup's reply with failures: retry them as a new request, after a confirmation. */
+  retryFailed: 'retry_failed',
 } as const;
 
 /** Values of the two checkboxes in `BLOCK.options`. */
@@ -87,6 +98,4 @@ export const CHOICE = {
   understood: 'understood',
 } as const;
 
-export type CallbackId = (typeof CALLBACK)[keyof typeof CALLBACK];
 export type BlockId = (typeof BLOCK)[keyof typeof BLOCK];
-export type ActionId = (typeof ACTION)[keyof typeof ACTION];

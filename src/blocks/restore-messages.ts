@@ -3,6 +3,7 @@
  * is done (with the "Mark restore verified" button, or who verified it), and the answers to pressing that button.
  */
 import type { ActionsBlock, KnownBlock } from '@slack/types';
+import { includedTargets } from '../services/restore/compat.js';
 import type { RestoreRequestView, RestoreStatus, RestoreTarget } from '../services/restore/model.js';
 import { appsText, backupTitle, code, context, failureText, SIMULATED_NOTE, section } from './common.js';
 import { truncate } from './escape.js';
@@ -28,13 +29,8 @@ const EMOJI: Record<RestoreStatus, string> = {
   expired: '⌛',
 };
 
-/** Confirmed targets (ready, or stopped and started): the ones the outcome is about. */
-function included(view: RestoreRequestView): RestoreTarget[] {
-  return view.targets.filter((t) => t.verdict === 'ready' || (t.verdict === 'needs-start' && view.startStopped));
-}
-
 export function restoreStatusText(view: RestoreRequestView): string {
-  const targets = included(view);
+  const targets = includedTargets(view);
   const done = targets.filter((t) => t.state === 'succeeded').length;
   const failed = targets.filter((t) => t.state === 'failed' || t.state === 'skipped').length;
   const running = targets.length - done - failed;
@@ -103,7 +99,7 @@ function targetSections(
 
 /** The channel message that tracks a restore: who, what onto what, status, and each target's state. */
 export function restoreParentMessage(view: RestoreRequestView): SlackMessage {
-  const targets = included(view);
+  const targets = includedTargets(view);
   const who = mention(view.actor.userId);
   const asked = `${who} asked to restore ${backupTitle(view.backup)} (${plural(view.backup.apps.length, 'app')}) onto *${plural(targets.length, 'instance')}*`;
   const status = restoreStatusText(view);
@@ -125,21 +121,22 @@ export function restoreParentMessage(view: RestoreRequestView): SlackMessage {
 }
 
 function outcomeSentence(view: RestoreRequestView): string {
-  const targets = included(view);
+  const targets = includedTargets(view);
   const done = targets.filter((t) => t.state === 'succeeded').length;
   switch (view.status) {
     case 'succeeded':
+      // The backup is named once, in the line below the sentence.
       return targets.length === 1
-        ? `The restore of ${code(view.backup.backupFileId)} finished: the instance has the backed-up apps.`
-        : `The restore of ${code(view.backup.backupFileId)} finished on all ${targets.length} instances.`;
+        ? 'The restore finished: the instance has the backed-up apps.'
+        : `The restore finished on all ${targets.length} instances.`;
     case 'partial':
-      return `The restore of ${code(view.backup.backupFileId)} worked on only ${done} of ${targets.length} instances.`;
+      return `The restore worked on only ${done} of ${targets.length} instances.`;
     case 'denied':
-      return `The restore of ${code(view.backup.backupFileId)} was denied by an approver: nothing was restored or changed.`;
+      return 'The restore was denied by an approver: nothing was restored or changed.';
     case 'expired':
-      return `The restore of ${code(view.backup.backupFileId)} was not approved in time: nothing was restored or changed.`;
+      return 'The restore was not approved in time: nothing was restored or changed.';
     default:
-      return `The restore of ${code(view.backup.backupFileId)} failed: nothing was restored.`;
+      return 'The restore failed: nothing was restored.';
   }
 }
 

@@ -20,9 +20,9 @@ import {
   SIMULATED_NOTE,
   section,
 } from './common.js';
-import { truncate, unescapeMrkdwn } from './escape.js';
+import { inlineCode, mrkdwnToPlain, truncate } from './escape.js';
 import { formatBytes } from './format.js';
-import { ACTION, BLOCK, CALLBACK, CHOICE } from './ids.js';
+import { ACTION, BLOCK, CALLBACK, CHOICE, COMMAND } from './ids.js';
 import { SLACK_LIMITS } from './limits.js';
 import { backupDetails, factsOriginText, factsText, reasonText, targetName } from './restore-text.js';
 
@@ -49,6 +49,16 @@ export function restoreCheckingView(backupFileId: string, targets: number, simul
     callbackId: CALLBACK.restoreChecking,
     title: RESTORE_TEXT.title,
     text: `⏳ Checking ${targets === 1 ? 'the target' : `${targets} targets`} against backup ${code(backupFileId)}: image version, image kind, instance type, architecture, whether each is running, and which of the backup's apps each already has…`,
+    simulated,
+  });
+}
+
+/** `/cloudphone restore bf-…` naming a backup the catalog does not have (or cannot restore): no form, just why. */
+export function unknownBackupView(backupFileId: string, simulated: boolean): ModalView {
+  return noticeView({
+    callbackId: CALLBACK.restoreNotice,
+    title: RESTORE_TEXT.title,
+    text: `❌ There is no backup ${inlineCode(backupFileId, 70)} that you can restore: it is not in the catalog, not in your scope, or its status does not allow a restore. \`${COMMAND} backups\` lists the backups and their ids.`,
     simulated,
   });
 }
@@ -184,9 +194,9 @@ export function restoreFormErrors(errors: RestoreFormErrors & { denied?: string 
   errors: Record<string, string>;
 } {
   const out: Record<string, string> = {};
-  if (errors.backup) out[BLOCK.restoreBackup] = truncate(unescapeMrkdwn(errors.backup), 1000);
+  if (errors.backup) out[BLOCK.restoreBackup] = truncate(mrkdwnToPlain(errors.backup), 1000);
   const targets = errors.denied ? `Not allowed: ${errors.denied}` : errors.targets;
-  if (targets) out[BLOCK.restoreTargets] = truncate(unescapeMrkdwn(targets), 1000);
+  if (targets) out[BLOCK.restoreTargets] = truncate(mrkdwnToPlain(targets), 1000);
   return { response_action: 'errors', errors: out };
 }
 

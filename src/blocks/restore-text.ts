@@ -9,7 +9,7 @@ import type {
   RestoreTarget,
   TargetState,
 } from '../services/restore/model.js';
-import { code } from './common.js';
+import { code, errorCode } from './common.js';
 import { inlineText } from './escape.js';
 import { formatBytes, plural, slackDate } from './format.js';
 
@@ -42,7 +42,7 @@ export function backupDetails(backup: BackupFileInfo): string {
 /** The reason a target was refused or failed: code, words, RequestId. */
 export function reasonText(target: Pick<RestoreTarget, 'errorCode' | 'errorMessage' | 'requestId'>): string {
   const parts: string[] = [];
-  if (target.errorCode) parts.push(code(target.errorCode));
+  if (target.errorCode) parts.push(errorCode(target.errorCode));
   if (target.errorMessage) parts.push(inlineText(target.errorMessage, 400));
   const text = parts.length > 0 ? parts.join(' ') : 'no reason given';
   return target.requestId ? `${text} (RequestId ${code(target.requestId)})` : text;

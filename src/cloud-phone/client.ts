@@ -82,6 +82,11 @@ export interface DescribeTasksQuery {
   invokeId?: string | undefined;
   /** 1 = batch tasks, 2 = instance tasks. */
   level?: 1 | 2 | undefined;
+  /**
+   * The region the caller knows the tasks are in (from their instances): the regional client asks only that region
+   * about tasks it has not seen yet. A client of one endpoint ignores it.
+   */
+  region?: string | undefined;
 }
 
 export interface DescribeBackupFilesQuery {

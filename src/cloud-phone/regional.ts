@@ -26,6 +26,11 @@ export interface RegionalCloudPhoneApi extends CloudPhoneApi {
   readonly regions: readonly string[];
   /** The region an instance was listed in, once the client has seen it. */
   regionOf(instanceId: string): string | undefined;
+  /**
+   * The region of a task: where an answer named it, else its instance's. Undefined with one region (no grouping is
+   * needed) and for a task and instance not seen yet (DescribeTasks then asks every region about it, once).
+   */
+  regionOfTask?(task: { taskId: string; instanceId: string }): string | undefined;
 }
 
 type Located<T> = T & { region: string };
@@ -132,6 +137,12 @@ export function createRegionalCloudPhoneClient(options: RegionalClientOptions): 
   const api: RegionalCloudPhoneApi = {
     regions,
     regionOf: (instanceId) => (clients.size === 1 ? home : instanceRegion.get(instanceId)),
+    ...(clients.size > 1
+      ? {
+          regionOfTask: ({ taskId, instanceId }: { taskId: string; instanceId: string }) =>
+            taskRegion.get(taskId) ?? instanceRegion.get(instanceId),
+        }
+      : {}),
 
     describeInstances,
 
@@ -184,6 +195,10 @@ export function createRegionalCloudPhoneClient(options: RegionalClientOptions): 
           .describeTasks({ ...query, taskIds })
           .then((found) => located(found, region, learnTask(region)));
       if (clients.size === 1) return read(home);
+      // The caller knows the region (the poller, from the tasks' instances): one region asked, even after a restart.
+      if (query.taskIds !== undefined && query.region !== undefined && clients.has(query.region)) {
+        return read(query.region);
+      }
       if (query.taskIds !== undefined) {
         return byKnownRegion(query.taskIds, taskRegion, read);
       }

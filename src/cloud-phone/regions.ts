@@ -95,3 +95,16 @@ export const UPLOAD_ENDPOINTS: readonly UploadEndpointOption[] = Object.freeze(
 export function isKnownUploadEndpoint(value: string): boolean {
   return UPLOAD_ENDPOINTS.some((option) => option.value === value);
 }
+
+/** The region an OSS endpoint host serves (`oss-<region>[-internal].aliyuncs.com`), or undefined for other hosts. */
+export function ossEndpointRegion(host: string): { region: string; internal: boolean } | undefined {
+  const match = /^oss-([a-z]{2}(?:-[a-z0-9]+)+?)(-internal)?\.aliyuncs\.com$/.exec(host.trim().toLowerCase());
+  // `oss-rg-china-mainland` and the like are acceleration endpoints, which serve no one region.
+  if (!match || !REGION_PATTERN.test(match[1] as string) || match[1]?.startsWith('rg-')) return undefined;
+  return { region: match[1] as string, internal: match[2] !== undefined };
+}
+
+/** The OSS endpoint a phone in `region` uploads through to a bucket in its own region: the internal one. */
+export function internalUploadEndpoint(region: string): string {
+  return `oss-${region}-internal.aliyuncs.com`;
+}

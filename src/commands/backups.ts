@@ -19,7 +19,7 @@ export async function backupsCommand(
   filter: CatalogFilter,
 ): Promise<void> {
   const { decision, auditId } = await services.catalog.authorize(actor, command.channel_id, filter);
-  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
+  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision)));
   await ack();
   await afterAck(logger, respond, async () => {
     const catalog = await services.catalog.list(filter, { actor, channelId: command.channel_id });

@@ -19,6 +19,7 @@ import { sinceEpoch } from '../services/access/audit.js';
 import { validateBackupInput } from '../services/backup/input.js';
 import type { Actor } from '../services/backup/model.js';
 import type { Services } from '../services/index.js';
+import { decideBackup } from '../slack/backup-request.js';
 import { afterAck, ephemeral } from '../slack/listener-helpers.js';
 import { backupsCommand } from './backups.js';
 import { deleteCommand } from './delete.js';
@@ -64,7 +65,7 @@ async function openBackupModal(services: Services, args: CommandArgs, actor: Act
   );
   if (!decision.allowed) {
     record();
-    return ack(ephemeral(permissionDeniedMessage(decision.reason)));
+    return ack(ephemeral(permissionDeniedMessage(decision)));
   }
   const defaults = await services.modalDefaults(actor, command.channel_id);
   // The ack opens nothing by itself; the form is the act. So the decision is committed after the ack and before the
@@ -72,11 +73,13 @@ async function openBackupModal(services: Services, args: CommandArgs, actor: Act
   await ack();
   await services.afterAcks();
   record();
+  // The endpoint starts as the typed instances' region's (the trigger id lives 3 s; the lookup waits less).
+  const uploadEndpoint = await services.uploadRegions.endpointFor(prefill, defaults.uploadEndpoint);
   await client.views.open({
     trigger_id: command.trigger_id,
     view: buildBackupModal({
       prefill: { instanceIds: prefill },
-      defaults,
+      defaults: { ...defaults, uploadEndpoint },
       endpoints: UPLOAD_ENDPOINTS,
       privateMetadata: JSON.stringify({ channelId: command.channel_id }),
       simulated: services.simulated,
@@ -93,22 +96,30 @@ async function inlineBackup(
   raw: object,
 ): Promise<void> {
   const defaults = await services.modalDefaults(actor, command.channel_id);
+  const typed = definedOnly(raw);
   const input = validateBackupInput({
     uploadEndpoint: defaults.uploadEndpoint,
     backupPath: defaults.backupPath,
     stopBeforeBackup: true,
     startAfterBackup: true,
-    ...definedOnly(raw),
+    ...typed,
   });
   if (!input.ok) return ack(ephemeral(inlineErrorsMessage(input.errors)));
-  const pending = await services.backups.authorize(actor, input.spec, command.channel_id);
-  if (!pending.decision.allowed) {
-    pending.record();
-    return ack(ephemeral(permissionDeniedMessage(pending.decision.reason)));
+  const decided = await decideBackup(services, {
+    actor,
+    spec: input.spec,
+    channelId: command.channel_id,
+    endpointTyped: 'uploadEndpoint' in typed,
+  });
+  if (decided.kind === 'denied') {
+    decided.pending.record();
+    return ack(ephemeral(permissionDeniedMessage(decided.denial)));
   }
+  if (decided.kind === 'errors') return ack(ephemeral(inlineErrorsMessage(decided.errors)));
+  const { spec, pending } = decided;
   // Recorded before the ack, so an acknowledged request is never lost; the trigger id is unique per invocation.
   const { requestId } = await services.backups.submit({
-    spec: input.spec,
+    spec,
     actor,
     origin: { channelId: command.channel_id },
     idempotencyKey: `command:${command.trigger_id}`,
@@ -128,7 +139,7 @@ async function audit(
     { actor, action: 'audit', channelId: command.channel_id },
     { query: typed },
   );
-  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
+  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision)));
   const search = (userId: string | undefined) =>
     auditMessage(
       services.audit.search({

@@ -7,30 +7,30 @@ import type { WebClient } from '@slack/web-api';
 import { cloudProblemView } from '../blocks/common.js';
 import { buildDeleteConfirm, deleteLoadingView } from '../blocks/delete-modal.js';
 import { CALLBACK } from '../blocks/ids.js';
-import { permissionDeniedMessage } from '../blocks/messages.js';
 import type { Actor } from '../services/backup/model.js';
 import type { Services } from '../services/index.js';
-import { afterAck, ephemeral } from '../slack/listener-helpers.js';
+import { openAfterPermission, openLoadingThenFill } from '../slack/modal-opening.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
 export async function deleteCommand(
   services: Services,
-  { command, ack, client, respond, logger }: CommandArgs,
+  args: CommandArgs,
   actor: Actor,
   backupFileIds: string[],
 ): Promise<void> {
-  const { decision, auditId } = await services.deletions.authorizeOpen(actor, command.channel_id, backupFileIds);
-  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
-  await ack();
-  await afterAck(logger, respond, () =>
-    openDeleteConfirmation(services, client, {
-      triggerId: command.trigger_id,
-      actor,
-      channelId: command.channel_id,
-      backupFileIds,
-      auditId,
-    }),
+  const { command, client } = args;
+  await openAfterPermission(
+    args,
+    () => services.deletions.authorizeOpen(actor, command.channel_id, backupFileIds),
+    (auditId) =>
+      openDeleteConfirmation(services, client, {
+        triggerId: command.trigger_id,
+        actor,
+        channelId: command.channel_id,
+        backupFileIds,
+        auditId,
+      }),
   );
 }
 
@@ -40,25 +40,21 @@ export async function openDeleteConfirmation(
   client: WebClient,
   input: { triggerId: string; actor: Actor; channelId: string; backupFileIds: string[]; auditId?: number | undefined },
 ): Promise<void> {
-  await services.afterAcks();
-  const opened = await client.views.open({
-    trigger_id: input.triggerId,
-    view: deleteLoadingView(input.backupFileIds.length, services.simulated),
-  });
-  const viewId = opened.view?.id;
-  if (!viewId) return;
-  const result = await services.deletions.plan({
-    actor: input.actor,
-    channelId: input.channelId,
-    backupFileIds: input.backupFileIds,
-    planKey: `view:${viewId}`,
-    auditId: input.auditId,
-  });
-  await client.views.update({
-    view_id: viewId,
-    ...(opened.view?.hash ? { hash: opened.view.hash } : {}),
-    view: result.ok
-      ? buildDeleteConfirm(result.plan, { simulated: services.simulated })
-      : cloudProblemView(CALLBACK.deleteNotice, 'Delete backups', 'look the backups up', result.failure),
-  });
+  const loading = deleteLoadingView(input.backupFileIds.length, services.simulated);
+  await openLoadingThenFill(
+    client,
+    { triggerId: input.triggerId, afterAcks: services.afterAcks, loading },
+    async (viewId) => {
+      const result = await services.deletions.plan({
+        actor: input.actor,
+        channelId: input.channelId,
+        backupFileIds: input.backupFileIds,
+        planKey: `view:${viewId}`,
+        auditId: input.auditId,
+      });
+      return result.ok
+        ? buildDeleteConfirm(result.plan, { simulated: services.simulated })
+        : cloudProblemView(CALLBACK.deleteNotice, 'Delete backups', 'look the backups up', result.failure);
+    },
+  );
 }

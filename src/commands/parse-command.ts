@@ -499,9 +499,33 @@ function asSubcommand(word: string): Subcommand | undefined {
   return ALIASES[lower];
 }
 
+/**
+ * Words people type for what a command does, which spelling distance cannot find (`list` is nowhere near `backups`).
+ * Suggested, never run: the person sees the real command once.
+ */
+const MEANT: Record<string, { command: Subcommand; what: string }> = {
+  list: { command: 'backups', what: 'the backup catalog' },
+  ls: { command: 'backups', what: 'the backup catalog' },
+  catalog: { command: 'backups', what: 'the backup catalog' },
+  files: { command: 'backups', what: 'the backup catalog' },
+  save: { command: 'backup', what: 'back up apps' },
+  snapshot: { command: 'backup', what: 'back up apps' },
+  remove: { command: 'delete', what: 'delete a backup' },
+  rm: { command: 'delete', what: 'delete a backup' },
+  progress: { command: 'status', what: 'requests and cloud tasks' },
+  tasks: { command: 'status', what: 'requests and cloud tasks' },
+  history: { command: 'audit', what: 'who did what' },
+  log: { command: 'audit', what: 'who did what' },
+};
+
 function unknownSubcommandReason(word: string): string {
+  const meant = MEANT[word.toLowerCase()];
   const close = didYouMean(word, SUBCOMMANDS, 2);
-  const hint = close !== undefined ? ` Did you mean \`${close}\`?` : '';
+  const hint = meant
+    ? ` Did you mean \`${meant.command}\` (${meant.what})?`
+    : close !== undefined
+      ? ` Did you mean \`${close}\`?`
+      : '';
   return `${show(word)} is not a \`/cloudphone\` command.${hint} Commands: ${SUBCOMMANDS.map((s) => `\`${s}\``).join(', ')}.`;
 }
 

@@ -4,31 +4,31 @@
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { permissionDeniedMessage } from '../blocks/messages.js';
-import { buildRestoreForm, restoreLoadingView } from '../blocks/restore-modal.js';
+import { buildRestoreForm, restoreLoadingView, unknownBackupView } from '../blocks/restore-modal.js';
 import type { Actor } from '../services/backup/model.js';
 import type { Services } from '../services/index.js';
-import { afterAck, ephemeral } from '../slack/listener-helpers.js';
+import { openAfterPermission, openLoadingThenFill } from '../slack/modal-opening.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
 export async function restoreCommand(
   services: Services,
-  { command, ack, client, respond, logger }: CommandArgs,
+  args: CommandArgs,
   actor: Actor,
   backupFileId: string | undefined,
 ): Promise<void> {
-  const { decision, auditId } = await services.restores.authorizeOpen(actor, command.channel_id, backupFileId);
-  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
-  await ack();
-  await afterAck(logger, respond, () =>
-    openRestoreForm(services, client, {
-      triggerId: command.trigger_id,
-      actor,
-      channelId: command.channel_id,
-      backupFileId,
-      auditId,
-    }),
+  const { command, client } = args;
+  await openAfterPermission(
+    args,
+    () => services.restores.authorizeOpen(actor, command.channel_id, backupFileId),
+    (auditId) =>
+      openRestoreForm(services, client, {
+        triggerId: command.trigger_id,
+        actor,
+        channelId: command.channel_id,
+        backupFileId,
+        auditId,
+      }),
   );
 }
 
@@ -44,23 +44,24 @@ export async function openRestoreForm(
     auditId?: number | undefined;
   },
 ): Promise<void> {
-  await services.afterAcks();
-  const opened = await client.views.open({ trigger_id: input.triggerId, view: restoreLoadingView(services.simulated) });
-  const viewId = opened.view?.id;
-  if (!viewId) return;
-  const choices = await services.restores.formChoices(
-    { actor: input.actor, channelId: input.channelId },
-    input.auditId,
+  const loading = restoreLoadingView(services.simulated);
+  await openLoadingThenFill(
+    client,
+    { triggerId: input.triggerId, afterAcks: services.afterAcks, loading },
+    async () => {
+      const choices = await services.restores.formChoices(
+        { actor: input.actor, channelId: input.channelId },
+        input.auditId,
+        input.backupFileId,
+      );
+      if (choices.selectedMissing) return unknownBackupView(input.backupFileId ?? '', services.simulated);
+      return buildRestoreForm({
+        backups: choices.backups,
+        selected: input.backupFileId,
+        cloudError: choices.cloudError,
+        privateMetadata: JSON.stringify({ channelId: input.channelId }),
+        simulated: services.simulated,
+      });
+    },
   );
-  await client.views.update({
-    view_id: viewId,
-    ...(opened.view?.hash ? { hash: opened.view.hash } : {}),
-    view: buildRestoreForm({
-      backups: choices.backups,
-      selected: input.backupFileId,
-      cloudError: choices.cloudError,
-      privateMetadata: JSON.stringify({ channelId: input.channelId }),
-      simulated: services.simulated,
-    }),
-  });
 }

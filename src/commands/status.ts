@@ -20,7 +20,7 @@ export async function statusCommand(
 ): Promise<void> {
   const target = services.status.resolve(text);
   const { decision, auditId } = await services.status.authorize(actor, command.channel_id, target, text);
-  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision.reason)));
+  if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision)));
   await ack();
   await afterAck(logger, respond, async () => {
     const report = await services.status.report(actor, target, auditId, command.channel_id);

@@ -9,6 +9,10 @@ export interface MetricsOptions {
   defaultMetrics?: boolean;
   /** Read at scrape time for the tasks gauge, so the database is only counted when someone looks. */
   taskCounts?: () => readonly { status: string; count: number }[];
+  /** Read at scrape time: when the oldest request still open (confirmed, not finished) was asked for (epoch ms), if any. */
+  oldestOpenRequestAt?: () => number | undefined;
+  /** Epoch ms now (the bot's clock). */
+  now?: () => number;
 }
 
 export function createMetrics(options: MetricsOptions = {}) {
@@ -70,6 +74,22 @@ export function createMetrics(options: MetricsOptions = {}) {
     buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
     registers: [registry],
   });
+  const slackApiErrors = new Counter({
+    name: 'cloudphone_bot_slack_api_errors_total',
+    help: "Slack Web API calls that failed, by method and error (Slack's error code, rate_limited, or the HTTP/network code)",
+    labelNames: ['method', 'error'] as const,
+    registers: [registry],
+  });
+  const { oldestOpenRequestAt, now = Date.now } = options;
+  new Gauge({
+    name: 'cloudphone_bot_oldest_open_request_age_seconds',
+    help: 'Age of the oldest request (backup, restore, delete) confirmed and not yet finished (0 when none is open)',
+    registers: [registry],
+    collect() {
+      const at = oldestOpenRequestAt?.();
+      this.set(at === undefined ? 0 : Math.max(0, (now() - at) / 1000));
+    },
+  });
   return {
     registry,
     slackRequests,
@@ -80,6 +100,7 @@ export function createMetrics(options: MetricsOptions = {}) {
     cloudCallSeconds,
     tasks,
     replyLatency,
+    slackApiErrors,
   };
 }
 

@@ -241,7 +241,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       `OK in ${((Date.now() - started) / 1000).toFixed(1)} s: ${files.length} backup files (${result.backupFileIds.join(', ')})`,
     );
     print(`in the simulated account, one threaded reply, one audit entry for ${requestId}.`);
-    print('Next: try it in a real workspace with CLOUDPHONE_SIMULATOR=1 npm start (README, "Install it in Slack").');
+    print(
+      'Next: try it in a real workspace: npm run build, then CLOUDPHONE_SIMULATOR=1 npm start (README, "Install it in Slack").',
+    );
   };
 
   const running = scenario();

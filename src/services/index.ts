@@ -4,6 +4,7 @@ import type { PeopleDirectory } from './access/people.js';
 import type { ApprovalService } from './approval/service.js';
 import type { Actor } from './backup/model.js';
 import type { BackupService } from './backup/service.js';
+import type { UploadRegions } from './backup/upload-region.js';
 import type { CatalogService } from './catalog/service.js';
 import type { DeleteService } from './delete/service.js';
 import type { InstanceSuggestions } from './fleet/instance-suggestions.js';
@@ -35,6 +36,8 @@ export interface Services {
   people: PeopleDirectory;
   /** The modal's defaults for this person (from their policy role when there is one). */
   modalDefaults(actor: Actor, channelId: string): Promise<ModalDefaults>;
+  /** A backup's upload endpoint against its instances' region: the form's first endpoint, and what a request must fix. */
+  uploadRegions: UploadRegions;
   /** The backup modal's instance picker: instances in the person's backup scope matching `query`. Never throws. */
   suggestInstances: InstanceSuggestions['suggest'];
   /** Starts listing the fleet for the instance picker unless a fresh listing is cached; returns at once. */

@@ -27,6 +27,11 @@ export interface SimulatorOverrides {
    * endpoint each; `simulator` is the home region's). A region not named here gets a simulator with no phones.
    */
   regionSimulators?: Record<string, Omit<SimulatorOptions, 'credentials' | 'region'>>;
+  /**
+   * Without CLOUDPHONE_SIMULATOR: the API endpoint of some regions, by region (the bench points each of several
+   * CLOUDPHONE_REGIONS at a simulator of its own). A region not named here resolves as usual.
+   */
+  regionEndpoints?: Readonly<Record<string, string>>;
 }
 
 export interface CloudConnection {
@@ -89,6 +94,11 @@ export async function connectCloud(
     );
   } else {
     for (const region of config.cloud.regions) {
+      const given = deps.overrides.regionEndpoints?.[region];
+      if (given !== undefined) {
+        endpoints.push({ region, endpoint: given });
+        continue;
+      }
       const resolved = resolveEndpoint({ region, endpointOverride: config.cloud.endpoint });
       if (resolved.warning) logger.warn(resolved.warning);
       endpoints.push({ region, endpoint: resolved.url.toString() });

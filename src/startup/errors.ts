@@ -1,6 +1,7 @@
 /** Start-up failures an operator can act on, each naming the setting to change where there is one. */
 import type { Server } from 'node:http';
 import type { Config } from '../config.js';
+import { SlackUnreachableError } from './slack.js';
 
 /** The port a server listens on (the configured one, or the one the system picked for 0). */
 export function boundPort(server: Server, configured: number): number {
@@ -26,6 +27,9 @@ export function describeStartupError(error: unknown, config: Config): string {
   }
   if (code === 'EACCES') {
     return `Could not start: not allowed to listen on PORT ${config.slack.port}; use a port above 1023 or set PORT`;
+  }
+  if (error instanceof SlackUnreachableError) {
+    return `Could not start: ${error.message}; check the network, any proxy, and SLACK_API_URL if it is set`;
   }
   if (typeof slackError === 'string' && /auth|token|account_inactive/.test(slackError)) {
     return `Could not start: Slack refused SLACK_BOT_TOKEN (${slackError}); copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions again`;

@@ -6,6 +6,7 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { fieldErrors, readBackupForm, readBackupModalMetadata } from '../blocks/backup-modal.js';
 import { validateBackupInput } from '../services/backup/input.js';
 import type { Services } from '../services/index.js';
+import { decideBackup } from '../slack/backup-request.js';
 import { actorOf } from '../slack/listener-helpers.js';
 
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
@@ -20,13 +21,21 @@ export function backupSubmitted(services: Services) {
         fieldErrors({ instanceIds: 'This form lost track of its channel; close it and run /cloudphone backup again.' }),
       );
     const actor = actorOf(body);
-    const pending = await services.backups.authorize(actor, input.spec, metadata.channelId);
-    if (!pending.decision.allowed) {
-      pending.record();
-      return ack(fieldErrors({ instanceIds: `Not allowed: ${pending.decision.reason}` }));
-    }
-    await services.backups.submit({
+    // The form's endpoint is what the person chose (it started as their instances' region's): checked as it is.
+    const decided = await decideBackup(services, {
+      actor,
       spec: input.spec,
+      channelId: metadata.channelId,
+      endpointTyped: true,
+    });
+    if (decided.kind === 'denied') {
+      decided.pending.record();
+      return ack(fieldErrors({ instanceIds: `Not allowed: ${decided.denial.reason}` }));
+    }
+    if (decided.kind === 'errors') return ack(fieldErrors(decided.errors));
+    const { spec, pending } = decided;
+    await services.backups.submit({
+      spec,
       actor,
       origin: { channelId: metadata.channelId },
       // The same modal submitted twice (a retry, a double click) carries the same view id: one backup.

@@ -5,7 +5,7 @@
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
-import { noticeView } from '../blocks/common.js';
+import { noticeUpdate, refusedConfirmation } from '../blocks/common.js';
 import { buildDeleteSecondConfirm, readDeleteAcknowledge } from '../blocks/delete-modal.js';
 import { BLOCK, CALLBACK } from '../blocks/ids.js';
 import { unverifiedFiles } from '../services/delete/service.js';
@@ -23,12 +23,9 @@ const PROBLEMS = {
   'needs-second-confirmation': 'Tick the box to confirm that you understand the risk.',
 } as const;
 
-function notice(text: string) {
-  return {
-    response_action: 'update' as const,
-    view: noticeView({ callbackId: CALLBACK.deleteNotice, title: 'Delete backups', text }),
-  };
-}
+const NOTICE = { callbackId: CALLBACK.deleteNotice, title: 'Delete backups' };
+
+const notice = (text: string) => noticeUpdate({ ...NOTICE, text });
 
 export function deleteConfirmed(services: Services) {
   return async (args: ViewArgs): Promise<void> => {
@@ -67,12 +64,9 @@ async function confirmAndDelete(
 ): Promise<void> {
   const result = await services.deletions.confirm({ actor: actorOf(body), deleteId, acknowledgedUnverified });
   if (!result.ok) {
-    const message =
-      result.reason === 'denied' ? `🔒 Not allowed: ${result.message ?? 'no rule allows it'}` : PROBLEMS[result.reason];
-    if (view.callback_id === CALLBACK.deleteConfirmUnverified) {
-      return ack({ response_action: 'errors', errors: { [BLOCK.deleteAcknowledge]: message.replace(/^🔒 /, '') } });
-    }
-    return ack(notice(message));
+    // The second confirmation has a field to show the problem under; the first shows a notice instead.
+    const fieldBlock = view.callback_id === CALLBACK.deleteConfirmUnverified ? BLOCK.deleteAcknowledge : undefined;
+    return ack(refusedConfirmation(result, PROBLEMS, { ...NOTICE, fieldBlock }));
   }
   // Recorded before this ack; the runner sends it and posts the outcome in the channel.
   await ack({ response_action: 'clear' });

@@ -3,6 +3,7 @@ import { CALLBACK } from '../blocks/ids.js';
 import type { Services } from '../services/index.js';
 import { exactly } from '../slack/route.js';
 import { approvalDenied } from './approval-denied.js';
+import { backupRetried } from './backup-retried.js';
 import { backupSubmitted } from './backup-submitted.js';
 import { deleteConfirmed, deleteUnverifiedConfirmed } from './delete-confirmed.js';
 import { restoreConfirmed } from './restore-confirmed.js';
@@ -13,6 +14,7 @@ type ViewListener = (args: SlackViewMiddlewareArgs & AllMiddlewareArgs) => Promi
 export function registerViews(app: App, services: Services): void {
   const byCallbackId: Record<string, ViewListener> = {
     [CALLBACK.backupModal]: backupSubmitted(services),
+    [CALLBACK.backupRetry]: backupRetried(services),
     [CALLBACK.restoreForm]: restoreFormSubmitted(services),
     [CALLBACK.restoreConfirm]: restoreConfirmed(services),
     [CALLBACK.deleteConfirm]: deleteConfirmed(services),

@@ -5,7 +5,7 @@
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
-import { noticeView } from '../blocks/common.js';
+import { noticeUpdate, refusedConfirmation } from '../blocks/common.js';
 import { BLOCK, CALLBACK } from '../blocks/ids.js';
 import { confirmHasChoice, RESTORE_TEXT, readRestoreConfirm } from '../blocks/restore-modal.js';
 import type { Services } from '../services/index.js';
@@ -26,12 +26,8 @@ const PROBLEMS = {
 export function restoreConfirmed(services: Services) {
   return async ({ ack, view, body }: ViewArgs): Promise<void> => {
     const metadata = parseMetadata(ConfirmMetadata, view.private_metadata);
-    const notice = (text: string) =>
-      ack({
-        response_action: 'update',
-        view: noticeView({ callbackId: CALLBACK.restoreNotice, title: RESTORE_TEXT.title, text }),
-      });
-    if (!metadata) return notice(PROBLEMS['not-found']);
+    const where = { callbackId: CALLBACK.restoreNotice, title: RESTORE_TEXT.title };
+    if (!metadata) return ack(noticeUpdate({ ...where, text: PROBLEMS['not-found'] }));
     const { startStopped } = readRestoreConfirm(view.state.values);
     const result = await services.restores.confirm({
       actor: actorOf(body),
@@ -41,12 +37,9 @@ export function restoreConfirmed(services: Services) {
       confirmKey: `view:${view.id}`,
     });
     if (result.ok) return ack();
-    const message =
-      result.reason === 'denied' ? `Not allowed: ${result.message ?? 'no rule allows it'}` : PROBLEMS[result.reason];
+    // Under the stopped-targets choice when the confirmation has one, else a notice in its place.
     const plan = services.restores.get(metadata.planId);
-    if (plan && confirmHasChoice(plan)) {
-      return ack({ response_action: 'errors', errors: { [BLOCK.restoreStopped]: message } });
-    }
-    return notice(result.reason === 'denied' ? `🔒 ${message}` : message);
+    const fieldBlock = plan && confirmHasChoice(plan) ? BLOCK.restoreStopped : undefined;
+    return ack(refusedConfirmation(result, PROBLEMS, { ...where, fieldBlock }));
   };
 }

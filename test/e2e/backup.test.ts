@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACTION, BLOCK, OPTION } from '../../src/blocks/ids.js';
+import { ACTION, BLOCK, CALLBACK, OPTION } from '../../src/blocks/ids.js';
 import { backupFormValues, backupViaModal, openBackupModal, threadedReply } from '../support/backup-flows.js';
 import {
   ADMIN,
@@ -43,8 +43,12 @@ describe('/cloudphone backup, end to end', () => {
     expect(file?.status).toBe('AVAILABLE');
     expect(textOf(reply)).toContain(file!.id);
     expect(textOf(reply)).toContain(file!.name);
+    // The instance's name beside its id, in the reply and in the channel message's list.
+    const name = h.sim.state.instances.get(id)!.name;
+    expect(textOf(reply)).toContain(`\`${id}\` (${name})`);
     expect(parents(h.slack)).toHaveLength(1);
     const parent = parents(h.slack)[0]!;
+    expect(textOf(parent)).toContain(`\`${id}\` (${name})`);
     expect(h.slack.threadReplies(CHANNEL, parent.ts)).toHaveLength(1);
     // The parent message was updated in place to its final state.
     expect(textOf(parent)).toMatch(/100%/);
@@ -308,6 +312,191 @@ describe('/cloudphone backup, end to end', () => {
       channelId: 'C0GENERAL',
     });
     expect(JSON.stringify(unknown.body)).toContain('frobnicate');
+    // The word people type for the catalog is pointed at the command that shows it.
+    const list = await h.driver.slashCommand({
+      command: '/cloudphone',
+      text: 'list',
+      userId: 'U0CAROL',
+      channelId: 'C0GENERAL',
+    });
+    expect((list.body as { response_type: string }).response_type).toBe('ephemeral');
+    expect(JSON.stringify(list.body)).toContain('Did you mean `backups` (the backup catalog)?');
     expect(h.sim.requests).toHaveLength(0);
+  });
+});
+
+describe('the next step after a backup', () => {
+  /** The restore form the person has open, once it is there. */
+  const restoreForm = (harness: Harness, user = ADMIN) =>
+    waitUntil(
+      () => {
+        const top = harness.slack.openViews(user).at(-1);
+        return top?.callback_id === CALLBACK.restoreForm ? top : undefined;
+      },
+      { timeoutMs: 10_000, description: `the restore form for ${user}` },
+    );
+
+  it('offers "Restore from this backup…" on the reply, which opens the restore form with it chosen', async () => {
+    h = await startHarness();
+    const id = h.instance('support-02');
+    await backupViaModal(h, [id], ['com.tencent.mm']);
+    const reply = await threadedReply(h);
+    const file = [...h.sim.state.backupFiles.values()].find((f) => f.instanceId === id)!;
+    expect(textOf(reply)).toContain('Restore from this backup…');
+
+    // Someone who may not restore is refused privately, and no form opens.
+    await h.driver.clickButton({
+      channel: CHANNEL,
+      messageTs: reply.ts,
+      actionId: ACTION.restoreFromBackup,
+      userId: 'U0BOB',
+    });
+    const refusal = await waitUntil(() => h!.slack.ephemerals('U0BOB').at(-1), {
+      timeoutMs: 5_000,
+      description: 'the refusal',
+    });
+    expect(refusal.text).toMatch(/restore/i);
+    expect(h.slack.openViews('U0BOB')).toEqual([]);
+
+    await h.driver.clickButton({
+      channel: CHANNEL,
+      messageTs: reply.ts,
+      actionId: ACTION.restoreFromBackup,
+      userId: ADMIN,
+    });
+    const form = await restoreForm(h);
+    expect(JSON.stringify(form.blocks)).toMatch(new RegExp(`"initial_option":\\{"text":\\{[^}]*${file.id}`));
+  });
+
+  it('offers a menu of the backups when one request made several, each opening the form with that one', async () => {
+    h = await startHarness();
+    const [a, b] = [h.instance('support-02'), h.instance('qa-01')];
+    await backupViaModal(h, [a, b], ['com.tencent.mm']);
+    const reply = await threadedReply(h);
+    const fileOf = (instanceId: string) =>
+      [...h!.sim.state.backupFiles.values()].find((f) => f.instanceId === instanceId)!;
+    const text = textOf(reply);
+    expect(text).toContain('Restore from one of these backups…');
+    expect(text).toContain(`restore:${fileOf(a).id}`);
+    expect(text).toContain(`restore:${fileOf(b).id}`);
+    await h.driver.selectOption({
+      channel: CHANNEL,
+      messageTs: reply.ts,
+      actionId: ACTION.restoreFromBackup,
+      value: `restore:${fileOf(b).id}`,
+      userId: ADMIN,
+    });
+    const form = await restoreForm(h);
+    expect(JSON.stringify(form.blocks)).toMatch(new RegExp(`"initial_option":\\{"text":\\{[^}]*${fileOf(b).id}`));
+  });
+});
+
+describe('Cancel on a running backup', () => {
+  it('skips what was not yet sent, says so to the person and in the channel, and never sends BackupApp', async () => {
+    h = await startHarness();
+    const [held, stopped] = [h.instance('support-01'), h.instance('support-02')];
+    // support-01 stays STOPPING, so the request waits for it before sending anything.
+    h.sim.setInstanceStatus(held, 'STOPPING');
+    const res = await h.driver.slashCommand({
+      command: '/cloudphone',
+      text: `backup ${held} ${stopped} --apps com.tencent.mm --path ${BACKUP_PATH}`,
+      userId: ADMIN,
+      channelId: CHANNEL,
+    });
+    const requestId = /req-[0-9a-f]+/.exec(JSON.stringify(res.body))![0];
+    await waitUntil(() => h!.bot.repos.backups.get(requestId)?.step === 'stop' || undefined, {
+      timeoutMs: 10_000,
+      description: 'the request waiting for the instance to stop',
+    });
+    const parent = await waitUntil(
+      () => parents(h!.slack).find((p) => JSON.stringify(p.blocks).includes(ACTION.cancelBackup)),
+      { timeoutMs: 10_000, description: 'the channel message with its Cancel button' },
+    );
+
+    // Someone who may not back up these instances cannot cancel; nothing changes.
+    await h.driver.clickButton({
+      channel: CHANNEL,
+      messageTs: parent.ts,
+      actionId: ACTION.cancelBackup,
+      userId: 'U0BOB',
+    });
+    const refusal = await waitUntil(() => h!.slack.ephemerals('U0BOB').at(-1), {
+      timeoutMs: 5_000,
+      description: 'the refusal',
+    });
+    expect(refusal.text).toContain("You can't do that here");
+    expect(h.bot.repos.backups.get(requestId)?.spec.cancel).toBeUndefined();
+
+    await h.driver.clickButton({
+      channel: CHANNEL,
+      messageTs: parent.ts,
+      actionId: ACTION.cancelBackup,
+      userId: ADMIN,
+    });
+    const answer = await waitUntil(() => h!.slack.ephemerals(ADMIN).find((e) => e.text.includes('Cancelled')), {
+      timeoutMs: 5_000,
+      description: 'the answer to the cancel',
+    });
+    expect(answer.text).toContain('2 instances not yet sent will be skipped. Nothing had reached the cloud yet.');
+
+    const reply = await threadedReply(h);
+    const text = textOf(reply);
+    for (const id of [held, stopped]) {
+      const line = text.split('\\n').find((l) => l.includes(id));
+      expect(line).toContain('skipped: `Cancelled` (the bot’s code)');
+    }
+    expect(actions(h)).not.toContain('BackupApp');
+    // The channel message says who cancelled, and offers no Cancel any more.
+    const final = textOf(h.slack.message(CHANNEL, parent.ts)!);
+    expect(final).toContain(`Cancelled by <@${ADMIN}>`);
+    expect(final).not.toContain(ACTION.cancelBackup);
+  });
+});
+
+describe('Retry failed on a backup reply', () => {
+  it('confirms which instances, then starts a new request for only those, linked from the first thread', async () => {
+    h = await startHarness();
+    const [good, noApp] = [h.instance('support-02'), h.instance('support-04')];
+    await backupViaModal(h, [good, noApp], ['com.tencent.mm']);
+    const reply = await threadedReply(h);
+    const first = parents(h.slack).at(-1)!;
+    expect(textOf(reply)).toContain('Retry the failed instance…');
+
+    // Someone who may not back up the failed instance is refused privately; no confirmation opens.
+    await h.driver.clickButton({
+      channel: CHANNEL,
+      messageTs: reply.ts,
+      actionId: ACTION.retryFailed,
+      userId: 'U0BOB',
+    });
+    const refusal = await waitUntil(() => h!.slack.ephemerals('U0BOB').at(-1), {
+      timeoutMs: 5_000,
+      description: 'the refusal',
+    });
+    expect(refusal.text).toContain("You can't do that here");
+    expect(h.slack.openViews('U0BOB')).toEqual([]);
+
+    await h.driver.clickButton({ channel: CHANNEL, messageTs: reply.ts, actionId: ACTION.retryFailed, userId: ADMIN });
+    const confirm = await waitUntil(
+      () => h!.slack.openViews(ADMIN).find((v) => v.callback_id === CALLBACK.backupRetry),
+      { timeoutMs: 5_000, description: 'the retry confirmation' },
+    );
+    const listed = JSON.stringify(confirm.blocks);
+    expect(listed).toContain(noApp);
+    expect(listed).not.toContain(good);
+    await h.driver.submitView({ viewId: confirm.id, userId: ADMIN });
+
+    // A new request for the failed instance only, with its own channel message, linked from the first thread.
+    const link = await waitUntil(
+      () => h!.slack.threadReplies(CHANNEL, first.ts).find((m) => (m.text ?? '').includes('is retrying')),
+      { timeoutMs: 10_000, description: 'the link in the first thread' },
+    );
+    const retryId = /req-[0-9a-f]+/.exec(link.text ?? '')![0];
+    expect(link.text).toContain(`<@${ADMIN}> is retrying 1 failed instance`);
+    expect(h.bot.repos.backups.get(retryId)?.spec.instanceIds).toEqual([noApp]);
+    await waitUntil(() => parents(h!.slack).find((p) => JSON.stringify(p.blocks).includes(retryId)), {
+      timeoutMs: 10_000,
+      description: 'the retry request’s own channel message',
+    });
   });
 });

@@ -118,4 +118,24 @@ describe('Mark restore verified, and the catalog', () => {
     expect(shown(fallback.blocks)).toContain('could not be asked');
     expect(shown(fallback.blocks)).toContain(bf);
   });
+
+  it('says each backup’s status in words, not the API’s', async () => {
+    h = await startHarness();
+    const source = h.instance('support-03');
+    const ready = h.sim.addBackupFile({ instanceId: source });
+    const failed = h.sim.addBackupFile({ instanceId: source, status: 'BACKUP_FAILED' });
+    const partial = h.sim.addBackupFile({ instanceId: source, status: 'PART_BACKUP_FINISHED' });
+    const going = h.sim.addBackupFile({ instanceId: source, status: 'DELETING' });
+    const before = responseCount(h);
+    await command(h, 'backups');
+    const blocks = (await nextResponse(h, ADMIN, before, 'the catalog')).blocks ?? [];
+    const entry = (id: string) => shown(blocks.find((b) => shown(b).includes(id)));
+    expect(entry(ready.id)).toContain('✅ ready to restore');
+    expect(entry(failed.id)).toContain('❌ the backup failed');
+    expect(entry(partial.id)).toContain('⚠️ only partly backed up');
+    expect(entry(going.id)).toContain('🗑️ being deleted');
+    for (const status of ['AVAILABLE', 'BACKUP_FAILED', 'PART_BACKUP_FINISHED', 'DELETING']) {
+      expect(shown(blocks)).not.toContain(status);
+    }
+  });
 });

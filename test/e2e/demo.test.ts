@@ -29,7 +29,7 @@ describe('npm run demo', () => {
     expect(text).toContain('└─ 1 reply');
     expect(text).toContain('│ @alice Finished: all 2 instances are backed up.');
     expect(result.backupFileIds).toHaveLength(2);
-    for (const id of result.backupFileIds) expect(text).toMatch(new RegExp(`✅ acp-\\w+ → ${id} `));
+    for (const id of result.backupFileIds) expect(text).toMatch(new RegExp(`✅ acp-\\w+ \\([\\w-]+\\) → ${id} `));
     expect(text).toContain(`alice types: /cloudphone audit ${result.requestId}`);
     expect(text).toMatch(new RegExp(`@alice backup ✅ allowed \\(admins\\) ${result.requestId} .* → succeeded`));
     expect(text).toMatch(/^OK in \d+\.\d s: 2 backup files/m);

@@ -97,3 +97,25 @@ describe('under injected faults every backup completes and every reply arrives',
     expect(faults.length).toBeGreaterThan(0);
   }, 120_000);
 });
+
+describe("a failure shows the cloud's own answer", () => {
+  it("gives up on a BackupApp that keeps answering 503 with the cloud's code and RequestId, and marks the bot's codes", async () => {
+    h = await startHarness();
+    h.sim.setFaults({ serverError: { actions: ['BackupApp'], status: 503 } });
+    const requestId = await inlineBackup(h, [h.instance('support-02'), 'acp-doesnotexist01']);
+    const [reply] = await waitForReply(h, requestId);
+    const sent = backupAppCalls(h, requestId);
+    // Each unclear call was looked up before the next; the bot stopped after three.
+    expect(sent).toHaveLength(3);
+    const text = JSON.stringify(reply!.blocks);
+    const line = text.split('\\n').find((l) => l.includes(h!.instance('support-02')));
+    // The cloud's code and the RequestId of its last answer, not just "did not answer clearly".
+    expect(line).toContain('`ServiceUnavailable`');
+    expect(line).toContain(sent.at(-1)!.requestId);
+    expect(line).not.toContain('the bot’s code');
+    expect(line).toContain('sent 3 times without a clear answer');
+    // A code the bot made up says so.
+    const unknown = text.split('\\n').find((l) => l.includes('acp-doesnotexist01'));
+    expect(unknown).toContain('`InstanceNotFound` (the bot’s code)');
+  });
+});

@@ -98,6 +98,35 @@ describe('/healthz and /metrics', () => {
     expect(sample(text, 'cloudphone_bot_reply_latency_seconds_count')).toBe(1);
     expect(sample(text, 'cloudphone_bot_reply_latency_seconds_sum')).toBeLessThan(15);
     expect(text).toContain('# TYPE cloudphone_bot_cloud_call_seconds histogram');
+    expect(sample(text, 'cloudphone_bot_oldest_open_request_age_seconds')).toBe(0);
+  });
+
+  it('count Slack Web API errors by method and error, from listeners and from background posts alike', async () => {
+    h = await startHarness();
+    // A listener's own client: views.open keeps failing with 503.
+    h.slack.faults.serverErrorNext(20, { method: 'views.open' });
+    await h.driver.slashCommand({ command: '/cloudphone', text: 'restore', userId: ADMIN, channelId: CHANNEL });
+    // The person is told once views.open has failed for good (after web-api's retries).
+    await h.slack.waitFor((s) => s.ephemerals(ADMIN).find((e) => e.source === 'response_url'), {
+      timeoutMs: 10_000,
+      description: 'the answer after views.open failed',
+    });
+    // The bot's client: posting in a channel it is not in.
+    await h.driver.slashCommand({
+      command: '/cloudphone',
+      text: `backup ${h.instance('support-02')} --apps com.tencent.mm`,
+      userId: ADMIN,
+      channelId: 'C0RANDOM',
+    });
+    await h.slack.waitFor((s) => s.messages('D0ALICE', { topLevelOnly: true })[0], {
+      timeoutMs: 10_000,
+      description: 'the direct message instead of the channel',
+    });
+    const text = await metrics(h);
+    expect(sample(text, 'cloudphone_bot_slack_api_errors_total{method="views.open",error="http_503"}')).toBe(1);
+    expect(
+      sample(text, 'cloudphone_bot_slack_api_errors_total{method="chat.postMessage",error="not_in_channel"}'),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('count cloud errors by their code, and /healthz shows the last one', async () => {

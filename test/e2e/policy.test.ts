@@ -115,8 +115,13 @@ describe('the policy file on the running bot', () => {
       'C0GENERAL',
     );
     expect(wrongChannel).toMatch(/channel/i);
+    // The allowed channel is a working link, not literal text, and the denial says whom to ask.
+    expect(wrongChannel).toContain(`<#${CHANNEL}>`);
+    expect(wrongChannel).not.toContain(`&lt;#${CHANNEL}&gt;`);
+    expect(wrongChannel).toContain('ask an admin of this bot: <@U0NOBODY>');
     const notMember = await inline(harness, BOB, `backup ${ok} --apps com.tencent.mm --path ${BACKUP_PATH}`);
     expect(notMember).not.toContain('req-');
+    expect(notMember).toContain('People who may do this: @ops');
     expect(harness.sim.requests).toHaveLength(0);
     const audit = harness.bot.services.audit.recent({});
     expect(audit).toHaveLength(4);

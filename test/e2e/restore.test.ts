@@ -1,19 +1,30 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, CALLBACK, CHOICE } from '../../src/blocks/ids.js';
-import { ADMIN, BACKUP_PATH, CHANNEL, type Harness, startHarness, updatedAfterRestart } from '../support/harness.js';
+import {
+  ADMIN,
+  BACKUP_PATH,
+  CHANNEL,
+  type Harness,
+  parents,
+  startHarness,
+  updatedAfterRestart,
+} from '../support/harness.js';
 import { writePolicyFile } from '../support/policy-file.js';
 import {
   botBackup,
   checkTargets,
   command,
   confirmRestore,
+  nextResponse,
   openRestoreForm,
   recoverCalls,
+  responseCount,
   restoreIdOf,
   restoreReply,
   shown,
   targetLine,
+  topView,
 } from '../support/restore-flows.js';
 import { waitUntil } from '../support/wait-until.js';
 
@@ -146,6 +157,13 @@ describe('/cloudphone restore, end to end', () => {
     expect(targetLine(reply, gx8)).toMatch(/^🚫 .*not restored: .*ArchitectureMismatch/);
     expect(targetLine(reply, newer)).toMatch(/^🚫 .*not restored: .*ImageVersionMismatch/);
     expect(targetLine(reply, missing)).toMatch(/^🚫 .*not restored: .*InstanceNotFound/);
+    // /cloudphone status counts the instances the restore went onto, as the channel message does.
+    expect(shown(parents(h.slack).at(-1))).toContain('onto *1 instance*');
+    const before = responseCount(h);
+    await command(h, 'status');
+    const status = await nextResponse(h, ADMIN, before, 'the status answer');
+    expect(shown(status)).toMatch(/onto 1 instance\b/);
+    expect(shown(status)).not.toContain('onto 5 instances');
   });
 
   it('offers nothing to confirm when every target is incompatible, and sends nothing', async () => {
@@ -264,7 +282,7 @@ describe('/cloudphone restore, end to end', () => {
     expect(shown(reply.blocks)).toContain(`found no restore task for RequestId ${lost}`);
   });
 
-  it("checks the backup's location against the person's role before the plan asks the cloud anything more", async () => {
+  it("refuses at once a backup outside the person's locations, before the cloud is asked anything more", async () => {
     policyFile = writePolicyFile([
       `admins: [${ADMIN}]`,
       'roles:',
@@ -277,23 +295,24 @@ describe('/cloudphone restore, end to end', () => {
     h = await startHarness({ env: { CLOUDPHONE_POLICY: policyFile.path } });
     // Made elsewhere, in a folder Bob's role does not cover.
     const file = h.sim.addBackupFile({ instanceId: h.instance('support-03') });
-    const form = await openRestoreForm(h, file.id, 'U0BOB');
-    // The form does not offer it; a submission naming it anyway is refused in the plan, before the cloud is asked
-    // about the targets or their apps (RunSyncCommand).
-    expect(shown(form.blocks)).toContain(`${file.id} (not in the catalog)`);
-    expect(shown(form.blocks)).not.toContain(file.name);
-    const { confirmation } = await checkTargets(h, form, [h.instance('support-01')], {
-      user: 'U0BOB',
-      backupFileId: file.id,
-    });
-    expect(shown(confirmation)).toContain('stored in a location outside those');
-    expect(shown(confirmation)).not.toContain(file.path);
-    expect(shown(confirmation)).not.toContain(file.apps[0]);
-    expect(confirmation?.submit ?? null).toBeNull();
+    // Named in the command, it is refused at once (issue 16: no form about a backup that cannot be restored),
+    // without saying what it holds or where it is, and before the cloud is asked about targets or apps.
+    await command(h, `restore ${file.id}`, 'U0BOB');
+    const notice = await topView(h, CALLBACK.restoreNotice, 'U0BOB');
+    expect(shown(notice)).toContain(`There is no backup \`${file.id}\` that you can restore`);
+    expect(shown(notice)).not.toContain(file.name);
+    expect(shown(notice)).not.toContain(file.path);
     expect(h.sim.requests.map((r) => r.action)).not.toContain('RunSyncCommand');
     expect(recoverCalls(h)).toEqual([]);
-    const denied = h.bot.services.audit.recent({ userId: 'U0BOB' }).find((e) => e.decision === 'denied');
-    expect(denied).toMatchObject({ action: 'restore', rule: 'default-deny' });
+  });
+
+  it('refuses a backup id the catalog does not have at once, with no form to fill in', async () => {
+    h = await startHarness();
+    await command(h, 'restore bf-doesnotexist1');
+    const notice = await topView(h, CALLBACK.restoreNotice);
+    expect(shown(notice)).toContain('There is no backup `bf-doesnotexist1` that you can restore');
+    expect(shown(notice)).toContain('/cloudphone backups');
+    expect(h.slack.openViews(ADMIN).map((v) => v.callback_id)).toEqual([CALLBACK.restoreNotice]);
   });
 
   it('refuses a person who may not restore before anything is opened, and records the denial', async () => {

@@ -23,15 +23,7 @@ import {
   SIGNING_SECRET,
   startHarness,
 } from '../support/harness.js';
-import {
-  checkTargets,
-  command,
-  nextResponse,
-  openRestoreForm,
-  responseCount,
-  shown,
-  topView,
-} from '../support/restore-flows.js';
+import { command, nextResponse, openRestoreForm, responseCount, shown, topView } from '../support/restore-flows.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -330,24 +322,22 @@ describe("a narrow role's scope", () => {
 });
 
 describe("a narrow role's scope, when acting", () => {
-  it("offers in the restore form only backups in scope, and refuses another's in the plan before any cloud call about it", async () => {
+  it("offers in the restore form only backups in scope, and refuses another's at once when it is named", async () => {
     const { harness, files, cleanup } = await startScoped();
     try {
-      // Named in the command: the form shows just that id (as not in the catalog) beside the backups in scope.
-      const named = await openRestoreForm(harness, files.otherPath.id, BOB);
-      expect(shown(named.blocks)).toContain(files.inScope.id);
-      expect(shown(named.blocks)).toContain(`${files.otherPath.id} (not in the catalog)`);
-      expect(shown(named.blocks)).not.toContain(files.otherPath.name);
-      for (const id of [files.otherInstance.id, files.noInstance.id]) expect(shown(named.blocks)).not.toContain(id);
-      const actionsBefore = harness.sim.requests.length;
-      const { confirmation } = await checkTargets(harness, named, [harness.instance('support-02')], { user: BOB });
-      const plan = shown(confirmation);
-      expect(plan).toContain('OutsideYourScope');
-      expect(plan).not.toContain(files.otherPath.apps[0]);
-      expect(plan).not.toContain(SECRET_PATH);
-      expect(confirmation?.submit ?? null).toBeNull();
-      // Only the look-up of the backup itself reached the cloud: no DescribeAndroidInstances, no RunSyncCommand.
-      expect(harness.sim.requests.slice(actionsBefore).map((r) => r.action)).toEqual(['DescribeBackupFiles']);
+      // Named in the command: refused at once (issue 16), naming nothing of it but the id the person typed.
+      await command(harness, `restore ${files.otherPath.id}`, BOB);
+      const notice = await topView(harness, CALLBACK.restoreNotice, BOB);
+      expect(shown(notice)).toContain(`There is no backup \`${files.otherPath.id}\` that you can restore`);
+      expect(shown(notice)).not.toContain(files.otherPath.name);
+      expect(shown(notice)).not.toContain(SECRET_PATH);
+      // The form without a named backup offers only those in scope.
+      const form = await openRestoreForm(harness, undefined, BOB);
+      expect(shown(form.blocks)).toContain(files.inScope.id);
+      for (const id of [files.otherPath.id, files.otherInstance.id, files.noInstance.id]) {
+        expect(shown(form.blocks)).not.toContain(id);
+      }
+      expect(harness.sim.requests.map((r) => r.action)).not.toContain('RunSyncCommand');
     } finally {
       cleanup();
     }

@@ -3,10 +3,15 @@
  * go to the region that listed the instance, a call over several regions is split, DescribeTasks is batched per region,
  * and a restore across regions is refused with the reason.
  */
+import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRegionalCloudPhoneClient, type RegionalCloudPhoneApi } from '../../src/cloud-phone/index.js';
+import { openDatabase } from '../../src/db/database.js';
+import { createRepositories } from '../../src/db/index.js';
 import { CloudApiError } from '../../src/errors.js';
 import { type Simulator, startSimulator } from '../../src/sandbox/simulator/index.js';
+import { createBatch, markProcessing } from '../../src/sandbox/simulator/tasks.js';
+import { createTaskPoller } from '../../src/services/pipeline/task-poller.js';
 
 const FAST = { taskWaitMs: 1, taskProcessMs: 1, stopMs: 5, startMs: 5, backupMs: 5, recoverMs: 5, deleteMs: 5 };
 const BUCKET = 'oss://cloudphone-saved-bucket-regions/backups/';
@@ -129,5 +134,62 @@ describe('a fleet in several regions', () => {
     });
     expect(restored.items.map((item) => item.instanceId)).toEqual(['acp-sg02']);
     expect(actionsAt(singapore, 'RecoverApp')).toHaveLength(1);
+  });
+});
+
+/** `count` stopped phones in `sim` with a BackupApp task each in flight (as BackupApp leaves them); their task ids. */
+function backupsInFlight(sim: Simulator, count: number): { instanceId: string; taskId: string }[] {
+  const instances = Array.from({ length: count }, () => sim.addInstance({ status: 'STOPPED', packages: ['com.a.b'] }));
+  const now = sim.now();
+  const { children } = createBatch(sim.state, now, 'BackupFile', sim.state.ids.requestId(), instances, '{}');
+  return instances.map((instance) => {
+    const task = children.get(instance.id)!;
+    markProcessing(sim.state, task, now);
+    return { instanceId: instance.id, taskId: task.id };
+  });
+}
+
+describe('the task poller over several regions', () => {
+  it('polls one DescribeTasks per 100 due tasks of a region, however the regions interleave in due order', async () => {
+    const inShanghai = backupsInFlight(shanghai, 90);
+    const inSingapore = backupsInFlight(singapore, 90);
+    // The client learns where each phone lives from a listing, as the bot's instance directory makes one.
+    await client.describeInstances();
+    const repos = createRepositories(openDatabase(':memory:'));
+    const interleaved = inShanghai.flatMap((task, i) => [task, inSingapore[i]!]);
+    repos.backups.create({
+      id: 'req-1',
+      idempotencyKey: 'k1',
+      actor: { userId: 'U1', teamId: 'T1' },
+      channelId: 'C1',
+      spec: {
+        instanceIds: interleaved.map((task) => task.instanceId),
+        apps: ['com.a.b'],
+        uploadEndpoint: 'oss-cn-shanghai-internal.aliyuncs.com',
+        backupPath: BUCKET,
+        stopBeforeBackup: false,
+        startAfterBackup: false,
+      },
+      simulated: false,
+      now: 0,
+    });
+    for (const [i, task] of interleaved.entries()) repos.tasks.add({ ...task, requestId: 'req-1' }, 1_000 + i, 0);
+    const poller = createTaskPoller({
+      repos,
+      cloud: client,
+      clock: { now: () => 1_000_000 },
+      settings: { pollIntervalMs: 5_000, maxPollIntervalMs: 60_000 },
+      logger: pino({ level: 'silent' }),
+      taskEnded: () => undefined,
+    });
+    const before = [actionsAt(shanghai, 'DescribeTasks').length, actionsAt(singapore, 'DescribeTasks').length];
+    const result = await poller.pollOnce();
+    expect(result.polled).toBe(180);
+    // Two batches of 100 in due order would have mixed both regions: four calls, two per region.
+    expect(actionsAt(shanghai, 'DescribeTasks').length - before[0]!).toBe(1);
+    expect(actionsAt(singapore, 'DescribeTasks').length - before[1]!).toBe(1);
+    // Every task was found in its region: none counted as missed.
+    expect(repos.tasks.get(inSingapore[0]!.taskId)).toMatchObject({ status: 'Processing', misses: 0 });
+    expect(repos.tasks.get(inShanghai[89]!.taskId)).toMatchObject({ status: 'Processing', misses: 0 });
   });
 });

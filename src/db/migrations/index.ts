@@ -4,7 +4,7 @@ import { restores } from './003-restores.js';
 import { tasksByRequest } from './004-tasks-by-request.js';
 import { unfinishedByWake } from './005-unfinished-by-wake.js';
 import { onePipeline } from './006-one-pipeline.js';
-import { approvals } from './007-approvals.js';
+import { approvals } from './008-approvals.js';
 
 export interface Migration {
   version: number;

@@ -103,11 +103,12 @@ export interface BackupEntry {
   task: SimTask;
 }
 
-function uniqueBackupPath(state: SimState, dir: string, instanceId: string, now: number): string {
+/** `taken` holds every existing file path; the new path is added to it. */
+function uniqueBackupPath(taken: Set<string>, dir: string, instanceId: string, now: number): string {
   const stem = `${dir}${instanceId}_${compactTime(now)}`;
-  const taken = new Set([...state.backupFiles.values()].map((file) => file.path));
   let path = `${stem}.ab`;
   for (let n = 2; taken.has(path); n++) path = `${stem}_${n}.ab`;
+  taken.add(path);
   return path;
 }
 
@@ -143,13 +144,15 @@ export function beginBackup(
   const param = JSON.stringify({ SourceAppList: request.apps, BackupFilePath: request.dir });
   const { parent, children } = createBatch(state, now, 'BackupFile', invokeId, request.instances, param);
   const entries: BackupEntry[] = [];
+  // Collected once per call: a set of every file path built for each instance made 10,000 backups quadratic (minutes).
+  const taken = new Set([...state.backupFiles.values()].map((file) => file.path));
   for (const instance of request.instances) {
     const task = children.get(instance.id)!;
     const prior = instance.status;
     const token = state.holdStatus(instance, 'BACKUPING', now);
     instance.errorCode = '';
     instance.lastRate = 0;
-    const path = uniqueBackupPath(state, request.dir, instance.id, now);
+    const path = uniqueBackupPath(taken, request.dir, instance.id, now);
     const file: SimBackupFile = {
       id: state.ids.backupFile(),
       name: request.fileName ?? path.slice(path.lastIndexOf('/') + 1),

@@ -225,9 +225,6 @@ const INPUT_ELEMENTS = new Set([
   'file_input',
 ]);
 
-/** Types of element that appear in `view.state.values` when inside an input block. */
-export const INPUT_ELEMENT_TYPES: ReadonlySet<string> = INPUT_ELEMENTS;
-
 function checkConfirm(c: Checker, value: unknown, pointer: string): void {
   if (value === undefined) return;
   const confirm = c.object(value, pointer);

@@ -41,7 +41,33 @@ export function instanceIdsOf(request: Pick<AccessRequest, 'instanceIds' | 'targ
   return [...new Set(ids)];
 }
 
-export type AccessDecision = { allowed: true; rule: string } | { allowed: false; rule: string; reason: string };
+/**
+ * A denial. `reason` is Slack mrkdwn (channels as `<#C…>` links, echoed input escaped). `admins` can grant access;
+ * `members` already may do this (role members: user ids, `S…` group ids or `@group` handles), so a person knows whom
+ * to ask.
+ */
+export interface AccessDenial {
+  allowed: false;
+  rule: string;
+  reason: string;
+  admins?: readonly string[] | undefined;
+  members?: readonly string[] | undefined;
+}
+
+export type AccessDecision = { allowed: true; rule: string } | AccessDenial;
+
+/** What an action is, in a sentence: "only the bot's admins may {phrase}". */
+const ACTION_PHRASE: Record<Action, string> = {
+  backup: 'start backups',
+  restore: 'restore backups',
+  delete: 'delete backups',
+  status: 'see request status',
+  list: 'list backups',
+  audit: 'read the audit trail',
+};
+
+/** At most this many people named in a denial. */
+const MAX_NAMED = 10;
 
 export interface PermissionService {
   check(request: AccessRequest): Promise<AccessDecision>;
@@ -81,13 +107,15 @@ export function createAdminListPermissions(admins: readonly string[]): Permissio
     },
     async check(request) {
       if (adminSet.has(request.actor.userId)) return { allowed: true, rule: 'admins' };
+      const phrase = ACTION_PHRASE[request.action];
       return {
         allowed: false,
         rule: 'admins',
         reason:
           adminSet.size === 0
-            ? `nobody may ${request.action} yet: no admins are configured (an operator sets CLOUDPHONE_ADMINS)`
-            : `only the bot's admins may ${request.action}; ask one of them to add you to CLOUDPHONE_ADMINS`,
+            ? `nobody may ${phrase} yet: this bot has no admins`
+            : `only the bot's admins may ${phrase}`,
+        admins: [...adminSet].slice(0, MAX_NAMED),
       };
     },
   };
@@ -128,6 +156,15 @@ export function createPolicyPermissions(options: {
     } catch {
       return { groups: new Set(), failed: refs };
     }
+  }
+
+  /** Who already may do `action` (role members), for a denial to name; never the person asking. */
+  function membersFor(action: Action, asking: string): string[] {
+    const members = policy.roles
+      .filter((role) => (role.actions as readonly string[]).includes(action))
+      .flatMap((role) => role.members)
+      .filter((member) => member !== asking && !admins.has(member));
+    return [...new Set(members)].slice(0, MAX_NAMED);
   }
 
   /**
@@ -188,7 +225,13 @@ export function createPolicyPermissions(options: {
         placementsUnknown ? `the instances’ ${placementsUnknown} could not be looked up in the cloud just now` : '',
       ].filter(Boolean);
       const note = notes.length > 0 ? ` (${notes.join('; ')}; try again in a minute)` : '';
-      return { allowed: false, rule: decision.rule, reason: `${decision.reason}${note}` };
+      return {
+        allowed: false,
+        rule: decision.rule,
+        reason: `${decision.reason}${note}`,
+        admins: policy.admins.slice(0, MAX_NAMED),
+        members: membersFor(request.action, request.actor.userId),
+      };
     },
     async visible(actor, action, channelId, items) {
       if (admins.has(actor.userId)) return items.map(() => true);

@@ -671,6 +671,12 @@ function coverTargets(
   );
 }
 
+/** One role's instances: its patterns, in its regions (undefined: every region). */
+export interface InstanceRule {
+  patterns: readonly string[];
+  regions?: readonly string[] | undefined;
+}
+
 export interface PolicyScope {
   /** First location of the first usable role that lists locations: the modal's default backup path. */
   defaultBackupPath?: string | undefined;
@@ -680,6 +686,8 @@ export interface PolicyScope {
   instancePatterns: string[];
   /** True when some usable role names `regions:`, so an instance's region can decide. */
   regionLimited?: boolean;
+  /** Each usable role's instance patterns with its `regions:` (none: every region), for the instance picker. */
+  instanceRules?: InstanceRule[];
   /** True for admins: anything goes, offer everything. */
   unrestricted: boolean;
   /** Every location and endpoint the usable roles list (endpoints empty: any endpoint is allowed). */
@@ -711,6 +719,7 @@ export function scopeFor(policy: Policy, actor: { userId: string }, action: Acti
     defaultEndpoint: first?.endpoints?.[0],
     instancePatterns: unique(roles.flatMap((role) => role.instances)),
     regionLimited: roles.some((role) => role.regions !== undefined),
+    instanceRules: roles.map((role) => ({ patterns: role.instances, regions: role.regions })),
     unrestricted: false,
     locations: unique(roles.flatMap((role) => role.locations ?? [])),
     endpoints: roles.some((role) => !role.endpoints) ? [] : unique(roles.flatMap((role) => role.endpoints ?? [])),

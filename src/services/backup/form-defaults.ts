@@ -19,7 +19,7 @@ export function createBackupFormDefaults(deps: { permissions: PermissionService;
     /** The instance patterns the person's backup role covers (the picker offers only those). */
     async scopeOf(actor: Actor, channelId: string) {
       const scope = await permissions.scope(actor, 'backup', channelId);
-      return { unrestricted: scope.unrestricted, patterns: scope.instancePatterns };
+      return { unrestricted: scope.unrestricted, patterns: scope.instancePatterns, rules: scope.instanceRules };
     },
   };
 }

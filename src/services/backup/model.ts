@@ -26,6 +26,13 @@ export interface BackupSpec {
   description?: string | undefined;
   stopBeforeBackup: boolean;
   startAfterBackup: boolean;
+  /**
+   * Not asked for: the instances' names as the cloud listed them when the bot looked the instances up, so messages
+   * show a name beside each id.
+   */
+  instanceNames?: Record<string, string> | undefined;
+  /** Not asked for: set when someone cancels the request; the workflow skips what it has not sent yet. */
+  cancel?: { userId: string; at: number } | undefined;
 }
 
 export type RequestStatus = 'received' | 'running' | 'succeeded' | 'partial' | 'failed';
@@ -69,6 +76,11 @@ export interface CloudFailure {
   requestId?: string | undefined;
   /** True when the bot cannot tell whether the call took effect. */
   outcomeUnknown?: boolean | undefined;
+  /**
+   * With `outcomeUnknown`: what the service itself answered (a 5xx's code and message), or the bot's code for no
+   * answer at all (`Timeout`, `NetworkError`), so a later message can show it beside the bot's `OutcomeUnknown`.
+   */
+  answer?: { code: string; message: string } | undefined;
 }
 
 /** Everything needed to render a backup request's parent message and its completion reply. */

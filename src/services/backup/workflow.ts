@@ -6,10 +6,11 @@
 import type { Logger } from 'pino';
 import { UNREADABLE_STATUS } from '../../cloud-phone/schema.js';
 import type { InstanceRecord, WorkflowStep } from '../../db/backup-requests.js';
+import type { CloudCallRecord } from '../../db/cloud-calls.js';
 import type { Repositories } from '../../db/index.js';
 import { imageKindOf } from '../fleet/instance-facts.js';
 import { createAnnounceStep } from '../pipeline/announce.js';
-import { chunk, failureOf, isTransient } from '../pipeline/cloud-failure.js';
+import { chunk, failedCall, failureOf, isTransient } from '../pipeline/cloud-failure.js';
 import type { BackupCloud, Clock, RequestNotifier } from '../pipeline/ports.js';
 import { RetryLater } from '../pipeline/retry-later.js';
 import type { BackupRequestView, InstanceProgress, RequestStatus } from './model.js';
@@ -125,6 +126,9 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       return retryLater(id);
     }
     const byId = new Map(found.map((instance) => [instance.instanceId, instance]));
+    const instanceNames = Object.fromEntries(found.flatMap((i) => (i.name ? [[i.instanceId, i.name]] : [])));
+    // The spec read now, not before the call: a cancel may have been recorded while the cloud answered.
+    if (Object.keys(instanceNames).length > 0) requests.setDetail(id, { ...load(id).spec, instanceNames }, clock.now());
     let toStop = 0;
     let ready = 0;
     for (const instance of record.instances) {
@@ -162,9 +166,30 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
         });
       }
     }
-    if (toStop > 0) moveTo(id, 'stop');
-    else if (ready > 0) moveTo(id, 'submit');
+    const cancelled = skipUnsent(id);
+    if (toStop > cancelled.stopping) moveTo(id, 'stop');
+    else if (ready > cancelled.pending) moveTo(id, 'submit');
     else finish(id);
+  }
+
+  /**
+   * After a cancel: every instance whose backup was not sent is skipped, saying so. Runs inside the steps (never
+   * between a BackupApp's record and its call), so it cannot race the sending. Returns how many it skipped, by state.
+   */
+  function skipUnsent(id: string): { pending: number; stopping: number } {
+    const record = load(id);
+    const skipped = { pending: 0, stopping: 0 };
+    if (!record.spec.cancel) return skipped;
+    for (const instance of record.instances) {
+      if (instance.callId !== undefined || (instance.state !== 'pending' && instance.state !== 'stopping')) continue;
+      skipped[instance.state]++;
+      backups.updateInstance(id, instance.instanceId, {
+        state: 'skipped',
+        errorCode: 'Cancelled',
+        errorMessage: 'the request was cancelled before its backup was sent to the cloud',
+      });
+    }
+    return skipped;
   }
 
   /**
@@ -173,6 +198,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
    * while after such a call is sent a new one, a bounded number of times.
    */
   async function stop(id: string): Promise<void> {
+    skipUnsent(id);
     const record = load(id);
     const stopping = record.instances.filter((i) => i.state === 'stopping');
     const statuses = await currentStatuses(stopping.map((i) => i.instanceId));
@@ -222,15 +248,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
         calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
       } catch (error) {
         const failure = failureOf(error);
-        calls.settle(
-          callId,
-          {
-            status: failure.outcomeUnknown ? 'unknown' : 'failed',
-            errorCode: failure.code,
-            errorMessage: failure.message,
-          },
-          clock.now(),
-        );
+        calls.settle(callId, failedCall(failure), clock.now());
         if (failure.outcomeUnknown) continue;
         for (const instanceId of ids) {
           waiting--;
@@ -276,26 +294,28 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
         waitUntil = Math.min(waitUntil ?? due, due);
         continue;
       }
-      await reconcileBackupCall(id, call.id, call.instanceIds);
+      await reconcileBackupCall(id, call);
     }
     if (waitUntil !== undefined) return void requests.wakeAt(id, waitUntil, clock.now());
 
+    skipUnsent(id);
     const attempts = attemptsByInstance(id);
     const fresh: string[] = [];
     for (const instance of load(id).instances) {
       if (instance.state !== 'pending' || instance.callId !== undefined) continue;
       if ((attempts.get(instance.instanceId) ?? 0) >= MAX_BACKUP_ATTEMPTS) {
-        backups.updateInstance(id, instance.instanceId, {
-          state: 'failed',
-          errorCode: 'OutcomeUnknown',
-          errorMessage: `BackupApp did not answer clearly ${MAX_BACKUP_ATTEMPTS} times and no backup file appeared; the bot stopped trying. Check \`/cloudphone backups\` before retrying.`,
-        });
+        backups.updateInstance(id, instance.instanceId, gaveUp(lastAnswer(id, instance.instanceId)));
         continue;
       }
       fresh.push(instance.instanceId);
     }
     let unsettled = false;
     for (const ids of chunk(fresh, settings.maxInstancesPerCall)) {
+      // A cancel recorded while an earlier chunk was on its way stops the chunks not yet sent.
+      if (load(id).spec.cancel) {
+        skipUnsent(id);
+        break;
+      }
       const callId = repos.db.transaction(() => {
         const newId = calls.begin(id, 'BackupApp', ids, clock.now());
         for (const instanceId of ids) backups.updateInstance(id, instanceId, { callId: newId });
@@ -335,16 +355,12 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
         const failure = failureOf(error);
         if (failure.outcomeUnknown) {
           // Not re-sent now: reconciled after the grace period (see above).
-          calls.settle(
-            callId,
-            { status: 'unknown', errorCode: failure.code, errorMessage: failure.message },
-            clock.now(),
-          );
+          calls.settle(callId, failedCall(failure), clock.now());
           unsettled = true;
           logger.warn({ requestId: id, code: failure.code }, 'BackupApp outcome unknown; will reconcile');
           continue;
         }
-        calls.settle(callId, { status: 'failed', errorCode: failure.code, errorMessage: failure.message }, clock.now());
+        calls.settle(callId, failedCall(failure), clock.now());
         for (const instanceId of ids) {
           backups.updateInstance(id, instanceId, {
             state: 'failed',
@@ -358,6 +374,14 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     }
     if (unsettled) return void requests.wakeAt(id, clock.now() + reconcileGraceMs, clock.now());
     moveTo(id, 'track');
+  }
+
+  /** The last BackupApp call that named the instance, as the ledger keeps its answer. */
+  function lastAnswer(id: string, instanceId: string): CloudCallRecord | undefined {
+    return calls
+      .list(id, 'BackupApp')
+      .filter((call) => call.instanceIds.includes(instanceId))
+      .at(-1);
   }
 
   function attemptsByInstance(id: string): Map<string, number> {
@@ -388,7 +412,8 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
    * request's marker in their Description). Instances with a file are tracked; instances without one were not
    * reached by the call, so they go back to pending and are sent again (a bounded number of times).
    */
-  async function reconcileBackupCall(id: string, callId: number, ids: string[]): Promise<void> {
+  async function reconcileBackupCall(id: string, call: CloudCallRecord): Promise<void> {
+    const { id: callId, instanceIds: ids } = call;
     let files: Awaited<ReturnType<BackupCloud['describeBackupFiles']>>;
     try {
       files = await cloud.describeBackupFiles({ description: requestMarker(id) });
@@ -409,7 +434,17 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
           backups.updateInstance(id, instanceId, { callId: null });
         }
       }
-      calls.settle(callId, { status: 'reconciled', errorMessage: `${found} of ${ids.length} found` }, clock.now());
+      // The call's answer stays in the ledger (lastAnswer reads it); what the lookup found is logged below.
+      calls.settle(
+        callId,
+        {
+          status: 'reconciled',
+          cloudRequestId: call.cloudRequestId,
+          errorCode: call.errorCode,
+          errorMessage: call.errorMessage,
+        },
+        clock.now(),
+      );
     })();
     logger.info({ requestId: id, found, sent: ids.length }, 'reconciled a BackupApp call with an unknown outcome');
   }
@@ -478,11 +513,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
           for (const instanceId of ids) backups.updateInstance(id, instanceId, { restart: { ok: true } });
         } catch (error) {
           const failure = failureOf(error);
-          calls.settle(
-            callId,
-            { status: failure.outcomeUnknown ? 'unknown' : 'failed', errorCode: failure.code },
-            clock.now(),
-          );
+          calls.settle(callId, failedCall(failure), clock.now());
           for (const instanceId of ids) {
             backups.updateInstance(id, instanceId, {
               restart: { ok: false, errorCode: failure.code, errorMessage: failure.message },
@@ -506,3 +537,18 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
 }
 
 export type BackupWorkflow = ReturnType<typeof createBackupWorkflow>;
+
+/**
+ * An instance the bot stopped sending BackupApp for: the cloud's last answer (its code, message and RequestId, e.g. a
+ * 503's `ServiceUnavailable`) when there was one, then what the bot did; `OutcomeUnknown` (the bot's code) otherwise.
+ */
+function gaveUp(last: CloudCallRecord | undefined) {
+  const what = `BackupApp sent ${MAX_BACKUP_ATTEMPTS} times without a clear answer and no backup file appeared, so the bot stopped; check \`/cloudphone backups\` before retrying.`;
+  const answered = last?.errorCode !== undefined && last.errorCode !== 'OutcomeUnknown';
+  return {
+    state: 'failed' as const,
+    errorCode: answered ? last.errorCode : 'OutcomeUnknown',
+    errorMessage: answered && last.errorMessage ? `${last.errorMessage.slice(0, 120)} — ${what}` : what,
+    requestId: last?.cloudRequestId,
+  };
+}

@@ -11,7 +11,7 @@ import type { AuditTrail } from '../access/audit.js';
 import { type ApprovalSubject, notApprovedReason } from '../approval/step.js';
 import type { CloudFailure } from '../backup/model.js';
 import type { CatalogService } from '../catalog/service.js';
-import { failureOf } from '../pipeline/cloud-failure.js';
+import { failedCall, failureOf } from '../pipeline/cloud-failure.js';
 import type { Clock, CloudPhone, RequestNotifier } from '../pipeline/ports.js';
 import { type KindSteps, kindSteps, type Step } from '../pipeline/runner.js';
 import { deletableFiles } from './service.js';
@@ -91,11 +91,7 @@ export function deleteSteps(deps: {
     } catch (error) {
       const failure = failureOf(error);
       if (failure.outcomeUnknown) {
-        calls.settle(
-          callId,
-          { status: 'unknown', errorCode: failure.code, errorMessage: failure.message },
-          clock.now(),
-        );
+        calls.settle(callId, failedCall(failure), clock.now());
         return reconcile(record, failure);
       }
       const outcome: DeleteOutcome = {
@@ -104,11 +100,7 @@ export function deleteSteps(deps: {
         errorCode: failure.code,
         errorMessage: failure.message,
       };
-      calls.settle(
-        callId,
-        { status: 'failed', cloudRequestId: failure.requestId, errorCode: failure.code, errorMessage: failure.message },
-        clock.now(),
-      );
+      calls.settle(callId, failedCall(failure), clock.now());
       return outcome;
     }
   }

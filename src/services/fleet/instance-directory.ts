@@ -19,6 +19,8 @@ export interface InstanceSummary {
   instanceGroupId?: string | undefined;
   /** The configured region whose endpoint listed it (CLOUDPHONE_REGIONS). */
   region?: string | undefined;
+  /** The phone's own region as the cloud lists it (`RegionId`), which the OSS upload endpoint must match. */
+  regionId?: string | undefined;
 }
 
 export interface InstanceDirectoryOptions {
@@ -38,10 +40,12 @@ export interface InstanceDirectory {
   groupsOf(instanceIds: readonly string[], options: { waitMs: number }): Promise<Record<string, string>>;
   /** Instance id → region that listed it, for policy roles that name regions; like `groupsOf`, unknown ids left out. */
   regionsOf(instanceIds: readonly string[], options: { waitMs: number }): Promise<Record<string, string>>;
+  /** Instance id → the phone's own region (`RegionId`), else the region that listed it; for upload endpoints. */
+  phoneRegionsOf(instanceIds: readonly string[], options: { waitMs: number }): Promise<Record<string, string>>;
 }
 
 /** What `groupsOf` and `regionsOf` answer from: one instance's group and region. */
-type Placement = Pick<InstanceSummary, 'instanceGroupId' | 'region'>;
+type Placement = Pick<InstanceSummary, 'instanceGroupId' | 'region' | 'regionId'>;
 
 /** Ids asked for one by one are remembered up to this many (oldest forgotten first): typed ids are unbounded. */
 const MAX_LEARNT_GROUPS = 10_000;
@@ -125,7 +129,11 @@ export function createInstanceDirectory(options: InstanceDirectoryOptions): Inst
     const byId = new Map(found.map((i) => [i.instanceId, i]));
     for (const id of missing) {
       const summary = byId.get(id);
-      const placement: Placement = { instanceGroupId: summary?.instanceGroupId, region: summary?.region };
+      const placement: Placement = {
+        instanceGroupId: summary?.instanceGroupId,
+        region: summary?.region,
+        regionId: summary?.regionId,
+      };
       if (ttlMs > 0) {
         learntById.delete(id);
         learntById.set(id, { placement, at: askedAt });
@@ -152,6 +160,10 @@ export function createInstanceDirectory(options: InstanceDirectoryOptions): Inst
 
     async regionsOf(instanceIds, { waitMs }) {
       return pick(await placementsOf(instanceIds, waitMs), (placement) => placement.region);
+    },
+
+    async phoneRegionsOf(instanceIds, { waitMs }) {
+      return pick(await placementsOf(instanceIds, waitMs), (placement) => placement.regionId || placement.region);
     },
   };
 }

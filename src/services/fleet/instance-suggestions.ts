@@ -4,14 +4,18 @@
  * they typed. The picker only helps: the submission is checked like typed ids, whatever the picker offered.
  */
 
-import { instanceRefCovers } from '../access/policy.js';
+import { type InstanceRule, instanceRefCovers } from '../access/policy.js';
 import type { Actor } from '../backup/model.js';
 import type { InstanceDirectory, InstanceSummary } from './instance-directory.js';
 
-/** Which instances a person may pick: everything, or those an instance glob or an `ag-…` group id covers. */
+/**
+ * Which instances a person may pick: everything, or those an instance glob or an `ag-…` group id covers; with `rules`,
+ * those one role covers by pattern in one of its regions (the region that listed the instance, as the policy reads it).
+ */
 export interface InstanceScope {
   unrestricted: boolean;
   patterns: readonly string[];
+  rules?: readonly InstanceRule[] | undefined;
 }
 
 export interface Suggested {
@@ -30,7 +34,13 @@ export interface InstanceSuggestions {
 
 export function inScope(scope: InstanceScope, instance: InstanceSummary): boolean {
   if (scope.unrestricted) return true;
-  return scope.patterns.some((pattern) => instanceRefCovers(pattern, instance.instanceId, instance.instanceGroupId));
+  const covers = (pattern: string) => instanceRefCovers(pattern, instance.instanceId, instance.instanceGroupId);
+  if (!scope.rules) return scope.patterns.some(covers);
+  return scope.rules.some(
+    (rule) =>
+      (rule.regions === undefined || (instance.region !== undefined && rule.regions.includes(instance.region))) &&
+      rule.patterns.some(covers),
+  );
 }
 
 /**
@@ -109,7 +119,7 @@ export function createInstanceSuggestions(deps: {
       cachedListing = all;
       byScope.clear();
     }
-    const key = scope.unrestricted ? '*' : scope.patterns.join('\n');
+    const key = scope.unrestricted ? '*' : scope.rules ? JSON.stringify(scope.rules) : scope.patterns.join('\n');
     let index = byScope.get(key);
     if (index === undefined) {
       index = indexScope(all, scope);

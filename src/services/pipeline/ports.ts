@@ -85,7 +85,13 @@ export interface CloudPhone {
     backupFilePath: string;
     uploadEndpoint?: string | undefined;
   }): Promise<{ requestId: string; taskId: string; items: { instanceId: string; taskId: string }[] }>;
-  describeTasks(query: { taskIds?: string[]; invokeId?: string }): Promise<CloudTask[]>;
+  /** `region`: where the caller knows the tasks are (see `regionOfTask`); the client asks only there. */
+  describeTasks(query: { taskIds?: string[]; invokeId?: string; region?: string }): Promise<CloudTask[]>;
+  /**
+   * The region a task lives in, as far as the client has seen it or its instance (CLOUDPHONE_REGIONS); undefined
+   * when not known yet. Absent for a client of one region: then every task is in it.
+   */
+  regionOfTask?(task: { taskId: string; instanceId: string }): string | undefined;
   describeBackupFiles(query: {
     backupFileId?: string;
     instanceId?: string;

@@ -174,5 +174,3 @@ export function createWorkLoop(deps: WorkLoopDeps) {
     isRunning: () => running,
   };
 }
-
-export type WorkLoop = ReturnType<typeof createWorkLoop>;

@@ -109,8 +109,10 @@ export function assessTarget(
 }
 
 /**
- * A restore stays within the backup's region: RecoverApp, sent to the target's region, takes backup files of that
- * region, and the service documents no restore across regions. Undefined when both regions are the same or unknown.
+ * A restore stays within the backup's region: RecoverApp, sent to the target's region, takes backup file ids of that
+ * region. (Its reference lets the bucket be elsewhere, read through the bucket's public endpoint by OSS path, but says
+ * nothing of another region's backup file ids; README "Fleets in several regions".) Undefined when both regions are
+ * the same or unknown.
  */
 export function crossRegionRefusal(
   backupRegion: string | undefined,

@@ -63,6 +63,8 @@ export function validateRestoreForm(raw: {
 export interface FormChoices {
   backups: CatalogEntry[];
   cloudError?: CloudFailure | undefined;
+  /** The backup asked for is not one that can be restored (unknown, or its status forbids it). */
+  selectedMissing: boolean;
 }
 
 export type PlanResult = { ok: true; plan: RestoreRecord } | { ok: false; failure: CloudFailure };
@@ -193,12 +195,17 @@ export function createRestoreService(deps: {
      * and location in their scope), newest first (the cloud is asked). Records what was offered on the audit entry of
      * the check that opened the form.
      */
-    async formChoices(viewer: Viewer, auditId?: number): Promise<FormChoices> {
+    async formChoices(viewer: Viewer, auditId?: number, selected?: string): Promise<FormChoices> {
       const result: Catalog = await catalog.list({}, viewer, 'restore');
       const usable = result.entries.filter(
         (entry) => RESTORABLE_FILE_STATUSES.has(entry.status) || entry.status === STATUS_UNKNOWN,
       );
-      const backups = usable.slice(0, 100);
+      // The one asked for comes first, so it is offered even when it is older than the newest 100.
+      const chosen = usable.find((entry) => entry.backupFileId === selected);
+      const backups = chosen
+        ? [chosen, ...usable.filter((entry) => entry !== chosen)].slice(0, 100)
+        : usable.slice(0, 100);
+      const selectedMissing = selected !== undefined && chosen === undefined && result.cloudError === undefined;
       if (auditId !== undefined) {
         audit.recordOutcome(auditId, {
           status: 'form-opened',
@@ -206,7 +213,7 @@ export function createRestoreService(deps: {
           ...(result.cloudError ? { errors: [result.cloudError] } : {}),
         });
       }
-      return { backups, cloudError: result.cloudError };
+      return { backups, cloudError: result.cloudError, selectedMissing };
     },
 
     /**

@@ -12,7 +12,7 @@ import { notApprovedReason } from '../approval/step.js';
 import type { CloudFailure } from '../backup/model.js';
 import { factsOf } from '../fleet/instance-facts.js';
 import { createAnnounceStep } from '../pipeline/announce.js';
-import { chunk, failureOf } from '../pipeline/cloud-failure.js';
+import { chunk, failedCall, failureOf } from '../pipeline/cloud-failure.js';
 import type { Clock, CloudInstance, CloudPhone, RequestNotifier } from '../pipeline/ports.js';
 import { RetryLater } from '../pipeline/retry-later.js';
 import { assessTarget, includedTargets, STARTABLE_STATUSES } from './compat.js';
@@ -145,16 +145,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
           calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
         } catch (error) {
           const failure = failureOf(error);
-          calls.settle(
-            callId,
-            {
-              status: failure.outcomeUnknown ? 'unknown' : 'failed',
-              cloudRequestId: failure.requestId,
-              errorCode: failure.code,
-              errorMessage: failure.message,
-            },
-            clock.now(),
-          );
+          calls.settle(callId, failedCall(failure), clock.now());
           // Unknown outcome: the status poll below tells whether the start took effect; it is not sent again.
           if (!failure.outcomeUnknown) {
             for (const instanceId of ids) {
@@ -297,28 +288,10 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
         } catch (error) {
           const failure = failureOf(error);
           if (failure.outcomeUnknown) {
-            calls.settle(
-              callId,
-              {
-                status: 'unknown',
-                cloudRequestId: failure.requestId,
-                errorCode: failure.code,
-                errorMessage: failure.message,
-              },
-              clock.now(),
-            );
+            calls.settle(callId, failedCall(failure), clock.now());
             await reconcileRecoverCall(id, callId, ids, failure.requestId, failure);
           } else {
-            calls.settle(
-              callId,
-              {
-                status: 'failed',
-                cloudRequestId: failure.requestId,
-                errorCode: failure.code,
-                errorMessage: failure.message,
-              },
-              clock.now(),
-            );
+            calls.settle(callId, failedCall(failure), clock.now());
             for (const instanceId of ids) {
               update(id, instanceId, {
                 state: 'failed',

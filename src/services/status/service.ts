@@ -11,6 +11,7 @@ import type { AccessGuard, GuardResult } from '../access/guard.js';
 import type { Actor, CloudFailure } from '../backup/model.js';
 import { failureOf } from '../pipeline/cloud-failure.js';
 import type { CloudPhone, CloudTask } from '../pipeline/ports.js';
+import { includedTargets } from '../restore/compat.js';
 
 export type RequestKind = 'backup' | 'restore';
 
@@ -205,7 +206,7 @@ export function createStatusService(deps: {
                   status: request.status,
                   createdAt: request.createdAt,
                   finishedAt: request.finishedAt,
-                  instances: request.targets.length,
+                  instances: includedTargets(request).length,
                   apps: request.backup.apps.length,
                   backupFileId: request.backup.backupFileId,
                 },

@@ -81,7 +81,8 @@ describe('backupParentMessage', () => {
     expect(text).toContain('`Nightly`');
     expect(text).toContain('Partly done: 1 of 3 backed up, 1 failed, 1 skipped');
     expect(text).toContain('▰▰▰▰▰▰▰▰▰▰ 100%');
-    expect(text).toContain('1 done · 1 failed · 1 skipped · 0 running');
+    expect(text).toContain('1 done · 1 failed · 1 skipped');
+    expect(text).not.toContain('0 running');
     expect(text).toContain('<!date^1772359200^{date_short_pretty} at {time}|2026-03-01T10:00:00Z>');
     expect(text).toContain('took 13 min');
     expect(text).toContain('`req-42`');
@@ -220,6 +221,26 @@ describe('backupCompletionReply', () => {
     expect(allText(reply)).toContain('❌ `acp-a` failed: no reason given');
   });
 
+  it('words one instance and an all-skipped request as a person would', () => {
+    const one = makeView({ status: 'failed', instances: [{ instanceId: 'acp-a', state: 'failed' }] });
+    expect(backupCompletionReply(one).text).toContain('The backup failed: the instance was not backed up.');
+    expect(allText(backupCompletionReply(one))).not.toContain('none of the 1');
+    const skipped = makeView({
+      status: 'failed',
+      instances: [{ instanceId: 'acp-gone', state: 'skipped', errorCode: 'InstanceNotFound' }],
+    });
+    const parent = allText(backupParentMessage(skipped));
+    expect(parent).toContain('Nothing backed up: 1 skipped');
+    expect(parent).not.toContain('0 failed');
+    expect(backupCompletionReply(skipped).text).toContain('Nothing was backed up: the instance was skipped.');
+  });
+
+  it('names the request once when the outcome is unknown', () => {
+    const view = makeView({ status: 'failed' });
+    const reply = cloudErrorReply(view, { code: 'Timeout', message: 'no answer', outcomeUnknown: true });
+    expect(allText(reply).split(view.id).length - 1).toBe(1);
+  });
+
   it('says whether the bot restarted the instances it stopped', () => {
     const instances: InstanceProgress[] = [
       { instanceId: 'acp-a', state: 'succeeded', stoppedByBot: true, restart: { ok: true } },
@@ -270,7 +291,7 @@ describe('backupCompletionReply', () => {
     const rows = (reply.fullTable?.content ?? '').trimEnd().split('\n');
     expect(rows).toHaveLength(1001);
     expect(rows[0]).toBe(
-      'instance_id,state,backup_file_id,backup_file_name,size_bytes,size,error_code,error_message,request_id,stopped_by_bot,task_id',
+      'instance_id,instance_name,state,backup_file_id,backup_file_name,size_bytes,size,error_code,error_message,request_id,stopped_by_bot,task_id',
     );
     const ids = new Set(rows.slice(1).map((r) => r.split(',')[0]));
     expect(ids.size).toBe(1000);
@@ -382,7 +403,7 @@ describe('backupResultsCsv', () => {
       }),
     );
     const [, row] = csv.trimEnd().split('\n');
-    expect(row).toBe(`acp-a,failed,,,,,"'=HYPERLINK(""x"")","a, ""b"" c",'+1,,`);
+    expect(row).toBe(`acp-a,,failed,,,,,"'=HYPERLINK(""x"")","a, ""b"" c",'+1,,`);
   });
 });
 

@@ -294,9 +294,10 @@ describe('readBackupForm → validateBackupInput round trip', () => {
     const ack = fieldErrors(result.errors);
     expect(ack.response_action).toBe('errors');
     expect(Object.keys(ack.errors).sort()).toEqual([BLOCK.apps, BLOCK.instances, BLOCK.path].sort());
-    expect(ack.errors[BLOCK.instances]).toContain('`acp_123` is not an instance id');
-    // Modal errors are plain text: entities are decoded so the person sees what they typed.
-    expect(ack.errors[BLOCK.instances]).toContain('`<!channel>`');
+    // Modal errors are plain text: no backticks shown literally, entities decoded so the person sees what they typed.
+    expect(ack.errors[BLOCK.instances]).toContain('acp_123 is not an instance id: ids look like acp-2ze3abc…');
+    expect(ack.errors[BLOCK.instances]).not.toContain('`');
+    expect(ack.errors[BLOCK.instances]).toContain('<!channel> is not an instance id');
     expect(ack.errors[BLOCK.path]).toContain('cloudphone-saved-bucket-');
     // The house-style listener passes the ZodError straight through.
     const parsed = BackupForm.safeParse(readBackupForm(state));

@@ -155,6 +155,7 @@ describe('restore, catalog, status and delete blocks', () => {
     expect(JSON.stringify(first)).not.toContain(ACTION.catalogPrev);
     const last = catalogMessage(catalog, { page: 99 });
     expect(last.text).toContain('page 4 of 4');
+    expect(catalogMessage(catalog, { instanceId: 'acp-1', page: 1 }).text).toMatch(/^Backups from acp-1: /);
     const value = encodeCatalogPage({ instanceId: 'acp-1', app: 'com.x', page: 2 });
     expect(decodeCatalogPage(value)).toEqual({ instanceId: 'acp-1', app: 'com.x', page: 2 });
     expect(decodeCatalogPage('{"p":0}')).toBeUndefined();
@@ -197,6 +198,8 @@ describe('restore, catalog, status and delete blocks', () => {
       finishedAt: 2,
     };
     expect(modalLimitProblems(buildDeleteConfirm(plan, { simulated: true }) as never)).toEqual([]);
+    // A person's words, not the API's name.
+    expect(JSON.stringify(buildDeleteConfirm(plan, { simulated: false }))).not.toContain('DeleteBackupFile');
     const second = buildDeleteSecondConfirm(plan);
     expect(modalLimitProblems(second as never)).toEqual([]);
     expect(JSON.stringify(second)).toContain('bf-1`');

@@ -4,6 +4,7 @@ import {
   inlineErrorsMessage,
   notInChannelMessage,
   permissionDeniedMessage,
+  requestAcceptedMessage,
   unexpectedErrorMessage,
   unknownCommandMessage,
   usageMessage,
@@ -105,11 +106,29 @@ describe('inlineErrorsMessage', () => {
 });
 
 describe('other error messages', () => {
-  it('permissionDeniedMessage names the rule, escaped', () => {
-    const message = permissionDeniedMessage('only <!subteam^S1|@admins> may back up in <#C1>');
+  it('permissionDeniedMessage keeps channel links in the rule working and makes other markup inert', () => {
+    const message = permissionDeniedMessage('only <!subteam^S1|@admins> may back up in <#C1ABC> &lt;x&gt;');
     const text = allText(message);
-    expect(text).toContain("You can't do that here: only &lt;!subteam^S1|@admins&gt; may back up in &lt;#C1&gt;");
+    expect(text).toContain(
+      "You can't do that here: only &lt;!subteam^S1|@admins&gt; may back up in <#C1ABC> &lt;x&gt;",
+    );
+    expect(text).not.toContain('&lt;#C1ABC&gt;');
     expect(messageLimitProblems(message)).toEqual([]);
+  });
+  it('permissionDeniedMessage names whom to ask: the admins, and people who already may', () => {
+    const text = allText(
+      permissionDeniedMessage({
+        reason: 'your roles do not include restore',
+        admins: ['U0ADMIN1', 'U0ADMIN2'],
+        members: ['U0SUE', 'S0OPS', '@support'],
+      }),
+    );
+    expect(text).toContain('ask an admin of this bot: <@U0ADMIN1>, <@U0ADMIN2>');
+    expect(text).toContain('People who may do this: <@U0SUE>, <!subteam^S0OPS>, @support');
+    expect(text).not.toContain('CLOUDPHONE_ADMINS');
+    expect(allText(permissionDeniedMessage({ reason: 'nobody may start backups yet', admins: [] }))).toContain(
+      'no admins yet',
+    );
   });
   it('notInChannelMessage says how to invite the bot and that the outcome comes by DM', () => {
     const text = allText(notInChannelMessage('C0123ABC'));
@@ -117,6 +136,11 @@ describe('other error messages', () => {
     expect(text).toContain('`/invite @Cloud Phone Backup`');
     expect(text).toContain('direct message');
     expect(allText(notInChannelMessage('<!channel>'))).not.toContain('<!channel>');
+  });
+  it('requestAcceptedMessage does not promise the channel when the answer may come by direct message', () => {
+    const text = allText(requestAcceptedMessage('req-1'));
+    expect(text).toContain('`req-1` accepted');
+    expect(text).toContain('direct message if it cannot post here');
   });
   it('unexpectedErrorMessage gives the reference id', () => {
     const message = unexpectedErrorMessage('err-7f3a');

@@ -63,9 +63,15 @@ describe('createAdminListPermissions (unchanged)', () => {
   it('allows listed admins and denies others, naming the rule', async () => {
     const permissions = createAdminListPermissions(['U0ADMIN1']);
     expect(await permissions.check(backup('U0ADMIN1'))).toEqual({ allowed: true, rule: 'admins' });
-    expect(await permissions.check(backup('U0AAA1'))).toMatchObject({ allowed: false, rule: 'admins' });
+    expect(await permissions.check(backup('U0AAA1'))).toMatchObject({
+      allowed: false,
+      rule: 'admins',
+      reason: "only the bot's admins may start backups",
+      admins: ['U0ADMIN1'],
+    });
     expect(await createAdminListPermissions([]).check(backup('U0AAA1'))).toMatchObject({
-      reason: expect.stringContaining('no admins are configured'),
+      reason: 'nobody may start backups yet: this bot has no admins',
+      admins: [],
     });
   });
 });

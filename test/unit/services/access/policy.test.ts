@@ -430,6 +430,7 @@ describe('scopeFor', () => {
       defaultBackupPath: PROD,
       defaultEndpoint: ENDPOINT,
       instancePatterns: ['acp-prod-*', 'ag-123'],
+      instanceRules: [{ patterns: ['acp-prod-*', 'ag-123'], regions: undefined }],
       regionLimited: false,
       unrestricted: false,
       locations: [PROD],

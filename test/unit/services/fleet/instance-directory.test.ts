@@ -126,6 +126,21 @@ describe('the instance directory', () => {
     expect(cloud.calls).toHaveLength(2);
   });
 
+  it("answers a phone's own region (RegionId) for uploads, else the region that listed it", async () => {
+    const { cloud, directory } = setup();
+    cloud.instances = fleet.map((i) => ({
+      ...i,
+      region: 'cn-shanghai',
+      ...(i.instanceId === 'acp-prod-1' ? { regionId: 'cn-hangzhou' } : {}),
+    }));
+    expect(await directory.phoneRegionsOf(['acp-prod-1', 'acp-test-1'], { waitMs: 1_000 })).toEqual({
+      'acp-prod-1': 'cn-hangzhou',
+      'acp-test-1': 'cn-shanghai',
+    });
+    expect(await directory.regionsOf(['acp-prod-1'], { waitMs: 1_000 })).toEqual({ 'acp-prod-1': 'cn-shanghai' });
+    expect(cloud.calls).toHaveLength(1);
+  });
+
   it('throws when the groups cannot be had in time, so the caller can fail closed', async () => {
     const { cloud, directory } = setup();
     cloud.stall = true;
@@ -195,6 +210,29 @@ describe('instance suggestions', () => {
     });
     const singapore = await service.suggest(actor, 'C1', 'desk ap-southeast', 100);
     expect(singapore.instances.map((i) => i.instanceId)).toEqual(['acp-sg1']);
+  });
+
+  it("offers a role's patterns only in its regions, and another role's everywhere", async () => {
+    const listing: InstanceSummary[] = [
+      { instanceId: 'acp-sh1', status: 'RUNNING', region: 'cn-shanghai' },
+      { instanceId: 'acp-sg1', status: 'STOPPED', region: 'ap-southeast-1' },
+      { instanceId: 'acp-lab1', status: 'STOPPED', region: 'ap-southeast-1' },
+      { instanceId: 'acp-nowhere', status: 'STOPPED' },
+    ];
+    const service = createInstanceSuggestions({
+      directory: { list: async () => listing },
+      waitMs: 0,
+      scopeOf: async () => ({
+        unrestricted: false,
+        patterns: ['acp-s*', 'acp-lab*'],
+        rules: [
+          { patterns: ['acp-s*', 'acp-n*'], regions: ['cn-shanghai'] },
+          { patterns: ['acp-lab*'], regions: undefined },
+        ],
+      }),
+    });
+    const found = await service.suggest(actor, 'C1', '', 100);
+    expect(found.instances.map((i) => i.instanceId)).toEqual(['acp-lab1', 'acp-sh1']);
   });
 
   it('sees a new listing at once, and keeps each scope apart', async () => {

@@ -6,7 +6,7 @@ import type { Migration } from './index.js';
  * request itself waits in the shared request table at its `approval` step; expiry is its wake time.
  */
 export const approvals: Migration = {
-  version: 7,
+  version: 8,
   name: 'approvals',
   sql: `
     CREATE TABLE approvals (
