@@ -107,10 +107,9 @@ describe("a backup uploads within its instances' region", () => {
     expect(submitted.outcome.kind).toBe('errors');
     const errors = (submitted.body as { errors: Record<string, string> }).errors;
     expect(Object.keys(errors)).toEqual([BLOCK.endpoint]);
-    expect(errors[BLOCK.endpoint]).toContain(
-      `\`${SH_INTERNAL}\` is in \`${HOME_REGION}\`, but \`${HZ_PHONE}\` is in \`${HANGZHOU}\``,
-    );
-    expect(errors[BLOCK.endpoint]).toContain(`Choose \`${HZ_INTERNAL}\``);
+    // Field errors are plain text in Slack: no code marks.
+    expect(errors[BLOCK.endpoint]).toContain(`${SH_INTERNAL} is in ${HOME_REGION}, but ${HZ_PHONE} is in ${HANGZHOU}`);
+    expect(errors[BLOCK.endpoint]).toContain(`Choose ${HZ_INTERNAL}`);
     expect(backupAppsAt(h, HANGZHOU)).toHaveLength(0);
     expect(backupAppsAt(h, HOME_REGION)).toHaveLength(0);
   });
