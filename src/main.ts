@@ -26,6 +26,8 @@ import { trackSlackRequests } from './ops/slack-requests.js';
 import type { Simulator } from './sandbox/simulator/index.js';
 import { createAuditTrail } from './services/access/audit.js';
 import { createAccessGuard } from './services/access/guard.js';
+import { createApprovalService } from './services/approval/service.js';
+import { createApprovalStep } from './services/approval/step.js';
 import { createBackupFormDefaults } from './services/backup/form-defaults.js';
 import { createBackupService } from './services/backup/service.js';
 import { createStartNowService } from './services/backup/start-now.js';
@@ -34,7 +36,7 @@ import { createUploadRegions } from './services/backup/upload-region.js';
 import { createBackupWorkflow, isBackupRunning } from './services/backup/workflow.js';
 import { createCatalogService } from './services/catalog/service.js';
 import { createDeleteService } from './services/delete/service.js';
-import { deleteSteps } from './services/delete/steps.js';
+import { deleteApprovalSubject, deleteNotApproved, deleteSteps } from './services/delete/steps.js';
 import { createInstanceDirectory } from './services/fleet/instance-directory.js';
 import { createInstanceSuggestions } from './services/fleet/instance-suggestions.js';
 import type { Services } from './services/index.js';
@@ -43,10 +45,11 @@ import { createPowerKeeper } from './services/pipeline/power-keeper.js';
 import { createRunner, type KindMap } from './services/pipeline/runner.js';
 import { createTaskPoller } from './services/pipeline/task-poller.js';
 import { createRestoreService } from './services/restore/service.js';
-import { restoreSteps } from './services/restore/steps.js';
+import { restoreApprovalSubject, restoreSteps } from './services/restore/steps.js';
 import { createRestoreWorkflow } from './services/restore/workflow.js';
 import { createStatusService } from './services/status/service.js';
 import { createAckPriority } from './slack/ack-priority.js';
+import { createApprovalNotifier } from './slack/approval-notifier.js';
 import { createChannelWriter } from './slack/channel-writer.js';
 import { createDeleteNotifier } from './slack/delete-notifier.js';
 import type { Installation } from './slack/installation.js';
@@ -57,7 +60,7 @@ import { createSlackWebClient } from './slack/web-client.js';
 import { createSlackApp } from './slack-app.js';
 import { connectCloud, type SimulatorOverrides } from './startup/cloud.js';
 import { boundPort, describeStartupError, opsListenError } from './startup/errors.js';
-import { buildPermissions } from './startup/permissions.js';
+import { buildAccess } from './startup/permissions.js';
 import { checkSlackToken, SlackUnreachableError } from './startup/slack.js';
 import { logStartSummary } from './startup/summary.js';
 
@@ -183,7 +186,8 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     now: () => clock.now(),
     onError: (error) => logger.warn({ err: error }, 'listing the cloud phone instances failed; will ask again'),
   });
-  const permissions = buildPermissions(config, { instances: instanceDirectory, clock, logger });
+  const access = buildAccess(config, { instances: instanceDirectory, clock, logger });
+  const { permissions } = access;
   const guard = createAccessGuard({ permissions, audit });
   // The services hand confirmed requests to the runner, made below from the services' step maps.
   const runnerRef: { kick(): void } = { kick: () => runner.kick() };
@@ -201,6 +205,16 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     waitMs: PICKER_LISTING_WAIT_MS,
     scopeOf: formDefaults.scopeOf,
   });
+  const approvals = createApprovalService({
+    repos,
+    policy: access.policy,
+    userGroups: access.userGroups,
+    instanceGroups: access.instanceGroups,
+    guard,
+    audit,
+    clock,
+    runner: runnerRef,
+  });
   const services: Services = {
     backups: withSubmissionLog(
       createBackupService({
@@ -214,12 +228,32 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       }),
       logger,
     ),
-    restores: createRestoreService({ repos, guard, audit, catalog, cloud, runner: runnerRef, clock, simulated }),
+    restores: createRestoreService({
+      repos,
+      guard,
+      audit,
+      catalog,
+      cloud,
+      runner: runnerRef,
+      clock,
+      simulated,
+      approvals,
+    }),
     power: createStartNowService({ guard, audit, power }),
     catalog,
     status: createStatusService({ repos, guard, audit, cloud }),
-    deletions: createDeleteService({ repos, guard, audit, catalog, runner: runnerRef, clock, simulated }),
+    deletions: createDeleteService({
+      repos,
+      guard,
+      audit,
+      catalog,
+      runner: runnerRef,
+      clock,
+      simulated,
+      approvals,
+    }),
     guard,
+    approvals,
     audit,
     people: createSlackPeopleDirectory(slack, clock),
     simulated,
@@ -276,9 +310,32 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     },
     onFinished: restoreFinished(outcomeDeps),
   });
+  const approvalNotifier = createApprovalNotifier({ writer: slackWriter });
+  /** The one approval step, as each kind that can wait for approval uses it. */
+  const approvalStep = (
+    kind: Pick<Parameters<typeof createApprovalStep>[0], 'subject' | 'next' | 'end' | 'resumeStatus'>,
+  ) =>
+    createApprovalStep({
+      repos,
+      notifier: approvalNotifier,
+      clock,
+      logger,
+      retryMs: config.workflow.pollIntervalMs,
+      ...kind,
+    });
   const kinds: KindMap = {
     backup: backupSteps({ repos, workflow, notifier, progressUpdateMs: config.workflow.progressUpdateMs }),
-    restore: restoreSteps({ repos, workflow: restoreWorkflow, notifier: restoreNotifier }),
+    restore: restoreSteps({
+      repos,
+      workflow: restoreWorkflow,
+      notifier: restoreNotifier,
+      approval: approvalStep({
+        subject: (id) => restoreApprovalSubject(repos, id),
+        next: restoreWorkflow.firstChange,
+        resumeStatus: 'running',
+        end: restoreWorkflow.notApproved,
+      }),
+    }),
     delete: deleteSteps({
       repos,
       cloud,
@@ -292,6 +349,12 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
         backoffMs: config.workflow.pollIntervalMs,
         maxBackoffMs: Math.min(config.workflow.maxPollIntervalMs, 10_000),
       },
+      approval: approvalStep({
+        subject: (id) => deleteApprovalSubject(repos, id),
+        next: () => 'send',
+        resumeStatus: 'sent',
+        end: deleteNotApproved({ repos, audit, clock }),
+      }),
     }),
   };
   const poller = createTaskPoller({

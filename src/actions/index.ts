@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, App, SlackActionMiddlewareArgs } from '@slack/b
 import { ACTION } from '../blocks/ids.js';
 import type { Services } from '../services/index.js';
 import { exactly } from '../slack/route.js';
+import { approvalApprove, approvalDeny } from './approval.js';
 import { cancelBackup } from './cancel-backup.js';
 import { catalogEntry } from './catalog-entry.js';
 import { catalogPage } from './catalog-page.js';
@@ -20,6 +21,8 @@ export function registerActions(app: App, services: Services): void {
     [ACTION.catalogNext]: catalogPage(services),
     [ACTION.catalogEntry]: catalogEntry(services),
     [ACTION.startLeftPhones]: startLeftPhones(services),
+    [ACTION.approvalApprove]: approvalApprove(services),
+    [ACTION.approvalDeny]: approvalDeny(services),
     [ACTION.restoreFromBackup]: catalogEntry(services),
     [ACTION.cancelBackup]: cancelBackup(services),
     [ACTION.retryFailed]: retryFailed(services),

@@ -1,3 +1,4 @@
+import { createApprovalRepository } from './approvals.js';
 import { createAuditLogRepository } from './audit-log.js';
 import { createBackupRecordQueries } from './backup-records.js';
 import { createBackupRequestRepository } from './backup-requests.js';
@@ -24,6 +25,7 @@ export function createRepositories(db: Db) {
     backups: createBackupRequestRepository(db, requests),
     restores: createRestoreRepository(db, requests),
     deletions: createDeleteRepository(db, requests),
+    approvals: createApprovalRepository(db),
     audit: createAuditLogRepository(db),
     verifications: createVerificationRepository(db),
     backupRecords: createBackupRecordQueries(db),

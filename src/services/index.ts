@@ -1,6 +1,7 @@
 import type { AuditTrail } from './access/audit.js';
 import type { AccessGuard } from './access/guard.js';
 import type { PeopleDirectory } from './access/people.js';
+import type { ApprovalService } from './approval/service.js';
 import type { Actor } from './backup/model.js';
 import type { BackupService } from './backup/service.js';
 import type { StartNowService } from './backup/start-now.js';
@@ -31,6 +32,8 @@ export interface Services {
   /** "Start it now" for phones a backup left off. */
   power: StartNowService;
   guard: AccessGuard;
+  /** Two-person approval: approvers' decisions (the policy's `approvals:`). */
+  approvals: ApprovalService;
   audit: AuditTrail;
   /** People by handle, from Slack's directory (for `/cloudphone audit @alex` typed as plain text). */
   people: PeopleDirectory;

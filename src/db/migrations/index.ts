@@ -5,6 +5,7 @@ import { tasksByRequest } from './004-tasks-by-request.js';
 import { unfinishedByWake } from './005-unfinished-by-wake.js';
 import { onePipeline } from './006-one-pipeline.js';
 import { stoppedPhones } from './007-stopped-phones.js';
+import { approvals } from './008-approvals.js';
 
 export interface Migration {
   version: number;
@@ -21,4 +22,5 @@ export const migrations: readonly Migration[] = [
   unfinishedByWake,
   onePipeline,
   stoppedPhones,
+  approvals,
 ];

@@ -5,9 +5,13 @@
  * answer, or a call left unanswered by a crash, is resolved by looking the files up, and sent again only for files
  * still there (the catalog shows a deletion the moment the cloud takes it).
  */
+
+import type { ApprovalRecord } from '../../db/approvals.js';
 import type { DeleteOutcome, DeleteRecord } from '../../db/delete-requests.js';
 import type { Repositories } from '../../db/index.js';
 import type { AuditTrail } from '../access/audit.js';
+import { type ApprovalSubject, notApprovedReason } from '../approval/step.js';
+import type { CloudFailure } from '../backup/model.js';
 import type { CatalogService } from '../catalog/service.js';
 import { failureOf } from '../pipeline/cloud-failure.js';
 import {
@@ -20,7 +24,7 @@ import {
   RECORDED_FAILURE,
 } from '../pipeline/mutating-call.js';
 import type { Clock, CloudPhone, RequestNotifier } from '../pipeline/ports.js';
-import { type KindSteps, kindSteps } from '../pipeline/runner.js';
+import { type KindSteps, kindSteps, type Step } from '../pipeline/runner.js';
 import { deletableFiles } from './service.js';
 
 const CALL = 'DeleteBackupFile';
@@ -34,6 +38,8 @@ export function deleteSteps(deps: {
   clock: Clock;
   /** How DeleteBackupFile's refusals and unclear answers are retried (pipeline/mutating-call.ts). */
   retry: Pick<PolicySettings, 'retryWindowMs' | 'backoffMs' | 'maxBackoffMs'>;
+  /** The approval step (services/approval/step.ts), made with `deleteApprovalSubject` and `deleteNotApproved`. */
+  approval?: Step | undefined;
 }): KindSteps<never> {
   const { repos, cloud, catalog, audit, clock } = deps;
   const { calls, deletions, requests } = repos;
@@ -154,9 +160,40 @@ export function deleteSteps(deps: {
   }
 
   const steps: KindSteps<DeleteRecord> = {
-    steps: { send },
+    steps: { ...(deps.approval ? { approval: deps.approval } : {}), send },
     view: (id) => deletions.get(id),
     notifier: deps.notifier,
   };
   return kindSteps(steps);
+}
+
+/** What the approvers of a deletion are shown: the backups, and the instances they were made from. */
+export function deleteApprovalSubject(repos: Repositories, id: string): ApprovalSubject {
+  const record = repos.deletions.get(id);
+  if (!record) throw new Error(`deletion ${id} vanished`);
+  const files = deletableFiles(record);
+  return {
+    requestId: id,
+    kind: 'delete',
+    requesterId: record.actor.userId,
+    channelId: record.channelId,
+    backups: files.map((file) => ({ backupFileId: file.backupFileId, name: file.name, apps: file.apps })),
+    instanceIds: [...new Set(files.flatMap((file) => (file.sourceInstanceId ? [file.sourceInstanceId] : [])))],
+    simulated: record.simulated,
+  };
+}
+
+/** Ends a deletion whose approval was denied or ran out: nothing is sent, the outcome says why. */
+export function deleteNotApproved(deps: {
+  repos: Repositories;
+  audit: AuditTrail;
+  clock: Clock;
+}): (id: string, state: 'denied' | 'expired', approval: ApprovalRecord) => void {
+  return (id, state, approval) => {
+    const { errorCode, errorMessage } = notApprovedReason(state, approval);
+    deps.repos.db.transaction(() => {
+      deps.repos.deletions.settle(id, { status: state, errorCode, errorMessage }, deps.clock.now());
+      deps.audit.recordOutcome(id, { status: state, errors: [{ code: errorCode, message: errorMessage }] });
+    })();
+  };
 }

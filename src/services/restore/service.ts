@@ -9,6 +9,7 @@ import type { RestoreRecord, TargetPatch } from '../../db/restore-requests.js';
 import type { AuditTrail } from '../access/audit.js';
 import type { AccessGuard, GuardResult } from '../access/guard.js';
 import type { AccessTarget } from '../access/permissions.js';
+import type { ApprovalService } from '../approval/service.js';
 import { checkInstanceId, splitList } from '../backup/input.js';
 import type { Actor, CloudFailure } from '../backup/model.js';
 import { newRequestId } from '../backup/service.js';
@@ -97,6 +98,8 @@ export function createRestoreService(deps: {
   runner: { kick(): void };
   clock: Clock;
   simulated: boolean;
+  /** Two-person approval (the policy's `approvals:`); without it no restore waits. */
+  approvals?: Pick<ApprovalService, 'requirementFor' | 'open'> | undefined;
 }) {
   const { repos, guard, audit, catalog, cloud, runner, clock } = deps;
 
@@ -372,12 +375,19 @@ export function createRestoreService(deps: {
         }
         return { instanceId: target.instanceId, patch: { state: 'skipped' } };
       });
-      const created = repos.restores.confirm(plan.id, {
-        confirmKey: input.confirmKey,
-        startStopped,
-        targets: patches,
-        now: clock.now(),
-      });
+      const changed = included.map((target) => target.instanceId);
+      const requirement = await deps.approvals?.requirementFor({ action: 'restore', instanceIds: changed });
+      // The restore and what it must collect first are recorded together: it never runs unapproved.
+      const created = repos.db.transaction(() => {
+        const confirmed = repos.restores.confirm(plan.id, {
+          confirmKey: input.confirmKey,
+          startStopped,
+          targets: patches,
+          now: clock.now(),
+        });
+        if (confirmed && requirement) deps.approvals?.open(plan.id, requirement, changed);
+        return confirmed;
+      })();
       audit.linkRequest(auditId, plan.id);
       if (created) runner.kick();
       return { ok: true, requestId: plan.id, created };

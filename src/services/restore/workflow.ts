@@ -5,8 +5,10 @@
  * (DescribeTasks with InvokeId = its RequestId) or reported plainly; it is never sent twice.
  */
 import type { Logger } from 'pino';
+import type { ApprovalRecord } from '../../db/approvals.js';
 import type { Repositories } from '../../db/index.js';
 import type { RestoreRecord, RestoreStep, TargetPatch } from '../../db/restore-requests.js';
+import { notApprovedReason } from '../approval/step.js';
 import type { CloudFailure } from '../backup/model.js';
 import { factsOf } from '../fleet/instance-facts.js';
 import { createAnnounceStep } from '../pipeline/announce.js';
@@ -108,8 +110,30 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
     logger,
     load,
     retryMs: settings.pollIntervalMs,
-    next: (record) => (record.targets.some((target) => target.state === 'starting') ? 'start' : 'submit'),
+    // A restore a policy rule holds for approval waits before anything that changes an instance.
+    next: (record) => (repos.approvals.get(record.id)?.state === 'waiting' ? 'approval' : firstChange(record.id)),
   });
+
+  /** The first step that changes anything: start the stopped targets, or send RecoverApp. */
+  function firstChange(id: string): RestoreStep {
+    return load(id).targets.some((target) => target.state === 'starting') ? 'start' : 'submit';
+  }
+
+  /**
+   * Ends a restore whose approval was denied or ran out: every target it would have changed is left alone (skipped,
+   * saying why), the final status is recorded and the reply queued. No cloud call was or will be made.
+   */
+  function notApproved(id: string, state: 'denied' | 'expired', approval: ApprovalRecord): void {
+    const reason = notApprovedReason(state, approval);
+    repos.db.transaction(() => {
+      for (const target of load(id).targets) {
+        if (target.state !== 'pending' && target.state !== 'starting') continue;
+        update(id, target.instanceId, { state: 'skipped', ...reason });
+      }
+      requests.finish(id, state, clock.now());
+    })();
+    deps.onFinished?.(load(id));
+  }
 
   /**
    * Starts the stopped targets the person chose to start, and waits until they run (or time out). Each start is sent
@@ -487,7 +511,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
     deps.onFinished?.(load(id));
   }
 
-  return { announce, start, submit, track: trackStep, finish };
+  return { announce, start, submit, track: trackStep, finish, firstChange, notApproved };
 }
 
 export type RestoreWorkflow = ReturnType<typeof createRestoreWorkflow>;
