@@ -11,7 +11,6 @@ import type { DeleteOutcome, DeleteRecord } from '../../db/delete-requests.js';
 import type { Repositories } from '../../db/index.js';
 import type { AuditTrail } from '../access/audit.js';
 import { type ApprovalSubject, notApprovedReason } from '../approval/step.js';
-import type { CloudFailure } from '../backup/model.js';
 import type { CatalogService } from '../catalog/service.js';
 import { failureOf } from '../pipeline/cloud-failure.js';
 import {
