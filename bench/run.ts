@@ -7,9 +7,9 @@
  * CPU figures are therefore the bot's alone. The workers run JavaScript that tsc compiles into `.bench-build/` at the
  * start (build.ts), with plain `node` like `npm start`: no tsx loader in the measured processes.
  *
- * Knobs for looking into a number (not needed for a normal run): BENCH_PHASES=acks,flood,latency,big,tracking,burst runs only
- * those parts; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of the bot processes; BENCH_BOT_EXEC_ARGV adds Node flags
- * to the bot processes (e.g. "--max-semi-space-size=2").
+ * Knobs for looking into a number (not needed for a normal run): BENCH_PHASES=acks,flood,latency,big,tracking,burst,
+ * faults runs only those parts; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of the bot processes; BENCH_BOT_EXEC_ARGV
+ * adds Node flags to the bot processes (e.g. "--max-semi-space-size=2").
  *
  * Exit code: 0 when every measurement ran (targets may be MISSED), 1 when a measurement could not run, 2 on timeout.
  */
@@ -20,7 +20,7 @@ import { ACTION, BLOCK, OPTION } from '../src/blocks/ids.js';
 import { MAX_SUGGESTIONS } from '../src/blocks/instance-options.js';
 import { openDatabase } from '../src/db/database.js';
 import { createRepositories } from '../src/db/index.js';
-import { DEFAULT_TIMING, type Timing } from '../src/sandbox/simulator/index.js';
+import { DEFAULT_TIMING, FAST_TIMING, type Timing } from '../src/sandbox/simulator/index.js';
 import {
   ACK_BUDGET_MS,
   checkMessageBlocks,
@@ -230,6 +230,23 @@ function requestIdOf(body: string): string {
 
 function inlineBackup(ids: readonly string[]): string {
   return `backup ${ids.join(' ')} --apps ${APP} --path ${BACKUP_PATH}`;
+}
+
+/** One inline backup per instance, by the admin, `spacingMs()` apart; resolves to the request ids in order. */
+async function backUpEach(driver: SlackDriver, ids: readonly string[], spacingMs = () => 0): Promise<string[]> {
+  const requestIds: string[] = [];
+  for (const id of ids) {
+    const res = await driver.slashCommand({
+      command: '/cloudphone',
+      text: inlineBackup([id]),
+      userId: ADMIN,
+      channelId: CHANNEL,
+    });
+    requestIds.push(requestIdOf(res.rawBody));
+    const wait = spacingMs();
+    if (wait > 0) await sleep(wait);
+  }
+  return requestIds;
 }
 
 /** The completion reply the stand-in accepted for a request (its blocks carry `completion:<id>`). */
@@ -586,17 +603,7 @@ async function measureReplyLatency(
     namePrefix: 'latency',
   });
   const random = seededRandom(20_240_601);
-  const requestIds: string[] = [];
-  for (const id of ids) {
-    const res = await driver.slashCommand({
-      command: '/cloudphone',
-      text: inlineBackup([id]),
-      userId: ADMIN,
-      channelId: CHANNEL,
-    });
-    requestIds.push(requestIdOf(res.rawBody));
-    await sleep(Math.floor(random() * LATENCY_MAX_SPACING_MS));
-  }
+  const requestIds = await backUpEach(driver, ids, () => Math.floor(random() * LATENCY_MAX_SPACING_MS));
   const replies = await until('every threaded reply of the latency run', 180_000, async () => {
     const calls = requestIds.map((id) => completionCall(slack, id));
     return calls.every((call) => call !== undefined) ? calls.map((call) => call!) : undefined;
@@ -1015,6 +1022,78 @@ const loadAverage = () =>
     .map((n) => n.toFixed(1))
     .join(' / ');
 
+// ---------------------------------------------------------------------------------------------------------------
+// 5. Under injected faults: every backup completes, every reply is posted, no phone is left stopped
+
+const FAULT_REQUESTS = 8;
+const FAULT_SEED = 19;
+
+async function measureFaults(slack: SlackStandIn): Promise<PhaseResult> {
+  const cloud = await startSim({ ...FAST_TIMING }, FAULT_SEED);
+  const { bot, driver } = await startBotWorker(slack, cloud, {
+    CLOUDPHONE_POLL_INTERVAL_MS: '200',
+    CLOUDPHONE_MAX_POLL_INTERVAL_MS: '2000',
+    CLOUDPHONE_TRANSIENT_RETRY_MS: '60000',
+  });
+  try {
+    // Running phones: each backup stops its phone first and must start it again afterwards.
+    const ids = await cloud.sim.call('addInstances', {
+      count: FAULT_REQUESTS,
+      status: 'RUNNING',
+      packages: [APP],
+      namePrefix: 'faults',
+    });
+    const mark = await cloud.sim.call('mark', undefined);
+    await cloud.sim.call('setFaults', {
+      faults: {
+        throttle: { rate: 0.3, retryAfterMs: 20 },
+        serverError: { rate: 0.1 },
+        drop: { rate: 0.05 },
+        dropAfterApply: { rate: 0.05 },
+      },
+    });
+    slack.faults.configure({ seed: FAULT_SEED, rateLimitRate: 0.2, retryAfterSec: 1 });
+    const requestIds = await backUpEach(driver, ids);
+    const deadline = Date.now() + 240_000;
+    let replies = 0;
+    while (Date.now() < deadline) {
+      replies = requestIds.filter((id) => completionCall(slack, id) !== undefined).length;
+      if (replies === requestIds.length) break;
+      await sleep(250);
+    }
+    slack.faults.clear();
+    await cloud.sim.call('setFaults', { faults: {} });
+    const completed = await cloud.sim.call('availableBackups', { requestIds });
+    const statuses = await cloud.sim.call('statuses', { ids });
+    const leftStopped = statuses.filter((status) => status !== 'RUNNING').length;
+    const faulted = await cloud.sim.call('faulted', { since: mark });
+    const ok = completed === requestIds.length && replies === requestIds.length && leftStopped === 0;
+    return {
+      rows: [
+        {
+          metric: 'under faults: backups completed · replies posted · phones left stopped',
+          measured: `${completed}/${requestIds.length} · ${replies}/${requestIds.length} · ${leftStopped}`,
+          target: `${requestIds.length} · ${requestIds.length} · 0`,
+          ratio: `${faulted} cloud calls met a fault`,
+          verdict: ok ? 'OK' : 'MISSED',
+        },
+      ],
+      notes: [
+        `faults: ${FAULT_REQUESTS} one-phone backups of RUNNING phones (stop, back up, start again) with the cloud ` +
+          'throttling 30% of calls, failing 10% with 5xx, dropping 5% of connections and losing 5% of answers after ' +
+          'acting, and Slack answering 20% of calls with 429; simulator FAST_TIMING, poll 200 ms, transient retries for ' +
+          '60 s. "Left stopped" counts the phones not RUNNING once every reply is in (or after 4 minutes).',
+      ],
+    };
+  } finally {
+    slack.faults.clear();
+    await bot.call('stop', undefined).catch(() => undefined);
+    await bot.close();
+    await cloud.sim.call('stop', undefined).catch(() => undefined);
+    await cloud.sim.close();
+  }
+}
+
 async function main(): Promise<number> {
   const started = Date.now();
   const loadAtStart = loadAverage();
@@ -1128,6 +1207,11 @@ async function main(): Promise<number> {
   }
   // Without the ack phase, the burst runs on its own at the end.
   await (burst ?? startBurst());
+  if (wanted('faults')) {
+    await run('backups under faults', 'under faults: backups completed · replies posted · phones left stopped', () =>
+      measureFaults(slack),
+    );
+  }
   await slack.close();
 
   const cpu = cpus();

@@ -3,7 +3,7 @@
  * memory). The bench steers it over IPC: add instances, read the request log, look up task times.
  */
 
-import { type Simulator, startSimulator, type Timing } from '../src/sandbox/simulator/index.js';
+import { type Faults, type Simulator, startSimulator, type Timing } from '../src/sandbox/simulator/index.js';
 import { complete, createBatch, markProcessing } from '../src/sandbox/simulator/tasks.js';
 import { serveRpc } from './rpc.js';
 
@@ -168,6 +168,32 @@ const handlers = {
       if (task.type === 'BackupFile' && task.level === 2 && task.finishedAt === undefined) open++;
     }
     return open;
+  },
+
+  /** Replaces the injected faults (see src/sandbox/simulator/faults.ts). */
+  setFaults(args: { faults: Faults }) {
+    simulator().setFaults(args.faults);
+  },
+
+  /** Each instance's status now. */
+  statuses(args: { ids: string[] }) {
+    const state = simulator().state;
+    return args.ids.map((id) => state.instances.get(id)?.status ?? 'MISSING');
+  },
+
+  /** How many of these requests have an AVAILABLE backup file (the bot marks its files' descriptions). */
+  availableBackups(args: { requestIds: string[] }) {
+    const files = [...simulator().state.backupFiles.values()];
+    return args.requestIds.filter((id) =>
+      files.some((file) => file.status === 'AVAILABLE' && file.description?.includes(id)),
+    ).length;
+  },
+
+  /** Requests that met an injected fault since `since` (a mark). */
+  faulted(args: { since: number }) {
+    return simulator()
+      .requests.slice(args.since)
+      .filter((entry) => entry.fault).length;
   },
 
   clearLog() {

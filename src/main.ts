@@ -26,25 +26,30 @@ import { trackSlackRequests } from './ops/slack-requests.js';
 import type { Simulator } from './sandbox/simulator/index.js';
 import { createAuditTrail } from './services/access/audit.js';
 import { createAccessGuard } from './services/access/guard.js';
+import { createApprovalService } from './services/approval/service.js';
+import { createApprovalStep } from './services/approval/step.js';
 import { createBackupFormDefaults } from './services/backup/form-defaults.js';
 import { createBackupService } from './services/backup/service.js';
+import { createStartNowService } from './services/backup/start-now.js';
 import { backupSteps } from './services/backup/steps.js';
 import { createUploadRegions } from './services/backup/upload-region.js';
-import { createBackupWorkflow } from './services/backup/workflow.js';
+import { createBackupWorkflow, isBackupRunning } from './services/backup/workflow.js';
 import { createCatalogService } from './services/catalog/service.js';
 import { createDeleteService } from './services/delete/service.js';
-import { deleteSteps } from './services/delete/steps.js';
+import { deleteApprovalSubject, deleteNotApproved, deleteSteps } from './services/delete/steps.js';
 import { createInstanceDirectory } from './services/fleet/instance-directory.js';
 import { createInstanceSuggestions } from './services/fleet/instance-suggestions.js';
 import type { Services } from './services/index.js';
 import { type Clock, systemClock } from './services/pipeline/ports.js';
+import { createPowerKeeper } from './services/pipeline/power-keeper.js';
 import { createRunner, type KindMap } from './services/pipeline/runner.js';
 import { createTaskPoller } from './services/pipeline/task-poller.js';
 import { createRestoreService } from './services/restore/service.js';
-import { restoreSteps } from './services/restore/steps.js';
+import { restoreApprovalSubject, restoreSteps } from './services/restore/steps.js';
 import { createRestoreWorkflow } from './services/restore/workflow.js';
 import { createStatusService } from './services/status/service.js';
 import { createAckPriority } from './slack/ack-priority.js';
+import { createApprovalNotifier } from './slack/approval-notifier.js';
 import { createChannelWriter } from './slack/channel-writer.js';
 import { createDeleteNotifier } from './slack/delete-notifier.js';
 import type { Installation } from './slack/installation.js';
@@ -55,7 +60,7 @@ import { createSlackWebClient } from './slack/web-client.js';
 import { createSlackApp } from './slack-app.js';
 import { connectCloud, type SimulatorOverrides } from './startup/cloud.js';
 import { boundPort, describeStartupError, opsListenError } from './startup/errors.js';
-import { buildPermissions } from './startup/permissions.js';
+import { buildAccess } from './startup/permissions.js';
 import { checkSlackToken, SlackUnreachableError } from './startup/slack.js';
 import { logStartSummary } from './startup/summary.js';
 
@@ -130,6 +135,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   const metrics = createMetrics({
     defaultMetrics: overrides.defaultMetrics ?? true,
     taskCounts: () => repos.tasks.countByStatus(),
+    phonesLeftStopped: () => repos.stoppedPhones.leftCount(),
     oldestOpenRequestAt: oldestOpenRequestAt(db),
     now: () => clock.now(),
   });
@@ -151,10 +157,27 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   const { cloud } = connection;
   cleanups.push(() => connection.close());
   const slack = createSlackWebClient(config, { logger, clientOptions: overrides.slackClientOptions });
+  const settings = { ...config.workflow, maxInstancesPerCall: MAX_INSTANCES_PER_CALL };
+  // Owes a start to every phone the bot stopped; the runner sweeps it every poll round (below).
+  const power = createPowerKeeper({
+    repo: repos.stoppedPhones,
+    cloud,
+    clock,
+    logger,
+    settings: { ...settings, startTimeoutMs: config.workflow.stopTimeoutMs },
+    isRequestActive: (requestId) => isBackupRunning(repos.requests, requestId),
+  });
 
   const audit = createAuditTrail({ repo: repos.audit, clock });
   const routes = opsRoutes({
-    health: () => checkHealth({ db, state: health, clock, maxTickAgeMs: Math.max(30_000, idleTickMs * 10) }),
+    health: () =>
+      checkHealth({
+        db,
+        state: health,
+        clock,
+        maxTickAgeMs: Math.max(30_000, idleTickMs * 10),
+        leftStopped: () => repos.stoppedPhones.left(),
+      }),
     metrics,
   });
   const instanceDirectory = createInstanceDirectory({
@@ -163,7 +186,8 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     now: () => clock.now(),
     onError: (error) => logger.warn({ err: error }, 'listing the cloud phone instances failed; will ask again'),
   });
-  const permissions = buildPermissions(config, { instances: instanceDirectory, clock, logger });
+  const access = buildAccess(config, { instances: instanceDirectory, clock, logger });
+  const { permissions } = access;
   const guard = createAccessGuard({ permissions, audit });
   // The services hand confirmed requests to the runner, made below from the services' step maps.
   const runnerRef: { kick(): void } = { kick: () => runner.kick() };
@@ -180,6 +204,16 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     directory: instanceDirectory,
     waitMs: PICKER_LISTING_WAIT_MS,
     scopeOf: formDefaults.scopeOf,
+  });
+  const approvals = createApprovalService({
+    repos,
+    policy: access.policy,
+    userGroups: access.userGroups,
+    instanceGroups: access.instanceGroups,
+    guard,
+    audit,
+    clock,
+    runner: runnerRef,
   });
   const services: Services = {
     backups: withSubmissionLog(
@@ -204,12 +238,24 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       runner: runnerRef,
       clock,
       simulated,
+      approvals,
       maxOpenPerPerson: config.access.maxOpenRequestsPerPerson,
     }),
+    power: createStartNowService({ guard, audit, power }),
     catalog,
     status: createStatusService({ repos, guard, audit, cloud }),
-    deletions: createDeleteService({ repos, guard, audit, catalog, runner: runnerRef, clock, simulated }),
+    deletions: createDeleteService({
+      repos,
+      guard,
+      audit,
+      catalog,
+      runner: runnerRef,
+      clock,
+      simulated,
+      approvals,
+    }),
     guard,
+    approvals,
     audit,
     people: createSlackPeopleDirectory(slack, clock),
     simulated,
@@ -236,10 +282,18 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     clock,
     lastTaskFinishedAt: (requestId) => repos.tasks.lastFinishedAt(requestId),
   });
-  const settings = { ...config.workflow, maxInstancesPerCall: MAX_INSTANCES_PER_CALL };
   const outcomeDeps = { metrics, audit, logger };
   const workflow = withRequestIds(
-    createBackupWorkflow({ repos, cloud, notifier, clock, settings, logger, onFinished: backupFinished(outcomeDeps) }),
+    createBackupWorkflow({
+      repos,
+      cloud,
+      notifier,
+      clock,
+      settings,
+      logger,
+      power,
+      onFinished: backupFinished(outcomeDeps),
+    }),
   );
   const restoreNotifier = createRestoreNotifier({ client: slack, writer: slackWriter });
   const restoreWorkflow = createRestoreWorkflow({
@@ -254,12 +308,36 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       startTimeoutMs: config.workflow.stopTimeoutMs,
       taskTimeoutMs: config.workflow.taskTimeoutMs,
       maxInstancesPerCall: MAX_INSTANCES_PER_CALL,
+      transientRetryMs: config.workflow.transientRetryMs,
     },
     onFinished: restoreFinished(outcomeDeps),
   });
+  const approvalNotifier = createApprovalNotifier({ writer: slackWriter });
+  /** The one approval step, as each kind that can wait for approval uses it. */
+  const approvalStep = (
+    kind: Pick<Parameters<typeof createApprovalStep>[0], 'subject' | 'next' | 'end' | 'resumeStatus'>,
+  ) =>
+    createApprovalStep({
+      repos,
+      notifier: approvalNotifier,
+      clock,
+      logger,
+      retryMs: config.workflow.pollIntervalMs,
+      ...kind,
+    });
   const kinds: KindMap = {
     backup: backupSteps({ repos, workflow, notifier, progressUpdateMs: config.workflow.progressUpdateMs }),
-    restore: restoreSteps({ repos, workflow: restoreWorkflow, notifier: restoreNotifier }),
+    restore: restoreSteps({
+      repos,
+      workflow: restoreWorkflow,
+      notifier: restoreNotifier,
+      approval: approvalStep({
+        subject: (id) => restoreApprovalSubject(repos, id),
+        next: restoreWorkflow.firstChange,
+        resumeStatus: 'running',
+        end: restoreWorkflow.notApproved,
+      }),
+    }),
     delete: deleteSteps({
       repos,
       cloud,
@@ -267,6 +345,18 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       audit,
       notifier: createDeleteNotifier({ writer: slackWriter }),
       clock,
+      // A person waits for a deletion's result: at most a minute of retries, however long the other flows retry.
+      retry: {
+        retryWindowMs: Math.min(config.workflow.transientRetryMs, 60_000),
+        backoffMs: config.workflow.pollIntervalMs,
+        maxBackoffMs: Math.min(config.workflow.maxPollIntervalMs, 10_000),
+      },
+      approval: approvalStep({
+        subject: (id) => deleteApprovalSubject(repos, id),
+        next: () => 'send',
+        resumeStatus: 'sent',
+        end: deleteNotApproved({ repos, audit, clock }),
+      }),
     }),
   };
   const poller = createTaskPoller({
@@ -285,6 +375,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     logger,
     settings: { idleTickMs, concurrency: RUNNER_CONCURRENCY },
     afterAcks: ackPriority.afterAcks,
+    sweep: () => power.sweep(),
     onTick: ({ at }) => {
       health.lastTickAt = at;
     },
@@ -342,6 +433,9 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     db.close();
     throw error;
   }
+  // Phones the bot stopped and has not seen running again (a restart in between, a backup that ended) get a fresh
+  // try; the runner's first poll round starts them.
+  power.resume();
   runner.start();
   logger.info({ mode: config.slack.mode, port, opsPort }, 'cloud phone bot started');
 

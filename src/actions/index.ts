@@ -2,11 +2,13 @@ import type { AllMiddlewareArgs, App, SlackActionMiddlewareArgs } from '@slack/b
 import { ACTION } from '../blocks/ids.js';
 import type { Services } from '../services/index.js';
 import { exactly } from '../slack/route.js';
+import { approvalApprove, approvalDeny } from './approval.js';
 import { cancelBackup } from './cancel-backup.js';
 import { catalogEntry } from './catalog-entry.js';
 import { catalogPage } from './catalog-page.js';
 import { markVerified } from './mark-verified.js';
 import { retryFailed } from './retry-failed.js';
+import { startLeftPhones } from './start-left-phones.js';
 
 // Each handler is typed for its element (button, overflow menu); the action id decides which element it is.
 type ActionListener = (args: never) => Promise<void>;
@@ -18,6 +20,9 @@ export function registerActions(app: App, services: Services): void {
     [ACTION.catalogPrev]: catalogPage(services),
     [ACTION.catalogNext]: catalogPage(services),
     [ACTION.catalogEntry]: catalogEntry(services),
+    [ACTION.startLeftPhones]: startLeftPhones(services),
+    [ACTION.approvalApprove]: approvalApprove(services),
+    [ACTION.approvalDeny]: approvalDeny(services),
     [ACTION.restoreFromBackup]: catalogEntry(services),
     [ACTION.cancelBackup]: cancelBackup(services),
     [ACTION.retryFailed]: retryFailed(services),

@@ -35,6 +35,13 @@ export interface InstanceCounts {
   stopping: number;
   /** Instances the bot stopped for the backup. */
   stoppedByBot: number;
+  /** Instances the bot stopped and could not start again: still off. */
+  leftStopped: number;
+}
+
+/** The bot stopped it for the backup and could not start it again. */
+export function isLeftStopped(instance: InstanceProgress): boolean {
+  return instance.stoppedByBot === true && instance.restart?.ok === false;
 }
 
 /** Counts per outcome. Before instances are looked up, the total is the number of ids asked for. */
@@ -47,6 +54,7 @@ export function countInstances(view: BackupRequestView): InstanceCounts {
     running: 0,
     stopping: 0,
     stoppedByBot: 0,
+    leftStopped: 0,
   };
   for (const instance of view.instances) {
     if (instance.state === 'succeeded') counts.succeeded += 1;
@@ -55,6 +63,7 @@ export function countInstances(view: BackupRequestView): InstanceCounts {
     else counts.running += 1;
     if (instance.state === 'stopping') counts.stopping += 1;
     if (instance.stoppedByBot === true) counts.stoppedByBot += 1;
+    if (isLeftStopped(instance)) counts.leftStopped += 1;
   }
   return counts;
 }
@@ -69,8 +78,21 @@ function andCounts(parts: [number, string][]): string {
     .join('');
 }
 
-/** The outcome in words, without decoration ("Partly done: 7 of 10 backed up, 2 failed"). */
+/**
+ * The outcome in words, without decoration ("Partly done: 7 of 10 backed up, 2 failed"). A phone the bot left off
+ * comes first, and the request is never "Finished" above it.
+ */
 export function statusText(view: BackupRequestView, counts = countInstances(view)): string {
+  const text = backupStatusText(view, counts);
+  if (counts.leftStopped === 0) return text;
+  return `Needs attention: ${leftStoppedPhrase(counts.leftStopped)}; ${text.replace(/^Finished: /, '')}`;
+}
+
+function leftStoppedPhrase(left: number): string {
+  return `${plural(left, 'phone')} the bot stopped ${left === 1 ? 'is' : 'are'} still off`;
+}
+
+function backupStatusText(view: BackupRequestView, counts: InstanceCounts): string {
   const { total, succeeded, failed, skipped, running, stopping } = counts;
   const n = (value: number) => value.toLocaleString('en-US');
   switch (view.status) {
@@ -220,7 +242,7 @@ function restartNote(p: InstanceProgress, view: BackupRequestView): string {
   if (p.restart === undefined) return ' · stopped by the bot';
   if (p.restart.ok) return ' · stopped by the bot and started again';
   const why = p.restart.errorCode ? ` (${errorCode(p.restart.errorCode)})` : '';
-  return ` · stopped by the bot; starting it again failed${why}`;
+  return ` · 🚨 *still off*: stopped by the bot, which could not start it again${why}`;
 }
 
 /** An instance id with its name beside it, when the cloud listed one. */
@@ -255,10 +277,10 @@ function outcomeSentence(view: BackupRequestView, counts: InstanceCounts): strin
   const n = (value: number) => value.toLocaleString('en-US');
   const missed = failed + skipped;
   switch (view.status) {
-    case 'succeeded':
-      return total === 1
-        ? 'Finished: the instance is backed up.'
-        : `Finished: all ${n(total)} instances are backed up.`;
+    case 'succeeded': {
+      const backedUp = total === 1 ? 'the instance is backed up.' : `all ${n(total)} instances are backed up.`;
+      return counts.leftStopped > 0 ? `Backed up: ${backedUp}` : `Finished: ${backedUp}`;
+    }
     case 'partial':
       return `Partly done: only ${n(succeeded)} of ${n(total)} instances are backed up; ${[
         failed > 0 ? `${n(failed)} failed` : '',
@@ -292,7 +314,7 @@ function stopStartSentence(view: BackupRequestView, counts: InstanceCounts): str
     if (!view.spec.startAfterBackup) {
       return `The bot stopped ${plural(stopped, 'running instance')} for the backup and left ${them} stopped, as asked.`;
     }
-    const failedRestarts = view.instances.filter((i) => i.stoppedByBot === true && i.restart?.ok === false).length;
+    const failedRestarts = counts.leftStopped;
     return failedRestarts === 0
       ? `The bot stopped ${plural(stopped, 'running instance')} for the backup and started ${them} again afterwards.`
       : `The bot stopped ${plural(stopped, 'running instance')} for the backup; starting ${plural(failedRestarts, 'instance')} again failed (see below).`;
@@ -301,6 +323,85 @@ function stopStartSentence(view: BackupRequestView, counts: InstanceCounts): str
     return 'Running instances were not stopped first, as asked; a running instance can make the backup fail.';
   }
   return undefined;
+}
+
+/**
+ * The alarm at the top of a reply whose request left phones off: which ones and why, addressed to the requester, with
+ * a button that tries again (after checking the presser may back up those phones).
+ */
+function leftStoppedBlocks(view: BackupRequestView, counts: InstanceCounts): KnownBlock[] {
+  if (counts.leftStopped === 0) return [];
+  const left = view.instances.filter(isLeftStopped);
+  const ids = summariseList(
+    left.map((p) => p.instanceId),
+    (id) => inlineCode(id, 64),
+    600,
+  );
+  const reasons = [
+    ...new Set(
+      left.map((p) =>
+        [
+          p.restart?.errorCode ? inlineCode(p.restart.errorCode, 64) : '',
+          inlineText(p.restart?.errorMessage ?? '', 300),
+        ]
+          .filter(Boolean)
+          .join(': '),
+      ),
+    ),
+  ].filter(Boolean);
+  const why = reasons.length > 0 ? `\n${reasons.slice(0, 3).join('\n')}` : '';
+  const them = left.length === 1 ? 'it' : 'them';
+  const text = `🚨 *${mention(view.actor.userId)} ${leftStoppedPhrase(left.length)}:* ${ids}\nThe bot stopped ${them} for this backup and could not start ${them} again. Whoever uses ${them} cannot until ${left.length === 1 ? 'it is' : 'they are'} started.${why}`;
+  return [
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: `🚨 ${truncate(leftStoppedPhrase(left.length), 140)}`, emoji: true },
+    },
+    section(text),
+    {
+      type: 'actions',
+      block_id: BLOCK.startLeftPhones,
+      elements: [
+        {
+          type: 'button',
+          action_id: ACTION.startLeftPhones,
+          text: { type: 'plain_text', text: 'Start it now', emoji: true },
+          style: 'danger',
+          value: view.id,
+        },
+      ],
+    },
+  ];
+}
+
+/** Answer to "Start it now", shown only to the person who pressed it. */
+export function startNowMessage(
+  result:
+    | { ok: false; reason: 'denied'; message: string }
+    | { ok: false; reason: 'nothing-left' }
+    | { ok: true; running: string[]; starting: string[]; left: { instanceId: string; errorCode: string }[] },
+): SlackMessage {
+  let text: string;
+  if (!result.ok) {
+    text =
+      result.reason === 'denied'
+        ? `🔒 You can't start these phones: ${inlineText(result.message, 300)}`
+        : 'The bot owes no phone of this backup a start any more: each has been seen running again.';
+  } else {
+    const parts: string[] = [];
+    const list = (ids: string[]) => ids.map((id) => inlineCode(id, 64)).join(', ');
+    if (result.running.length > 0) parts.push(`✅ Running again: ${list(result.running)}.`);
+    if (result.starting.length > 0)
+      parts.push(
+        `🔄 Starting: ${list(result.starting)}. The bot keeps at it until ${result.starting.length === 1 ? 'it runs' : 'they run'}.`,
+      );
+    for (const phone of result.left)
+      parts.push(
+        `🚨 ${inlineCode(phone.instanceId, 64)} is still off: the cloud refused again (${inlineCode(phone.errorCode, 64)}).`,
+      );
+    text = parts.join('\n');
+  }
+  return { text, blocks: [section(text)] };
 }
 
 /** Packs lines into sections of at most 3000 characters, within a block and character budget. */
@@ -398,7 +499,8 @@ export function backupCompletionReply(view: BackupRequestView): CompletionReply 
   const counts = countInstances(view);
   const who = mention(view.actor.userId);
   const sentence = outcomeSentence(view, counts);
-  const head: KnownBlock[] = [section(`${who} ${sentence}`)];
+  const alarm = leftStoppedBlocks(view, counts);
+  const head: KnownBlock[] = [...alarm, section(`${who} ${sentence}`)];
   const scope = `${plural(view.spec.apps.length, 'app')}: ${summariseList(view.spec.apps, (a) => inlineCode(a, 80), 600)} → ${inlineCode(view.spec.backupPath, 200)}`;
   head.push(context(scope));
   const stopStart = stopStartSentence(view, counts);
@@ -410,7 +512,8 @@ export function backupCompletionReply(view: BackupRequestView): CompletionReply 
   tail.push(context(`request ${inlineCode(view.id, 64)}`));
   if (view.simulated) tail.push(context(SIMULATED_LINE));
 
-  const text = `${view.simulated ? '[Simulated] ' : ''}${who} ${sentence}`;
+  const alarmText = counts.leftStopped > 0 ? `🚨 ${leftStoppedPhrase(counts.leftStopped)}. ` : '';
+  const text = `${view.simulated ? '[Simulated] ' : ''}${alarmText}${who} ${sentence}`;
   // Lines are far shorter than a section by construction; the cut only guards against the impossible.
   const lines = sortedInstances(view).map((p) => truncate(instanceLine(p, view), SLACK_LIMITS.sectionText - 100));
   const fixedChars = blockTextLength(head) + blockTextLength(tail);

@@ -169,6 +169,10 @@ export function deleteResultMessage(record: DeleteRecord): SlackMessage {
     case 'failed':
       sentence = `❌ ${who} asked to delete ${plural(files.length, 'backup')}, and the cloud refused: ${failureText({ code: record.errorCode ?? 'UnknownError', message: record.errorMessage ?? '' })}. Nothing was deleted.`;
       break;
+    case 'denied':
+    case 'expired':
+      sentence = `${record.status === 'denied' ? '⛔' : '⌛'} ${who} asked to delete ${plural(files.length, 'backup')}: ${inlineText(record.errorMessage ?? 'it was not approved', 600)}. Nothing was deleted.`;
+      break;
     default:
       sentence = `⚠️ ${who} asked to delete ${plural(files.length, 'backup')}: ${inlineText(record.errorMessage ?? 'the bot could not tell whether it happened', 600)}. Check \`${COMMAND} backups\`.`;
   }

@@ -23,6 +23,8 @@ export const CALLBACK = {
   deleteConfirm: 'delete_confirm',
   deleteConfirmUnverified: 'delete_confirm_unverified',
   deleteNotice: 'delete_notice',
+  /** Two-person approval: the reason a denying approver gives. */
+  approvalDenyReason: 'approval_deny_reason',
   /** Retry a backup's failed instances: the confirmation, and a notice (refusal, nothing to retry). */
   backupRetry: 'backup_retry',
   backupRetryNotice: 'backup_retry_notice',
@@ -45,6 +47,9 @@ export const BLOCK = {
   restoreVerify: 'restore_verify',
   deleteAcknowledge: 'delete_acknowledge',
   catalogNav: 'catalog_nav',
+  startLeftPhones: 'start_left_phones',
+  approvalButtons: 'approval_buttons',
+  approvalReason: 'approval_reason',
   backupNextStep: 'backup_next_step',
   backupCancel: 'backup_cancel',
 } as const;
@@ -69,6 +74,12 @@ export const ACTION = {
   catalogNext: 'catalog_next',
   /** The overflow menu on each catalog entry: restore from it, or delete it. */
   catalogEntry: 'catalog_entry',
+  /** "Start it now" on a backup reply whose phones the bot could not start again. */
+  startLeftPhones: 'start_left_phones',
+  /** Approve / Deny on a request posted to its approvers (value: the request id). */
+  approvalApprove: 'approval_approve',
+  approvalDeny: 'approval_deny',
+  approvalReason: 'reason',
   /** On a backup's reply: restore from the backup it made (a button), or from one of them (a menu). */
   restoreFromBackup: 'restore_from_backup',
   /** On a running backup's channel message. */

@@ -20,10 +20,13 @@ export function restoreCompletionMarker(requestId: string): string {
 const EMOJI: Record<RestoreStatus, string> = {
   planned: '📝',
   received: '⏳',
+  'awaiting-approval': '✋',
   running: '🔄',
   succeeded: '✅',
   partial: '⚠️',
   failed: '❌',
+  denied: '⛔',
+  expired: '⌛',
 };
 
 export function restoreStatusText(view: RestoreRequestView): string {
@@ -37,6 +40,12 @@ export function restoreStatusText(view: RestoreRequestView): string {
       return 'Planned, not confirmed';
     case 'received':
       return `Received: ${plural(targets.length, 'target')}`;
+    case 'awaiting-approval':
+      return 'Waiting for approval: nothing changes until it is approved (see the thread)';
+    case 'denied':
+      return 'Denied: nothing was restored or changed';
+    case 'expired':
+      return 'Not approved in time: nothing was restored or changed';
     case 'running': {
       const starting = targets.filter((t) => t.state === 'starting').length;
       const note = starting > 0 ? `; starting ${plural(starting, 'stopped target')} first` : '';
@@ -122,6 +131,10 @@ function outcomeSentence(view: RestoreRequestView): string {
         : `The restore finished on all ${targets.length} instances.`;
     case 'partial':
       return `The restore worked on only ${done} of ${targets.length} instances.`;
+    case 'denied':
+      return 'The restore was denied by an approver: nothing was restored or changed.';
+    case 'expired':
+      return 'The restore was not approved in time: nothing was restored or changed.';
     default:
       return 'The restore failed: nothing was restored.';
   }

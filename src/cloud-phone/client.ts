@@ -82,6 +82,10 @@ export interface DescribeTasksQuery {
   invokeId?: string | undefined;
   /** 1 = batch tasks, 2 = instance tasks. */
   level?: 1 | 2 | undefined;
+  /** Tasks on these resources (instance ids), at most 100. */
+  resourceIds?: readonly string[] | undefined;
+  /** Tasks of these types (§4.3), at most 100. */
+  taskTypes?: readonly string[] | undefined;
   /**
    * The region the caller knows the tasks are in (from their instances): the regional client asks only that region
    * about tasks it has not seen yet. A client of one endpoint ignores it.
@@ -277,7 +281,15 @@ export function createCloudPhoneClient(options: CloudPhoneClientOptions): CloudP
 
     async describeTasks(query = {}) {
       const action = 'DescribeTasks';
-      const base = { ParentTaskId: query.parentTaskId, InvokeId: query.invokeId, Level: query.level };
+      checkLimit(action, 'resource ids', query.resourceIds, MAX_INSTANCES_PER_CALL);
+      checkLimit(action, 'task types', query.taskTypes, MAX_INSTANCES_PER_CALL);
+      const base = {
+        ParentTaskId: query.parentTaskId,
+        InvokeId: query.invokeId,
+        Level: query.level,
+        ResourceIds: query.resourceIds?.slice(),
+        TaskTypes: query.taskTypes?.slice(),
+      };
       const pick = (r: DescribeTasksResponse) => usable(action, r, r.tasks);
       if (query.taskIds === undefined) return paginate(transport, action, base, describeTasksParser, pick);
       const out: Task[] = [];

@@ -5,7 +5,8 @@
 import type { Db } from './database.js';
 import type { RequestKind } from './requests.js';
 
-export type CallStatus = 'sent' | 'accepted' | 'failed' | 'unknown' | 'reconciled';
+/** `refused`: the cloud said it did not act (throttling, nothing sent), so the call may go again after a back-off. */
+export type CallStatus = 'sent' | 'accepted' | 'refused' | 'failed' | 'unknown' | 'reconciled';
 
 export interface CloudCallRecord {
   id: number;

@@ -10,6 +10,9 @@ import { headerOf, type RequestHeader, type RequestRepository, type RequestRow }
 export type DeleteStatus =
   | 'planned' // confirmation shown, not confirmed
   | 'sent' // confirmed; DeleteBackupFile about to be or being called
+  | 'awaiting-approval' // a policy rule asks for approval first (services/approval)
+  | 'denied' // an approver denied it: nothing was deleted
+  | 'expired' // not approved in time: nothing was deleted
   | 'deleted' // accepted by the cloud (or found gone / DELETING when the outcome was unknown)
   | 'failed' // refused by the cloud
   | 'unknown'; // the bot cannot tell (and did not resend)
@@ -31,7 +34,7 @@ export interface DeleteFile {
 }
 
 /** Where a deletion is: planned (`draft`), confirmed and being sent (`send`), its result being posted, done. */
-export type DeleteStep = 'draft' | 'send' | 'report' | 'done';
+export type DeleteStep = 'draft' | 'approval' | 'send' | 'report' | 'done';
 
 export interface DeleteRecord extends Omit<RequestHeader, 'kind'> {
   id: string;
@@ -58,7 +61,7 @@ interface DeleteDetail {
 }
 
 export type DeleteOutcome = {
-  status: Exclude<DeleteStatus, 'planned' | 'sent'>;
+  status: Exclude<DeleteStatus, 'planned' | 'sent' | 'awaiting-approval'>;
   cloudRequestId?: string | undefined;
   errorCode?: string | undefined;
   errorMessage?: string | undefined;
@@ -122,11 +125,11 @@ export function createDeleteRepository(db: Db, requests: RequestRepository) {
      * Confirmed: on to the runner's `send` step, which records the call before making it. False when it was confirmed
      * already (one deletion per plan).
      */
-    confirm(id: string, now: number): boolean {
+    confirm(id: string, now: number, step: 'send' | 'approval' = 'send'): boolean {
       const plan = get(id);
       if (!plan) return false;
       const detail: DeleteDetail = { files: plan.files };
-      return requests.confirm(id, { confirmKey: null, detail, status: 'sent', step: 'send', now });
+      return requests.confirm(id, { confirmKey: null, detail, status: 'sent', step, now });
     },
     /** The outcome, on to the report step and the result message queued: one transaction. */
     settle(id: string, outcome: DeleteOutcome, now: number): void {

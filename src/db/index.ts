@@ -1,3 +1,4 @@
+import { createApprovalRepository } from './approvals.js';
 import { createAuditLogRepository } from './audit-log.js';
 import { createBackupRecordQueries } from './backup-records.js';
 import { createBackupRequestRepository } from './backup-requests.js';
@@ -7,6 +8,7 @@ import { createDeleteRepository } from './delete-requests.js';
 import { createOutboxRepository } from './outbox.js';
 import { createRequestRepository } from './requests.js';
 import { createRestoreRepository } from './restore-requests.js';
+import { createStoppedPhoneRepository } from './stopped-phones.js';
 import { createTaskRepository } from './tasks.js';
 import { createVerificationRepository } from './verifications.js';
 
@@ -23,9 +25,12 @@ export function createRepositories(db: Db) {
     backups: createBackupRequestRepository(db, requests),
     restores: createRestoreRepository(db, requests),
     deletions: createDeleteRepository(db, requests),
+    approvals: createApprovalRepository(db),
     audit: createAuditLogRepository(db),
     verifications: createVerificationRepository(db),
     backupRecords: createBackupRecordQueries(db),
+    // Phones the bot stopped and owes a start (services/pipeline/power-keeper.ts).
+    stoppedPhones: createStoppedPhoneRepository(db),
   };
 }
 

@@ -18,7 +18,7 @@ import type { Db } from './database.js';
 import { headerOf, parseJson, type RequestHeader, type RequestRepository } from './requests.js';
 
 /** Where a restore is in its workflow. `draft` is a plan nobody confirmed; the runner never touches it. */
-export type RestoreStep = 'draft' | 'announce' | 'start' | 'submit' | 'track' | 'report' | 'done';
+export type RestoreStep = 'draft' | 'announce' | 'approval' | 'start' | 'submit' | 'track' | 'report' | 'done';
 
 export interface RestoreRecord extends RestoreRequestView, Omit<RequestHeader, 'kind'> {
   step: RestoreStep;
@@ -42,7 +42,10 @@ interface TargetRow {
   error_request_id: string | null;
 }
 
-export type TargetPatch = Partial<Omit<RestoreTarget, 'instanceId' | 'verdict' | 'facts' | 'overwrites'>>;
+/** Fields to change; `callId: null` detaches a target from a call the cloud refused before acting. */
+export type TargetPatch = Partial<Omit<RestoreTarget, 'instanceId' | 'verdict' | 'facts' | 'overwrites' | 'callId'>> & {
+  callId?: number | null;
+};
 
 const TARGET_COLUMNS: Record<keyof TargetPatch, string> = {
   state: 'state',

@@ -1,6 +1,7 @@
 /**
- * /healthz and /metrics. Health is three facts an operator acts on: the database takes writes, the runner loop is
- * ticking, and when the cloud last answered.
+ * /healthz and /metrics. Health is the facts an operator acts on: the database takes writes, the runner loop is
+ * ticking, when the cloud last answered, and which phones the bot stopped and could not start again (degraded: the
+ * bot works, but people are without their phones until someone starts them).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Db } from '../db/database.js';
@@ -13,14 +14,32 @@ export interface HealthState {
   lastCloudErrorCode: string | undefined;
 }
 
+/** A phone the bot stopped for a backup and gave up starting again. */
+export interface LeftStoppedPhone {
+  instanceId: string;
+  requestId: string;
+  stoppedAt: number;
+  errorCode: string | undefined;
+}
+
 export interface HealthReport {
+  /** False when the bot cannot work (HTTP 503). */
   ok: boolean;
+  /** `degraded`: the bot works, but left phones stopped (listed in `phonesLeftStopped`). */
+  status: 'ok' | 'degraded' | 'down';
   database: { writable: boolean; error?: string };
   poller: { alive: boolean; lastTickAt: string | null };
   cloud: { lastSuccessAt: string | null; lastErrorCode: string | null };
+  phonesLeftStopped: { instanceId: string; requestId: string; stoppedAt: string; errorCode: string | null }[];
 }
 
-export function checkHealth(deps: { db: Db; state: HealthState; clock: Clock; maxTickAgeMs: number }): HealthReport {
+export function checkHealth(deps: {
+  db: Db;
+  state: HealthState;
+  clock: Clock;
+  maxTickAgeMs: number;
+  leftStopped?: () => readonly LeftStoppedPhone[];
+}): HealthReport {
   const { db, state, clock } = deps;
   let writable = true;
   let error: string | undefined;
@@ -39,11 +58,20 @@ export function checkHealth(deps: { db: Db; state: HealthState; clock: Clock; ma
   }
   const alive = state.lastTickAt !== undefined && clock.now() - state.lastTickAt <= deps.maxTickAgeMs;
   const iso = (at: number | undefined) => (at === undefined ? null : new Date(at).toISOString());
+  const left = writable ? (deps.leftStopped?.() ?? []) : [];
+  const ok = writable && alive;
   return {
-    ok: writable && alive,
+    ok,
+    status: !ok ? 'down' : left.length > 0 ? 'degraded' : 'ok',
     database: { writable, ...(error ? { error } : {}) },
     poller: { alive, lastTickAt: iso(state.lastTickAt) },
     cloud: { lastSuccessAt: iso(state.lastCloudSuccessAt), lastErrorCode: state.lastCloudErrorCode ?? null },
+    phonesLeftStopped: left.map((phone) => ({
+      instanceId: phone.instanceId,
+      requestId: phone.requestId,
+      stoppedAt: new Date(phone.stoppedAt).toISOString(),
+      errorCode: phone.errorCode ?? null,
+    })),
   };
 }
 

@@ -9,6 +9,8 @@ export interface MetricsOptions {
   defaultMetrics?: boolean;
   /** Read at scrape time for the tasks gauge, so the database is only counted when someone looks. */
   taskCounts?: () => readonly { status: string; count: number }[];
+  /** Read at scrape time: phones the bot stopped and could not start again. */
+  phonesLeftStopped?: () => number;
   /** Read at scrape time: when the oldest request still open (confirmed, not finished) was asked for (epoch ms), if any. */
   oldestOpenRequestAt?: () => number | undefined;
   /** Epoch ms now (the bot's clock). */
@@ -68,6 +70,15 @@ export function createMetrics(options: MetricsOptions = {}) {
       for (const { status, count } of taskCounts()) this.set({ status }, count);
     },
   });
+  const phonesLeftStopped = options.phonesLeftStopped;
+  const leftStopped = new Gauge({
+    name: 'cloudphone_bot_phones_left_stopped',
+    help: 'Phones the bot stopped for a backup and could not start again (they stay off until someone starts them)',
+    registers: [registry],
+    collect() {
+      if (phonesLeftStopped) this.set(phonesLeftStopped());
+    },
+  });
   const replyLatency = new Histogram({
     name: 'cloudphone_bot_reply_latency_seconds',
     help: 'Time from the last cloud task of a request finishing to its threaded reply being posted',
@@ -99,6 +110,7 @@ export function createMetrics(options: MetricsOptions = {}) {
     cloudItemsUnusable,
     cloudCallSeconds,
     tasks,
+    leftStopped,
     replyLatency,
     slackApiErrors,
   };

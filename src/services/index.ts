@@ -1,8 +1,10 @@
 import type { AuditTrail } from './access/audit.js';
 import type { AccessGuard } from './access/guard.js';
 import type { PeopleDirectory } from './access/people.js';
+import type { ApprovalService } from './approval/service.js';
 import type { Actor } from './backup/model.js';
 import type { BackupService } from './backup/service.js';
+import type { StartNowService } from './backup/start-now.js';
 import type { UploadRegions } from './backup/upload-region.js';
 import type { CatalogService } from './catalog/service.js';
 import type { DeleteService } from './delete/service.js';
@@ -27,7 +29,11 @@ export interface Services {
   status: StatusService;
   /** `/cloudphone delete`, with its confirmations. */
   deletions: DeleteService;
+  /** "Start it now" for phones a backup left off. */
+  power: StartNowService;
   guard: AccessGuard;
+  /** Two-person approval: approvers' decisions (the policy's `approvals:`). */
+  approvals: ApprovalService;
   audit: AuditTrail;
   /** People by handle, from Slack's directory (for `/cloudphone audit @alex` typed as plain text). */
   people: PeopleDirectory;

@@ -11,8 +11,8 @@ import {
   createPolicyPermissions,
   type PermissionService,
 } from '../services/access/permissions.js';
-import { loadPolicyFile, unmatchableGlobWarnings } from '../services/access/policy.js';
-import { createUserGroupDirectory } from '../services/access/user-groups.js';
+import { loadPolicyFile, type Policy, unmatchableGlobWarnings } from '../services/access/policy.js';
+import { createUserGroupDirectory, type UserGroupDirectory } from '../services/access/user-groups.js';
 import type { InstanceDirectory } from '../services/fleet/instance-directory.js';
 import type { Clock } from '../services/pipeline/ports.js';
 
@@ -31,12 +31,29 @@ const GROUP_MEMBERSHIP_WAIT_MS = 1_200;
 /** One attempt at a user group lookup over HTTP. */
 const GROUP_CALL_TIMEOUT_MS = 1_000;
 
-export function buildPermissions(
+/** The access decisions, and what two-person approval needs from the same policy file. */
+export interface Access {
+  permissions: PermissionService;
+  /** The policy file, when there is one (its `approvals:` rules). */
+  policy?: Policy | undefined;
+  /** Slack user group membership, cached as for permissions (approvers' groups are checked at click time). */
+  userGroups?: UserGroupDirectory | undefined;
+  /** Instance id → `ag-…` for approval rules naming instance groups. */
+  instanceGroups?: ((ids: readonly string[]) => Promise<Readonly<Record<string, string>>>) | undefined;
+}
+
+/**
+ * How long a confirmation waits for the instance groups an approval rule names (it runs before Slack's ack, after
+ * the permission check); a late answer makes the rule apply.
+ */
+const APPROVAL_GROUP_WAIT_MS = 1_000;
+
+export function buildAccess(
   config: Config,
   deps: { instances: InstanceDirectory; clock: Clock; logger: Logger },
-): PermissionService {
+): Access {
   const { instances, clock, logger } = deps;
-  if (!config.access.policyPath) return createAdminListPermissions(config.access.admins);
+  if (!config.access.policyPath) return { permissions: createAdminListPermissions(config.access.admins) };
   const client = userGroupClient(config);
   const policy = loadPolicyFile(config.access.policyPath);
   for (const warning of unmatchableGlobWarnings(policy)) {
@@ -51,13 +68,19 @@ export function buildPermissions(
     onError: (error, group) => logger.warn({ err: error, group }, 'user group lookup failed; denying for now'),
     deadlineMs: GROUP_MEMBERSHIP_WAIT_MS,
   });
-  return createPolicyPermissions({
+  const permissions = createPolicyPermissions({
     policy,
     extraAdmins: config.access.admins,
     userGroups,
     instanceGroups: (ids) => instances.groupsOf(ids, { waitMs: GROUP_LOOKUP_WAIT_MS }),
     instanceRegions: (ids) => instances.regionsOf(ids, { waitMs: GROUP_LOOKUP_WAIT_MS }),
   });
+  return {
+    permissions,
+    policy,
+    userGroups,
+    instanceGroups: (ids) => instances.groupsOf(ids, { waitMs: APPROVAL_GROUP_WAIT_MS }),
+  };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs } from '@slack/bol
 import { CALLBACK } from '../blocks/ids.js';
 import type { Services } from '../services/index.js';
 import { exactly } from '../slack/route.js';
+import { approvalDenied } from './approval-denied.js';
 import { backupRetried } from './backup-retried.js';
 import { backupSubmitted } from './backup-submitted.js';
 import { deleteConfirmed, deleteUnverifiedConfirmed } from './delete-confirmed.js';
@@ -18,6 +19,7 @@ export function registerViews(app: App, services: Services): void {
     [CALLBACK.restoreConfirm]: restoreConfirmed(services),
     [CALLBACK.deleteConfirm]: deleteConfirmed(services),
     [CALLBACK.deleteConfirmUnverified]: deleteUnverifiedConfirmed(services),
+    [CALLBACK.approvalDenyReason]: approvalDenied(services),
   };
   // One listener for every modal submission (see slack/route.ts for why).
   app.view({ callback_id: exactly(Object.keys(byCallbackId)) }, (args) => byCallbackId[args.view.callback_id]!(args));

@@ -19,7 +19,9 @@ import {
 } from '../../src/sandbox/slack/index.js';
 import { completionMarker } from '../../src/slack/notifier.js';
 import { ADMIN, BACKUP_PATH, botEnv, CHANNEL, type Harness, SIGNING_SECRET } from '../support/harness.js';
+import { writePolicyFile } from '../support/policy-file.js';
 import { checkTargets, command, openRestoreForm, recoverCalls, topView } from '../support/restore-flows.js';
+import { waitUntil } from '../support/wait-until.js';
 
 const botScript = join(process.cwd(), 'test', 'support', 'bot-process.ts');
 
@@ -93,6 +95,48 @@ function withMarker(standIn: SlackStandIn, marker: (block: string) => boolean) {
   return standIn
     .messages(CHANNEL)
     .filter((m) => (m.blocks as { block_id?: string }[] | undefined)?.some((b) => b.block_id && marker(b.block_id)));
+}
+
+/**
+ * A bot process tests kill (SIGKILL) and start again on the same database at random points, and a person acting in
+ * Slack on whichever process runs now (the shared person-in-Slack steps take it as a harness).
+ */
+async function startCrashingBot(
+  env: Record<string, string>,
+  standIn: SlackStandIn,
+  simulator: Simulator,
+  seed: number,
+) {
+  let { child, port } = await startBotProcess(env);
+  current = child;
+  const driverOn = (p: number) =>
+    createSlackDriver({ appUrl: `http://127.0.0.1:${p}/slack/events`, signingSecret: SIGNING_SECRET, standIn });
+  let driver: SlackDriver = driverOn(port);
+  const random = seeded(seed);
+  const bot = {
+    kills: 0,
+    get driver() {
+      return driver;
+    },
+    person: {
+      sim: simulator,
+      slack: standIn,
+      get driver() {
+        return driver;
+      },
+    } as unknown as Harness,
+    /** Kills the bot within `maxDelayMs` (at a seeded random moment) and starts a new one. */
+    async crashAndRestart(maxDelayMs: number): Promise<void> {
+      await sleep(Math.floor(random() * maxDelayMs));
+      await kill(child);
+      bot.kills++;
+      ({ child, port } = await startBotProcess(env));
+      current = child;
+      driver = driverOn(port);
+    },
+    stop: () => kill(child),
+  };
+  return bot;
 }
 
 describe('crash safety', () => {
@@ -215,54 +259,27 @@ describe('crash safety', () => {
       return simulator.addBackupFile({ instanceId: source.id, apps: [APP] }).id;
     });
 
-    let { child, port } = await startBotProcess(env);
-    current = child;
-    let driver: SlackDriver = createSlackDriver({
-      appUrl: `http://127.0.0.1:${port}/slack/events`,
-      signingSecret: SIGNING_SECRET,
-      standIn,
-    });
-    // The shared person-in-Slack steps, on whichever bot process is running now.
-    const person = {
-      sim: simulator,
-      slack: standIn,
-      get driver() {
-        return driver;
-      },
-    } as unknown as Harness;
-    const random = seeded(7);
-    let kills = 0;
-    async function crashAndRestart(maxDelayMs: number): Promise<void> {
-      await sleep(Math.floor(random() * maxDelayMs));
-      await kill(child);
-      kills++;
-      ({ child, port } = await startBotProcess(env));
-      current = child;
-      driver = createSlackDriver({
-        appUrl: `http://127.0.0.1:${port}/slack/events`,
-        signingSecret: SIGNING_SECRET,
-        standIn,
-      });
-    }
+    const bot = await startCrashingBot(env, standIn, simulator, 7);
+    const { person } = bot;
 
     // Each confirmation is followed by a kill within moments: between the record and the cloud call, or just after.
     for (const { file, target } of restores) {
       const form = await openRestoreForm(person, file);
       const { confirmation } = await checkTargets(person, form, [target]);
       expect(confirmation?.callback_id).toBe(CALLBACK.restoreConfirm);
-      await driver.submitView({ viewId: confirmation!.id });
-      await crashAndRestart(400);
+      await bot.driver.submitView({ viewId: confirmation!.id });
+      await bot.crashAndRestart(400);
     }
     for (const file of doomed) {
       await command(person, `delete ${file}`);
       const first = await topView(person, CALLBACK.deleteConfirm);
-      await driver.submitView({ viewId: first.id });
+      await bot.driver.submitView({ viewId: first.id });
       const second = await topView(person, CALLBACK.deleteConfirmUnverified);
-      await driver.submitView({
+      await bot.driver.submitView({
         viewId: second.id,
         values: { [BLOCK.deleteAcknowledge]: { [ACTION.deleteAcknowledge]: [CHOICE.understood] } },
       });
-      await crashAndRestart(150);
+      await bot.crashAndRestart(150);
     }
 
     const restoreReplies = () => withMarker(standIn, (id) => id.startsWith('restore-completion:'));
@@ -275,13 +292,13 @@ describe('crash safety', () => {
       ).size >= restores.length && deleteResults().length >= doomed.length;
     const deadline = Date.now() + 90_000;
     // Keep killing after the replies too: a restarted bot must not post them again.
-    while ((kills < 10 || !allReplied()) && Date.now() < deadline) {
-      if (kills < 12) await crashAndRestart(800);
+    while ((bot.kills < 10 || !allReplied()) && Date.now() < deadline) {
+      if (bot.kills < 12) await bot.crashAndRestart(800);
       else await sleep(200);
     }
     // Let the last bot settle, so a duplicate would have time to appear.
     await sleep(1_000);
-    await kill(child);
+    await bot.stop();
 
     // One reply per restore and per deletion, each carrying its own request's marker once.
     const markers = (messages: { blocks?: unknown[] }[], prefix: string) =>
@@ -309,6 +326,92 @@ describe('crash safety', () => {
       expect(result?.text, `the result for ${file}`).toMatch(
         sent.length === 1 ? /deleted 1 backup/ : /asked to delete/,
       );
+    }
+  }, 200_000);
+
+  it('kills the bot while restores wait for approval and right after they are approved; each restores once, with one reply', async () => {
+    sim = await startSimulator({ timing: { ...FAST_TIMING, recoverMs: 1_000 }, seed: 9 });
+    slack = await startSlackStandIn({ rateLimits: false });
+    const standIn = slack;
+    const simulator = sim;
+    const APP = 'com.tencent.mm';
+    const BOB = 'U0BOB';
+    const APPROVALS = 'C0GENERAL';
+    const policy = writePolicyFile([
+      'roles:',
+      '  - name: leads',
+      `    members: [${BOB}]`,
+      '    actions: [restore]',
+      '    instances: ["acp-*"]',
+      `    locations: ["${BACKUP_PATH}"]`,
+      'approvals:',
+      '  - name: all-restores',
+      '    actions: [restore]',
+      '    instances: ["acp-*"]',
+      `    approvers: [${BOB}]`,
+      `    channel: ${APPROVALS}`,
+    ]);
+    const env = botEnv({
+      slack,
+      sim,
+      dbPath: join(dir, 'approvals.db'),
+      overrides: { CLOUDPHONE_POLL_INTERVAL_MS: '50', LOG_LEVEL: 'error', CLOUDPHONE_POLICY: policy.path },
+    });
+    const restores = Array.from({ length: 3 }, (_, i) => {
+      const source = simulator.addInstance({ name: `asrc-${i}`, status: 'STOPPED', packages: [APP] });
+      const target = simulator.addInstance({ name: `atgt-${i}`, status: 'RUNNING', packages: [] });
+      return { file: simulator.addBackupFile({ instanceId: source.id, apps: [APP] }).id, target: target.id };
+    });
+
+    const bot = await startCrashingBot(env, standIn, simulator, 11);
+    const { person } = bot;
+    /** The approvers' message about this target that still offers Approve. */
+    const askFor = (target: string) =>
+      standIn
+        .messages(APPROVALS, { topLevelOnly: true })
+        .find(
+          (m) => JSON.stringify(m.blocks).includes(target) && JSON.stringify(m.blocks).includes(ACTION.approvalApprove),
+        );
+
+    try {
+      for (const { file, target } of restores) {
+        const form = await openRestoreForm(person, file);
+        const { confirmation } = await checkTargets(person, form, [target]);
+        await bot.driver.submitView({ viewId: confirmation!.id });
+        // Killed while the restore waits (before or after the approvers were asked).
+        await bot.crashAndRestart(300);
+        const ask = await waitUntil(() => askFor(target), { timeoutMs: 20_000, description: `the ask for ${target}` });
+        expect(recoverCalls(person).filter((call) => call.targets.includes(target))).toHaveLength(0);
+        await bot.driver.clickButton({
+          channel: APPROVALS,
+          messageTs: ask.ts,
+          actionId: ACTION.approvalApprove,
+          userId: BOB,
+        });
+        // Killed between the approval and RecoverApp, or just after.
+        await bot.crashAndRestart(300);
+      }
+      const replies = () => withMarker(standIn, (id) => id.startsWith('restore-completion:'));
+      await waitUntil(() => replies().length >= restores.length, {
+        timeoutMs: 60_000,
+        description: 'a reply for every approved restore',
+      });
+      await bot.crashAndRestart(200);
+      await sleep(1_500);
+      await bot.stop();
+      const markers = replies().flatMap((m) =>
+        (m.blocks as { block_id?: string }[]).flatMap((b) =>
+          b.block_id?.startsWith('restore-completion:') ? [b.block_id] : [],
+        ),
+      );
+      expect(new Set(markers).size).toBe(restores.length);
+      expect(markers).toHaveLength(restores.length);
+      for (const { target } of restores) {
+        const sent = recoverCalls(person).filter((call) => call.status === 200 && call.targets.includes(target));
+        expect(sent, `RecoverApp calls for ${target}`).toHaveLength(1);
+      }
+    } finally {
+      policy.remove();
     }
   }, 200_000);
 });

@@ -95,6 +95,24 @@ describe('/cloudphone delete, end to end', () => {
     expect(h.slack.openViews(ADMIN)).toEqual([]);
   });
 
+  it.each([
+    ['a DeleteBackupFile that never reached the cloud is sent again', 'drop', 2],
+    ['a DeleteBackupFile whose answer was lost is looked up, not sent again', 'dropAfterApply', 1],
+  ] as const)('%s', async (_title, fault, sends) => {
+    h = await startHarness();
+    const bf = await botBackup(h, 'support-02', ['com.tencent.mm']);
+    h.sim.setFaults({ [fault]: { actions: ['DeleteBackupFile'], times: 1 } });
+    await command(h, `delete ${bf}`);
+    await h.driver.submitView({ viewId: (await topView(h, CALLBACK.deleteConfirm)).id });
+    await h.driver.submitView({
+      viewId: (await topView(h, CALLBACK.deleteConfirmUnverified)).id,
+      values: { [BLOCK.deleteAcknowledge]: { [ACTION.deleteAcknowledge]: [CHOICE.understood] } },
+    });
+    await deletedMessage(h);
+    expect(deleteCalls(h)).toEqual(Array.from({ length: sends }, () => [bf]));
+    expect(['DELETING', undefined]).toContain(h.sim.state.backupFiles.get(bf)?.status);
+  });
+
   it('is its own permission: a person who may restore and list may not delete', async () => {
     policyFile = writePolicyFile([
       `admins: [${ADMIN}]`,

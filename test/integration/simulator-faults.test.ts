@@ -153,3 +153,21 @@ describe('dropped connections', () => {
     expect(files.body).toMatchObject({ TotalCount: 1, Data: [{ Status: 'AVAILABLE' }] });
   });
 });
+
+describe('lasting refusals', () => {
+  it('refuses only the named operation with the given code, and changes nothing', async () => {
+    await start();
+    sim.setFaults({ refuse: { code: 'Forbidden.RAM', actions: ['StopAndroidInstance'] } });
+    const refused = await stop('support-01');
+    expect(refused.status).toBe(403);
+    expect(codeOf(refused)).toBe('Forbidden.RAM');
+    expect(sim.state.instances.get(idOf('support-01'))!.status).toBe('RUNNING');
+    expect(sim.requests.at(-1)).toMatchObject({
+      action: 'StopAndroidInstance',
+      fault: 'refuse',
+      code: 'Forbidden.RAM',
+    });
+    // Other operations go through.
+    expect((await backup('support-02')).status).toBe(200);
+  });
+});

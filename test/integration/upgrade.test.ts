@@ -1,8 +1,8 @@
 /**
  * Upgrade in place: a database written by the release before the one request pipeline (migrations 001-005, rows
  * shaped exactly as that release's statements wrote them) with backups, restores and deletions in flight and an audit
- * trail. The bot opens it (migration 006 runs), and every request in flight must finish exactly once, with nothing
- * sent twice, and every audit entry still there. The only test that reads tables: it checks the migration itself.
+ * trail. The bot opens it (migrations 006 and 007 run), and every request in flight must finish exactly once, with
+ * nothing that took effect sent twice, every phone the old bot stopped running again, and every audit entry still there. The only test that reads tables: it checks the migration itself.
  */
 import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -166,6 +166,18 @@ describe('upgrading a database written by the release before', () => {
       now,
     );
     auditIds.push(old.audit({ action: 'backup', params: {}, requestId: 'req-c00000000003' }));
+    // Backup D: its phone stopped by the old bot and backed up; the old bot died while sending the start (left 'sent',
+    // which that release never sent again). The phone is still off.
+    const stoppedId = harness.instance('support-03');
+    harness.sim.state.instances.get(stoppedId)!.status = 'STOPPED';
+    old.backup('req-d00000000005', [stoppedId]);
+    old.setStep('req-d00000000005', 'start', 'running');
+    db.prepare(`UPDATE request_instances SET state = 'succeeded', stopped_by_bot = 1, backup_file_id = 'bf-d'
+      WHERE request_id = 'req-d00000000005'`).run();
+    db.prepare(
+      `INSERT INTO cloud_calls (request_id, action, instance_ids_json, status, sent_at) VALUES (?, ?, ?, 'sent', ?)`,
+    ).run('req-d00000000005', 'StartAndroidInstance', JSON.stringify([stoppedId]), now);
+    auditIds.push(old.audit({ action: 'backup', params: {}, requestId: 'req-d00000000005' }));
     // Backup B: finished, its completion reply queued but not posted.
     old.backup('req-b00000000002', [sourceId]);
     db.prepare(`UPDATE backup_requests SET status = 'succeeded', step = 'report', next_run_at = ?, finished_at = ?,
@@ -257,7 +269,13 @@ describe('upgrading a database written by the release before', () => {
     harness.sim.clearRequests();
     await harness.restart();
 
-    const inFlight = ['req-a00000000001', 'req-b00000000002', 'req-c00000000003', 'req-r00000000004'];
+    const inFlight = [
+      'req-a00000000001',
+      'req-b00000000002',
+      'req-c00000000003',
+      'req-r00000000004',
+      'req-d00000000005',
+    ];
     const deletions = ['del-notsent0001', 'del-tookeffect1'];
     const bot = harness.bot;
     const unfinished = () =>
@@ -281,9 +299,12 @@ describe('upgrading a database written by the release before', () => {
       expect(messages.filter(marked(deleteResultMarker(id))), id).toHaveLength(0);
     }
 
-    // Nothing that may have taken effect was sent again; what had not started ran once.
+    // Nothing that took effect was sent again; what had not started ran once. The deletion left 'sent' whose file is
+    // still there was looked up and, not having taken effect, sent (issue 19); the one the cloud took was not.
     const calls = (action: string) => harness.sim.requests.filter((r) => r.action === action && r.status === 200);
-    expect(calls('DeleteBackupFile')).toHaveLength(0);
+    expect(calls('DeleteBackupFile').map((r) => Object.values(r.params))).toEqual([
+      expect.arrayContaining([keptFile.id]),
+    ]);
     expect(calls('BackupApp')).toHaveLength(1);
     expect(calls('RecoverApp')).toHaveLength(1);
     const status = (id: string) =>
@@ -292,8 +313,16 @@ describe('upgrading a database written by the release before', () => {
     expect(status('req-b00000000002')).toBe('succeeded');
     expect(status('req-c00000000003')).toBe('failed');
     expect(status('req-r00000000004')).toBe('succeeded');
+    expect(status('req-d00000000005')).toBe('succeeded');
+    // The phone the old bot stopped runs again: its start, lost with the old bot, was looked up and sent once.
+    await vi.waitFor(() => expect(harness.sim.state.instances.get(stoppedId)?.status).toBe('RUNNING'), {
+      timeout: 10_000,
+      interval: 50,
+    });
+    expect(calls('StartAndroidInstance').map((r) => Object.values(r.params))).toEqual([[stoppedId]]);
+    expect(bot.repos.stoppedPhones.all()).toEqual([]);
     expect(status('del-tookeffect1')).toBe('deleted');
-    expect(status('del-notsent0001')).toBe('unknown');
+    expect(status('del-notsent0001')).toBe('deleted');
     expect(status('del-planned0001')).toBe('planned');
 
     // Every audit entry is still there as it was, and the confirmed deletions got their outcome.
@@ -307,7 +336,7 @@ describe('upgrading a database written by the release before', () => {
       auditAfter.find((row) => row.request_id === deleteId && String(row.params_json).includes('"confirm"'))
         ?.outcome_json;
     expect(JSON.parse(String(outcomeOf('del-tookeffect1')))).toMatchObject({ status: 'deleted' });
-    expect(JSON.parse(String(outcomeOf('del-notsent0001')))).toMatchObject({ status: 'unknown' });
+    expect(JSON.parse(String(outcomeOf('del-notsent0001')))).toMatchObject({ status: 'deleted' });
 
     // No table of the release before is left.
     const tables = (
@@ -317,5 +346,6 @@ describe('upgrading a database written by the release before', () => {
       expect(tables).not.toContain(gone);
     }
     expect(tables).not.toContain('delete_requests');
+    expect(tables).toContain('stopped_phones');
   }, 60_000);
 });

@@ -4,6 +4,8 @@ import { restores } from './003-restores.js';
 import { tasksByRequest } from './004-tasks-by-request.js';
 import { unfinishedByWake } from './005-unfinished-by-wake.js';
 import { onePipeline } from './006-one-pipeline.js';
+import { stoppedPhones } from './007-stopped-phones.js';
+import { approvals } from './008-approvals.js';
 
 export interface Migration {
   version: number;
@@ -19,4 +21,6 @@ export const migrations: readonly Migration[] = [
   tasksByRequest,
   unfinishedByWake,
   onePipeline,
+  stoppedPhones,
+  approvals,
 ];

@@ -25,6 +25,11 @@ export interface Faults {
   drop?: FaultRule | undefined;
   /** The request takes effect, then the connection is closed without an answer: the "outcome unknown" case. */
   dropAfterApply?: FaultRule | undefined;
+  /**
+   * A refusal for good, with no effect: a 4xx with this `code` (say `Forbidden.RAM`, or a quota). Usually limited to
+   * one operation with `actions`, to see how a flow handles the cloud refusing one step of it.
+   */
+  refuse?: (FaultRule & { code: string; status?: number | undefined; message?: string | undefined }) | undefined;
 }
 
 export type FaultKind = keyof Faults;

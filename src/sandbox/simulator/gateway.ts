@@ -124,6 +124,11 @@ export function handleCall(deps: GatewayDeps, call: RawCall): Outcome {
         'x-acs-retry-after': String(throttle.retryAfterMs ?? 1000),
       });
     }
+    const refuse = deps.faults.pick('refuse', action, mutating);
+    if (refuse) {
+      entry.fault = 'refuse';
+      throw new ApiError(refuse.status ?? 403, refuse.code, refuse.message ?? `Injected refusal of ${action}.`);
+    }
     const serverError = deps.faults.pick('serverError', action, mutating);
     if (serverError) {
       entry.fault = 'serverError';

@@ -112,28 +112,105 @@ export const Role = z
   });
 export type Role = z.infer<typeof Role>;
 
+/** The actions that can wait for a second person: both overwrite or remove data for good. */
+export const APPROVAL_ACTIONS = ['restore', 'delete'] as const;
+export type ApprovalAction = (typeof APPROVAL_ACTIONS)[number];
+
+/** Shortest and longest wait a rule may set: shorter is no time to answer, longer leaves work hanging for weeks. */
+const MIN_EXPIRY_MS = 5 * 60_000;
+const MAX_EXPIRY_MS = 7 * 24 * 3_600_000;
+const DURATION = /^(\d+)\s*(m|h|d)$/;
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `30m`, `4h`, `2d` as milliseconds. */
+const Expiry = z
+  .string({ error: 'must be a duration such as 30m, 4h or 2d' })
+  .trim()
+  .regex(DURATION, { error: 'must be a duration such as 30m, 4h or 2d (minutes, hours or days)' })
+  .transform((value) => {
+    const [, amount, unit] = DURATION.exec(value) ?? [];
+    return Number(amount) * (UNIT_MS[unit ?? 'h'] ?? 0);
+  })
+  .refine((ms) => ms >= MIN_EXPIRY_MS && ms <= MAX_EXPIRY_MS, { error: 'must be between 5m and 7d' });
+
+export const ApprovalRule = z
+  .strictObject(
+    {
+      name: z.string({ error: 'must be a name such as prod-restores' }).regex(ROLE_NAME, {
+        error: 'must be a name of letters, digits, - and _ such as prod-restores',
+      }),
+      actions: list(z.enum(APPROVAL_ACTIONS, { error: `must be one of ${APPROVAL_ACTIONS.join(', ')}` }), 'action'),
+      instances: list(InstanceRef, 'instance pattern'),
+      approvers: list(Member, 'approver'),
+      required: z
+        .union([z.literal(1), z.literal(2)], { error: 'must be 1 or 2 (how many people must approve)' })
+        .default(1),
+      expires: Expiry.default(4 * 3_600_000),
+      /** Where the request is posted for the approvers; without it each approver (user ids only) gets a DM. */
+      channel: ChannelId.optional(),
+    },
+    {
+      error: 'must be a mapping with name, actions, instances, approvers and optionally required, expires, channel',
+    },
+  )
+  .superRefine((rule, ctx) => {
+    const groups = rule.approvers.filter((member) => !USER_ID.test(member));
+    if (groups.length > 0 && !rule.channel) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approvers'],
+        message: `names user groups (${groups.join(', ')}) but the rule has no channel: the bot can send a direct message only to a person, so add "channel:" with the channel id where approvers are asked`,
+      });
+    }
+    if (groups.length === 0 && rule.approvers.length < rule.required) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['required'],
+        message: `asks for ${rule.required} approvals but lists only ${rule.approvers.length} approver (the requester never approves their own request); add approvers or set required: 1`,
+      });
+    }
+  });
+export type ApprovalRule = z.infer<typeof ApprovalRule>;
+
 export const Policy = z
   .strictObject(
     {
       admins: z.array(UserId, { error: 'must be a list of Slack user ids, e.g. [U0123ABCD]' }).default([]),
       roles: z.array(Role, { error: 'must be a list of roles (each starting with "- name: …")' }).default([]),
+      approvals: z
+        .array(ApprovalRule, { error: 'must be a list of approval rules (each starting with "- name: …")' })
+        .optional(),
     },
     { error: 'must be a mapping with "admins:" and "roles:"' },
   )
   .superRefine((policy, ctx) => {
-    const seen = new Map<string, number>();
-    policy.roles.forEach((role, index) => {
-      const first = seen.get(role.name);
-      if (first === undefined) seen.set(role.name, index);
-      else {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['roles', index, 'name'],
-          message: `duplicate role name "${role.name}" (also roles[${first}]); denials name roles, so names must be unique`,
-        });
-      }
-    });
+    for (const index of duplicateIndexes(policy.roles)) {
+      const role = policy.roles[index]!;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['roles', index, 'name'],
+        message: `duplicate role name "${role.name}" (also roles[${firstIndexOf(policy.roles, role.name)}]); denials name roles, so names must be unique`,
+      });
+    }
+    const rules = policy.approvals ?? [];
+    for (const index of duplicateIndexes(rules)) {
+      const rule = rules[index]!;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approvals', index, 'name'],
+        message: `duplicate approval rule name "${rule.name}" (also approvals[${firstIndexOf(rules, rule.name)}]); the audit trail names rules, so names must be unique`,
+      });
+    }
   });
+
+/** Positions of the entries whose name an earlier entry already has. */
+function duplicateIndexes(entries: readonly { name: string }[]): number[] {
+  return entries.flatMap((entry, index) => (firstIndexOf(entries, entry.name) < index ? [index] : []));
+}
+
+function firstIndexOf(entries: readonly { name: string }[], name: string): number {
+  return entries.findIndex((entry) => entry.name === name);
+}
 export type Policy = z.infer<typeof Policy>;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -235,7 +312,7 @@ function rangeStart(node: unknown): number | undefined {
 
 function allowedKeysAt(path: readonly (string | number)[]): string[] {
   if (path.length === 0) return Object.keys(Policy.shape);
-  return Object.keys(Role.shape);
+  return Object.keys(path[0] === 'approvals' ? ApprovalRule.shape : Role.shape);
 }
 
 /** `roles[1] "support".instances[0]`: the role name helps find the entry in a long file. */
@@ -247,7 +324,13 @@ function describePath(path: readonly (string | number)[], raw: unknown): string 
     if (typeof key === 'number') text += `[${key}]`;
     else text += index === 0 ? key : `.${key}`;
     value = value && typeof value === 'object' ? (value as Record<string | number, unknown>)[key] : undefined;
-    if (index === 1 && path[0] === 'roles' && value && typeof value === 'object' && 'name' in value) {
+    if (
+      index === 1 &&
+      (path[0] === 'roles' || path[0] === 'approvals') &&
+      value &&
+      typeof value === 'object' &&
+      'name' in value
+    ) {
       const name = (value as { name: unknown }).name;
       if (typeof name === 'string') text += ` "${name}"`;
     }

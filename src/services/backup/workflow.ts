@@ -11,7 +11,9 @@ import type { Repositories } from '../../db/index.js';
 import { imageKindOf } from '../fleet/instance-facts.js';
 import { createAnnounceStep } from '../pipeline/announce.js';
 import { chunk, failedCall, failureOf, isTransient } from '../pipeline/cloud-failure.js';
+import { classifyFailure, decide, RECORDED_FAILURE, replay, sendsByTarget } from '../pipeline/mutating-call.js';
 import type { BackupCloud, Clock, RequestNotifier } from '../pipeline/ports.js';
+import type { PowerKeeper } from '../pipeline/power-keeper.js';
 import { RetryLater } from '../pipeline/retry-later.js';
 import type { BackupRequestView, InstanceProgress, RequestStatus } from './model.js';
 
@@ -34,6 +36,8 @@ export interface WorkflowDeps {
   clock: Clock;
   settings: WorkflowSettings;
   logger: Logger;
+  /** Owns starting again every phone the bot stopped (services/pipeline/power-keeper.ts). */
+  power: PowerKeeper;
   /** Told once when a request reaches its final state (the audit trail records the outcome). */
   onFinished?: (request: NonNullable<ReturnType<Repositories['backups']['get']>>) => void;
 }
@@ -49,6 +53,12 @@ export function requestMarker(requestId: string): string {
   return `[slack-bot ${requestId}]`;
 }
 
+/** True while a backup request's own steps still drive the phones it stopped (the power keeper leaves them alone). */
+export function isBackupRunning(requests: Repositories['requests'], requestId: string): boolean {
+  const header = requests.header(requestId);
+  return header !== undefined && header.kind === 'backup' && !['draft', 'report', 'done'].includes(header.step);
+}
+
 export function finalStatus(instances: readonly InstanceProgress[]): RequestStatus {
   const succeeded = instances.filter((instance) => instance.state === 'succeeded').length;
   if (succeeded === instances.length) return 'succeeded';
@@ -60,6 +70,14 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
   const { requests, backups, calls, tasks } = repos;
   /** How long after an unsettled mutating call its effects (files, statuses) should be visible to a lookup. */
   const reconcileGraceMs = Math.max(1_000, settings.pollIntervalMs * 2);
+  const stopPolicy = {
+    retryWindowMs: settings.transientRetryMs,
+    backoffMs: settings.pollIntervalMs,
+    maxBackoffMs: settings.maxPollIntervalMs,
+    settleMs: reconcileGraceMs,
+    // A call a crash left unanswered gets a whole window after the restart.
+    windowOpensAt: clock.now(),
+  };
 
   function load(id: string) {
     const record = backups.get(id);
@@ -193,9 +211,9 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
   }
 
   /**
-   * Stops the running instances that were asked to be stopped, and waits until each is STOPPED. A Stop whose outcome
-   * is unknown is harmless to send again (stopping a stopping instance is refused), so an instance still RUNNING a
-   * while after such a call is sent a new one, a bounded number of times.
+   * Stops the running instances that were asked to be stopped, and waits until each is STOPPED. Each stop is sent
+   * and resolved by the mutating-call policy: a refusal that says the cloud did nothing is sent again after a
+   * back-off, an unknown outcome is looked at (a phone still RUNNING a while later did not stop) before it is.
    */
   async function stop(id: string): Promise<void> {
     skipUnsent(id);
@@ -205,13 +223,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     const timedOut = clock.now() - record.stepStartedAt > settings.stopTimeoutMs;
     if (statuses === undefined && !timedOut) return retryLater(id);
 
-    const lastCall = new Map<string, { status: string; sentAt: number; attempts: number }>();
-    for (const call of calls.list(id, 'StopAndroidInstance')) {
-      for (const instanceId of call.instanceIds) {
-        const attempts = (lastCall.get(instanceId)?.attempts ?? 0) + 1;
-        lastCall.set(instanceId, { status: call.status, sentAt: call.sentAt, attempts });
-      }
-    }
+    const sends = sendsByTarget(calls.list(id, 'StopAndroidInstance'));
     const toStop: string[] = [];
     let waiting = 0;
     for (const instance of stopping) {
@@ -230,41 +242,52 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
         });
         continue;
       }
-      waiting++;
-      const last = lastCall.get(instance.instanceId);
-      const unclear = last && (last.status === 'unknown' || last.status === 'sent');
-      if (
-        status === 'RUNNING' &&
-        (!last || (unclear && clock.now() - last.sentAt >= reconcileGraceMs && last.attempts < MAX_STOP_ATTEMPTS))
-      ) {
-        toStop.push(instance.instanceId);
+      const move = decide({
+        history: replay(sends.get(instance.instanceId) ?? []),
+        effect: status === 'RUNNING' ? 'not-taken' : 'taken',
+        now: clock.now(),
+        settings: { ...stopPolicy, maxIneffective: MAX_STOP_ATTEMPTS },
+      });
+      if (move.kind === 'give-up') {
+        const last = calls.list(id, 'StopAndroidInstance').findLast((c) => c.instanceIds.includes(instance.instanceId));
+        backups.updateInstance(id, instance.instanceId, {
+          state: 'skipped',
+          stoppedByBot: false,
+          errorCode: last?.errorCode ?? 'StopFailed',
+          errorMessage: `could not stop it before the backup: ${last?.errorMessage ?? 'the instance stayed RUNNING'}`,
+        });
+        continue;
       }
+      waiting++;
+      if (move.kind === 'send') toStop.push(instance.instanceId);
     }
     for (const ids of chunk(toStop, settings.maxInstancesPerCall)) {
-      const callId = calls.begin(id, 'StopAndroidInstance', ids, clock.now());
-      for (const instanceId of ids) backups.updateInstance(id, instanceId, { stoppedByBot: true });
-      try {
-        const result = await cloud.stopInstances(ids);
-        calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
-      } catch (error) {
-        const failure = failureOf(error);
-        calls.settle(callId, failedCall(failure), clock.now());
-        if (failure.outcomeUnknown) continue;
-        for (const instanceId of ids) {
-          waiting--;
-          backups.updateInstance(id, instanceId, {
-            state: 'skipped',
-            stoppedByBot: false,
-            errorCode: failure.code,
-            errorMessage: `could not stop it before the backup: ${failure.message}`,
-            requestId: failure.requestId,
-          });
-        }
-      }
+      // The bot owes these phones a start from the moment the stop may reach the cloud.
+      const callId = repos.db.transaction(() => {
+        deps.power.hold(id, ids);
+        for (const instanceId of ids) backups.updateInstance(id, instanceId, { stoppedByBot: true });
+        return calls.begin(id, 'StopAndroidInstance', ids, clock.now());
+      })();
+      await sendRecorded(callId, () => cloud.stopInstances(ids));
     }
     if (waiting > 0) return retryLater(id);
     if (load(id).instances.some((i) => i.state === 'pending')) moveTo(id, 'submit');
     else moveTo(id, 'start');
+  }
+
+  /** Makes a recorded call and settles its record with the policy's reading of the answer. */
+  async function sendRecorded(callId: number, send: () => Promise<{ requestId: string }>): Promise<void> {
+    try {
+      const result = await send();
+      calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
+    } catch (error) {
+      const failure = failureOf(error);
+      calls.settle(
+        callId,
+        { status: RECORDED_FAILURE[classifyFailure(error)], errorCode: failure.code, errorMessage: failure.message },
+        clock.now(),
+      );
+    }
   }
 
   async function currentStatuses(ids: string[]): Promise<Map<string, string> | undefined> {
@@ -300,16 +323,41 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
 
     skipUnsent(id);
     const attempts = attemptsByInstance(id);
+    const sends = sendsByTarget(calls.list(id, 'BackupApp'));
     const fresh: string[] = [];
+    let retryAt: number | undefined;
     for (const instance of load(id).instances) {
       if (instance.state !== 'pending' || instance.callId !== undefined) continue;
       if ((attempts.get(instance.instanceId) ?? 0) >= MAX_BACKUP_ATTEMPTS) {
         backups.updateInstance(id, instance.instanceId, gaveUp(lastAnswer(id, instance.instanceId)));
         continue;
       }
+      // A pending instance without a call was never reached (or a look proved the call did not reach it).
+      const move = decide({
+        history: replay(sends.get(instance.instanceId) ?? []),
+        effect: 'not-taken',
+        now: clock.now(),
+        settings: { ...stopPolicy, maxIneffective: 1 },
+      });
+      if (move.kind === 'wait') {
+        retryAt = Math.min(retryAt ?? move.at, move.at);
+        continue;
+      }
+      if (move.kind === 'give-up') {
+        const last = calls.list(id, 'BackupApp').findLast((c) => c.instanceIds.includes(instance.instanceId));
+        backups.updateInstance(id, instance.instanceId, {
+          state: 'failed',
+          errorCode: last?.errorCode ?? 'BackupNotSent',
+          errorMessage: `the cloud kept refusing BackupApp for ${Math.round(settings.transientRetryMs / 1000)} s: ${last?.errorMessage ?? 'no answer'}`,
+          // The RequestId of the cloud's last answer, for a support ticket.
+          requestId: last?.cloudRequestId,
+        });
+        continue;
+      }
       fresh.push(instance.instanceId);
     }
     let unsettled = false;
+    let refused = false;
     for (const ids of chunk(fresh, settings.maxInstancesPerCall)) {
       // A cancel recorded while an earlier chunk was on its way stops the chunks not yet sent.
       if (load(id).spec.cancel) {
@@ -353,6 +401,20 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
         })();
       } catch (error) {
         const failure = failureOf(error);
+        if (classifyFailure(error) === 'not-acted') {
+          // The cloud did nothing: the instances go back to pending and are sent again after a back-off.
+          repos.db.transaction(() => {
+            calls.settle(
+              callId,
+              { status: 'refused', errorCode: failure.code, errorMessage: failure.message },
+              clock.now(),
+            );
+            for (const instanceId of ids) backups.updateInstance(id, instanceId, { callId: null });
+          })();
+          refused = true;
+          logger.warn({ requestId: id, code: failure.code }, 'BackupApp refused before acting; will send it again');
+          continue;
+        }
         if (failure.outcomeUnknown) {
           // Not re-sent now: reconciled after the grace period (see above).
           calls.settle(callId, failedCall(failure), clock.now());
@@ -373,6 +435,8 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       }
     }
     if (unsettled) return void requests.wakeAt(id, clock.now() + reconcileGraceMs, clock.now());
+    if (refused) return retryLater(id);
+    if (retryAt !== undefined) return void requests.wakeAt(id, retryAt, clock.now());
     moveTo(id, 'track');
   }
 
@@ -384,9 +448,11 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       .at(-1);
   }
 
+  /** BackupApp sends per instance whose outcome was unclear (refusals, which did nothing, do not count). */
   function attemptsByInstance(id: string): Map<string, number> {
     const attempts = new Map<string, number>();
     for (const call of calls.list(id, 'BackupApp')) {
+      if (call.status === 'refused') continue;
       for (const instanceId of call.instanceIds) attempts.set(instanceId, (attempts.get(instanceId) ?? 0) + 1);
     }
     return attempts;
@@ -499,28 +565,24 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     }
   }
 
+  /**
+   * Starts again the phones this request stopped (the power keeper resolves every failure of the start) and finishes
+   * once each is running again or the bot had to leave it stopped, which the reply then says loudly.
+   */
   async function start(id: string): Promise<void> {
     const record = load(id);
-    if (record.spec.startAfterBackup && calls.count(id, 'StartAndroidInstance') === 0) {
-      const toStart = record.instances
-        .filter((i) => i.stoppedByBot && i.restart === undefined)
-        .map((i) => i.instanceId);
-      for (const ids of chunk(toStart, settings.maxInstancesPerCall)) {
-        const callId = calls.begin(id, 'StartAndroidInstance', ids, clock.now());
-        try {
-          const result = await cloud.startInstances(ids);
-          calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
-          for (const instanceId of ids) backups.updateInstance(id, instanceId, { restart: { ok: true } });
-        } catch (error) {
-          const failure = failureOf(error);
-          calls.settle(callId, failedCall(failure), clock.now());
-          for (const instanceId of ids) {
-            backups.updateInstance(id, instanceId, {
-              restart: { ok: false, errorCode: failure.code, errorMessage: failure.message },
-            });
-          }
-        }
-      }
+    if (!record.spec.startAfterBackup) {
+      deps.power.forget(id);
+      return finish(id);
+    }
+    const restart = await deps.power.restartFor(id);
+    if (!restart.done) return void requests.wakeAt(id, restart.wakeAt, clock.now());
+    const left = new Map(restart.left.map((phone) => [phone.instanceId, phone]));
+    for (const instance of record.instances.filter((i) => i.stoppedByBot)) {
+      const phone = left.get(instance.instanceId);
+      backups.updateInstance(id, instance.instanceId, {
+        restart: phone ? { ok: false, errorCode: phone.errorCode, errorMessage: phone.errorMessage } : { ok: true },
+      });
     }
     finish(id);
   }

@@ -10,6 +10,7 @@ import type { Repositories } from '../../db/index.js';
 import type { AuditTrail } from '../access/audit.js';
 import type { AccessGuard, GuardResult } from '../access/guard.js';
 import type { AccessTarget } from '../access/permissions.js';
+import type { ApprovalService } from '../approval/service.js';
 import type { Actor, CloudFailure } from '../backup/model.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { Clock } from '../pipeline/ports.js';
@@ -55,6 +56,8 @@ export function createDeleteService(deps: {
   runner: { kick(): void };
   clock: Clock;
   simulated: boolean;
+  /** Two-person approval (the policy's `approvals:`); without it no deletion waits. */
+  approvals?: Pick<ApprovalService, 'requirementFor' | 'open'> | undefined;
 }) {
   const { repos, guard, audit, catalog, runner, clock } = deps;
 
@@ -211,8 +214,16 @@ export function createDeleteService(deps: {
         },
       );
       if (!decision.allowed) return { ok: false, reason: 'denied', message: decision.reason };
+      const sources = [...new Set(files.flatMap((file) => (file.sourceInstanceId ? [file.sourceInstanceId] : [])))];
+      const requirement = await deps.approvals?.requirementFor({
+        action: 'delete',
+        instanceIds: sources,
+        instancesUnknown: files.some((file) => !file.sourceInstanceId),
+      });
       const created = repos.db.transaction(() => {
-        const confirmed = repos.deletions.confirm(plan.id, clock.now());
+        // The deletion and what it must collect first are recorded together: it is never sent unapproved.
+        const confirmed = repos.deletions.confirm(plan.id, clock.now(), requirement ? 'approval' : 'send');
+        if (confirmed && requirement) deps.approvals?.open(plan.id, requirement, sources);
         // The runner records the outcome on this entry when the deletion settles.
         if (confirmed) audit.linkRequest(auditId, plan.id);
         return confirmed;

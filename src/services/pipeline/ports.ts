@@ -86,7 +86,14 @@ export interface CloudPhone {
     uploadEndpoint?: string | undefined;
   }): Promise<{ requestId: string; taskId: string; items: { instanceId: string; taskId: string }[] }>;
   /** `region`: where the caller knows the tasks are (see `regionOfTask`); the client asks only there. */
-  describeTasks(query: { taskIds?: string[]; invokeId?: string; region?: string }): Promise<CloudTask[]>;
+  describeTasks(query: {
+    taskIds?: string[];
+    invokeId?: string;
+    resourceIds?: string[];
+    taskTypes?: string[];
+    level?: 1 | 2;
+    region?: string;
+  }): Promise<CloudTask[]>;
   /**
    * The region a task lives in, as far as the client has seen it or its instance (CLOUDPHONE_REGIONS); undefined
    * when not known yet. Absent for a client of one region: then every task is in it.

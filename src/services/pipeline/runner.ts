@@ -53,6 +53,12 @@ export interface RunnerDeps {
   clock: Clock;
   settings: RunnerSettings;
   logger: Logger;
+  /**
+   * Work that looks after what requests leave behind (the power keeper's sweep: phones the bot stopped whose request
+   * ended), run in every poll round, after the tasks: never two at once, and no loop of its own. Its own failures are
+   * logged and do not hold up the poll.
+   */
+  sweep?: () => Promise<void>;
   /** Called after every poll round (at least once an idle tick); used by /healthz and metrics. */
   onTick?: (info: { at: number; polledCalls: number }) => void;
   /** Background work yields to Slack requests waiting for their answer (src/slack/ack-priority.ts). */
@@ -153,6 +159,13 @@ export function createRunner(deps: RunnerDeps) {
       if (polled.drained.has(id)) continue;
       const header = requests.header(id);
       if (header) await updateProgress(id, kindOf(header.kind), false);
+    }
+    if (deps.sweep) {
+      try {
+        await deps.sweep();
+      } catch (error) {
+        logger.warn({ err: error }, 'the sweep after the poll failed; will try again next round');
+      }
     }
     deps.onTick?.({ at: clock.now(), polledCalls: polled.calls });
     return polled.drained;

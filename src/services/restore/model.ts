@@ -84,7 +84,16 @@ export interface RestoreTarget {
   requestId?: string | undefined;
 }
 
-export type RestoreStatus = 'planned' | 'received' | 'running' | 'succeeded' | 'partial' | 'failed';
+export type RestoreStatus =
+  | 'planned'
+  | 'received'
+  | 'awaiting-approval' // a policy rule asks for approval first (services/approval)
+  | 'running'
+  | 'succeeded'
+  | 'partial'
+  | 'failed'
+  | 'denied' // an approver denied it: nothing was changed
+  | 'expired'; // no approval in time: nothing was changed
 
 export interface Verification {
   backupFileId: string;

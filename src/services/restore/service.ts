@@ -9,6 +9,7 @@ import type { RestoreRecord, TargetPatch } from '../../db/restore-requests.js';
 import type { AuditTrail } from '../access/audit.js';
 import type { AccessGuard, GuardResult } from '../access/guard.js';
 import type { AccessTarget } from '../access/permissions.js';
+import type { ApprovalService } from '../approval/service.js';
 import { checkInstanceId, splitList } from '../backup/input.js';
 import type { Actor, CloudFailure } from '../backup/model.js';
 import { newRequestId } from '../backup/service.js';
@@ -99,6 +100,8 @@ export function createRestoreService(deps: {
   runner: { kick(): void };
   clock: Clock;
   simulated: boolean;
+  /** Two-person approval (the policy's `approvals:`); without it no restore waits. */
+  approvals?: Pick<ApprovalService, 'requirementFor' | 'open'> | undefined;
   /** Backups and restores one person may have open at once. */
   maxOpenPerPerson: number;
 }) {
@@ -374,16 +377,6 @@ export function createRestoreService(deps: {
         },
       );
       if (!decision.allowed) return { ok: false, reason: 'denied', message: decision.reason };
-      // Checked again here (the form checked too): another request may have taken a target since the plan. No await
-      // between this check and the record below, so nothing slips in between.
-      const refusal = admission(
-        input.actor,
-        included.map((target) => target.instanceId),
-      );
-      if (refusal) {
-        audit.recordOutcome(auditId, { status: 'refused', reason: refusal.reason });
-        return { ok: false, reason: 'refused', refusal };
-      }
 
       const patches = plan.targets.map((target): { instanceId: string; patch: TargetPatch } => {
         if (target.verdict === 'ready') return { instanceId: target.instanceId, patch: { state: 'pending' } };
@@ -401,12 +394,28 @@ export function createRestoreService(deps: {
         }
         return { instanceId: target.instanceId, patch: { state: 'skipped' } };
       });
-      const created = repos.restores.confirm(plan.id, {
-        confirmKey: input.confirmKey,
-        startStopped,
-        targets: patches,
-        now: clock.now(),
-      });
+      const changed = included.map((target) => target.instanceId);
+      const requirement = await deps.approvals?.requirementFor({ action: 'restore', instanceIds: changed });
+      // The restore and what it must collect first are recorded together: it never runs unapproved.
+      const recorded = repos.db.transaction((): { refusal: AdmissionRefusal } | { confirmed: boolean } => {
+        // Checked again here (the form checked too): another request may have taken a target since the plan. In the
+        // same transaction as the record, so nothing slips in between.
+        const refusal = admission(input.actor, changed);
+        if (refusal) return { refusal };
+        const confirmed = repos.restores.confirm(plan.id, {
+          confirmKey: input.confirmKey,
+          startStopped,
+          targets: patches,
+          now: clock.now(),
+        });
+        if (confirmed && requirement) deps.approvals?.open(plan.id, requirement, changed);
+        return { confirmed };
+      })();
+      if ('refusal' in recorded) {
+        audit.recordOutcome(auditId, { status: 'refused', reason: recorded.refusal.reason });
+        return { ok: false, reason: 'refused', refusal: recorded.refusal };
+      }
+      const created = recorded.confirmed;
       audit.linkRequest(auditId, plan.id);
       if (created) runner.kick();
       return { ok: true, requestId: plan.id, created };

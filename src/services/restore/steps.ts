@@ -4,8 +4,10 @@
  * knows of restores.
  */
 import type { Repositories } from '../../db/index.js';
+import type { ApprovalSubject } from '../approval/step.js';
 import type { RequestNotifier } from '../pipeline/ports.js';
-import { type KindSteps, kindSteps, stateDigest } from '../pipeline/runner.js';
+import { type KindSteps, kindSteps, type Step, stateDigest } from '../pipeline/runner.js';
+import { includedTargets } from './compat.js';
 import type { RestoreRequestView } from './model.js';
 import type { RestoreWorkflow } from './workflow.js';
 
@@ -13,11 +15,14 @@ export function restoreSteps(deps: {
   repos: Repositories;
   workflow: RestoreWorkflow;
   notifier: RequestNotifier<RestoreRequestView>;
+  /** The approval step (services/approval/step.ts), made with `restoreApprovalSubject` and the workflow's ends. */
+  approval?: Step | undefined;
 }): KindSteps<never> {
   const { repos, workflow } = deps;
   const steps: KindSteps<RestoreRequestView> = {
     steps: {
       announce: workflow.announce,
+      ...(deps.approval ? { approval: deps.approval } : {}),
       start: workflow.start,
       submit: workflow.submit,
       track: workflow.track,
@@ -34,4 +39,26 @@ export function restoreSteps(deps: {
     taskEnded: (requestId, instanceId, outcome) => repos.restores.updateTarget(requestId, instanceId, outcome),
   };
   return kindSteps(steps);
+}
+
+/** What the approvers of a restore are shown: the backup, and the targets it would overwrite. */
+export function restoreApprovalSubject(repos: Repositories, id: string): ApprovalSubject {
+  const record = repos.restores.get(id);
+  if (!record) throw new Error(`restore ${id} vanished`);
+  return {
+    requestId: id,
+    kind: 'restore',
+    requesterId: record.actor.userId,
+    channelId: record.channelId,
+    backups: [
+      {
+        backupFileId: record.backup.backupFileId,
+        name: record.backup.name,
+        createdAt: record.backup.createdAt,
+        apps: record.backup.apps,
+      },
+    ],
+    instanceIds: includedTargets(record).map((target) => target.instanceId),
+    simulated: record.simulated,
+  };
 }

@@ -5,13 +5,17 @@
  * (DescribeTasks with InvokeId = its RequestId) or reported plainly; it is never sent twice.
  */
 import type { Logger } from 'pino';
+import type { ApprovalRecord } from '../../db/approvals.js';
 import type { Repositories } from '../../db/index.js';
 import type { RestoreRecord, RestoreStep, TargetPatch } from '../../db/restore-requests.js';
+import { notApprovedReason } from '../approval/step.js';
 import type { CloudFailure } from '../backup/model.js';
 import { factsOf } from '../fleet/instance-facts.js';
 import { createAnnounceStep } from '../pipeline/announce.js';
 import { chunk, failedCall, failureOf } from '../pipeline/cloud-failure.js';
+import { classifyFailure, decide, RECORDED_FAILURE, replay, sendsByTarget } from '../pipeline/mutating-call.js';
 import type { Clock, CloudInstance, CloudPhone, RequestNotifier } from '../pipeline/ports.js';
+import { startEffect } from '../pipeline/power-keeper.js';
 import { RetryLater } from '../pipeline/retry-later.js';
 import { assessTarget, includedTargets, STARTABLE_STATUSES } from './compat.js';
 import type { RestoreRequestView, RestoreStatus, RestoreTarget } from './model.js';
@@ -23,6 +27,8 @@ export interface RestoreSettings {
   startTimeoutMs: number;
   taskTimeoutMs: number;
   maxInstancesPerCall: number;
+  /** CLOUDPHONE_TRANSIENT_RETRY_MS: how long refusals of StartAndroidInstance and RecoverApp are sent again. */
+  transientRetryMs: number;
 }
 
 export interface RestoreWorkflowDeps {
@@ -36,6 +42,16 @@ export interface RestoreWorkflowDeps {
   onFinished?: (request: RestoreRecord) => void;
 }
 
+/** RecoverApp's task type as DescribeTasks reports it (§4.3; the simulator's too). */
+const RECOVER_TASK_TYPE = 'RecoverFile';
+/** How long after RecoverApp is recorded its tasks should be listed by DescribeTasks. */
+const LOST_CALL_GRACE_MS = 2_000;
+/** How far the cloud's clock (a task's StartTime) may be behind the bot's. */
+const CLOUD_CLOCK_SKEW_MS = 60_000;
+
+/** Statuses a target to start passes through on its way (or back) to a state StartAndroidInstance takes. */
+const WAIT_TO_START = new Set(['STARTING', 'STOPPING']);
+
 /** The outcome over the targets the person confirmed (refused and left-out targets were never part of it). */
 export function finalRestoreStatus(request: { targets: RestoreTarget[]; startStopped: boolean }): RestoreStatus {
   const included = includedTargets(request);
@@ -46,6 +62,16 @@ export function finalRestoreStatus(request: { targets: RestoreTarget[]; startSto
 
 export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
   const { repos, cloud, notifier, clock, settings, logger } = deps;
+  const startPolicy = {
+    retryWindowMs: settings.transientRetryMs,
+    backoffMs: settings.pollIntervalMs,
+    maxBackoffMs: settings.maxPollIntervalMs,
+    // A target still STOPPED a poll after a start did not start: sending it again is safe.
+    settleMs: settings.pollIntervalMs,
+    maxIneffective: 3,
+    // A call a crash left unanswered gets a whole window after the restart.
+    windowOpensAt: clock.now(),
+  };
   const { restores, requests, calls, tasks } = repos;
 
   function load(id: string): RestoreRecord {
@@ -84,86 +110,110 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
     logger,
     load,
     retryMs: settings.pollIntervalMs,
-    next: (record) => (record.targets.some((target) => target.state === 'starting') ? 'start' : 'submit'),
+    // A restore a policy rule holds for approval waits before anything that changes an instance.
+    next: (record) => (repos.approvals.get(record.id)?.state === 'waiting' ? 'approval' : firstChange(record.id)),
   });
 
-  /** Starts the stopped targets the person chose to start, then waits until they run (or time out). */
+  /** The first step that changes anything: start the stopped targets, or send RecoverApp. */
+  function firstChange(id: string): RestoreStep {
+    return load(id).targets.some((target) => target.state === 'starting') ? 'start' : 'submit';
+  }
+
+  /**
+   * Ends a restore whose approval was denied or ran out: every target it would have changed is left alone (skipped,
+   * saying why), the final status is recorded and the reply queued. No cloud call was or will be made.
+   */
+  function notApproved(id: string, state: 'denied' | 'expired', approval: ApprovalRecord): void {
+    const reason = notApprovedReason(state, approval);
+    repos.db.transaction(() => {
+      for (const target of load(id).targets) {
+        if (target.state !== 'pending' && target.state !== 'starting') continue;
+        update(id, target.instanceId, { state: 'skipped', ...reason });
+      }
+      requests.finish(id, state, clock.now());
+    })();
+    deps.onFinished?.(load(id));
+  }
+
+  /**
+   * Starts the stopped targets the person chose to start, and waits until they run (or time out). Each start is sent
+   * and resolved by the mutating-call policy: refused before acting, sent again after a back-off; an unclear outcome
+   * (or a crash in between), looked at, and sent again only to a target still off.
+   */
   async function start(id: string): Promise<void> {
     const record = load(id);
     const starting = record.targets.filter((target) => target.state === 'starting');
-    if (starting.length > 0 && calls.list(id, 'StartAndroidInstance').length === 0) {
-      const statuses = await describe(starting.map((target) => target.instanceId));
-      if (statuses === undefined) return retryLater(id);
-      const toStart: string[] = [];
-      for (const target of starting) {
-        const status = statuses.get(target.instanceId)?.status;
-        if (status === 'RUNNING') update(id, target.instanceId, { state: 'pending' });
-        else if (status !== undefined && STARTABLE_STATUSES.has(status)) toStart.push(target.instanceId);
-        else if (status !== 'STARTING') {
-          update(id, target.instanceId, {
-            state: 'failed',
-            errorCode: status === undefined ? 'InstanceNotFound' : 'UnsuitableStatus',
-            errorMessage:
-              status === undefined
-                ? 'the instance no longer exists'
-                : `the instance went ${status} before the bot could start it`,
-          });
-        }
+    const statuses = await describe(starting.map((target) => target.instanceId));
+    if (statuses === undefined) return retryLater(id);
+    const timedOut = clock.now() - record.stepStartedAt > settings.startTimeoutMs;
+    const sends = sendsByTarget(calls.list(id, 'StartAndroidInstance'));
+    const toStart: string[] = [];
+    let waiting = 0;
+    for (const target of starting) {
+      const status = statuses.get(target.instanceId)?.status;
+      if (status === 'RUNNING') {
+        update(id, target.instanceId, { state: 'pending' });
+        continue;
       }
-      for (const ids of chunk(toStart, settings.maxInstancesPerCall)) {
-        const callId = repos.db.transaction(() => {
-          const newId = calls.begin(id, 'StartAndroidInstance', ids, clock.now());
-          for (const instanceId of ids) update(id, instanceId, { startedByBot: true });
-          return newId;
-        })();
-        try {
-          const result = await cloud.startInstances(ids);
-          calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
-        } catch (error) {
-          const failure = failureOf(error);
-          calls.settle(callId, failedCall(failure), clock.now());
-          // Unknown outcome: the status poll below tells whether the start took effect; it is not sent again.
-          if (!failure.outcomeUnknown) {
-            for (const instanceId of ids) {
-              update(id, instanceId, {
-                state: 'failed',
-                startedByBot: false,
-                errorCode: failure.code,
-                errorMessage: `could not start it before the restore: ${failure.message}`,
-                requestId: failure.requestId,
-              });
-            }
-          }
-        }
+      const move =
+        timedOut || status === undefined || !(STARTABLE_STATUSES.has(status) || WAIT_TO_START.has(status))
+          ? undefined
+          : decide({
+              history: replay(sends.get(target.instanceId) ?? []),
+              effect: startEffect(status),
+              now: clock.now(),
+              settings: startPolicy,
+            });
+      if (move?.kind === 'send') toStart.push(target.instanceId);
+      if (move?.kind === 'send' || move?.kind === 'wait') {
+        waiting++;
+        continue;
+      }
+      const last = calls
+        .list(id, 'StartAndroidInstance')
+        .findLast((call) => call.instanceIds.includes(target.instanceId));
+      update(id, target.instanceId, {
+        state: 'failed',
+        errorCode: timedOut
+          ? 'StartTimeout'
+          : status === undefined
+            ? 'InstanceNotFound'
+            : move?.kind === 'give-up'
+              ? (last?.errorCode ?? 'StartFailed')
+              : 'UnsuitableStatus',
+        errorMessage: timedOut
+          ? `the instance did not reach RUNNING in time (last seen ${status ?? 'missing'}); nothing was restored on it`
+          : status === undefined
+            ? 'the instance no longer exists'
+            : move?.kind === 'give-up'
+              ? `could not start it before the restore: ${last?.errorMessage ?? `it stayed ${status}`}`
+              : `the instance went ${status} while the bot waited for it to start`,
+      });
+    }
+    for (const ids of chunk(toStart, settings.maxInstancesPerCall)) {
+      const callId = repos.db.transaction(() => {
+        const newId = calls.begin(id, 'StartAndroidInstance', ids, clock.now());
+        for (const instanceId of ids) update(id, instanceId, { startedByBot: true });
+        return newId;
+      })();
+      try {
+        const result = await cloud.startInstances(ids);
+        calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
+      } catch (error) {
+        const failure = failureOf(error);
+        calls.settle(
+          callId,
+          {
+            status: RECORDED_FAILURE[classifyFailure(error)],
+            cloudRequestId: failure.requestId,
+            errorCode: failure.code,
+            errorMessage: failure.message,
+          },
+          clock.now(),
+        );
       }
     }
-    const waiting = load(id).targets.filter((target) => target.state === 'starting');
-    if (waiting.length > 0) {
-      const statuses = await describe(waiting.map((target) => target.instanceId));
-      if (statuses === undefined) return retryLater(id);
-      const timedOut = clock.now() - record.stepStartedAt > settings.startTimeoutMs;
-      let stillWaiting = 0;
-      for (const target of waiting) {
-        const status = statuses.get(target.instanceId)?.status;
-        if (status === 'RUNNING') update(id, target.instanceId, { state: 'pending' });
-        else if (
-          !timedOut &&
-          status !== undefined &&
-          (status === 'STARTING' || STARTABLE_STATUSES.has(status) || status === 'STOPPING')
-        ) {
-          stillWaiting++;
-        } else {
-          update(id, target.instanceId, {
-            state: 'failed',
-            errorCode: timedOut ? 'StartTimeout' : 'UnsuitableStatus',
-            errorMessage: timedOut
-              ? `the instance did not reach RUNNING in time (last seen ${status ?? 'missing'}); nothing was restored on it`
-              : `the instance went ${status ?? 'missing'} while the bot waited for it to start`,
-          });
-        }
-      }
-      if (stillWaiting > 0) return retryLater(id);
-    }
+    if (waiting > 0) return retryLater(id);
     moveTo(id, 'submit');
   }
 
@@ -174,8 +224,9 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
    */
   async function submit(id: string): Promise<void> {
     const record = load(id);
+    let retryAt: number | undefined;
     for (const call of calls.list(id, 'RecoverApp')) {
-      if (call.status === 'sent') settleLostCall(id, call.id, call.instanceIds);
+      if (call.status === 'sent') await lookUpLostCall(id, call);
       else if (call.status === 'unknown')
         await reconcileRecoverCall(id, call.id, call.instanceIds, call.cloudRequestId);
     }
@@ -196,14 +247,32 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
         return moveTo(id, 'track');
       }
       const ready: string[] = [];
+      const recoverSends = sendsByTarget(calls.list(id, 'RecoverApp'));
       for (const target of pending) {
         const instance = found.get(target.instanceId);
         const assessment = assessTarget(
           { facts: record.backup.facts },
           instance === undefined ? undefined : factsOf(instance),
         );
-        if (assessment.verdict === 'ready') ready.push(target.instanceId);
-        else if (assessment.verdict === 'needs-start') {
+        if (assessment.verdict === 'ready') {
+          // A target whose RecoverApp the cloud refused before acting waits out its back-off, within the window.
+          const move = decide({
+            history: replay(recoverSends.get(target.instanceId) ?? []),
+            effect: 'not-taken',
+            now: clock.now(),
+            settings: startPolicy,
+          });
+          if (move.kind === 'send') ready.push(target.instanceId);
+          else if (move.kind === 'wait') retryAt = Math.min(retryAt ?? move.at, move.at);
+          else {
+            const last = calls.list(id, 'RecoverApp').findLast((call) => call.instanceIds.includes(target.instanceId));
+            update(id, target.instanceId, {
+              state: 'failed',
+              errorCode: last?.errorCode ?? 'RecoverNotSent',
+              errorMessage: `the cloud kept refusing RecoverApp: ${last?.errorMessage ?? 'no answer'}`,
+            });
+          }
+        } else if (assessment.verdict === 'needs-start') {
           update(id, target.instanceId, {
             state: 'skipped',
             errorCode: 'NotRunning',
@@ -263,6 +332,19 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
           })();
         } catch (error) {
           const failure = failureOf(error);
+          if (classifyFailure(error) === 'not-acted') {
+            // The cloud did nothing: the targets go back to pending and are sent again after a back-off.
+            repos.db.transaction(() => {
+              calls.settle(
+                callId,
+                { status: 'refused', errorCode: failure.code, errorMessage: failure.message },
+                clock.now(),
+              );
+              for (const instanceId of ids) update(id, instanceId, { callId: null });
+            })();
+            retryAt = Math.min(retryAt ?? Number.POSITIVE_INFINITY, clock.now() + settings.pollIntervalMs);
+            continue;
+          }
           if (failure.outcomeUnknown) {
             calls.settle(callId, failedCall(failure), clock.now());
             await reconcileRecoverCall(id, callId, ids, failure.requestId, failure);
@@ -281,6 +363,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
         }
       }
     }
+    if (retryAt !== undefined) return void requests.wakeAt(id, Math.max(retryAt, clock.now() + 1), clock.now());
     moveTo(id, 'track');
   }
 
@@ -290,18 +373,73 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
   }
 
   /** A call recorded 'sent' with no answer kept (the bot stopped mid-call): nothing to look it up by. Say so. */
-  function settleLostCall(id: string, callId: number, ids: readonly string[]): void {
+  /**
+   * A RecoverApp a crash left unanswered has no RequestId to look its tasks up by, so the bot looks for restore tasks on
+   * its targets that the bot does not track yet and that began after the call was recorded (or have not begun), once
+   * they would show; it tracks those. A target without one is reported plainly: RecoverApp is never sent again, because
+   * a second restore would uninstall the apps again.
+   */
+  async function lookUpLostCall(
+    id: string,
+    call: { id: number; instanceIds: readonly string[]; sentAt: number },
+  ): Promise<void> {
+    const visibleAt = call.sentAt + LOST_CALL_GRACE_MS;
+    if (clock.now() < visibleAt) {
+      requests.wakeAt(id, visibleAt, clock.now());
+      throw new RetryLater('look up a RecoverApp left unanswered');
+    }
+    let found: Awaited<ReturnType<typeof cloud.describeTasks>>;
+    try {
+      found = await cloud.describeTasks({
+        resourceIds: [...call.instanceIds],
+        taskTypes: [RECOVER_TASK_TYPE],
+        level: 2,
+      });
+    } catch (error) {
+      logger.warn(
+        { requestId: id, err: error },
+        'could not look up the tasks of a RecoverApp left unanswered; will retry',
+      );
+      retryLater(id);
+      throw new RetryLater('look up a RecoverApp left unanswered');
+    }
+    const since = call.sentAt - CLOUD_CLOCK_SKEW_MS;
+    const byInstance = new Map<string, string>();
+    for (const task of found) {
+      if (!task.instanceId || !call.instanceIds.includes(task.instanceId) || tasks.get(task.taskId)) continue;
+      if (task.type !== RECOVER_TASK_TYPE) continue;
+      const began = task.startTime === undefined ? undefined : Date.parse(task.startTime);
+      if (began !== undefined && !(began >= since)) continue;
+      byInstance.set(task.instanceId, task.taskId);
+    }
     repos.db.transaction(() => {
-      for (const instanceId of ids) {
+      for (const instanceId of call.instanceIds) {
+        const taskId = byInstance.get(instanceId);
+        if (taskId) {
+          track(id, instanceId, taskId);
+          continue;
+        }
         update(id, instanceId, {
           state: 'failed',
           errorCode: 'OutcomeUnknown',
           errorMessage:
-            'the bot stopped while sending RecoverApp and cannot tell whether it reached the cloud; it did not send it again, because a second restore would uninstall the apps again. Check the instance before retrying.',
+            'the bot stopped while sending RecoverApp and found no restore task for it on this instance; it did not send it again, because a second restore would uninstall the apps again. Check the instance before retrying.',
         });
       }
-      calls.settle(callId, { status: 'reconciled', errorCode: 'OutcomeUnknown' }, clock.now());
+      calls.settle(
+        call.id,
+        {
+          status: 'reconciled',
+          errorCode: 'OutcomeUnknown',
+          errorMessage: `${byInstance.size} of ${call.instanceIds.length} found`,
+        },
+        clock.now(),
+      );
     })();
+    logger.info(
+      { requestId: id, found: byInstance.size, sent: call.instanceIds.length },
+      'looked up a RecoverApp left unanswered by a restart',
+    );
   }
 
   /**
@@ -373,7 +511,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
     deps.onFinished?.(load(id));
   }
 
-  return { announce, start, submit, track: trackStep, finish };
+  return { announce, start, submit, track: trackStep, finish, firstChange, notApproved };
 }
 
 export type RestoreWorkflow = ReturnType<typeof createRestoreWorkflow>;

@@ -10,6 +10,7 @@ import {
   formatBytes,
   progressBar,
   slackDate,
+  statusText,
 } from '../../../src/blocks/messages.js';
 import type { BackupRequestView, InstanceProgress, InstanceState } from '../../../src/services/backup/model.js';
 import { makeView, manyInstances } from './fixtures.js';
@@ -255,7 +256,9 @@ describe('backupCompletionReply', () => {
       ),
     );
     expect(failedRestart).toContain('starting 1 instance again failed');
-    expect(failedRestart).toContain('starting it again failed (`InvalidStatus.AndroidInstance`)');
+    expect(failedRestart).toContain(
+      '*still off*: stopped by the bot, which could not start it again (`InvalidStatus.AndroidInstance`)',
+    );
     const restarted = allText(backupCompletionReply(makeView({ status: 'succeeded', instances })));
     expect(restarted).toContain('The bot stopped 1 running instance for the backup and started it again afterwards.');
     expect(restarted).toContain('`acp-a` → backed up · stopped by the bot and started again');
@@ -266,6 +269,39 @@ describe('backupCompletionReply', () => {
     expect(allText(backupCompletionReply(makeView({ spec: noStop })))).toContain(
       'Running instances were not stopped first, as asked',
     );
+  });
+
+  it('puts a phone the bot left off at the top, loudly, to the requester, with a button; never under "Finished"', () => {
+    const view = makeView({
+      status: 'succeeded',
+      instances: [
+        {
+          instanceId: 'acp-a',
+          state: 'succeeded',
+          stoppedByBot: true,
+          restart: { ok: false, errorCode: 'Forbidden', errorMessage: 'the cloud refused StartAndroidInstance' },
+        },
+        { instanceId: 'acp-b', state: 'succeeded', stoppedByBot: true, restart: { ok: true } },
+      ],
+    });
+    const reply = backupCompletionReply(view);
+    expect(reply.blocks[0]).toMatchObject({
+      type: 'header',
+      text: { text: '🚨 1 phone the bot stopped is still off' },
+    });
+    const alarm = JSON.stringify(reply.blocks[1]);
+    expect(alarm).toContain(`<@${view.actor.userId}>`);
+    expect(alarm).toContain('`acp-a`');
+    expect(alarm).not.toContain('acp-b');
+    expect(alarm).toContain('the cloud refused StartAndroidInstance');
+    expect(reply.blocks[2]).toMatchObject({
+      type: 'actions',
+      elements: [{ type: 'button', text: { text: 'Start it now' }, value: view.id }],
+    });
+    expect(reply.text).toMatch(/^🚨 1 phone the bot stopped is still off/);
+    expect(allText(reply)).not.toContain('Finished');
+    expect(statusText(view)).toBe('Needs attention: 1 phone the bot stopped is still off; all 2 backed up');
+    expect(JSON.stringify(backupParentMessage(view).blocks)).not.toContain('Finished');
   });
 
   it('escapes cloud and person text', () => {

@@ -439,6 +439,23 @@ describe('operations: parameters, chunking and pagination', () => {
     for (const c of calls) expect(c.query).toMatchObject({ Level: '2', ParentTaskId: 't-parent', MaxResults: '100' });
   });
 
+  it('describeTasks by resources and task types (ResourceIds.N, TaskTypes.N), at most 100 of each', async () => {
+    const { client, sent } = setup([{ body: { RequestId: 'r', Data: [{ TaskId: 't-1', TaskStatus: 'Running' }] } }]);
+    expect(
+      await client.describeTasks({ resourceIds: ['acp-1', 'acp-2'], taskTypes: ['RecoverFile'], level: 2 }),
+    ).toEqual([{ taskId: 't-1', status: 'Running' }]);
+    expect(sent()[0]!.query).toEqual({
+      'ResourceIds.1': 'acp-1',
+      'ResourceIds.2': 'acp-2',
+      'TaskTypes.1': 'RecoverFile',
+      Level: '2',
+      MaxResults: '100',
+    });
+    const many = Array.from({ length: 101 }, (_, i) => `acp-${i}`);
+    await expect(client.describeTasks({ resourceIds: many })).rejects.toMatchObject({ apiCode: 'TooManyItems' });
+    expect(sent()).toHaveLength(1);
+  });
+
   it('describeTasks by InvokeId', async () => {
     const { client, sent } = setup([{ body: { RequestId: 'r', Data: [{ TaskId: 't-1', TaskStatus: 'Waiting' }] } }]);
     expect(await client.describeTasks({ invokeId: 'req-stop' })).toEqual([{ taskId: 't-1', status: 'Waiting' }]);

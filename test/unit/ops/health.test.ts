@@ -15,9 +15,11 @@ describe('checkHealth', () => {
     });
     expect(report).toEqual({
       ok: true,
+      status: 'ok',
       database: { writable: true },
       poller: { alive: true, lastTickAt: '2025-06-01T00:00:00.000Z' },
       cloud: { lastSuccessAt: '2025-05-31T23:59:59.000Z', lastErrorCode: 'Throttling.User' },
+      phonesLeftStopped: [],
     });
     // The probe leaves nothing behind.
     expect(db.prepare(`SELECT name FROM sqlite_temp_master WHERE name = 'health_probe'`).all()).toEqual([]);
@@ -42,6 +44,23 @@ describe('checkHealth', () => {
     });
     expect(never.poller).toEqual({ alive: false, lastTickAt: null });
     expect(never.cloud).toEqual({ lastSuccessAt: null, lastErrorCode: null });
+    db.close();
+  });
+
+  it('is degraded, and lists them, while phones the bot stopped are left off', () => {
+    const db = openDatabase(':memory:');
+    const report = checkHealth({
+      db,
+      clock: { now: () => T0 },
+      maxTickAgeMs: 30_000,
+      state: { lastTickAt: T0, lastCloudSuccessAt: undefined, lastCloudErrorCode: undefined },
+      leftStopped: () => [{ instanceId: 'acp-1', requestId: 'req-1', stoppedAt: T0 - 60_000, errorCode: 'Forbidden' }],
+    });
+    expect(report.ok).toBe(true);
+    expect(report.status).toBe('degraded');
+    expect(report.phonesLeftStopped).toEqual([
+      { instanceId: 'acp-1', requestId: 'req-1', stoppedAt: '2025-05-31T23:59:00.000Z', errorCode: 'Forbidden' },
+    ]);
     db.close();
   });
 

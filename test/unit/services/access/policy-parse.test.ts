@@ -80,7 +80,7 @@ describe('parsePolicy: bad files name file:line:col, the key and the fix', () =>
 
   it('reports an unknown top-level key', () => {
     expect(problemsOf('admins: []\nrole: []\n')).toEqual([
-      'policy.yaml:2:1: role: unknown key "role"; did you mean "roles"? (allowed: admins, roles)',
+      'policy.yaml:2:1: role: unknown key "role"; did you mean "roles"? (allowed: admins, roles, approvals)',
     ]);
   });
 

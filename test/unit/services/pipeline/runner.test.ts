@@ -4,8 +4,9 @@ import { type Db, openDatabase } from '../../../../src/db/database.js';
 import { createRepositories, type Repositories } from '../../../../src/db/index.js';
 import type { BackupRequestView } from '../../../../src/services/backup/model.js';
 import { backupSteps } from '../../../../src/services/backup/steps.js';
-import { createBackupWorkflow } from '../../../../src/services/backup/workflow.js';
+import { createBackupWorkflow, isBackupRunning } from '../../../../src/services/backup/workflow.js';
 import type { BackupCloud, RequestNotifier } from '../../../../src/services/pipeline/ports.js';
+import { createPowerKeeper } from '../../../../src/services/pipeline/power-keeper.js';
 import { createRunner, type Runner } from '../../../../src/services/pipeline/runner.js';
 import { createTaskPoller } from '../../../../src/services/pipeline/task-poller.js';
 import { allDone, gates, kickAFewTimes, pause, settlesWithin } from '../../../support/work-loop.js';
@@ -86,7 +87,15 @@ describe('the runner with backups (fake cloud, real SQLite, real timers)', () =>
       maxInstancesPerCall: 100,
       transientRetryMs: 1_000,
     };
-    const workflow = createBackupWorkflow({ repos, cloud, notifier, clock, settings, logger });
+    const power = createPowerKeeper({
+      repo: repos.stoppedPhones,
+      cloud,
+      clock,
+      settings: { ...settings, startTimeoutMs: settings.stopTimeoutMs },
+      logger,
+      isRequestActive: (requestId) => isBackupRunning(repos.requests, requestId),
+    });
+    const workflow = createBackupWorkflow({ repos, cloud, notifier, clock, settings, logger, power });
     const backup = backupSteps({ repos, workflow, notifier, progressUpdateMs: 0 });
     const poller = createTaskPoller({
       repos,

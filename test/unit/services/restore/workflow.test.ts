@@ -48,9 +48,21 @@ function fakeCloud() {
       },
       recoverApp: (input: { instanceIds: string[]; backupFileId: string; backupFilePath: string }) =>
         cloud.recoverApp(input),
-      describeTasks: async (query: { taskIds?: string[]; invokeId?: string }) => {
+      describeTasks: async (query: {
+        taskIds?: string[];
+        invokeId?: string;
+        resourceIds?: string[];
+        taskTypes?: string[];
+      }) => {
         calls.push({ action: 'DescribeTasks', args: query });
         if (query.invokeId) return [...cloud.tasks.values()].filter((t) => t.invokeId === query.invokeId);
+        if (query.resourceIds) {
+          return [...cloud.tasks.values()].filter(
+            (t) =>
+              query.resourceIds?.includes(t.instanceId ?? '') &&
+              (query.taskTypes === undefined || query.taskTypes.includes(t.type ?? '')),
+          );
+        }
         return (query.taskIds ?? []).flatMap((id) => (cloud.tasks.has(id) ? [cloud.tasks.get(id)!] : []));
       },
     },
@@ -70,6 +82,7 @@ const settings = {
   startTimeoutMs: 1_000,
   taskTimeoutMs: 10_000,
   maxInstancesPerCall: 100,
+  transientRetryMs: 1_000,
 };
 
 describe('restore workflow (fake cloud, real SQLite)', () => {
@@ -157,15 +170,122 @@ describe('restore workflow (fake cloud, real SQLite)', () => {
     expect(repos.calls.list('req-1', 'RecoverApp')[0]?.status).toBe('reconciled');
   });
 
-  it('reports a RecoverApp left "sent" by a crash plainly, and never sends it again', async () => {
+  it('reports a RecoverApp left "sent" by a crash plainly when no task of it shows, and never sends it again', async () => {
     const { cloud, port } = fakeCloud();
     cloud.instances.set('acp-a', { instanceId: 'acp-a', status: 'RUNNING', ...facts, bizImageType: 'System' });
+    // A restore of this target that ended before the call: not the lost call's.
+    cloud.tasks.set('t-older', {
+      taskId: 't-older',
+      status: 'Finished',
+      type: 'RecoverFile',
+      level: 2,
+      instanceId: 'acp-a',
+      startTime: new Date(now - 3_600_000).toISOString(),
+    });
     confirmedRestore(['acp-a']);
     const callId = repos.calls.begin('req-1', 'RecoverApp', ['acp-a'], now);
     repos.restores.updateTarget('req-1', 'acp-a', { callId });
+    now += 5_000; // the restart: its tasks would be listed by now
     await workflowWith(port).submit('req-1');
+    expect(cloud.calls).toContainEqual({
+      action: 'DescribeTasks',
+      args: { resourceIds: ['acp-a'], taskTypes: ['RecoverFile'], level: 2 },
+    });
     expect(cloud.calls.filter((c) => c.action === 'RecoverApp')).toEqual([]);
     expect(repos.restores.get('req-1')?.targets[0]).toMatchObject({ state: 'failed', errorCode: 'OutcomeUnknown' });
+  });
+
+  it('looks a RecoverApp left "sent" by a crash up on its targets and tracks the task it made, without sending it again', async () => {
+    const { cloud, port } = fakeCloud();
+    cloud.instances.set('acp-a', { instanceId: 'acp-a', status: 'RECOVERING', ...facts, bizImageType: 'System' });
+    confirmedRestore(['acp-a']);
+    const callId = repos.calls.begin('req-1', 'RecoverApp', ['acp-a'], now);
+    repos.restores.updateTarget('req-1', 'acp-a', { callId });
+    // The call reached the cloud: its task is running on the target.
+    cloud.tasks.set('t-lost', {
+      taskId: 't-lost',
+      status: 'Running',
+      type: 'RecoverFile',
+      level: 2,
+      instanceId: 'acp-a',
+      startTime: new Date(now + 500).toISOString(),
+    });
+    const workflow = workflowWith(port);
+    // Too early to tell from the task list: nothing is decided yet.
+    await expect(workflow.submit('req-1')).rejects.toThrow();
+    expect(repos.restores.get('req-1')?.targets[0]).toMatchObject({ state: 'pending' });
+    now += 5_000;
+    await workflow.submit('req-1');
+    expect(cloud.calls.filter((c) => c.action === 'RecoverApp')).toEqual([]);
+    expect(repos.restores.get('req-1')?.targets[0]).toMatchObject({ state: 'submitted', taskId: 't-lost' });
+    expect(repos.tasks.get('t-lost')?.requestId).toBe('req-1');
+    expect(repos.calls.list('req-1', 'RecoverApp')[0]?.status).toBe('reconciled');
+  });
+
+  it('sends a start again after a refusal and after a crash left it unanswered, and only to a target still off', async () => {
+    const { cloud, port } = fakeCloud();
+    cloud.instances.set('acp-a', { instanceId: 'acp-a', status: 'STOPPED', ...facts, bizImageType: 'System' });
+    confirmedRestore(['acp-a']);
+    repos.restores.updateTarget('req-1', 'acp-a', { state: 'starting' });
+    // A crash between recording the start and its answer; the start never reached the cloud.
+    repos.calls.begin('req-1', 'StartAndroidInstance', ['acp-a'], now);
+    let refuse = true;
+    const starts: string[][] = [];
+    const workflow = workflowWith({
+      ...port,
+      startInstances: async (ids: string[]) => {
+        starts.push(ids);
+        if (refuse) {
+          refuse = false;
+          throw new CloudApiError({ apiCode: 'Throttling.User', apiMessage: 't', action: 'S', retryable: true });
+        }
+        cloud.instances.set('acp-a', { ...cloud.instances.get('acp-a')!, status: 'STARTING' });
+        return { requestId: 'R-start' };
+      },
+    });
+    now += 100; // past the settle time of the lost start: the phone is still off, so it is sent again
+    await workflow.start('req-1');
+    expect(starts).toEqual([['acp-a']]);
+    now += 5; // within the back-off: nothing sent
+    await workflow.start('req-1');
+    expect(starts).toHaveLength(1);
+    now += 100;
+    await workflow.start('req-1');
+    expect(starts).toHaveLength(2);
+    // Starting now: looked at, not sent again; then running, and on to the restore.
+    now += 100;
+    await workflow.start('req-1');
+    expect(starts).toHaveLength(2);
+    cloud.instances.set('acp-a', { ...cloud.instances.get('acp-a')!, status: 'RUNNING' });
+    await workflow.start('req-1');
+    expect(repos.restores.get('req-1')).toMatchObject({ step: 'submit' });
+    expect(repos.restores.get('req-1')?.targets[0]).toMatchObject({ state: 'pending', startedByBot: true });
+  });
+
+  it('sends a RecoverApp the cloud refused before acting again after a back-off, and tracks it', async () => {
+    const { cloud, port } = fakeCloud();
+    cloud.instances.set('acp-a', { instanceId: 'acp-a', status: 'RUNNING', ...facts, bizImageType: 'System' });
+    confirmedRestore(['acp-a']);
+    const accept = cloud.recoverApp;
+    let refusals = 1;
+    cloud.recoverApp = async (input) => {
+      if (refusals-- > 0) {
+        cloud.calls.push({ action: 'RecoverApp', args: input });
+        throw new CloudApiError({ apiCode: 'Throttling.User', apiMessage: 't', action: 'RecoverApp', retryable: true });
+      }
+      return accept(input);
+    };
+    const workflow = workflowWith(port);
+    await workflow.submit('req-1');
+    expect(repos.restores.get('req-1')?.targets[0]).toMatchObject({ state: 'pending' });
+    expect(repos.restores.get('req-1')?.step).not.toBe('track');
+    now += 5; // within the back-off
+    await workflow.submit('req-1');
+    expect(cloud.calls.filter((c) => c.action === 'RecoverApp')).toHaveLength(1);
+    now += 100;
+    await workflow.submit('req-1');
+    expect(cloud.calls.filter((c) => c.action === 'RecoverApp')).toHaveLength(2);
+    expect(repos.restores.get('req-1')?.targets[0]).toMatchObject({ state: 'submitted', taskId: 't-acp-a' });
   });
 
   it('skips a target that stopped or changed image since the plan: no RecoverApp reaches it', async () => {
