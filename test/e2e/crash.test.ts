@@ -4,7 +4,7 @@
  * every request is done. Every request must end with exactly one reply, and nothing that may have taken effect
  * (BackupApp, RecoverApp, DeleteBackupFile) may reach the cloud twice.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,48 +18,11 @@ import {
   startSlackStandIn,
 } from '../../src/sandbox/slack/index.js';
 import { completionMarker } from '../../src/slack/notifier.js';
+import { killBot as kill, startBotProcess } from '../support/bot-child.js';
 import { ADMIN, BACKUP_PATH, botEnv, CHANNEL, type Harness, SIGNING_SECRET } from '../support/harness.js';
 import { writePolicyFile } from '../support/policy-file.js';
 import { checkTargets, command, openRestoreForm, recoverCalls, topView } from '../support/restore-flows.js';
 import { waitUntil } from '../support/wait-until.js';
-
-const botScript = join(process.cwd(), 'test', 'support', 'bot-process.ts');
-
-function startBotProcess(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((resolve, reject) => {
-    // node itself with tsx as a loader, not the tsx CLI: the CLI runs the script in a child process that a SIGKILL
-    // of the CLI would leave running.
-    const child = spawn(process.execPath, ['--import', 'tsx', botScript], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`bot did not start: ${out.slice(-2000)}`)), 30_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /ready (\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(match[1]) });
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`bot exited with ${code} before it was ready: ${out.slice(-2000)}`));
-    });
-  });
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
