@@ -11,7 +11,7 @@ import type { Repositories } from '../../db/index.js';
 import { imageKindOf } from '../fleet/instance-facts.js';
 import { createAnnounceStep } from '../pipeline/announce.js';
 import { chunk, failedCall, failureOf, isTransient } from '../pipeline/cloud-failure.js';
-import { classifyFailure, decide, RECORDED_FAILURE, replay, sendsByTarget } from '../pipeline/mutating-call.js';
+import { classifyFailure, decide, recordedFailure, replay, sendsByTarget } from '../pipeline/mutating-call.js';
 import type { BackupCloud, Clock, RequestNotifier } from '../pipeline/ports.js';
 import type { PowerKeeper } from '../pipeline/power-keeper.js';
 import { RetryLater } from '../pipeline/retry-later.js';
@@ -281,12 +281,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       const result = await send();
       calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
     } catch (error) {
-      const failure = failureOf(error);
-      calls.settle(
-        callId,
-        { status: RECORDED_FAILURE[classifyFailure(error)], errorCode: failure.code, errorMessage: failure.message },
-        clock.now(),
-      );
+      calls.settle(callId, recordedFailure(error), clock.now());
     }
   }
 

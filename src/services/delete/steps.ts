@@ -12,15 +12,13 @@ import type { Repositories } from '../../db/index.js';
 import type { AuditTrail } from '../access/audit.js';
 import { type ApprovalSubject, notApprovedReason } from '../approval/step.js';
 import type { CatalogService } from '../catalog/service.js';
-import { failureOf } from '../pipeline/cloud-failure.js';
 import {
-  classifyFailure,
   decide,
   type Effect,
   historyOfCalls,
   needsLook,
   type PolicySettings,
-  RECORDED_FAILURE,
+  recordedFailure,
 } from '../pipeline/mutating-call.js';
 import type { Clock, CloudPhone, RequestNotifier } from '../pipeline/ports.js';
 import { type KindSteps, kindSteps, type Step } from '../pipeline/runner.js';
@@ -90,17 +88,7 @@ export function deleteSteps(deps: {
       calls.settle(callId, { status: 'accepted', cloudRequestId: answer.requestId }, clock.now());
       settle(id, allIds, { status: 'deleted', cloudRequestId: answer.requestId });
     } catch (error) {
-      const failure = failureOf(error);
-      calls.settle(
-        callId,
-        {
-          status: RECORDED_FAILURE[classifyFailure(error)],
-          cloudRequestId: failure.requestId,
-          errorCode: failure.code,
-          errorMessage: failure.message,
-        },
-        clock.now(),
-      );
+      calls.settle(callId, recordedFailure(error), clock.now());
       // The policy decides the next move when the step runs again (a back-off, or a look first).
       requests.wakeAt(id, clock.now(), clock.now());
     }

@@ -14,6 +14,7 @@
  */
 import type { CallStatus } from '../../db/cloud-calls.js';
 import { CloudApiError } from '../../errors.js';
+import { failureOf } from './cloud-failure.js';
 
 /** What a failed mutating call says about the cloud. */
 export type FailureKind = 'not-acted' | 'unknown-outcome' | 'lasting';
@@ -173,6 +174,17 @@ export const RECORDED_FAILURE: Record<FailureKind, Exclude<CallStatus, 'sent'>> 
   'unknown-outcome': 'unknown',
   lasting: 'failed',
 };
+
+/** A failed call's settlement for the ledger: the policy's reading of the failure, and what the cloud said. */
+export function recordedFailure(error: unknown) {
+  const failure = failureOf(error);
+  return {
+    status: RECORDED_FAILURE[classifyFailure(error)],
+    cloudRequestId: failure.requestId,
+    errorCode: failure.code,
+    errorMessage: failure.message,
+  };
+}
 
 const OUTCOME_OF_RECORD: Record<CallStatus, SendOutcome> = {
   sent: 'sent',

@@ -13,7 +13,7 @@ import type { CloudFailure } from '../backup/model.js';
 import { factsOf } from '../fleet/instance-facts.js';
 import { createAnnounceStep } from '../pipeline/announce.js';
 import { chunk, failedCall, failureOf } from '../pipeline/cloud-failure.js';
-import { classifyFailure, decide, RECORDED_FAILURE, replay, sendsByTarget } from '../pipeline/mutating-call.js';
+import { classifyFailure, decide, recordedFailure, replay, sendsByTarget } from '../pipeline/mutating-call.js';
 import type { Clock, CloudInstance, CloudPhone, RequestNotifier } from '../pipeline/ports.js';
 import { startEffect } from '../pipeline/power-keeper.js';
 import { RetryLater } from '../pipeline/retry-later.js';
@@ -200,17 +200,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
         const result = await cloud.startInstances(ids);
         calls.settle(callId, { status: 'accepted', cloudRequestId: result.requestId }, clock.now());
       } catch (error) {
-        const failure = failureOf(error);
-        calls.settle(
-          callId,
-          {
-            status: RECORDED_FAILURE[classifyFailure(error)],
-            cloudRequestId: failure.requestId,
-            errorCode: failure.code,
-            errorMessage: failure.message,
-          },
-          clock.now(),
-        );
+        calls.settle(callId, recordedFailure(error), clock.now());
       }
     }
     if (waiting > 0) return retryLater(id);
