@@ -81,7 +81,12 @@ export function targetCheckText(check: TargetCheck): string {
 /** The heading of the checks: verified automatically, or not and why in short. */
 export function checksHeading(view: Pick<RestoreRequestView, 'automaticVerification'>, checks: RestoreChecks): string {
   if (view.automaticVerification) {
-    return `✅ *Verified automatically* ${slackDate(checks.at)}: every restored app is installed with the backup's version and its data.`;
+    const partly = checks.targets.some(
+      (target) => target.outcome !== 'impossible' && target.apps.some((app) => app.notCompared.length > 0),
+    );
+    return partly
+      ? `✅ *Verified automatically* ${slackDate(checks.at)}, as far as the bot could: every restored app is installed, has data and started, but nothing was recorded at backup time to compare its version and data size with.`
+      : `✅ *Verified automatically* ${slackDate(checks.at)}: every restored app is installed with the backup's version and its data.`;
   }
   const impossible = checks.targets.filter((t) => t.outcome === 'impossible').length;
   const failed = checks.targets.filter((t) => t.outcome === 'failed').length;
