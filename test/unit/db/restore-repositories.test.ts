@@ -119,6 +119,49 @@ describe('restore, verification and deletion repositories on a real SQLite datab
     expect(repos.verifications.latestByFile(['bf-2']).size).toBe(0);
   });
 
+  it("keeps one verification of each kind per restore; the bot's carries its evidence and no person", () => {
+    plan(repos);
+    const evidence = [{ instanceId: 'acp-a', outcome: 'passed' as const, apps: [] }];
+    const auto = repos.verifications.addAutomatic({
+      backupFileId: 'bf-1',
+      restoreRequestId: 'req-1',
+      teamId: 'T1',
+      evidence,
+      now: 1000,
+    });
+    expect(auto).toMatchObject({ kind: 'automatic', userId: undefined, instanceIds: ['acp-a'], evidence });
+    // Run again after a restart: still one.
+    repos.verifications.addAutomatic({
+      backupFileId: 'bf-1',
+      restoreRequestId: 'req-1',
+      teamId: 'T1',
+      evidence: [],
+      now: 2000,
+    });
+    expect(repos.verifications.automaticFor('req-1')?.evidence).toEqual(evidence);
+    // A person may still verify the same restore by hand.
+    const manual = repos.verifications.add({
+      backupFileId: 'bf-1',
+      restoreRequestId: 'req-1',
+      actor,
+      instanceIds: ['acp-a'],
+      now: 3000,
+    });
+    expect(manual).toMatchObject({ created: true, verification: { kind: 'manual', userId: 'U1' } });
+    const both = repos.verifications.latestByFile(['bf-1']).get('bf-1');
+    expect([both?.automatic?.kind, both?.manual?.kind]).toEqual(['automatic', 'manual']);
+  });
+
+  it("finds no app facts for a backup file the bot did not make, and saves a restore's checks", () => {
+    expect(repos.appFacts.sourceForFile('bf-elsewhere')).toEqual({ recorded: false });
+    plan(repos);
+    const checks = [
+      { instanceId: 'acp-a', outcome: 'impossible' as const, miss: 'timeout' as const, detail: 'RUNNING' },
+    ];
+    repos.appFacts.saveChecks('req-1', checks, 5000);
+    expect(repos.appFacts.checksFor('req-1')).toEqual({ at: new Date(5000), targets: checks });
+  });
+
   it('confirms a deletion once, settles it with its result queued, and knows which files the bot deleted', () => {
     const files = [
       { backupFileId: 'bf-1', apps: [], status: 'AVAILABLE' },
