@@ -6,6 +6,7 @@ import { unfinishedByWake } from './005-unfinished-by-wake.js';
 import { onePipeline } from './006-one-pipeline.js';
 import { stoppedPhones } from './007-stopped-phones.js';
 import { approvals } from './008-approvals.js';
+import { schedules } from './009-schedules.js';
 
 export interface Migration {
   version: number;
@@ -23,4 +24,5 @@ export const migrations: readonly Migration[] = [
   onePipeline,
   stoppedPhones,
   approvals,
+  schedules,
 ];
