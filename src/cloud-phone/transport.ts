@@ -1,7 +1,7 @@
 /**
  * How one eds-aic call travels: a V3 (ACS3-HMAC-SHA256) signed POST on undici, one connection pool per endpoint, a
- * timeout per attempt, and retries that never re-send a mutating call which may already have taken effect
- * (failures.ts says which). The operations (client.ts) only name an action, its parameters and its response parser.
+ * timeout per attempt, the account's rate limiter before each attempt (rate-limiter.ts), and retries that never
+ * re-send a mutating call which may already have taken effect (failures.ts says which). The operations (client.ts) only name an action, its parameters and its response parser.
  * Wire format and quirks: shared/docs/cloud-phone-api.md §2, §3, §7.
  */
 import { randomBytes } from 'node:crypto';
