@@ -315,6 +315,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       taskTimeoutMs: config.workflow.taskTimeoutMs,
       maxInstancesPerCall: MAX_INSTANCES_PER_CALL,
       transientRetryMs: config.workflow.transientRetryMs,
+      verifySizeTolerance: config.workflow.verifySizeTolerance,
     },
     onFinished: restoreFinished(outcomeDeps),
   });

@@ -48,6 +48,7 @@ describe('loadConfig', () => {
         taskTimeoutMs: 21_600_000,
         progressUpdateMs: 10_000,
         transientRetryMs: 300_000,
+        verifySizeTolerance: 0.2,
       },
       access: {
         admins: [],
@@ -86,6 +87,23 @@ describe('loadConfig', () => {
       'CLOUDPHONE_MAX_CALLS_PER_SECOND: must be at most 1000',
     ]);
     expect(loadConfig({ ...MINIMAL, CLOUDPHONE_MAX_CALLS_PER_SECOND: '50' }).cloud.maxCallsPerSecond).toBe(50);
+  });
+
+  it('reads the restore check size tolerance as a percentage and refuses what is not one', () => {
+    const tolerance = (value: string) =>
+      loadConfig({ ...MINIMAL, CLOUDPHONE_VERIFY_SIZE_TOLERANCE: value }).workflow.verifySizeTolerance;
+    expect(tolerance('35%')).toBe(0.35);
+    expect(tolerance(' 12.5 ')).toBe(0.125);
+    expect(tolerance('0')).toBe(0);
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_VERIFY_SIZE_TOLERANCE: 'lots' })).toEqual([
+      'CLOUDPHONE_VERIFY_SIZE_TOLERANCE: must be a percentage such as 20 or 20%',
+    ]);
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_VERIFY_SIZE_TOLERANCE: '150%' })).toEqual([
+      'CLOUDPHONE_VERIFY_SIZE_TOLERANCE: must be a percentage from 0 to 100, such as 20 or 20%',
+    ]);
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_VERIFY_SIZE_TOLERANCE: '0.2' })).toEqual([
+      'CLOUDPHONE_VERIFY_SIZE_TOLERANCE: must be a percentage such as 20 or 20% (write 20 for twenty per cent; 0.2 would mean 0.2%)',
+    ]);
   });
 
   it('refuses an ops token too short to be a secret', () => {

@@ -2,6 +2,8 @@
  * `startSimulator`: the composition root of the cloud phone simulator. It wires the state, the clock, the gateway
  * and the HTTP server, and exposes the handles tests use to inspect and steer the simulated account.
  */
+
+import type { AppFaults, SimApp } from './apps.js';
 import { FaultInjector, type Faults } from './faults.js';
 import {
   addBackupFileFromSeed,
@@ -88,6 +90,10 @@ export interface Simulator {
   failNextTask(instanceId: string, code: string, message: string): void;
   /** Adds a finished backup of an existing instance. */
   addBackupFile(seed: BackupFileSeed): SimBackupFile;
+  /** Installs (or changes) an app on an instance, with this version and data size. */
+  setApp(instanceId: string, packageName: string, app: SimApp): void;
+  /** Replaces the app faults of an instance (`{}` clears them): see AppFaults. */
+  setAppFaults(instanceId: string, faults: AppFaults): void;
   clearRequests(): void;
   close(): Promise<void>;
 }
@@ -190,6 +196,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       state.injectedFailures.set(id, queue);
     },
     addBackupFile: (seedValue) => addBackupFileFromSeed(settled(), seedValue, clock.now()),
+    setApp: (id, packageName, app) => {
+      const target = instance(id);
+      if (!target.packages.includes(packageName)) target.packages.push(packageName);
+      target.appDetails[packageName] = { ...app };
+    },
+    setAppFaults: (id, next) => {
+      instance(id);
+      state.appFaults.set(id, { ...next });
+    },
     clearRequests: () => {
       log.length = 0;
     },
