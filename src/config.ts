@@ -126,6 +126,7 @@ const RawEnv = z.object({
   CLOUDPHONE_STOP_TIMEOUT_MS: intSetting(10 * 60_000, 100, 24 * 3_600_000),
   CLOUDPHONE_TASK_TIMEOUT_MS: intSetting(6 * 3_600_000, 1_000, 7 * 24 * 3_600_000),
   CLOUDPHONE_CALL_TIMEOUT_MS: intSetting(15_000, 100, 120_000),
+  CLOUDPHONE_MAX_CALLS_PER_SECOND: intSetting(10, 1, 1000),
   CLOUDPHONE_TRANSIENT_RETRY_MS: intSetting(5 * 60_000, 0, 24 * 3_600_000),
   CLOUDPHONE_PROGRESS_UPDATE_MS: intSetting(10_000, 0, 3_600_000),
   CLOUDPHONE_USERGROUP_CACHE_MS: intSetting(60_000, 0, 24 * 3_600_000),
@@ -183,6 +184,8 @@ export interface Config {
         }
       | { readonly kind: 'chain' };
     readonly callTimeoutMs: number;
+    /** Ceiling of the one rate limiter all cloud calls pass (over every action and region). */
+    readonly maxCallsPerSecond: number;
   };
   readonly backup: {
     readonly defaultUploadEndpoint: string;
@@ -305,6 +308,7 @@ export function loadConfig(env: Env = process.env): Config {
             }
           : { kind: 'chain' },
       callTimeoutMs: raw.CLOUDPHONE_CALL_TIMEOUT_MS,
+      maxCallsPerSecond: raw.CLOUDPHONE_MAX_CALLS_PER_SECOND,
     },
     backup: {
       defaultUploadEndpoint: raw.CLOUDPHONE_DEFAULT_UPLOAD_ENDPOINT,

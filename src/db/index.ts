@@ -9,6 +9,7 @@ import { createDeleteRepository } from './delete-requests.js';
 import { createOutboxRepository } from './outbox.js';
 import { createRequestRepository } from './requests.js';
 import { createRestoreRepository } from './restore-requests.js';
+import { createScheduleRepository } from './schedules.js';
 import { createStoppedPhoneRepository } from './stopped-phones.js';
 import { createTaskRepository } from './tasks.js';
 import { createVerificationRepository } from './verifications.js';
@@ -34,6 +35,8 @@ export function createRepositories(db: Db) {
     backupRecords: createBackupRecordQueries(db),
     // Phones the bot stopped and owes a start (services/pipeline/power-keeper.ts).
     stoppedPhones: createStoppedPhoneRepository(db),
+    // Scheduled backups' definitions; their runs are requests of kind `schedule-run`.
+    schedules: createScheduleRepository(db),
   };
 }
 

@@ -38,6 +38,7 @@ describe('loadConfig', () => {
         simulator: false,
         credentials: { kind: 'chain' },
         callTimeoutMs: 15_000,
+        maxCallsPerSecond: 10,
       },
       backup: { defaultUploadEndpoint: 'oss-cn-shanghai-internal.aliyuncs.com', defaultBackupPath: undefined },
       workflow: {
@@ -70,6 +71,22 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ ...MINIMAL, CLOUDPHONE_MAX_OPEN_REQUESTS_PER_PERSON: '20' }).access.maxOpenRequestsPerPerson,
     ).toBe(20);
+  });
+
+  it('refuses a cloud call rate that is not a whole number from 1 to 1000, and takes one that is', () => {
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_MAX_CALLS_PER_SECOND: '0' })).toEqual([
+      'CLOUDPHONE_MAX_CALLS_PER_SECOND: must be at least 1',
+    ]);
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_MAX_CALLS_PER_SECOND: '2.5' })).toEqual([
+      'CLOUDPHONE_MAX_CALLS_PER_SECOND: must be a whole number',
+    ]);
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_MAX_CALLS_PER_SECOND: 'fast' })).toEqual([
+      'CLOUDPHONE_MAX_CALLS_PER_SECOND: must be a whole number',
+    ]);
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_MAX_CALLS_PER_SECOND: '5000' })).toEqual([
+      'CLOUDPHONE_MAX_CALLS_PER_SECOND: must be at most 1000',
+    ]);
+    expect(loadConfig({ ...MINIMAL, CLOUDPHONE_MAX_CALLS_PER_SECOND: '50' }).cloud.maxCallsPerSecond).toBe(50);
   });
 
   it('reads the restore check size tolerance as a percentage and refuses what is not one', () => {

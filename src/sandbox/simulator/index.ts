@@ -6,6 +6,7 @@ export type { FaultRule, Faults } from './faults.js';
 export { type BackupFileSeed, defaultFleet, type InstanceSeed, loadFleetFile } from './fleet.js';
 export type { RequestLogEntry } from './gateway.js';
 export type { Credentials } from './gateway-auth.js';
+export type { CallRateReport, RateLimitOptions } from './rate-limit.js';
 export {
   type BuiltRequest,
   buildSignedRequest,

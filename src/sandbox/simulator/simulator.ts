@@ -17,6 +17,7 @@ import {
 import { handleCall, type RequestLogEntry } from './gateway.js';
 import { type Credentials, NonceCache } from './gateway-auth.js';
 import { IdGenerator, streamFor } from './random.js';
+import { CallRateLimit, type CallRateReport, type RateLimitOptions } from './rate-limit.js';
 import { serve } from './server.js';
 import {
   DEFAULT_TIMING,
@@ -45,6 +46,8 @@ export interface SimulatorOptions {
   runningBackupFailureRate?: number;
   /** Faults from the start (see `setFaults`). */
   faults?: Faults;
+  /** The account's call-rate quota from the start (see `setRateLimit`). Default: none. */
+  rateLimit?: RateLimitOptions;
   /**
    * The region this endpoint serves (one simulator per region, as the service has one endpoint per region): the
    * region of every instance whose seed names none. Default `cn-shanghai`.
@@ -72,6 +75,13 @@ export interface Simulator {
   advance(ms: number): void;
   /** Replaces all fault rules (`{}` clears them). */
   setFaults(faults: Faults): void;
+  /**
+   * Enforces a call-rate quota (`undefined` lifts it): over `callsPerSecond` accepted calls in a sliding second, the
+   * gateway answers 400 `Throttling.User` with `x-acs-retry-after`. Starts the rate measurement afresh.
+   */
+  setRateLimit(options: RateLimitOptions | undefined): void;
+  /** The limit, the peak rate the client sent at (calls in any one second), and how many calls it throttled. */
+  callRate(): CallRateReport;
   /** Adds an instance (defaults fill what the seed leaves out). */
   addInstance(seed?: InstanceSeed): SimInstance;
   /** Forces an instance's status, overriding any transition in flight. */
@@ -128,12 +138,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const faults = new FaultInjector(streamFor(seed, 'faults'));
   faults.set(options.faults ?? {});
   const log: RequestLogEntry[] = [];
+  const rateLimit = new CallRateLimit();
+  rateLimit.set(options.rateLimit);
   const deps = {
     state,
     clock,
     secrets: new Map(credentials.map((pair) => [pair.accessKeyId, pair.accessKeySecret])),
     nonces: new NonceCache(),
     faults,
+    rateLimit,
     requestIds: new IdGenerator(streamFor(seed, 'request-ids')),
     log,
   };
@@ -167,6 +180,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       state.settle(clock.now());
     },
     setFaults: (next) => faults.set(next),
+    setRateLimit: (next) => rateLimit.set(next),
+    callRate: () => rateLimit.report(),
     addInstance: (seedValue = {}) => addInstanceFromSeed(settled(), seedValue, clock.now()),
     setInstanceStatus: (id, status, errorCode) => {
       const target = instance(id);
