@@ -13,6 +13,7 @@ import { inlineCode } from '../blocks/escape.js';
 import { didYouMean } from '../did-you-mean.js';
 import { readSince, type Since } from '../services/access/audit.js';
 import { splitList } from '../services/backup/input.js';
+import { SCHEDULE_AUDIT_ACTIONS } from '../services/schedules/service.js';
 import type { ScheduleRawInput } from '../services/schedules/spec.js';
 
 export const SUBCOMMANDS = ['backup', 'status', 'backups', 'restore', 'delete', 'audit', 'schedule', 'help'] as const;
@@ -417,7 +418,15 @@ function parseDelete(tokens: readonly Token[]): Parsed {
 }
 
 /** What `--action` may name: every action the audit log records. */
-export const AUDIT_ACTIONS = ['backup', 'restore', 'delete', 'status', 'list', 'audit'] as const;
+export const AUDIT_ACTIONS = [
+  'backup',
+  'restore',
+  'delete',
+  'status',
+  'list',
+  'audit',
+  ...SCHEDULE_AUDIT_ACTIONS,
+] as const;
 
 const AUDIT_OPTIONS: readonly OptionSpec[] = [
   { name: 'since', takes: 'value', example: '--since 7d' },

@@ -189,6 +189,7 @@ describe('/cloudphone schedule inline, end to end', () => {
       state: 'paused',
       nextSlotAt: undefined,
     });
+    expect(await answer('audit --action schedule-pause')).toContain('*schedule-pause* :white_check_mark: allowed');
     expect(await answer('schedule resume nightly-qa')).toContain('resumed');
     expect(h.bot.repos.schedules.byName(h.slack.team.id, 'nightly-qa')?.nextSlotAt).toBeGreaterThan(Date.now());
 
