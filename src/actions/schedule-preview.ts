@@ -3,7 +3,7 @@
  * the next three runs and of the instances the targets match now is worked out again and the form updated in place.
  */
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { buildScheduleModal, readScheduleForm } from '../blocks/schedule-modal.js';
+import { buildScheduleModal, readScheduleForm, readScheduleModalMetadata } from '../blocks/schedule-modal.js';
 import type { Services } from '../services/index.js';
 import { afterAck } from '../slack/listener-helpers.js';
 
@@ -26,6 +26,7 @@ export function schedulePreview(services: Services) {
             preview,
             privateMetadata: view.private_metadata,
             simulated: services.simulated,
+            changing: readScheduleModalMetadata(view.private_metadata)?.scheduleName,
           }),
         });
       } catch (error) {

@@ -17,6 +17,7 @@ import {
   type ScheduleField,
   type ScheduleFieldErrors,
   type ScheduleRawInput,
+  type ScheduleSpec,
 } from '../services/schedules/spec.js';
 import { checkPrivateMetadata, context, plain, SIMULATED_NOTE, section } from './common.js';
 import { inlineCode, mrkdwnToPlain, truncate } from './escape.js';
@@ -24,7 +25,12 @@ import { plural, slackDate } from './format.js';
 import { ACTION, BLOCK, CALLBACK } from './ids.js';
 import { SLACK_LIMITS } from './limits.js';
 
-export const SCHEDULE_MODAL_TEXT = { title: 'Schedule backups', submit: 'Save schedule', close: 'Cancel' } as const;
+export const SCHEDULE_MODAL_TEXT = {
+  title: 'Schedule backups',
+  changeTitle: 'Change schedule',
+  submit: 'Save schedule',
+  close: 'Cancel',
+} as const;
 
 /** Which input shows the message for each field (a description has no field of its own: under the name). */
 const FIELD_BLOCKS: Readonly<Record<ScheduleField, string>> = {
@@ -42,7 +48,8 @@ const FIELD_BLOCKS: Readonly<Record<ScheduleField, string>> = {
   description: BLOCK.scheduleName,
 };
 
-const ScheduleMetadata = z.object({ channelId: z.string() });
+/** The channel the form was opened from; with `scheduleName`, the form changes that schedule. */
+const ScheduleMetadata = z.object({ channelId: z.string(), scheduleName: z.string().optional() });
 export type ScheduleModalMetadata = z.infer<typeof ScheduleMetadata>;
 
 export function readScheduleModalMetadata(raw: string | undefined): ScheduleModalMetadata | undefined {
@@ -67,6 +74,33 @@ export function scheduleFieldErrors(errors: ScheduleFieldErrors): {
     out[block] = out[block] ? `${out[block]} ${text}` : text;
   }
   return { response_action: 'errors', errors: out };
+}
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+/** A saved schedule as the form's fields show it (to change it). */
+export function rawFromSpec(spec: ScheduleSpec): ScheduleRawInput {
+  const { keep, maxAgeMs } = spec.retention;
+  const maxAge =
+    maxAgeMs === undefined
+      ? undefined
+      : maxAgeMs % DAY_MS === 0
+        ? `${maxAgeMs / DAY_MS}d`
+        : `${Math.round(maxAgeMs / HOUR_MS)}h`;
+  return {
+    name: spec.name,
+    targets: spec.targets.join(', '),
+    apps: spec.apps.join(', '),
+    backupPath: spec.backupPath,
+    uploadEndpoint: spec.uploadEndpoint,
+    cron: spec.cron,
+    timeZone: spec.timeZone,
+    keep: keep === undefined ? undefined : String(keep),
+    maxAge,
+    wave: spec.wave.kind === 'count' ? String(spec.wave.count) : `${spec.wave.percent}%`,
+    channelId: spec.channelId,
+  };
 }
 
 type StateValues = Record<string, Record<string, { value?: string | null; selected_conversation?: string | null }>>;
@@ -145,6 +179,8 @@ export interface ScheduleModalOptions {
   defaultPath?: string | undefined;
   privateMetadata: string;
   simulated?: boolean | undefined;
+  /** The name of the schedule the form changes (its name is shown, not asked: a name stays). */
+  changing?: string | undefined;
 }
 
 export function buildScheduleModal(options: ScheduleModalOptions): ModalView {
@@ -153,11 +189,13 @@ export function buildScheduleModal(options: ScheduleModalOptions): ModalView {
   const blocks: KnownBlock[] = [];
   if (options.simulated) blocks.push(context(SIMULATED_NOTE));
   blocks.push(
-    input(BLOCK.scheduleName, ACTION.scheduleName, 'Name', {
-      initial: v.name,
-      placeholder: 'nightly-qa',
-      hint: 'Lowercase letters, digits, - and _. You use it in /cloudphone schedule show|pause|resume|delete.',
-    }),
+    options.changing !== undefined
+      ? section(`Changing schedule *${inlineCode(options.changing, 40)}*. The name stays.`, BLOCK.scheduleName)
+      : input(BLOCK.scheduleName, ACTION.scheduleName, 'Name', {
+          initial: v.name,
+          placeholder: 'nightly-qa',
+          hint: 'Lowercase letters, digits, - and _. You use it in /cloudphone schedule show|pause|resume|delete.',
+        }),
     input(BLOCK.scheduleTargets, ACTION.scheduleTargets, 'Targets', {
       initial: v.targets,
       placeholder: 'acp-2ze3abc01, acp-qa*, ag-2ze3grp01',
@@ -226,7 +264,7 @@ export function buildScheduleModal(options: ScheduleModalOptions): ModalView {
   return {
     type: 'modal',
     callback_id: CALLBACK.scheduleForm,
-    title: plain(SCHEDULE_MODAL_TEXT.title),
+    title: plain(options.changing !== undefined ? SCHEDULE_MODAL_TEXT.changeTitle : SCHEDULE_MODAL_TEXT.title),
     submit: plain(SCHEDULE_MODAL_TEXT.submit),
     close: plain(SCHEDULE_MODAL_TEXT.close),
     private_metadata: options.privateMetadata,

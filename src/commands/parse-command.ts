@@ -50,7 +50,7 @@ export type ParsedCommand =
  * `/cloudphone schedule …`. Each subcommand that names one schedule is in {@link SCHEDULE_NAMED_ACTIONS}; a new one
  * (say `run`) is one entry there and one case in commands/schedule.ts.
  */
-export const SCHEDULE_NAMED_ACTIONS = ['show', 'pause', 'resume', 'delete'] as const;
+export const SCHEDULE_NAMED_ACTIONS = ['show', 'edit', 'pause', 'resume', 'delete'] as const;
 export type ScheduleNamedAction = (typeof SCHEDULE_NAMED_ACTIONS)[number];
 /** Every `schedule` subcommand, in the order usage names them. */
 export const SCHEDULE_ACTIONS = ['add', 'list', ...SCHEDULE_NAMED_ACTIONS] as const;

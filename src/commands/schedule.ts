@@ -1,7 +1,7 @@
 /**
- * `/cloudphone schedule …`: the form (no arguments), `add` inline, `list`, `show`, `pause`, `resume` and `delete` (a
- * confirmation whose button is checked again when clicked). Parse, call the schedule service, render; each case is
- * one line of the switch, so a new subcommand is one more.
+ * `/cloudphone schedule …`: the form (no arguments), `add` inline, `list`, `show`, `edit` (the form filled in), `pause`,
+ * `resume` and `delete` (a confirmation whose button is checked again when clicked). Parse, call the schedule service,
+ * render; each case is one line of the switch, so a new subcommand is one more.
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { permissionDeniedMessage } from '../blocks/messages.js';
@@ -14,11 +14,11 @@ import {
   scheduleShowMessage,
   scheduleStateMessage,
 } from '../blocks/schedule-messages.js';
-import { buildScheduleModal } from '../blocks/schedule-modal.js';
+import { buildScheduleModal, rawFromSpec } from '../blocks/schedule-modal.js';
 import type { Actor } from '../services/backup/model.js';
 import type { Services } from '../services/index.js';
 import type { ScheduleResult } from '../services/schedules/service.js';
-import { ephemeral } from '../slack/listener-helpers.js';
+import { afterAck, ephemeral } from '../slack/listener-helpers.js';
 import { openAfterPermission } from '../slack/modal-opening.js';
 import type { ScheduleCommand } from './parse-command.js';
 
@@ -55,8 +55,10 @@ export async function scheduleCommand(
       const done = parsed.action === 'pause' ? 'paused' : 'resumed';
       return ack(ephemeral(result.ok ? scheduleStateMessage(result.schedule, done) : refusalMessage(result)));
     }
+    case 'edit':
+      return openChangeForm(services, args, actor, parsed.name);
     case 'delete': {
-      const result = await services.schedules.checkDelete({ ...who, name: parsed.name });
+      const result = await services.schedules.checkManage({ ...who, name: parsed.name });
       return ack(ephemeral(result.ok ? scheduleDeleteConfirmMessage(result.schedule) : refusalMessage(result)));
     }
   }
@@ -99,4 +101,28 @@ async function openScheduleForm(services: Services, args: CommandArgs, actor: Ac
       });
     },
   );
+}
+
+/** `schedule edit <name>`: the form filled in with the schedule, for its owner or an admin; saving checks again. */
+async function openChangeForm(services: Services, args: CommandArgs, actor: Actor, name: string): Promise<void> {
+  const { command, client, ack, respond, logger } = args;
+  const found = await services.schedules.checkManage({ actor, channelId: command.channel_id, name });
+  if (!found.ok) return ack(ephemeral(refusalMessage(found)));
+  await ack();
+  services.warmInstanceList();
+  await afterAck(logger, respond, async () => {
+    const values = rawFromSpec(found.schedule.spec);
+    const preview = await services.schedules.preview(values);
+    await services.afterAcks();
+    await client.views.open({
+      trigger_id: command.trigger_id,
+      view: buildScheduleModal({
+        values,
+        preview,
+        changing: found.schedule.name,
+        privateMetadata: JSON.stringify({ channelId: command.channel_id, scheduleName: found.schedule.name }),
+        simulated: services.simulated,
+      }),
+    });
+  });
 }

@@ -1,6 +1,6 @@
 /**
- * The schedule form's submission: field errors under the field that is wrong (a denial under the targets), otherwise
- * the schedule is saved and the form turns into a notice saying when it first runs.
+ * The schedule form's submission (a new schedule, or a change to one): field errors under the field that is wrong (a
+ * denial under the targets), otherwise the schedule is saved and the form turns into a notice saying when it first runs.
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { mrkdwnToPlain } from '../blocks/escape.js';
@@ -21,11 +21,12 @@ export function scheduleSubmitted(services: Services) {
         }),
       );
     }
-    const result = await services.schedules.create({
-      actor: actorOf(body),
-      channelId: metadata.channelId,
-      raw: readScheduleForm(view.state.values as never),
-    });
+    const who = { actor: actorOf(body), channelId: metadata.channelId };
+    const raw = readScheduleForm(view.state.values as never);
+    const result =
+      metadata.scheduleName === undefined
+        ? await services.schedules.create({ ...who, raw })
+        : await services.schedules.change({ ...who, name: metadata.scheduleName, raw });
     if (result.ok) return ack(scheduleSavedView(result.schedule, services.simulated));
     switch (result.kind) {
       case 'errors':
@@ -33,7 +34,10 @@ export function scheduleSubmitted(services: Services) {
       case 'denied':
         return ack(scheduleFieldErrors({ targets: `Not allowed: ${mrkdwnToPlain(result.denial.reason)}` }));
       case 'not-found':
-        return ack(scheduleFieldErrors({ name: `There is no schedule ${result.name}.` }));
+        // Only a change names an existing schedule: deleted while its form was open.
+        return ack(
+          scheduleFieldErrors({ targets: `The schedule ${result.name} was deleted meanwhile; nothing saved.` }),
+        );
     }
   };
 }

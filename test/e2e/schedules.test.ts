@@ -157,6 +157,52 @@ describe('/cloudphone schedule form, end to end', () => {
   });
 });
 
+describe('/cloudphone schedule edit, end to end', () => {
+  it('opens the form filled in for the owner, saves the change, and refuses others', async () => {
+    await startWithBobOnQa();
+    expect(await answer(`${ADD.replace('acp-qa*,acp-prod1', 'acp-qa*')} --wave 10% --max-age 2d`, BOB)).toContain(
+      'delete',
+    );
+    expect(
+      await answer(`${ADD.replace('acp-qa*,acp-prod1', 'acp-qa*')} --wave 10% --description "QA phones"`, BOB),
+    ).toContain('saved');
+    const acks = h.slack.ephemerals(BOB).length;
+    await command(h, 'schedule edit nightly-qa', BOB);
+    const form = await topView(h, CALLBACK.scheduleForm, BOB);
+    expect(shown(form.title)).toContain('Change schedule');
+    // The form is the answer: no message beside it.
+    expect(h.slack.ephemerals(BOB)).toHaveLength(acks);
+    expect(shown(form.blocks)).toContain('match 3 instances now');
+    const typed = (block: string, action: string) =>
+      (form.blocks as { block_id?: string; element?: { action_id?: string; initial_value?: string } }[]).find(
+        (b) => b.block_id === block && b.element?.action_id === action,
+      )?.element?.initial_value;
+    expect(typed(BLOCK.scheduleCron, ACTION.scheduleCron)).toBe('0 3 * * *');
+    expect(typed(BLOCK.scheduleWave, ACTION.scheduleWave)).toBe('10%');
+    expect(typed(BLOCK.scheduleTargets, ACTION.scheduleTargets)).toBe('acp-qa*');
+
+    const saved = await h.driver.submitView({
+      viewId: form.id,
+      values: values({ [ACTION.scheduleCron]: '30 1 * * 1' }),
+    });
+    expect(saved.outcome.kind).toBe('updated');
+    const record = h.bot.repos.schedules.byName(h.slack.team.id, 'nightly-qa');
+    // What the form does not show (the description given inline) is kept.
+    expect(record?.spec).toMatchObject({
+      cron: '30 1 * * 1',
+      wave: { kind: 'percent', percent: 10 },
+      description: 'QA phones',
+    });
+    expect(record?.ownerId).toBe(BOB);
+    expect(h.bot.services.audit.recent({}).find((e) => e.action === 'schedule-change')?.decision).toBe('allowed');
+
+    expect(
+      await answer(`schedule add prod-only --targets acp-prod1 --apps com.a --path ${BACKUP_PATH} --cron "0 3 * * *"`),
+    ).toContain('saved');
+    expect(await answer('schedule edit prod-only', BOB)).toContain("only the schedule's owner");
+  });
+});
+
 describe('/cloudphone schedule inline, end to end', () => {
   it('adds, lists, shows, pauses, resumes and deletes (after a confirmation) a schedule', async () => {
     h = await startHarness({ simulator: { fleet: FLEET } });

@@ -290,7 +290,8 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
 
     /**
      * Replaces a schedule's definition (owner or admin). The rights are checked again for the owner (not the person
-     * changing it: the runs act as the owner). Renaming is not a change: the name stays.
+     * changing it: the runs act as the owner). Renaming is not a change: the name stays; so does the description when
+     * the change gives none.
      */
     async change(input: {
       actor: Actor;
@@ -302,7 +303,9 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
       const found = await findManaged(actor, channelId, input.name, 'schedule-change');
       if (!found.ok) return found;
       const { schedule } = found;
-      const checked = validateScheduleInput({ ...input.raw, name: schedule.name });
+      // The form has no description field: a change that gives none keeps the one the schedule has.
+      const description = input.raw.description ?? schedule.spec.description;
+      const checked = validateScheduleInput({ ...input.raw, name: schedule.name, description });
       if (!checked.ok) return { ok: false, kind: 'errors', errors: checked.errors };
       const { spec } = checked;
       const resolved = await resolve(spec);
@@ -358,10 +361,10 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     },
 
     /**
-     * Whether this person may delete the schedule (for the confirmation); nothing recorded, nothing deleted. The
-     * click on the confirmation calls `delete`, which checks again.
+     * Whether this person may change or delete the schedule (to open its form, or the delete confirmation); nothing
+     * recorded, nothing changed. Saving the form calls `change`, the confirmation's button `delete`: both check again.
      */
-    async checkDelete(input: { actor: Actor; channelId: string; name: string }): Promise<ScheduleResult> {
+    async checkManage(input: { actor: Actor; channelId: string; name: string }): Promise<ScheduleResult> {
       const schedule = input.actor.teamId ? repo.byName(input.actor.teamId, input.name) : undefined;
       if (!schedule) return { ok: false, kind: 'not-found', name: input.name };
       const decision = await mayManage(input.actor, input.channelId, schedule);

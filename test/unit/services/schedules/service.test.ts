@@ -193,7 +193,7 @@ describe('schedule service', () => {
     expect(entries('schedule-change').map((e) => e.decision)).toEqual(['allowed', 'denied', 'denied']);
 
     const id = memory.repos.schedules.byName(TEAM, 'nightly-qa')?.id ?? '';
-    expect(await schedules.checkDelete({ actor: actor(LEAD), channelId: CHANNEL, name: 'nightly-qa' })).toMatchObject({
+    expect(await schedules.checkManage({ actor: actor(LEAD), channelId: CHANNEL, name: 'nightly-qa' })).toMatchObject({
       ok: false,
       kind: 'denied',
     });
