@@ -551,7 +551,7 @@ function scheduleUsageReason(word: string | undefined): string {
 
 /**
  * The one grammar for `/cloudphone schedule [add <name> --targets … --apps … --path … --cron "…" [--tz …] [--keep n]
- * [--max-age 30d] [--wave 50] [--endpoint …] [--channel #ops] | list | show|pause|resume|delete <name>]`. Values are
+ * [--max-age 30d] [--wave 50] [--endpoint …] [--channel #ops] | list | show|edit|pause|resume|delete <name>]`. Values are
  * checked by the schedule's own checks (services/schedules/spec.ts), exactly as the form's are.
  */
 function parseSchedule(tokens: readonly Token[]): Parsed {

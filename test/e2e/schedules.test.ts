@@ -216,12 +216,15 @@ describe('/cloudphone schedule inline, end to end', () => {
       channelId: CHANNEL,
     });
 
-    expect(await answer(ADD)).toContain('already exists');
+    const taken = await answer(ADD);
+    expect(taken).toContain('already exists');
+    expect(taken).toContain('schedule edit nightly-qa');
 
     const list = await answer('schedule list');
     expect(list).toContain('nightly-qa');
     expect(list).toContain(`<@${ADMIN}>`);
     expect(list).toContain('At 03:00');
+    expect(list).toMatch(/next: <!date\^\d+\^/);
     expect(list).toContain('not run yet');
 
     const show = await answer('schedule show nightly-qa');

@@ -407,7 +407,7 @@ function nameTaken(name: string): ScheduleRefusal {
   return {
     kind: 'errors',
     errors: {
-      name: `A schedule named \`${name}\` already exists: choose another name, or delete that one first (\`/cloudphone schedule delete ${name}\`).`,
+      name: `A schedule named \`${name}\` already exists: choose another name, change that one (\`/cloudphone schedule edit ${name}\`), or delete it first (\`/cloudphone schedule delete ${name}\`).`,
     },
   };
 }
