@@ -48,6 +48,7 @@ import { createTaskPoller } from './services/pipeline/task-poller.js';
 import { createRestoreService } from './services/restore/service.js';
 import { restoreApprovalSubject, restoreSteps } from './services/restore/steps.js';
 import { createRestoreWorkflow } from './services/restore/workflow.js';
+import { createScheduleService } from './services/schedules/service.js';
 import { createStatusService } from './services/status/service.js';
 import { createAckPriority } from './slack/ack-priority.js';
 import { createApprovalNotifier } from './slack/approval-notifier.js';
@@ -248,6 +249,14 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       maxOpenPerPerson: config.access.maxOpenRequestsPerPerson,
     }),
     power: createStartNowService({ guard, audit, power }),
+    schedules: createScheduleService({
+      repo: repos.schedules,
+      guard,
+      audit,
+      clock,
+      listInstances: (waitMs) => instanceDirectory.list({ waitMs }),
+      runResult: (runId) => repos.requests.row(runId)?.status,
+    }),
     catalog,
     status: createStatusService({ repos, guard, audit, cloud }),
     deletions: createDeleteService({

@@ -8,6 +8,8 @@ import { catalogEntry } from './catalog-entry.js';
 import { catalogPage } from './catalog-page.js';
 import { markVerified } from './mark-verified.js';
 import { retryFailed } from './retry-failed.js';
+import { scheduleDelete } from './schedule-delete.js';
+import { schedulePreview } from './schedule-preview.js';
 import { startLeftPhones } from './start-left-phones.js';
 
 // Each handler is typed for its element (button, overflow menu); the action id decides which element it is.
@@ -26,6 +28,11 @@ export function registerActions(app: App, services: Services): void {
     [ACTION.restoreFromBackup]: catalogEntry(services),
     [ACTION.cancelBackup]: cancelBackup(services),
     [ACTION.retryFailed]: retryFailed(services),
+    [ACTION.scheduleDeleteConfirm]: scheduleDelete(services),
+    // Keystrokes in the schedule form's previewed inputs.
+    [ACTION.scheduleCron]: schedulePreview(services),
+    [ACTION.scheduleTimeZone]: schedulePreview(services),
+    [ACTION.scheduleTargets]: schedulePreview(services),
   };
   // One listener for every block action (see slack/route.ts for why).
   app.action({ action_id: exactly(Object.keys(byActionId)) }, (args: SlackActionMiddlewareArgs & AllMiddlewareArgs) =>

@@ -28,6 +28,9 @@ export const CALLBACK = {
   /** Retry a backup's failed instances: the confirmation, and a notice (refusal, nothing to retry). */
   backupRetry: 'backup_retry',
   backupRetryNotice: 'backup_retry_notice',
+  /** Scheduled backups: the form, and what it shows once the schedule is saved. */
+  scheduleForm: 'schedule_modal',
+  scheduleSaved: 'schedule_saved',
 } as const;
 
 /** `block_id` of each input block (and other blocks a listener reads back). */
@@ -52,6 +55,20 @@ export const BLOCK = {
   approvalReason: 'approval_reason',
   backupNextStep: 'backup_next_step',
   backupCancel: 'backup_cancel',
+  scheduleName: 'schedule_name',
+  scheduleTargets: 'schedule_targets',
+  scheduleApps: 'schedule_apps',
+  schedulePath: 'schedule_path',
+  scheduleEndpoint: 'schedule_endpoint',
+  scheduleCron: 'schedule_cron',
+  scheduleTimeZone: 'schedule_time_zone',
+  scheduleKeep: 'schedule_keep',
+  scheduleMaxAge: 'schedule_max_age',
+  scheduleWave: 'schedule_wave',
+  scheduleChannel: 'schedule_channel',
+  /** The form's live preview (next runs, instances matched); not an input. */
+  schedulePreview: 'schedule_preview',
+  scheduleDelete: 'schedule_delete',
 } as const;
 
 /** `action_id` of each element: the modal's inputs and the buttons that later features add. */
@@ -86,6 +103,20 @@ export const ACTION = {
   cancelBackup: 'cancel_backup',
   /** On a backup's reply with failures: retry them as a new request, after a confirmation. */
   retryFailed: 'retry_failed',
+  /** The schedule form's inputs; cron, time zone and targets also ask for a new preview as the person types. */
+  scheduleName: 'schedule_name',
+  scheduleTargets: 'schedule_targets',
+  scheduleApps: 'schedule_apps',
+  schedulePath: 'schedule_path',
+  scheduleEndpoint: 'schedule_endpoint',
+  scheduleCron: 'schedule_cron',
+  scheduleTimeZone: 'schedule_time_zone',
+  scheduleKeep: 'schedule_keep',
+  scheduleMaxAge: 'schedule_max_age',
+  scheduleWave: 'schedule_wave',
+  scheduleChannel: 'schedule_channel',
+  /** "Delete schedule" on the confirmation `schedule delete <name>` shows (value: the schedule id). */
+  scheduleDeleteConfirm: 'schedule_delete_confirm',
 } as const;
 
 /** Values of the two checkboxes in `BLOCK.options`. */

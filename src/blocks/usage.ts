@@ -41,13 +41,31 @@ const HELP: Record<Exclude<Subcommand, 'help'>, string> = {
     '*Delete backups*',
     `\`${COMMAND} delete bf-2ze3abc01 bf-2ze3abc02\` (up to 100). You confirm before anything is deleted, and confirm again for a backup no restore was ever verified from.`,
   ].join('\n'),
+  schedule: [
+    '*Scheduled backups*',
+    `\`${COMMAND} schedule\` opens a form that shows the next three runs and how many instances the targets match now.`,
+    `\`${COMMAND} schedule add nightly-qa --targets acp-2ze3abc01,ag-qa,acp-qa* --apps com.example.app --path ${EXAMPLES.backupPath} --cron "0 3 * * *"\` creates one at once (quote the cron expression). Also:`,
+    '• `--tz Asia/Shanghai` the time zone the cron is read in (default UTC)',
+    '• `--keep 7` and/or `--max-age 30d` retention: which backups each run keeps (you then need the delete right too)',
+    '• `--wave 50` (or `10%`) at most this many phones stopped or backed up at once (default 50)',
+    '• `--endpoint …` the OSS endpoint (default: the instances’ region’s), `--channel #ops` where runs report',
+    `\`${COMMAND} schedule list\` · \`schedule show <name>\` · \`schedule edit <name>\` (the form, filled in) · \`schedule pause <name>\` · \`schedule resume <name>\` · \`schedule delete <name>\`. The owner and admins may change a schedule; others see those on instances in their scope.`,
+  ].join('\n'),
   audit: [
     '*Audit*',
     `\`${COMMAND} audit\` who did what, newest first, 25 a page. Narrow it down by person, instance or request: \`${COMMAND} audit @alex --since 7d\` (\`30m\`, \`24h\`, \`7d\`, \`2w\` or a date like \`2026-01-31\`). Reads are hidden: \`--all\` shows them, \`--action restore\` shows one action, \`--page 2\` the next page.`,
   ].join('\n'),
 };
 
-const ORDER: readonly Exclude<Subcommand, 'help'>[] = ['backup', 'status', 'backups', 'restore', 'delete', 'audit'];
+const ORDER: readonly Exclude<Subcommand, 'help'>[] = [
+  'backup',
+  'status',
+  'backups',
+  'restore',
+  'delete',
+  'schedule',
+  'audit',
+];
 
 /** Help for every subcommand with examples, or for one when `topic` is given. */
 export function usageMessage(topic?: Subcommand): SlackMessage {

@@ -26,6 +26,7 @@ import { backupsCommand } from './backups.js';
 import { deleteCommand } from './delete.js';
 import { type AuditQueryArgs, parseCommand, unescapeSlackText } from './parse-command.js';
 import { restoreCommand } from './restore.js';
+import { scheduleCommand } from './schedule.js';
 import { statusCommand } from './status.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -54,6 +55,8 @@ export function cloudphoneCommand(services: Services) {
         return restoreCommand(services, args, actor, parsed.backupFileId);
       case 'delete':
         return deleteCommand(services, args, actor, parsed.backupFileIds);
+      case 'schedule':
+        return scheduleCommand(services, args, actor, parsed);
     }
   };
 }

@@ -13,8 +13,10 @@ import { inlineCode } from '../blocks/escape.js';
 import { didYouMean } from '../did-you-mean.js';
 import { readSince, type Since } from '../services/access/audit.js';
 import { splitList } from '../services/backup/input.js';
+import { SCHEDULE_AUDIT_ACTIONS } from '../services/schedules/service.js';
+import type { ScheduleRawInput } from '../services/schedules/spec.js';
 
-export const SUBCOMMANDS = ['backup', 'status', 'backups', 'restore', 'delete', 'audit', 'help'] as const;
+export const SUBCOMMANDS = ['backup', 'status', 'backups', 'restore', 'delete', 'audit', 'schedule', 'help'] as const;
 export type Subcommand = (typeof SUBCOMMANDS)[number];
 
 /**
@@ -41,7 +43,23 @@ export type ParsedCommand =
   | { kind: 'restore'; backupFileId?: string }
   | { kind: 'delete'; backupFileIds: string[] }
   | ({ kind: 'audit' } & AuditQueryArgs)
+  | ScheduleCommand
   | { kind: 'unknown'; input: string; reason: string };
+
+/**
+ * `/cloudphone schedule …`. Each subcommand that names one schedule is in {@link SCHEDULE_NAMED_ACTIONS}; a new one
+ * (say `run`) is one entry there and one case in commands/schedule.ts.
+ */
+export const SCHEDULE_NAMED_ACTIONS = ['show', 'edit', 'pause', 'resume', 'delete'] as const;
+export type ScheduleNamedAction = (typeof SCHEDULE_NAMED_ACTIONS)[number];
+/** Every `schedule` subcommand, in the order usage names them. */
+export const SCHEDULE_ACTIONS = ['add', 'list', ...SCHEDULE_NAMED_ACTIONS] as const;
+
+export type ScheduleCommand =
+  | { kind: 'schedule'; action: 'form' }
+  | { kind: 'schedule'; action: 'add'; raw: ScheduleRawInput }
+  | { kind: 'schedule'; action: 'list' }
+  | { kind: 'schedule'; action: ScheduleNamedAction; name: string };
 
 /** Who an audit query is about: a Slack user id, or a handle the command resolves through Slack. */
 export type AuditPerson = { userId: string } | { handle: string };
@@ -400,7 +418,15 @@ function parseDelete(tokens: readonly Token[]): Parsed {
 }
 
 /** What `--action` may name: every action the audit log records. */
-export const AUDIT_ACTIONS = ['backup', 'restore', 'delete', 'status', 'list', 'audit'] as const;
+export const AUDIT_ACTIONS = [
+  'backup',
+  'restore',
+  'delete',
+  'status',
+  'list',
+  'audit',
+  ...SCHEDULE_AUDIT_ACTIONS,
+] as const;
 
 const AUDIT_OPTIONS: readonly OptionSpec[] = [
   { name: 'since', takes: 'value', example: '--since 7d' },
@@ -482,8 +508,124 @@ function parseAudit(tokens: readonly Token[]): Parsed {
   return { kind: 'audit', ...query };
 }
 
+const SCHEDULE_OPTIONS: readonly OptionSpec[] = [
+  { name: 'targets', takes: 'list', aliases: ['target'], example: '--targets acp-2ze3abc01,ag-qa,acp-qa*' },
+  { name: 'apps', takes: 'list', aliases: ['app'], example: '--apps com.example.app,com.example.chat' },
+  { name: 'path', takes: 'value', example: '--path oss://cloudphone-saved-bucket-example/backups/' },
+  { name: 'cron', takes: 'value', example: '--cron "0 3 * * *"' },
+  { name: 'tz', takes: 'value', aliases: ['timezone', 'time-zone'], example: '--tz Asia/Shanghai' },
+  { name: 'keep', takes: 'value', example: '--keep 7' },
+  { name: 'max-age', takes: 'value', example: '--max-age 30d' },
+  { name: 'wave', takes: 'value', example: '--wave 50' },
+  { name: 'endpoint', takes: 'value', example: '--endpoint oss-cn-shanghai-internal.aliyuncs.com' },
+  { name: 'channel', takes: 'value', example: '--channel #ops' },
+  { name: 'description', takes: 'value', aliases: ['desc'], example: '--description "nightly QA phones"' },
+];
+
+const CHANNEL_MENTION = /^<#([CG][A-Z0-9]+)>$/;
+const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
+
+/**
+ * `--channel` as Slack sends it: a channel link (`<#C123|ops>`, already `<#C123>` here) or a channel id. A plain
+ * `#ops` is what Slack sends when the name was not picked from its list (or the command is not escaped): the bot
+ * cannot tell which channel that is, so it says how to give one.
+ */
+function scheduleChannel(value: string): { ok: true; channelId: string } | { ok: false; reason: string } {
+  const trimmed = value.trim();
+  const id = CHANNEL_MENTION.exec(trimmed)?.[1] ?? (CHANNEL_ID.test(trimmed) ? trimmed : undefined);
+  if (id !== undefined) return { ok: true, channelId: id };
+  return {
+    ok: false,
+    reason: `${show(trimmed)} is not a channel Slack recognised for \`--channel\`: type \`#\` and pick the channel from Slack's list, so it becomes a link, or give the channel id (\`C…\`).`,
+  };
+}
+
+function scheduleUsageReason(word: string | undefined): string {
+  const choices = SCHEDULE_ACTIONS.map((a) => `\`${a}\``).join(', ');
+  const close = word === undefined ? undefined : didYouMean(word, SCHEDULE_ACTIONS, 2);
+  const hint = close === undefined ? '' : ` Did you mean \`${close}\`?`;
+  const what =
+    word === undefined ? '`schedule` needs a subcommand.' : `${show(word)} is not a \`schedule\` subcommand.`;
+  return `${what}${hint} Use ${choices}, or \`schedule\` alone for the form. \`help schedule\` shows examples.`;
+}
+
+/**
+ * The one grammar for `/cloudphone schedule [add <name> --targets … --apps … --path … --cron "…" [--tz …] [--keep n]
+ * [--max-age 30d] [--wave 50] [--endpoint …] [--channel #ops] | list | show|edit|pause|resume|delete <name>]`. Values are
+ * checked by the schedule's own checks (services/schedules/spec.ts), exactly as the form's are.
+ */
+function parseSchedule(tokens: readonly Token[]): Parsed {
+  const [head, ...rest] = tokens;
+  if (head === undefined) return { kind: 'schedule', action: 'form' };
+  const word = head.text.toLowerCase();
+  if (!head.literal && (word === '--help' || word === '-h')) return { kind: 'help', topic: 'schedule' };
+  if (word === 'add') return parseScheduleAdd(rest);
+  if (word === 'list' || word === 'ls') {
+    const parsed = parseArgs('schedule', rest, []);
+    if (!parsed.ok) return { kind: 'error', reason: parsed.reason };
+    if (parsed.args.help) return { kind: 'help', topic: 'schedule' };
+    if (parsed.args.positionals.length > 0) return { kind: 'error', reason: '`schedule list` takes nothing more.' };
+    return { kind: 'schedule', action: 'list' };
+  }
+  const named = SCHEDULE_NAMED_ACTIONS.find((action) => action === word);
+  if (named === undefined) return { kind: 'error', reason: scheduleUsageReason(head.text) };
+  const parsed = parseArgs('schedule', rest, []);
+  if (!parsed.ok) return { kind: 'error', reason: parsed.reason };
+  if (parsed.args.help) return { kind: 'help', topic: 'schedule' };
+  const [name, ...extra] = parsed.args.positionals;
+  if (name === undefined || extra.length > 0) {
+    return {
+      kind: 'error',
+      reason: `\`schedule ${named}\` takes one schedule name, like \`/cloudphone schedule ${named} nightly-qa\`.`,
+    };
+  }
+  return { kind: 'schedule', action: named, name };
+}
+
+function parseScheduleAdd(tokens: readonly Token[]): Parsed {
+  const parsed = parseArgs('schedule', tokens, SCHEDULE_OPTIONS);
+  if (!parsed.ok) return { kind: 'error', reason: parsed.reason };
+  const { args } = parsed;
+  if (args.help) return { kind: 'help', topic: 'schedule' };
+  const [name, ...extra] = args.positionals;
+  if (name === undefined) {
+    return {
+      kind: 'error',
+      reason: '`schedule add` needs a name first, like `/cloudphone schedule add nightly-qa --targets acp-qa* …`.',
+    };
+  }
+  if (extra.length > 0) {
+    return {
+      kind: 'error',
+      reason: `${show(extra[0] ?? '')} is not an option: after the name, each value follows its option, like \`--cron "0 3 * * *"\` (quote the cron expression).`,
+    };
+  }
+  const list = (option: string) => (args.values.has(option) ? (args.values.get(option) ?? []).join('\n') : undefined);
+  const raw: ScheduleRawInput = {
+    name,
+    targets: list('targets'),
+    apps: list('apps'),
+    backupPath: one(args, 'path'),
+    cron: one(args, 'cron'),
+    timeZone: one(args, 'tz'),
+    keep: one(args, 'keep'),
+    maxAge: one(args, 'max-age'),
+    wave: one(args, 'wave'),
+    uploadEndpoint: one(args, 'endpoint'),
+    description: one(args, 'description'),
+  };
+  const channel = one(args, 'channel');
+  if (channel !== undefined) {
+    const checked = scheduleChannel(channel);
+    if (!checked.ok) return { kind: 'error', reason: checked.reason };
+    raw.channelId = checked.channelId;
+  }
+  return { kind: 'schedule', action: 'add', raw };
+}
+
 const PARSERS: Record<Exclude<Subcommand, 'help'>, (tokens: readonly Token[]) => Parsed> = {
   backup: parseBackup,
+  schedule: parseSchedule,
   status: parseStatus,
   backups: parseBackups,
   restore: parseRestore,

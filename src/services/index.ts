@@ -10,6 +10,7 @@ import type { CatalogService } from './catalog/service.js';
 import type { DeleteService } from './delete/service.js';
 import type { InstanceSuggestions } from './fleet/instance-suggestions.js';
 import type { RestoreService } from './restore/service.js';
+import type { ScheduleService } from './schedules/service.js';
 import type { StatusService } from './status/service.js';
 
 /** Defaults the backup modal shows a person: their role's, or the bot's. */
@@ -29,6 +30,8 @@ export interface Services {
   status: StatusService;
   /** `/cloudphone delete`, with its confirmations. */
   deletions: DeleteService;
+  /** Scheduled backups' definitions: `/cloudphone schedule` and its form. */
+  schedules: ScheduleService;
   /** "Start it now" for phones a backup left off. */
   power: StartNowService;
   guard: AccessGuard;

@@ -8,6 +8,7 @@ import { backupSubmitted } from './backup-submitted.js';
 import { deleteConfirmed, deleteUnverifiedConfirmed } from './delete-confirmed.js';
 import { restoreConfirmed } from './restore-confirmed.js';
 import { restoreFormSubmitted } from './restore-form-submitted.js';
+import { scheduleSubmitted } from './schedule-submitted.js';
 
 type ViewListener = (args: SlackViewMiddlewareArgs & AllMiddlewareArgs) => Promise<void>;
 
@@ -20,6 +21,7 @@ export function registerViews(app: App, services: Services): void {
     [CALLBACK.deleteConfirm]: deleteConfirmed(services),
     [CALLBACK.deleteConfirmUnverified]: deleteUnverifiedConfirmed(services),
     [CALLBACK.approvalDenyReason]: approvalDenied(services),
+    [CALLBACK.scheduleForm]: scheduleSubmitted(services),
   };
   // One listener for every modal submission (see slack/route.ts for why).
   app.view({ callback_id: exactly(Object.keys(byCallbackId)) }, (args) => byCallbackId[args.view.callback_id]!(args));

@@ -112,6 +112,9 @@ export interface BlockSuggestionInput {
   forge?: Forgery;
 }
 
+/** Typing in a modal's text input whose block has `dispatch_action`: `value` is the input's whole text after it. */
+export type EnterTextInput = BlockSuggestionInput;
+
 export interface SendEventOptions {
   forge?: Forgery;
   retryNum?: number;
@@ -128,6 +131,11 @@ export interface SlackDriver {
   clickButton(input: ClickButtonInput): Promise<DriverResponse & { triggerId: string; responseUrl?: string }>;
   selectOption(input: SelectOptionInput): Promise<DriverResponse & { triggerId: string; responseUrl?: string }>;
   blockSuggestion(input: BlockSuggestionInput): Promise<DriverResponse<{ options: unknown[] } | { error: string }>>;
+  /**
+   * The person types in a text input of a modal. Slack tells the app only when the input block has `dispatch_action`
+   * (a block action with the text and the view's state); otherwise this throws, as there would be nothing to send.
+   */
+  enterText(input: EnterTextInput): Promise<DriverResponse & { triggerId: string }>;
   sendEvent(event: Record<string, unknown>, opts?: SendEventOptions): Promise<DriverResponse>;
 }
 
@@ -384,6 +392,41 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
       });
       const res = await form(encodeInteractivityBody(payload), input.forge);
       return { ...res, outcome: checkOptionsAnswer(res) };
+    },
+
+    async enterText(input) {
+      const entry = openView(input.viewId);
+      const userId = input.userId ?? entry.user;
+      const { surface, element, blockId } = locate({ viewId: input.viewId }, userId, input.actionId, input.blockId);
+      if (element.type !== 'plain_text_input') {
+        throw new Error(`action_id "${input.actionId}" is a ${String(element.type)}, not a text input`);
+      }
+      const block = (entry.view.blocks as { block_id?: string; dispatch_action?: boolean }[]).find(
+        (b) => b.block_id === blockId,
+      );
+      if (block?.dispatch_action !== true) {
+        throw new Error(
+          `block_id "${blockId}" has no dispatch_action: Slack sends the app nothing while a person types`,
+        );
+      }
+      const entryState = { type: 'plain_text_input', value: input.value };
+      if (surface.kind === 'view') {
+        const values = structuredClone(surface.view.state.values);
+        values[blockId] = { ...values[blockId], [input.actionId]: entryState };
+        standIn.ui.setViewState(surface.view.id, values);
+        surface.view = openView(surface.view.id).view;
+      }
+      const triggerId = standIn.issueTriggerId(userId);
+      const action = {
+        action_id: input.actionId,
+        block_id: blockId,
+        type: 'plain_text_input',
+        value: input.value,
+        action_ts: actionTs(),
+      };
+      const payload = buildBlockActions({ team, user: actor(userId), apiAppId, triggerId, surface, action });
+      const res = await form(encodeInteractivityBody(payload), input.forge);
+      return { ...res, triggerId };
     },
 
     async sendEvent(event, opts = {}) {

@@ -76,6 +76,8 @@ export function submittedState(view: ModalView, overrides: Record<string, Record
       entry = { type: 'static_select', selected_option: element.initial_option ?? null };
     } else if (element.type === 'checkboxes' || element.type === 'multi_external_select') {
       entry = { type: element.type, selected_options: element.initial_options ?? [] };
+    } else if (element.type === 'conversations_select') {
+      entry = { type: 'conversations_select', selected_conversation: element.initial_conversation ?? null };
     } else {
       throw new Error(`unexpected element ${String(element.type)}`);
     }
