@@ -7,6 +7,7 @@ import { onePipeline } from './006-one-pipeline.js';
 import { stoppedPhones } from './007-stopped-phones.js';
 import { approvals } from './008-approvals.js';
 import { schedules } from './009-schedules.js';
+import { scheduleRuns } from './010-schedule-runs.js';
 
 export interface Migration {
   version: number;
@@ -25,4 +26,5 @@ export const migrations: readonly Migration[] = [
   stoppedPhones,
   approvals,
   schedules,
+  scheduleRuns,
 ];
