@@ -61,7 +61,7 @@ describe('taking slots', () => {
       logger: pino({ level: 'silent' }),
       settings: { catchUpMs: 2 * HOUR, opsChannel: undefined, simulated: true },
       runner: { kick: () => undefined },
-      permissions: { scope: async () => ({ instancePatterns: [], unrestricted: false }) },
+      permissions: { scope: async () => ({ instancePatterns: [], unrestricted: false }) as never },
       audit: { recordDecision: () => 1 } as never,
     });
   const runs = () =>
