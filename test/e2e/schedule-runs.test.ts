@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, CHANNEL, type Harness, parents, startHarness } from '../support/harness.js';
-import { createSchedule, endedRun, runsOf, textOf } from '../support/schedule-flows.js';
+import { createSchedule, endedRun, runsOf, TEAM, textOf } from '../support/schedule-flows.js';
+import { waitUntil } from '../support/wait-until.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -41,5 +42,116 @@ describe('scheduled runs, end to end', () => {
     // The next slot is the cadence's next one, the slot was taken once.
     expect(runsOf(h, schedule.id)).toHaveLength(1);
     expect(h.bot.repos.schedules.get(schedule.id)?.nextSlotAt).toBeGreaterThan(Date.now());
+  });
+
+  it('prunes what retention allows through the durable deletion and lists it in the run thread', async () => {
+    h = await startHarness();
+    const id = h.instance('support-02');
+    const schedule = createSchedule(h, { targets: [id], retention: { keep: 1 } });
+    const first = await endedRun(h, schedule.id);
+    expect(first.status).toBe('succeeded');
+    const firstFile = h.bot.repos.scheduleRuns.instances(first.id)[0]?.backupFileId as string;
+    expect(h.sim.state.backupFiles.get(firstFile)?.status).toBe('AVAILABLE');
+    // Nothing to prune after one run: the newest good backup is never deleted.
+    expect(first.detail.prune).toEqual({ deleteId: undefined, files: [] });
+
+    const started = await h.bot.services.scheduleRuns.runNow({
+      actor: { userId: ADMIN, teamId: TEAM },
+      name: schedule.name,
+      key: 'second',
+    });
+    if (!started.ok) throw new Error(started.reason);
+    const second = await waitUntil(
+      () => runsOf(h!, schedule.id).find((run) => run.id === started.runId && run.step === 'done'),
+      { timeoutMs: 20_000, description: 'the second run ended' },
+    );
+    expect(second.status).toBe('succeeded');
+    expect(second.detail.prune?.files.map((f) => f.backupFileId)).toEqual([firstFile]);
+    expect(second.detail.prune?.status).toBe('deleted');
+    const secondFile = h.bot.repos.scheduleRuns.instances(second.id)[0]?.backupFileId as string;
+    expect(h.sim.state.backupFiles.get(secondFile)?.status).toBe('AVAILABLE');
+    expect(['DELETING', undefined]).toContain(h.sim.state.backupFiles.get(firstFile)?.status);
+    // The second run's thread lists what was removed; the deletion posted nothing of its own.
+    const parent = parents(h.slack, CHANNEL).find(
+      (m) => textOf(m).includes(second.id) || textOf(m).includes('started now'),
+    );
+    expect(parent).toBeDefined();
+    const replies = h.slack.threadReplies(CHANNEL, parent!.ts);
+    expect(replies).toHaveLength(1);
+    expect(textOf(replies[0]!)).toContain(firstFile);
+    expect(parents(h.slack, CHANNEL)).toHaveLength(2);
+    // The pruning is in the audit trail, with its outcome.
+    const pruning = h.bot.services.audit
+      .recent({})
+      .find((entry) => entry.action === 'delete' && entry.requestId === second.detail.prune?.deleteId);
+    expect(pruning?.outcome).toMatchObject({ status: 'deleted' });
+  });
+
+  it('reports slots missed while the bot was down in one message and runs none that is too old', async () => {
+    h = await startHarness();
+    const now = Date.now();
+    // A daily cadence whose time of day was 12 hours ago: its newest slot is older than the 2 h catch-up window.
+    const last = new Date(now - 12 * 3_600_000);
+    const cron = `${last.getUTCMinutes()} ${last.getUTCHours()} * * *`;
+    const lastSlot = Date.UTC(
+      last.getUTCFullYear(),
+      last.getUTCMonth(),
+      last.getUTCDate(),
+      last.getUTCHours(),
+      last.getUTCMinutes(),
+    );
+    const schedule = createSchedule(
+      h,
+      { targets: [h.instance('support-02')], cron },
+      { nextSlotAt: lastSlot - 2 * 86_400_000 },
+    );
+    const report = await waitUntil(
+      () => runsOf(h!, schedule.id).find((run) => run.status === 'missed' && run.step === 'done'),
+      { timeoutMs: 10_000, description: 'the missed report' },
+    );
+    expect(report.detail.missedSlots).toEqual({ count: 3, first: lastSlot - 2 * 86_400_000, last: lastSlot });
+    expect(runsOf(h, schedule.id)).toHaveLength(1);
+    const messages = parents(h.slack, CHANNEL);
+    expect(messages).toHaveLength(1);
+    expect(textOf(messages[0]!)).toContain('3 slots were missed');
+    expect(h.sim.requests.map((r) => r.action)).not.toContain('BackupApp');
+    expect(h.bot.repos.schedules.get(schedule.id)?.nextSlotAt).toBe(lastSlot + 86_400_000);
+  });
+
+  it('runs the newest missed slot once when it is younger than the catch-up window', async () => {
+    h = await startHarness();
+    const hour = 3_600_000;
+    const newest = Math.floor(Date.now() / hour) * hour;
+    const schedule = createSchedule(
+      h,
+      { targets: [h.instance('support-02')], cron: '0 * * * *' },
+      { nextSlotAt: newest - 3 * hour },
+    );
+    const run = await endedRun(h, schedule.id);
+    expect(run.detail.slotAt).toBe(newest);
+    expect(run.status).toBe('succeeded');
+    const all = runsOf(h, schedule.id);
+    expect(all.map((r) => r.status).sort()).toEqual(['missed', 'succeeded']);
+    expect(all.find((r) => r.status === 'missed')?.detail.missedSlots?.count).toBe(3);
+  });
+
+  it('denies a run whose owner lost the right: reported in the channel and the audit trail, nothing stopped', async () => {
+    h = await startHarness();
+    const schedule = createSchedule(h, { targets: [h.instance('support-01')] }, { ownerId: 'U0BOB' });
+    const run = await waitUntil(() => runsOf(h!, schedule.id).find((r) => r.step === 'done'), {
+      timeoutMs: 10_000,
+      description: 'the denied run reported',
+    });
+    expect(run.status).toBe('denied');
+    const messages = parents(h.slack, CHANNEL);
+    expect(messages).toHaveLength(1);
+    expect(textOf(messages[0]!)).toContain('did not run');
+    expect(textOf(messages[0]!)).toContain('<@U0BOB>');
+    const actions = h.sim.requests.map((r) => r.action);
+    expect(actions).not.toContain('StopAndroidInstance');
+    expect(actions).not.toContain('BackupApp');
+    const entry = h.bot.services.audit.recent({}).find((e) => e.requestId === run.id);
+    expect(entry?.decision).toBe('denied');
+    expect(entry?.outcome).toMatchObject({ status: 'denied' });
   });
 });
