@@ -3,6 +3,8 @@
  * at the end, and the full per-instance table as a file when it is long. A clean run is one quiet line; a run with
  * failures says so in the parent and mentions the schedule's owner.
  */
+
+import type { RetentionPlan } from '../services/schedules/retention.js';
 import type { ScheduleRunView } from '../services/schedules/run-steps.js';
 import { waveInWords } from '../services/schedules/spec.js';
 import { inlineCode, truncate } from './escape.js';
@@ -143,4 +145,49 @@ export function scheduleRunSummary(view: ScheduleRunView): {
         }
       : undefined,
   };
+}
+
+/** `schedule run <name>` accepted: where the run will report. */
+export function scheduleRunStartedMessage(name: string, runId: string, channelId: string): { text: string } {
+  const where = channelId.startsWith('U') ? 'your direct messages' : `<#${channelId}>`;
+  return { text: `▶️ Running schedule ${inlineCode(name)} now (run ${inlineCode(runId)}); it reports in ${where}.` };
+}
+
+/** Why `schedule run` / `schedule prune-preview` did nothing. */
+export function scheduleRunRefusedMessage(
+  name: string,
+  reason: 'not-found' | 'not-allowed',
+): {
+  text: string;
+} {
+  if (reason === 'not-found') {
+    return { text: `No schedule is named ${inlineCode(name)}. \`/cloudphone schedule list\` shows the schedules.` };
+  }
+  return { text: `⛔ Only the schedule's owner and the bot's admins may do that with ${inlineCode(name)}.` };
+}
+
+/** `schedule prune-preview <name>`: what retention would delete today (nothing is deleted). */
+export function prunePreviewMessage(input: { name: string; hasRetention: boolean; plan: RetentionPlan }): {
+  text: string;
+} {
+  const { name, plan } = input;
+  if (!input.hasRetention) return { text: `Schedule ${inlineCode(name)} has no retention: it deletes nothing.` };
+  const lines = [
+    plan.delete.length === 0
+      ? `Retention of ${inlineCode(name)} would delete nothing today.`
+      : `Retention of ${inlineCode(name)} would delete ${plan.delete.length} backup${plan.delete.length === 1 ? '' : 's'} today (nothing is deleted now):`,
+  ];
+  for (const file of plan.delete.slice(0, 40)) {
+    lines.push(
+      `• ${inlineCode(file.backupFileId)} of ${inlineCode(file.instanceId)}, made ${slackDate(new Date(file.createdAt))}`,
+    );
+  }
+  if (plan.delete.length > 40) lines.push(`… and ${plan.delete.length - 40} more.`);
+  for (const kept of plan.protected.slice(0, 20)) {
+    const why = kept.why === 'newest-good-backup' ? 'the newest good backup' : 'the only verified backup';
+    lines.push(
+      `• kept ${inlineCode(kept.backupFileId)} of ${inlineCode(kept.instanceId)}: it is the instance's ${why}`,
+    );
+  }
+  return { text: truncate(lines.join('\n'), 3500) };
 }

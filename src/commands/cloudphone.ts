@@ -26,6 +26,7 @@ import { backupsCommand } from './backups.js';
 import { deleteCommand } from './delete.js';
 import { type AuditQueryArgs, parseCommand, unescapeSlackText } from './parse-command.js';
 import { restoreCommand } from './restore.js';
+import { parseScheduleRunCommand, scheduleRunCommand } from './schedule-run.js';
 import { statusCommand } from './status.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -33,8 +34,11 @@ type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 export function cloudphoneCommand(services: Services) {
   return async (args: CommandArgs): Promise<void> => {
     const { command, ack } = args;
-    const parsed = parseCommand(command.text ?? '');
     const actor: Actor = { userId: command.user_id, teamId: command.team_id };
+    // `schedule run` and `schedule prune-preview` (the other `schedule …` subcommands are parsed below).
+    const scheduleRun = parseScheduleRunCommand(command.text ?? '');
+    if (scheduleRun) return scheduleRunCommand(services, args, actor, scheduleRun);
+    const parsed = parseCommand(command.text ?? '');
     switch (parsed.kind) {
       case 'help':
         return ack(ephemeral(usageMessage(parsed.topic)));

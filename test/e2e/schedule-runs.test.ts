@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, CHANNEL, type Harness, parents, startHarness } from '../support/harness.js';
-import { createSchedule, endedRun, runsOf, TEAM, textOf } from '../support/schedule-flows.js';
+import { cloudphone, createSchedule, endedRun, runsOf, textOf } from '../support/schedule-flows.js';
 import { waitUntil } from '../support/wait-until.js';
 
 let h: Harness | undefined;
@@ -44,46 +44,64 @@ describe('scheduled runs, end to end', () => {
     expect(h.bot.repos.schedules.get(schedule.id)?.nextSlotAt).toBeGreaterThan(Date.now());
   });
 
-  it('prunes what retention allows through the durable deletion and lists it in the run thread', async () => {
+  it('previews and then prunes what retention allows through the durable deletion, listed in the run thread', async () => {
     h = await startHarness();
     const id = h.instance('support-02');
-    const schedule = createSchedule(h, { targets: [id], retention: { keep: 1 } });
+    const schedule = createSchedule(h, { targets: [id] });
     const first = await endedRun(h, schedule.id);
     expect(first.status).toBe('succeeded');
     const firstFile = h.bot.repos.scheduleRuns.instances(first.id)[0]?.backupFileId as string;
-    expect(h.sim.state.backupFiles.get(firstFile)?.status).toBe('AVAILABLE');
-    // Nothing to prune after one run: the newest good backup is never deleted.
-    expect(first.detail.prune).toEqual({ deleteId: undefined, files: [] });
-
-    const started = await h.bot.services.scheduleRuns.runNow({
-      actor: { userId: ADMIN, teamId: TEAM },
-      name: schedule.name,
-      key: 'second',
-    });
-    if (!started.ok) throw new Error(started.reason);
-    const second = await waitUntil(
-      () => runsOf(h!, schedule.id).find((run) => run.id === started.runId && run.step === 'done'),
-      { timeoutMs: 20_000, description: 'the second run ended' },
-    );
-    expect(second.status).toBe('succeeded');
-    expect(second.detail.prune?.files.map((f) => f.backupFileId)).toEqual([firstFile]);
-    expect(second.detail.prune?.status).toBe('deleted');
+    // Only the owner and admins may start a run.
+    expect(await cloudphone(h, `schedule run ${schedule.name}`, 'U0BOB')).toContain('Only the schedule');
+    const runNow = async () => {
+      const answer = await cloudphone(h!, `schedule run ${schedule.name}`);
+      const runId = /run-[0-9a-f]+/.exec(answer)?.[0];
+      expect(runId, answer).toBeDefined();
+      return waitUntil(() => runsOf(h!, schedule.id).find((run) => run.id === runId && run.step === 'done'), {
+        timeoutMs: 20_000,
+        description: `run ${runId} ended`,
+      });
+    };
+    const second = await runNow();
     const secondFile = h.bot.repos.scheduleRuns.instances(second.id)[0]?.backupFileId as string;
-    expect(h.sim.state.backupFiles.get(secondFile)?.status).toBe('AVAILABLE');
-    expect(['DELETING', undefined]).toContain(h.sim.state.backupFiles.get(firstFile)?.status);
-    // The second run's thread lists what was removed; the deletion posted nothing of its own.
-    const parent = parents(h.slack, CHANNEL).find(
-      (m) => textOf(m).includes(second.id) || textOf(m).includes('started now'),
+    expect(second.detail.slotAt).toBeUndefined();
+    expect(second.detail.startedBy).toBe(ADMIN);
+
+    // The owner now keeps one backup: the preview names the older one and deletes nothing.
+    const current = h.bot.repos.schedules.get(schedule.id)!;
+    h.bot.repos.schedules.update(
+      schedule.id,
+      { ...current.spec, retention: { keep: 1 } },
+      current.nextSlotAt,
+      Date.now(),
     );
-    expect(parent).toBeDefined();
-    const replies = h.slack.threadReplies(CHANNEL, parent!.ts);
+    const preview = await cloudphone(h, `schedule prune-preview ${schedule.name}`);
+    expect(preview).toContain(firstFile);
+    expect(preview).not.toContain(secondFile);
+    expect(h.sim.state.backupFiles.get(firstFile)?.status).toBe('AVAILABLE');
+    expect(h.sim.requests.map((r) => r.action)).not.toContain('DeleteBackupFile');
+
+    const third = await runNow();
+    expect(third.status).toBe('succeeded');
+    // Three backups now, one kept: the two older ones go, the newest stays.
+    expect(third.detail.prune?.files.map((f) => f.backupFileId).sort()).toEqual([firstFile, secondFile].sort());
+    expect(third.detail.prune?.status).toBe('deleted');
+    const thirdFile = h.bot.repos.scheduleRuns.instances(third.id)[0]?.backupFileId as string;
+    expect(h.sim.state.backupFiles.get(thirdFile)?.status).toBe('AVAILABLE');
+    for (const gone of [firstFile, secondFile]) {
+      expect(['DELETING', undefined]).toContain(h.sim.state.backupFiles.get(gone)?.status);
+    }
+    // The third run's thread lists what was removed; the deletion posted nothing of its own.
+    const all = parents(h.slack, CHANNEL);
+    expect(all).toHaveLength(3);
+    const replies = h.slack.threadReplies(CHANNEL, all[2]!.ts);
     expect(replies).toHaveLength(1);
     expect(textOf(replies[0]!)).toContain(firstFile);
-    expect(parents(h.slack, CHANNEL)).toHaveLength(2);
+    expect(textOf(replies[0]!)).toContain(secondFile);
     // The pruning is in the audit trail, with its outcome.
     const pruning = h.bot.services.audit
       .recent({})
-      .find((entry) => entry.action === 'delete' && entry.requestId === second.detail.prune?.deleteId);
+      .find((entry) => entry.action === 'delete' && entry.requestId === third.detail.prune?.deleteId);
     expect(pruning?.outcome).toMatchObject({ status: 'deleted' });
   });
 

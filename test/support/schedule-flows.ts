@@ -9,8 +9,6 @@ import type { ScheduleSpec } from '../../src/services/schedules/spec.js';
 import { ADMIN, BACKUP_PATH, CHANNEL, type Harness } from './harness.js';
 import { waitUntil } from './wait-until.js';
 
-export const TEAM = 'T0E2E';
-
 let counter = 0;
 
 /** A schedule whose next slot is `nextSlotAt` (default: now, so the next poll round takes it). */
@@ -23,7 +21,7 @@ export function createSchedule(
   const now = options.now ?? Date.now();
   const created = h.bot.repos.schedules.create({
     id: `sch-test${counter}`,
-    teamId: TEAM,
+    teamId: h.slack.team.id,
     ownerId: options.ownerId ?? ADMIN,
     spec: {
       name: `nightly-${counter}`,
@@ -41,6 +39,12 @@ export function createSchedule(
   });
   if (created === 'name-taken') throw new Error('schedule name taken');
   return created;
+}
+
+/** `/cloudphone <text>` as a person types it; the ephemeral answer's text. */
+export async function cloudphone(h: Harness, text: string, userId = ADMIN): Promise<string> {
+  const res = await h.driver.slashCommand({ command: '/cloudphone', text, userId, channelId: CHANNEL });
+  return JSON.stringify(res.body);
 }
 
 /** The runs of a schedule, oldest first. */

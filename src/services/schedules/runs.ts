@@ -114,9 +114,7 @@ export function createScheduleRuns(deps: {
       actor: Actor;
       name: string;
       key: string;
-    }): Promise<
-      { ok: true; runId: string; channelId: string } | { ok: false; reason: 'not-found' | 'not-allowed' | 'paused' }
-    > {
+    }): Promise<{ ok: true; runId: string; channelId: string } | { ok: false; reason: 'not-found' | 'not-allowed' }> {
       const schedule = repos.schedules.byName(input.actor.teamId, input.name);
       if (!schedule) return { ok: false, reason: 'not-found' };
       const allowed = await mayManage(input.actor, schedule);
