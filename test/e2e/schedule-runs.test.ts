@@ -172,4 +172,22 @@ describe('scheduled runs, end to end', () => {
     expect(entry?.decision).toBe('denied');
     expect(entry?.outcome).toMatchObject({ status: 'denied' });
   });
+
+  it('attaches the full per-instance table as a file when the run is long, and keeps within the wave', async () => {
+    h = await startHarness();
+    const ids = Array.from(
+      { length: 24 },
+      (_, i) => h!.sim.addInstance({ name: `fleet-${i}`, status: 'STOPPED', packages: ['com.tencent.mm'] }).id,
+    );
+    h.sim.failNextTask(ids[5]!, 'BackupUploadFailed', 'the upload to OSS failed');
+    const schedule = createSchedule(h, { targets: ['acp-*'], wave: { kind: 'percent', percent: 25 } });
+    const run = await endedRun(h, schedule.id, 40_000);
+    // 32 phones matched (the eight default ones too; those without the app fail): a quarter at a time.
+    expect(run.detail.waveCount).toBe(8);
+    expect(run.detail.peakInFlight).toBeLessThanOrEqual(8);
+    const uploads = h.slack.callsTo('files.completeUploadExternal');
+    expect(uploads).toHaveLength(1);
+    const parent = parents(h.slack, CHANNEL)[0]!;
+    expect(JSON.stringify(uploads[0]!.args)).toContain(parent.ts);
+  });
 });
