@@ -1,3 +1,4 @@
+import { createAppFactsRepository } from './app-facts.js';
 import { createApprovalRepository } from './approvals.js';
 import { createAuditLogRepository } from './audit-log.js';
 import { createBackupRecordQueries } from './backup-records.js';
@@ -30,6 +31,8 @@ export function createRepositories(db: Db) {
     approvals: createApprovalRepository(db),
     audit: createAuditLogRepository(db),
     verifications: createVerificationRepository(db),
+    // The app probe's findings before backups and after restores (issue 17's automatic verification).
+    appFacts: createAppFactsRepository(db),
     backupRecords: createBackupRecordQueries(db),
     // Phones the bot stopped and owes a start (services/pipeline/power-keeper.ts).
     stoppedPhones: createStoppedPhoneRepository(db),

@@ -1,5 +1,5 @@
 /**
- * A scheduled backup's runs (migration 010): the run itself is a request of the shared table (kind `schedule-run`,
+ * A scheduled backup's runs (migration 011): the run itself is a request of the shared table (kind `schedule-run`,
  * what only a run has in detail_json); its instances are here, each queued until a wave sends it in a child backup
  * request, or skipped with the reason. An instance's outcome is read from its child backup, never copied.
  */

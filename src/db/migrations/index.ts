@@ -7,7 +7,8 @@ import { onePipeline } from './006-one-pipeline.js';
 import { stoppedPhones } from './007-stopped-phones.js';
 import { approvals } from './008-approvals.js';
 import { schedules } from './009-schedules.js';
-import { scheduleRuns } from './010-schedule-runs.js';
+import { appFacts } from './010-app-facts.js';
+import { scheduleRuns } from './011-schedule-runs.js';
 
 export interface Migration {
   version: number;
@@ -26,5 +27,6 @@ export const migrations: readonly Migration[] = [
   stoppedPhones,
   approvals,
   schedules,
+  appFacts,
   scheduleRuns,
 ];

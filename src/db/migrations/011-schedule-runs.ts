@@ -7,7 +7,7 @@ import type { Migration } from './index.js';
  * every backup file a run's retention handed to a child deletion, so a later run does not count it again.
  */
 export const scheduleRuns: Migration = {
-  version: 10,
+  version: 11,
   name: 'schedule runs',
   sql: `
     CREATE TABLE schedule_run_instances (
