@@ -145,6 +145,11 @@ const handlers = {
     };
   },
 
+  /** The process's peak resident memory since it started (bytes). */
+  peakRss() {
+    return process.resourceUsage().maxRSS * 1024;
+  },
+
   memory() {
     const { rss, heapUsed, heapTotal } = process.memoryUsage();
     return { rss, heapUsed, heapTotal };

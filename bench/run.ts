@@ -8,8 +8,9 @@
  * start (build.ts), with plain `node` like `npm start`: no tsx loader in the measured processes.
  *
  * Knobs for looking into a number (not needed for a normal run): BENCH_PHASES=acks,flood,latency,big,tracking,burst,
- * faults runs only those parts; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of the bot processes; BENCH_BOT_EXEC_ARGV
- * adds Node flags to the bot processes (e.g. "--max-semi-space-size=2").
+ * faults,fleet (or the same names as arguments: `npm run bench -- fleet`) runs only those parts; BENCH_FLEET_PHONES and
+ * BENCH_FLEET_WAVE shrink the fleet row; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of the bot processes;
+ * BENCH_BOT_EXEC_ARGV adds Node flags to the bot processes (e.g. "--max-semi-space-size=2").
  *
  * Exit code: 0 when every measurement ran (targets may be MISSED), 1 when a measurement could not run, 2 on timeout.
  */
@@ -33,6 +34,7 @@ import {
 import type { BotHandlers, CycleStats } from './bot-worker.js';
 import { BUILD_DIR, buildWorkers, startFlags } from './build.js';
 import { measureBurst } from './burst.js';
+import { measureFleet } from './fleet.js';
 import type { LoadHandlers } from './load-worker.js';
 import { startWorker, type Worker } from './rpc.js';
 import type { SimHandlers } from './sim-worker.js';
@@ -118,7 +120,11 @@ function log(message: string): void {
 async function startSim(
   timing: Partial<Timing>,
   seed: number,
-  place: { region?: string; credentials?: { accessKeyId: string; accessKeySecret: string } } = {},
+  place: {
+    region?: string;
+    credentials?: { accessKeyId: string; accessKeySecret: string };
+    emptyFleet?: boolean;
+  } = {},
 ): Promise<{ sim: Sim; url: string; keyId: string; keySecret: string }> {
   const sim = await startWorker<SimHandlers>(join(workerDir, 'sim-worker.js'), 'simulator');
   workers.push(sim as unknown as Worker<never>);
@@ -1129,7 +1135,9 @@ async function main(): Promise<number> {
     slack.addChannel({ id: ackChannelOf(id), name: `ack-${id.toLowerCase()}`, members: [ADMIN, id] });
   }
 
-  const only = (process.env.BENCH_PHASES ?? '').split(',').filter(Boolean);
+  // `npm run bench -- fleet faults` or BENCH_PHASES=fleet,faults: only those parts.
+  const named = process.argv.slice(2).join(',') || process.env.BENCH_PHASES || '';
+  const only = named.split(',').filter(Boolean);
   const wanted = (phase: string) => only.length === 0 || only.includes(phase);
 
   const startBurst = () =>
@@ -1210,6 +1218,29 @@ async function main(): Promise<number> {
   }
   // Without the ack phase, the burst runs on its own at the end.
   await (burst ?? startBurst());
+  if (wanted('fleet')) {
+    await run('10,000-phone schedule', 'fleet: 10,000-phone schedule, waves of 500', () =>
+      measureFleet({
+        startSim: (timing) => startSim(timing, 23, { emptyFleet: true }),
+        startBot: async (cloud, env, databasePath) => {
+          const started = await startBotWorker(slack, cloud, env, databasePath);
+          return {
+            peakRss: () => started.bot.call('peakRss', undefined),
+            stop: async () => {
+              await started.bot.call('stop', undefined);
+              await started.bot.close();
+            },
+          };
+        },
+        databasePath: tempDatabase(),
+        channel: CHANNEL,
+        owner: ADMIN,
+        app: APP,
+        backupPath: BACKUP_PATH,
+        log,
+      }),
+    );
+  }
   if (wanted('faults')) {
     await run('backups under faults', 'under faults: backups completed · replies posted · phones left stopped', () =>
       measureFaults(slack),

@@ -14,6 +14,8 @@ import { complete, createBatch, markProcessing } from '../src/sandbox/simulator/
 import { serveRpc } from './rpc.js';
 
 let sim: Simulator | undefined;
+/** The fleet row's sampler of phones not RUNNING (stopped, stopping, being backed up). */
+let notRunning: { timer: NodeJS.Timeout; ids: string[]; peak: number } | undefined;
 
 function simulator(): Simulator {
   if (!sim) throw new Error('simulator not started');
@@ -38,10 +40,13 @@ const handlers = {
     seed: number;
     region?: string;
     credentials?: { accessKeyId: string; accessKeySecret: string };
+    /** No default phones: the bench adds its own fleet. */
+    emptyFleet?: boolean;
   }) {
     sim = await startSimulator({
       timing: args.timing,
       seed: args.seed,
+      ...(args.emptyFleet ? { fleet: [] } : {}),
       runningBackupFailureRate: 0,
       ...(args.region ? { region: args.region } : {}),
       ...(args.credentials ? { credentials: [args.credentials] } : {}),
@@ -213,6 +218,58 @@ const handlers = {
     return simulator()
       .requests.slice(args.since)
       .filter((entry) => entry.fault).length;
+  },
+
+  /** Samples, every 25 ms until `stopSampling`, how many of these phones are not RUNNING; keeps the peak. */
+  startSampling(args: { ids: string[] }) {
+    const state = simulator().state;
+    const sample = { ids: args.ids, peak: 0, timer: setInterval(() => undefined, 1_000) };
+    clearInterval(sample.timer);
+    sample.timer = setInterval(() => {
+      let n = 0;
+      for (const id of sample.ids) if (state.instances.get(id)?.status !== 'RUNNING') n++;
+      if (n > sample.peak) sample.peak = n;
+    }, 25);
+    notRunning = sample;
+  },
+
+  stopSampling() {
+    if (!notRunning) return 0;
+    clearInterval(notRunning.timer);
+    const { peak } = notRunning;
+    notRunning = undefined;
+    return peak;
+  },
+
+  /** The request log since `since`: DescribeTasks calls and how many task ids they asked about. */
+  describeTasksProfile(args: { since: number }) {
+    let describeTasks = 0;
+    let taskIdsAsked = 0;
+    const log = simulator().requests;
+    for (let i = args.since; i < log.length; i++) {
+      const entry = log[i]!;
+      if (entry.action !== 'DescribeTasks') continue;
+      describeTasks++;
+      taskIdsAsked += Object.keys(entry.params).filter((key) => key.startsWith('TaskIds')).length;
+    }
+    return { describeTasks, taskIdsAsked };
+  },
+
+  /** Backup files (AVAILABLE) per instance whose description contains `marker`: instances with none, with several. */
+  backupsPerInstance(args: { ids: string[]; marker: string }) {
+    const count = new Map<string, number>();
+    for (const file of simulator().state.backupFiles.values()) {
+      if (file.status !== 'AVAILABLE' || !file.description?.includes(args.marker) || !file.instanceId) continue;
+      count.set(file.instanceId, (count.get(file.instanceId) ?? 0) + 1);
+    }
+    let none = 0;
+    let several = 0;
+    for (const id of args.ids) {
+      const n = count.get(id) ?? 0;
+      if (n === 0) none++;
+      if (n > 1) several++;
+    }
+    return { none, several };
   },
 
   clearLog() {

@@ -132,6 +132,26 @@ const RawEnv = z.object({
   CLOUDPHONE_USERGROUP_CACHE_MS: intSetting(60_000, 0, 24 * 3_600_000),
   CLOUDPHONE_INSTANCE_CACHE_MS: intSetting(60_000, 0, 24 * 3_600_000),
   CLOUDPHONE_MAX_OPEN_REQUESTS_PER_PERSON: intSetting(5, 1, 10_000),
+  CLOUDPHONE_SCHEDULE_CATCH_UP: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .default('2h')
+      .transform((value, ctx) => {
+        const match = /^(\d+)([smhd])$/.exec(value);
+        const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+        const ms = match ? Number(match[1]) * unit[match[2] as keyof typeof unit] : Number.NaN;
+        if (!Number.isFinite(ms) || ms > 30 * 86_400_000) {
+          ctx.addIssue({ code: 'custom', message: 'must be a duration such as 2h, 90m or 0s (at most 30d)' });
+          return z.NEVER;
+        }
+        return ms;
+      }),
+  ),
+  CLOUDPHONE_OPS_CHANNEL: optionalText.refine((v) => v === undefined || /^[CG][A-Z0-9]+$/.test(v), {
+    error: 'must be a channel id such as C0123ABCD (channel details > About, at the bottom)',
+  }),
   CLOUDPHONE_VERIFY_SIZE_TOLERANCE: percentSetting(0.2),
   ALIBABA_CLOUD_ACCESS_KEY_ID: optionalText,
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: optionalText,
@@ -212,6 +232,12 @@ export interface Config {
     readonly instanceCacheMs: number;
     /** Backups and restores one person may have unfinished at once (each may stop many phones). */
     readonly maxOpenRequestsPerPerson: number;
+  };
+  readonly schedules: {
+    /** A slot missed while the bot was down still runs once when younger than this (ms). */
+    readonly catchUpMs: number;
+    /** Where runs report when their schedule names no channel. */
+    readonly opsChannel: string | undefined;
   };
   readonly databasePath: string;
   /** Longest a graceful shutdown may take before the process exits anyway. */
@@ -330,6 +356,7 @@ export function loadConfig(env: Env = process.env): Config {
       instanceCacheMs: raw.CLOUDPHONE_INSTANCE_CACHE_MS,
       maxOpenRequestsPerPerson: raw.CLOUDPHONE_MAX_OPEN_REQUESTS_PER_PERSON,
     },
+    schedules: { catchUpMs: raw.CLOUDPHONE_SCHEDULE_CATCH_UP, opsChannel: raw.CLOUDPHONE_OPS_CHANNEL },
     databasePath: raw.DATABASE_PATH,
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
     logLevel: raw.LOG_LEVEL,

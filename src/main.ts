@@ -48,6 +48,8 @@ import { createTaskPoller } from './services/pipeline/task-poller.js';
 import { createRestoreService } from './services/restore/service.js';
 import { restoreApprovalSubject, restoreSteps } from './services/restore/steps.js';
 import { createRestoreWorkflow } from './services/restore/workflow.js';
+import { scheduleRunSteps, wakeRunOf } from './services/schedules/run-steps.js';
+import { createScheduleRuns } from './services/schedules/runs.js';
 import { createScheduleService } from './services/schedules/service.js';
 import { createStatusService } from './services/status/service.js';
 import { createAckPriority } from './slack/ack-priority.js';
@@ -58,6 +60,7 @@ import type { Installation } from './slack/installation.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { createSlackPeopleDirectory } from './slack/people-directory.js';
 import { createRestoreNotifier } from './slack/restore-notifier.js';
+import { createScheduleRunNotifier } from './slack/schedule-run-notifier.js';
 import { createSlackWebClient } from './slack/web-client.js';
 import { createSlackApp } from './slack-app.js';
 import { connectCloud, createCloudLimiter, type SimulatorOverrides } from './startup/cloud.js';
@@ -222,7 +225,20 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     clock,
     runner: runnerRef,
   });
+  // Scheduled runs: slots taken in the runner's sweep, runs advanced by the runner like any request (kinds below).
+  const scheduleRuns = createScheduleRuns({
+    repos,
+    clock,
+    logger,
+    settings: { ...config.schedules, simulated },
+    runner: runnerRef,
+    permissions,
+    audit,
+  });
+  /** A scheduled run's child backups and retention deletion post nothing of their own: the run reports them. */
+  const isRunChild = (id: string) => repos.scheduleRuns.runOfChild(id) !== undefined;
   const services: Services = {
+    scheduleRuns,
     backups: withSubmissionLog(
       createBackupService({
         repos,
@@ -307,7 +323,11 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       settings,
       logger,
       power,
-      onFinished: backupFinished(outcomeDeps),
+      onFinished: (request) => {
+        backupFinished(outcomeDeps)(request);
+        // A scheduled run fills the wave slots its child backup freed at once.
+        wakeRunOf(repos, clock, request.id);
+      },
     }),
   );
   const restoreNotifier = createRestoreNotifier({ client: slack, writer: slackWriter });
@@ -342,7 +362,13 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       ...kind,
     });
   const kinds: KindMap = {
-    backup: backupSteps({ repos, workflow, notifier, progressUpdateMs: config.workflow.progressUpdateMs }),
+    backup: backupSteps({
+      repos,
+      workflow,
+      notifier,
+      progressUpdateMs: config.workflow.progressUpdateMs,
+      quiet: isRunChild,
+    }),
     restore: restoreSteps({
       repos,
       workflow: restoreWorkflow,
@@ -373,6 +399,17 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
         resumeStatus: 'sent',
         end: deleteNotApproved({ repos, audit, clock }),
       }),
+      quiet: isRunChild,
+    }),
+    'schedule-run': scheduleRunSteps({
+      repos,
+      guard,
+      audit,
+      listFleet: () => cloud.describeInstances({}),
+      notifier: createScheduleRunNotifier({ client: slack, writer: slackWriter, logger }),
+      clock,
+      logger,
+      settings: { ...config.workflow, defaultUploadEndpoint: config.backup.defaultUploadEndpoint },
     }),
   };
   const poller = createTaskPoller({
@@ -391,7 +428,11 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     logger,
     settings: { idleTickMs, concurrency: RUNNER_CONCURRENCY },
     afterAcks: ackPriority.afterAcks,
-    sweep: () => power.sweep(),
+    // Each poll round: take the schedules' due slots (recording their runs), then start phones requests left stopped.
+    sweep: () => {
+      scheduleRuns.takeDueSlots();
+      return power.sweep();
+    },
     onTick: ({ at }) => {
       health.lastTickAt = at;
     },

@@ -4,7 +4,12 @@
  */
 import type { AdmissionRefusal } from '../services/pipeline/admission.js';
 
-const DOING = { backup: 'backed up', restore: 'restored', delete: 'worked on' } as const;
+const DOING = {
+  backup: 'backed up',
+  restore: 'restored',
+  delete: 'worked on',
+  'schedule-run': 'backed up on a schedule',
+} as const;
 
 export function admissionRefusalText(
   refusal: AdmissionRefusal,

@@ -194,7 +194,7 @@ export function buildScheduleModal(options: ScheduleModalOptions): ModalView {
       : input(BLOCK.scheduleName, ACTION.scheduleName, 'Name', {
           initial: v.name,
           placeholder: 'nightly-qa',
-          hint: 'Lowercase letters, digits, - and _. You use it in /cloudphone schedule show|pause|resume|delete.',
+          hint: 'Lowercase letters, digits, - and _. You use it in /cloudphone schedule show|edit|run|pause|resume|delete.',
         }),
     input(BLOCK.scheduleTargets, ACTION.scheduleTargets, 'Targets', {
       initial: v.targets,

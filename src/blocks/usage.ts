@@ -49,7 +49,7 @@ const HELP: Record<Exclude<Subcommand, 'help'>, string> = {
     '• `--keep 7` and/or `--max-age 30d` retention: which backups each run keeps (you then need the delete right too)',
     '• `--wave 50` (or `10%`) at most this many phones stopped or backed up at once (default 50)',
     '• `--endpoint …` the OSS endpoint (default: the instances’ region’s), `--channel #ops` where runs report',
-    `\`${COMMAND} schedule list\` · \`schedule show <name>\` · \`schedule edit <name>\` (the form, filled in) · \`schedule pause <name>\` · \`schedule resume <name>\` · \`schedule delete <name>\`. The owner and admins may change a schedule; others see those on instances in their scope.`,
+    `\`${COMMAND} schedule list\` · \`schedule show <name>\` · \`schedule edit <name>\` (the form, filled in) · \`schedule pause <name>\` · \`schedule resume <name>\` · \`schedule delete <name>\` · \`schedule run <name>\` (now, outside the cadence) · \`schedule prune-preview <name>\` (what retention would delete today, deleting nothing). The owner and admins may change a schedule; others see those on instances in their scope.`,
   ].join('\n'),
   audit: [
     '*Audit*',

@@ -34,8 +34,8 @@ type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 export function cloudphoneCommand(services: Services) {
   return async (args: CommandArgs): Promise<void> => {
     const { command, ack } = args;
-    const parsed = parseCommand(command.text ?? '');
     const actor: Actor = { userId: command.user_id, teamId: command.team_id };
+    const parsed = parseCommand(command.text ?? '');
     switch (parsed.kind) {
       case 'help':
         return ack(ephemeral(usageMessage(parsed.topic)));

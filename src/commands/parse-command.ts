@@ -48,9 +48,9 @@ export type ParsedCommand =
 
 /**
  * `/cloudphone schedule …`. Each subcommand that names one schedule is in {@link SCHEDULE_NAMED_ACTIONS}; a new one
- * (say `run`) is one entry there and one case in commands/schedule.ts.
+ * is one entry there and one case in commands/schedule.ts.
  */
-export const SCHEDULE_NAMED_ACTIONS = ['show', 'edit', 'pause', 'resume', 'delete'] as const;
+export const SCHEDULE_NAMED_ACTIONS = ['show', 'edit', 'pause', 'resume', 'delete', 'run', 'prune-preview'] as const;
 export type ScheduleNamedAction = (typeof SCHEDULE_NAMED_ACTIONS)[number];
 /** Every `schedule` subcommand, in the order usage names them. */
 export const SCHEDULE_ACTIONS = ['add', 'list', ...SCHEDULE_NAMED_ACTIONS] as const;
@@ -551,7 +551,7 @@ function scheduleUsageReason(word: string | undefined): string {
 
 /**
  * The one grammar for `/cloudphone schedule [add <name> --targets … --apps … --path … --cron "…" [--tz …] [--keep n]
- * [--max-age 30d] [--wave 50] [--endpoint …] [--channel #ops] | list | show|edit|pause|resume|delete <name>]`. Values are
+ * [--max-age 30d] [--wave 50] [--endpoint …] [--channel #ops] | list | show|edit|pause|resume|delete|run|prune-preview <name>]`. Values are
  * checked by the schedule's own checks (services/schedules/spec.ts), exactly as the form's are.
  */
 function parseSchedule(tokens: readonly Token[]): Parsed {

@@ -1,6 +1,6 @@
 /**
  * `/cloudphone schedule …`: the form (no arguments), `add` inline, `list`, `show`, `edit` (the form filled in), `pause`,
- * `resume` and `delete` (a confirmation whose button is checked again when clicked). Parse, call the schedule service,
+ * `resume`, `delete` (a confirmation whose button is checked again when clicked), `run` and `prune-preview`. Parse, call the schedule service,
  * render; each case is one line of the switch, so a new subcommand is one more.
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
@@ -21,6 +21,7 @@ import type { ScheduleResult } from '../services/schedules/service.js';
 import { afterAck, ephemeral } from '../slack/listener-helpers.js';
 import { openAfterPermission } from '../slack/modal-opening.js';
 import type { ScheduleCommand } from './parse-command.js';
+import { scheduleRunCommand } from './schedule-run.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -57,6 +58,9 @@ export async function scheduleCommand(
     }
     case 'edit':
       return openChangeForm(services, args, actor, parsed.name);
+    case 'run':
+    case 'prune-preview':
+      return scheduleRunCommand(services, args, actor, { action: parsed.action, name: parsed.name });
     case 'delete': {
       const result = await services.schedules.checkManage({ ...who, name: parsed.name });
       return ack(ephemeral(result.ok ? scheduleDeleteConfirmMessage(result.schedule) : refusalMessage(result)));

@@ -111,6 +111,11 @@ export interface NewBackupRequest {
   spec: BackupSpec;
   simulated: boolean;
   now: number;
+  /**
+   * A child of a scheduled run: no parent message of its own (the run's shows its progress), so it starts at
+   * `lookup` and its completion reply is not posted (the kind's `quiet`).
+   */
+  quiet?: boolean | undefined;
 }
 
 export function createBackupRequestRepository(db: Db, requests: RequestRepository) {
@@ -153,8 +158,8 @@ export function createBackupRequestRepository(db: Db, requests: RequestRepositor
           actor: input.actor,
           channelId: input.channelId,
           detail: input.spec,
-          status: 'received',
-          step: 'announce',
+          status: input.quiet ? 'running' : 'received',
+          step: input.quiet ? 'lookup' : 'announce',
           simulated: input.simulated,
           now: input.now,
         });

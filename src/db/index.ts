@@ -9,6 +9,7 @@ import { createDeleteRepository } from './delete-requests.js';
 import { createOutboxRepository } from './outbox.js';
 import { createRequestRepository } from './requests.js';
 import { createRestoreRepository } from './restore-requests.js';
+import { createScheduleRunRepository } from './schedule-runs.js';
 import { createScheduleRepository } from './schedules.js';
 import { createStoppedPhoneRepository } from './stopped-phones.js';
 import { createTaskRepository } from './tasks.js';
@@ -37,6 +38,8 @@ export function createRepositories(db: Db) {
     stoppedPhones: createStoppedPhoneRepository(db),
     // Scheduled backups' definitions; their runs are requests of kind `schedule-run`.
     schedules: createScheduleRepository(db),
+    // A run's instances (queued, sent in a child backup, skipped) and what its retention pruned.
+    scheduleRuns: createScheduleRunRepository(db, requests),
   };
 }
 

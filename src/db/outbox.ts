@@ -38,6 +38,10 @@ export function createOutboxRepository(db: Db) {
     markSent(id: number, posted: { channel: string; ts: string }, now: number): void {
       sent.run(posted.channel, posted.ts, now, id);
     },
+    /** Settled without a post: the request is a quiet child whose parent request reports it. */
+    markNotPosted(id: number, now: number): void {
+      sent.run(null, null, now, id);
+    },
     retryLater(id: number, at: number, error: string): void {
       retry.run(at, error.slice(0, 500), id);
     },

@@ -6,7 +6,7 @@
 import type { Db } from './database.js';
 
 /** The kinds of work the runner knows. A new kind adds its name here and its steps in services/<kind>/steps.ts. */
-export type RequestKind = 'backup' | 'restore' | 'delete';
+export type RequestKind = 'backup' | 'restore' | 'delete' | 'schedule-run';
 
 /** Steps every kind has: `draft` (planned, not confirmed: the runner never takes it), `report` and `done`. */
 export type CommonStep = 'draft' | 'report' | 'done';
@@ -117,8 +117,10 @@ export function createRequestRepository(db: Db) {
      WHERE r.step NOT IN ('draft', 'done') AND r.finished_at IS NULL AND t.state <> 'skipped'
        AND t.instance_id IN (SELECT value FROM json_each(?))
      ORDER BY r.created_at`);
+  // A scheduled run's child backups are the schedule's, not the person's own requests: they do not count.
   const openOfPerson = db.prepare(`SELECT COUNT(*) AS n FROM requests WHERE step NOT IN ('draft', 'done')
-     AND finished_at IS NULL AND user_id = ? AND kind IN ('backup', 'restore')`);
+     AND finished_at IS NULL AND user_id = ? AND kind IN ('backup', 'restore')
+     AND idempotency_key NOT LIKE 'schedule-run:%'`);
   const recent = db.prepare(`SELECT id FROM requests WHERE kind = ? AND step <> 'draft' AND (? IS NULL OR user_id = ?)
      ORDER BY created_at DESC LIMIT ?`);
 

@@ -10,6 +10,7 @@ import type { CatalogService } from './catalog/service.js';
 import type { DeleteService } from './delete/service.js';
 import type { InstanceSuggestions } from './fleet/instance-suggestions.js';
 import type { RestoreService } from './restore/service.js';
+import type { ScheduleRuns } from './schedules/runs.js';
 import type { ScheduleService } from './schedules/service.js';
 import type { StatusService } from './status/service.js';
 
@@ -28,6 +29,8 @@ export interface Services {
   catalog: CatalogService;
   /** `/cloudphone status`. */
   status: StatusService;
+  /** Scheduled backups' runs: `schedule run` (now) and `schedule prune-preview`. */
+  scheduleRuns: ScheduleRuns;
   /** `/cloudphone delete`, with its confirmations. */
   deletions: DeleteService;
   /** Scheduled backups' definitions: `/cloudphone schedule` and its form. */

@@ -57,6 +57,7 @@ describe('loadConfig', () => {
         instanceCacheMs: 60_000,
         maxOpenRequestsPerPerson: 5,
       },
+      schedules: { catchUpMs: 2 * 3_600_000, opsChannel: undefined },
       databasePath: './data/cloudphone-bot.db',
       shutdownTimeoutMs: 30_000,
       logLevel: 'info',
@@ -71,6 +72,18 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ ...MINIMAL, CLOUDPHONE_MAX_OPEN_REQUESTS_PER_PERSON: '20' }).access.maxOpenRequestsPerPerson,
     ).toBe(20);
+  });
+
+  it('reads the schedules catch-up window as a duration and the ops channel as a channel id', () => {
+    expect(loadConfig({ ...MINIMAL, CLOUDPHONE_SCHEDULE_CATCH_UP: '90m' }).schedules.catchUpMs).toBe(90 * 60_000);
+    expect(loadConfig({ ...MINIMAL, CLOUDPHONE_SCHEDULE_CATCH_UP: '0s' }).schedules.catchUpMs).toBe(0);
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_SCHEDULE_CATCH_UP: '2 hours' })).toEqual([
+      'CLOUDPHONE_SCHEDULE_CATCH_UP: must be a duration such as 2h, 90m or 0s (at most 30d)',
+    ]);
+    expect(loadConfig({ ...MINIMAL, CLOUDPHONE_OPS_CHANNEL: 'C0OPS' }).schedules.opsChannel).toBe('C0OPS');
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_OPS_CHANNEL: '#ops' })).toEqual([
+      'CLOUDPHONE_OPS_CHANNEL: must be a channel id such as C0123ABCD (channel details > About, at the bottom)',
+    ]);
   });
 
   it('refuses a cloud call rate that is not a whole number from 1 to 1000, and takes one that is', () => {

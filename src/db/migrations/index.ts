@@ -8,6 +8,7 @@ import { stoppedPhones } from './007-stopped-phones.js';
 import { approvals } from './008-approvals.js';
 import { schedules } from './009-schedules.js';
 import { appFacts } from './010-app-facts.js';
+import { scheduleRuns } from './011-schedule-runs.js';
 
 export interface Migration {
   version: number;
@@ -27,4 +28,5 @@ export const migrations: readonly Migration[] = [
   approvals,
   schedules,
   appFacts,
+  scheduleRuns,
 ];

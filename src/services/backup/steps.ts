@@ -14,6 +14,8 @@ export function backupSteps(deps: {
   notifier: RequestNotifier<BackupRequestView>;
   /** Least time between two parent updates that no step change forces. */
   progressUpdateMs: number;
+  /** A child backup of a scheduled run: no reply of its own (the run reports it). */
+  quiet?: ((id: string) => boolean) | undefined;
 }): KindSteps<never> {
   const { repos, workflow } = deps;
   const steps: KindSteps<BackupRequestView> = {
@@ -30,6 +32,7 @@ export function backupSteps(deps: {
     digest: (view) => stateDigest(view.status, view.instances),
     progressThrottleMs: deps.progressUpdateMs,
     taskEnded: (requestId, instanceId, outcome) => repos.backups.updateInstance(requestId, instanceId, outcome),
+    ...(deps.quiet ? { quiet: deps.quiet } : {}),
   };
   return kindSteps(steps);
 }

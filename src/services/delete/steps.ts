@@ -37,6 +37,8 @@ export function deleteSteps(deps: {
   retry: Pick<PolicySettings, 'retryWindowMs' | 'backoffMs' | 'maxBackoffMs'>;
   /** The approval step (services/approval/step.ts), made with `deleteApprovalSubject` and `deleteNotApproved`. */
   approval?: Step | undefined;
+  /** A scheduled run's retention deletion: no result message of its own (the run's thread lists what went). */
+  quiet?: ((id: string) => boolean) | undefined;
 }): KindSteps<never> {
   const { repos, cloud, catalog, audit, clock } = deps;
   const { calls, deletions, requests } = repos;
@@ -150,6 +152,7 @@ export function deleteSteps(deps: {
     steps: { ...(deps.approval ? { approval: deps.approval } : {}), send },
     view: (id) => deletions.get(id),
     notifier: deps.notifier,
+    ...(deps.quiet ? { quiet: deps.quiet } : {}),
   };
   return kindSteps(steps);
 }

@@ -31,6 +31,11 @@ export interface KindSteps<V> {
   digest?(view: V): string;
   /** Least time between two parent updates that no step change forces (0: every change is shown at once). */
   progressThrottleMs?: number;
+  /**
+   * True for a child request whose parent request shows its progress and outcome (a scheduled run's backups and
+   * pruning): it posts no completion reply of its own.
+   */
+  quiet?(id: string): boolean;
   /** Records an ended cloud task's outcome on the instance it ran on (kinds that track tasks). */
   taskEnded?(requestId: string, instanceId: string, outcome: TaskOutcome): void;
 }
@@ -112,7 +117,9 @@ export function createRunner(deps: RunnerDeps) {
     const header = requests.header(id);
     if (view === undefined || !header) return;
     const entry = outbox.pendingFor(id, 'completion');
-    if (entry) {
+    if (entry && kind.quiet?.(id)) {
+      outbox.markNotPosted(entry.id, clock.now());
+    } else if (entry) {
       try {
         const posted = await kind.notifier.complete(view, header.parent);
         outbox.markSent(entry.id, posted, clock.now());

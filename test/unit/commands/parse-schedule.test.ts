@@ -63,9 +63,9 @@ describe('parseCommand: schedule', () => {
     expect(reason('schedule add n1 --keep 1 --keep 2')).toContain('given twice');
   });
 
-  it('reads list, show, pause, resume and delete with one name', () => {
+  it('reads list, and show, edit, pause, resume, delete, run and prune-preview with one name', () => {
     expect(parseCommand('schedule list')).toEqual({ kind: 'schedule', action: 'list' });
-    for (const action of ['show', 'edit', 'pause', 'resume', 'delete'] as const) {
+    for (const action of ['show', 'edit', 'pause', 'resume', 'delete', 'run', 'prune-preview'] as const) {
       expect(parseCommand(`schedule ${action} nightly-qa`)).toEqual({ kind: 'schedule', action, name: 'nightly-qa' });
       expect(reason(`schedule ${action}`)).toContain(`\`schedule ${action}\` takes one schedule name`);
       expect(reason(`schedule ${action} a b`)).toContain('takes one schedule name');
@@ -75,7 +75,8 @@ describe('parseCommand: schedule', () => {
   it('names every subcommand when the subcommand is unknown, with a suggestion when one is close', () => {
     const text = reason('schedule pasue x');
     expect(text).toContain('Did you mean `pause`?');
-    for (const action of ['add', 'list', 'show', 'edit', 'pause', 'resume', 'delete'])
+    expect(reason('schedule prune-preveiw x')).toContain('Did you mean `prune-preview`?');
+    for (const action of ['add', 'list', 'show', 'edit', 'pause', 'resume', 'delete', 'run', 'prune-preview'])
       expect(text).toContain(`\`${action}\``);
     expect(parseCommand('schedule --help')).toEqual({ kind: 'help', topic: 'schedule' });
     expect(parseCommand('help schedule')).toEqual({ kind: 'help', topic: 'schedule' });
