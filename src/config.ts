@@ -109,6 +109,7 @@ const RawEnv = z.object({
   CLOUDPHONE_USERGROUP_CACHE_MS: intSetting(60_000, 0, 24 * 3_600_000),
   CLOUDPHONE_INSTANCE_CACHE_MS: intSetting(60_000, 0, 24 * 3_600_000),
   CLOUDPHONE_MAX_OPEN_REQUESTS_PER_PERSON: intSetting(5, 1, 10_000),
+  CLOUDPHONE_STALE_BACKUP_DAYS: intSetting(7, 1, 3_650),
   ALIBABA_CLOUD_ACCESS_KEY_ID: optionalText,
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: optionalText,
   ALIBABA_CLOUD_SECURITY_TOKEN: optionalText,
@@ -181,6 +182,10 @@ export interface Config {
     readonly instanceCacheMs: number;
     /** Backups and restores one person may have unfinished at once (each may stop many phones). */
     readonly maxOpenRequestsPerPerson: number;
+  };
+  readonly home: {
+    /** The App Home flags an instance whose newest good backup is older than this many days (or that has none). */
+    readonly staleBackupDays: number;
   };
   readonly databasePath: string;
   /** Longest a graceful shutdown may take before the process exits anyway. */
@@ -297,6 +302,7 @@ export function loadConfig(env: Env = process.env): Config {
       instanceCacheMs: raw.CLOUDPHONE_INSTANCE_CACHE_MS,
       maxOpenRequestsPerPerson: raw.CLOUDPHONE_MAX_OPEN_REQUESTS_PER_PERSON,
     },
+    home: { staleBackupDays: raw.CLOUDPHONE_STALE_BACKUP_DAYS },
     databasePath: raw.DATABASE_PATH,
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
     logLevel: raw.LOG_LEVEL,

@@ -39,6 +39,7 @@ import { createDeleteService } from './services/delete/service.js';
 import { deleteApprovalSubject, deleteNotApproved, deleteSteps } from './services/delete/steps.js';
 import { createInstanceDirectory } from './services/fleet/instance-directory.js';
 import { createInstanceSuggestions } from './services/fleet/instance-suggestions.js';
+import { createHomeService } from './services/home/service.js';
 import type { Services } from './services/index.js';
 import { type Clock, systemClock } from './services/pipeline/ports.js';
 import { createPowerKeeper } from './services/pipeline/power-keeper.js';
@@ -244,6 +245,13 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     power: createStartNowService({ guard, audit, power }),
     catalog,
     status: createStatusService({ repos, guard, audit, cloud }),
+    home: createHomeService({
+      queries: repos.home,
+      deletedFileIds: () => repos.deletions.deletedFileIds(),
+      instancesInScope: (actor, channelId) => instanceSuggestions.inScope(actor, channelId),
+      clock,
+      staleAfterDays: config.home.staleBackupDays,
+    }),
     deletions: createDeleteService({
       repos,
       guard,

@@ -28,6 +28,8 @@ export const CALLBACK = {
   /** Retry a backup's failed instances: the confirmation, and a notice (refusal, nothing to retry). */
   backupRetry: 'backup_retry',
   backupRetryNotice: 'backup_retry_notice',
+  /** A refusal from an App Home button. */
+  homeNotice: 'home_notice',
 } as const;
 
 /** `block_id` of each input block (and other blocks a listener reads back). */
@@ -52,6 +54,9 @@ export const BLOCK = {
   approvalReason: 'approval_reason',
   backupNextStep: 'backup_next_step',
   backupCancel: 'backup_cancel',
+  homeActions: 'home_actions',
+  /** The App Home's schedules section (empty, and absent, while a person has none). */
+  homeSchedules: 'home_schedules',
 } as const;
 
 /** `action_id` of each element: the modal's inputs and the buttons that later features add. */
@@ -86,6 +91,10 @@ export const ACTION = {
   cancelBackup: 'cancel_backup',
   /** On a backup's reply with failures: retry them as a new request, after a confirmation. */
   retryFailed: 'retry_failed',
+  /** The App Home's buttons: open the backup form, the restore form, the catalog (in the person's DM with the bot). */
+  homeBackup: 'home_backup',
+  homeRestore: 'home_restore',
+  homeCatalog: 'home_catalog',
 } as const;
 
 /** Values of the two checkboxes in `BLOCK.options`. */

@@ -5,6 +5,7 @@ import { createBackupRequestRepository } from './backup-requests.js';
 import { createCloudCallRepository } from './cloud-calls.js';
 import type { Db } from './database.js';
 import { createDeleteRepository } from './delete-requests.js';
+import { createHomeQueries } from './home-queries.js';
 import { createOutboxRepository } from './outbox.js';
 import { createRequestRepository } from './requests.js';
 import { createRestoreRepository } from './restore-requests.js';
@@ -29,6 +30,8 @@ export function createRepositories(db: Db) {
     audit: createAuditLogRepository(db),
     verifications: createVerificationRepository(db),
     backupRecords: createBackupRecordQueries(db),
+    // The App Home's views of a person's requests and each instance's newest good backup.
+    home: createHomeQueries(db),
     // Phones the bot stopped and owes a start (services/pipeline/power-keeper.ts).
     stoppedPhones: createStoppedPhoneRepository(db),
   };

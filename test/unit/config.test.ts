@@ -55,6 +55,7 @@ describe('loadConfig', () => {
         instanceCacheMs: 60_000,
         maxOpenRequestsPerPerson: 5,
       },
+      home: { staleBackupDays: 7 },
       databasePath: './data/cloudphone-bot.db',
       shutdownTimeoutMs: 30_000,
       logLevel: 'info',
@@ -69,6 +70,16 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ ...MINIMAL, CLOUDPHONE_MAX_OPEN_REQUESTS_PER_PERSON: '20' }).access.maxOpenRequestsPerPerson,
     ).toBe(20);
+  });
+
+  it('refuses a stale-backup age that is not a whole number of days from 1, and takes a valid one', () => {
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_STALE_BACKUP_DAYS: '0' })).toEqual([
+      'CLOUDPHONE_STALE_BACKUP_DAYS: must be at least 1',
+    ]);
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_STALE_BACKUP_DAYS: 'week' })[0]).toMatch(
+      /^CLOUDPHONE_STALE_BACKUP_DAYS: /,
+    );
+    expect(loadConfig({ ...MINIMAL, CLOUDPHONE_STALE_BACKUP_DAYS: '14' }).home.staleBackupDays).toBe(14);
   });
 
   it('refuses an ops token too short to be a secret', () => {
