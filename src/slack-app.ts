@@ -74,7 +74,7 @@ export function createSlackApp(config: Config, services: Services, options: Slac
   registerViews(app, services);
   registerActions(app, services);
   registerOptions(app, services);
-  registerEvents(app, services);
+  registerEvents(app, services, () => options.installation?.());
 
   // The person hears about it here (Bolt gives no ack to the error handler, so a listener that threw before its ack
   // leaves Slack to time the request out); resolving, not rethrowing, keeps it to one log line.

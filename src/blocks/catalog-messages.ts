@@ -119,6 +119,12 @@ function pageButton(actionId: string, text: string, state: CatalogPage): Button 
 }
 
 /** One page of the catalog (pages past the end show the last one). */
+/** Shown at once while the catalog asks the cloud; replaced by the catalog. */
+export function catalogLoadingMessage(): SlackMessage {
+  const text = '⏳ Looking up the backups in the cloud…';
+  return { text, blocks: [section(text)] };
+}
+
 export function catalogMessage(catalog: Catalog, state: CatalogPage): SlackMessage {
   const total = catalog.entries.length;
   const pages = Math.max(1, Math.ceil(total / CATALOG_PAGE_SIZE));

@@ -68,6 +68,12 @@ function recentLine(item: RecentItem): string {
   return `• ${code(item.id)} ${what}: *${inlineText(item.status, 20)}* · ${slackDate(item.createdAt)}`;
 }
 
+/** Shown at once while the bot asks the cloud how the tasks stand; replaced by the answer. */
+export function statusLoadingMessage(): SlackMessage {
+  const text = '⏳ Asking the cloud where this stands…';
+  return { text, blocks: [section(text)] };
+}
+
 export function statusMessage(report: StatusReport): SlackMessage {
   switch (report.kind) {
     case 'recent': {

@@ -20,7 +20,7 @@ import type { Actor } from '../services/backup/model.js';
 import type { Services } from '../services/index.js';
 import { openBackupForm } from '../slack/backup-form.js';
 import { decideBackup } from '../slack/backup-request.js';
-import { afterAck, ephemeral } from '../slack/listener-helpers.js';
+import { ackLoadingThenAnswer, ephemeral } from '../slack/listener-helpers.js';
 import { backupsCommand } from './backups.js';
 import { deleteCommand } from './delete.js';
 import { type AuditQueryArgs, parseCommand, unescapeSlackText } from './parse-command.js';
@@ -150,13 +150,11 @@ async function audit(
   const person = query.person;
   if (person === undefined || 'userId' in person) return ack(ephemeral(search(person?.userId)));
   // A plain `@handle` (Slack did not make it a mention): Slack's directory is read after the ack, which it may outlast.
-  await ack(ephemeral(auditLookingUpMessage(person.handle)));
-  await afterAck(logger, respond, async () => {
+  await ackLoadingThenAnswer({ ack, respond, logger }, auditLookingUpMessage(person.handle), async () => {
     const found = await services.people.findByHandle(person.handle);
-    const message = found.found
+    return found.found
       ? search(found.userId)
       : auditPersonUnknownMessage(person.handle, found.reason === 'several' ? found.userIds : []);
-    await respond({ ...ephemeral(message), replace_original: true });
   });
 }
 

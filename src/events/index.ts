@@ -5,8 +5,13 @@
 import type { App } from '@slack/bolt';
 import type { Services } from '../services/index.js';
 import { publishHome } from '../slack/home-publisher.js';
+import type { Installation } from '../slack/installation.js';
 
-export function registerEvents(app: App, services: Services): void {
+export function registerEvents(
+  app: App,
+  services: Services,
+  installation: () => Installation | undefined = () => undefined,
+): void {
   app.event('app_home_opened', async ({ event, body, client, logger }) => {
     // The Messages tab opens this event too; only the Home tab shows the Home.
     if (event.tab !== 'home') return;
@@ -14,6 +19,7 @@ export function registerEvents(app: App, services: Services): void {
       await publishHome(services, client, {
         actor: { userId: event.user, teamId: body.team_id },
         channelId: event.channel,
+        workspaceUrl: installation()?.url,
       });
     } catch (error) {
       // Nobody waits for an answer to an event; the person sees the previous Home and the log says why.

@@ -1,14 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, type Harness, startHarness } from '../support/harness.js';
-import {
-  command,
-  confirmRestore,
-  nextResponse,
-  responseCount,
-  restoreIdOf,
-  restoreReply,
-  shown,
-} from '../support/restore-flows.js';
+import { confirmRestore, loadedAnswer, restoreIdOf, restoreReply, shown } from '../support/restore-flows.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -16,9 +8,7 @@ afterEach(async () => {
 });
 
 async function status(h: Harness, text: string, user = ADMIN) {
-  const before = responseCount(h, user);
-  await command(h, `status ${text}`.trim(), user);
-  return nextResponse(h, user, before, `status ${text}`);
+  return loadedAnswer(h, `status ${text}`.trim(), user);
 }
 
 describe('/cloudphone status, end to end', () => {
