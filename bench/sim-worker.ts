@@ -3,7 +3,13 @@
  * memory). The bench steers it over IPC: add instances, read the request log, look up task times.
  */
 
-import { type Faults, type Simulator, startSimulator, type Timing } from '../src/sandbox/simulator/index.js';
+import {
+  type CallRateReport,
+  type Faults,
+  type Simulator,
+  startSimulator,
+  type Timing,
+} from '../src/sandbox/simulator/index.js';
 import { complete, createBatch, markProcessing } from '../src/sandbox/simulator/tasks.js';
 import { serveRpc } from './rpc.js';
 
@@ -173,6 +179,19 @@ const handlers = {
   /** Replaces the injected faults (see src/sandbox/simulator/faults.ts). */
   setFaults(args: { faults: Faults }) {
     simulator().setFaults(args.faults);
+  },
+
+  /**
+   * Enforces the account's call-rate quota (`callsPerSecond`; undefined lifts it): calls over it are answered
+   * Throttling.User. Starts the rate measurement afresh, so set it at the start of a row.
+   */
+  setRateLimit(args: { callsPerSecond: number | undefined }) {
+    simulator().setRateLimit(args.callsPerSecond === undefined ? undefined : { callsPerSecond: args.callsPerSecond });
+  },
+
+  /** The limit, the peak rate the bot sent at (most calls in any one second) and the calls throttled, since then. */
+  callRate(): CallRateReport {
+    return simulator().callRate();
   },
 
   /** Each instance's status now. */

@@ -40,6 +40,28 @@ const intSetting = (fallback: number, min: number, max: number) =>
       .default(fallback),
   );
 
+/**
+ * A percentage, `20` or `20%` (decimals allowed), 0–100; the config holds it as a fraction (0.2). A value between 0
+ * and 1 is refused: `0.2` reads like a fraction but would mean 0.2%, a tolerance nobody means.
+ */
+const percentSetting = (fallback: number) =>
+  z.preprocess(
+    (value) => {
+      const text = emptyToUndefined(value);
+      return typeof text === 'string' ? text.trim().replace(/%$/, '').trim() : text;
+    },
+    z
+      .string()
+      .regex(/^\d+(?:\.\d+)?$/, { error: 'must be a percentage such as 20 or 20%' })
+      .transform(Number)
+      .refine((n) => n <= 100, { error: 'must be a percentage from 0 to 100, such as 20 or 20%' })
+      .refine((n) => n === 0 || n >= 1, {
+        error: 'must be a percentage such as 20 or 20% (write 20 for twenty per cent; 0.2 would mean 0.2%)',
+      })
+      .transform((n) => n / 100)
+      .default(fallback),
+  );
+
 /** Raw environment, one entry per documented setting (README "Settings" lists the same names). */
 const RawEnv = z.object({
   SLACK_BOT_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xoxb-'), {
@@ -104,12 +126,14 @@ const RawEnv = z.object({
   CLOUDPHONE_STOP_TIMEOUT_MS: intSetting(10 * 60_000, 100, 24 * 3_600_000),
   CLOUDPHONE_TASK_TIMEOUT_MS: intSetting(6 * 3_600_000, 1_000, 7 * 24 * 3_600_000),
   CLOUDPHONE_CALL_TIMEOUT_MS: intSetting(15_000, 100, 120_000),
+  CLOUDPHONE_MAX_CALLS_PER_SECOND: intSetting(10, 1, 1000),
   CLOUDPHONE_TRANSIENT_RETRY_MS: intSetting(5 * 60_000, 0, 24 * 3_600_000),
   CLOUDPHONE_PROGRESS_UPDATE_MS: intSetting(10_000, 0, 3_600_000),
   CLOUDPHONE_USERGROUP_CACHE_MS: intSetting(60_000, 0, 24 * 3_600_000),
   CLOUDPHONE_INSTANCE_CACHE_MS: intSetting(60_000, 0, 24 * 3_600_000),
   CLOUDPHONE_MAX_OPEN_REQUESTS_PER_PERSON: intSetting(5, 1, 10_000),
   CLOUDPHONE_STALE_BACKUP_DAYS: intSetting(7, 1, 3_650),
+  CLOUDPHONE_VERIFY_SIZE_TOLERANCE: percentSetting(0.2),
   ALIBABA_CLOUD_ACCESS_KEY_ID: optionalText,
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: optionalText,
   ALIBABA_CLOUD_SECURITY_TOKEN: optionalText,
@@ -161,6 +185,8 @@ export interface Config {
         }
       | { readonly kind: 'chain' };
     readonly callTimeoutMs: number;
+    /** Ceiling of the one rate limiter all cloud calls pass (over every action and region). */
+    readonly maxCallsPerSecond: number;
   };
   readonly backup: {
     readonly defaultUploadEndpoint: string;
@@ -173,6 +199,11 @@ export interface Config {
     readonly taskTimeoutMs: number;
     readonly progressUpdateMs: number;
     readonly transientRetryMs: number;
+    /**
+     * How far (a fraction: 0.2 is 20%) a restored app's data directory may differ in size from the source's at backup
+     * time and still count as restored (CLOUDPHONE_VERIFY_SIZE_TOLERANCE).
+     */
+    readonly verifySizeTolerance: number;
   };
   readonly access: {
     readonly admins: readonly string[];
@@ -282,6 +313,7 @@ export function loadConfig(env: Env = process.env): Config {
             }
           : { kind: 'chain' },
       callTimeoutMs: raw.CLOUDPHONE_CALL_TIMEOUT_MS,
+      maxCallsPerSecond: raw.CLOUDPHONE_MAX_CALLS_PER_SECOND,
     },
     backup: {
       defaultUploadEndpoint: raw.CLOUDPHONE_DEFAULT_UPLOAD_ENDPOINT,
@@ -294,6 +326,7 @@ export function loadConfig(env: Env = process.env): Config {
       taskTimeoutMs: raw.CLOUDPHONE_TASK_TIMEOUT_MS,
       progressUpdateMs: raw.CLOUDPHONE_PROGRESS_UPDATE_MS,
       transientRetryMs: raw.CLOUDPHONE_TRANSIENT_RETRY_MS,
+      verifySizeTolerance: raw.CLOUDPHONE_VERIFY_SIZE_TOLERANCE,
     },
     access: {
       admins: csv(raw.CLOUDPHONE_ADMINS),

@@ -6,6 +6,7 @@
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import type { WebClientOptions } from '@slack/web-api';
+import type { RateLimiter } from './cloud-phone/index.js';
 import { MAX_INSTANCES_PER_CALL } from './cloud-phone/index.js';
 import { type Config, loadConfig, withEnvFile } from './config.js';
 import { startCheckpointer } from './db/checkpointer.js';
@@ -59,7 +60,7 @@ import { createSlackPeopleDirectory } from './slack/people-directory.js';
 import { createRestoreNotifier } from './slack/restore-notifier.js';
 import { createSlackWebClient } from './slack/web-client.js';
 import { createSlackApp } from './slack-app.js';
-import { connectCloud, type SimulatorOverrides } from './startup/cloud.js';
+import { connectCloud, createCloudLimiter, type SimulatorOverrides } from './startup/cloud.js';
 import { boundPort, describeStartupError, opsListenError } from './startup/errors.js';
 import { buildAccess } from './startup/permissions.js';
 import { checkSlackToken, SlackUnreachableError } from './startup/slack.js';
@@ -98,6 +99,8 @@ export interface RunningBot {
   simulator: Simulator | undefined;
   /** Every region's simulator when CLOUDPHONE_SIMULATOR is on, by region. */
   simulators: ReadonlyMap<string, Simulator>;
+  /** The one gate of every cloud call: its allowed rate, throttled answers and peak rate (`stats()`). */
+  cloudLimiter: RateLimiter;
 }
 
 /**
@@ -133,8 +136,10 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   });
   if (checkpointer) cleanups.push(() => checkpointer.stop());
   const idleTickMs = overrides.idleTickMs ?? Math.min(1_000, config.workflow.pollIntervalMs);
+  const cloudLimiter = createCloudLimiter(config);
   const metrics = createMetrics({
     defaultMetrics: overrides.defaultMetrics ?? true,
+    cloudCallsAllowedPerSecond: () => cloudLimiter.allowedPerSecond(),
     taskCounts: () => repos.tasks.countByStatus(),
     phonesLeftStopped: () => repos.stoppedPhones.leftCount(),
     oldestOpenRequestAt: oldestOpenRequestAt(db),
@@ -150,6 +155,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     health,
     clock,
     afterAcks: ackPriority.afterAcks,
+    limiter: cloudLimiter,
   }).catch(async (error: unknown) => {
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
     db.close();
@@ -317,6 +323,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       taskTimeoutMs: config.workflow.taskTimeoutMs,
       maxInstancesPerCall: MAX_INSTANCES_PER_CALL,
       transientRetryMs: config.workflow.transientRetryMs,
+      verifySizeTolerance: config.workflow.verifySizeTolerance,
     },
     onFinished: restoreFinished(outcomeDeps),
   });
@@ -472,6 +479,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     metrics,
     simulator: connection.simulator,
     simulators: connection.simulators,
+    cloudLimiter,
     stop() {
       stopping ??= stop();
       return stopping;

@@ -7,6 +7,7 @@ import type { ActionsBlock, Button, KnownBlock, Overflow, SectionBlock } from '@
 import { z } from 'zod';
 import type { Catalog, CatalogEntry } from '../services/catalog/service.js';
 import { STATUS_NOT_LISTED, STATUS_UNKNOWN } from '../services/catalog/service.js';
+import { latestVerification } from '../services/restore/model.js';
 import {
   appsText,
   backupStatusText,
@@ -90,7 +91,7 @@ function entryBlock(entry: CatalogEntry): SectionBlock {
     ? `made by the bot for ${mention(entry.madeByUserId ?? '')} (${code(entry.madeByRequestId)})`
     : 'made outside the bot';
   const text = truncate(
-    `*${backupTitle(entry)}*\n${facts.join(' · ')}\n${verificationText(entry.verification)} · ${origin}`,
+    `*${backupTitle(entry)}*\n${facts.join(' · ')}\n${verificationText(entry.verifications)} · ${origin}`,
     SLACK_LIMITS.sectionText,
   );
   const overflow: Overflow = {
@@ -130,7 +131,7 @@ export function catalogMessage(catalog: Catalog, state: CatalogPage): SlackMessa
   const pages = Math.max(1, Math.ceil(total / CATALOG_PAGE_SIZE));
   const page = Math.min(Math.max(1, state.page), pages);
   const shown = catalog.entries.slice((page - 1) * CATALOG_PAGE_SIZE, page * CATALOG_PAGE_SIZE);
-  const verified = catalog.entries.filter((entry) => entry.verification).length;
+  const verified = catalog.entries.filter((entry) => latestVerification(entry.verifications)).length;
   const heading = `*Backups${filterText(state)}* (${plural(total, 'backup')}, ${verified} verified), newest first`;
   const blocks: KnownBlock[] = [section(heading)];
   if (catalog.cloudError) {

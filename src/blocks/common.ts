@@ -7,7 +7,7 @@
 import type { ContextBlock, KnownBlock, ModalView, SectionBlock } from '@slack/types';
 import { isBotErrorCode } from '../bot-error-codes.js';
 import type { CloudFailure } from '../services/backup/model.js';
-import type { BackupFileInfo, Verification } from '../services/restore/model.js';
+import type { BackupFileInfo, FileVerifications } from '../services/restore/model.js';
 import { inlineCode, inlineText, truncate } from './escape.js';
 import { mention, slackDate, summariseList } from './format.js';
 import { SLACK_LIMITS } from './limits.js';
@@ -84,9 +84,21 @@ export function backupStatusText(status: string): string {
   return BACKUP_STATUS_WORDS[status] ?? `status ${code(status, 30)}`;
 }
 
-export function verificationText(verification: Verification | undefined): string {
-  if (!verification) return '⚠️ never verified by a restore';
-  return `✅ restore verified by ${mention(verification.userId)} ${slackDate(verification.at)}`;
+/** Who verified: a person (a mention) or the bot's own check. */
+export function verifiedByText(verification: { kind?: string | undefined; userId?: string | undefined }): string {
+  return verification.kind === 'automatic' || verification.userId === undefined
+    ? 'automatically (the bot checked the restored apps)'
+    : `by ${mention(verification.userId)}`;
+}
+
+/** Both kinds of verification of a backup, as the catalog and status show them. */
+export function verificationText(verifications: FileVerifications | undefined): string {
+  const { automatic, manual } = verifications ?? {};
+  if (!automatic && !manual) return '⚠️ never verified by a restore';
+  const parts: string[] = [];
+  if (automatic) parts.push(`✅ restore verified automatically ${slackDate(automatic.at)}`);
+  if (manual) parts.push(`✅ restore verified by ${mention(manual.userId ?? '')} ${slackDate(manual.at)}`);
+  return parts.join(' · ');
 }
 
 /** `Code`: message · RequestId `…`. */

@@ -17,6 +17,7 @@ import {
   plain,
   SIMULATED_NOTE,
   section,
+  verifiedByText,
 } from './common.js';
 import { inlineText, truncate } from './escape.js';
 import { formatBytes, mention, plural, slackDate } from './format.js';
@@ -51,7 +52,7 @@ function fileText(file: DeleteFile): string {
   if (file.sizeBytes !== undefined) facts.push(formatBytes(file.sizeBytes));
   facts.push(backupStatusText(file.status));
   const verified = file.verifiedBy
-    ? `✅ a restore from it was verified by ${mention(file.verifiedBy.userId)} ${slackDate(new Date(file.verifiedBy.at))}`
+    ? `✅ a restore from it was verified ${verifiedByText(file.verifiedBy)} ${slackDate(new Date(file.verifiedBy.at))}`
     : '⚠️ *never verified*: nobody has checked that a restore from it works';
   return truncate(
     `${backupTitle({ ...file, status: file.status })}\n${facts.join(' · ')}\n${verified}`,

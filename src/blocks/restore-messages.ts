@@ -5,12 +5,22 @@
 import type { ActionsBlock, KnownBlock } from '@slack/types';
 import { includedTargets } from '../services/restore/compat.js';
 import type { RestoreRequestView, RestoreStatus, RestoreTarget } from '../services/restore/model.js';
-import { appsText, backupTitle, code, context, failureText, SIMULATED_NOTE, section } from './common.js';
+import {
+  appsText,
+  backupTitle,
+  code,
+  context,
+  failureText,
+  SIMULATED_NOTE,
+  section,
+  verifiedByText,
+} from './common.js';
 import { truncate } from './escape.js';
 import { formatDuration, mention, plural, slackDate } from './format.js';
 import { ACTION, BLOCK, COMMAND } from './ids.js';
 import { MESSAGE_TEXT_BUDGET, SLACK_LIMITS, type SlackMessage } from './limits.js';
 import { targetOutcomeLine } from './restore-text.js';
+import { checksHeading, targetCheckText } from './verification-text.js';
 
 /** The block_id that marks a restore's completion reply, so a re-run after a crash finds it instead of posting again. */
 export function restoreCompletionMarker(requestId: string): string {
@@ -140,11 +150,33 @@ function outcomeSentence(view: RestoreRequestView): string {
   }
 }
 
+/** What the bot's checks after the restore found, per target and app (at most ~2000 characters). */
+function checkSections(view: RestoreRequestView): KnownBlock[] {
+  const checks = view.checks;
+  if (!checks || checks.targets.length === 0) return [];
+  const blocks: KnownBlock[] = [section(checksHeading(view, checks))];
+  let budget = 2000;
+  for (const [index, target] of checks.targets.entries()) {
+    const text = truncate(targetCheckText(target), SLACK_LIMITS.sectionText);
+    if (text.length > budget) {
+      blocks.push(
+        context(
+          `…and ${plural(checks.targets.length - index, 'more instance')} checked (see \`/cloudphone status ${view.id}\`)`,
+        ),
+      );
+      break;
+    }
+    budget -= text.length;
+    blocks.push(section(text));
+  }
+  return blocks;
+}
+
 /** The verify button, or who verified and when. */
 function verifyBlock(view: RestoreRequestView): KnownBlock | undefined {
   if (view.verification) {
     return context(
-      `✅ *Restore verified* by ${mention(view.verification.userId)} ${slackDate(view.verification.at)}: backup ${code(view.backup.backupFileId)} is known to restore.`,
+      `✅ *Restore verified* ${verifiedByText(view.verification)} ${slackDate(view.verification.at)}: backup ${code(view.backup.backupFileId)} is known to restore.`,
       BLOCK.restoreVerify,
     );
   }
@@ -186,12 +218,15 @@ export function restoreCompletionReply(view: RestoreRequestView): SlackMessage {
   blocks.push(section(`${who} ${sentence}`));
   blocks.push(context(`${appsText(view.backup.apps, 600)} · backup ${backupTitle(view.backup)}`));
   if (view.failure) blocks.push(section(failureText(view.failure)));
-  blocks.push(...targetSections(view.targets, 40, MESSAGE_TEXT_BUDGET - 2500, view.id));
+  blocks.push(...targetSections(view.targets, 40, MESSAGE_TEXT_BUDGET - 4500, view.id));
+  blocks.push(...checkSections(view));
   const verify = verifyBlock(view);
   if (verify && !view.verification) {
     blocks.push(
       section(
-        'Open the restored apps and check their data. When they work, mark the restore verified: the catalog then shows this backup as one that restores, and deleting it no longer needs a second confirmation.',
+        view.automaticVerification
+          ? 'The bot checked what it can see. For what it cannot (logins, features), open the apps and, when they work, mark the restore verified too.'
+          : 'Open the restored apps and check their data. When they work, mark the restore verified: the catalog then shows this backup as one that restores, and deleting it no longer needs a second confirmation.',
       ),
     );
   }

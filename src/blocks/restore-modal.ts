@@ -6,7 +6,7 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption, RadioButtons, StaticSelect } from '@slack/types';
 import type { CloudFailure } from '../services/backup/model.js';
 import type { CatalogEntry } from '../services/catalog/service.js';
-import type { RestoreRequestView, RestoreTarget } from '../services/restore/model.js';
+import { latestVerification, type RestoreRequestView, type RestoreTarget } from '../services/restore/model.js';
 import type { RestoreFormErrors } from '../services/restore/service.js';
 import {
   appsText,
@@ -70,7 +70,7 @@ function backupOption(entry: CatalogEntry): PlainTextOption {
   const facts = [
     `${entry.apps.length} app${entry.apps.length === 1 ? '' : 's'}`,
     ...(entry.sizeBytes !== undefined ? [formatBytes(entry.sizeBytes)] : []),
-    entry.verification ? 'restore verified' : 'never verified',
+    latestVerification(entry.verifications) ? 'restore verified' : 'never verified',
     ...(entry.madeByRequestId ? [] : ['made elsewhere']),
   ].join(' · ');
   return {

@@ -114,7 +114,7 @@ export function statusMessage(report: StatusReport): SlackMessage {
       const status = restoreStatusText(request);
       const blocks: KnownBlock[] = [
         section(
-          `*Restore ${code(request.id)}* of ${backupTitle(request.backup)}, requested ${slackDate(request.createdAt)}\n*${inlineText(status, 300)}*\n${verificationText(request.verification)}`,
+          `*Restore ${code(request.id)}* of ${backupTitle(request.backup)}, requested ${slackDate(request.createdAt)}\n*${inlineText(status, 300)}*\n${verificationText({ manual: request.verification, automatic: request.automaticVerification })}`,
         ),
       ];
       if (request.failure) blocks.push(section(failureText(request.failure)));

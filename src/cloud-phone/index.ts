@@ -29,6 +29,14 @@ export {
   maskAccessKeyId,
 } from './credentials.js';
 export {
+  type CallPriority,
+  createRateLimiter,
+  type Permit,
+  type RateLimiter,
+  type RateLimiterOptions,
+  type RateLimiterStats,
+} from './rate-limiter.js';
+export {
   createRegionalCloudPhoneClient,
   type RegionalClientOptions,
   type RegionalCloudPhoneApi,

@@ -1,7 +1,7 @@
 /**
  * How one eds-aic call travels: a V3 (ACS3-HMAC-SHA256) signed POST on undici, one connection pool per endpoint, a
- * timeout per attempt, and retries that never re-send a mutating call which may already have taken effect
- * (failures.ts says which). The operations (client.ts) only name an action, its parameters and its response parser.
+ * timeout per attempt, the account's rate limiter before each attempt (rate-limiter.ts), and retries that never
+ * re-send a mutating call which may already have taken effect (failures.ts says which). The operations (client.ts) only name an action, its parameters and its response parser.
  * Wire format and quirks: shared/docs/cloud-phone-api.md §2, §3, §7.
  */
 import { randomBytes } from 'node:crypto';
@@ -10,6 +10,7 @@ import { type Dispatcher, Pool } from 'undici';
 import { CloudApiError } from '../errors.js';
 import { type CredentialSource, type Credentials, CredentialsUnavailableError } from './credentials.js';
 import { AttemptFailure, finalError, interpretResponse, mayRetry, transportFailure } from './failures.js';
+import type { CallPriority, Permit, RateLimiter } from './rate-limiter.js';
 import { decideRetry, type RetryOptions, resolveRetryOptions } from './retry.js';
 import type { ResponseParser } from './schema.js';
 import {
@@ -36,6 +37,8 @@ export interface CallEvent {
   attempt: number;
   /** The cloud's RequestId for this attempt, when it answered with one (for logs that follow a request). */
   requestId?: string | undefined;
+  /** The cloud refused the attempt as throttled (`Throttling*`, HTTP 429, or a retry-after on a 4xx). */
+  throttled?: boolean | undefined;
 }
 
 export interface TransportOptions {
@@ -56,6 +59,13 @@ export interface TransportOptions {
    * is background work, and Slack requests waiting for their answer go first (src/slack/ack-priority.ts).
    */
   beforeAttempt?: (() => Promise<void>) | undefined;
+  /**
+   * The gate every attempt passes last, right before it is sent (rate-limiter.ts): shared by every client of the
+   * account, so all calls together keep under CLOUDPHONE_MAX_CALLS_PER_SECOND. Throttled answers are reported to it.
+   */
+  limiter?: RateLimiter | undefined;
+  /** Which lane of the limiter a call takes, read when the call starts (default: `bulk`). */
+  priority?: (() => CallPriority) | undefined;
   userAgent?: string | undefined;
 }
 
@@ -137,7 +147,12 @@ export function createTransport(options: TransportOptions): Transport {
     return { path: query === '' ? pathname : `${pathname}?${query}`, headers };
   }
 
-  async function attemptOnce<T>(action: string, query: string, schema: ResponseParser<T>): Promise<T> {
+  async function attemptOnce<T>(
+    action: string,
+    query: string,
+    schema: ResponseParser<T>,
+    priority: CallPriority,
+  ): Promise<T> {
     await options.beforeAttempt?.();
     let credentials: Credentials;
     try {
@@ -150,6 +165,8 @@ export function createTransport(options: TransportOptions): Transport {
         new CloudApiError({ apiCode: 'CredentialsUnavailable', apiMessage: message, action }, { cause: error }),
       );
     }
+    // Last, so that nothing between the slot and the send (the ack wait, a credential refresh) bunches calls up.
+    const permit: Permit | undefined = await options.limiter?.acquire(priority);
     const { path, headers } = buildRequest(action, query, credentials);
     const signal = AbortSignal.timeout(timeoutMs);
 
@@ -172,7 +189,14 @@ export function createTransport(options: TransportOptions): Transport {
     } catch (error) {
       throw transportFailure(action, error, signal.aborted, timeoutMs);
     }
-    return interpretResponse(action, statusCode, responseHeaders, text, schema);
+    try {
+      return interpretResponse(action, statusCode, responseHeaders, text, schema);
+    } catch (error) {
+      if (permit && error instanceof AttemptFailure && error.failureClass === 'throttled') {
+        options.limiter?.throttled(permit, error.retryAfterMs);
+      }
+      throw error;
+    }
   }
 
   async function invoke<T>(
@@ -186,11 +210,13 @@ export function createTransport(options: TransportOptions): Transport {
     }
     // The same for every attempt (only the headers change: date, nonce, signature), so it is built once.
     const query = canonicalQueryString(flattenParams(params));
+    // Read once, in the caller's context: the retries of a person's call stay in the person's lane.
+    const priority = options.priority?.() ?? 'bulk';
     const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       const attemptStarted = performance.now();
       try {
-        const value = await attemptOnce(action, query, schema);
+        const value = await attemptOnce(action, query, schema, priority);
         emit({
           action,
           durationMs: performance.now() - attemptStarted,
@@ -208,6 +234,7 @@ export function createTransport(options: TransportOptions): Transport {
           code: error.error.apiCode,
           attempt,
           requestId: error.error.requestId,
+          throttled: error.failureClass === 'throttled',
         });
         if (!mayRetry(mutating, error.failureClass)) throw finalError(mutating, error);
         const decision = decideRetry(

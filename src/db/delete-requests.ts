@@ -4,6 +4,7 @@
  * ledger before it is made, so one that may have taken effect is looked up, never sent again), settled and reported.
  */
 import type { Actor } from '../services/backup/model.js';
+import type { VerificationKind } from '../services/restore/model.js';
 import type { Db } from './database.js';
 import { headerOf, type RequestHeader, type RequestRepository, type RequestRow } from './requests.js';
 
@@ -27,8 +28,16 @@ export interface DeleteFile {
   apps: string[];
   sizeBytes?: number | undefined;
   status: string;
-  /** The latest verification, if any. */
-  verifiedBy?: { userId: string; at: number; restoreRequestId: string } | undefined;
+  /** The latest verification, if any: by a person (`userId`), or by the bot's own check (`kind: 'automatic'`). */
+  verifiedBy?:
+    | {
+        /** Absent in plans recorded before automatic verification: those were a person's. */
+        kind?: VerificationKind | undefined;
+        userId?: string | undefined;
+        at: number;
+        restoreRequestId: string;
+      }
+    | undefined;
   /** Set when this file cannot be deleted (then it is not sent). */
   refused?: { code: string; message: string } | undefined;
 }

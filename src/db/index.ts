@@ -1,3 +1,4 @@
+import { createAppFactsRepository } from './app-facts.js';
 import { createApprovalRepository } from './approvals.js';
 import { createAuditLogRepository } from './audit-log.js';
 import { createBackupRecordQueries } from './backup-records.js';
@@ -9,6 +10,7 @@ import { createHomeQueries } from './home-queries.js';
 import { createOutboxRepository } from './outbox.js';
 import { createRequestRepository } from './requests.js';
 import { createRestoreRepository } from './restore-requests.js';
+import { createScheduleRepository } from './schedules.js';
 import { createStoppedPhoneRepository } from './stopped-phones.js';
 import { createTaskRepository } from './tasks.js';
 import { createVerificationRepository } from './verifications.js';
@@ -29,11 +31,15 @@ export function createRepositories(db: Db) {
     approvals: createApprovalRepository(db),
     audit: createAuditLogRepository(db),
     verifications: createVerificationRepository(db),
+    // The app probe's findings before backups and after restores (issue 17's automatic verification).
+    appFacts: createAppFactsRepository(db),
     backupRecords: createBackupRecordQueries(db),
     // The App Home's views of a person's requests and each instance's newest good backup.
     home: createHomeQueries(db),
     // Phones the bot stopped and owes a start (services/pipeline/power-keeper.ts).
     stoppedPhones: createStoppedPhoneRepository(db),
+    // Scheduled backups' definitions; their runs are requests of kind `schedule-run`.
+    schedules: createScheduleRepository(db),
   };
 }
 

@@ -18,7 +18,16 @@ import type { Db } from './database.js';
 import { headerOf, parseJson, type RequestHeader, type RequestRepository } from './requests.js';
 
 /** Where a restore is in its workflow. `draft` is a plan nobody confirmed; the runner never touches it. */
-export type RestoreStep = 'draft' | 'announce' | 'approval' | 'start' | 'submit' | 'track' | 'report' | 'done';
+export type RestoreStep =
+  | 'draft'
+  | 'announce'
+  | 'approval'
+  | 'start'
+  | 'submit'
+  | 'track'
+  | 'verify'
+  | 'report'
+  | 'done';
 
 export interface RestoreRecord extends RestoreRequestView, Omit<RequestHeader, 'kind'> {
   step: RestoreStep;

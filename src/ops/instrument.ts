@@ -69,6 +69,7 @@ export function observeCloudCalls(deps: {
   return (event) => {
     const code = event.ok ? 'OK' : (event.code ?? 'Unknown');
     metrics.cloudCalls.inc({ action: event.action, code });
+    if (event.throttled) metrics.cloudThrottled.inc({ action: event.action });
     metrics.cloudCallSeconds.observe({ action: event.action }, event.durationMs / 1000);
     if (event.ok) health.lastCloudSuccessAt = clock.now();
     else health.lastCloudErrorCode = code;

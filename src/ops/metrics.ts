@@ -15,6 +15,8 @@ export interface MetricsOptions {
   oldestOpenRequestAt?: () => number | undefined;
   /** Epoch ms now (the bot's clock). */
   now?: () => number;
+  /** Read at scrape time: the cloud call rate the limiter allows now (it drops after Throttling, then recovers). */
+  cloudCallsAllowedPerSecond?: () => number;
 }
 
 export function createMetrics(options: MetricsOptions = {}) {
@@ -44,6 +46,21 @@ export function createMetrics(options: MetricsOptions = {}) {
     help: 'Cloud phone API calls (each HTTP attempt) by action and result code: OK on success, else the error code',
     labelNames: ['action', 'code'] as const,
     registers: [registry],
+  });
+  const cloudThrottled = new Counter({
+    name: 'cloudphone_bot_cloud_throttled_total',
+    help: 'Cloud phone API attempts the cloud refused as throttled (Throttling*, HTTP 429), by action; each cuts the allowed rate',
+    labelNames: ['action'] as const,
+    registers: [registry],
+  });
+  const allowedRate = options.cloudCallsAllowedPerSecond;
+  new Gauge({
+    name: 'cloudphone_bot_cloud_calls_allowed_per_second',
+    help: 'Cloud phone API calls per second the limiter lets through now (CLOUDPHONE_MAX_CALLS_PER_SECOND, less after Throttling)',
+    registers: [registry],
+    collect() {
+      if (allowedRate) this.set(allowedRate());
+    },
   });
   const cloudItemsUnusable = new Counter({
     name: 'cloudphone_bot_cloud_items_unusable_total',
@@ -107,6 +124,7 @@ export function createMetrics(options: MetricsOptions = {}) {
     slackRequestSeconds,
     requests,
     cloudCalls,
+    cloudThrottled,
     cloudItemsUnusable,
     cloudCallSeconds,
     tasks,

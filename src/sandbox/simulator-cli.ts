@@ -1,5 +1,5 @@
 /**
- * `npm run simulator -- [--port 9000] [--host 127.0.0.1] [--fleet fleet.json] [--fast] [--seed N]`
+ * `npm run simulator -- [--port 9000] [--host 127.0.0.1] [--fleet fleet.json] [--fast] [--seed N] [--rate-limit N]`
  *
  * Starts the cloud phone API simulator for local development. It accepts the key pair in
  * ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET; when those are unset it makes up a throwaway pair
@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { type Credentials, FAST_TIMING, startSimulator } from './simulator/index.js';
 
-const USAGE = 'usage: npm run simulator -- [--port 9000] [--host 127.0.0.1] [--fleet fleet.json] [--fast] [--seed N]';
+const USAGE =
+  'usage: npm run simulator -- [--port 9000] [--host 127.0.0.1] [--fleet fleet.json] [--fast] [--seed N] [--rate-limit N]';
 
 function credentialsFromEnv(env: NodeJS.ProcessEnv): { pair: Credentials; generated: boolean } {
   const accessKeyId = env.ALIBABA_CLOUD_ACCESS_KEY_ID;
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
       fleet: { type: 'string' },
       fast: { type: 'boolean', default: false },
       seed: { type: 'string' },
+      'rate-limit': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -45,6 +47,10 @@ async function main(): Promise<void> {
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0–65535. ${USAGE}`);
+  const rateLimit = values['rate-limit'] === undefined ? undefined : Number(values['rate-limit']);
+  if (rateLimit !== undefined && !(Number.isFinite(rateLimit) && rateLimit > 0)) {
+    throw new Error(`--rate-limit must be a positive number of calls per second. ${USAGE}`);
+  }
 
   const { pair, generated } = credentialsFromEnv(process.env);
   const simulator = await startSimulator({
@@ -54,10 +60,12 @@ async function main(): Promise<void> {
     fleetFile: values.fleet,
     timing: values.fast ? FAST_TIMING : undefined,
     seed: values.seed,
+    ...(rateLimit === undefined ? {} : { rateLimit: { callsPerSecond: rateLimit } }),
   });
 
   console.log(`Cloud phone simulator (eds-aic 2023-09-30) listening on ${simulator.url}`);
   console.log(`  ${simulator.state.instances.size} instances; timing ${values.fast ? 'fast' : 'default'}`);
+  if (rateLimit !== undefined) console.log(`  Calls over ${rateLimit} per second are answered Throttling.User`);
   if (generated) {
     console.log('  No key pair in the environment; this throwaway one is accepted:');
     console.log(`    export ALIBABA_CLOUD_ACCESS_KEY_ID=${pair.accessKeyId}`);

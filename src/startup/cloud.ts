@@ -1,12 +1,15 @@
 /**
  * The cloud phone API the bot talks to: one endpoint per configured region (CLOUDPHONE_REGIONS), or, with
  * CLOUDPHONE_SIMULATOR on, one in-process simulator per region with a throwaway key pair. Every call is observed
- * (metrics, health, logs) and waits for Slack's pending acks first.
+ * (metrics, health, logs), waits for Slack's pending acks first, then passes the one rate limiter of the account.
  */
 import { randomBytes } from 'node:crypto';
 import {
+  type CallPriority,
   createCredentialSource,
+  createRateLimiter,
   createRegionalCloudPhoneClient,
+  type RateLimiter,
   type RegionalCloudPhoneApi,
   type RegionEndpoint,
   resolveEndpoint,
@@ -17,7 +20,25 @@ import type { HealthState } from '../ops/health.js';
 import { observeCloudCalls, observeUnusableItems } from '../ops/instrument.js';
 import type { Metrics } from '../ops/metrics.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../sandbox/simulator/index.js';
+import { insideSlackRequest } from '../services/access/answer-deadline.js';
 import type { Clock } from '../services/pipeline/ports.js';
+
+/**
+ * The account's one limiter (CLOUDPHONE_MAX_CALLS_PER_SECOND). Alibaba Cloud's flow control counts an account's calls
+ * (its RAM users' included) per API, so one limiter serves every region's client and every kind of work: manual and
+ * scheduled calls together keep under the ceiling.
+ */
+export function createCloudLimiter(config: Config): RateLimiter {
+  return createRateLimiter({ maxPerSecond: config.cloud.maxCallsPerSecond });
+}
+
+/**
+ * A call made while handling a Slack request (a form's listing, a status, a restore check) has a person waiting for
+ * it and takes the limiter's first lane; the runner's and schedules' calls run outside any request and take the
+ * other. The receiver marks requests for everything they run (answer-deadline.ts); Socket Mode marks none, so there
+ * every call shares one lane.
+ */
+export const slackRequestPriority = (): CallPriority => (insideSlackRequest() ? 'interactive' : 'bulk');
 
 export interface SimulatorOverrides {
   /** With CLOUDPHONE_SIMULATOR on: options for the in-process simulator (the demo makes it quicker). */
@@ -53,6 +74,8 @@ export async function connectCloud(
     health: HealthState;
     clock: Clock;
     afterAcks: () => Promise<void>;
+    /** Every call's gate (createCloudLimiter); the caller keeps it to read its rate. */
+    limiter: RateLimiter;
   },
 ): Promise<CloudConnection> {
   const { logger } = deps;
@@ -111,6 +134,8 @@ export async function connectCloud(
     onCall: observeCloudCalls({ metrics: deps.metrics, health: deps.health, clock: deps.clock, logger }),
     onUnusableItem: observeUnusableItems({ metrics: deps.metrics, logger }),
     beforeAttempt: () => deps.afterAcks(),
+    limiter: deps.limiter,
+    priority: slackRequestPriority,
   });
   return {
     cloud,

@@ -45,6 +45,17 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** Runs the CLI with arguments it should refuse; resolves to its exit code and what it wrote to stderr. */
+async function refused(args: string[]): Promise<{ code: unknown; errors: string }> {
+  const child = spawn(process.execPath, [...NODE_ARGS, '--port', '0', ...args], { env: cleanEnv() });
+  let errors = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    errors += chunk.toString();
+  });
+  const [code] = await once(child, 'exit');
+  return { code, errors };
+}
+
 describe('simulator CLI', () => {
   it('serves with the key pair from the environment, prints its URL, and exits cleanly on SIGTERM', async () => {
     const credentials = { accessKeyId: 'LTAI5tCliTest', accessKeySecret: 'cli-test-secret' };
@@ -79,15 +90,14 @@ describe('simulator CLI', () => {
   });
 
   it('refuses a bad fleet file with a message naming the problem', async () => {
-    const child = spawn(process.execPath, [...NODE_ARGS, '--port', '0', '--fleet', '/nonexistent/fleet.json'], {
-      env: cleanEnv(),
-    });
-    let errors = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      errors += chunk.toString();
-    });
-    const [code] = await once(child, 'exit');
+    const { code, errors } = await refused(['--fleet', '/nonexistent/fleet.json']);
     expect(code).toBe(1);
     expect(errors).toContain('Cannot read fleet file /nonexistent/fleet.json');
+  });
+
+  it('refuses a rate limit that is not a positive number, and says what to give', async () => {
+    const { code, errors } = await refused(['--rate-limit', 'lots']);
+    expect(code).toBe(1);
+    expect(errors).toContain('--rate-limit must be a positive number of calls per second');
   });
 });

@@ -84,6 +84,8 @@ export function botEnv(input: {
     CLOUDPHONE_PROGRESS_UPDATE_MS: '0',
     CLOUDPHONE_CALL_TIMEOUT_MS: '3000',
     CLOUDPHONE_TRANSIENT_RETRY_MS: '1500',
+    // Flows are tested at full speed; the limiter has its own tests (test/integration/cloud-rate-limit.test.ts).
+    CLOUDPHONE_MAX_CALLS_PER_SECOND: '1000',
     LOG_LEVEL: 'debug',
     ...input.overrides,
   };

@@ -38,6 +38,7 @@ describe('loadConfig', () => {
         simulator: false,
         credentials: { kind: 'chain' },
         callTimeoutMs: 15_000,
+        maxCallsPerSecond: 10,
       },
       backup: { defaultUploadEndpoint: 'oss-cn-shanghai-internal.aliyuncs.com', defaultBackupPath: undefined },
       workflow: {
@@ -47,6 +48,7 @@ describe('loadConfig', () => {
         taskTimeoutMs: 21_600_000,
         progressUpdateMs: 10_000,
         transientRetryMs: 300_000,
+        verifySizeTolerance: 0.2,
       },
       access: {
         admins: [],
@@ -80,6 +82,39 @@ describe('loadConfig', () => {
       /^CLOUDPHONE_STALE_BACKUP_DAYS: /,
     );
     expect(loadConfig({ ...MINIMAL, CLOUDPHONE_STALE_BACKUP_DAYS: '14' }).home.staleBackupDays).toBe(14);
+  });
+
+  it('refuses a cloud call rate that is not a whole number from 1 to 1000, and takes one that is', () => {
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_MAX_CALLS_PER_SECOND: '0' })).toEqual([
+      'CLOUDPHONE_MAX_CALLS_PER_SECOND: must be at least 1',
+    ]);
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_MAX_CALLS_PER_SECOND: '2.5' })).toEqual([
+      'CLOUDPHONE_MAX_CALLS_PER_SECOND: must be a whole number',
+    ]);
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_MAX_CALLS_PER_SECOND: 'fast' })).toEqual([
+      'CLOUDPHONE_MAX_CALLS_PER_SECOND: must be a whole number',
+    ]);
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_MAX_CALLS_PER_SECOND: '5000' })).toEqual([
+      'CLOUDPHONE_MAX_CALLS_PER_SECOND: must be at most 1000',
+    ]);
+    expect(loadConfig({ ...MINIMAL, CLOUDPHONE_MAX_CALLS_PER_SECOND: '50' }).cloud.maxCallsPerSecond).toBe(50);
+  });
+
+  it('reads the restore check size tolerance as a percentage and refuses what is not one', () => {
+    const tolerance = (value: string) =>
+      loadConfig({ ...MINIMAL, CLOUDPHONE_VERIFY_SIZE_TOLERANCE: value }).workflow.verifySizeTolerance;
+    expect(tolerance('35%')).toBe(0.35);
+    expect(tolerance(' 12.5 ')).toBe(0.125);
+    expect(tolerance('0')).toBe(0);
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_VERIFY_SIZE_TOLERANCE: 'lots' })).toEqual([
+      'CLOUDPHONE_VERIFY_SIZE_TOLERANCE: must be a percentage such as 20 or 20%',
+    ]);
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_VERIFY_SIZE_TOLERANCE: '150%' })).toEqual([
+      'CLOUDPHONE_VERIFY_SIZE_TOLERANCE: must be a percentage from 0 to 100, such as 20 or 20%',
+    ]);
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_VERIFY_SIZE_TOLERANCE: '0.2' })).toEqual([
+      'CLOUDPHONE_VERIFY_SIZE_TOLERANCE: must be a percentage such as 20 or 20% (write 20 for twenty per cent; 0.2 would mean 0.2%)',
+    ]);
   });
 
   it('refuses an ops token too short to be a secret', () => {

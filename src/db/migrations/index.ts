@@ -6,6 +6,8 @@ import { unfinishedByWake } from './005-unfinished-by-wake.js';
 import { onePipeline } from './006-one-pipeline.js';
 import { stoppedPhones } from './007-stopped-phones.js';
 import { approvals } from './008-approvals.js';
+import { schedules } from './009-schedules.js';
+import { appFacts } from './010-app-facts.js';
 
 export interface Migration {
   version: number;
@@ -23,4 +25,6 @@ export const migrations: readonly Migration[] = [
   onePipeline,
   stoppedPhones,
   approvals,
+  schedules,
+  appFacts,
 ];

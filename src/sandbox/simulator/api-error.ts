@@ -68,3 +68,9 @@ export const backupFileStatusInvalid = (id: string, status: string, action: stri
     'InvalidStatus.BackupFile',
     `The current status ${status} of backup file "${id}" does not support ${action}.`,
   );
+
+/** The gateway's flow-control refusal (§5.2): no effect; `x-acs-retry-after` says when to come back, in ms. */
+export const userFlowControl = (retryAfterMs: number): ApiError =>
+  new ApiError(400, 'Throttling.User', 'Request was denied due to user flow control.', {
+    'x-acs-retry-after': String(retryAfterMs),
+  });

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { snapshotApps } from './apps.js';
 import { compactTime } from './format.js';
 import { imageFactsOf } from './lifecycle.js';
 import { stableId } from './random.js';
@@ -198,6 +199,7 @@ export function addInstanceFromSeed(state: SimState, input: InstanceSeed, create
     errorCode: '',
     lastRate: 0,
     statusToken: 0,
+    appDetails: {},
     seq,
   };
   state.instances.set(id, instance);
@@ -256,6 +258,7 @@ export function addBackupFileFromSeed(state: SimState, seedValue: BackupFileSeed
     source: imageFactsOf(instance),
     recoveriesInFlight: 0,
     recoveryFailed: false,
+    appDetails: snapshotApps(instance, apps),
     seq: state.nextSeq(),
   };
   state.backupFiles.set(file.id, file);

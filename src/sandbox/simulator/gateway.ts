@@ -3,13 +3,14 @@
  * action, version), authenticate (gateway-auth.ts), inject faults, run the operation, shape the answer. Every
  * request, refused or not, is appended to the request log.
  */
-import { ApiError, apiNotFound, errorBody, missingParameter } from './api-error.js';
+import { ApiError, apiNotFound, errorBody, missingParameter, userFlowControl } from './api-error.js';
 import { API_VERSION } from './constants.js';
 import type { FaultInjector, FaultKind } from './faults.js';
 import { type NonceCache, verifyRequest } from './gateway-auth.js';
 import { OPERATIONS } from './operations/index.js';
 import { Params } from './params.js';
 import type { IdGenerator } from './random.js';
+import type { CallRateLimit } from './rate-limit.js';
 import type { SimState } from './state.js';
 import type { VirtualClock } from './timeline.js';
 
@@ -51,6 +52,8 @@ export interface GatewayDeps {
   secrets: ReadonlyMap<string, string>;
   nonces: NonceCache;
   faults: FaultInjector;
+  /** The account's call-rate quota (and the measure of the rate the client sends at). */
+  rateLimit: CallRateLimit;
   requestIds: IdGenerator;
   log: RequestLogEntry[];
 }
@@ -117,12 +120,13 @@ export function handleCall(deps: GatewayDeps, call: RawCall): Outcome {
     );
     entry.accessKeyId = verified.accessKeyId;
 
+    // The quota counts the account's calls, so only authenticated ones; a refused call does not use it up.
+    const wait = deps.rateLimit.admit();
+    if (wait !== undefined) throw userFlowControl(wait);
     const throttle = deps.faults.pick('throttle', action, mutating);
     if (throttle) {
       entry.fault = 'throttle';
-      throw new ApiError(400, 'Throttling.User', 'Request was denied due to user flow control.', {
-        'x-acs-retry-after': String(throttle.retryAfterMs ?? 1000),
-      });
+      throw userFlowControl(throttle.retryAfterMs ?? 1000);
     }
     const refuse = deps.faults.pick('refuse', action, mutating);
     if (refuse) {

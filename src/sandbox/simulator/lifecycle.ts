@@ -4,6 +4,8 @@
  *
  * Callers validate first (see operations/); these functions assume the request is acceptable and only schedule.
  */
+
+import { restoreApps, snapshotApps } from './apps.js';
 import { compactTime } from './format.js';
 import {
   appDataBytes,
@@ -173,6 +175,7 @@ export function beginBackup(
       source: imageFactsOf(instance),
       recoveriesInFlight: 0,
       recoveryFailed: false,
+      appDetails: snapshotApps(instance, request.apps),
       seq: state.nextSeq(),
     };
     state.backupFiles.set(file.id, file);
@@ -280,8 +283,9 @@ export function beginRecover(state: SimState, now: number, request: RecoverReque
           instance.progress = undefined;
         }
         if (outcome.ok) {
-          // An app that already exists is uninstalled first, then the backed-up one installed: net, it is present.
-          instance.packages = [...instance.packages.filter((app) => !file.apps.includes(app)), ...file.apps];
+          // An app that already exists is uninstalled first, then the backed-up one installed: net, it is present,
+          // with the backup's version and data.
+          restoreApps(instance, file, state.appFaults.get(instance.id));
           state.releaseStatus(instance, token, 'RUNNING', end);
         } else {
           file.recoveryFailed = true;

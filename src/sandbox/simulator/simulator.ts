@@ -2,6 +2,8 @@
  * `startSimulator`: the composition root of the cloud phone simulator. It wires the state, the clock, the gateway
  * and the HTTP server, and exposes the handles tests use to inspect and steer the simulated account.
  */
+
+import type { AppFaults, SimApp } from './apps.js';
 import { FaultInjector, type Faults } from './faults.js';
 import {
   addBackupFileFromSeed,
@@ -15,6 +17,7 @@ import {
 import { handleCall, type RequestLogEntry } from './gateway.js';
 import { type Credentials, NonceCache } from './gateway-auth.js';
 import { IdGenerator, streamFor } from './random.js';
+import { CallRateLimit, type CallRateReport, type RateLimitOptions } from './rate-limit.js';
 import { serve } from './server.js';
 import {
   DEFAULT_TIMING,
@@ -43,6 +46,8 @@ export interface SimulatorOptions {
   runningBackupFailureRate?: number;
   /** Faults from the start (see `setFaults`). */
   faults?: Faults;
+  /** The account's call-rate quota from the start (see `setRateLimit`). Default: none. */
+  rateLimit?: RateLimitOptions;
   /**
    * The region this endpoint serves (one simulator per region, as the service has one endpoint per region): the
    * region of every instance whose seed names none. Default `cn-shanghai`.
@@ -70,6 +75,13 @@ export interface Simulator {
   advance(ms: number): void;
   /** Replaces all fault rules (`{}` clears them). */
   setFaults(faults: Faults): void;
+  /**
+   * Enforces a call-rate quota (`undefined` lifts it): over `callsPerSecond` accepted calls in a sliding second, the
+   * gateway answers 400 `Throttling.User` with `x-acs-retry-after`. Starts the rate measurement afresh.
+   */
+  setRateLimit(options: RateLimitOptions | undefined): void;
+  /** The limit, the peak rate the client sent at (calls in any one second), and how many calls it throttled. */
+  callRate(): CallRateReport;
   /** Adds an instance (defaults fill what the seed leaves out). */
   addInstance(seed?: InstanceSeed): SimInstance;
   /** Forces an instance's status, overriding any transition in flight. */
@@ -78,6 +90,10 @@ export interface Simulator {
   failNextTask(instanceId: string, code: string, message: string): void;
   /** Adds a finished backup of an existing instance. */
   addBackupFile(seed: BackupFileSeed): SimBackupFile;
+  /** Installs (or changes) an app on an instance, with this version and data size. */
+  setApp(instanceId: string, packageName: string, app: SimApp): void;
+  /** Replaces the app faults of an instance (`{}` clears them): see AppFaults. */
+  setAppFaults(instanceId: string, faults: AppFaults): void;
   clearRequests(): void;
   close(): Promise<void>;
 }
@@ -122,12 +138,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const faults = new FaultInjector(streamFor(seed, 'faults'));
   faults.set(options.faults ?? {});
   const log: RequestLogEntry[] = [];
+  const rateLimit = new CallRateLimit();
+  rateLimit.set(options.rateLimit);
   const deps = {
     state,
     clock,
     secrets: new Map(credentials.map((pair) => [pair.accessKeyId, pair.accessKeySecret])),
     nonces: new NonceCache(),
     faults,
+    rateLimit,
     requestIds: new IdGenerator(streamFor(seed, 'request-ids')),
     log,
   };
@@ -161,6 +180,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       state.settle(clock.now());
     },
     setFaults: (next) => faults.set(next),
+    setRateLimit: (next) => rateLimit.set(next),
+    callRate: () => rateLimit.report(),
     addInstance: (seedValue = {}) => addInstanceFromSeed(settled(), seedValue, clock.now()),
     setInstanceStatus: (id, status, errorCode) => {
       const target = instance(id);
@@ -175,6 +196,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       state.injectedFailures.set(id, queue);
     },
     addBackupFile: (seedValue) => addBackupFileFromSeed(settled(), seedValue, clock.now()),
+    setApp: (id, packageName, app) => {
+      const target = instance(id);
+      if (!target.packages.includes(packageName)) target.packages.push(packageName);
+      target.appDetails[packageName] = { ...app };
+    },
+    setAppFaults: (id, next) => {
+      instance(id);
+      state.appFaults.set(id, { ...next });
+    },
     clearRequests: () => {
       log.length = 0;
     },

@@ -3,6 +3,8 @@
  * Everything here is plain data that tests may read and change; `settle(now)` applies whatever time has made due.
  * Wire names and enums follow cloud-phone-api.md §4.
  */
+
+import type { AppFaults, SimApp } from './apps.js';
 import { type IdGenerator, type Rng, stableId } from './random.js';
 import { Timeline } from './timeline.js';
 
@@ -119,6 +121,8 @@ export interface SimInstance extends ImageFacts {
   privateIp: string;
   /** Installed third-party packages, as `pm list packages -3` would list them. */
   packages: string[];
+  /** Version and data size of installed packages that a restore or a test set (others get made-up ones: apps.ts). */
+  appDetails: Record<string, SimApp>;
   createdAt: number;
   modifiedAt: number;
   /** Why the last backup or restore failed; empty otherwise. */
@@ -176,6 +180,8 @@ export interface SimBackupFile {
   modifiedAt: number;
   /** The source instance's image and hardware when backed up. Not on the wire (§3.5), but restore checks it. */
   source: ImageFacts;
+  /** Each app's version and data size when backed up; a restore puts these on the target. Not on the wire. */
+  appDetails: Record<string, SimApp>;
   recoveriesInFlight: number;
   /** Whether a restore failed since the file last went into `RECOVERING`. */
   recoveryFailed: boolean;
@@ -199,6 +205,8 @@ export class SimState {
   readonly backupFiles = new Map<string, SimBackupFile>();
   /** Failures queued by `failNextTask`, consumed by the next instance-level task of that instance. */
   readonly injectedFailures = new Map<string, InjectedFailure[]>();
+  /** Faults in what an instance's apps look like after a restore, and in its commands (`setAppFaults`). */
+  readonly appFaults = new Map<string, AppFaults>();
   readonly timeline = new Timeline();
   private seqCounter = 0;
 

@@ -18,3 +18,8 @@ export function answerDeadlinePassed(now: number = Date.now()): boolean {
   const at = deadline.getStore();
   return at !== undefined && now > at;
 }
+
+/** True while handling a request from Slack (a person is waiting for what it does), with or without time left. */
+export function insideSlackRequest(): boolean {
+  return deadline.getStore() !== undefined;
+}

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { codePointLength, inlineCode } from '../../blocks/escape.js';
+import { ANDROID_PACKAGE_NAME } from '../verify/app-probe.js';
 import type { BackupSpec } from './model.js';
 
 /** The fields a person fills in; the keys of `validateBackupInput`'s errors. */
@@ -81,7 +82,6 @@ const fail = (message: string): Check<never> => ({ ok: false, message });
 const show = (value: string): string => inlineCode(value, 40);
 
 const INSTANCE_ID = /^acp-[a-z0-9]+$/;
-const PACKAGE_NAME = /^[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+$/;
 const BUCKET_NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const UPLOAD_ENDPOINT = /^oss-[a-z0-9]+(?:-[a-z0-9]+)*\.aliyuncs\.com$/;
 /** What a backup file name may hold: the set object storage and shells treat the same everywhere. */
@@ -137,7 +137,7 @@ export function checkPackageName(raw: string): Check<string> {
   if (value.length > BACKUP_LIMITS.maxPackageName) {
     return fail(`${show(value)} is too long for a package name: at most ${BACKUP_LIMITS.maxPackageName} characters.`);
   }
-  if (PACKAGE_NAME.test(value)) return ok(value);
+  if (ANDROID_PACKAGE_NAME.test(value)) return ok(value);
   const segments = value.split('.');
   if (segments.length < 2) {
     return fail(

@@ -15,6 +15,7 @@ import { classifyFailure, decide, recordedFailure, replay, sendsByTarget } from 
 import type { BackupCloud, Clock, RequestNotifier } from '../pipeline/ports.js';
 import type { PowerKeeper } from '../pipeline/power-keeper.js';
 import { RetryLater } from '../pipeline/retry-later.js';
+import { type InstanceProbe, probeApps } from '../verify/probe.js';
 import type { BackupRequestView, InstanceProgress, RequestStatus } from './model.js';
 
 export interface WorkflowSettings {
@@ -147,6 +148,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     const instanceNames = Object.fromEntries(found.flatMap((i) => (i.name ? [[i.instanceId, i.name]] : [])));
     // The spec read now, not before the call: a cancel may have been recorded while the cloud answered.
     if (Object.keys(instanceNames).length > 0) requests.setDetail(id, { ...load(id).spec, instanceNames }, clock.now());
+    await recordAppFacts(id, record.spec.apps, found);
     let toStop = 0;
     let ready = 0;
     for (const instance of record.instances) {
@@ -188,6 +190,38 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     if (toStop > cancelled.stopping) moveTo(id, 'stop');
     else if (ready > cancelled.pending) moveTo(id, 'submit');
     else finish(id);
+  }
+
+  /**
+   * Records each app's facts on the sources before anything stops them (issue 17): a restore from these backups is
+   * later compared with them. Only running phones can answer; the others are recorded as not probed, and a probe
+   * that finds nothing never holds the backup up.
+   */
+  async function recordAppFacts(
+    id: string,
+    apps: readonly string[],
+    found: Awaited<ReturnType<BackupCloud['describeInstances']>>,
+  ): Promise<void> {
+    const notRunning = new Set(found.filter((i) => i.status !== 'RUNNING').map((i) => i.instanceId));
+    let probes: Map<string, InstanceProbe>;
+    try {
+      probes = await probeApps(cloud, {
+        instanceIds: found.map((i) => i.instanceId),
+        packages: apps,
+        launch: false,
+        notRunning,
+      });
+    } catch (error) {
+      logger.warn({ requestId: id, err: error }, 'could not record the apps before the backup');
+      return;
+    }
+    const status = new Map(found.map((i) => [i.instanceId, i.status]));
+    repos.db.transaction(() => {
+      for (const [instanceId, probe] of probes) {
+        const kept = !probe.ok && probe.miss === 'not-running' ? { ...probe, detail: status.get(instanceId) } : probe;
+        repos.appFacts.recordSource(id, instanceId, kept, clock.now());
+      }
+    })();
   }
 
   /**

@@ -10,7 +10,7 @@ import type { AccessGuard, GuardResult } from '../access/guard.js';
 import type { Actor, CloudFailure } from '../backup/model.js';
 import { failureOf } from '../pipeline/cloud-failure.js';
 import type { CloudBackupFile, CloudPhone } from '../pipeline/ports.js';
-import type { BackupFileInfo, Verification } from '../restore/model.js';
+import type { BackupFileInfo, FileVerifications } from '../restore/model.js';
 
 /** DescribeBackupFiles pages (of 100) read for one catalog. */
 export const CATALOG_MAX_PAGES = 10;
@@ -25,8 +25,8 @@ export const STATUS_UNKNOWN = 'UNKNOWN';
 export interface CatalogEntry extends BackupFileInfo {
   /** True when DescribeBackupFiles lists it. */
   listedByCloud: boolean;
-  /** The latest verified restore from it. */
-  verification?: Verification | undefined;
+  /** The latest verified restore from it, of each kind (the bot's automatic check, a person's button). */
+  verifications?: FileVerifications | undefined;
 }
 
 export interface CatalogFilter {
@@ -97,7 +97,7 @@ export function createCatalogService(deps: {
 
   function withVerifications(entries: CatalogEntry[]): CatalogEntry[] {
     const verified = repos.verifications.latestByFile(entries.map((entry) => entry.backupFileId));
-    return entries.map((entry) => ({ ...entry, verification: verified.get(entry.backupFileId) }));
+    return entries.map((entry) => ({ ...entry, verifications: verified.get(entry.backupFileId) }));
   }
 
   return {

@@ -14,6 +14,7 @@ import type { ApprovalService } from '../approval/service.js';
 import type { Actor, CloudFailure } from '../backup/model.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { Clock } from '../pipeline/ports.js';
+import { latestVerification, type Verification } from '../restore/model.js';
 
 /** Statuses DeleteBackupFile accepts (§4.2; a file being backed up or restored from is refused by the service). */
 export const DELETABLE_STATUSES: ReadonlySet<string> = new Set([
@@ -40,6 +41,17 @@ export type DeleteConfirmResult =
 /** The files of a plan that would be deleted (not refused). */
 export function deletableFiles(plan: Pick<DeleteRecord, 'files'>): DeleteFile[] {
   return plan.files.filter((file) => !file.refused);
+}
+
+/** What a deletion plan keeps of a backup's latest verification (kind, who, when, which restore). */
+function verifiedBy(verification: Verification | undefined): DeleteFile['verifiedBy'] {
+  if (!verification) return undefined;
+  return {
+    kind: verification.kind,
+    userId: verification.userId,
+    at: verification.at.getTime(),
+    restoreRequestId: verification.restoreRequestId,
+  };
 }
 
 /** Deletable files no restore was ever verified from: they need the second confirmation. */
@@ -133,13 +145,7 @@ export function createDeleteService(deps: {
           apps: entry.apps,
           sizeBytes: entry.sizeBytes,
           status: entry.status,
-          verifiedBy: entry.verification
-            ? {
-                userId: entry.verification.userId,
-                at: entry.verification.at.getTime(),
-                restoreRequestId: entry.verification.restoreRequestId,
-              }
-            : undefined,
+          verifiedBy: verifiedBy(latestVerification(entry.verifications)),
         };
         const restoring = repos.restores.inFlightForFile(id);
         if (restoring.length > 0) {

@@ -108,12 +108,28 @@ export interface CloudPhone {
   deleteBackupFiles(ids: string[]): Promise<{ requestId: string }>;
   /** Third-party packages per running instance; instances whose lookup failed are absent. */
   listInstalledPackages(ids: string[]): Promise<Map<string, string[]>>;
+  /** RunSyncCommand, 50 instances per call; one output per instance the cloud answered for. */
+  runSyncCommand(request: { instanceIds: string[]; command: string; waitTimeMs?: number }): Promise<CommandResult[]>;
+}
+
+/** One instance's answer to RunSyncCommand. */
+export interface CommandResult {
+  instanceId: string;
+  /** `SUCCESS`, `FAILED`, `TIMEOUT`, `RUNNING`, … in either case (cloud-phone-api.md §3.10). */
+  invocationStatus: string;
+  output: string;
 }
 
 /** What the backup workflow calls. */
 export type BackupCloud = Pick<
   CloudPhone,
-  'describeInstances' | 'stopInstances' | 'startInstances' | 'backupApp' | 'describeTasks' | 'describeBackupFiles'
+  | 'describeInstances'
+  | 'stopInstances'
+  | 'startInstances'
+  | 'backupApp'
+  | 'describeTasks'
+  | 'describeBackupFiles'
+  | 'runSyncCommand'
 >;
 
 export interface MessageRef {

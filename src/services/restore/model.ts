@@ -3,6 +3,7 @@
  * and how a restore request stands. No Slack or cloud wire types here.
  */
 import type { Actor, CloudFailure } from '../backup/model.js';
+import type { TargetCheck } from '../verify/compare.js';
 
 /** The facts that decide whether a backup can be restored onto an instance (cloud-phone-api.md §3.1 caveat 3). */
 export interface ImageFacts {
@@ -95,12 +96,38 @@ export type RestoreStatus =
   | 'denied' // an approver denied it: nothing was changed
   | 'expired'; // no approval in time: nothing was changed
 
+/** `automatic`: the bot's app probe after the restore; `manual`: a person's "Mark restore verified". */
+export type VerificationKind = 'automatic' | 'manual';
+
 export interface Verification {
+  kind: VerificationKind;
   backupFileId: string;
   restoreRequestId: string;
-  userId: string;
+  /** Who pressed the button (manual); undefined for the bot's own check. */
+  userId?: string | undefined;
   at: Date;
   instanceIds: string[];
+  /** Automatic: the targets' checks that passed. */
+  evidence?: TargetCheck[] | undefined;
+}
+
+/** A backup file's latest verification of each kind. */
+export interface FileVerifications {
+  automatic?: Verification | undefined;
+  manual?: Verification | undefined;
+}
+
+/** The latest verification of either kind, if any. */
+export function latestVerification(verifications: FileVerifications | undefined): Verification | undefined {
+  const { automatic, manual } = verifications ?? {};
+  if (!automatic || !manual) return automatic ?? manual;
+  return automatic.at.getTime() > manual.at.getTime() ? automatic : manual;
+}
+
+/** What the verify step found on each restored target (absent until it ran; `targets` empty when none was restored). */
+export interface RestoreChecks {
+  at: Date;
+  targets: TargetCheck[];
 }
 
 /** Everything the messages about one restore need. */
@@ -115,6 +142,11 @@ export interface RestoreRequestView {
   finishedAt?: Date | undefined;
   targets: RestoreTarget[];
   failure?: CloudFailure | undefined;
+  /** The person's verification ("Mark restore verified"). */
   verification?: Verification | undefined;
+  /** The bot's verification, when its checks after the restore passed. */
+  automaticVerification?: Verification | undefined;
+  /** What the checks after the restore found, passed or not. */
+  checks?: RestoreChecks | undefined;
   simulated: boolean;
 }

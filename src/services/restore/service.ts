@@ -26,6 +26,7 @@ import { failureOf } from '../pipeline/cloud-failure.js';
 import type { Clock, CloudInstance, CloudPhone } from '../pipeline/ports.js';
 import { assessTarget, crossRegionRefusal, includedTargets, RESTORABLE_FILE_STATUSES } from './compat.js';
 import type { ImageFacts, RestoreSource, Verification } from './model.js';
+import { restoreView } from './view.js';
 
 /** Targets per restore: one RecoverApp call, and a confirmation that fits one modal. */
 export const MAX_RESTORE_TARGETS = 100;
@@ -122,7 +123,7 @@ export function createRestoreService(deps: {
   ): Promise<{ source: RestoreSource; unknownReason?: string | undefined }> {
     const bot = repos.backupRecords.byBackupFile(entry.backupFileId);
     const base: RestoreSource = { ...entry };
-    delete (base as Partial<CatalogEntry>).verification;
+    delete (base as Partial<CatalogEntry>).verifications;
     delete (base as Partial<CatalogEntry>).listedByCloud;
     if (bot && isComplete(bot.facts)) return { source: { ...base, facts: bot.facts, factsOrigin: 'recorded' } };
     const sourceId = entry.sourceInstanceId;
@@ -451,14 +452,12 @@ export function createRestoreService(deps: {
         verifiedBy: verification.userId,
         restoreRequestId: request.id,
       });
-      return { ok: true, created, verification, request: { ...request, verification } };
+      return { ok: true, created, verification, request: restoreView(repos, request.id) ?? request };
     },
 
-    /** A restore with its verification (for messages). */
+    /** A restore with its checks and verifications (for messages). */
     get(requestId: string): RestoreRecord | undefined {
-      const request = repos.restores.get(requestId);
-      if (!request) return undefined;
-      return { ...request, verification: repos.verifications.forRequest(requestId) };
+      return restoreView(repos, requestId);
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
- * A restore's steps, as the runner takes them: announce → start (the stopped targets the person chose to start) →
- * submit → track, then the runner's report. Each step is the workflow's (workflow.ts); this map is all the runner
- * knows of restores.
+ * A restore's steps, as the runner takes them: announce → approval (when a rule asks) → start (the stopped targets
+ * the person chose to start) → submit → track → verify (the restored apps are checked), then the runner's report.
+ * Each step is the workflow's (workflow.ts); this map is all the runner knows of restores.
  */
 import type { Repositories } from '../../db/index.js';
 import type { ApprovalSubject } from '../approval/step.js';
@@ -9,6 +9,7 @@ import type { RequestNotifier } from '../pipeline/ports.js';
 import { type KindSteps, kindSteps, type Step, stateDigest } from '../pipeline/runner.js';
 import { includedTargets } from './compat.js';
 import type { RestoreRequestView } from './model.js';
+import { restoreView } from './view.js';
 import type { RestoreWorkflow } from './workflow.js';
 
 export function restoreSteps(deps: {
@@ -26,12 +27,10 @@ export function restoreSteps(deps: {
       start: workflow.start,
       submit: workflow.submit,
       track: workflow.track,
+      verify: workflow.verify,
     },
-    // The reply and the parent show who verified the restore, once someone has.
-    view: (id) => {
-      const record = repos.restores.get(id);
-      return record && { ...record, verification: repos.verifications.forRequest(id) };
-    },
+    // The reply and the parent show the bot's checks and who verified the restore, once someone has.
+    view: (id) => restoreView(repos, id),
     notifier: deps.notifier,
     digest: (view) => stateDigest(view.status, view.targets),
     // Restores are few and small: every change is shown at once.

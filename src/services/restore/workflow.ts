@@ -1,7 +1,7 @@
 /**
  * The restore workflow as idempotent steps over SQLite state, like the backup workflow: announce, start the stopped
  * targets the person chose to start (and wait for RUNNING), check every target again and send RecoverApp, track the
- * tasks, finish. RecoverApp uninstalls the apps on the target first, so a call whose outcome is unknown is looked up
+ * tasks, check the restored apps (verify-step.ts), finish. RecoverApp uninstalls the apps on the target first, so a call whose outcome is unknown is looked up
  * (DescribeTasks with InvokeId = its RequestId) or reported plainly; it is never sent twice.
  */
 import type { Logger } from 'pino';
@@ -19,6 +19,7 @@ import { startEffect } from '../pipeline/power-keeper.js';
 import { RetryLater } from '../pipeline/retry-later.js';
 import { assessTarget, includedTargets, STARTABLE_STATUSES } from './compat.js';
 import type { RestoreRequestView, RestoreStatus, RestoreTarget } from './model.js';
+import { createVerifyStep } from './verify-step.js';
 
 export interface RestoreSettings {
   pollIntervalMs: number;
@@ -29,11 +30,13 @@ export interface RestoreSettings {
   maxInstancesPerCall: number;
   /** CLOUDPHONE_TRANSIENT_RETRY_MS: how long refusals of StartAndroidInstance and RecoverApp are sent again. */
   transientRetryMs: number;
+  /** CLOUDPHONE_VERIFY_SIZE_TOLERANCE: how far (a fraction) a restored app's data may differ from the source's. */
+  verifySizeTolerance: number;
 }
 
 export interface RestoreWorkflowDeps {
   repos: Repositories;
-  cloud: Pick<CloudPhone, 'describeInstances' | 'startInstances' | 'recoverApp' | 'describeTasks'>;
+  cloud: Pick<CloudPhone, 'describeInstances' | 'startInstances' | 'recoverApp' | 'describeTasks' | 'runSyncCommand'>;
   notifier: RequestNotifier<RestoreRequestView>;
   clock: Clock;
   settings: RestoreSettings;
@@ -492,7 +495,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
         });
       }
     }
-    finish(id);
+    moveTo(id, 'verify');
   }
 
   function finish(id: string): void {
@@ -501,7 +504,16 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
     deps.onFinished?.(load(id));
   }
 
-  return { announce, start, submit, track: trackStep, finish, firstChange, notApproved };
+  const verify = createVerifyStep({
+    repos,
+    cloud,
+    clock,
+    logger,
+    sizeTolerance: settings.verifySizeTolerance,
+    finish,
+  });
+
+  return { announce, start, submit, track: trackStep, verify, finish, firstChange, notApproved };
 }
 
 export type RestoreWorkflow = ReturnType<typeof createRestoreWorkflow>;

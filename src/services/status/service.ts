@@ -12,6 +12,7 @@ import type { Actor, CloudFailure } from '../backup/model.js';
 import { failureOf } from '../pipeline/cloud-failure.js';
 import type { CloudPhone, CloudTask } from '../pipeline/ports.js';
 import { includedTargets } from '../restore/compat.js';
+import { restoreView } from '../restore/view.js';
 
 export type RequestKind = 'backup' | 'restore';
 
@@ -70,9 +71,7 @@ export function createStatusService(deps: {
 
   const restore = (id: string): RestoreRecord | undefined => {
     const record = repos.restores.get(id);
-    return record && record.step !== 'draft'
-      ? { ...record, verification: repos.verifications.forRequest(id) }
-      : undefined;
+    return record && record.step !== 'draft' ? restoreView(repos, id) : undefined;
   };
 
   function instanceIdsOf(target: StatusTarget): string[] {

@@ -78,8 +78,17 @@ function entry(i: number, verified = false): CatalogEntry {
     listedByCloud: true,
     madeByRequestId: i % 2 === 0 ? 'req-1' : undefined,
     madeByUserId: i % 2 === 0 ? 'U0ALICE' : undefined,
-    verification: verified
-      ? { backupFileId: 'x', restoreRequestId: 'req-2', userId: 'U0BOB', at: new Date(0), instanceIds: [] }
+    verifications: verified
+      ? {
+          manual: {
+            kind: 'manual',
+            backupFileId: 'x',
+            restoreRequestId: 'req-2',
+            userId: 'U0BOB',
+            at: new Date(0),
+            instanceIds: [],
+          },
+        }
       : undefined,
   };
 }
@@ -105,6 +114,7 @@ describe('restore, catalog, status and delete blocks', () => {
     const verified = restoreCompletionReply({
       ...done,
       verification: {
+        kind: 'manual',
         backupFileId: 'bf-abc',
         restoreRequestId: 'req-abc',
         userId: 'U0BOB',

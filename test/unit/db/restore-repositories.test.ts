@@ -115,7 +115,7 @@ describe('restore, verification and deletion repositories on a real SQLite datab
     expect(first.created).toBe(true);
     expect(again).toMatchObject({ created: false, verification: { userId: 'U1' } });
     repos.verifications.add({ backupFileId: 'bf-1', restoreRequestId: 'req-2', actor, instanceIds: [], now: 3000 });
-    expect(repos.verifications.latestByFile(['bf-1', 'bf-2']).get('bf-1')?.restoreRequestId).toBe('req-2');
+    expect(repos.verifications.latestByFile(['bf-1', 'bf-2']).get('bf-1')?.manual?.restoreRequestId).toBe('req-2');
     expect(repos.verifications.latestByFile(['bf-2']).size).toBe(0);
   });
 

@@ -28,4 +28,15 @@ describe('createMetrics', () => {
     expect(await b.registry.metrics()).toContain('cloudphone_bot_process_cpu_seconds_total');
     expect(await a.registry.metrics()).not.toContain('process_cpu');
   });
+
+  it('reads the allowed cloud call rate at scrape time, and counts throttled answers by action', async () => {
+    let allowed = 10;
+    const metrics = createMetrics({ defaultMetrics: false, cloudCallsAllowedPerSecond: () => allowed });
+    expect(await metrics.registry.metrics()).toContain('cloudphone_bot_cloud_calls_allowed_per_second 10');
+    allowed = 2.5;
+    metrics.cloudThrottled.inc({ action: 'DescribeTasks' });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('cloudphone_bot_cloud_calls_allowed_per_second 2.5');
+    expect(text).toContain('cloudphone_bot_cloud_throttled_total{action="DescribeTasks"} 1');
+  });
 });

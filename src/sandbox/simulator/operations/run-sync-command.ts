@@ -1,23 +1,13 @@
 /**
- * RunSyncCommand (§3.10): the practical way to list an instance's apps. `pm list packages -3` prints
- * `package:<name>` lines for the installed third-party packages; `pm list packages` adds system packages; any other
- * command succeeds with empty output. An instance that is not RUNNING gives InvocationStatus FAILED.
- * `TotalCount` is a string, as on the real wire.
+ * RunSyncCommand (§3.10): the practical way to ask an instance about its apps. The phone's shell is phone-shell.ts
+ * (`pm list packages`, the bot's app probe); any other command succeeds with empty output. An instance that is not
+ * RUNNING gives InvocationStatus FAILED; one whose commands a test made hang (`setAppFaults`) gives RUNNING after the
+ * wait, with no output. `TotalCount` is a string, as on the real wire.
  */
 import { invalidParameter } from '../api-error.js';
 import { gmtTime } from '../format.js';
-import type { SimInstance } from '../state.js';
+import { runShell } from '../phone-shell.js';
 import { type Operation, requireInstances } from './operation.js';
-
-const SYSTEM_PACKAGES = ['android', 'com.android.phone', 'com.android.settings', 'com.android.systemui'];
-
-function output(command: string, instance: SimInstance): string {
-  const words = command.trim().split(/\s+/);
-  if (words[0] !== 'pm' || words[1] !== 'list' || words[2] !== 'packages') return '';
-  const flags = words.slice(3);
-  const packages = flags.includes('-3') ? instance.packages : [...SYSTEM_PACKAGES, ...instance.packages];
-  return packages.map((name) => `package:${name}\n`).join('');
-}
 
 export const runSyncCommand: Operation = {
   mutating: false,
@@ -36,14 +26,15 @@ export const runSyncCommand: Operation = {
     const invocationId = state.ids.task();
     const data = instances.map((instance) => {
       const running = instance.status === 'RUNNING';
+      const hangs = running && state.appFaults.get(instance.id)?.commandTimeout === true;
       return {
         InstanceId: instance.id,
         InvocationId: invocationId,
-        InvocationStatus: running ? 'SUCCESS' : 'FAILED',
-        Output: running ? output(command, instance) : '',
+        InvocationStatus: hangs ? 'RUNNING' : running ? 'SUCCESS' : 'FAILED',
+        Output: running && !hangs ? runShell(instance, command) : '',
         // `yyyy-MM-dd HH:mm:ss`, as in the SDK's example (`2022-08-11 17:45:03`), not ISO.
         StartTime: gmtTime(now),
-        FinishTime: gmtTime(now + (running ? Math.min(waitTime, 50) : 0)),
+        FinishTime: hangs ? '' : gmtTime(now + (running ? Math.min(waitTime, 50) : 0)),
       };
     });
     return { TotalCount: String(data.length), Data: data };

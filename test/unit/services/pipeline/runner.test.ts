@@ -42,6 +42,9 @@ function fakeCloud() {
       return taskIds.map((taskId) => ({ taskId, status: 'Finished' }));
     },
     describeBackupFiles: async () => [],
+    // The phones here run no command: the probe before a backup finds nothing, which must not hold the backup up.
+    runSyncCommand: async ({ instanceIds }) =>
+      instanceIds.map((instanceId) => ({ instanceId, invocationStatus: 'FAILED', output: '' })),
   };
   return {
     cloud,

@@ -65,6 +65,11 @@ function fakeCloud() {
         }
         return (query.taskIds ?? []).flatMap((id) => (cloud.tasks.has(id) ? [cloud.tasks.get(id)!] : []));
       },
+      // These phones run no command: the check after a restore cannot look, and says so (e2e covers the checks).
+      runSyncCommand: async (request: { instanceIds: string[] }) => {
+        calls.push({ action: 'RunSyncCommand', args: request });
+        return request.instanceIds.map((instanceId) => ({ instanceId, invocationStatus: 'FAILED', output: '' }));
+      },
     },
   };
 }
@@ -83,6 +88,7 @@ const settings = {
   taskTimeoutMs: 10_000,
   maxInstancesPerCall: 100,
   transientRetryMs: 1_000,
+  verifySizeTolerance: 0.2,
 };
 
 describe('restore workflow (fake cloud, real SQLite)', () => {
@@ -331,8 +337,15 @@ describe('restore workflow (fake cloud, real SQLite)', () => {
     const polls = cloud.calls.filter((c) => c.action === 'DescribeTasks');
     expect(polls).toEqual([{ action: 'DescribeTasks', args: { taskIds: ['t-acp-a', 't-acp-b', 't-acp-c'] } }]);
     const record = repos.restores.get('req-1');
-    expect(record?.status).toBe('partial');
+    expect(record?.step).toBe('verify');
     expect(record?.targets[1]).toMatchObject({ state: 'failed', errorCode: 'ImageTypeMismatch' });
+    await runner.tick(); // verify: only the targets it restored are checked, then it finishes
+    expect(cloud.calls.filter((c) => c.action === 'RunSyncCommand').map((c) => c.args)).toMatchObject([
+      { instanceIds: ['acp-a', 'acp-c'] },
+    ]);
+    expect(repos.restores.get('req-1')?.status).toBe('partial');
+    expect(repos.appFacts.checksFor('req-1')?.targets.map((t) => t.outcome)).toEqual(['impossible', 'impossible']);
+    expect(repos.verifications.automaticFor('req-1')).toBeUndefined();
     await runner.tick();
     expect(repos.restores.get('req-1')?.step).toBe('done');
     expect(repos.outbox.status('req-1', 'completion')).toBe('sent');
