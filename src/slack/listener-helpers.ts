@@ -68,9 +68,11 @@ export async function ackLoadingThenAnswer(
   answer: () => Promise<{ text: string; blocks?: unknown[] }>,
 ): Promise<void> {
   await ack(ephemeral(loading));
-  await afterAck(logger, respond, async () => {
-    const message = await answer();
-    await respond({ ...ephemeral(message), replace_original: true });
+  // Everything after the ack replaces the loading line, a failure's reference too: no ⏳ is left waiting forever.
+  const replacing: RespondFn = (message) =>
+    respond({ ...(typeof message === 'string' ? { text: message } : message), replace_original: true });
+  await afterAck(logger, replacing, async () => {
+    await replacing(ephemeral(await answer()));
   });
 }
 

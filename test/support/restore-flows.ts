@@ -47,13 +47,13 @@ export async function nextResponse(h: Harness, user: string, after: number, desc
 
 /**
  * A command that answers at once with a loading line (`backups`, `status`): checks the ack carried that line, then
- * resolves to the ephemeral answer that replaced it.
+ * resolves to the ephemeral answer that replaced it (one message for the command: the loading line is not left over).
  */
 export async function loadedAnswer(h: Harness, text: string, user = ADMIN, channel = CHANNEL) {
   const before = h.slack.ephemerals(user).length;
   const res = await command(h, text, user, channel);
   expect(JSON.stringify(res.body)).toContain('⏳');
-  return waitUntil(
+  const answer = await waitUntil(
     () => {
       const list = h.slack.ephemerals(user);
       const last = list.length > before ? list[list.length - 1] : undefined;
@@ -61,6 +61,8 @@ export async function loadedAnswer(h: Harness, text: string, user = ADMIN, chann
     },
     { timeoutMs: 10_000, description: `the answer to ${text}` },
   );
+  expect(h.slack.ephemerals(user).slice(before)).toEqual([answer]);
+  return answer;
 }
 
 export function responseCount(h: Harness, user = ADMIN): number {
