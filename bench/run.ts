@@ -7,10 +7,10 @@
  * CPU figures are therefore the bot's alone. The workers run JavaScript that tsc compiles into `.bench-build/` at the
  * start (build.ts), with plain `node` like `npm start`: no tsx loader in the measured processes.
  *
- * Knobs for looking into a number (not needed for a normal run): BENCH_PHASES=acks,flood,latency,big,tracking,burst,
- * faults,fleet (or the same names as arguments: `npm run bench -- fleet`) runs only those parts; BENCH_FLEET_PHONES and
- * BENCH_FLEET_WAVE shrink the fleet row; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of the bot processes;
- * BENCH_BOT_EXEC_ARGV adds Node flags to the bot processes (e.g. "--max-semi-space-size=2").
+ * Knobs for looking into a number (not needed for a normal run): BENCH_PHASES=acks,home,flood,latency,big,tracking,
+ * burst,faults,fleet (or the same names as arguments: `npm run bench -- fleet`) runs only those parts;
+ * BENCH_FLEET_PHONES and BENCH_FLEET_WAVE shrink the fleet row; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of the bot
+ * processes; BENCH_BOT_EXEC_ARGV adds Node flags to the bot processes (e.g. "--max-semi-space-size=2").
  *
  * Exit code: 0 when every measurement ran (targets may be MISSED), 1 when a measurement could not run, 2 on timeout.
  */
@@ -79,6 +79,12 @@ const HELP_ROUNDS = 3;
 const PICKER_FLEET = 10_000;
 /** Slack's budget is 3 s; the target is a p99 under 3% of it. */
 const ACK_TARGET_FRACTION = 0.03;
+/** App Home publishes: every bench person opens their Home at once, this many rounds (the first a warm-up). */
+const HOME_ROUNDS = 5;
+/** The Home must be published within Slack's 3 s. */
+const HOME_BUDGET_MS = 3_000;
+/** Homes opened one at a time (after the rounds), for the time one person waits on a quiet bot. */
+const HOME_SEQUENTIAL = 40;
 
 const LATENCY_REQUESTS = 40;
 const LATENCY_MAX_SPACING_MS = 400;
@@ -592,6 +598,91 @@ async function measureAcks(slack: SlackStandIn, sim: Sim, bot: Bot, port: number
       },
     ],
     notes,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 1b. App Home publishes with the 10,000-phone fleet
+
+/**
+ * Every bench person (an admin, so every phone is in their scope) opens the Home tab at once; the time from the signed
+ * `app_home_opened` event leaving here to the bot's accepted views.publish for that person reaching the stand-in.
+ * Runs after the ack phase, so the fleet listing is cached and each person has a history of finished requests.
+ */
+async function measureHomePublish(
+  slack: SlackStandIn,
+  sim: Sim,
+  driver: SlackDriver,
+  fleetListed: boolean,
+): Promise<PhaseResult> {
+  const users = benchUsers();
+  // Run on its own (BENCH_PHASES=home), the fleet the ack phase adds is added here.
+  if (!fleetListed) {
+    await sim.call('addInstances', { count: PICKER_FLEET, status: 'RUNNING', packages: [], namePrefix: 'fleet' });
+  }
+  const samples: number[] = [];
+  const problems: string[] = [];
+  let blocksMax = 0;
+  for (let round = 0; round < HOME_ROUNDS; round++) {
+    const sentAt = new Map<string, number>();
+    const before = slack.callsTo('views.publish').length;
+    await Promise.all(
+      users.map(async (userId) => {
+        sentAt.set(userId, Date.now());
+        const res = await driver.sendEvent({
+          type: 'app_home_opened',
+          user: userId,
+          channel: `D${userId}`,
+          tab: 'home',
+        });
+        if (res.status !== 200) problems.push(`event answered ${res.status}`);
+      }),
+    );
+    const published = await until(`${users.length} Homes published`, 30_000, async () => {
+      const calls = slack.callsTo('views.publish').slice(before);
+      return calls.length >= users.length ? calls : undefined;
+    });
+    for (const call of published) {
+      const userId = String(call.args.user_id);
+      const ok = typeof call.response === 'object' && call.response.ok === true;
+      if (!ok) problems.push(`views.publish: ${JSON.stringify(call.response).slice(0, 120)}`);
+      const blocks = slack.homeView(userId)?.blocks.length ?? 0;
+      blocksMax = Math.max(blocksMax, blocks);
+      if (round > 0) samples.push(call.at - (sentAt.get(userId) ?? call.at));
+    }
+    log(`home round ${round + 1}${round === 0 ? ' (warm-up)' : ''}: p99 ${formatMs(percentile(samples, 99))}`);
+  }
+  const alone: number[] = [];
+  for (let i = 0; i < HOME_SEQUENTIAL; i++) {
+    const userId = users[i % users.length]!;
+    const before = slack.callsTo('views.publish').length;
+    const sentAt = Date.now();
+    await driver.sendEvent({ type: 'app_home_opened', user: userId, channel: `D${userId}`, tab: 'home' });
+    const call = await until('the Home published', 10_000, async () => slack.callsTo('views.publish')[before]);
+    alone.push(call.at - sentAt);
+  }
+  const p99 = percentile(samples, 99);
+  const aloneP99 = percentile(alone, 99);
+  return {
+    rows: [
+      {
+        metric: `App Home publish, ${users.length} people at once, ${formatCount(PICKER_FLEET)}-phone fleet`,
+        measured:
+          `p50 ${formatMs(median(samples))}, p99 ${formatMs(p99)} (n=${samples.length}); event sent → views.publish ` +
+          `accepted; at most ${blocksMax} blocks`,
+        target: `p99 < ${formatMs(HOME_BUDGET_MS)}`,
+        ratio: `p99 = ${formatPercent(p99 / HOME_BUDGET_MS, 2)} of 3 s`,
+        verdict: verdict(p99 < HOME_BUDGET_MS && problems.length === 0 && blocksMax <= 100),
+      },
+      {
+        metric: `  App Home publish, one person at a time, ${formatCount(PICKER_FLEET)}-phone fleet`,
+        measured: `p50 ${formatMs(median(alone))}, p99 ${formatMs(aloneP99)} (n=${alone.length})`,
+        target: `p99 < ${formatMs(HOME_BUDGET_MS)}`,
+        ratio: `p99 = ${formatPercent(aloneP99 / HOME_BUDGET_MS, 2)} of 3 s`,
+        verdict: verdict(aloneP99 < HOME_BUDGET_MS),
+      },
+    ],
+    notes: problems.length > 0 ? [`App Home: ${problems.slice(0, 5).join('; ')}`] : [],
   };
 }
 
@@ -1164,7 +1255,7 @@ async function main(): Promise<number> {
   // Acks, reply latency and the 1,000-instance backup share one bot with production poll settings and a simulator
   // with the default (realistic) timings; the 10,000-task run has its own pair.
   const pollIntervalMs = 5_000; // CLOUDPHONE_POLL_INTERVAL_MS default
-  if (wanted('acks') || wanted('flood') || wanted('latency') || wanted('big')) {
+  if (wanted('acks') || wanted('home') || wanted('flood') || wanted('latency') || wanted('big')) {
     const cloud = await startSim({ ...DEFAULT_TIMING }, 7);
     const main = await startBotWorker(slack, cloud);
     if (wanted('acks')) {
@@ -1181,6 +1272,11 @@ async function main(): Promise<number> {
         );
         return { rows: [], notes: [] };
       });
+    }
+    if (wanted('home')) {
+      await run('App Home publish', 'App Home publish, 10,000-phone fleet', () =>
+        measureHomePublish(slack, cloud.sim, main.driver, wanted('acks')),
+      );
     }
     await burst;
     if (wanted('flood')) {

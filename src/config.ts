@@ -152,6 +152,7 @@ const RawEnv = z.object({
   CLOUDPHONE_OPS_CHANNEL: optionalText.refine((v) => v === undefined || /^[CG][A-Z0-9]+$/.test(v), {
     error: 'must be a channel id such as C0123ABCD (channel details > About, at the bottom)',
   }),
+  CLOUDPHONE_STALE_BACKUP_DAYS: intSetting(7, 1, 3_650),
   CLOUDPHONE_VERIFY_SIZE_TOLERANCE: percentSetting(0.2),
   ALIBABA_CLOUD_ACCESS_KEY_ID: optionalText,
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: optionalText,
@@ -238,6 +239,10 @@ export interface Config {
     readonly catchUpMs: number;
     /** Where runs report when their schedule names no channel. */
     readonly opsChannel: string | undefined;
+  };
+  readonly home: {
+    /** The App Home flags an instance whose newest good backup is older than this many days (or that has none). */
+    readonly staleBackupDays: number;
   };
   readonly databasePath: string;
   /** Longest a graceful shutdown may take before the process exits anyway. */
@@ -357,6 +362,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxOpenRequestsPerPerson: raw.CLOUDPHONE_MAX_OPEN_REQUESTS_PER_PERSON,
     },
     schedules: { catchUpMs: raw.CLOUDPHONE_SCHEDULE_CATCH_UP, opsChannel: raw.CLOUDPHONE_OPS_CHANNEL },
+    home: { staleBackupDays: raw.CLOUDPHONE_STALE_BACKUP_DAYS },
     databasePath: raw.DATABASE_PATH,
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
     logLevel: raw.LOG_LEVEL,

@@ -40,6 +40,7 @@ import { createDeleteService } from './services/delete/service.js';
 import { deleteApprovalSubject, deleteNotApproved, deleteSteps } from './services/delete/steps.js';
 import { createInstanceDirectory } from './services/fleet/instance-directory.js';
 import { createInstanceSuggestions } from './services/fleet/instance-suggestions.js';
+import { createHomeService } from './services/home/service.js';
 import type { Services } from './services/index.js';
 import { type Clock, systemClock } from './services/pipeline/ports.js';
 import { createPowerKeeper } from './services/pipeline/power-keeper.js';
@@ -237,6 +238,14 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
   });
   /** A scheduled run's child backups and retention deletion post nothing of their own: the run reports them. */
   const isRunChild = (id: string) => repos.scheduleRuns.runOfChild(id) !== undefined;
+  const schedules = createScheduleService({
+    repo: repos.schedules,
+    guard,
+    audit,
+    clock,
+    listInstances: (waitMs) => instanceDirectory.list({ waitMs }),
+    runResult: (runId) => repos.requests.row(runId)?.status,
+  });
   const services: Services = {
     scheduleRuns,
     backups: withSubmissionLog(
@@ -265,16 +274,17 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       maxOpenPerPerson: config.access.maxOpenRequestsPerPerson,
     }),
     power: createStartNowService({ guard, audit, power }),
-    schedules: createScheduleService({
-      repo: repos.schedules,
-      guard,
-      audit,
-      clock,
-      listInstances: (waitMs) => instanceDirectory.list({ waitMs }),
-      runResult: (runId) => repos.requests.row(runId)?.status,
-    }),
+    schedules,
     catalog,
     status: createStatusService({ repos, guard, audit, cloud }),
+    home: createHomeService({
+      queries: repos.home,
+      deletedFileIds: () => repos.deletions.deletedFileIds(),
+      instancesInScope: (actor, channelId) => instanceSuggestions.inScope(actor, channelId),
+      clock,
+      staleAfterDays: config.home.staleBackupDays,
+      schedulesOf: async (actor) => schedules.owned(actor),
+    }),
     deletions: createDeleteService({
       repos,
       guard,

@@ -7,6 +7,7 @@ import type { WebClientOptions } from '@slack/web-api';
 import { registerActions } from './actions/index.js';
 import { registerCommands } from './commands/index.js';
 import type { Config } from './config.js';
+import { registerEvents } from './events/index.js';
 import { boltLogger, type Logger } from './logger.js';
 import { registerOptions } from './options/index.js';
 import type { Services } from './services/index.js';
@@ -73,6 +74,7 @@ export function createSlackApp(config: Config, services: Services, options: Slac
   registerViews(app, services);
   registerActions(app, services);
   registerOptions(app, services);
+  registerEvents(app, services, () => options.installation?.());
 
   // The person hears about it here (Bolt gives no ack to the error handler, so a listener that threw before its ack
   // leaves Slack to time the request out); resolving, not rethrowing, keeps it to one log line.

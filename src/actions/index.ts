@@ -6,6 +6,7 @@ import { approvalApprove, approvalDeny } from './approval.js';
 import { cancelBackup } from './cancel-backup.js';
 import { catalogEntry } from './catalog-entry.js';
 import { catalogPage } from './catalog-page.js';
+import { homeBackup, homeCatalog, homeRestore } from './home.js';
 import { markVerified } from './mark-verified.js';
 import { retryFailed } from './retry-failed.js';
 import { scheduleDelete } from './schedule-delete.js';
@@ -33,6 +34,9 @@ export function registerActions(app: App, services: Services): void {
     [ACTION.scheduleCron]: schedulePreview(services),
     [ACTION.scheduleTimeZone]: schedulePreview(services),
     [ACTION.scheduleTargets]: schedulePreview(services),
+    [ACTION.homeBackup]: homeBackup(services),
+    [ACTION.homeRestore]: homeRestore(services),
+    [ACTION.homeCatalog]: homeCatalog(services),
   };
   // One listener for every block action (see slack/route.ts for why).
   app.action({ action_id: exactly(Object.keys(byActionId)) }, (args: SlackActionMiddlewareArgs & AllMiddlewareArgs) =>

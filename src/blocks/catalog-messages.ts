@@ -119,7 +119,14 @@ function pageButton(actionId: string, text: string, state: CatalogPage): Button 
   return { type: 'button', action_id: actionId, text: { type: 'plain_text', text }, value: encodeCatalogPage(state) };
 }
 
+/** Shown at once while the catalog asks the cloud; replaced by the catalog. */
+export function catalogLoadingMessage(): SlackMessage {
+  const text = '⏳ Looking up the backups in the cloud…';
+  return { text, blocks: [section(text)] };
+}
+
 /** One page of the catalog (pages past the end show the last one). */
+
 export function catalogMessage(catalog: Catalog, state: CatalogPage): SlackMessage {
   const total = catalog.entries.length;
   const pages = Math.max(1, Math.ceil(total / CATALOG_PAGE_SIZE));

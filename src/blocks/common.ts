@@ -24,6 +24,24 @@ export const context = (text: string, blockId?: string): ContextBlock => ({
   ...(blockId ? { block_id: blockId } : {}),
 });
 
+/**
+ * A heading (may be empty) and its lines in as few sections as Slack's 3,000-character section text allows; each line
+ * cut to `maxLine` characters.
+ */
+export function packedSections(heading: string, lines: readonly string[], maxLine: number): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
+  let current = heading;
+  for (const line of lines) {
+    const cut = truncate(line, Math.min(maxLine, SLACK_LIMITS.sectionText - 10));
+    if (current !== '' && current.length + cut.length + 1 > SLACK_LIMITS.sectionText) {
+      blocks.push(section(current));
+      current = cut;
+    } else current = current === '' ? cut : `${current}\n${cut}`;
+  }
+  if (current !== '') blocks.push(section(current));
+  return blocks;
+}
+
 export const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
 
 export const SIMULATED_NOTE = '🧪 *Simulated (no real cloud):* no real cloud phone is touched.';

@@ -31,6 +31,8 @@ export const CALLBACK = {
   /** Scheduled backups: the form, and what it shows once the schedule is saved. */
   scheduleForm: 'schedule_modal',
   scheduleSaved: 'schedule_saved',
+  /** A refusal from an App Home button. */
+  homeNotice: 'home_notice',
 } as const;
 
 /** `block_id` of each input block (and other blocks a listener reads back). */
@@ -69,6 +71,9 @@ export const BLOCK = {
   /** The form's live preview (next runs, instances matched); not an input. */
   schedulePreview: 'schedule_preview',
   scheduleDelete: 'schedule_delete',
+  homeActions: 'home_actions',
+  /** The App Home's schedules section (empty, and absent, while a person has none). */
+  homeSchedules: 'home_schedules',
 } as const;
 
 /** `action_id` of each element: the modal's inputs and the buttons that later features add. */
@@ -117,6 +122,10 @@ export const ACTION = {
   scheduleChannel: 'schedule_channel',
   /** "Delete schedule" on the confirmation `schedule delete <name>` shows (value: the schedule id). */
   scheduleDeleteConfirm: 'schedule_delete_confirm',
+  /** The App Home's buttons: open the backup form, the restore form, the catalog (in the person's DM with the bot). */
+  homeBackup: 'home_backup',
+  homeRestore: 'home_restore',
+  homeCatalog: 'home_catalog',
 } as const;
 
 /** Values of the two checkboxes in `BLOCK.options`. */

@@ -16,6 +16,7 @@ import {
   context,
   failureText,
   noticeView,
+  packedSections,
   plain,
   SIMULATED_NOTE,
   section,
@@ -205,17 +206,7 @@ export function restoreFormErrors(errors: RestoreFormErrors & { denied?: string 
 
 /** Sections of at most 3000 characters holding a heading and its lines. */
 function packed(heading: string, lines: readonly string[]): KnownBlock[] {
-  const blocks: KnownBlock[] = [];
-  let current = heading;
-  for (const line of lines) {
-    const cut = truncate(line, SLACK_LIMITS.sectionText - 10);
-    if (current.length + cut.length + 1 > SLACK_LIMITS.sectionText) {
-      blocks.push(section(current));
-      current = cut;
-    } else current = current === '' ? cut : `${current}\n${cut}`;
-  }
-  if (current !== '') blocks.push(section(current));
-  return blocks;
+  return packedSections(heading, lines, SLACK_LIMITS.sectionText);
 }
 
 function overwriteLine(target: RestoreTarget): string {

@@ -7,11 +7,11 @@ import type { CloudFailure } from '../services/backup/model.js';
 import type { CloudTask } from '../services/pipeline/ports.js';
 import type { RecentItem, StatusReport } from '../services/status/service.js';
 import { countInstances, instanceLine, statusText } from './backup-messages.js';
-import { backupTitle, code, context, failureText, section, verificationText } from './common.js';
-import { inlineText, truncate } from './escape.js';
+import { backupTitle, code, context, failureText, packedSections, section, verificationText } from './common.js';
+import { inlineText } from './escape.js';
 import { plural, slackDate } from './format.js';
 import { COMMAND } from './ids.js';
-import { SLACK_LIMITS, type SlackMessage } from './limits.js';
+import type { SlackMessage } from './limits.js';
 import { restoreStatusText } from './restore-messages.js';
 import { targetOutcomeLine } from './restore-text.js';
 
@@ -36,16 +36,7 @@ function liveLine(task: CloudTask): string {
 }
 
 function linesBlocks(heading: string, lines: readonly string[]): KnownBlock[] {
-  const blocks: KnownBlock[] = [];
-  let current = heading;
-  for (const line of lines.slice(0, MAX_LINES)) {
-    const cut = truncate(line, 800);
-    if (current.length + cut.length + 1 > SLACK_LIMITS.sectionText) {
-      blocks.push(section(current));
-      current = cut;
-    } else current = current === '' ? cut : `${current}\n${cut}`;
-  }
-  if (current !== '') blocks.push(section(current));
+  const blocks = packedSections(heading, lines.slice(0, MAX_LINES), 800);
   if (lines.length > MAX_LINES) blocks.push(context(`…and ${lines.length - MAX_LINES} more.`));
   return blocks;
 }
@@ -75,6 +66,12 @@ function recentLine(item: RecentItem): string {
       ? `backup of ${plural(item.apps, 'app')} on ${plural(item.instances, 'instance')}`
       : `restore of ${code(item.backupFileId)} onto ${plural(item.instances, 'instance')}`;
   return `• ${code(item.id)} ${what}: *${inlineText(item.status, 20)}* · ${slackDate(item.createdAt)}`;
+}
+
+/** Shown at once while the bot asks the cloud how the tasks stand; replaced by the answer. */
+export function statusLoadingMessage(): SlackMessage {
+  const text = '⏳ Asking the cloud where this stands…';
+  return { text, blocks: [section(text)] };
 }
 
 export function statusMessage(report: StatusReport): SlackMessage {

@@ -1,14 +1,15 @@
 /**
  * `/cloudphone backups [acp-…] [--app com.…]`: the catalog, first page. The permission check (action `list`) is local
- * and runs before the ack; the catalog asks the cloud, so it is answered through the response_url after the ack.
+ * and runs before the ack, which shows a loading line; the catalog asks the cloud, so it replaces that line through the
+ * response_url after the ack.
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { catalogMessage } from '../blocks/catalog-messages.js';
+import { catalogLoadingMessage, catalogMessage } from '../blocks/catalog-messages.js';
 import { permissionDeniedMessage } from '../blocks/messages.js';
 import type { Actor } from '../services/backup/model.js';
 import type { CatalogFilter } from '../services/catalog/service.js';
 import type { Services } from '../services/index.js';
-import { afterAck, ephemeral } from '../slack/listener-helpers.js';
+import { ackLoadingThenAnswer, ephemeral } from '../slack/listener-helpers.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -20,10 +21,9 @@ export async function backupsCommand(
 ): Promise<void> {
   const { decision, auditId } = await services.catalog.authorize(actor, command.channel_id, filter);
   if (!decision.allowed) return ack(ephemeral(permissionDeniedMessage(decision)));
-  await ack();
-  await afterAck(logger, respond, async () => {
+  await ackLoadingThenAnswer({ ack, respond, logger }, catalogLoadingMessage(), async () => {
     const catalog = await services.catalog.list(filter, { actor, channelId: command.channel_id });
     services.catalog.recordShown(auditId, catalog);
-    await respond(ephemeral(catalogMessage(catalog, { ...filter, page: 1 })));
+    return catalogMessage(catalog, { ...filter, page: 1 });
   });
 }

@@ -4,7 +4,6 @@
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { admissionRefusalText } from '../blocks/admission.js';
-import { buildBackupModal } from '../blocks/backup-modal.js';
 import {
   auditLookingUpMessage,
   auditMessage,
@@ -15,13 +14,13 @@ import {
   unknownCommandMessage,
   usageMessage,
 } from '../blocks/messages.js';
-import { UPLOAD_ENDPOINTS } from '../cloud-phone/regions.js';
 import { sinceEpoch } from '../services/access/audit.js';
 import { validateBackupInput } from '../services/backup/input.js';
 import type { Actor } from '../services/backup/model.js';
 import type { Services } from '../services/index.js';
+import { openBackupForm } from '../slack/backup-form.js';
 import { decideBackup } from '../slack/backup-request.js';
-import { afterAck, ephemeral } from '../slack/listener-helpers.js';
+import { ackLoadingThenAnswer, ephemeral } from '../slack/listener-helpers.js';
 import { backupsCommand } from './backups.js';
 import { deleteCommand } from './delete.js';
 import { type AuditQueryArgs, parseCommand, unescapeSlackText } from './parse-command.js';
@@ -77,20 +76,12 @@ async function openBackupModal(services: Services, args: CommandArgs, actor: Act
   await ack();
   await services.afterAcks();
   record();
-  // The endpoint starts as the typed instances' region's (the trigger id lives 3 s; the lookup waits less).
-  const uploadEndpoint = await services.uploadRegions.endpointFor(prefill, defaults.uploadEndpoint);
-  await client.views.open({
-    trigger_id: command.trigger_id,
-    view: buildBackupModal({
-      prefill: { instanceIds: prefill },
-      defaults: { ...defaults, uploadEndpoint },
-      endpoints: UPLOAD_ENDPOINTS,
-      privateMetadata: JSON.stringify({ channelId: command.channel_id }),
-      simulated: services.simulated,
-    }),
+  await openBackupForm(services, client, {
+    triggerId: command.trigger_id,
+    channelId: command.channel_id,
+    prefill,
+    defaults,
   });
-  // The form's instance picker searches a listing of the fleet; start it now, while the person fills in the form.
-  services.warmInstanceList();
 }
 
 async function inlineBackup(
@@ -162,13 +153,11 @@ async function audit(
   const person = query.person;
   if (person === undefined || 'userId' in person) return ack(ephemeral(search(person?.userId)));
   // A plain `@handle` (Slack did not make it a mention): Slack's directory is read after the ack, which it may outlast.
-  await ack(ephemeral(auditLookingUpMessage(person.handle)));
-  await afterAck(logger, respond, async () => {
+  await ackLoadingThenAnswer({ ack, respond, logger }, auditLookingUpMessage(person.handle), async () => {
     const found = await services.people.findByHandle(person.handle);
-    const message = found.found
+    return found.found
       ? search(found.userId)
       : auditPersonUnknownMessage(person.handle, found.reason === 'several' ? found.userIds : []);
-    await respond({ ...ephemeral(message), replace_original: true });
   });
 }
 

@@ -6,6 +6,7 @@ import { createBackupRequestRepository } from './backup-requests.js';
 import { createCloudCallRepository } from './cloud-calls.js';
 import type { Db } from './database.js';
 import { createDeleteRepository } from './delete-requests.js';
+import { createHomeQueries } from './home-queries.js';
 import { createOutboxRepository } from './outbox.js';
 import { createRequestRepository } from './requests.js';
 import { createRestoreRepository } from './restore-requests.js';
@@ -34,6 +35,8 @@ export function createRepositories(db: Db) {
     // The app probe's findings before backups and after restores (issue 17's automatic verification).
     appFacts: createAppFactsRepository(db),
     backupRecords: createBackupRecordQueries(db),
+    // The App Home's views of a person's requests and each instance's newest good backup.
+    home: createHomeQueries(db),
     // Phones the bot stopped and owes a start (services/pipeline/power-keeper.ts).
     stoppedPhones: createStoppedPhoneRepository(db),
     // Scheduled backups' definitions; their runs are requests of kind `schedule-run`.

@@ -9,6 +9,7 @@ import type { UploadRegions } from './backup/upload-region.js';
 import type { CatalogService } from './catalog/service.js';
 import type { DeleteService } from './delete/service.js';
 import type { InstanceSuggestions } from './fleet/instance-suggestions.js';
+import type { HomeService } from './home/service.js';
 import type { RestoreService } from './restore/service.js';
 import type { ScheduleRuns } from './schedules/runs.js';
 import type { ScheduleService } from './schedules/service.js';
@@ -27,6 +28,8 @@ export interface Services {
   restores: RestoreService;
   /** `/cloudphone backups`: the bot's records merged with the cloud's listing. */
   catalog: CatalogService;
+  /** The App Home: a person's requests, results, schedules and instances with their backups' age. */
+  home: HomeService;
   /** `/cloudphone status`. */
   status: StatusService;
   /** Scheduled backups' runs: `schedule run` (now) and `schedule prune-preview`. */

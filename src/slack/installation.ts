@@ -12,6 +12,8 @@ export interface Installation {
   appId: string | undefined;
   /** Set for an org-wide install, whose requests may come from any of the org's workspaces. */
   enterpriseId: string | undefined;
+  /** The workspace's address, `https://acme.slack.com/` (auth.test `url`): message links are built on it. */
+  url?: string | undefined;
 }
 
 /** Asks Slack which team and app the bot token belongs to. */
@@ -22,6 +24,7 @@ export async function fetchInstallation(client: WebClient): Promise<Installation
     teamId: result.team_id,
     appId: result.app_id,
     enterpriseId: result.is_enterprise_install ? result.enterprise_id : undefined,
+    url: result.url,
   };
 }
 

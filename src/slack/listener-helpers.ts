@@ -57,3 +57,27 @@ export async function afterAck(
     );
   }
 }
+
+/**
+ * Answers a slash command at once with a loading line, only to the person, and replaces it with what `answer` builds
+ * after the ack (the cloud or Slack's directory may take longer than Slack's 3 seconds).
+ */
+export async function ackLoadingThenAnswer(
+  { ack, respond, logger }: CommandAnswerArgs,
+  loading: { text: string; blocks?: unknown[] },
+  answer: () => Promise<{ text: string; blocks?: unknown[] }>,
+): Promise<void> {
+  await ack(ephemeral(loading));
+  // Everything after the ack replaces the loading line, a failure's reference too: no ⏳ is left waiting forever.
+  const replacing: RespondFn = (message) =>
+    respond({ ...(typeof message === 'string' ? { text: message } : message), replace_original: true });
+  await afterAck(logger, replacing, async () => {
+    await replacing(ephemeral(await answer()));
+  });
+}
+
+interface CommandAnswerArgs {
+  ack(message: ReturnType<typeof ephemeral>): Promise<void>;
+  respond: RespondFn;
+  logger: { error(...args: unknown[]): void };
+}

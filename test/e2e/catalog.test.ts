@@ -4,10 +4,9 @@ import { ADMIN, CHANNEL, type Harness, startHarness } from '../support/harness.j
 import {
   botBackup,
   checkTargets,
-  command,
+  loadedAnswer,
   nextResponse,
   openRestoreForm,
-  responseCount,
   restoreReply,
   shown,
   topView,
@@ -59,9 +58,7 @@ describe('Mark restore verified, and the catalog', () => {
     // A backup made elsewhere (not by the bot), newer than the bot's (GmtCreated has whole seconds).
     h.sim.advance(5_000);
     const external = h.sim.addBackupFile({ instanceId: h.instance('support-03'), apps: ['com.xingin.xhs'] });
-    const before = responseCount(h);
-    await command(h, 'backups');
-    const catalog = await nextResponse(h, ADMIN, before, 'the catalog');
+    const catalog = await loadedAnswer(h, 'backups');
     const text = shown(catalog.blocks);
     expect(text).toContain(external.id);
     expect(text).toContain(bf);
@@ -82,9 +79,7 @@ describe('Mark restore verified, and the catalog', () => {
     await h.driver.closeView({ viewId: form.id });
 
     // Narrowed to one source instance and app.
-    const count = responseCount(h);
-    await command(h, `backups ${h.instance('support-03')} --app com.xingin.xhs`);
-    const narrowed = shown((await nextResponse(h, ADMIN, count, 'the narrowed catalog')).blocks);
+    const narrowed = shown((await loadedAnswer(h, `backups ${h.instance('support-03')} --app com.xingin.xhs`)).blocks);
     expect(narrowed).toContain(external.id);
     expect(narrowed).not.toContain(bf);
     const listed = h.bot.services.audit.recent({ userId: ADMIN }).filter((e) => e.action === 'list');
@@ -95,9 +90,7 @@ describe('Mark restore verified, and the catalog', () => {
     h = await startHarness();
     const support03 = h.instance('support-03');
     const ids = Array.from({ length: 10 }, () => h.sim.addBackupFile({ instanceId: support03 }).id);
-    const before = responseCount(h);
-    await command(h, 'backups');
-    const first = await nextResponse(h, ADMIN, before, 'page 1');
+    const first = await loadedAnswer(h, 'backups');
     expect(first.text).toContain('page 1 of 2');
     const shownIds = ids.filter((id) => shown(first.blocks).includes(id));
     expect(shownIds).toHaveLength(8);
@@ -112,9 +105,7 @@ describe('Mark restore verified, and the catalog', () => {
     // The cloud fails: the bot still shows what it knows, and says so.
     const bf = await botBackup(h, 'support-02', ['com.tencent.mm']);
     h.sim.setFaults({ serverError: { actions: ['DescribeBackupFiles'] } });
-    const count = responseCount(h);
-    await command(h, 'backups');
-    const fallback = await nextResponse(h, ADMIN, count, 'the catalog without the cloud');
+    const fallback = await loadedAnswer(h, 'backups');
     expect(shown(fallback.blocks)).toContain('could not be asked');
     expect(shown(fallback.blocks)).toContain(bf);
   });
@@ -126,9 +117,7 @@ describe('Mark restore verified, and the catalog', () => {
     const failed = h.sim.addBackupFile({ instanceId: source, status: 'BACKUP_FAILED' });
     const partial = h.sim.addBackupFile({ instanceId: source, status: 'PART_BACKUP_FINISHED' });
     const going = h.sim.addBackupFile({ instanceId: source, status: 'DELETING' });
-    const before = responseCount(h);
-    await command(h, 'backups');
-    const blocks = (await nextResponse(h, ADMIN, before, 'the catalog')).blocks ?? [];
+    const blocks = (await loadedAnswer(h, 'backups')).blocks ?? [];
     const entry = (id: string) => shown(blocks.find((b) => shown(b).includes(id)));
     expect(entry(ready.id)).toContain('✅ ready to restore');
     expect(entry(failed.id)).toContain('❌ the backup failed');

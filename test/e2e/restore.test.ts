@@ -16,10 +16,9 @@ import {
   checkTargets,
   command,
   confirmRestore,
-  nextResponse,
+  loadedAnswer,
   openRestoreForm,
   recoverCalls,
-  responseCount,
   restoreIdOf,
   restoreReply,
   shown,
@@ -159,9 +158,7 @@ describe('/cloudphone restore, end to end', () => {
     expect(targetLine(reply, missing)).toMatch(/^🚫 .*not restored: .*InstanceNotFound/);
     // /cloudphone status counts the instances the restore went onto, as the channel message does.
     expect(shown(parents(h.slack).at(-1))).toContain('onto *1 instance*');
-    const before = responseCount(h);
-    await command(h, 'status');
-    const status = await nextResponse(h, ADMIN, before, 'the status answer');
+    const status = await loadedAnswer(h, 'status');
     expect(shown(status)).toMatch(/onto 1 instance\b/);
     expect(shown(status)).not.toContain('onto 5 instances');
   });

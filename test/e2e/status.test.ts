@@ -1,14 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, type Harness, startHarness } from '../support/harness.js';
-import {
-  command,
-  confirmRestore,
-  nextResponse,
-  responseCount,
-  restoreIdOf,
-  restoreReply,
-  shown,
-} from '../support/restore-flows.js';
+import { command, confirmRestore, loadedAnswer, restoreIdOf, restoreReply, shown } from '../support/restore-flows.js';
+import { waitUntil } from '../support/wait-until.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -16,9 +9,7 @@ afterEach(async () => {
 });
 
 async function status(h: Harness, text: string, user = ADMIN) {
-  const before = responseCount(h, user);
-  await command(h, `status ${text}`.trim(), user);
-  return nextResponse(h, user, before, `status ${text}`);
+  return loadedAnswer(h, `status ${text}`.trim(), user);
 }
 
 describe('/cloudphone status, end to end', () => {
@@ -53,5 +44,23 @@ describe('/cloudphone status, end to end', () => {
     expect(unknown.text).toContain('no request, task or instance');
     const shownEntries = h.bot.services.audit.recent({ userId: ADMIN }).filter((e) => e.action === 'status');
     expect(shownEntries.map((e) => e.outcome?.status)).toEqual(['not-found', 'shown', 'shown', 'shown', 'shown']);
+  });
+
+  it('replaces the loading line with a reference when the answer fails after the ack', async () => {
+    h = await startHarness();
+    const before = h.slack.ephemerals(ADMIN).length;
+    // A fault nobody planned for, after the loading line went out.
+    h.bot.services.status.report = async () => {
+      throw new Error('disk I/O error while reading the requests');
+    };
+    const res = await command(h, 'status');
+    expect(JSON.stringify(res.body)).toContain('⏳');
+    const told = await waitUntil(() => h.slack.ephemerals(ADMIN).find((e) => e.text.includes('reference')), {
+      timeoutMs: 5_000,
+      description: 'the person told about the error',
+    });
+    expect(told.text).not.toContain('disk I/O');
+    // One message for the command, the reference in place of the loading line: no ⏳ left waiting.
+    expect(h.slack.ephemerals(ADMIN).slice(before)).toEqual([told]);
   });
 });

@@ -45,6 +45,26 @@ export async function nextResponse(h: Harness, user: string, after: number, desc
   );
 }
 
+/**
+ * A command that answers at once with a loading line (`backups`, `status`): checks the ack carried that line, then
+ * resolves to the ephemeral answer that replaced it (one message for the command: the loading line is not left over).
+ */
+export async function loadedAnswer(h: Harness, text: string, user = ADMIN, channel = CHANNEL) {
+  const before = h.slack.ephemerals(user).length;
+  const res = await command(h, text, user, channel);
+  expect(JSON.stringify(res.body)).toContain('⏳');
+  const answer = await waitUntil(
+    () => {
+      const list = h.slack.ephemerals(user);
+      const last = list.length > before ? list[list.length - 1] : undefined;
+      return last && !last.text.startsWith('⏳') ? last : undefined;
+    },
+    { timeoutMs: 10_000, description: `the answer to ${text}` },
+  );
+  expect(h.slack.ephemerals(user).slice(before)).toEqual([answer]);
+  return answer;
+}
+
 export function responseCount(h: Harness, user = ADMIN): number {
   return h.slack.ephemerals(user).filter((e) => e.source === 'response_url').length;
 }

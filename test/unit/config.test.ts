@@ -58,6 +58,7 @@ describe('loadConfig', () => {
         maxOpenRequestsPerPerson: 5,
       },
       schedules: { catchUpMs: 2 * 3_600_000, opsChannel: undefined },
+      home: { staleBackupDays: 7 },
       databasePath: './data/cloudphone-bot.db',
       shutdownTimeoutMs: 30_000,
       logLevel: 'info',
@@ -84,6 +85,16 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...MINIMAL, CLOUDPHONE_OPS_CHANNEL: '#ops' })).toEqual([
       'CLOUDPHONE_OPS_CHANNEL: must be a channel id such as C0123ABCD (channel details > About, at the bottom)',
     ]);
+  });
+
+  it('refuses a stale-backup age that is not a whole number of days from 1, and takes a valid one', () => {
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_STALE_BACKUP_DAYS: '0' })).toEqual([
+      'CLOUDPHONE_STALE_BACKUP_DAYS: must be at least 1',
+    ]);
+    expect(problemsOf({ ...MINIMAL, CLOUDPHONE_STALE_BACKUP_DAYS: 'week' })[0]).toMatch(
+      /^CLOUDPHONE_STALE_BACKUP_DAYS: /,
+    );
+    expect(loadConfig({ ...MINIMAL, CLOUDPHONE_STALE_BACKUP_DAYS: '14' }).home.staleBackupDays).toBe(14);
   });
 
   it('refuses a cloud call rate that is not a whole number from 1 to 1000, and takes one that is', () => {

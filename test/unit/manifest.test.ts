@@ -12,9 +12,15 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const schemaPath = join(root, 'test', 'fixtures', 'slack', 'manifest.schema.1.0.0.json');
 
 const manifest = parse(readFileSync(`${root}manifest.yml`, 'utf8')) as {
-  features: { slash_commands: { command: string; url?: string; usage_hint?: string; should_escape?: boolean }[] };
+  features: {
+    slash_commands: { command: string; url?: string; usage_hint?: string; should_escape?: boolean }[];
+    app_home?: { home_tab_enabled?: boolean };
+  };
   oauth_config: { scopes: { bot: string[] } };
-  settings: { interactivity: { is_enabled: boolean; request_url?: string } };
+  settings: {
+    interactivity: { is_enabled: boolean; request_url?: string };
+    event_subscriptions?: { request_url?: string; bot_events?: string[] };
+  };
 };
 
 describe('manifest.yml', () => {
@@ -31,6 +37,12 @@ describe('manifest.yml', () => {
     expect(manifest.features.slash_commands[0]?.url).toMatch(/\/slack\/events$/);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.settings.interactivity.request_url).toMatch(/\/slack\/events$/);
+  });
+
+  it('turns the Home tab on and subscribes to app_home_opened on the endpoint Bolt serves', () => {
+    expect(manifest.features.app_home?.home_tab_enabled).toBe(true);
+    expect(manifest.settings.event_subscriptions?.bot_events).toEqual(['app_home_opened']);
+    expect(manifest.settings.event_subscriptions?.request_url).toMatch(/\/slack\/events$/);
   });
 
   it('has Slack escape mentions (so `audit @alex` arrives as <@U…|alex>) and names every command in its hint', () => {

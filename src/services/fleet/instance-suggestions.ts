@@ -30,6 +30,11 @@ export interface InstanceSuggestions {
    * listing is not available yet.
    */
   suggest(actor: Actor, channelId: string, query: string, limit: number): Promise<Suggested>;
+  /**
+   * Every instance in the person's backup scope, sorted by id, from the same cached listing and scope index (the App
+   * Home lists them); `listed` is false when the cloud's listing is not available yet. The array is shared: read only.
+   */
+  inScope(actor: Actor, channelId: string): Promise<{ instances: readonly InstanceSummary[]; listed: boolean }>;
 }
 
 export function inScope(scope: InstanceScope, instance: InstanceSummary): boolean {
@@ -129,19 +134,34 @@ export function createInstanceSuggestions(deps: {
     return index;
   }
 
+  /** The person's scope index, or why there is none: no scope at all (empty) or no listing yet. */
+  async function scopeIndexOf(actor: Actor, channelId: string): Promise<ScopeIndex | 'no-scope' | 'not-listed'> {
+    const scope = await deps.scopeOf(actor, channelId);
+    if (!scope.unrestricted && scope.patterns.length === 0) return 'no-scope';
+    // A failed listing is logged by the directory; the picker then offers nothing and typed ids still work.
+    const all = await deps.directory.list({ waitMs: deps.waitMs }).catch(() => undefined);
+    if (all === undefined) return 'not-listed';
+    return indexFor(all, scope);
+  }
+
   return {
+    async inScope(actor, channelId) {
+      const index = await scopeIndexOf(actor, channelId);
+      if (index === 'no-scope') return { instances: [], listed: true };
+      if (index === 'not-listed') return { instances: [], listed: false };
+      return { instances: index.instances, listed: true };
+    },
+
     async suggest(actor, channelId, query, limit) {
-      const scope = await deps.scopeOf(actor, channelId);
-      if (!scope.unrestricted && scope.patterns.length === 0) return { instances: [], more: false, listed: true };
-      // A failed listing is logged by the directory; the picker then offers nothing and typed ids still work.
-      const all = await deps.directory.list({ waitMs: deps.waitMs }).catch(() => undefined);
-      if (all === undefined) return { instances: [], more: false, listed: false };
+      const index = await scopeIndexOf(actor, channelId);
+      if (index === 'no-scope') return { instances: [], more: false, listed: true };
+      if (index === 'not-listed') return { instances: [], more: false, listed: false };
       // Case-insensitive: every word typed must appear in the id, the name or the group id.
       const words = query
         .toLowerCase()
         .split(/[\s,;]+/)
         .filter(Boolean);
-      const { found, more } = search(indexFor(all, scope), words, limit);
+      const { found, more } = search(index, words, limit);
       return { instances: found, more, listed: true };
     },
   };

@@ -20,8 +20,9 @@ import type { AccessDecision, AccessDenial, Action } from '../access/permissions
 import { splitList } from '../backup/input.js';
 import type { Actor } from '../backup/model.js';
 import type { InstanceSummary } from '../fleet/instance-directory.js';
+import type { HomeSchedule } from '../home/service.js';
 import type { Clock } from '../pipeline/ports.js';
-import { nextRun, nextRuns } from './cadence.js';
+import { cadenceInWords, nextRun, nextRuns } from './cadence.js';
 import {
   hasRetention,
   type ScheduleFieldErrors,
@@ -391,6 +392,21 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     /** The team's schedules this person may see, by name. */
     async list(actor: Actor, channelId: string): Promise<ScheduleView[]> {
       return (await visibleOf(actor, channelId, repo.list(actor.teamId))).map(withResult);
+    },
+
+    /** The schedules this person owns, for their App Home: what each backs up, in words, and its next run. */
+    owned(actor: Actor): HomeSchedule[] {
+      return repo
+        .list(actor.teamId)
+        .filter((schedule) => schedule.ownerId === actor.userId)
+        .map((schedule) => ({
+          id: schedule.id,
+          description: `${schedule.name}${schedule.state === 'paused' ? ' (paused)' : ''}: ${cadenceInWords(schedule.spec)}, ${schedule.spec.targets.join(', ')}`,
+          nextRunAt:
+            schedule.state === 'paused' || schedule.nextSlotAt === undefined
+              ? undefined
+              : new Date(schedule.nextSlotAt),
+        }));
     },
 
     /** One schedule, when it exists and this person may see it. */

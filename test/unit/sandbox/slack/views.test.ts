@@ -159,6 +159,30 @@ describe('views.update and views.publish', () => {
       'user_not_found',
     );
   });
+
+  it('holds a Home to Slack’s limits: 100 blocks, 3,000 characters of private_metadata, 250 kB', async () => {
+    const blocks = (n: number) => Array.from({ length: n }, (_, i) => section(`line ${i}`));
+    const at100 = await callApi(standIn, 'views.publish', {
+      user_id: 'U0ALICE',
+      view: { type: 'home', blocks: blocks(100) },
+    });
+    expect(at100.body.ok).toBe(true);
+    const at101 = await callApi(standIn, 'views.publish', {
+      user_id: 'U0ALICE',
+      view: { type: 'home', blocks: blocks(101) },
+    });
+    expect(at101.body.error).toBe('invalid_arguments');
+    const metadata = { type: 'home', blocks: blocks(1), private_metadata: 'x'.repeat(3001) };
+    expect((await callApi(standIn, 'views.publish', { user_id: 'U0ALICE', view: metadata })).body.error).toBe(
+      'invalid_arguments',
+    );
+    const huge = { type: 'home', blocks: Array.from({ length: 90 }, () => section('x'.repeat(2900))) };
+    expect((await callApi(standIn, 'views.publish', { user_id: 'U0ALICE', view: huge })).body.error).toBe(
+      'view_too_large',
+    );
+    // The Home the person sees is still the last one Slack accepted.
+    expect(standIn.homeView('U0ALICE')?.blocks).toHaveLength(100);
+  });
 });
 
 describe('what Slack does with a view_submission answer', () => {
