@@ -23,7 +23,7 @@ import {
   SIGNING_SECRET,
   startHarness,
 } from '../support/harness.js';
-import { command, nextResponse, openRestoreForm, responseCount, shown, topView } from '../support/restore-flows.js';
+import { command, loadedAnswer, openRestoreForm, shown, topView } from '../support/restore-flows.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -397,8 +397,7 @@ describe("a narrow role's scope, when acting", () => {
   });
 });
 
+/** `backups` and `status` answer at once with a loading line; this is the answer that replaced it. */
 async function respondedTo(harness: Harness, user: string, text: string) {
-  const before = responseCount(harness, user);
-  await command(harness, text, user);
-  return nextResponse(harness, user, before, `the answer to ${text}`);
+  return loadedAnswer(harness, text, user);
 }
