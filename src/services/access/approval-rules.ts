@@ -1,8 +1,9 @@
 /**
- * The policy's `approvals:` rules, evaluated: which restore or delete waits for a second person, who may approve it,
- * how many must, and for how long. Pure like the rest of the policy: the caller resolves instance groups and user
+ * The policy's `approvals:` rules, evaluated: which restore, delete or schedule change (one with retention) waits for a
+ * second person, who may approve it, how many must, and for how long. Pure like the rest of the policy: the caller resolves instance groups and user
  * group membership first. Without rules nothing waits.
  */
+import type { Action } from './permissions.js';
 import type { ApprovalAction, ApprovalRule, Policy } from './policy.js';
 import { instanceRefCovers, isInstanceGroupRef } from './policy.js';
 
@@ -22,7 +23,7 @@ export interface ApprovalRequirement {
 
 export interface ApprovalQuery {
   action: ApprovalAction;
-  /** The instances the request changes (a restore's targets, a deletion's source instances). */
+  /** The instances the request changes (a restore's targets, a deletion's source instances, a schedule's targets). */
   instanceIds: readonly string[];
   /** Instance id → `ag-…` group, for rules naming groups. */
   instanceGroups?: Readonly<Record<string, string>>;
@@ -77,6 +78,14 @@ export function approvalRequirementFor(
     expiresMs: chosen.expires,
     ...(chosen.channel ? { channel: chosen.channel } : {}),
   };
+}
+
+/**
+ * What an approver must be allowed themselves, on the request's instances, for their decision to count: the action
+ * itself, and for a schedule `delete`, since what the approval lets through unattended is its retention's deletions.
+ */
+export function approverAction(action: ApprovalAction): Action {
+  return action === 'schedule' ? 'delete' : action;
 }
 
 export type ApproverVerdict = { ok: true } | { ok: false; reason: 'own-request' | 'not-an-approver'; message: string };

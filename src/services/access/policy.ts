@@ -112,8 +112,11 @@ export const Role = z
   });
 export type Role = z.infer<typeof Role>;
 
-/** The actions that can wait for a second person: both overwrite or remove data for good. */
-export const APPROVAL_ACTIONS = ['restore', 'delete'] as const;
+/**
+ * The actions that can wait for a second person: a restore and a deletion overwrite or remove data for good, and a
+ * `schedule` (creating or changing one with retention) deletes backups unattended on every run.
+ */
+export const APPROVAL_ACTIONS = ['restore', 'delete', 'schedule'] as const;
 export type ApprovalAction = (typeof APPROVAL_ACTIONS)[number];
 
 /** Shortest and longest wait a rule may set: shorter is no time to answer, longer leaves work hanging for weeks. */
@@ -139,7 +142,12 @@ export const ApprovalRule = z
       name: z.string({ error: 'must be a name such as prod-restores' }).regex(ROLE_NAME, {
         error: 'must be a name of letters, digits, - and _ such as prod-restores',
       }),
-      actions: list(z.enum(APPROVAL_ACTIONS, { error: `must be one of ${APPROVAL_ACTIONS.join(', ')}` }), 'action'),
+      actions: list(
+        z.enum(APPROVAL_ACTIONS, {
+          error: `must be one of ${APPROVAL_ACTIONS.join(', ')} (schedule: creating or changing a schedule with retention)`,
+        }),
+        'action',
+      ),
       instances: list(InstanceRef, 'instance pattern'),
       approvers: list(Member, 'approver'),
       required: z

@@ -10,6 +10,7 @@ import {
   type ApprovalRequirement,
   approvalNeedsGroups,
   approvalRequirementFor,
+  approverAction,
   approverGroupRefs,
   approverVerdict,
 } from '../access/approval-rules.js';
@@ -147,7 +148,12 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
 
       // The approver's own permission for the action on these instances, from the request's channel.
       const { decision: access, auditId } = await guard.check(
-        { actor: approver, action: approval.action, channelId: request.channel_id, instanceIds: approval.instanceIds },
+        {
+          actor: approver,
+          action: approverAction(approval.action),
+          channelId: request.channel_id,
+          instanceIds: approval.instanceIds,
+        },
         { step: decision, approvalOf: approval.requestId, rule: approval.rule, reason },
       );
       if (!access.allowed) return { ok: false, reason: 'denied', message: access.reason };

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../src/errors.js';
 import {
   approvalRequirementFor,
+  approverAction,
   approverUserIds,
   approverVerdict,
 } from '../../../../src/services/access/approval-rules.js';
@@ -77,7 +78,7 @@ approvals:
     aprovers: [U0X1]
 `);
     const text = problems.join('\n');
-    expect(text).toMatch(/approvals\[0\] "bad"\.actions\[0\]: must be one of restore, delete/);
+    expect(text).toMatch(/approvals\[0\] "bad"\.actions\[0\]: must be one of restore, delete, schedule \(schedule: /);
     expect(text).toMatch(/approvals\[0\] "bad"\.required: must be 1 or 2/);
     expect(text).toMatch(/approvals\[0\] "bad"\.expires: must be a duration such as 30m, 4h or 2d/);
     expect(text).toMatch(/unknown key "aprovers"; did you mean "approvers"\?/);
@@ -133,6 +134,67 @@ describe('approval rules: which request waits', () => {
     expect(approvalRequirementFor(policy, { action: 'delete', instanceIds: [], instancesUnknown: true })).toMatchObject(
       { rule: 'prod-everything' },
     );
+  });
+});
+
+describe('approval rules: schedules with retention', () => {
+  const schedules = parsePolicy(
+    `${ROLES}
+approvals:
+  - name: prod-schedules
+    actions: [schedule]
+    instances: ["ag-prod01"]
+    approvers: [U0LEAD1]
+    expires: 1d
+  - name: prod-deletes
+    actions: [delete]
+    instances: ["acp-prod*"]
+    approvers: [U0LEAD2]
+`,
+    'p.yaml',
+  );
+
+  it('accepts schedule as an action, and covers a schedule change on the rule instances only', () => {
+    expect(schedules.approvals?.[0]?.actions).toEqual(['schedule']);
+    expect(
+      approvalRequirementFor(schedules, {
+        action: 'schedule',
+        instanceIds: ['acp-qa1', 'acp-zz1'],
+        instanceGroups: { 'acp-zz1': 'ag-prod01' },
+      }),
+    ).toMatchObject({ rule: 'prod-schedules', action: 'schedule', approvers: ['U0LEAD1'], expiresMs: 86_400_000 });
+    expect(
+      approvalRequirementFor(schedules, { action: 'schedule', instanceIds: ['acp-qa1'], instanceGroups: {} }),
+    ).toBeUndefined();
+    // A delete rule does not hold a schedule, nor a schedule rule a deletion.
+    expect(approvalRequirementFor(schedules, { action: 'schedule', instanceIds: ['acp-prod1'] })).toBeUndefined();
+    expect(
+      approvalRequirementFor(schedules, {
+        action: 'delete',
+        instanceIds: ['acp-zz1'],
+        instanceGroups: { 'acp-zz1': 'ag-prod01' },
+      }),
+    ).toBeUndefined();
+    expect(
+      approvalRequirementFor(schedules, { action: 'schedule', instanceIds: ['acp-zz1'], groupsUnknown: true }),
+    ).toMatchObject({ rule: 'prod-schedules' });
+  });
+
+  it('without a schedule rule no schedule waits', () => {
+    expect(approvalRequirementFor(policy, { action: 'schedule', instanceIds: ['acp-prod1x'] })).toBeUndefined();
+  });
+
+  it("asks the approver for delete rights on a schedule's instances (its runs delete backups), else the action", () => {
+    expect(approverAction('schedule')).toBe('delete');
+    expect(approverAction('restore')).toBe('restore');
+    expect(approverAction('delete')).toBe('delete');
+  });
+
+  it('names the allowed actions when one is unknown', () => {
+    const text = problemsOf(
+      `${ROLES}\napprovals:\n  - name: s\n    actions: [schedules]\n    instances: ["acp-*"]\n    approvers: [U0LEAD1]\n`,
+    ).join('\n');
+    expect(text).toMatch(/"s"\.actions\[0\]: must be one of restore, delete, schedule/);
   });
 });
 
