@@ -49,6 +49,12 @@ import { createTaskPoller } from './services/pipeline/task-poller.js';
 import { createRestoreService } from './services/restore/service.js';
 import { restoreApprovalSubject, restoreSteps } from './services/restore/steps.js';
 import { createRestoreWorkflow } from './services/restore/workflow.js';
+import {
+  createScheduleApprovalGate,
+  scheduleApprovalSteps,
+  scheduleApprovalSubject,
+  scheduleNotApproved,
+} from './services/schedules/approval.js';
 import { scheduleRunSteps, wakeRunOf } from './services/schedules/run-steps.js';
 import { createScheduleRuns } from './services/schedules/runs.js';
 import { createScheduleService } from './services/schedules/service.js';
@@ -61,6 +67,7 @@ import type { Installation } from './slack/installation.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { createSlackPeopleDirectory } from './slack/people-directory.js';
 import { createRestoreNotifier } from './slack/restore-notifier.js';
+import { createScheduleApprovalNotifier } from './slack/schedule-approval-notifier.js';
 import { createScheduleRunNotifier } from './slack/schedule-run-notifier.js';
 import { createSlackWebClient } from './slack/web-client.js';
 import { createSlackApp } from './slack-app.js';
@@ -245,6 +252,8 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     clock,
     listInstances: (waitMs) => instanceDirectory.list({ waitMs }),
     runResult: (runId) => repos.requests.row(runId)?.status,
+    // A schedule with retention on instances a `schedule` approvals rule covers waits for its approval.
+    approvals: createScheduleApprovalGate({ repos, approvals, clock, runner: runnerRef, simulated }),
   });
   const services: Services = {
     scheduleRuns,
@@ -420,6 +429,18 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       clock,
       logger,
       settings: { ...config.workflow, defaultUploadEndpoint: config.backup.defaultUploadEndpoint },
+    }),
+    'schedule-approval': scheduleApprovalSteps({
+      repos,
+      audit,
+      clock,
+      notifier: createScheduleApprovalNotifier({ writer: slackWriter }),
+      approval: approvalStep({
+        subject: (id) => scheduleApprovalSubject(repos, id),
+        next: () => 'activate',
+        resumeStatus: 'approved',
+        end: scheduleNotApproved({ repos, audit, clock }),
+      }),
     }),
   };
   const poller = createTaskPoller({

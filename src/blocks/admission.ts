@@ -9,6 +9,8 @@ const DOING = {
   restore: 'restored',
   delete: 'worked on',
   'schedule-run': 'backed up on a schedule',
+  // Never holds an instance (openHoldersOf reads only backups' and restores' instances); here for completeness.
+  'schedule-approval': 'approved for a schedule',
 } as const;
 
 export function admissionRefusalText(

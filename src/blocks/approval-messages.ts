@@ -1,23 +1,40 @@
 /**
  * Messages about two-person approval: the request the approvers get (what will happen, on which instances, from which
- * backup, Approve / Deny), the same message once decided, the notes in the request's thread (waiting, each
+ * backup or with which schedule, Approve / Deny), the same message once decided, the notes in the request's thread (waiting, each
  * decision), the form that asks a denying approver why, and the answers to an approver whose click is refused.
  */
 import type { KnownBlock, ModalView } from '@slack/types';
 import type { ApprovalDecision } from '../db/approvals.js';
 import type { DecideRefusal } from '../services/approval/service.js';
-import type { ApprovalView } from '../services/approval/step.js';
+import type { ApprovalSubject, ApprovalView } from '../services/approval/step.js';
+import type { ScheduleApprovalView } from '../services/schedules/approval.js';
+import { cadenceInWords } from '../services/schedules/cadence.js';
 import { appsText, code, context, plain, SIMULATED_NOTE, section } from './common.js';
 import { inlineText } from './escape.js';
 import { channelLink, mention, plural, slackDate, summariseList } from './format.js';
-import { ACTION, BLOCK, CALLBACK } from './ids.js';
+import { ACTION, BLOCK, CALLBACK, COMMAND } from './ids.js';
 import type { SlackMessage } from './limits.js';
+import { retentionInWords } from './schedule-messages.js';
 
-const VERB = { restore: 'restore', delete: 'delete' } as const;
+/** "asked … to <verb>", and "this <noun> waits for approval". */
+const VERB = { restore: 'restore', delete: 'delete', schedule: 'save a schedule with retention' } as const;
+const NOUN = { restore: 'restore', delete: 'delete', schedule: 'schedule' } as const;
+
+/** A schedule as its approvers see it: name, owner, targets, apps, cadence in words, and what its retention deletes. */
+function scheduleWillHappen(subject: ApprovalSubject, schedule: NonNullable<ApprovalSubject['schedule']>): string {
+  const { spec } = schedule;
+  const targets = summariseList(spec.targets, (target) => code(target, 40), 600);
+  const instances = summariseList(subject.instanceIds, (id) => code(id), 800);
+  return [
+    `*${schedule.change === 'create' ? 'New schedule' : 'Changed schedule'}* ${code(schedule.name, 40)} of ${mention(schedule.ownerId)}: backs up ${appsText(spec.apps, 400)} ${inlineText(cadenceInWords(spec), 200)}, on targets ${targets} (now ${plural(subject.instanceIds.length, 'instance')}: ${instances}).`,
+    `*Retention:* ${retentionInWords(spec.retention)}: every run deletes older backups of these instances, unattended. Once approved, its runs prune without asking again.`,
+  ].join('\n');
+}
 
 /** "restore `bf-…` (`name`, created …) onto `acp-…`, `acp-…`" / "delete `bf-…` (made from `acp-…`)". */
 function whatWillHappen(view: ApprovalView): string {
   const { subject } = view;
+  if (subject.schedule) return scheduleWillHappen(subject, subject.schedule);
   const backups = summariseList(
     subject.backups.map((backup) => backup.backupFileId),
     (id) => {
@@ -62,6 +79,7 @@ const OUTCOME: Record<string, string> = {
   approved: '✅ Approved: the bot carries on',
   denied: '⛔ Denied: nothing was changed',
   expired: '⌛ Expired: nobody approved it in time, nothing was changed',
+  superseded: '↪️ Superseded: the schedule was changed again or deleted before this was decided',
 };
 
 /** What approvers get: the request, and Approve / Deny while it waits. */
@@ -97,7 +115,8 @@ export function approvalRequestMessage(view: ApprovalView): SlackMessage {
   } else {
     blocks.push(section(`*${OUTCOME[approval.state]}*`));
   }
-  const text = `${subject.simulated ? '[Simulated] ' : ''}Approval needed: ${subject.kind} ${subject.backups.map((b) => b.backupFileId).join(', ')} (${subject.requestId}): ${OUTCOME[approval.state]}`;
+  const what = subject.schedule ? subject.schedule.name : subject.backups.map((b) => b.backupFileId).join(', ');
+  const text = `${subject.simulated ? '[Simulated] ' : ''}Approval needed: ${subject.kind} ${what} (${subject.requestId}): ${OUTCOME[approval.state]}`;
   return { text, blocks };
 }
 
@@ -105,7 +124,8 @@ export function approvalRequestMessage(view: ApprovalView): SlackMessage {
 export function approvalWaitingNote(view: ApprovalView): SlackMessage {
   const { subject, approval } = view;
   const where = approval.channel ? `in ${channelLink(approval.channel)}` : 'by direct message';
-  const text = `✋ ${mention(subject.requesterId)}, this ${VERB[subject.kind]} (${code(subject.requestId)}) waits for approval; the approvers were asked ${where}. Nothing changes until it is approved.`;
+  const until = subject.schedule ? 'It takes no runs until it is approved.' : 'Nothing changes until it is approved.';
+  const text = `✋ ${mention(subject.requesterId)}, this ${NOUN[subject.kind]} (${code(subject.requestId)}) waits for approval; the approvers were asked ${where}. ${until}`;
   return { text, blocks: [section(text), section(whatWillHappen(view)), context(rulesLine(view))] };
 }
 
@@ -177,4 +197,34 @@ export function approvalRecordedText(decision: 'approve' | 'deny', requestId: st
   return decision === 'approve'
     ? `✅ Your approval of ${code(requestId)} is recorded.`
     : `⛔ Your denial of ${code(requestId)} is recorded; nothing will be changed.`;
+}
+
+/**
+ * The result of a schedule's request for approval, in the thread of its waiting note: active from when, or why it
+ * stays held (the denial and its reason, the expiry, a newer change). The owner is mentioned, so they are told too.
+ */
+export function scheduleApprovalResultMessage(view: ScheduleApprovalView): SlackMessage {
+  const { detail } = view;
+  const name = `*${inlineText(detail.scheduleName, 40)}*`;
+  const people = [...new Set([view.requester.userId, detail.ownerId])].map(mention).join(', ');
+  const again = `It takes no runs: change it (\`${COMMAND} schedule edit ${detail.scheduleName}\`) to ask again, or delete it.`;
+  const denial = view.approval?.decisions.find((d) => d.decision === 'deny');
+  let text: string;
+  switch (view.status) {
+    case 'activated':
+      text = `✅ ${people}, schedule ${name} is approved and active: ${detail.nextSlotAt === undefined ? 'its cadence has no run ahead' : `next run ${slackDate(new Date(detail.nextSlotAt))}`}. Its runs keep the retention without asking again.`;
+      break;
+    case 'denied':
+      text = `⛔ ${people}, schedule ${name} was denied by ${denial ? mention(denial.userId) : 'an approver'}: ${inlineText(denial?.reason ?? 'no reason given', 500)}. ${again}`;
+      break;
+    case 'expired':
+      text = `⌛ ${people}, nobody approved schedule ${name} in time${view.approval ? ` (rule ${code(view.approval.rule)}, ${plural(Math.round(view.approval.expiresMs / 60_000), 'minute')})` : ''}. ${again}`;
+      break;
+    default:
+      text = `↪️ This request for schedule ${name} (${code(view.id)}) no longer applies: the schedule was changed again or deleted before it was decided.`;
+  }
+  const blocks: KnownBlock[] = [];
+  if (view.simulated) blocks.push(context(SIMULATED_NOTE));
+  blocks.push(section(text));
+  return { text, blocks };
 }

@@ -6,7 +6,12 @@ import type { KnownBlock } from '@slack/types';
 import type { ScheduleRecord } from '../db/schedules.js';
 import { cadenceInWords, nextRuns } from '../services/schedules/cadence.js';
 import type { ScheduleView } from '../services/schedules/service.js';
-import { type ScheduleField, type ScheduleFieldErrors, waveInWords } from '../services/schedules/spec.js';
+import {
+  type ScheduleField,
+  type ScheduleFieldErrors,
+  type ScheduleSpec,
+  waveInWords,
+} from '../services/schedules/spec.js';
 import { context, noticeView, section } from './common.js';
 import { inlineCode, inlineText, truncate } from './escape.js';
 import { channelLink, formatDuration, mention, slackDate } from './format.js';
@@ -50,8 +55,9 @@ export function scheduleErrorsMessage(errors: ScheduleFieldErrors): SlackMessage
   };
 }
 
-function retentionText(schedule: ScheduleRecord): string {
-  const { keep, maxAgeMs } = schedule.spec.retention;
+/** "keeps the newest 7 and those younger than 30 days per instance" / "keeps every backup". */
+export function retentionInWords(retention: ScheduleSpec['retention']): string {
+  const { keep, maxAgeMs } = retention;
   const parts = [
     keep !== undefined ? `the newest ${keep}` : '',
     maxAgeMs !== undefined ? `those younger than ${formatDuration(maxAgeMs)}` : '',
@@ -59,8 +65,16 @@ function retentionText(schedule: ScheduleRecord): string {
   return parts.length > 0 ? `keeps ${parts.join(' and ')} per instance` : 'keeps every backup';
 }
 
+/** What takes the place of the next run when a schedule takes none. */
+const NO_RUNS: Partial<Record<ScheduleRecord['state'], string>> = {
+  paused: 'paused',
+  'awaiting-approval': '✋ waiting for approval',
+  'not-approved': '⛔ not approved (denied or expired)',
+};
+
 function nextRunText(schedule: ScheduleRecord): string {
-  if (schedule.state === 'paused') return 'paused';
+  const none = NO_RUNS[schedule.state];
+  if (none) return none;
   return schedule.nextSlotAt === undefined ? 'no more runs' : slackDate(new Date(schedule.nextSlotAt));
 }
 
@@ -88,7 +102,7 @@ export function scheduleListMessage(schedules: readonly ScheduleView[]): SlackMe
 export function scheduleShowMessage(schedule: ScheduleView, now: number): SlackMessage {
   const { spec } = schedule;
   const upcoming =
-    schedule.state === 'active' ? nextRuns(spec, now, 3).map((at) => slackDate(new Date(at))) : ['paused'];
+    schedule.state === 'active' ? nextRuns(spec, now, 3).map((at) => slackDate(new Date(at))) : [nextRunText(schedule)];
   const lines = [
     `*Owner:* ${mention(schedule.ownerId)} · *State:* ${schedule.state}`,
     `*Cadence:* ${cadence(schedule)} (${inlineCode(spec.cron)})`,
@@ -96,7 +110,7 @@ export function scheduleShowMessage(schedule: ScheduleView, now: number): SlackM
     `*Targets:* ${spec.targets.map((t) => inlineCode(t, 40)).join(', ')}`,
     `*Apps:* ${spec.apps.map((a) => inlineCode(a, 80)).join(', ')}`,
     `*Path:* ${inlineCode(spec.backupPath, 200)}${spec.uploadEndpoint ? ` via ${inlineCode(spec.uploadEndpoint)}` : ''}`,
-    `*Retention:* ${retentionText(schedule)} · *Waves:* ${waveInWords(spec.wave)}`,
+    `*Retention:* ${retentionInWords(spec.retention)} · *Waves:* ${waveInWords(spec.wave)}`,
     `*Reports to:* ${spec.channelId ? channelLink(spec.channelId) : 'the ops channel'}`,
     `*Last result:* ${schedule.lastResult ? inlineText(schedule.lastResult, 40) : 'not run yet'}`,
   ];
@@ -106,8 +120,12 @@ export function scheduleShowMessage(schedule: ScheduleView, now: number): SlackM
   };
 }
 
-/** Saved (inline): what it is and when it first runs. */
+/** Saved (inline): what it is and when it first runs, or that it waits for its approval first. */
 export function scheduleSavedMessage(schedule: ScheduleRecord): SlackMessage {
+  if (schedule.state === 'awaiting-approval') {
+    const text = `✋ Schedule *${inlineText(schedule.name, 40)}* saved, but it deletes old backups unattended (${retentionInWords(schedule.spec.retention)}) on instances that need a second person's approval for that: it takes no runs until someone approves it. The approvers were asked; you will hear the outcome.`;
+    return { text, blocks: [section(text), context(`\`${COMMAND} schedule show ${schedule.name}\` shows its state.`)] };
+  }
   const first =
     schedule.nextSlotAt === undefined ? 'it has no run ahead' : `first run ${slackDate(new Date(schedule.nextSlotAt))}`;
   const text = `✅ Schedule *${inlineText(schedule.name, 40)}* saved: ${cadence(schedule)}, ${first}.`;

@@ -156,12 +156,17 @@ export function scheduleRunStartedMessage(name: string, runId: string, channelId
 /** Why `schedule run` / `schedule prune-preview` did nothing. */
 export function scheduleRunRefusedMessage(
   name: string,
-  reason: 'not-found' | 'not-allowed',
+  reason: 'not-found' | 'not-allowed' | 'held',
 ): {
   text: string;
 } {
   if (reason === 'not-found') {
     return { text: `No schedule is named ${inlineCode(name)}. \`/cloudphone schedule list\` shows the schedules.` };
+  }
+  if (reason === 'held') {
+    return {
+      text: `✋ ${inlineCode(name)} has retention and is not approved (it waits for its approval, or was denied or expired), so it does not run. \`/cloudphone schedule show ${name}\` shows its state.`,
+    };
   }
   return { text: `⛔ Only the schedule's owner and the bot's admins may do that with ${inlineCode(name)}.` };
 }

@@ -1,12 +1,13 @@
 /**
- * Approvals of waiting restores and deletions: the requirement each one was confirmed with, the messages that asked
+ * Approvals of waiting restores, deletions and schedule changes: the requirement each one was confirmed with, the messages that asked
  * the approvers, and every decision (one per person: a second click changes nothing). Rows are parsed here.
  */
 import type { ApprovalRequirement } from '../services/access/approval-rules.js';
 import type { Db } from './database.js';
 import { parseJson } from './requests.js';
 
-export type ApprovalState = 'waiting' | 'approved' | 'denied' | 'expired';
+/** `superseded`: a schedule changed again (or deleted) while its change waited; only that kind ends so. */
+export type ApprovalState = 'waiting' | 'approved' | 'denied' | 'expired' | 'superseded';
 export type ApprovalDecisionKind = 'approve' | 'deny';
 
 export interface ApprovalDecision {

@@ -10,6 +10,7 @@ import { createHomeQueries } from './home-queries.js';
 import { createOutboxRepository } from './outbox.js';
 import { createRequestRepository } from './requests.js';
 import { createRestoreRepository } from './restore-requests.js';
+import { createScheduleApprovalRepository } from './schedule-approvals.js';
 import { createScheduleRunRepository } from './schedule-runs.js';
 import { createScheduleRepository } from './schedules.js';
 import { createStoppedPhoneRepository } from './stopped-phones.js';
@@ -43,6 +44,8 @@ export function createRepositories(db: Db) {
     schedules: createScheduleRepository(db),
     // A run's instances (queued, sent in a child backup, skipped) and what its retention pruned.
     scheduleRuns: createScheduleRunRepository(db, requests),
+    // Schedule changes with retention that wait for approval (kind `schedule-approval`).
+    scheduleApprovals: createScheduleApprovalRepository(db, requests),
   };
 }
 

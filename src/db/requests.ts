@@ -6,7 +6,7 @@
 import type { Db } from './database.js';
 
 /** The kinds of work the runner knows. A new kind adds its name here and its steps in services/<kind>/steps.ts. */
-export type RequestKind = 'backup' | 'restore' | 'delete' | 'schedule-run';
+export type RequestKind = 'backup' | 'restore' | 'delete' | 'schedule-run' | 'schedule-approval';
 
 /** Steps every kind has: `draft` (planned, not confirmed: the runner never takes it), `report` and `done`. */
 export type CommonStep = 'draft' | 'report' | 'done';

@@ -5,7 +5,11 @@
 import type { ScheduleSpec } from '../services/schedules/spec.js';
 import type { Db } from './database.js';
 
-export type ScheduleState = 'active' | 'paused' | 'deleted';
+/**
+ * `awaiting-approval`: saved with retention on instances an approvals rule covers, waiting for its approval (takes no
+ * slots); `not-approved`: that approval was denied or ran out (takes no slots until changed and approved).
+ */
+export type ScheduleState = 'active' | 'paused' | 'awaiting-approval' | 'not-approved' | 'deleted';
 
 export interface ScheduleRecord {
   id: string;
@@ -53,12 +57,14 @@ export interface NewSchedule {
   ownerId: string;
   spec: ScheduleSpec;
   nextSlotAt: number | undefined;
+  /** Default `active`. */
+  state?: 'active' | 'awaiting-approval' | undefined;
   now: number;
 }
 
 export function createScheduleRepository(db: Db) {
   const insert = db.prepare(`INSERT INTO schedules (id, team_id, name, owner_id, spec_json, state, next_slot_at,
-    created_at, updated_at) VALUES (@id, @teamId, @name, @ownerId, @spec, 'active', @nextSlotAt, @now, @now)`);
+    created_at, updated_at) VALUES (@id, @teamId, @name, @ownerId, @spec, @state, @nextSlotAt, @now, @now)`);
   const byName = db.prepare("SELECT * FROM schedules WHERE team_id = ? AND name = ? AND state != 'deleted'");
   const byId = db.prepare('SELECT * FROM schedules WHERE id = ?');
   const all = db.prepare("SELECT * FROM schedules WHERE team_id = ? AND state != 'deleted' ORDER BY name");
@@ -77,6 +83,10 @@ export function createScheduleRepository(db: Db) {
   );
 
   return {
+    /** Runs `work` in one transaction (a schedule held for approval is saved together with its request). */
+    transaction<T>(work: () => T): T {
+      return db.transaction(work)();
+    },
     /** Saves a new schedule; 'name-taken' when the team has a live schedule of that name. */
     create(schedule: NewSchedule): ScheduleRecord | 'name-taken' {
       if (byName.get(schedule.teamId, schedule.spec.name)) return 'name-taken';
@@ -86,6 +96,7 @@ export function createScheduleRepository(db: Db) {
         name: schedule.spec.name,
         ownerId: schedule.ownerId,
         spec: JSON.stringify(schedule.spec),
+        state: schedule.state ?? 'active',
         nextSlotAt: schedule.nextSlotAt ?? null,
         now: schedule.now,
       });
@@ -110,8 +121,8 @@ export function createScheduleRepository(db: Db) {
     nextDueAt(): number | undefined {
       return (nextDue.get() as { at: number | null }).at ?? undefined;
     },
-    /** Pause (no next slot kept) or resume (with the next slot from now). */
-    setState(id: string, state: 'active' | 'paused', nextSlotAt: number | undefined, now: number): void {
+    /** Pause (no next slot kept), resume or activate (with the next slot from now), or hold for an approval. */
+    setState(id: string, state: Exclude<ScheduleState, 'deleted'>, nextSlotAt: number | undefined, now: number): void {
       setState.run(state, nextSlotAt ?? null, now, id);
     },
     delete(id: string, now: number): void {
@@ -119,6 +130,13 @@ export function createScheduleRepository(db: Db) {
     },
     update(id: string, spec: ScheduleSpec, nextSlotAt: number | undefined, now: number): void {
       setSpec.run(JSON.stringify(spec), nextSlotAt ?? null, now, id);
+    },
+    /** Replaces the definition and holds the schedule (no slot) until its approval. */
+    hold(id: string, spec: ScheduleSpec, now: number): void {
+      db.transaction(() => {
+        setSpec.run(JSON.stringify(spec), null, now, id);
+        setState.run('awaiting-approval', null, now, id);
+      })();
     },
     /**
      * Moves the schedule past `takenSlot` (call it in the transaction that records the slot's run). False when another

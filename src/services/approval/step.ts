@@ -1,6 +1,6 @@
 /**
- * The `approval` step a restore or deletion passes before its first step that changes anything, when a policy rule
- * asks for approval. The runner takes it like any other step: it asks the approvers and tells the requester once,
+ * The `approval` step a restore, deletion or schedule change passes before its first step that changes anything, when a
+ * policy rule asks for approval. The runner takes it like any other step: it asks the approvers and tells the requester once,
  * shows each new decision in the request's thread, and moves on when the approvals are in, or ends the request
  * (denied, or expired: the wake time is the expiry). All of it is in SQLite, so a restart carries on where it was.
  */
@@ -9,17 +9,20 @@ import type { ApprovalDecision, ApprovalRecord, ApprovalState } from '../../db/a
 import type { Repositories } from '../../db/index.js';
 import type { Clock, MessageRef } from '../pipeline/ports.js';
 import type { Step } from '../pipeline/runner.js';
+import type { ScheduleSpec } from '../schedules/spec.js';
 
 /** What an approver is asked about, as the kind describes its request. */
 export interface ApprovalSubject {
   requestId: string;
-  kind: 'restore' | 'delete';
+  kind: 'restore' | 'delete' | 'schedule';
   requesterId: string;
   channelId: string;
-  /** The backups restored from or deleted. */
+  /** The backups restored from or deleted (none for a schedule). */
   backups: { backupFileId: string; name?: string | undefined; createdAt?: number | undefined; apps: string[] }[];
-  /** The instances changed (restore targets), or the deleted backups' source instances. */
+  /** The instances changed (restore targets), the deleted backups' source instances, or a schedule's targets' now. */
   instanceIds: string[];
+  /** A schedule created or changed with retention: the schedule as saved, and whose it is. */
+  schedule?: { name: string; ownerId: string; spec: ScheduleSpec; change: 'create' | 'change' } | undefined;
   simulated: boolean;
 }
 
@@ -128,7 +131,10 @@ export function createApprovalStep(deps: {
   };
 }
 
-/** Why a request was not approved, as its targets or outcome record it: the denial with its reason, or the expiry. */
+/**
+ * Why a request was not approved, as its targets or outcome record it: the denial with its reason, the expiry, or (a
+ * schedule's) a newer change.
+ */
 export function notApprovedReason(
   state: ApprovalEnd,
   approval: ApprovalRecord,
@@ -139,6 +145,12 @@ export function notApprovedReason(
       errorCode: 'ApprovalDenied',
       // Plain text (it is escaped wherever it is shown); the thread's decision note mentions the approver.
       errorMessage: `denied by approver ${denial?.userId ?? 'unknown'}: ${denial?.reason ?? 'no reason given'}`,
+    };
+  }
+  if (state === 'superseded') {
+    return {
+      errorCode: 'ApprovalSuperseded',
+      errorMessage: 'a newer change (or the deletion) of the schedule replaced it before it was decided',
     };
   }
   return {

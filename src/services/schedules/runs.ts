@@ -114,9 +114,14 @@ export function createScheduleRuns(deps: {
       actor: Actor;
       name: string;
       key: string;
-    }): Promise<{ ok: true; runId: string; channelId: string } | { ok: false; reason: 'not-found' | 'not-allowed' }> {
+    }): Promise<
+      { ok: true; runId: string; channelId: string } | { ok: false; reason: 'not-found' | 'not-allowed' | 'held' }
+    > {
       const schedule = repos.schedules.byName(input.actor.teamId, input.name);
       if (!schedule) return { ok: false, reason: 'not-found' };
+      // A run prunes without asking: a schedule its approvers have not let through never runs, not even now.
+      if (schedule.state === 'awaiting-approval' || schedule.state === 'not-approved')
+        return { ok: false, reason: 'held' };
       const allowed = await mayManage(input.actor, schedule);
       deps.audit.recordDecision({
         actor: input.actor,

@@ -7,6 +7,8 @@
  *   path and endpoint), and `delete` on them too when it has retention: the same policy and guard as a manual request.
  *   Targets are resolved against the fleet's cached listing; a target that matches nothing is refused, never skipped.
  * - The owner and the bot's admins may change, pause, resume and delete it.
+ * - With a policy rule for `schedule` (approvals:), a schedule with retention whose instances the rule covers is saved
+ *   but held (`awaiting-approval`) until someone else approves it (approval.ts); pausing or resuming it then is refused.
  * - Others see (list, show) only schedules whose instances are all in their `list` scope.
  * Create, change, pause, resume and delete each go to the audit trail, allowed or denied.
  *
@@ -22,6 +24,7 @@ import type { Actor } from '../backup/model.js';
 import type { InstanceSummary } from '../fleet/instance-directory.js';
 import type { HomeSchedule } from '../home/service.js';
 import type { Clock } from '../pipeline/ports.js';
+import type { ScheduleApprovalGate } from './approval.js';
 import { cadenceInWords, nextRun, nextRuns } from './cadence.js';
 import {
   hasRetention,
@@ -75,8 +78,16 @@ export interface ScheduleServiceDeps {
   listInstances(waitMs: number): Promise<readonly InstanceSummary[] | undefined>;
   /** The status of a run (a request id), for "last result"; undefined when unknown. */
   runResult?: ((runId: string) => string | undefined) | undefined;
+  /** Two-person approval of schedules with retention; without it (or without `schedule` rules) nothing waits. */
+  approvals?: ScheduleApprovalGate | undefined;
   newId?: () => string;
 }
+
+/** What a held schedule's state means, for a refused pause or resume. */
+const HELD: Partial<Record<ScheduleRecord['state'], string>> = {
+  'awaiting-approval': 'waits for its approval, and takes no runs until someone approves it',
+  'not-approved': 'was not approved (denied or expired) and takes no runs; change it to ask for approval again',
+};
 
 /** How long a create or change waits for a first listing of the fleet (it answers before Slack's 3 s). */
 const LISTING_WAIT_MS = 1_500;
@@ -95,8 +106,34 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     action: ScheduleAuditAction,
     decision: AccessDecision,
     params: Record<string, unknown>,
+    requestId?: string,
   ): void {
-    audit.recordDecision({ actor, channelId, action, params, decision });
+    audit.recordDecision({ actor, channelId, action, params, decision, ...(requestId ? { requestId } : {}) });
+  }
+
+  /**
+   * The approval an allowed create or change must wait for, with the id its request will have (the audit entry of the
+   * change carries it, so the approval's outcome lands there too); undefined when it need not wait.
+   */
+  async function approvalFor(spec: ScheduleSpec, instances: readonly InstanceSummary[]) {
+    const gate = deps.approvals;
+    if (!gate) return undefined;
+    const requirement = await gate.requirementFor(
+      spec,
+      instances.map((i) => i.instanceId),
+    );
+    return requirement && { gate, requirement, requestId: gate.newRequestId() };
+  }
+
+  /** A pause or resume of a held schedule: refused, saying why and what to do. */
+  function heldRefusal(schedule: ScheduleRecord): ScheduleResult | undefined {
+    const why = HELD[schedule.state];
+    if (!why) return undefined;
+    return {
+      ok: false,
+      kind: 'denied',
+      denial: { allowed: false, rule: 'approval', reason: `schedule \`${schedule.name}\` ${why}` },
+    };
   }
 
   /** The bot's admins: the only people the policy lets read the audit trail. */
@@ -275,17 +312,41 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
       const resolved = await resolve(spec);
       if (!resolved.ok) return { ok: false, kind: 'errors', errors: resolved.errors };
       const decision = await decideRights(actor, channelId, spec, resolved.instances);
-      record(actor, channelId, 'schedule-create', decision, auditParams(spec, resolved.instances));
+      const held = decision.allowed ? await approvalFor(spec, resolved.instances) : undefined;
+      record(
+        actor,
+        channelId,
+        'schedule-create',
+        decision,
+        { ...auditParams(spec, resolved.instances), ...(held ? { approvalRule: held.requirement.rule } : {}) },
+        held?.requestId,
+      );
       if (!decision.allowed) return { ok: false, kind: 'denied', denial: decision };
-      const created = repo.create({
-        id: newId(),
-        teamId: actor.teamId,
-        ownerId: actor.userId,
-        spec,
-        nextSlotAt: nextSlot(spec),
-        now: clock.now(),
+      const created = repo.transaction(() => {
+        const saved = repo.create({
+          id: newId(),
+          teamId: actor.teamId,
+          ownerId: actor.userId,
+          spec,
+          nextSlotAt: held ? undefined : nextSlot(spec),
+          state: held ? 'awaiting-approval' : 'active',
+          now: clock.now(),
+        });
+        if (saved !== 'name-taken' && held) {
+          held.gate.hold({
+            requestId: held.requestId,
+            schedule: saved,
+            requester: actor,
+            channelId,
+            requirement: held.requirement,
+            instanceIds: resolved.instances.map((i) => i.instanceId),
+            change: 'create',
+          });
+        }
+        return saved;
       });
       if (created === 'name-taken') return { ok: false, ...nameTaken(spec.name) };
+      held?.gate.kick();
       return { ok: true, schedule: created };
     },
 
@@ -313,13 +374,43 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
       if (!resolved.ok) return { ok: false, kind: 'errors', errors: resolved.errors };
       const owner: Actor = { userId: schedule.ownerId, teamId: schedule.teamId };
       const decision = await decideRights(owner, channelId, spec, resolved.instances);
-      record(actor, channelId, 'schedule-change', decision, {
-        ...auditParams(spec, resolved.instances),
-        scheduleId: schedule.id,
-      });
+      const held = decision.allowed ? await approvalFor(spec, resolved.instances) : undefined;
+      record(
+        actor,
+        channelId,
+        'schedule-change',
+        decision,
+        {
+          ...auditParams(spec, resolved.instances),
+          scheduleId: schedule.id,
+          ...(held ? { approvalRule: held.requirement.rule } : {}),
+        },
+        held?.requestId,
+      );
       if (!decision.allowed) return { ok: false, kind: 'denied', denial: decision };
-      const next = schedule.state === 'active' ? nextSlot(spec) : undefined;
-      repo.update(schedule.id, spec, next, clock.now());
+      repo.transaction(() => {
+        // A change made while an earlier one waits replaces it: only the newest change can be approved.
+        deps.approvals?.supersede(schedule.id);
+        if (held) {
+          repo.hold(schedule.id, spec, clock.now());
+          held.gate.hold({
+            requestId: held.requestId,
+            schedule: { ...schedule, spec },
+            requester: actor,
+            channelId,
+            requirement: held.requirement,
+            instanceIds: resolved.instances.map((i) => i.instanceId),
+            change: 'change',
+          });
+        } else if (HELD[schedule.state]) {
+          // It no longer needs an approval (no retention, or no rule covers it now): active from now.
+          repo.update(schedule.id, spec, undefined, clock.now());
+          repo.setState(schedule.id, 'active', nextSlot(spec), clock.now());
+        } else {
+          repo.update(schedule.id, spec, schedule.state === 'active' ? nextSlot(spec) : undefined, clock.now());
+        }
+      });
+      deps.approvals?.kick();
       return { ok: true, schedule: repo.get(schedule.id) ?? schedule };
     },
 
@@ -328,6 +419,8 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
       const found = await findManaged(input.actor, input.channelId, input.name, 'schedule-pause');
       if (!found.ok) return found;
       const { schedule } = found;
+      const held = heldRefusal(schedule);
+      if (held) return held;
       repo.setState(schedule.id, 'paused', undefined, clock.now());
       record(
         input.actor,
@@ -347,6 +440,9 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
       const found = await findManaged(input.actor, input.channelId, input.name, 'schedule-resume');
       if (!found.ok) return found;
       const { schedule } = found;
+      // Resuming must never activate a schedule its approvers have not let through.
+      const held = heldRefusal(schedule);
+      if (held) return held;
       repo.setState(schedule.id, 'active', nextSlot(schedule.spec), clock.now());
       record(
         input.actor,
@@ -385,7 +481,11 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
         scheduleId: schedule.id,
       });
       if (!decision.allowed) return { ok: false, kind: 'denied', denial: decision };
-      repo.delete(schedule.id, clock.now());
+      repo.transaction(() => {
+        deps.approvals?.supersede(schedule.id);
+        repo.delete(schedule.id, clock.now());
+      });
+      deps.approvals?.kick();
       return { ok: true, schedule: repo.get(schedule.id) ?? schedule };
     },
 
@@ -401,9 +501,9 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
         .filter((schedule) => schedule.ownerId === actor.userId)
         .map((schedule) => ({
           id: schedule.id,
-          description: `${schedule.name}${schedule.state === 'paused' ? ' (paused)' : ''}: ${cadenceInWords(schedule.spec)}, ${schedule.spec.targets.join(', ')}`,
+          description: `${schedule.name}${STATE_NOTE[schedule.state] ?? ''}: ${cadenceInWords(schedule.spec)}, ${schedule.spec.targets.join(', ')}`,
           nextRunAt:
-            schedule.state === 'paused' || schedule.nextSlotAt === undefined
+            schedule.state !== 'active' || schedule.nextSlotAt === undefined
               ? undefined
               : new Date(schedule.nextSlotAt),
         }));
@@ -418,6 +518,13 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     },
   };
 }
+
+/** How the App Home marks a schedule that takes no runs. */
+const STATE_NOTE: Partial<Record<ScheduleRecord['state'], string>> = {
+  paused: ' (paused)',
+  'awaiting-approval': ' (waiting for approval)',
+  'not-approved': ' (not approved)',
+};
 
 function nameTaken(name: string): ScheduleRefusal {
   return {
