@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, CALLBACK, CHOICE } from '../../src/blocks/ids.js';
+import { answerTo, clickOnAsk, closedAsk as closedAskIn } from '../support/approval-flows.js';
 import { ADMIN, afterEngineTicks, BACKUP_PATH, CHANNEL, type Harness, startHarness } from '../support/harness.js';
 import { writePolicyFile } from '../support/policy-file.js';
 import {
@@ -95,37 +96,11 @@ function restoreThread(harness: Harness) {
   return { parent, replies: parent ? harness.slack.threadReplies(CHANNEL, parent.ts) : [] };
 }
 
-async function click(
-  harness: Harness,
-  ask: { ts: string },
-  actionId: string,
-  userId: string,
-  channel = APPROVALS_CHANNEL,
-) {
-  const res = await harness.driver.clickButton({ channel, messageTs: ask.ts, actionId, userId });
-  expect(res.status).toBe(200);
-  return res;
-}
+const click = (harness: Harness, ask: { ts: string }, actionId: string, userId: string, channel = APPROVALS_CHANNEL) =>
+  clickOnAsk(harness, ask, actionId, userId, channel);
 
-/** The newest answer only `user` saw after clicking. */
-async function answerTo(harness: Harness, user: string, containing: RegExp) {
-  return waitUntil(() => harness.slack.ephemerals(user).find((e) => containing.test(shown(e))), {
-    timeoutMs: 10_000,
-    description: `an answer to ${user} matching ${containing}`,
-  });
-}
-
-/** The approvers' message once the bot replaced its buttons with the outcome (`word`: Approved, Denied, Expired). */
-async function closedAsk(harness: Harness, ask: { ts: string }, word: string) {
-  return waitUntil(
-    () => {
-      const updated = harness.slack.messages(APPROVALS_CHANNEL, { topLevelOnly: true }).find((m) => m.ts === ask.ts);
-      const text = shown(updated?.blocks);
-      return updated && text.includes(word) && !text.includes(ACTION.approvalApprove) ? updated : undefined;
-    },
-    { timeoutMs: 10_000, description: `the approval request marked ${word}` },
-  );
-}
+const closedAsk = (harness: Harness, ask: { ts: string }, word: string) =>
+  closedAskIn(harness, ask, word, APPROVALS_CHANNEL);
 
 describe('two-person approval of a restore', () => {
   it('waits with nothing sent to the cloud until an approver approves, then restores; the thread and audit show it', async () => {

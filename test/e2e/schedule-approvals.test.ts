@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, CALLBACK } from '../../src/blocks/ids.js';
+import { answerTo, clickOnAsk, closedAsk as closedAskIn } from '../support/approval-flows.js';
 import { ADMIN, afterEngineTicks, BACKUP_PATH, CHANNEL, type Harness, startHarness } from '../support/harness.js';
 import { writePolicyFile } from '../support/policy-file.js';
 import { command, shown, topView } from '../support/restore-flows.js';
@@ -92,17 +93,8 @@ async function askFor(harness: Harness, name: string, after = 0) {
   );
 }
 
-async function click(harness: Harness, ask: { ts: string }, actionId: string, userId: string) {
-  const res = await harness.driver.clickButton({ channel: APPROVALS_CHANNEL, messageTs: ask.ts, actionId, userId });
-  expect(res.status).toBe(200);
-}
-
-async function answerTo(harness: Harness, user: string, containing: RegExp) {
-  return waitUntil(() => harness.slack.ephemerals(user).find((e) => containing.test(shown(e))), {
-    timeoutMs: 10_000,
-    description: `an answer to ${user} matching ${containing}`,
-  });
-}
+const click = (harness: Harness, ask: { ts: string }, actionId: string, userId: string) =>
+  clickOnAsk(harness, ask, actionId, userId, APPROVALS_CHANNEL);
 
 /** The result of the schedule's approval, in the thread of the waiting note in the channel it was saved from. */
 async function resultReply(harness: Harness, containing: string) {
@@ -117,17 +109,8 @@ async function resultReply(harness: Harness, containing: string) {
   );
 }
 
-/** The approvers' message once its buttons were replaced by the outcome. */
-async function closedAsk(harness: Harness, ask: { ts: string }, word: string) {
-  return waitUntil(
-    () => {
-      const updated = harness.slack.messages(APPROVALS_CHANNEL, { topLevelOnly: true }).find((m) => m.ts === ask.ts);
-      const text = shown(updated?.blocks);
-      return updated && text.includes(word) && !text.includes(ACTION.approvalApprove) ? updated : undefined;
-    },
-    { timeoutMs: 10_000, description: `the approval request marked ${word}` },
-  );
-}
+const closedAsk = (harness: Harness, ask: { ts: string }, word: string) =>
+  closedAskIn(harness, ask, word, APPROVALS_CHANNEL);
 
 /** Bob saves the prod schedule with retention; it is held. */
 async function saveHeld(harness: Harness) {

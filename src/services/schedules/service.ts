@@ -83,6 +83,14 @@ export interface ScheduleServiceDeps {
   newId?: () => string;
 }
 
+/** A create or change that must wait for approval: its request's id, the rule, and how to record the wait. */
+interface HeldForApproval {
+  requestId: string;
+  rule: string;
+  /** Records the request the saved schedule waits on (inside the transaction that saves it). */
+  hold(schedule: ScheduleRecord, change: 'create' | 'change'): void;
+}
+
 /** What a held schedule's state means, for a refused pause or resume. */
 const HELD: Partial<Record<ScheduleRecord['state'], string>> = {
   'awaiting-approval': 'waits for its approval, and takes no runs until someone approves it',
@@ -115,14 +123,24 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
    * The approval an allowed create or change must wait for, with the id its request will have (the audit entry of the
    * change carries it, so the approval's outcome lands there too); undefined when it need not wait.
    */
-  async function approvalFor(spec: ScheduleSpec, instances: readonly InstanceSummary[]) {
+  async function approvalFor(
+    actor: Actor,
+    channelId: string,
+    spec: ScheduleSpec,
+    instances: readonly InstanceSummary[],
+  ): Promise<HeldForApproval | undefined> {
     const gate = deps.approvals;
     if (!gate) return undefined;
-    const requirement = await gate.requirementFor(
-      spec,
-      instances.map((i) => i.instanceId),
-    );
-    return requirement && { gate, requirement, requestId: gate.newRequestId() };
+    const instanceIds = instances.map((i) => i.instanceId);
+    const requirement = await gate.requirementFor(spec, instanceIds);
+    if (!requirement) return undefined;
+    const requestId = gate.newRequestId();
+    return {
+      requestId,
+      rule: requirement.rule,
+      hold: (schedule, change) =>
+        gate.hold({ requestId, schedule, requester: actor, channelId, requirement, instanceIds, change }),
+    };
   }
 
   /** A pause or resume of a held schedule: refused, saying why and what to do. */
@@ -222,10 +240,15 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     return { allowed: true, rule: [...new Set(rules)].join(', ') };
   }
 
-  function auditParams(spec: ScheduleSpec, instances?: readonly InstanceSummary[]): Record<string, unknown> {
+  function auditParams(
+    spec: ScheduleSpec,
+    instances?: readonly InstanceSummary[],
+    held?: HeldForApproval,
+  ): Record<string, unknown> {
     return {
       ...spec,
       ...(instances ? { instanceIds: instances.slice(0, 200).map((i) => i.instanceId) } : {}),
+      ...(held ? { approvalRule: held.rule } : {}),
     };
   }
 
@@ -312,13 +335,13 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
       const resolved = await resolve(spec);
       if (!resolved.ok) return { ok: false, kind: 'errors', errors: resolved.errors };
       const decision = await decideRights(actor, channelId, spec, resolved.instances);
-      const held = decision.allowed ? await approvalFor(spec, resolved.instances) : undefined;
+      const held = decision.allowed ? await approvalFor(actor, channelId, spec, resolved.instances) : undefined;
       record(
         actor,
         channelId,
         'schedule-create',
         decision,
-        { ...auditParams(spec, resolved.instances), ...(held ? { approvalRule: held.requirement.rule } : {}) },
+        auditParams(spec, resolved.instances, held),
         held?.requestId,
       );
       if (!decision.allowed) return { ok: false, kind: 'denied', denial: decision };
@@ -332,21 +355,11 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
           state: held ? 'awaiting-approval' : 'active',
           now: clock.now(),
         });
-        if (saved !== 'name-taken' && held) {
-          held.gate.hold({
-            requestId: held.requestId,
-            schedule: saved,
-            requester: actor,
-            channelId,
-            requirement: held.requirement,
-            instanceIds: resolved.instances.map((i) => i.instanceId),
-            change: 'create',
-          });
-        }
+        if (saved !== 'name-taken') held?.hold(saved, 'create');
         return saved;
       });
       if (created === 'name-taken') return { ok: false, ...nameTaken(spec.name) };
-      held?.gate.kick();
+      deps.approvals?.kick();
       return { ok: true, schedule: created };
     },
 
@@ -374,17 +387,14 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
       if (!resolved.ok) return { ok: false, kind: 'errors', errors: resolved.errors };
       const owner: Actor = { userId: schedule.ownerId, teamId: schedule.teamId };
       const decision = await decideRights(owner, channelId, spec, resolved.instances);
-      const held = decision.allowed ? await approvalFor(spec, resolved.instances) : undefined;
+      // Whoever made the change asked for it, so they may not approve it; the owner, if someone else, may.
+      const held = decision.allowed ? await approvalFor(actor, channelId, spec, resolved.instances) : undefined;
       record(
         actor,
         channelId,
         'schedule-change',
         decision,
-        {
-          ...auditParams(spec, resolved.instances),
-          scheduleId: schedule.id,
-          ...(held ? { approvalRule: held.requirement.rule } : {}),
-        },
+        { ...auditParams(spec, resolved.instances, held), scheduleId: schedule.id },
         held?.requestId,
       );
       if (!decision.allowed) return { ok: false, kind: 'denied', denial: decision };
@@ -393,15 +403,7 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
         deps.approvals?.supersede(schedule.id);
         if (held) {
           repo.hold(schedule.id, spec, clock.now());
-          held.gate.hold({
-            requestId: held.requestId,
-            schedule: { ...schedule, spec },
-            requester: actor,
-            channelId,
-            requirement: held.requirement,
-            instanceIds: resolved.instances.map((i) => i.instanceId),
-            change: 'change',
-          });
+          held.hold({ ...schedule, spec }, 'change');
         } else if (HELD[schedule.state]) {
           // It no longer needs an approval (no retention, or no rule covers it now): active from now.
           repo.update(schedule.id, spec, undefined, clock.now());
