@@ -28,6 +28,20 @@ export const FLEET_TIMING: Partial<Timing> = {
   backupMs: 3_000,
 };
 const MEMORY_TARGET_BYTES = 150e6;
+/** The most ids one StopAndroidInstance, BackupApp, StartAndroidInstance, DescribeAndroidInstances or DescribeTasks call takes (docs §3). */
+const IDS_PER_CALL = 100;
+/** RunSyncCommand (the app probe before a backup) takes at most 50 instances (docs §3.10). */
+const IDS_PER_COMMAND = 50;
+
+/**
+ * The fewest calls a scheduled backup of `phones` can make, whatever the bot: per 100 phones one call each to list
+ * the fleet, look the phones up, stop them, see them stopped, back them up, ask after the backup tasks, read the backup
+ * files, start them and see them running; per 50 phones one RunSyncCommand to record the apps (issue 17). No call is
+ * ever repeated here (no polling, no retry), so the quota floor below is a floor.
+ */
+export function leastCalls(phones: number): number {
+  return Math.ceil(phones / IDS_PER_CALL) * 9 + Math.ceil(phones / IDS_PER_COMMAND);
+}
 const MARKER = 'scheduled fleet';
 
 export interface FleetDeps {
@@ -116,6 +130,9 @@ export async function measureFleet(deps: FleetDeps): Promise<{ rows: Row[]; note
   await bot.stop();
   const profile = await sim.call('describeTasksProfile', { since: mark });
   const rate = await sim.call('callRate', undefined);
+  const actions = await sim.call('actionProfile', { since: mark });
+  const byAction = actions.map(([action, n]) => `${action} ${formatCount(n)}`).join(', ');
+  deps.log(`fleet: calls by action: ${byAction}`);
   const backups = await sim.call('backupsPerInstance', { ids, marker: MARKER });
   await sim.call('stop', undefined);
   await sim.close();
@@ -124,7 +141,13 @@ export async function measureFleet(deps: FleetDeps): Promise<{ rows: Row[]; note
   const durationMs = run.finishedAt - run.createdAt;
   const t = FLEET_TIMING as Timing;
   const perWaveMs = t.stopMs + t.taskWaitMs + t.taskProcessMs + t.backupMs + t.startMs;
-  const leastMs = Math.ceil(FLEET_PHONES / FLEET_WAVE) * perWaveMs;
+  const waves = Math.ceil(FLEET_PHONES / FLEET_WAVE);
+  // Two floors: the phones' own time, wave after wave, and the calls the run must make at the quota. The run takes
+  // at least the larger one.
+  const timeFloorMs = waves * perWaveMs;
+  const minCalls = leastCalls(FLEET_PHONES);
+  const callFloorMs = (minCalls / QUOTA_PER_SECOND) * 1000;
+  const leastMs = Math.max(timeFloorMs, callFloorMs);
   const perHundred = profile.taskIdsAsked === 0 ? 0 : (profile.describeTasks * 100) / profile.taskIdsAsked;
   const rows: Row[] = [
     {
@@ -143,7 +166,10 @@ export async function measureFleet(deps: FleetDeps): Promise<{ rows: Row[]; note
     },
     {
       metric: '  peak cloud call rate',
-      measured: `${formatCount(rate.peakPerSecond)} calls in the busiest second; ${formatCount(rate.calls)} calls, ${formatCount(rate.throttled)} answered Throttling`,
+      measured:
+        `${formatCount(rate.peakPerSecond)} calls in the busiest second (the closest ${QUOTA_PER_SECOND + 1} arrived ` +
+        `${rate.tightestMs === undefined ? 'n/a' : formatMs(rate.tightestMs)} apart); ${formatCount(rate.calls)} calls, ` +
+        `${formatCount(rate.throttled)} answered Throttling`,
       target: `≤ ${formatCount(QUOTA_PER_SECOND)}/s (the quota)`,
       ratio: formatPercent(rate.peakPerSecond / QUOTA_PER_SECOND, 0),
       verdict: verdict(rate.peakPerSecond <= QUOTA_PER_SECOND),
@@ -157,7 +183,10 @@ export async function measureFleet(deps: FleetDeps): Promise<{ rows: Row[]; note
     },
     {
       metric: '  run duration vs least possible',
-      measured: `${formatMs(durationMs)} (least ${formatMs(leastMs)}: ${Math.ceil(FLEET_PHONES / FLEET_WAVE)} waves × ${formatMs(perWaveMs)} stop + task + start)`,
+      measured:
+        `${formatMs(durationMs)}; least ${formatMs(leastMs)}, the larger of ${waves} waves × ${formatMs(perWaveMs)} ` +
+        `stop + task + start = ${formatMs(timeFloorMs)} and ${formatCount(minCalls)} calls at least ÷ ` +
+        `${QUOTA_PER_SECOND}/s = ${formatMs(callFloorMs)} (it made ${formatCount(rate.calls)})`,
       target: '—',
       ratio: `${(durationMs / leastMs).toFixed(2)}×`,
       verdict: 'INFO',
@@ -177,7 +206,11 @@ export async function measureFleet(deps: FleetDeps): Promise<{ rows: Row[]; note
       `second (refused ones included); timing stop ${t.stopMs} ms, task wait ${t.taskWaitMs} ms + ${t.taskProcessMs} ms, backup ` +
       `${t.backupMs} ms, start ${t.startMs} ms; the bot at CLOUDPHONE_POLL_INTERVAL_MS=500. Phones not RUNNING sampled in the ` +
       `simulator every 25 ms; DescribeTasks per 100 open tasks = calls per 100 task ids asked about; lost / twice from the simulator's AVAILABLE backup files per phone; duration from the run ` +
-      `request's creation (slot taken) to its end (pruning included; none here); peak RSS = the bot process's maxRSS.`,
+      `request's creation (slot taken) to its end (pruning included; none here); the least possible duration is the larger ` +
+      `of two floors, the phones' time (waves × stop + task wait + backup + start, one wave after the other) and the ` +
+      `quota's (the fewest calls the run can make: per 100 phones one to list, look up, stop, see stopped, back up, ask ` +
+      `after the tasks, read the files, start and see running, per 50 phones one RunSyncCommand app probe; ÷ the quota); ` +
+      `the ratio is against the larger; calls by action: ${byAction}; peak RSS = the bot process's maxRSS.`,
   ];
   return { rows, notes };
 }

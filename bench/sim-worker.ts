@@ -255,6 +255,17 @@ const handlers = {
     return { describeTasks, taskIdsAsked };
   },
 
+  /** Calls by action in the request log since `since` (a mark), refused ones included, most first. */
+  actionProfile(args: { since: number }) {
+    const count = new Map<string, number>();
+    const log = simulator().requests;
+    for (let i = args.since; i < log.length; i++) {
+      const action = log[i]!.action;
+      count.set(action, (count.get(action) ?? 0) + 1);
+    }
+    return [...count].sort((a, b) => b[1] - a[1]);
+  },
+
   /** Backup files (AVAILABLE) per instance whose description contains `marker`: instances with none, with several. */
   backupsPerInstance(args: { ids: string[]; marker: string }) {
     const count = new Map<string, number>();

@@ -428,7 +428,11 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       notifier: createScheduleRunNotifier({ client: slack, writer: slackWriter, logger }),
       clock,
       logger,
-      settings: { ...config.workflow, defaultUploadEndpoint: config.backup.defaultUploadEndpoint },
+      settings: {
+        ...config.workflow,
+        defaultUploadEndpoint: config.backup.defaultUploadEndpoint,
+        maxInstancesPerCall: MAX_INSTANCES_PER_CALL,
+      },
     }),
     'schedule-approval': scheduleApprovalSteps({
       repos,

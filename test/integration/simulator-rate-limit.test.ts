@@ -43,7 +43,7 @@ describe('the simulated account quota', () => {
     expect(s.state.instances.get(running.id)?.status).toBe('STOPPING');
 
     // The peak counts what the client sent, refused calls included: 5 calls arrived within the first second.
-    expect(s.callRate()).toEqual({ limitPerSecond: 3, peakPerSecond: 5, throttled: 2, calls: 6 });
+    expect(s.callRate()).toEqual({ limitPerSecond: 3, peakPerSecond: 5, throttled: 2, calls: 6, tightestMs: 0 });
   });
 
   it('does not count calls that fail authentication, and lifting the limit lets everything through', async () => {

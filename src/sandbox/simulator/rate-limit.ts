@@ -25,6 +25,11 @@ export interface CallRateReport {
   throttled: number;
   /** Calls that arrived since then. */
   calls: number;
+  /**
+   * With a limit: the shortest time in which limit + 1 calls arrived (ms), i.e. how close the client came to putting
+   * one call too many in a second; above 1000 it never did. Undefined until limit + 1 calls arrived.
+   */
+  tightestMs: number | undefined;
 }
 
 const WINDOW_MS = 1000;
@@ -62,6 +67,9 @@ export class CallRateLimit {
   private peak = 0;
   private throttledCount = 0;
   private calls = 0;
+  /** The last limit + 1 arrival times (a ring), for the tightest span. */
+  private lastArrivals: number[] = [];
+  private tightest: number | undefined;
 
   /** Sets (or with undefined, lifts) the limit and starts the measurement afresh. */
   set(options: RateLimitOptions | undefined): void {
@@ -74,6 +82,8 @@ export class CallRateLimit {
     this.peak = 0;
     this.throttledCount = 0;
     this.calls = 0;
+    this.lastArrivals = [];
+    this.tightest = undefined;
   }
 
   /**
@@ -86,6 +96,7 @@ export class CallRateLimit {
     this.arrived.add(t);
     this.peak = Math.max(this.peak, this.arrived.countAt(t));
     if (this.options === undefined) return undefined;
+    this.measureSpan(t, Math.floor(this.options.callsPerSecond) + 1);
     if (this.accepted.countAt(t) >= this.options.callsPerSecond) {
       this.throttledCount++;
       return Math.max(1, Math.ceil((this.accepted.oldestLeavesAt() ?? t) - t));
@@ -94,12 +105,22 @@ export class CallRateLimit {
     return undefined;
   }
 
+  /** Keeps the shortest span of `n` consecutive arrivals so far (`t` is the latest, the `calls`-th). */
+  private measureSpan(t: number, n: number): void {
+    const ring = this.lastArrivals;
+    ring[(this.calls - 1) % n] = t;
+    if (ring.length < n) return;
+    const span = t - (ring[this.calls % n] as number);
+    this.tightest = Math.min(this.tightest ?? span, span);
+  }
+
   report(): CallRateReport {
     return {
       limitPerSecond: this.options?.callsPerSecond,
       peakPerSecond: this.peak,
       throttled: this.throttledCount,
       calls: this.calls,
+      tightestMs: this.tightest,
     };
   }
 }

@@ -5,8 +5,13 @@
  *   `delete` when the schedule keeps a retention), lists the fleet, resolves the targets, and queues the instances
  *   (an instance a person's open request holds is skipped and reported). A denied run stops nothing.
  * - waves: rolling. At most `waveCount` instances are stopped or being backed up at once; as child backups end, the
- *   freed slots are filled with one new child backup (the `backup` kind's own steps, quiet: this run's message shows
- *   the progress). Taking a batch and recording it happen in one transaction, so a crash never sends one twice.
+ *   freed slots are filled with new child backups (the `backup` kind's own steps, quiet: this run's message shows
+ *   the progress), each of at most `maxInstancesPerCall` instances (100, what one Stop/BackupApp/Start call takes).
+ *   Children of one call each go through their steps out of step with each other: while one child's phones stop or
+ *   back up, another's calls use the account's call quota, and slots free 100 at a time rather than when the slowest
+ *   of a whole wave ends. The calls are the same ones a single child of the whole wave would make (it splits them
+ *   into calls of 100 anyway). Taking a batch and recording it happen in one transaction, so a crash never sends one
+ *   twice.
  * - prune: after the backups end, retention (retention.ts) hands what it deletes to one child deletion (the durable
  *   `delete` kind) and waits for its outcome.
  */
@@ -19,7 +24,7 @@ import type { AccessGuard } from '../access/guard.js';
 import type { BackupSpec } from '../backup/model.js';
 import type { InstanceSummary } from '../fleet/instance-directory.js';
 import { createAnnounceStep } from '../pipeline/announce.js';
-import { failureOf, isTransient } from '../pipeline/cloud-failure.js';
+import { chunk, failureOf, isTransient } from '../pipeline/cloud-failure.js';
 import type { Clock, RequestNotifier } from '../pipeline/ports.js';
 import { type KindSteps, kindSteps } from '../pipeline/runner.js';
 import { retentionPlanFor } from './retention-plan.js';
@@ -39,6 +44,8 @@ export interface RunSettings {
   progressUpdateMs: number;
   /** The upload endpoint when the schedule names none (as a manual backup's form defaults to). */
   defaultUploadEndpoint: string;
+  /** Most instances in one child backup: the largest instance list one Stop / BackupApp / Start call takes. */
+  maxInstancesPerCall: number;
 }
 
 /** The idempotency key of a run's n-th child backup (and the prefix the per-person cap leaves out). */
@@ -212,7 +219,7 @@ export function scheduleRunSteps(deps: {
     next: () => 'waves',
   });
 
-  /** Fills the freed slots of the wave with one child backup; on to prune when nothing is queued or in flight. */
+  /** Fills the freed slots of the wave with child backups; on to prune when nothing is queued or in flight. */
   async function waves(id: string): Promise<void> {
     const run = load(id);
     const { spec } = run.detail;
@@ -241,26 +248,28 @@ export function scheduleRunSteps(deps: {
         );
       }
       if (send.length === 0) return;
-      const childSpec: BackupSpec = {
-        instanceIds: send,
-        apps: spec.apps,
-        backupPath: spec.backupPath,
-        uploadEndpoint: spec.uploadEndpoint ?? settings.defaultUploadEndpoint,
-        description: `scheduled ${run.detail.scheduleName}`,
-        stopBeforeBackup: true,
-        startAfterBackup: true,
-      };
-      const child = repos.backups.create({
-        id: `req-${randomUUID().replace(/-/g, '').slice(0, 12)}`,
-        idempotencyKey: childBackupKey(id, runs.childCount(id) + 1),
-        actor: run.owner,
-        channelId: run.channelId,
-        spec: childSpec,
-        simulated: run.simulated,
-        now,
-        quiet: true,
-      });
-      runs.markSent(id, send, child.id);
+      for (const instanceIds of chunk(send, settings.maxInstancesPerCall)) {
+        const childSpec: BackupSpec = {
+          instanceIds,
+          apps: spec.apps,
+          backupPath: spec.backupPath,
+          uploadEndpoint: spec.uploadEndpoint ?? settings.defaultUploadEndpoint,
+          description: `scheduled ${run.detail.scheduleName}`,
+          stopBeforeBackup: true,
+          startAfterBackup: true,
+        };
+        const child = repos.backups.create({
+          id: `req-${randomUUID().replace(/-/g, '').slice(0, 12)}`,
+          idempotencyKey: childBackupKey(id, runs.childCount(id) + 1),
+          actor: run.owner,
+          channelId: run.channelId,
+          spec: childSpec,
+          simulated: run.simulated,
+          now,
+          quiet: true,
+        });
+        runs.markSent(id, instanceIds, child.id);
+      }
       const peak = Math.max(run.detail.peakInFlight ?? 0, inFlight + send.length);
       if (peak !== run.detail.peakInFlight) patchDetail(id, { peakInFlight: peak });
     })();

@@ -19,7 +19,7 @@ const spec: ScheduleSpec = {
 describe('rolling waves', () => {
   const mem = useMemoryDatabase();
 
-  function setUp(instances: number, wave: number) {
+  function setUp(instances: number, wave: number, maxInstancesPerCall = 100) {
     let now = 1_000_000;
     const steps = scheduleRunSteps({
       repos: mem.repos,
@@ -35,6 +35,7 @@ describe('rolling waves', () => {
         transientRetryMs: 100,
         progressUpdateMs: 0,
         defaultUploadEndpoint: 'oss-cn-shanghai-internal.aliyuncs.com',
+        maxInstancesPerCall,
       },
     });
     const runId = 'run-1';
@@ -99,6 +100,23 @@ describe('rolling waves', () => {
     expect([...sentTimes.keys()].sort()).toEqual(ids);
     expect([...sentTimes.values()].every((n) => n === 1)).toBe(true);
     expect(mem.repos.scheduleRuns.counts(runId)).toMatchObject({ total: 10, succeeded: 10, queued: 0, inFlight: 0 });
+  });
+
+  it('fills a wave with children of at most one call each, and refills the slots a child frees', async () => {
+    const { runId, waves } = setUp(9, 5, 2);
+    await waves();
+    const sizes = () => openChildren().map((c) => (JSON.parse(c.detail_json).instanceIds as string[]).length);
+    // A wave of 5 in calls of at most 2: three children, each numbered for its idempotency key.
+    expect(sizes()).toEqual([2, 2, 1]);
+    expect(mem.repos.scheduleRuns.childCount(runId)).toBe(3);
+    const first = openChildren()[0]!;
+    for (const id of JSON.parse(first.detail_json).instanceIds as string[]) {
+      mem.repos.backups.updateInstance(first.id, id, { state: 'succeeded', backupFileId: `bf-${id}` });
+    }
+    mem.repos.requests.finish(first.id, 'succeeded', 1);
+    await waves();
+    expect(sizes()).toEqual([2, 1, 2]);
+    expect(mem.repos.scheduleRuns.counts(runId)).toMatchObject({ queued: 2, inFlight: 5, succeeded: 2 });
   });
 
   it('skips and reports an instance a person started working on after the run resolved', async () => {
