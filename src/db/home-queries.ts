@@ -77,11 +77,13 @@ export function createHomeQueries(db: Db) {
   const inFlightCount = db.prepare(`SELECT COUNT(*) AS n FROM requests
     WHERE step NOT IN ('draft', 'done') AND finished_at IS NULL AND user_id = ?`);
   // A good backup: the instance succeeded and the cloud named its file; files the bot has since deleted do not count.
+  // One grouped walk of the partial index request_instances_good (migration 012), in instance order.
   const newestGood = db.prepare(`SELECT ri.instance_id AS instanceId, MAX(COALESCE(r.finished_at, r.created_at)) AS at
     FROM request_instances ri JOIN requests r ON r.id = ri.request_id
     WHERE ri.state = 'succeeded' AND ri.backup_file_id IS NOT NULL
       AND ri.backup_file_id NOT IN (SELECT value FROM json_each(?))
     GROUP BY ri.instance_id`);
+  const goodVersion = db.prepare('SELECT version FROM good_backups_version WHERE id = 1').pluck();
 
   return {
     /** This person's requests in flight, newest first, at most `limit`, and how many there are in all. */
@@ -99,6 +101,13 @@ export function createHomeQueries(db: Db) {
     newestGoodBackups(deletedFileIds: Iterable<string>): Map<string, number> {
       const rows = newestGood.all(JSON.stringify([...deletedFileIds])) as { instanceId: string; at: number }[];
       return new Map(rows.map((row) => [row.instanceId, row.at]));
+    },
+    /**
+     * A number that changes whenever `newestGoodBackups` could answer differently (a good backup appears or goes, a
+     * request's finish time changes, a deletion deletes files): triggers of migration 012 bump it.
+     */
+    goodBackupsVersion(): number {
+      return goodVersion.get() as number;
     },
   };
 }

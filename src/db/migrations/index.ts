@@ -9,6 +9,7 @@ import { approvals } from './008-approvals.js';
 import { schedules } from './009-schedules.js';
 import { appFacts } from './010-app-facts.js';
 import { scheduleRuns } from './011-schedule-runs.js';
+import { homeIndexes } from './012-home-indexes.js';
 
 export interface Migration {
   version: number;
@@ -29,4 +30,5 @@ export const migrations: readonly Migration[] = [
   schedules,
   appFacts,
   scheduleRuns,
+  homeIndexes,
 ];

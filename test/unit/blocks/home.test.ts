@@ -46,6 +46,7 @@ async function overviewFor(instances: InstanceSummary[], ageDays: number, inFlig
         ),
       newestGoodBackups: () =>
         new Map(instances.filter((_, i) => i % 2 === 0).map((x) => [x.instanceId, NOW - ageDays * DAY])),
+      goodBackupsVersion: () => 0,
     },
     deletedFileIds: () => [],
     instancesInScope: async () => ({ instances, listed: true }),
