@@ -18,7 +18,7 @@ import {
   startSlackStandIn,
 } from '../../src/sandbox/slack/index.js';
 import { completionMarker } from '../../src/slack/notifier.js';
-import { killBot as kill, startBotProcess } from '../support/bot-child.js';
+import { killBot as kill, seeded, startBotProcess } from '../support/bot-child.js';
 import { ADMIN, BACKUP_PATH, botEnv, CHANNEL, type Harness, SIGNING_SECRET } from '../support/harness.js';
 import { writePolicyFile } from '../support/policy-file.js';
 import { checkTargets, command, openRestoreForm, recoverCalls, topView } from '../support/restore-flows.js';
@@ -43,15 +43,6 @@ afterEach(async () => {
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** A linear congruential generator: the same kill points on every run. */
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
 
 /** Messages of the channel (top level and in threads) carrying this block_id. */
 function withMarker(standIn: SlackStandIn, marker: (block: string) => boolean) {

@@ -14,7 +14,7 @@ import { createRepositories } from '../../src/db/index.js';
 import { FAST_TIMING, type Simulator, startSimulator } from '../../src/sandbox/simulator/index.js';
 import { type SlackStandIn, startSlackStandIn } from '../../src/sandbox/slack/index.js';
 import { completionMarker, parentMarker } from '../../src/slack/notifier.js';
-import { killBot as kill, startBotProcess } from '../support/bot-child.js';
+import { killBot as kill, seeded, startBotProcess } from '../support/bot-child.js';
 import { ADMIN, BACKUP_PATH, botEnv, CHANNEL } from '../support/harness.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -34,15 +34,6 @@ afterEach(async () => {
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** A linear congruential generator: the same kill points on every run. */
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
 
 describe('crash safety of scheduled runs', () => {
   it('kills the bot at random points of a run; the slot runs once and each instance is backed up exactly once', async () => {

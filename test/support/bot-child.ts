@@ -44,3 +44,12 @@ export function killBot(child: ChildProcess): Promise<void> {
     child.kill('SIGKILL');
   });
 }
+
+/** A linear congruential generator: crash tests kill the bot at the same points on every run of a seed. */
+export function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
