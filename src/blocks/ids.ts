@@ -36,6 +36,24 @@ export const CALLBACK = {
 } as const;
 
 /** `block_id` of each input block (and other blocks a listener reads back). */
+/**
+ * The schedule form's inputs: each input's block_id and action_id are the same string. Cron, time zone and targets
+ * also ask for a new preview as the person types.
+ */
+const SCHEDULE_FIELDS = {
+  scheduleName: 'schedule_name',
+  scheduleTargets: 'schedule_targets',
+  scheduleApps: 'schedule_apps',
+  schedulePath: 'schedule_path',
+  scheduleEndpoint: 'schedule_endpoint',
+  scheduleCron: 'schedule_cron',
+  scheduleTimeZone: 'schedule_time_zone',
+  scheduleKeep: 'schedule_keep',
+  scheduleMaxAge: 'schedule_max_age',
+  scheduleWave: 'schedule_wave',
+  scheduleChannel: 'schedule_channel',
+} as const;
+
 export const BLOCK = {
   instances: 'backup_instances',
   instancePicker: 'backup_instance_picker',
@@ -57,17 +75,7 @@ export const BLOCK = {
   approvalReason: 'approval_reason',
   backupNextStep: 'backup_next_step',
   backupCancel: 'backup_cancel',
-  scheduleName: 'schedule_name',
-  scheduleTargets: 'schedule_targets',
-  scheduleApps: 'schedule_apps',
-  schedulePath: 'schedule_path',
-  scheduleEndpoint: 'schedule_endpoint',
-  scheduleCron: 'schedule_cron',
-  scheduleTimeZone: 'schedule_time_zone',
-  scheduleKeep: 'schedule_keep',
-  scheduleMaxAge: 'schedule_max_age',
-  scheduleWave: 'schedule_wave',
-  scheduleChannel: 'schedule_channel',
+  ...SCHEDULE_FIELDS,
   /** The form's live preview (next runs, instances matched); not an input. */
   schedulePreview: 'schedule_preview',
   scheduleDelete: 'schedule_delete',
@@ -108,18 +116,7 @@ export const ACTION = {
   cancelBackup: 'cancel_backup',
   /** On a backup's reply with failures: retry them as a new request, after a confirmation. */
   retryFailed: 'retry_failed',
-  /** The schedule form's inputs; cron, time zone and targets also ask for a new preview as the person types. */
-  scheduleName: 'schedule_name',
-  scheduleTargets: 'schedule_targets',
-  scheduleApps: 'schedule_apps',
-  schedulePath: 'schedule_path',
-  scheduleEndpoint: 'schedule_endpoint',
-  scheduleCron: 'schedule_cron',
-  scheduleTimeZone: 'schedule_time_zone',
-  scheduleKeep: 'schedule_keep',
-  scheduleMaxAge: 'schedule_max_age',
-  scheduleWave: 'schedule_wave',
-  scheduleChannel: 'schedule_channel',
+  ...SCHEDULE_FIELDS,
   /** "Delete schedule" on the confirmation `schedule delete <name>` shows (value: the schedule id). */
   scheduleDeleteConfirm: 'schedule_delete_confirm',
   /** The App Home's buttons: open the backup form, the restore form, the catalog (in the person's DM with the bot). */
