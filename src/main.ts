@@ -32,22 +32,23 @@ import { createApprovalStep } from './services/approval/step.js';
 import { createBackupFormDefaults } from './services/backup/form-defaults.js';
 import { createBackupService } from './services/backup/service.js';
 import { createStartNowService } from './services/backup/start-now.js';
-import { backupSteps } from './services/backup/steps.js';
+import { backupCancelTerms, backupSteps } from './services/backup/steps.js';
 import { createUploadRegions } from './services/backup/upload-region.js';
 import { createBackupWorkflow, isBackupRunning } from './services/backup/workflow.js';
 import { createCatalogService } from './services/catalog/service.js';
 import { createDeleteService } from './services/delete/service.js';
-import { deleteApprovalSubject, deleteNotApproved, deleteSteps } from './services/delete/steps.js';
+import { deleteApprovalSubject, deleteCancelTerms, deleteNotApproved, deleteSteps } from './services/delete/steps.js';
 import { createInstanceDirectory } from './services/fleet/instance-directory.js';
 import { createInstanceSuggestions } from './services/fleet/instance-suggestions.js';
 import { createHomeService } from './services/home/service.js';
 import type { Services } from './services/index.js';
+import { createCanceller } from './services/pipeline/cancel.js';
 import { type Clock, systemClock } from './services/pipeline/ports.js';
 import { createPowerKeeper } from './services/pipeline/power-keeper.js';
 import { createRunner, type KindMap } from './services/pipeline/runner.js';
 import { createTaskPoller } from './services/pipeline/task-poller.js';
 import { createRestoreService } from './services/restore/service.js';
-import { restoreApprovalSubject, restoreSteps } from './services/restore/steps.js';
+import { restoreApprovalSubject, restoreCancelTerms, restoreSteps } from './services/restore/steps.js';
 import { createRestoreWorkflow } from './services/restore/workflow.js';
 import {
   createScheduleApprovalGate,
@@ -283,6 +284,18 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       maxOpenPerPerson: config.access.maxOpenRequestsPerPerson,
     }),
     power: createStartNowService({ guard, audit, power }),
+    cancels: createCanceller({
+      repos,
+      guard,
+      audit,
+      runner: runnerRef,
+      clock,
+      terms: {
+        backup: backupCancelTerms(repos),
+        restore: restoreCancelTerms(repos),
+        delete: deleteCancelTerms(repos),
+      },
+    }),
     schedules,
     catalog,
     status: createStatusService({ repos, guard, audit, cloud }),

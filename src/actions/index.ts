@@ -3,7 +3,7 @@ import { ACTION } from '../blocks/ids.js';
 import type { Services } from '../services/index.js';
 import { exactly } from '../slack/route.js';
 import { approvalApprove, approvalDeny } from './approval.js';
-import { cancelBackup } from './cancel-backup.js';
+import { cancelRequest } from './cancel-request.js';
 import { catalogEntry } from './catalog-entry.js';
 import { catalogPage } from './catalog-page.js';
 import { homeBackup, homeCatalog, homeRestore } from './home.js';
@@ -27,7 +27,8 @@ export function registerActions(app: App, services: Services): void {
     [ACTION.approvalApprove]: approvalApprove(services),
     [ACTION.approvalDeny]: approvalDeny(services),
     [ACTION.restoreFromBackup]: catalogEntry(services),
-    [ACTION.cancelBackup]: cancelBackup(services),
+    [ACTION.cancelRequest]: cancelRequest(services),
+    [ACTION.cancelBackup]: cancelRequest(services),
     [ACTION.retryFailed]: retryFailed(services),
     [ACTION.scheduleDeleteConfirm]: scheduleDelete(services),
     // Keystrokes in the schedule form's previewed inputs.

@@ -9,6 +9,7 @@ import type { DecideRefusal } from '../services/approval/service.js';
 import type { ApprovalSubject, ApprovalView } from '../services/approval/step.js';
 import type { ScheduleApprovalView } from '../services/schedules/approval.js';
 import { cadenceInWords } from '../services/schedules/cadence.js';
+import { cancelButtonBlock } from './cancel-messages.js';
 import { appsText, code, context, plain, SIMULATED_NOTE, section } from './common.js';
 import { inlineText } from './escape.js';
 import { channelLink, mention, plural, slackDate, summariseList } from './format.js';
@@ -80,6 +81,7 @@ const OUTCOME: Record<string, string> = {
   denied: '⛔ Denied: nothing was changed',
   expired: '⌛ Expired: nobody approved it in time, nothing was changed',
   superseded: '↪️ Superseded: the schedule was changed again or deleted before this was decided',
+  cancelled: '🛑 Cancelled while it waited: nothing was changed',
 };
 
 /** What approvers get: the request, and Approve / Deny while it waits. */
@@ -126,7 +128,10 @@ export function approvalWaitingNote(view: ApprovalView): SlackMessage {
   const where = approval.channel ? `in ${channelLink(approval.channel)}` : 'by direct message';
   const until = subject.schedule ? 'It takes no runs until it is approved.' : 'Nothing changes until it is approved.';
   const text = `✋ ${mention(subject.requesterId)}, this ${NOUN[subject.kind]} (${code(subject.requestId)}) waits for approval; the approvers were asked ${where}. ${until}`;
-  return { text, blocks: [section(text), section(whatWillHappen(view)), context(rulesLine(view))] };
+  const blocks: KnownBlock[] = [section(text), section(whatWillHappen(view)), context(rulesLine(view))];
+  // A schedule's change is withdrawn by changing or deleting the schedule; the other kinds are cancelled here.
+  if (subject.kind !== 'schedule') blocks.push(cancelButtonBlock(subject.kind, subject.requestId));
+  return { text, blocks };
 }
 
 /** In the request's thread: one approver's decision, with the count so far. */

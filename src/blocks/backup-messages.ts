@@ -13,6 +13,7 @@ import type {
 } from '@slack/types';
 import { z } from 'zod';
 import type { BackupRequestView, CloudFailure, InstanceProgress, InstanceState } from '../services/backup/model.js';
+import { cancelButtonBlock, cancelledNote } from './cancel-messages.js';
 import { catalogEntryValue } from './catalog-messages.js';
 import { context, errorCode, failureText, section } from './common.js';
 import { blockText, inlineCode, inlineText, truncate } from './escape.js';
@@ -629,43 +630,9 @@ function nextSteps(view: BackupRequestView): ActionsBlock | undefined {
 
 /** Still running: a Cancel button (confirmed first), or, once someone cancelled, who did and what that means. */
 function cancelBlock(view: BackupRequestView): KnownBlock | undefined {
+  if (view.cancelled) return cancelledNote('backup', view.cancelled);
   const finished = view.status === 'succeeded' || view.status === 'partial' || view.status === 'failed';
-  if (view.spec.cancel) {
-    return context(
-      `🛑 Cancelled by ${mention(view.spec.cancel.userId)}: instances whose backup was not yet sent are skipped; a backup the cloud already had cannot be called back and finishes on its own.`,
-    );
-  }
-  if (finished) return undefined;
-  const button: Button = {
-    type: 'button',
-    action_id: ACTION.cancelBackup,
-    text: { type: 'plain_text', text: 'Cancel' },
-    value: view.id,
-    confirm: {
-      title: { type: 'plain_text', text: 'Cancel this backup?' },
-      text: {
-        type: 'plain_text',
-        text: 'Instances whose backup has not been sent yet are skipped. A backup already sent to the cloud cannot be called back.',
-      },
-      confirm: { type: 'plain_text', text: 'Cancel the backup' },
-      deny: { type: 'plain_text', text: 'Keep going' },
-      style: 'danger',
-    },
-  };
-  return { type: 'actions', block_id: BLOCK.backupCancel, elements: [button] };
-}
-
-/** The answer to the person who pressed Cancel (only they see it). */
-export function cancelAnswer(result: { notSent: number; inCloud: number }): string {
-  const skipped =
-    result.notSent > 0
-      ? `${plural(result.notSent, 'instance')} not yet sent will be skipped.`
-      : 'Every instance had already been sent, so nothing is left to skip.';
-  const sent =
-    result.inCloud > 0
-      ? ` ${plural(result.inCloud, 'backup')} had already reached the cloud and cannot be called back: they finish on their own, and the reply in the thread lists them.`
-      : ' Nothing had reached the cloud yet.';
-  return `🛑 Cancelled. ${skipped}${sent}`;
+  return finished ? undefined : cancelButtonBlock('backup', view.id);
 }
 
 /** The confirmation before retrying: which instances, what is backed up where; Retry starts a new request. */

@@ -151,6 +151,8 @@ export function readDeleteAcknowledge(values: unknown): boolean {
   return Array.isArray(selected) && selected.some((option) => option?.value === CHOICE.understood);
 }
 
+const NOT_DONE_EMOJI = { denied: '⛔', expired: '⌛', cancelled: '🛑' } as const;
+
 /** The deletion's outcome, posted in the channel it was asked from. */
 export function deleteResultMessage(record: DeleteRecord): SlackMessage {
   const who = mention(record.actor.userId);
@@ -172,7 +174,8 @@ export function deleteResultMessage(record: DeleteRecord): SlackMessage {
       break;
     case 'denied':
     case 'expired':
-      sentence = `${record.status === 'denied' ? '⛔' : '⌛'} ${who} asked to delete ${plural(files.length, 'backup')}: ${inlineText(record.errorMessage ?? 'it was not approved', 600)}. Nothing was deleted.`;
+    case 'cancelled':
+      sentence = `${NOT_DONE_EMOJI[record.status]} ${who} asked to delete ${plural(files.length, 'backup')}: ${inlineText(record.errorMessage ?? 'it was not approved', 600)}. Nothing was deleted.`;
       break;
     default:
       sentence = `⚠️ ${who} asked to delete ${plural(files.length, 'backup')}: ${inlineText(record.errorMessage ?? 'the bot could not tell whether it happened', 600)}. Check \`${COMMAND} backups\`.`;

@@ -74,7 +74,8 @@ export const BLOCK = {
   approvalButtons: 'approval_buttons',
   approvalReason: 'approval_reason',
   backupNextStep: 'backup_next_step',
-  backupCancel: 'backup_cancel',
+  /** Cancel on a running request's message (blocks/cancel-messages.ts). */
+  requestCancel: 'request_cancel',
   ...SCHEDULE_FIELDS,
   /** The form's live preview (next runs, instances matched); not an input. */
   schedulePreview: 'schedule_preview',
@@ -112,7 +113,9 @@ export const ACTION = {
   approvalReason: 'reason',
   /** On a backup's reply: restore from the backup it made (a button), or from one of them (a menu). */
   restoreFromBackup: 'restore_from_backup',
-  /** On a running backup's channel message. */
+  /** Cancel on a running backup's or restore's message, or on a request waiting for approval (value: the request id). */
+  cancelRequest: 'cancel_request',
+  /** The Cancel of backup messages posted by earlier versions: handled as `cancelRequest`. */
   cancelBackup: 'cancel_backup',
   /** On a backup's reply with failures: retry them as a new request, after a confirmation. */
   retryFailed: 'retry_failed',

@@ -5,6 +5,7 @@
 import type { ActionsBlock, KnownBlock } from '@slack/types';
 import { includedTargets } from '../services/restore/compat.js';
 import type { RestoreRequestView, RestoreStatus, RestoreTarget } from '../services/restore/model.js';
+import { cancelButtonBlock, cancelledNote } from './cancel-messages.js';
 import {
   appsText,
   backupTitle,
@@ -37,6 +38,7 @@ const EMOJI: Record<RestoreStatus, string> = {
   failed: '❌',
   denied: '⛔',
   expired: '⌛',
+  cancelled: '🛑',
 };
 
 export function restoreStatusText(view: RestoreRequestView): string {
@@ -56,6 +58,8 @@ export function restoreStatusText(view: RestoreRequestView): string {
       return 'Denied: nothing was restored or changed';
     case 'expired':
       return 'Not approved in time: nothing was restored or changed';
+    case 'cancelled':
+      return 'Cancelled before anything was restored';
     case 'running': {
       const starting = targets.filter((t) => t.state === 'starting').length;
       const note = starting > 0 ? `; starting ${plural(starting, 'stopped target')} first` : '';
@@ -118,6 +122,8 @@ export function restoreParentMessage(view: RestoreRequestView): SlackMessage {
   blocks.push(section(asked), section(`${EMOJI[view.status]} *${status}*`));
   if (view.failure) blocks.push(section(failureText(view.failure)));
   blocks.push(...targetSections(view.targets, 40, MESSAGE_TEXT_BUDGET - 2000, view.id));
+  const cancel = cancelBlock(view);
+  if (cancel) blocks.push(cancel);
   const times = [`Requested ${slackDate(view.createdAt)}`];
   if (view.finishedAt) {
     times.push(
@@ -128,6 +134,15 @@ export function restoreParentMessage(view: RestoreRequestView): SlackMessage {
   blocks.push(context(times.join(' · ')));
   const text = `${view.simulated ? '[Simulated] ' : ''}${who} asked to restore ${view.backup.backupFileId} onto ${plural(targets.length, 'instance')}: ${status}`;
   return { text, blocks };
+}
+
+/** Cancel while some target's restore is not yet sent, or, once someone cancelled, who did and what that means. */
+function cancelBlock(view: RestoreRequestView): KnownBlock | undefined {
+  if (view.cancelled) return cancelledNote('restore', view.cancelled);
+  const unsent = includedTargets(view).some(
+    (t) => (t.state === 'starting' || t.state === 'pending') && t.callId === undefined,
+  );
+  return unsent && view.finishedAt === undefined ? cancelButtonBlock('restore', view.id) : undefined;
 }
 
 function outcomeSentence(view: RestoreRequestView): string {
@@ -145,6 +160,8 @@ function outcomeSentence(view: RestoreRequestView): string {
       return 'The restore was denied by an approver: nothing was restored or changed.';
     case 'expired':
       return 'The restore was not approved in time: nothing was restored or changed.';
+    case 'cancelled':
+      return 'The restore was cancelled before anything was restored.';
     default:
       return 'The restore failed: nothing was restored.';
   }

@@ -7,7 +7,7 @@ import type { Db } from './database.js';
 import { parseJson } from './requests.js';
 
 /** `superseded`: a schedule changed again (or deleted) while its change waited; only that kind ends so. */
-export type ApprovalState = 'waiting' | 'approved' | 'denied' | 'expired' | 'superseded';
+export type ApprovalState = 'waiting' | 'approved' | 'denied' | 'expired' | 'superseded' | 'cancelled';
 export type ApprovalDecisionKind = 'approve' | 'deny';
 
 export interface ApprovalDecision {

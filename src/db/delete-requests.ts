@@ -14,6 +14,7 @@ export type DeleteStatus =
   | 'awaiting-approval' // a policy rule asks for approval first (services/approval)
   | 'denied' // an approver denied it: nothing was deleted
   | 'expired' // not approved in time: nothing was deleted
+  | 'cancelled' // someone pressed Cancel before it was sent: nothing was deleted
   | 'deleted' // accepted by the cloud (or found gone / DELETING when the outcome was unknown)
   | 'failed' // refused by the cloud
   | 'unknown'; // the bot cannot tell (and did not resend)

@@ -3,6 +3,7 @@
  * is at and when it wakes, the parent message, the final status. What only one kind has lives in `detail_json` (read
  * and written by that kind's repository) or in a child table of its own (a backup's instances, a restore's targets).
  */
+import type { Cancellation } from '../services/backup/model.js';
 import type { Db } from './database.js';
 
 /** The kinds of work the runner knows. A new kind adds its name here and its steps in services/<kind>/steps.ts. */
@@ -35,6 +36,8 @@ export interface RequestRow {
   updated_at: number;
   confirmed_at: number | null;
   finished_at: number | null;
+  cancelled_by: string | null;
+  cancelled_at: number | null;
 }
 
 /** Where a request is, whatever its kind: what the runner needs to pick the next step. */
@@ -46,6 +49,8 @@ export interface RequestHeader {
   parent: { channel: string; ts: string } | undefined;
   progressPostedAt: number | undefined;
   progressDigest: string | undefined;
+  /** Someone pressed Cancel: the kind skips what it has not sent yet (pipeline/cancel.ts). */
+  cancelled?: Cancellation | undefined;
 }
 
 /** An open request working on an instance (see `openHoldersOf`). */
@@ -103,6 +108,9 @@ export function createRequestRepository(db: Db) {
   );
   const setFailureStmt = db.prepare('UPDATE requests SET failure_json = ?, updated_at = ? WHERE id = ?');
   const setProgressStmt = db.prepare('UPDATE requests SET progress_posted_at = ?, progress_digest = ? WHERE id = ?');
+  // Only a request whose work has not ended can be cancelled, and only once: the first person to press is recorded.
+  const cancelStmt = db.prepare(`UPDATE requests SET cancelled_by = ?, cancelled_at = ?, next_run_at = ?, updated_at = ?
+     WHERE id = ? AND cancelled_by IS NULL AND step NOT IN ('draft', 'report', 'done') AND finished_at IS NULL`);
   const setDetailStmt = db.prepare('UPDATE requests SET detail_json = ?, updated_at = ? WHERE id = ?');
   const confirmStmt = db.prepare(`UPDATE requests SET confirm_key = ?, detail_json = ?, status = ?, step = ?,
      next_run_at = ?, step_started_at = ?, confirmed_at = ?, updated_at = ? WHERE id = ? AND step = 'draft'`);
@@ -219,6 +227,13 @@ export function createRequestRepository(db: Db) {
     setDetail(id: string, detail: unknown, now: number): void {
       setDetailStmt.run(JSON.stringify(detail), now, id);
     },
+    /**
+     * Records a cancel and makes the request due at once, so its kind acts on it at the next step. False when the
+     * request's work had ended or someone cancelled it first.
+     */
+    cancel(id: string, userId: string, now: number): boolean {
+      return cancelStmt.run(userId, now, now, now, id).changes > 0;
+    },
   };
 }
 
@@ -231,7 +246,15 @@ export function headerOf(row: RequestRow): RequestHeader {
     parent: row.parent_channel && row.parent_ts ? { channel: row.parent_channel, ts: row.parent_ts } : undefined,
     progressPostedAt: row.progress_posted_at ?? undefined,
     progressDigest: row.progress_digest ?? undefined,
+    cancelled: cancellationOf(row),
   };
+}
+
+/** Who cancelled the request in this row, if anyone did. */
+export function cancellationOf(row: RequestRow): Cancellation | undefined {
+  return row.cancelled_by !== null && row.cancelled_at !== null
+    ? { userId: row.cancelled_by, at: row.cancelled_at }
+    : undefined;
 }
 
 /** JSON from a column, or undefined when it is empty or unreadable. */

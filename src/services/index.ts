@@ -10,6 +10,7 @@ import type { CatalogService } from './catalog/service.js';
 import type { DeleteService } from './delete/service.js';
 import type { InstanceSuggestions } from './fleet/instance-suggestions.js';
 import type { HomeService } from './home/service.js';
+import type { Canceller } from './pipeline/cancel.js';
 import type { RestoreService } from './restore/service.js';
 import type { ScheduleRuns } from './schedules/runs.js';
 import type { ScheduleService } from './schedules/service.js';
@@ -38,6 +39,8 @@ export interface Services {
   deletions: DeleteService;
   /** Scheduled backups' definitions: `/cloudphone schedule` and its form. */
   schedules: ScheduleService;
+  /** Cancel on a running backup, restore or deletion, or one waiting for approval. */
+  cancels: Canceller;
   /** "Start it now" for phones a backup left off. */
   power: StartNowService;
   guard: AccessGuard;

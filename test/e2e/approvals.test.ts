@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, CALLBACK, CHOICE } from '../../src/blocks/ids.js';
 import { answerTo, clickOnAsk, closedAsk as closedAskIn } from '../support/approval-flows.js';
+import { pressCancel } from '../support/cancel-flows.js';
 import { ADMIN, afterEngineTicks, BACKUP_PATH, CHANNEL, type Harness, startHarness } from '../support/harness.js';
 import { writePolicyFile } from '../support/policy-file.js';
 import {
@@ -168,15 +169,7 @@ describe('two-person approval of a restore', () => {
     expect(denial?.outcome).toMatchObject({ status: 'denied', reason: 'prod freeze until Monday' });
     // The approvers' message says so, and a late approval cannot be given (no buttons, and the service refuses).
     await closedAsk(harness, ask, 'Denied');
-    const late = await harness.bot.services.approvals.decide({
-      requestId: restoreIdOfThread(harness),
-      approver: { userId: BOB, teamId: 'T0SANDBOX' },
-      channelId: APPROVALS_CHANNEL,
-      decision: 'approve',
-    });
-    expect(late).toMatchObject({ ok: false, reason: 'ended' });
-    await afterEngineTicks(harness, 2);
-    expect(recoverCalls(harness)).toHaveLength(0);
+    await lateApprovalRefused(harness);
   });
 
   it('expires: the requester is told, nothing is changed, and the approvers can no longer decide', async () => {
@@ -192,6 +185,23 @@ describe('two-person approval of a restore', () => {
     expect(harness.bot.services.approvals.get(restoreIdOfThread(harness))?.state).toBe('expired');
     await afterEngineTicks(harness, 2);
     expect(recoverCalls(harness)).toHaveLength(0);
+  });
+
+  it('Cancel while it waits: the approvers are told it no longer needs them, and nothing reaches the cloud', async () => {
+    const harness = await start();
+    await confirmRestore(harness);
+    const ask = await askIn(harness);
+    const note = await waitUntil(
+      () => restoreThread(harness).replies.find((r) => r.text.includes('waits for approval')),
+      { timeoutMs: 10_000, description: 'the waiting note in the thread' },
+    );
+    expect(shown(note.blocks)).toContain(ACTION.cancelRequest);
+    expect((await pressCancel(harness, note.ts, ADMIN)).text).toContain('Cancelled while it waited for approval');
+    const { reply } = await restoreReply(harness);
+    expect(shown(reply.blocks)).toContain('cancelled before anything was restored');
+    await closedAsk(harness, ask, 'Cancelled');
+    expect(harness.bot.services.approvals.get(restoreIdOfThread(harness))?.state).toBe('cancelled');
+    await lateApprovalRefused(harness);
   });
 
   it('refuses the requester approving their own request, even as a listed approver and an admin', async () => {
@@ -278,6 +288,25 @@ describe('two-person approval of a deletion', () => {
     expect(deleteCalls(harness)).toHaveLength(1);
   });
 
+  it('a deletion cancelled while it waits deletes nothing, and the approvers are told', async () => {
+    const harness = await start();
+    const bf = await confirmDelete(harness);
+    const ask = await askIn(harness);
+    const waiting = await waitUntil(
+      () => harness.slack.messages(CHANNEL, { topLevelOnly: true }).find((m) => m.text.includes('waits for approval')),
+      { timeoutMs: 10_000, description: 'the waiting message in the channel' },
+    );
+    expect((await pressCancel(harness, waiting.ts, ADMIN)).text).toContain('Cancelled while it waited for approval');
+    const result = await waitUntil(
+      () => harness.slack.messages(CHANNEL, { topLevelOnly: true }).find((m) => m.text.includes('Nothing was deleted')),
+      { timeoutMs: 10_000, description: 'the cancelled deletion message' },
+    );
+    expect(result.text).toContain('🛑');
+    await closedAsk(harness, ask, 'Cancelled');
+    expect(deleteCalls(harness)).toHaveLength(0);
+    expect(harness.sim.state.backupFiles.get(bf)?.status).toBe('AVAILABLE');
+  });
+
   it('a denied deletion deletes nothing and says who denied it and why', async () => {
     const harness = await start();
     const bf = await confirmDelete(harness);
@@ -348,6 +377,19 @@ describe('two-person approval survives restarts', () => {
     ).toHaveLength(1);
   });
 });
+
+/** An approval given after the restore ended is refused, and still nothing reaches the cloud. */
+async function lateApprovalRefused(harness: Harness): Promise<void> {
+  const late = await harness.bot.services.approvals.decide({
+    requestId: restoreIdOfThread(harness),
+    approver: { userId: BOB, teamId: 'T0SANDBOX' },
+    channelId: APPROVALS_CHANNEL,
+    decision: 'approve',
+  });
+  expect(late).toMatchObject({ ok: false, reason: 'ended' });
+  await afterEngineTicks(harness, 2);
+  expect(recoverCalls(harness)).toHaveLength(0);
+}
 
 function restoreIdOfThread(harness: Harness): string {
   const id = /req-[\w-]+/.exec(shown(restoreThread(harness).parent?.blocks))?.[0];

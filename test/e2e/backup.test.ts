@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, CALLBACK, OPTION } from '../../src/blocks/ids.js';
 import { backupFormValues, backupViaModal, openBackupModal, threadedReply } from '../support/backup-flows.js';
+import { pressCancel } from '../support/cancel-flows.js';
 import {
   ADMIN,
   afterEngineTicks,
@@ -409,34 +410,16 @@ describe('Cancel on a running backup', () => {
       description: 'the request waiting for the instance to stop',
     });
     const parent = await waitUntil(
-      () => parents(h!.slack).find((p) => JSON.stringify(p.blocks).includes(ACTION.cancelBackup)),
+      () => parents(h!.slack).find((p) => JSON.stringify(p.blocks).includes(ACTION.cancelRequest)),
       { timeoutMs: 10_000, description: 'the channel message with its Cancel button' },
     );
 
     // Someone who may not back up these instances cannot cancel; nothing changes.
-    await h.driver.clickButton({
-      channel: CHANNEL,
-      messageTs: parent.ts,
-      actionId: ACTION.cancelBackup,
-      userId: 'U0BOB',
-    });
-    const refusal = await waitUntil(() => h!.slack.ephemerals('U0BOB').at(-1), {
-      timeoutMs: 5_000,
-      description: 'the refusal',
-    });
+    const refusal = await pressCancel(h, parent.ts, 'U0BOB');
     expect(refusal.text).toContain("You can't do that here");
-    expect(h.bot.repos.backups.get(requestId)?.spec.cancel).toBeUndefined();
+    expect(h.bot.repos.backups.get(requestId)?.cancelled).toBeUndefined();
 
-    await h.driver.clickButton({
-      channel: CHANNEL,
-      messageTs: parent.ts,
-      actionId: ACTION.cancelBackup,
-      userId: ADMIN,
-    });
-    const answer = await waitUntil(() => h!.slack.ephemerals(ADMIN).find((e) => e.text.includes('Cancelled')), {
-      timeoutMs: 5_000,
-      description: 'the answer to the cancel',
-    });
+    const answer = await pressCancel(h, parent.ts, ADMIN);
     expect(answer.text).toContain('2 instances not yet sent will be skipped. Nothing had reached the cloud yet.');
 
     const reply = await threadedReply(h);
@@ -449,7 +432,7 @@ describe('Cancel on a running backup', () => {
     // The channel message says who cancelled, and offers no Cancel any more.
     const final = textOf(h.slack.message(CHANNEL, parent.ts)!);
     expect(final).toContain(`Cancelled by <@${ADMIN}>`);
-    expect(final).not.toContain(ACTION.cancelBackup);
+    expect(final).not.toContain(ACTION.cancelRequest);
   });
 });
 

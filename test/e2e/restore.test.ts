@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, CALLBACK, CHOICE } from '../../src/blocks/ids.js';
+import { pressCancel } from '../support/cancel-flows.js';
 import {
   ADMIN,
   BACKUP_PATH,
@@ -199,6 +200,47 @@ describe('/cloudphone restore, end to end', () => {
     expect(recoverCalls(h)).toEqual([{ status: 200, targets: [stopped] }]);
     expect(h.sim.state.instances.get(stopped)?.packages).toContain('com.tencent.mm');
     expect(targetLine(reply, stopped)).toMatch(/^✅ .* restored · started by the bot first/);
+  });
+
+  it('Cancel while a stopped target starts: nothing is restored, the person and the thread are told plainly', async () => {
+    h = await startHarness();
+    const bf = await botBackup(h, 'support-02', ['com.tencent.mm']);
+    const stopped = h.instance('support-04');
+    const form = await openRestoreForm(h, bf);
+    const { confirmation } = await checkTargets(h, form, [stopped]);
+    await h.driver.submitView({
+      viewId: confirmation!.id,
+      values: { [BLOCK.restoreStopped]: { [ACTION.restoreStopped]: CHOICE.startFirst } },
+    });
+    // The start is sent; the phone then stays STARTING, so the restore waits for it with nothing sent to restore.
+    await waitUntil(() => actionsOf(h).includes('StartAndroidInstance') || undefined, {
+      timeoutMs: 10_000,
+      description: 'the start of the stopped target',
+    });
+    h.sim.setInstanceStatus(stopped, 'STARTING');
+    const parent = await waitUntil(
+      () =>
+        parents(h.slack).find(
+          (p) => p.text.includes('asked to restore') && shown(p.blocks).includes(ACTION.cancelRequest),
+        ),
+      { timeoutMs: 10_000, description: 'the restore message with its Cancel button' },
+    );
+
+    // Someone who may not restore onto it cannot cancel it.
+    const refusal = await pressCancel(h, parent.ts, 'U0BOB');
+    expect(refusal.text).toContain("You can't do that here");
+
+    const answer = await pressCancel(h, parent.ts, ADMIN);
+    expect(answer.text).toContain('1 target not yet sent will be skipped. Nothing had reached the cloud yet.');
+    const { reply } = await restoreReply(h);
+    expect(shown(reply.blocks)).toContain('cancelled before anything was restored');
+    expect(targetLine(reply, stopped)).toContain('stays running');
+    expect(recoverCalls(h)).toHaveLength(0);
+    const final = shown(h.slack.message(CHANNEL, parent.ts)!.blocks);
+    expect(final).toContain(`Cancelled by <@${ADMIN}>`);
+    expect(final).not.toContain(ACTION.cancelRequest);
+    const entry = h.bot.services.audit.recent({}).find((e) => e.outcome?.status === 'cancelled');
+    expect(entry).toMatchObject({ userId: ADMIN, action: 'restore' });
   });
 
   it('leaves a stopped target out when the person chooses that: it is neither started nor restored', async () => {

@@ -10,6 +10,7 @@ import { schedules } from './009-schedules.js';
 import { appFacts } from './010-app-facts.js';
 import { scheduleRuns } from './011-schedule-runs.js';
 import { homeIndexes } from './012-home-indexes.js';
+import { cancels } from './013-cancels.js';
 
 export interface Migration {
   version: number;
@@ -31,4 +32,5 @@ export const migrations: readonly Migration[] = [
   appFacts,
   scheduleRuns,
   homeIndexes,
+  cancels,
 ];

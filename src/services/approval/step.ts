@@ -86,6 +86,10 @@ export function createApprovalStep(deps: {
   }
 
   return async (id) => {
+    // Cancelled while it waits (pipeline/cancel.ts): it ends here, before anyone else is asked.
+    if (requests.header(id)?.cancelled && approvals.get(id)?.state === 'waiting') {
+      approvals.settle(id, 'cancelled', clock.now());
+    }
     let current = view(id);
     try {
       // Once: the requester learns it waits, the approvers are asked. Recorded after posting, so a crash in between
@@ -145,6 +149,12 @@ export function notApprovedReason(
       errorCode: 'ApprovalDenied',
       // Plain text (it is escaped wherever it is shown); the thread's decision note mentions the approver.
       errorMessage: `denied by approver ${denial?.userId ?? 'unknown'}: ${denial?.reason ?? 'no reason given'}`,
+    };
+  }
+  if (state === 'cancelled') {
+    return {
+      errorCode: 'Cancelled',
+      errorMessage: 'cancelled while it waited for approval; nothing was sent to the cloud',
     };
   }
   if (state === 'superseded') {

@@ -31,8 +31,12 @@ export interface BackupSpec {
    * show a name beside each id.
    */
   instanceNames?: Record<string, string> | undefined;
-  /** Not asked for: set when someone cancels the request; the workflow skips what it has not sent yet. */
-  cancel?: { userId: string; at: number } | undefined;
+}
+
+/** Who pressed Cancel on a request, and when (epoch ms); every kind keeps it the same way (pipeline/cancel.ts). */
+export interface Cancellation {
+  userId: string;
+  at: number;
 }
 
 export type RequestStatus = 'received' | 'running' | 'succeeded' | 'partial' | 'failed';
@@ -97,4 +101,6 @@ export interface BackupRequestView {
   failure?: CloudFailure | undefined;
   /** True when the bot runs against the built-in simulator, so every message says so. */
   simulated: boolean;
+  /** Someone cancelled it: instances whose backup was not sent are skipped. */
+  cancelled?: Cancellation | undefined;
 }

@@ -8,7 +8,6 @@ import type { CommitBatcher } from '../../db/commit-batcher.js';
 import type { Repositories } from '../../db/index.js';
 import type { AuditTrail } from '../access/audit.js';
 import type { AccessGuard, PendingDecision } from '../access/guard.js';
-import type { AccessDenial } from '../access/permissions.js';
 import { type AdmissionRefusal, checkAdmission } from '../pipeline/admission.js';
 import type { Clock } from '../pipeline/ports.js';
 import type { Runner } from '../pipeline/runner.js';
@@ -125,48 +124,12 @@ export function createBackupService(deps: {
       if (request?.step !== 'done') return undefined;
       const failed = request.instances.filter((i) => i.state === 'failed').map((i) => i.instanceId);
       if (failed.length === 0) return undefined;
-      const { instanceNames: _names, cancel: _cancel, ...asked } = request.spec;
+      const { instanceNames: _names, ...asked } = request.spec;
       return { ...asked, instanceIds: failed };
-    },
-
-    /**
-     * Cancel: needs the backup permission for the request's instances. Only records the wish and wakes the runner;
-     * the workflow skips, at its next step, every instance whose backup it has not sent. A backup the cloud already
-     * has cannot be called back: the answer counts those, so the person is told plainly.
-     */
-    async cancel(input: { actor: Actor; channelId: string; requestId: string }): Promise<CancelResult> {
-      const request = repos.backups.get(input.requestId);
-      if (!request) return { ok: false, reason: 'not-found' };
-      const { decision, auditId } = await guard.check(
-        { actor: input.actor, action: 'backup', channelId: input.channelId, instanceIds: request.spec.instanceIds },
-        { step: 'cancel', backupRequestId: request.id },
-      );
-      if (!decision.allowed) return { ok: false, reason: 'denied', denial: decision };
-      // Read again: the check may have waited, and the runner moves on meanwhile.
-      const current = repos.backups.get(input.requestId) ?? request;
-      if (current.step === 'done') {
-        audit.recordOutcome(auditId, { status: 'refused', reason: 'already finished' });
-        return { ok: false, reason: 'finished' };
-      }
-      const inCloud = current.instances.filter((i) => i.callId !== undefined || i.taskId !== undefined).length;
-      const open = current.instances.filter((i) => ['pending', 'stopping'].includes(i.state) && i.callId === undefined);
-      if (!current.spec.cancel) {
-        const now = clock.now();
-        repos.requests.setDetail(current.id, { ...current.spec, cancel: { userId: input.actor.userId, at: now } }, now);
-        repos.requests.wakeAt(current.id, now, now);
-        runner.kick();
-      }
-      audit.recordOutcome(auditId, { status: 'cancelled', backupRequestId: current.id, notSent: open.length, inCloud });
-      return { ok: true, notSent: open.length, inCloud };
     },
   };
 }
 
 export type SubmitResult = { ok: true; requestId: string; created: boolean } | { ok: false; refusal: AdmissionRefusal };
-
-export type CancelResult =
-  | { ok: true; notSent: number; inCloud: number }
-  | { ok: false; reason: 'not-found' | 'finished' }
-  | { ok: false; reason: 'denied'; denial: AccessDenial };
 
 export type BackupService = ReturnType<typeof createBackupService>;

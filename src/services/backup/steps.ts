@@ -3,6 +3,7 @@
  * report. Each step is the workflow's (workflow.ts); this map is all the runner knows of backups.
  */
 import type { Repositories } from '../../db/index.js';
+import type { CancelTerms } from '../pipeline/cancel.js';
 import type { RequestNotifier } from '../pipeline/ports.js';
 import { type KindSteps, kindSteps, stateDigest } from '../pipeline/runner.js';
 import type { BackupRequestView } from './model.js';
@@ -35,4 +36,22 @@ export function backupSteps(deps: {
     ...(deps.quiet ? { quiet: deps.quiet } : {}),
   };
   return kindSteps(steps);
+}
+
+/** Cancel for a backup: it needs the backup permission for its instances; a BackupApp already sent cannot be called back. */
+export function backupCancelTerms(repos: Repositories): CancelTerms {
+  return {
+    access(id) {
+      const record = repos.backups.get(id);
+      return record && { action: 'backup', instanceIds: record.spec.instanceIds };
+    },
+    tally(id) {
+      const instances = repos.backups.get(id)?.instances ?? [];
+      const sent = (i: (typeof instances)[number]) => i.callId !== undefined || i.taskId !== undefined;
+      return {
+        notSent: instances.filter((i) => (i.state === 'pending' || i.state === 'stopping') && !sent(i)).length,
+        inCloud: instances.filter(sent).length,
+      };
+    },
+  };
 }

@@ -146,8 +146,9 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     }
     const byId = new Map(found.map((instance) => [instance.instanceId, instance]));
     const instanceNames = Object.fromEntries(found.flatMap((i) => (i.name ? [[i.instanceId, i.name]] : [])));
-    // The spec read now, not before the call: a cancel may have been recorded while the cloud answered.
-    if (Object.keys(instanceNames).length > 0) requests.setDetail(id, { ...load(id).spec, instanceNames }, clock.now());
+    if (Object.keys(instanceNames).length > 0) {
+      requests.setDetail(id, { ...record.spec, instanceNames }, clock.now());
+    }
     await recordAppFacts(id, record.spec.apps, found);
     let toStop = 0;
     let ready = 0;
@@ -231,7 +232,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
   function skipUnsent(id: string): { pending: number; stopping: number } {
     const record = load(id);
     const skipped = { pending: 0, stopping: 0 };
-    if (!record.spec.cancel) return skipped;
+    if (!record.cancelled) return skipped;
     for (const instance of record.instances) {
       if (instance.callId !== undefined || (instance.state !== 'pending' && instance.state !== 'stopping')) continue;
       skipped[instance.state]++;
@@ -389,7 +390,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     let refused = false;
     for (const ids of chunk(fresh, settings.maxInstancesPerCall)) {
       // A cancel recorded while an earlier chunk was on its way stops the chunks not yet sent.
-      if (load(id).spec.cancel) {
+      if (load(id).cancelled) {
         skipUnsent(id);
         break;
       }

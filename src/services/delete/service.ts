@@ -74,10 +74,6 @@ export function createDeleteService(deps: {
   const { repos, guard, audit, catalog, runner, clock } = deps;
 
   /** The files as the policy sees them: each one's source instance and location must be in the person's scope. */
-  function targetsOf(files: readonly DeleteFile[]): AccessTarget[] {
-    return files.map((file) => ({ label: file.backupFileId, instanceId: file.sourceInstanceId, path: file.path }));
-  }
-
   /** Files outside the person's scope are refused in the plan and shown without their name, apps or size. */
   async function refuseOutOfScope(actor: Actor, channelId: string, files: DeleteFile[]): Promise<DeleteFile[]> {
     const inScope = await guard.visible(
@@ -210,7 +206,7 @@ export function createDeleteService(deps: {
         return { ok: false, reason: 'needs-second-confirmation' };
       }
       const { decision, auditId } = await guard.check(
-        { actor: input.actor, action: 'delete', channelId: plan.channelId, targets: targetsOf(files) },
+        { actor: input.actor, action: 'delete', channelId: plan.channelId, targets: deleteTargets(files) },
         {
           step: 'confirm',
           deleteId: plan.id,
@@ -242,3 +238,8 @@ export function createDeleteService(deps: {
 }
 
 export type DeleteService = ReturnType<typeof createDeleteService>;
+
+/** The files of a deletion as the permission check sees them: each by its source instance and where it is stored. */
+export function deleteTargets(files: readonly DeleteFile[]): AccessTarget[] {
+  return files.map((file) => ({ label: file.backupFileId, instanceId: file.sourceInstanceId, path: file.path }));
+}

@@ -10,8 +10,9 @@ import type { ApprovalRecord } from '../../db/approvals.js';
 import type { DeleteOutcome, DeleteRecord } from '../../db/delete-requests.js';
 import type { Repositories } from '../../db/index.js';
 import type { AuditTrail } from '../access/audit.js';
-import { type ApprovalSubject, notApprovedReason } from '../approval/step.js';
+import { type ApprovalEnd, type ApprovalSubject, notApprovedReason } from '../approval/step.js';
 import type { CatalogService } from '../catalog/service.js';
+import type { CancelTerms } from '../pipeline/cancel.js';
 import {
   decide,
   type Effect,
@@ -22,7 +23,7 @@ import {
 } from '../pipeline/mutating-call.js';
 import type { Clock, CloudPhone, RequestNotifier } from '../pipeline/ports.js';
 import { type KindSteps, kindSteps, type Step } from '../pipeline/runner.js';
-import { deletableFiles } from './service.js';
+import { deletableFiles, deleteTargets } from './service.js';
 
 const CALL = 'DeleteBackupFile';
 
@@ -101,6 +102,14 @@ export function deleteSteps(deps: {
     if (!record) throw new Error(`deletion ${id} vanished`);
     const allIds = deletableFiles(record).map((file) => file.backupFileId);
     const made = calls.list(id, CALL);
+    // Cancelled before anything was sent: nothing is. Once a call went out, the cloud may have taken it.
+    if (record.cancelled && made.length === 0) {
+      return settle(id, allIds, {
+        status: 'cancelled',
+        errorCode: 'Cancelled',
+        errorMessage: 'cancelled before the deletion was sent to the cloud',
+      });
+    }
     const last = made.at(-1);
     if (last?.status === 'accepted')
       return settle(id, allIds, { status: 'deleted', cloudRequestId: last.cloudRequestId });
@@ -178,12 +187,31 @@ export function deleteNotApproved(deps: {
   repos: Repositories;
   audit: AuditTrail;
   clock: Clock;
-}): (id: string, state: 'denied' | 'expired', approval: ApprovalRecord) => void {
+}): (id: string, state: Exclude<ApprovalEnd, 'superseded'>, approval: ApprovalRecord) => void {
   return (id, state, approval) => {
     const { errorCode, errorMessage } = notApprovedReason(state, approval);
     deps.repos.db.transaction(() => {
       deps.repos.deletions.settle(id, { status: state, errorCode, errorMessage }, deps.clock.now());
       deps.audit.recordOutcome(id, { status: state, errors: [{ code: errorCode, message: errorMessage }] });
     })();
+  };
+}
+
+/**
+ * Cancel for a deletion: it needs the delete permission for its files, as confirming did. Once DeleteBackupFile went
+ * out the cloud may have taken it, so only a deletion nothing was sent for is stopped.
+ */
+export function deleteCancelTerms(repos: Repositories): CancelTerms {
+  return {
+    access(id) {
+      const record = repos.deletions.get(id);
+      return record && { action: 'delete', targets: deleteTargets(deletableFiles(record)) };
+    },
+    tally(id) {
+      const record = repos.deletions.get(id);
+      const files = record ? deletableFiles(record).length : 0;
+      const sent = repos.calls.list(id, CALL).length > 0;
+      return { notSent: sent ? 0 : files, inCloud: sent ? files : 0 };
+    },
   };
 }

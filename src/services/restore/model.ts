@@ -2,7 +2,7 @@
  * The restore side of the domain model: what a backup needs of a target, what the plan decided about each target,
  * and how a restore request stands. No Slack or cloud wire types here.
  */
-import type { Actor, CloudFailure } from '../backup/model.js';
+import type { Actor, Cancellation, CloudFailure } from '../backup/model.js';
 import type { TargetCheck } from '../verify/compare.js';
 
 /** The facts that decide whether a backup can be restored onto an instance (cloud-phone-api.md §3.1 caveat 3). */
@@ -94,7 +94,8 @@ export type RestoreStatus =
   | 'partial'
   | 'failed'
   | 'denied' // an approver denied it: nothing was changed
-  | 'expired'; // no approval in time: nothing was changed
+  | 'expired' // no approval in time: nothing was changed
+  | 'cancelled'; // someone pressed Cancel before any RecoverApp was sent: nothing was restored
 
 /** `automatic`: the bot's app probe after the restore; `manual`: a person's "Mark restore verified". */
 export type VerificationKind = 'automatic' | 'manual';
@@ -149,4 +150,6 @@ export interface RestoreRequestView {
   /** What the checks after the restore found, passed or not. */
   checks?: RestoreChecks | undefined;
   simulated: boolean;
+  /** Someone cancelled it: targets whose RecoverApp was not sent are skipped. */
+  cancelled?: Cancellation | undefined;
 }

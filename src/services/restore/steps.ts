@@ -5,6 +5,7 @@
  */
 import type { Repositories } from '../../db/index.js';
 import type { ApprovalSubject } from '../approval/step.js';
+import type { CancelTerms } from '../pipeline/cancel.js';
 import type { RequestNotifier } from '../pipeline/ports.js';
 import { type KindSteps, kindSteps, type Step, stateDigest } from '../pipeline/runner.js';
 import { includedTargets } from './compat.js';
@@ -59,5 +60,24 @@ export function restoreApprovalSubject(repos: Repositories, id: string): Approva
     ],
     instanceIds: includedTargets(record).map((target) => target.instanceId),
     simulated: record.simulated,
+  };
+}
+
+/** Cancel for a restore: it needs the restore permission for its targets; a RecoverApp already sent cannot be called back. */
+export function restoreCancelTerms(repos: Repositories): CancelTerms {
+  return {
+    access(id) {
+      const record = repos.restores.get(id);
+      return record && { action: 'restore', instanceIds: includedTargets(record).map((target) => target.instanceId) };
+    },
+    tally(id) {
+      const record = repos.restores.get(id);
+      const targets = record ? includedTargets(record) : [];
+      const sent = (t: (typeof targets)[number]) => t.callId !== undefined || t.taskId !== undefined;
+      return {
+        notSent: targets.filter((t) => (t.state === 'starting' || t.state === 'pending') && !sent(t)).length,
+        inCloud: targets.filter(sent).length,
+      };
+    },
   };
 }

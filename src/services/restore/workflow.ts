@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { ApprovalRecord } from '../../db/approvals.js';
 import type { Repositories } from '../../db/index.js';
 import type { RestoreRecord, RestoreStep, TargetPatch } from '../../db/restore-requests.js';
-import { notApprovedReason } from '../approval/step.js';
+import { type ApprovalEnd, notApprovedReason } from '../approval/step.js';
 import type { CloudFailure } from '../backup/model.js';
 import { factsOf } from '../fleet/instance-facts.js';
 import { createAnnounceStep } from '../pipeline/announce.js';
@@ -52,6 +52,12 @@ const LOST_CALL_GRACE_MS = 2_000;
 /** How far the cloud's clock (a task's StartTime) may be behind the bot's. */
 const CLOUD_CLOCK_SKEW_MS = 60_000;
 
+/** The code of a target a cancel left out before its RecoverApp was sent. */
+export const CANCELLED = 'Cancelled';
+
+/** Target states whose RecoverApp has not been sent: a cancel skips them. */
+const UNSENT: ReadonlySet<string> = new Set(['starting', 'pending']);
+
 /** Statuses a target to start passes through on its way (or back) to a state StartAndroidInstance takes. */
 const WAIT_TO_START = new Set(['STARTING', 'STOPPING']);
 
@@ -60,6 +66,7 @@ export function finalRestoreStatus(request: { targets: RestoreTarget[]; startSto
   const included = includedTargets(request);
   const succeeded = included.filter((target) => target.state === 'succeeded').length;
   if (included.length > 0 && succeeded === included.length) return 'succeeded';
+  if (included.length > 0 && included.every((target) => target.errorCode === CANCELLED)) return 'cancelled';
   return succeeded > 0 ? 'partial' : 'failed';
 }
 
@@ -126,7 +133,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
    * Ends a restore whose approval was denied or ran out: every target it would have changed is left alone (skipped,
    * saying why), the final status is recorded and the reply queued. No cloud call was or will be made.
    */
-  function notApproved(id: string, state: 'denied' | 'expired', approval: ApprovalRecord): void {
+  function notApproved(id: string, state: ApprovalEnd, approval: ApprovalRecord): void {
     const reason = notApprovedReason(state, approval);
     repos.db.transaction(() => {
       for (const target of load(id).targets) {
@@ -139,11 +146,34 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
   }
 
   /**
+   * After a cancel: every target whose RecoverApp was not sent is skipped, saying so. Runs inside the steps (never
+   * between a RecoverApp's record and its call), so it cannot race the sending. A target the bot already started is
+   * left running: starting it changed nothing on it, and stopping it again is the person's call.
+   */
+  function skipUnsent(id: string): void {
+    const record = load(id);
+    if (!record.cancelled) return;
+    repos.db.transaction(() => {
+      for (const target of record.targets) {
+        if (target.callId !== undefined || !UNSENT.has(target.state)) continue;
+        update(id, target.instanceId, {
+          state: 'skipped',
+          errorCode: CANCELLED,
+          errorMessage: target.startedByBot
+            ? 'the request was cancelled before the restore was sent; the bot had started this instance, and it stays running'
+            : 'the request was cancelled before the restore was sent to the cloud',
+        });
+      }
+    })();
+  }
+
+  /**
    * Starts the stopped targets the person chose to start, and waits until they run (or time out). Each start is sent
    * and resolved by the mutating-call policy: refused before acting, sent again after a back-off; an unclear outcome
    * (or a crash in between), looked at, and sent again only to a target still off.
    */
   async function start(id: string): Promise<void> {
+    skipUnsent(id);
     const record = load(id);
     const starting = record.targets.filter((target) => target.state === 'starting');
     const statuses = await describe(starting.map((target) => target.instanceId));
@@ -216,6 +246,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
    * skipped with the reason: no RecoverApp reaches it.
    */
   async function submit(id: string): Promise<void> {
+    skipUnsent(id);
     const record = load(id);
     let retryAt: number | undefined;
     for (const call of calls.list(id, 'RecoverApp')) {
@@ -281,6 +312,11 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
       }
       const path = record.backup.path;
       for (const ids of chunk(ready, settings.maxInstancesPerCall)) {
+        // A cancel recorded while an earlier chunk was on its way stops the chunks not yet sent.
+        if (load(id).cancelled) {
+          skipUnsent(id);
+          break;
+        }
         if (!path) {
           for (const instanceId of ids) {
             update(id, instanceId, {
