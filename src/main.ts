@@ -56,7 +56,7 @@ import {
   scheduleApprovalSubject,
   scheduleNotApproved,
 } from './services/schedules/approval.js';
-import { scheduleRunSteps, wakeRunOf } from './services/schedules/run-steps.js';
+import { scheduleRunCancelTerms, scheduleRunSteps, wakeRunOf } from './services/schedules/run-steps.js';
 import { createScheduleRuns } from './services/schedules/runs.js';
 import { createScheduleService } from './services/schedules/service.js';
 import { createStatusService } from './services/status/service.js';
@@ -294,6 +294,7 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
         backup: backupCancelTerms(repos),
         restore: restoreCancelTerms(repos),
         delete: deleteCancelTerms(repos),
+        'schedule-run': scheduleRunCancelTerms(repos),
       },
     }),
     schedules,

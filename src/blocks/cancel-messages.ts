@@ -10,12 +10,12 @@ import { context } from './common.js';
 import { mention, plural } from './format.js';
 import { ACTION, BLOCK } from './ids.js';
 
-export type CancellableKind = 'backup' | 'restore' | 'delete';
+export type CancellableKind = 'backup' | 'restore' | 'delete' | 'schedule-run';
 
 interface Words {
   /** What one item is (an instance backed up, a target restored onto, a backup file deleted). */
   item: string;
-  /** The items the cloud already has, counted. */
+  /** What happens to the items the cloud already has (or, for a run, the items of the wave under way). */
   inCloud(count: number): string;
   /** The confirmation before cancelling. */
   confirm: { title: string; text: string; button: string };
@@ -26,7 +26,8 @@ interface Words {
 const WORDS: Record<CancellableKind, Words> = {
   backup: {
     item: 'instance',
-    inCloud: (count) => `${plural(count, 'backup')} had already reached the cloud`,
+    inCloud: (count) =>
+      `${plural(count, 'backup')} had already reached the cloud and cannot be called back: they finish on their own, and the reply in the thread lists them.`,
     confirm: {
       title: 'Cancel this backup?',
       text: 'Instances whose backup has not been sent yet are skipped. A backup already sent to the cloud cannot be called back.',
@@ -37,7 +38,8 @@ const WORDS: Record<CancellableKind, Words> = {
   },
   restore: {
     item: 'target',
-    inCloud: (count) => `${plural(count, 'restore')} had already reached the cloud`,
+    inCloud: (count) =>
+      `${plural(count, 'restore')} had already reached the cloud and cannot be called back: they finish on their own, and the reply in the thread lists them.`,
     confirm: {
       title: 'Cancel this restore?',
       text: 'Targets not yet restored onto are skipped and keep their apps as they are. A restore already sent to the cloud cannot be called back. Instances the bot already started stay running.',
@@ -48,13 +50,26 @@ const WORDS: Record<CancellableKind, Words> = {
   },
   delete: {
     item: 'backup',
-    inCloud: (count) => `the deletion of ${plural(count, 'backup')} had already been sent to the cloud`,
+    inCloud: (count) =>
+      `The deletion of ${plural(count, 'backup')} had already been sent to the cloud and cannot be called back: the result message says how it went.`,
     confirm: {
       title: 'Cancel this deletion?',
       text: 'Nothing is deleted if the deletion has not been sent to the cloud yet. Once sent, it cannot be called back.',
       button: 'Cancel the deletion',
     },
     after: 'nothing that was not yet sent to the cloud is deleted.',
+  },
+  'schedule-run': {
+    item: 'instance',
+    inCloud: (count) =>
+      `${plural(count, 'instance')} ${count === 1 ? 'was' : 'were'} in the wave under way: a backup not yet sent is skipped, one the cloud already has finishes on its own. The summary in the thread lists them.`,
+    confirm: {
+      title: 'Cancel this run?',
+      text: 'Instances not yet backed up are skipped, including those of the wave under way whose backup was not sent yet. Backups already sent finish on their own. No retention is applied.',
+      button: 'Cancel the run',
+    },
+    after:
+      'instances not yet backed up are skipped; backups already sent finish on their own; no retention is applied.',
   },
 };
 
@@ -99,9 +114,6 @@ export function cancelAnswer(result: CancelTally & { kind: CancellableKind; awai
     result.notSent > 0
       ? `${plural(result.notSent, words.item)} not yet sent will be skipped.`
       : `Every ${words.item} had already been sent, so nothing is left to skip.`;
-  const sent =
-    result.inCloud > 0
-      ? ` ${words.inCloud(result.inCloud)} and cannot be called back: it finishes on its own, and the reply in the thread says how it went.`
-      : ' Nothing had reached the cloud yet.';
+  const sent = result.inCloud > 0 ? ` ${words.inCloud(result.inCloud)}` : ' Nothing had reached the cloud yet.';
   return `🛑 Cancelled. ${skipped}${sent}`;
 }

@@ -7,6 +7,7 @@
 import type { RetentionPlan } from '../services/schedules/retention.js';
 import type { ScheduleRunView } from '../services/schedules/run-steps.js';
 import { waveInWords } from '../services/schedules/spec.js';
+import { cancelButtonBlock, cancelledNote } from './cancel-messages.js';
 import { inlineCode, truncate } from './escape.js';
 import { progressBar, slackDate } from './format.js';
 
@@ -34,7 +35,8 @@ function simulatedNote(view: ScheduleRunView): string {
 export function runHasFailures(view: ScheduleRunView): boolean {
   const prune = view.detail.prune;
   return (
-    ['failed', 'partial', 'denied'].includes(view.status) ||
+    // A cancelled run is the owner's to know about too: it skipped instances and applied no retention.
+    ['failed', 'partial', 'denied', 'cancelled'].includes(view.status) ||
     view.counts.failed > 0 ||
     (view.detail.unmatched?.length ?? 0) > 0 ||
     (prune?.status !== undefined && prune.status !== 'deleted') ||
@@ -70,6 +72,8 @@ export function scheduleRunParentMessage(view: ScheduleRunView): { text: string;
   let head: string;
   if (!ended) {
     head = `⏳ ${title(view)}: ${done}/${counts.total} backed up, ${counts.inFlight} in this wave, ${counts.queued} waiting · ${wave}`;
+  } else if (view.status === 'cancelled') {
+    head = `🛑 ${title(view)} was cancelled${view.cancelled ? ` by <@${view.cancelled.userId}>` : ''}: ${done}/${counts.total} backed up, ${counts.failed} failed, ${counts.skipped} skipped, no retention applied. <@${view.owner.userId}>`;
   } else if (runHasFailures(view)) {
     head = `❌ ${title(view)} had failures: ${done}/${counts.total} backed up, ${counts.failed} failed, ${counts.skipped} skipped. <@${view.owner.userId}>`;
   } else {
@@ -83,7 +87,13 @@ export function scheduleRunParentMessage(view: ScheduleRunView): { text: string;
       `Could not list the fleet: ${inlineCode(view.detail.listingError.code)} ${view.detail.listingError.message}`,
     );
   }
-  return { text, blocks: [section(text), context(lines.join('\n'))] };
+  const blocks: unknown[] = [section(text), context(lines.join('\n'))];
+  // Cancel while the run is under way; once someone cancelled, who did (until the head says it).
+  if (!ended)
+    blocks.push(
+      view.cancelled ? cancelledNote('schedule-run', view.cancelled) : cancelButtonBlock('schedule-run', view.id),
+    );
+  return { text, blocks };
 }
 
 function instanceRow(i: NonNullable<ScheduleRunView['instances']>[number]): string {

@@ -8,7 +8,7 @@ import type { ScheduleSpec } from '../services/schedules/spec.js';
 import type { Db } from './database.js';
 import { headerOf, type RequestHeader, type RequestRepository, type RequestRow } from './requests.js';
 
-export type RunStatus = 'received' | 'running' | 'succeeded' | 'partial' | 'failed' | 'denied' | 'missed';
+export type RunStatus = 'received' | 'running' | 'succeeded' | 'partial' | 'failed' | 'denied' | 'missed' | 'cancelled';
 export type RunStep = 'resolve' | 'announce' | 'waves' | 'prune' | 'report' | 'done';
 
 /** What only a run has, kept in the request's detail_json. */
@@ -148,6 +148,10 @@ export function createScheduleRunRepository(db: Db, requests: RequestRepository)
   );
   const skip = db.prepare(`UPDATE schedule_run_instances SET state = 'skipped', reason_code = ?, reason_message = ?
     WHERE run_id = ? AND instance_id = ? AND state = 'queued'`);
+  const skipAllQueued = db.prepare(`UPDATE schedule_run_instances SET state = 'skipped', reason_code = ?,
+    reason_message = ? WHERE run_id = ? AND state = 'queued'`);
+  const openChildren = db.prepare(`SELECT DISTINCT s.child_id AS id FROM schedule_run_instances s
+    JOIN requests c ON c.id = s.child_id WHERE s.run_id = ? AND s.state = 'sent' AND c.finished_at IS NULL`);
   const runOfChild = db.prepare('SELECT run_id FROM schedule_run_instances WHERE child_id = ? LIMIT 1');
   const runOfDelete = db.prepare('SELECT run_id FROM schedule_prunes WHERE delete_id = ? LIMIT 1');
   // The schedule's good backups, instance by instance, less those a run's retention already handed to a deletion.
@@ -268,6 +272,14 @@ export function createScheduleRunRepository(db: Db, requests: RequestRepository)
     },
     markSkipped(runId: string, instanceId: string, code: string, message: string): void {
       skip.run(code, message, runId, instanceId);
+    },
+    /** Skips every instance still queued (a cancelled run); returns how many. */
+    skipQueued(runId: string, code: string, message: string): number {
+      return skipAllQueued.run(code, message, runId).changes;
+    },
+    /** The run's child backups that have not ended. */
+    openChildren(runId: string): string[] {
+      return (openChildren.all(runId) as { id: string }[]).map((row) => row.id);
     },
     /** The run a child backup (or a retention deletion) belongs to, if it is one. */
     runOfChild(requestId: string): string | undefined {

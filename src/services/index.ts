@@ -39,7 +39,7 @@ export interface Services {
   deletions: DeleteService;
   /** Scheduled backups' definitions: `/cloudphone schedule` and its form. */
   schedules: ScheduleService;
-  /** Cancel on a running backup, restore or deletion, or one waiting for approval. */
+  /** Cancel on a running backup, restore, deletion or scheduled run, or one waiting for approval. */
   cancels: Canceller;
   /** "Start it now" for phones a backup left off. */
   power: StartNowService;

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ACTION } from '../../src/blocks/ids.js';
+import { pressCancel } from '../support/cancel-flows.js';
 import { ADMIN, CHANNEL, type Harness, parents, startHarness } from '../support/harness.js';
 import { cloudphone, createSchedule, endedRun, runsOf, textOf } from '../support/schedule-flows.js';
 import { waitUntil } from '../support/wait-until.js';
@@ -42,6 +44,34 @@ describe('scheduled runs, end to end', () => {
     // The next slot is the cadence's next one, the slot was taken once.
     expect(runsOf(h, schedule.id)).toHaveLength(1);
     expect(h.bot.repos.schedules.get(schedule.id)?.nextSlotAt).toBeGreaterThan(Date.now());
+  });
+
+  it('Cancel stops a run in its waves: queued instances skipped, the wave under way skips what it had not sent, no retention', async () => {
+    h = await startHarness();
+    const targets = ['support-01', 'support-02', 'qa-01', 'sales-01'].map((name) => h!.instance(name));
+    // The first wave (one phone) waits for its phone to stop: nothing is sent to BackupApp meanwhile.
+    h.sim.setInstanceStatus(targets[0]!, 'STOPPING');
+    const schedule = createSchedule(h, { targets, wave: { kind: 'count', count: 1 }, retention: { keep: 1 } });
+    const parent = await waitUntil(
+      () => parents(h!.slack, CHANNEL).find((p) => textOf(p).includes(ACTION.cancelRequest)),
+      { timeoutMs: 15_000, description: 'the run message with its Cancel button' },
+    );
+    const refusal = await pressCancel(h, parent.ts, 'U0BOB');
+    expect(refusal.text).toContain("You can't do that here");
+    const answer = await pressCancel(h, parent.ts, ADMIN);
+    expect(answer.text).toContain('3 instances not yet sent will be skipped. 1 instance was in the wave under way');
+
+    const run = await endedRun(h, schedule.id);
+    expect(run.status).toBe('cancelled');
+    expect(backupAppCalls(h)).toHaveLength(0);
+    expect(h.bot.repos.scheduleRuns.counts(run.id)).toMatchObject({ total: 4, skipped: 4, succeeded: 0 });
+    // No retention on a cancelled run: nothing handed to a deletion.
+    expect(run.detail.prune).toBeUndefined();
+    const final = textOf(h.slack.message(CHANNEL, parent.ts)!);
+    expect(final).toContain(`was cancelled by <@${ADMIN}>`);
+    expect(final).not.toContain(ACTION.cancelRequest);
+    const summary = textOf(h.slack.threadReplies(CHANNEL, parent.ts)[0]!);
+    expect(summary).toContain('the run was cancelled before this instance was backed up');
   });
 
   it('previews and then prunes what retention allows through the durable deletion, listed in the run thread', async () => {

@@ -24,6 +24,7 @@ import type { AccessGuard } from '../access/guard.js';
 import type { BackupSpec } from '../backup/model.js';
 import type { InstanceSummary } from '../fleet/instance-directory.js';
 import { createAnnounceStep } from '../pipeline/announce.js';
+import type { CancelTerms } from '../pipeline/cancel.js';
 import { chunk, failureOf, isTransient } from '../pipeline/cloud-failure.js';
 import type { Clock, RequestNotifier } from '../pipeline/ports.js';
 import { type KindSteps, kindSteps } from '../pipeline/runner.js';
@@ -52,6 +53,9 @@ export interface RunSettings {
 export function childBackupKey(runId: string, n: number): string {
   return `schedule-run:${runId}#${n}`;
 }
+
+/** The reason code of an instance a cancelled run skipped. */
+const CANCELLED = 'Cancelled';
 
 export function newRunId(): string {
   const uuid = randomUUID();
@@ -219,8 +223,22 @@ export function scheduleRunSteps(deps: {
     next: () => 'waves',
   });
 
+  /**
+   * After a cancel (pipeline/cancel.ts): the instances still queued are skipped, and the cancel is passed on to the
+   * child backups not yet ended, which skip, at their next step, the instances whose backup they have not sent.
+   */
+  function passOnCancel(id: string): void {
+    const cancelled = load(id).cancelled;
+    if (!cancelled) return;
+    repos.db.transaction(() => {
+      runs.skipQueued(id, CANCELLED, 'the run was cancelled before this instance was backed up');
+      for (const child of runs.openChildren(id)) requests.cancel(child, cancelled.userId, clock.now());
+    })();
+  }
+
   /** Fills the freed slots of the wave with child backups; on to prune when nothing is queued or in flight. */
   async function waves(id: string): Promise<void> {
+    passOnCancel(id);
     const run = load(id);
     const { spec } = run.detail;
     const wave = run.detail.waveCount ?? 1;
@@ -282,6 +300,7 @@ export function scheduleRunSteps(deps: {
 
   function endStatus(id: string): RunStatus {
     const counts = runs.counts(id);
+    if (load(id).cancelled) return 'cancelled';
     const prune = load(id).detail.prune;
     const pruneFailed = prune?.deleteId !== undefined && prune.status !== undefined && prune.status !== 'deleted';
     if (counts.failed > 0) return counts.succeeded > 0 ? 'partial' : 'failed';
@@ -294,6 +313,10 @@ export function scheduleRunSteps(deps: {
     const recorded = run.detail.prune;
     if (recorded?.deleteId) {
       const deletion = repos.deletions.get(recorded.deleteId);
+      // Cancelled while it prunes: the deletion is cancelled too (it deletes nothing if it was not sent yet).
+      if (run.cancelled && deletion && deletion.finishedAt === undefined) {
+        requests.cancel(recorded.deleteId, run.cancelled.userId, clock.now());
+      }
       if (deletion && deletion.finishedAt === undefined) {
         return void requests.wakeAt(id, clock.now() + settings.pollIntervalMs, clock.now());
       }
@@ -307,7 +330,8 @@ export function scheduleRunSteps(deps: {
       });
       return finish(id, endStatus(id));
     }
-    if (!hasRetention(spec) || recorded) return finish(id, endStatus(id));
+    // A cancelled run keeps every backup: retention is for a run that went as planned.
+    if (!hasRetention(spec) || recorded || run.cancelled) return finish(id, endStatus(id));
     const now = clock.now();
     const plan = retentionPlanFor(repos, run.detail.scheduleId, spec.retention, now);
     if (plan.delete.length === 0) {
@@ -367,4 +391,21 @@ export function scheduleRunSteps(deps: {
 export function wakeRunOf(repos: Repositories, clock: Clock, childId: string): void {
   const runId = repos.scheduleRuns.runOfChild(childId);
   if (runId) repos.requests.wakeAt(runId, clock.now(), clock.now());
+}
+
+/**
+ * Cancel for a scheduled run: it needs the backup permission for the run's instances, as a manual backup of them
+ * would. Instances not yet in a wave are skipped; the wave under way is cancelled like a backup.
+ */
+export function scheduleRunCancelTerms(repos: Repositories): CancelTerms {
+  return {
+    access(id) {
+      if (!repos.scheduleRuns.get(id)) return undefined;
+      return { action: 'backup', instanceIds: repos.scheduleRuns.instances(id).map((i) => i.instanceId) };
+    },
+    tally(id) {
+      const counts = repos.scheduleRuns.counts(id);
+      return { notSent: counts.queued, inCloud: counts.inFlight };
+    },
+  };
 }
