@@ -75,7 +75,7 @@ import { createSlackApp } from './slack-app.js';
 import { connectCloud, createCloudLimiter, type SimulatorOverrides } from './startup/cloud.js';
 import { boundPort, describeStartupError, opsListenError } from './startup/errors.js';
 import { buildAccess } from './startup/permissions.js';
-import { checkSlackToken, SlackUnreachableError } from './startup/slack.js';
+import { checkSlackToken, SlackUnreachableError, slackStartDeadline } from './startup/slack.js';
 import { logStartSummary } from './startup/summary.js';
 
 export { describeStartupError, SlackUnreachableError };
@@ -508,7 +508,8 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     // Retried with back-off while Slack is unreachable, for a bounded time; the log shows what start-up waits for.
     const slackApi = config.slack.apiUrl ?? 'https://slack.com/api/';
     logger.info({ slackApi }, 'checking the bot token with Slack');
-    installation = await checkSlackToken(app, slack, { apiUrl: slackApi, timeoutMs: overrides.slackStartTimeoutMs });
+    const withinStart = slackStartDeadline({ apiUrl: slackApi, timeoutMs: overrides.slackStartTimeoutMs });
+    installation = await checkSlackToken(app, slack, withinStart);
     if (installation.appId === undefined) {
       logger.warn(
         { teamId: installation.teamId },
@@ -530,11 +531,15 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       ackPriority.watch(httpServer);
       port = boundPort(httpServer, config.slack.port);
     } else {
-      await app.start();
+      // Socket Mode connects through apps.connections.open and a WebSocket, retried by Bolt while they fail: the
+      // same start-up bound applies, so an unreachable socket also ends in one "Could not start" line.
+      await withinStart(app.start());
     }
   } catch (error) {
     // Leave nothing running behind a failed start (the simulator, the cloud client's pool, the database).
     if (httpServer) await app.stop().catch(() => undefined);
+    // A Socket Mode connection still being retried is told to stop; not awaited, as it may be mid-attempt.
+    else if (config.slack.mode === 'socket') void app.stop().catch(() => undefined);
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
     db.close();
     throw error;

@@ -22,22 +22,32 @@ export class SlackUnreachableError extends Error {
 }
 
 /**
- * Initialises the app and asks Slack which installation the token is for, or throws SlackUnreachableError after
- * `timeoutMs` (the retries behind it are left to end on their own).
+ * One bound for every wait on Slack at start-up (the token check, then Socket Mode's connection), so the whole start
+ * gives up within `timeoutMs`, not each step in turn. Past the deadline a step rejects with SlackUnreachableError; the
+ * retries behind it are left to end on their own.
  */
-export async function checkSlackToken(
+export function slackStartDeadline(options: { apiUrl: string; timeoutMs?: number | undefined }) {
+  const timeoutMs = options.timeoutMs ?? SLACK_START_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
+  return async function within<T>(work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      const left = Math.max(0, deadline - Date.now());
+      timer = setTimeout(() => reject(new SlackUnreachableError(options.apiUrl, timeoutMs)), left);
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+/** Initialises the app and asks Slack which installation the token is for, within the start-up deadline. */
+export function checkSlackToken(
   app: App,
   client: WebClient,
-  options: { apiUrl: string; timeoutMs?: number },
+  within: <T>(work: Promise<T>) => Promise<T>,
 ): Promise<Installation> {
-  const timeoutMs = options.timeoutMs ?? SLACK_START_TIMEOUT_MS;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new SlackUnreachableError(options.apiUrl, timeoutMs)), timeoutMs);
-  });
-  try {
-    return await Promise.race([app.init().then(() => fetchInstallation(client)), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return within(app.init().then(() => fetchInstallation(client)));
 }
