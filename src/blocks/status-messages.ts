@@ -17,10 +17,14 @@ import { targetOutcomeLine } from './restore-text.js';
 
 const MAX_LINES = 40;
 
-function liveLine(task: CloudTask): string {
+/** One cloud task; `names` (instance id → name, from the request's records) puts the name beside the instance. */
+function liveLine(task: CloudTask, names: ReadonlyMap<string, string> = new Map()): string {
   const parts = [`${code(task.taskId)} ${code(task.status, 30)}`];
   if (task.type) parts.push(inlineText(task.type, 40));
-  if (task.instanceId) parts.push(`on ${code(task.instanceId)}`);
+  if (task.instanceId) {
+    const name = names.get(task.instanceId);
+    parts.push(`on ${code(task.instanceId)}${name ? ` ${inlineText(name, 60)}` : ''}`);
+  }
   if (task.region) parts.push(`in ${code(task.region, 40)}`);
   if (task.totalChildCount !== undefined) {
     parts.push(
@@ -105,7 +109,15 @@ export function statusMessage(report: StatusReport): SlackMessage {
           request.instances.map((i) => withRegion(instanceLine(i, request), i.instanceId, regions)),
         ),
       );
-      if (report.live.length > 0) blocks.push(...linesBlocks('*Cloud tasks*', report.live.map(liveLine)));
+      const names = new Map(Object.entries(request.spec.instanceNames ?? {}));
+      if (report.live.length > 0) {
+        blocks.push(
+          ...linesBlocks(
+            '*Cloud tasks*',
+            report.live.map((task) => liveLine(task, names)),
+          ),
+        );
+      }
       blocks.push(refreshNote(report.refreshError));
       return { text: `Backup ${request.id}: ${status}`, blocks };
     }
@@ -125,7 +137,15 @@ export function statusMessage(report: StatusReport): SlackMessage {
           request.targets.map((t) => withRegion(targetOutcomeLine(t), t.instanceId, regions)),
         ),
       );
-      if (report.live.length > 0) blocks.push(...linesBlocks('*Cloud tasks*', report.live.map(liveLine)));
+      const names = new Map(request.targets.flatMap((t) => (t.facts?.name ? [[t.instanceId, t.facts.name]] : [])));
+      if (report.live.length > 0) {
+        blocks.push(
+          ...linesBlocks(
+            '*Cloud tasks*',
+            report.live.map((task) => liveLine(task, names)),
+          ),
+        );
+      }
       blocks.push(refreshNote(report.refreshError));
       return { text: `Restore ${request.id}: ${status}`, blocks };
     }
@@ -149,7 +169,10 @@ export function statusMessage(report: StatusReport): SlackMessage {
         ? [section(heading), section(failureText(report.refreshError))]
         : report.tasks.length === 0
           ? [section(`${heading}\nThe cloud has no task for this RequestId.`)]
-          : linesBlocks(heading, report.tasks.map(liveLine));
+          : linesBlocks(
+              heading,
+              report.tasks.map((task) => liveLine(task)),
+            );
       return { text: `Cloud request ${report.cloudRequestId}`, blocks };
     }
     default: {

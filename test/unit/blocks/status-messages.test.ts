@@ -23,3 +23,22 @@ describe('status of a backup over two regions', () => {
     expect(byInstance.slice(byInstance.indexOf('acp-c'))).not.toContain(' in `');
   });
 });
+
+describe('status of a backup with named instances', () => {
+  it("puts each instance's name beside its id on the cloud task lines", () => {
+    const request = makeView();
+    const named = { ...request, spec: { ...request.spec, instanceNames: { 'acp-a': 'support-01' } } };
+    const message = statusMessage({
+      kind: 'backup',
+      request: named as never,
+      live: [
+        { taskId: 't-a', status: 'RUNNING', instanceId: 'acp-a' },
+        { taskId: 't-b', status: 'RUNNING', instanceId: 'acp-b' },
+      ],
+    });
+    const tasks = JSON.stringify(message.blocks).split('Cloud tasks')[1] ?? '';
+    expect(tasks).toContain('on `acp-a` support-01');
+    // An instance the cloud gave no name for shows its id alone.
+    expect(tasks).toMatch(/on `acp-b`(?! \w)/);
+  });
+});
