@@ -89,6 +89,14 @@ describe('/cloudphone backup, end to end', () => {
     const reply = await threadedReply(h);
     const sent = actions(h).filter((a) => ['StopAndroidInstance', 'BackupApp', 'StartAndroidInstance'].includes(a));
     expect(sent).toEqual(['StopAndroidInstance', 'BackupApp', 'StartAndroidInstance']);
+    // The stop used the statuses the request's own lookup had just read: one look at the phone before it was
+    // stopped, not two (each costs the account's call quota).
+    const calls = h.sim.requests;
+    const firstStop = calls.findIndex((r) => r.action === 'StopAndroidInstance');
+    const looksBefore = calls
+      .slice(0, firstStop)
+      .filter((r) => r.action === 'DescribeAndroidInstances' && Object.values(r.params).includes(id));
+    expect(looksBefore).toHaveLength(1);
     // BackupApp went out only once the instance was STOPPED: every poll before it saw STOPPING or STOPPED.
     expect(textOf(reply)).toContain('started again');
     await waitUntil(() => h!.sim.state.instances.get(id)?.status === 'RUNNING', {

@@ -48,6 +48,8 @@ const BACKUP_READY = new Set(['STOPPED', 'BACKUP_FAILED', 'RECOVER_FAILED']);
 /** Sends of BackupApp per instance before an unclear outcome is reported instead of retried. */
 const MAX_BACKUP_ATTEMPTS = 3;
 const MAX_STOP_ATTEMPTS = 3;
+/** How old the lookup's statuses may be for the stop step to use them instead of asking again. */
+const LOOKUP_FRESH_MS = 2_000;
 
 /** A marker the bot adds to every backup's Description, so its own backup files can be found again. */
 export function requestMarker(requestId: string): string {
@@ -69,6 +71,8 @@ export function finalStatus(instances: readonly InstanceProgress[]): RequestStat
 export function createBackupWorkflow(deps: WorkflowDeps) {
   const { repos, cloud, notifier, clock, settings, logger } = deps;
   const { requests, backups, calls, tasks } = repos;
+  /** Each request's statuses as its lookup read them, until its stop step takes them (see `takeLookup`). */
+  const lookedUp = new Map<string, { at: number; statuses: Map<string, string> }>();
   /** How long after an unsettled mutating call its effects (files, statuses) should be visible to a lookup. */
   const reconcileGraceMs = Math.max(1_000, settings.pollIntervalMs * 2);
   const stopPolicy = {
@@ -188,8 +192,10 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       }
     }
     const cancelled = skipUnsent(id);
-    if (toStop > cancelled.stopping) moveTo(id, 'stop');
-    else if (ready > cancelled.pending) moveTo(id, 'submit');
+    if (toStop > cancelled.stopping) {
+      lookedUp.set(id, { at: clock.now(), statuses: new Map(found.map((i) => [i.instanceId, i.status])) });
+      moveTo(id, 'stop');
+    } else if (ready > cancelled.pending) moveTo(id, 'submit');
     else finish(id);
   }
 
@@ -254,7 +260,9 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     skipUnsent(id);
     const record = load(id);
     const stopping = record.instances.filter((i) => i.state === 'stopping');
-    const statuses = await currentStatuses(stopping.map((i) => i.instanceId));
+    const statuses =
+      takeLookup(id, calls.list(id, 'StopAndroidInstance').length === 0) ??
+      (await currentStatuses(stopping.map((i) => i.instanceId)));
     const timedOut = clock.now() - record.stepStartedAt > settings.stopTimeoutMs;
     if (statuses === undefined && !timedOut) return retryLater(id);
 
@@ -318,6 +326,18 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     } catch (error) {
       calls.settle(callId, recordedFailure(error), clock.now());
     }
+  }
+
+  /**
+   * The statuses the lookup just read, for the stop step that follows it at once: asking the cloud again a few
+   * milliseconds later would cost one more DescribeAndroidInstances per 100 phones of the account's call quota. Used
+   * once, only before any stop was sent and while fresh; kept in memory, so after a restart the stop step looks.
+   */
+  function takeLookup(id: string, nothingSentYet: boolean): Map<string, string> | undefined {
+    const seen = lookedUp.get(id);
+    lookedUp.delete(id);
+    if (!seen || !nothingSentYet || clock.now() - seen.at > LOOKUP_FRESH_MS) return undefined;
+    return seen.statuses;
   }
 
   async function currentStatuses(ids: string[]): Promise<Map<string, string> | undefined> {
