@@ -28,6 +28,7 @@ export function backupSubmitted(services: Services) {
       spec: input.spec,
       channelId: metadata.channelId,
       endpointTyped: true,
+      typedIn: 'form',
     });
     if (decided.kind === 'denied') {
       decided.pending.record();
