@@ -30,6 +30,7 @@ import { createAccessGuard } from './services/access/guard.js';
 import { createApprovalService } from './services/approval/service.js';
 import { createApprovalStep } from './services/approval/step.js';
 import { createBackupFormDefaults } from './services/backup/form-defaults.js';
+import { createKnownInstances } from './services/backup/known-instances.js';
 import { createBackupService } from './services/backup/service.js';
 import { createStartNowService } from './services/backup/start-now.js';
 import { backupCancelTerms, backupSteps } from './services/backup/steps.js';
@@ -129,7 +130,8 @@ const RUNNER_CONCURRENCY = 8;
 const PICKER_LISTING_WAIT_MS = 2_000;
 /**
  * How long a backup waits before its ack for the cloud to say which region its instances are in (several
- * CLOUDPHONE_REGIONS only; a listing younger than CLOUDPHONE_INSTANCE_CACHE_MS answers at once).
+ * CLOUDPHONE_REGIONS only), or whether ids missing from the fleet listing exist (a phone created since it); a listing
+ * younger than CLOUDPHONE_INSTANCE_CACHE_MS answers at once.
  */
 const REGION_LOOKUP_WAIT_MS = 1_500;
 
@@ -331,6 +333,9 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     uploadRegions: createUploadRegions({
       enabled: config.cloud.regions.length > 1,
       regionsOf: (ids) => instanceDirectory.phoneRegionsOf(ids, { waitMs: REGION_LOOKUP_WAIT_MS }),
+    }),
+    knownInstances: createKnownInstances({
+      unknownOf: (ids) => instanceDirectory.unknownOf(ids, { waitMs: REGION_LOOKUP_WAIT_MS }),
     }),
   };
 

@@ -5,7 +5,7 @@
 import type { AccessDenial } from '../services/access/permissions.js';
 import type { BackupField, BackupFieldErrors } from '../services/backup/input.js';
 import { context, section } from './common.js';
-import { inlineCode, inlineText, oneLine, truncate } from './escape.js';
+import { inlineCode, inlineText, mrkdwnToPlain, oneLine, truncate } from './escape.js';
 import { channelLink, mention } from './format.js';
 import { BOT_DISPLAY_NAME, COMMAND } from './ids.js';
 import type { SlackMessage } from './limits.js';
@@ -67,28 +67,90 @@ function denialReason(reason: string): string {
   return cut.replace(/<(?![#@][A-Z0-9]{2,30}>)/g, '&lt;').replace(/(?<!<[#@][A-Z0-9]{2,30})>/g, '&gt;');
 }
 
-/** A policy member as a mention: a person, a user group by id, or a group handle as text. */
-function memberMention(member: string): string {
-  if (/^S[A-Z0-9]{2,30}$/.test(member)) return `<!subteam^${member}>`;
+const GROUP_ID = /^S[A-Z0-9]{2,30}$/;
+
+/**
+ * A policy member as a mention: a person, a user group by id, or a group handle, as a group mention when its id is
+ * known (a group mention stays right when the handle is renamed) and as text otherwise.
+ */
+function memberMention(member: string, groupIds: Readonly<Record<string, string>> | undefined): string {
+  const groupId = member.startsWith('@') ? groupIds?.[member] : member;
+  if (groupId !== undefined && GROUP_ID.test(groupId)) return `<!subteam^${groupId}>`;
   if (member.startsWith('@')) return inlineText(member, 40);
   return mention(member);
 }
 
+const NO_ADMINS = 'This bot has no admins yet: ask whoever runs it to name some.';
+
 /** Who to ask, from a denial: the admins (who can grant it) and people who already may. */
-function whomToAsk(denial: Pick<AccessDenial, 'admins' | 'members'>): string {
+function whomToAsk(denial: Pick<AccessDenial, 'admins' | 'members' | 'groupIds'>): string {
   const admins = denial.admins ?? [];
   const members = denial.members ?? [];
   const ask =
-    admins.length > 0
-      ? `To get access, ask an admin of this bot: ${admins.map(mention).join(', ')}.`
-      : 'This bot has no admins yet: ask whoever runs it to name some.';
-  const already = members.length > 0 ? ` People who may do this: ${members.map(memberMention).join(', ')}.` : '';
+    admins.length > 0 ? `To get access, ask an admin of this bot: ${admins.map(mention).join(', ')}.` : NO_ADMINS;
+  const shown = members.map((member) => memberMention(member, denial.groupIds));
+  const already = members.length > 0 ? ` People who may do this: ${shown.join(', ')}.` : '';
   return `${ask}${already}`;
+}
+
+/** A channel link with its name, if any: `<#C1|name>` carries one, else the denial's names may. */
+const CHANNEL_REF = /<#([A-Z0-9]+)(?:\|([^>]*))?>/;
+/** Channel links one after another (`<#C1>, <#C2>`), as a denial lists the channels allowed. */
+const CHANNEL_RUN = new RegExp(`${CHANNEL_REF.source}(?:, ${CHANNEL_REF.source})*`, 'g');
+
+/**
+ * Channel links as plain text: `#name` when the name is known; the person's own channel as "this channel"; others
+ * counted ("another channel", "2 other channels"), since a bare id means nothing to a person and a form error
+ * cannot link.
+ */
+function plainChannels(reason: string, names: Readonly<Record<string, string>>, channelId: string | undefined): string {
+  return reason.replace(CHANNEL_RUN, (run) => {
+    const shown: string[] = [];
+    let unnamed = 0;
+    for (const [, id = '', label] of run.matchAll(new RegExp(CHANNEL_REF.source, 'g'))) {
+      const name = label || names[id];
+      if (name) shown.push(`#${name.replace(/^#/, '')}`);
+      else if (id === channelId) shown.push('this channel');
+      else unnamed += 1;
+    }
+    if (unnamed > 0) shown.push(unnamed === 1 ? 'another channel' : `${unnamed} other channels`);
+    return shown.join(', ');
+  });
+}
+
+/** Whom to ask, in plain text: people by name when the denial carries their names, else "a bot admin". */
+function plainWhomToAsk(denial: Pick<AccessDenial, 'admins' | 'members' | 'names'>): string {
+  const names = denial.names ?? {};
+  const admins = denial.admins ?? [];
+  const adminNames = admins.flatMap((id) => names[id] ?? []);
+  const ask =
+    admins.length === 0
+      ? NO_ADMINS
+      : adminNames.length > 0
+        ? `To get access, ask a bot admin: ${adminNames.join(', ')}.`
+        : 'To get access, ask a bot admin.';
+  // A handle reads as it is; an id without a name would show as a raw id, so it is left out.
+  const members = (denial.members ?? []).flatMap((member) => names[member] ?? (member.startsWith('@') ? member : []));
+  return members.length > 0 ? `${ask} People who may do this: ${members.join(', ')}.` : ask;
+}
+
+/**
+ * A denial under a form field (the backup and schedule forms): the rule's reason and whom to ask, as plain text,
+ * because Slack shows field errors as typed, so a mention would read `<@U…>` and a channel link `<#C…>`.
+ * `channelId` is the channel the form was opened from.
+ */
+export function formDenialText(
+  denial: Pick<AccessDenial, 'reason' | 'admins' | 'members' | 'names'>,
+  channelId?: string,
+): string {
+  const given = typeof denial.reason === 'string' && denial.reason.trim() !== '' ? denial.reason : 'no rule allows it';
+  const reason = oneLine(mrkdwnToPlain(plainChannels(given, denial.names ?? {}, channelId))).replace(/[.;:,\s]+$/, '');
+  return `Not allowed: ${reason}. ${plainWhomToAsk(denial)}`;
 }
 
 /** Ephemeral answer when a permission rule says no: the rule's reason, and whom to ask. */
 export function permissionDeniedMessage(
-  denial: string | Pick<AccessDenial, 'reason' | 'admins' | 'members'>,
+  denial: string | Pick<AccessDenial, 'reason' | 'admins' | 'members' | 'groupIds'>,
 ): SlackMessage {
   const reason = typeof denial === 'string' ? denial : denial?.reason;
   const why = denialReason(typeof reason === 'string' && reason.trim() !== '' ? reason : 'no rule allows it');

@@ -17,6 +17,7 @@ export {
   statusText,
 } from './backup-messages.js';
 export {
+  formDenialText,
   inlineErrorsMessage,
   notInChannelMessage,
   permissionDeniedMessage,

@@ -105,6 +105,7 @@ async function inlineBackup(
     spec: input.spec,
     channelId: command.channel_id,
     endpointTyped: 'uploadEndpoint' in typed,
+    typedIn: 'command',
   });
   if (decided.kind === 'denied') {
     decided.pending.record();

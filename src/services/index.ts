@@ -2,6 +2,7 @@ import type { AuditTrail } from './access/audit.js';
 import type { AccessGuard } from './access/guard.js';
 import type { PeopleDirectory } from './access/people.js';
 import type { ApprovalService } from './approval/service.js';
+import type { KnownInstances } from './backup/known-instances.js';
 import type { Actor } from './backup/model.js';
 import type { BackupService } from './backup/service.js';
 import type { StartNowService } from './backup/start-now.js';
@@ -53,6 +54,8 @@ export interface Services {
   modalDefaults(actor: Actor, channelId: string): Promise<ModalDefaults>;
   /** A backup's upload endpoint against its instances' region: the form's first endpoint, and what a request must fix. */
   uploadRegions: UploadRegions;
+  /** Typed instance ids the cloud has no phone for, told from the picker's cached listing before the ack. */
+  knownInstances: KnownInstances;
   /** The backup modal's instance picker: instances in the person's backup scope matching `query`. Never throws. */
   suggestInstances: InstanceSuggestions['suggest'];
   /** Starts listing the fleet for the instance picker unless a fresh listing is cached; returns at once. */

@@ -5,6 +5,7 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { admissionRefusalText } from '../blocks/admission.js';
 import { fieldErrors, readBackupForm, readBackupModalMetadata } from '../blocks/backup-modal.js';
+import { formDenialText } from '../blocks/error-messages.js';
 import { validateBackupInput } from '../services/backup/input.js';
 import type { Services } from '../services/index.js';
 import { decideBackup } from '../slack/backup-request.js';
@@ -28,10 +29,11 @@ export function backupSubmitted(services: Services) {
       spec: input.spec,
       channelId: metadata.channelId,
       endpointTyped: true,
+      typedIn: 'form',
     });
     if (decided.kind === 'denied') {
       decided.pending.record();
-      return ack(fieldErrors({ instanceIds: `Not allowed: ${decided.denial.reason}` }));
+      return ack(fieldErrors({ instanceIds: formDenialText(decided.denial, metadata.channelId) }));
     }
     if (decided.kind === 'errors') return ack(fieldErrors(decided.errors));
     const { spec, pending } = decided;

@@ -3,7 +3,7 @@
  * denial under the targets), otherwise the schedule is saved and the form turns into a notice saying when it first runs.
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
-import { mrkdwnToPlain } from '../blocks/escape.js';
+import { formDenialText } from '../blocks/error-messages.js';
 import { scheduleSavedView } from '../blocks/schedule-messages.js';
 import { readScheduleForm, readScheduleModalMetadata, scheduleFieldErrors } from '../blocks/schedule-modal.js';
 import type { Services } from '../services/index.js';
@@ -32,7 +32,7 @@ export function scheduleSubmitted(services: Services) {
       case 'errors':
         return ack(scheduleFieldErrors(result.errors));
       case 'denied':
-        return ack(scheduleFieldErrors({ targets: `Not allowed: ${mrkdwnToPlain(result.denial.reason)}` }));
+        return ack(scheduleFieldErrors({ targets: formDenialText(result.denial, metadata.channelId) }));
       case 'not-found':
         // Only a change names an existing schedule: deleted while its form was open.
         return ack(

@@ -33,6 +33,17 @@ const textOf = (message: { text?: string; blocks?: unknown }) =>
   `${message.text ?? ''}\n${JSON.stringify(message.blocks ?? [])}`;
 const actions = (harness: Harness) => harness.sim.requests.map((r) => r.action);
 
+/** Waits until the form's instance picker offers phones: the bot has its listing of the fleet. */
+async function fleetListed(harness: Harness, viewId: string) {
+  await waitUntil(
+    async () => {
+      const res = await harness.driver.blockSuggestion({ viewId, actionId: ACTION.instancePicker, value: '' });
+      return 'options' in res.outcome && res.outcome.options.length > 0 ? true : undefined;
+    },
+    { timeoutMs: 5_000, description: "the instance picker's listing of the fleet" },
+  );
+}
+
 describe('/cloudphone backup, end to end', () => {
   it('backs up a stopped instance and answers once in a thread with the backup file id and name', async () => {
     h = await startHarness();
@@ -115,8 +126,40 @@ describe('/cloudphone backup, end to end', () => {
     expect(h.sim.state.instances.get(id)?.status).toBe('STOPPED');
   });
 
-  it('says a partial success plainly: one backed up, one failed with its error, one unknown id skipped', async () => {
+  it('refuses an id that names no instance, in the form and in the inline command, and records nothing', async () => {
     h = await startHarness();
+    const good = h.instance('support-02');
+    const view = await openBackupModal(h, [good, 'acp-doesnotexist01']);
+    await fleetListed(h, view.id);
+    const submitted = await h.driver.submitView({ viewId: view.id, values: backupFormValues(['com.tencent.mm']) });
+    expect(submitted.outcome.kind).toBe('errors');
+    const errors = (submitted.body as { errors: Record<string, string> }).errors;
+    expect(errors).toEqual({
+      [BLOCK.instances]:
+        'No instance acp-doesnotexist01 in this account and region: check the id, or pick one from the list.',
+    });
+    const inline = await h.driver.slashCommand({
+      command: '/cloudphone',
+      text: `backup acp-doesnotexist01 --apps com.tencent.mm --path ${BACKUP_PATH}`,
+      userId: ADMIN,
+      channelId: CHANNEL,
+    });
+    expect(inline.withinAckBudget).toBe(true);
+    expect(JSON.stringify(inline.body)).toContain('No instance `acp-doesnotexist01` in this account and region');
+    expect(JSON.stringify(inline.body)).not.toMatch(/req-[0-9a-f]+/);
+    // Nothing recorded or started: no request, no message in the channel, no cloud call but the fleet listing.
+    expect(actions(h).filter((a) => a !== 'DescribeAndroidInstances')).toEqual([]);
+    expect(parents(h.slack)).toHaveLength(0);
+    // The audit trail holds the form being opened, and no backup decision.
+    const audited = h.bot.services.audit.recent({ userId: ADMIN });
+    expect(audited.map((entry) => entry.params)).toEqual([expect.objectContaining({ step: 'open form' })]);
+  });
+
+  it('says a partial success plainly when the fleet listing is not ready yet: one backed up, one failed with its error, one unknown id skipped', async () => {
+    h = await startHarness();
+    // The listing the open form starts is slow: the submission does not wait for it (Slack's 3 s), so an unknown id
+    // goes through as it always could, and the backup reports it.
+    h.sim.setFaults({ delay: { actions: ['DescribeAndroidInstances'], times: 1, ms: 4_000 } });
     const good = h.instance('support-02');
     const noApp = h.instance('support-04');
     await backupViaModal(h, [good, noApp, 'acp-doesnotexist01'], ['com.tencent.mm']);

@@ -121,7 +121,8 @@ describe('the policy file on the running bot', () => {
     expect(wrongChannel).toContain('ask an admin of this bot: <@U0NOBODY>');
     const notMember = await inline(harness, BOB, `backup ${ok} --apps com.tencent.mm --path ${BACKUP_PATH}`);
     expect(notMember).not.toContain('req-');
-    expect(notMember).toContain('People who may do this: @ops');
+    // Bob's membership check resolved @ops to its group id: the group is mentioned, not shown as text.
+    expect(notMember).toContain('People who may do this: <!subteam^S0OPS>');
     expect(harness.sim.requests).toHaveLength(0);
     const audit = harness.bot.services.audit.recent({});
     expect(audit).toHaveLength(4);
@@ -209,7 +210,11 @@ describe('the policy file on the running bot', () => {
     // The picker never offered it, but a submission is only as honest as its sender.
     const submitted = await submitPicked(harness, view.id, [other]);
     expect(submitted.outcome.kind).toBe('errors');
-    expect((submitted.body as { errors: Record<string, string> }).errors[BLOCK.instances]).toContain(other);
+    const error = (submitted.body as { errors: Record<string, string> }).errors[BLOCK.instances];
+    expect(error).toContain(other);
+    // Whom to ask, as a form error can show it: plain text, no mention markup.
+    expect(error).toMatch(/To get access, ask a bot admin\. People who may do this: @ops\.$/);
+    expect(error).not.toContain('<');
     expect(harness.sim.requests.map((r) => r.action)).not.toContain('BackupApp');
   });
 

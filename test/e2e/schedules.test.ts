@@ -153,6 +153,9 @@ describe('/cloudphone schedule form, end to end', () => {
     });
     const errors = (denied.body as { errors: Record<string, string> }).errors;
     expect(errors[BLOCK.scheduleTargets]).toContain('Not allowed');
+    // The admin to ask, by name when known, else in words: a mention would show as a raw <@U…> in a form error.
+    expect(errors[BLOCK.scheduleTargets]).toContain('To get access, ask a bot admin.');
+    expect(errors[BLOCK.scheduleTargets]).not.toContain('<@');
     expect(h.bot.repos.schedules.list(h.slack.team.id)).toEqual([]);
   });
 });

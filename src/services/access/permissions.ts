@@ -52,6 +52,13 @@ export interface AccessDenial {
   reason: string;
   admins?: readonly string[] | undefined;
   members?: readonly string[] | undefined;
+  /**
+   * Readable names for ids the denial mentions (people, user groups, channels), where the bot already knows them:
+   * a form error is plain text, where a mention shows as a raw id.
+   */
+  names?: Readonly<Record<string, string>> | undefined;
+  /** User group ids of `@handle` members, where the bot has resolved them already, so a message can mention the group. */
+  groupIds?: Readonly<Record<string, string>> | undefined;
 }
 
 export type AccessDecision = { allowed: true; rule: string } | AccessDenial;
@@ -129,7 +136,7 @@ export function createAdminListPermissions(admins: readonly string[]): Permissio
 export function createPolicyPermissions(options: {
   policy: Policy;
   extraAdmins?: readonly string[];
-  userGroups?: Pick<UserGroupDirectory, 'membership'>;
+  userGroups?: Pick<UserGroupDirectory, 'membership'> & Partial<Pick<UserGroupDirectory, 'knownGroupId'>>;
   /**
    * Instance id → instance group id (`ag-…`) from the cloud, for roles that name instance groups. Asked only when
    * globs alone deny and a role that applies to the person names a group; a failure (or none given) denies.
@@ -165,6 +172,16 @@ export function createPolicyPermissions(options: {
       .flatMap((role) => role.members)
       .filter((member) => member !== asking && !admins.has(member));
     return [...new Set(members)].slice(0, MAX_NAMED);
+  }
+
+  /** The ids of the `@handle` members that the membership check has resolved already; Slack is not asked for a denial. */
+  function groupIdsOf(members: readonly string[]): Record<string, string> | undefined {
+    const out: Record<string, string> = {};
+    for (const member of members) {
+      const id = member.startsWith('@') ? options.userGroups?.knownGroupId?.(member) : undefined;
+      if (id) out[member] = id;
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
   }
 
   /**
@@ -225,12 +242,14 @@ export function createPolicyPermissions(options: {
         placementsUnknown ? `the instances’ ${placementsUnknown} could not be looked up in the cloud just now` : '',
       ].filter(Boolean);
       const note = notes.length > 0 ? ` (${notes.join('; ')}; try again in a minute)` : '';
+      const members = membersFor(request.action, request.actor.userId);
       return {
         allowed: false,
         rule: decision.rule,
         reason: `${decision.reason}${note}`,
         admins: policy.admins.slice(0, MAX_NAMED),
-        members: membersFor(request.action, request.actor.userId),
+        members,
+        groupIds: groupIdsOf(members),
       };
     },
     async visible(actor, action, channelId, items) {

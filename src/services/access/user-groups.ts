@@ -42,6 +42,11 @@ export interface UserGroupDirectory {
   membership(userId: string, candidateGroups: readonly string[]): Promise<MembershipResult>;
   /** Is the user in this one group (`S…` id or `@handle`)? False when the lookup fails. */
   isMember(userId: string, groupRef: string): Promise<boolean>;
+  /**
+   * The group id of `@handle` (or `handle`) as last resolved, while trusted; undefined when it is not cached or names no
+   * group. Never asks Slack: a message that mentions the group uses it, and must not wait.
+   */
+  knownGroupId(handle: string): string | undefined;
   /** Forgets everything cached (for tests and an admin "reload"). */
   clear(): void;
 }
@@ -75,6 +80,11 @@ function createLoader<T>(load: (key: string) => Promise<T>, ttlMs: number, now: 
       })();
       inFlight.set(key, promise);
       return promise;
+    },
+    /** The cached value while trusted, without loading. */
+    peek(key: string): T | undefined {
+      const hit = cache.get(key);
+      return hit && now() < hit.expiresAt ? hit.value : undefined;
     },
     clear(): void {
       cache.clear();
@@ -153,6 +163,9 @@ export function createUserGroupDirectory(options: UserGroupDirectoryOptions): Us
     },
     async isMember(userId, groupRef) {
       return (await membership(userId, [groupRef])).groups.has(groupRef);
+    },
+    knownGroupId(handle) {
+      return handles.peek(handle.replace(/^@/, '').toLowerCase());
     },
     clear() {
       members.clear();

@@ -7,7 +7,8 @@
  * change, rather than uploading across regions over the public network.
  *
  * Checked only with several CLOUDPHONE_REGIONS; the region is the phone's own (`RegionId` as listed), else the
- * configured region that listed it. Instances the cloud does not know are left to the backup itself to report.
+ * configured region that listed it. Instances the cloud does not know are left out here (known-instances.ts refuses
+ * them when it can tell in time, else the backup itself reports them).
  *
  * The messages follow `input.ts`: Slack mrkdwn with values in code spans, turned into plain text for modal fields.
  */
@@ -32,7 +33,7 @@ export function byRegion(
 }
 
 /** Up to `max` ids in code spans, the rest counted. */
-function listIds(ids: readonly string[], max = 3): string {
+export function listIds(ids: readonly string[], max = 3): string {
   const shown = ids.slice(0, max).map(show).join(', ');
   return ids.length > max ? `${shown} and ${ids.length - max} more` : shown;
 }

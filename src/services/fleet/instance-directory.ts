@@ -9,6 +9,8 @@
  *   groups (`regions:`). A listing younger
  *   than `ttlMs` answers; ids it lacks, or all of them when it is older, are asked for by id (and cached as long).
  *   A failed or late answer throws, and the caller fails closed.
+ * - `unknownOf` tells which typed ids the cloud has no instance for, so a form can refuse them before anything is
+ *   recorded. It needs a listing and never waits for one.
  * - Failures are never cached: the next question asks the cloud again.
  */
 
@@ -42,6 +44,11 @@ export interface InstanceDirectory {
   regionsOf(instanceIds: readonly string[], options: { waitMs: number }): Promise<Record<string, string>>;
   /** Instance id → the phone's own region (`RegionId`), else the region that listed it; for upload endpoints. */
   phoneRegionsOf(instanceIds: readonly string[], options: { waitMs: number }): Promise<Record<string, string>>;
+  /**
+   * The ids among these that the cloud has no instance for; undefined when that cannot be told in time: there is no
+   * listing yet (none is waited for), or the cloud did not answer within `waitMs` for ids the listing lacks.
+   */
+  unknownOf(instanceIds: readonly string[], options: { waitMs: number }): Promise<string[] | undefined>;
 }
 
 /** What `groupsOf` and `regionsOf` answer from: one instance's group and region. */
@@ -56,14 +63,14 @@ interface Listing {
   at: number;
 }
 
-/** One field of each placement, ids without it left out. */
+/** One field of each placement, ids without it (or unknown to the cloud) left out. */
 function pick(
-  placements: ReadonlyMap<string, Placement>,
+  placements: ReadonlyMap<string, Placement | undefined>,
   field: (placement: Placement) => string | undefined,
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [id, placement] of placements) {
-    const value = field(placement);
+    const value = placement && field(placement);
     if (value) out[id] = value;
   }
   return out;
@@ -84,7 +91,7 @@ export function createInstanceDirectory(options: InstanceDirectoryOptions): Inst
   let listing: Listing | undefined;
   let loading: Promise<Listing> | undefined;
   /** Groups and regions learnt by id, for instances the listing does not have yet. */
-  const learntById = new Map<string, { placement: Placement; at: number }>();
+  const learntById = new Map<string, { placement: Placement | undefined; at: number }>();
 
   const fresh = (at: number) => now() - at < ttlMs;
 
@@ -109,10 +116,13 @@ export function createInstanceDirectory(options: InstanceDirectoryOptions): Inst
 
   /**
    * Each id's group and region: a listing younger than ttl answers, else what was learnt by id within ttl, and the rest
-   * are asked for by id (an id the cloud does not know has no placement; remembering that saves asking again).
+   * are asked for by id (an id the cloud does not know maps to undefined; remembering that saves asking again).
    */
-  async function placementsOf(instanceIds: readonly string[], waitMs: number): Promise<Map<string, Placement>> {
-    const out = new Map<string, Placement>();
+  async function placementsOf(
+    instanceIds: readonly string[],
+    waitMs: number,
+  ): Promise<Map<string, Placement | undefined>> {
+    const out = new Map<string, Placement | undefined>();
     const missing: string[] = [];
     const current = listing && fresh(listing.at) ? listing : undefined;
     for (const id of new Set(instanceIds)) {
@@ -129,10 +139,10 @@ export function createInstanceDirectory(options: InstanceDirectoryOptions): Inst
     const byId = new Map(found.map((i) => [i.instanceId, i]));
     for (const id of missing) {
       const summary = byId.get(id);
-      const placement: Placement = {
-        instanceGroupId: summary?.instanceGroupId,
-        region: summary?.region,
-        regionId: summary?.regionId,
+      const placement: Placement | undefined = summary && {
+        instanceGroupId: summary.instanceGroupId,
+        region: summary.region,
+        regionId: summary.regionId,
       };
       if (ttlMs > 0) {
         learntById.delete(id);
@@ -164,6 +174,24 @@ export function createInstanceDirectory(options: InstanceDirectoryOptions): Inst
 
     async phoneRegionsOf(instanceIds, { waitMs }) {
       return pick(await placementsOf(instanceIds, waitMs), (placement) => placement.regionId || placement.region);
+    },
+
+    async unknownOf(instanceIds, { waitMs }) {
+      const current = listing;
+      // No listing yet: a first one can take longer than the answer has (Slack's 3 s), so the caller is told nothing
+      // and the backup reports an unknown id later, as it always could. None is started for this: the open form and
+      // the picker start one, and an inline command's backup looks its instances up by id anyway.
+      if (!current) return undefined;
+      if (!fresh(current.at)) void refresh().catch(() => undefined);
+      const absent = [...new Set(instanceIds)].filter((id) => !current.byId.has(id));
+      if (absent.length === 0) return [];
+      // An instance created after the listing is missing from it: only the cloud's answer by id refuses an id.
+      try {
+        const placements = await placementsOf(absent, waitMs);
+        return absent.filter((id) => placements.get(id) === undefined);
+      } catch {
+        return undefined;
+      }
     },
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { collectTexts, messageLimitProblems } from '../../../src/blocks/limits.js';
 import {
+  formDenialText,
   inlineErrorsMessage,
   notInChannelMessage,
   permissionDeniedMessage,
@@ -130,6 +131,17 @@ describe('other error messages', () => {
       'no admins yet',
     );
   });
+  it('permissionDeniedMessage mentions a group given by handle when its id is known, else shows the handle', () => {
+    const text = allText(
+      permissionDeniedMessage({
+        reason: 'your roles do not include restore',
+        admins: ['U0ADMIN1'],
+        members: ['@ops', '@support'],
+        groupIds: { '@ops': 'S0OPS' },
+      }),
+    );
+    expect(text).toContain('People who may do this: <!subteam^S0OPS>, @support.');
+  });
   it('notInChannelMessage says how to invite the bot and that the outcome comes by DM', () => {
     const text = allText(notInChannelMessage('C0123ABC'));
     expect(text).toContain('<#C0123ABC>');
@@ -147,5 +159,51 @@ describe('other error messages', () => {
     expect(allText(message)).toContain('`err-7f3a`');
     expect(messageLimitProblems(message)).toEqual([]);
     expect(allText(unexpectedErrorMessage('<@U1>'))).not.toContain('<@U1>');
+  });
+});
+
+describe('formDenialText', () => {
+  const channelDenial = {
+    reason: 'you may not start backups from this channel (allowed: <#C0OPS>, <#C0LAB>, <#C0QA>)',
+    admins: ['U0ADMIN1', 'U0ADMIN2'],
+    members: ['U0SUE', 'S0OPS', '@support'],
+  };
+
+  it('says whom to ask in plain text: "a bot admin" and the handles, never a raw id', () => {
+    const text = formDenialText({ ...channelDenial, reason: 'your roles do not include restore' }, 'C0HERE');
+    expect(text).toBe(
+      'Not allowed: your roles do not include restore. To get access, ask a bot admin. People who may do this: @support.',
+    );
+    expect(text).not.toMatch(/<|U0|S0/);
+  });
+
+  it('names the people and groups when the denial carries their names', () => {
+    const text = formDenialText(
+      {
+        ...channelDenial,
+        reason: 'your roles do not include restore',
+        names: { U0ADMIN1: 'Alice', U0SUE: 'Sue', S0OPS: '@ops' },
+      },
+      'C0HERE',
+    );
+    expect(text).toContain('To get access, ask a bot admin: Alice. People who may do this: Sue, @ops, @support.');
+  });
+
+  it('shows channels by name when known, the form\'s own as "this channel", and counts the rest', () => {
+    expect(formDenialText({ ...channelDenial, names: { C0OPS: 'ops' } }, 'C0HERE')).toMatch(
+      /^Not allowed: you may not start backups from this channel \(allowed: #ops, 2 other channels\)\. To get access/,
+    );
+    expect(
+      formDenialText({ ...channelDenial, reason: 'nothing is allowed in <#C0HERE> or <#C0LAB|lab>' }, 'C0HERE'),
+    ).toMatch(/^Not allowed: nothing is allowed in this channel or #lab\. /);
+    expect(formDenialText({ ...channelDenial, reason: 'only in <#C0OPS>' }, 'C0HERE')).toContain(
+      'only in another channel.',
+    );
+  });
+
+  it('says how to get admins when there are none, and turns code spans and entities into text', () => {
+    expect(formDenialText({ reason: 'backup path `oss://b/&lt;x&gt;/` is outside your locations', admins: [] })).toBe(
+      'Not allowed: backup path oss://b/<x>/ is outside your locations. This bot has no admins yet: ask whoever runs it to name some.',
+    );
   });
 });

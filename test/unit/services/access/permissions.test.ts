@@ -116,6 +116,23 @@ describe('createPolicyPermissions', () => {
     expect(slack.calls).toEqual(['S0ONCALL']); // S0CLEAN grants only delete
   });
 
+  it('gives a denial the id of a group handle its membership check resolved, so the answer can mention the group', async () => {
+    const slack = directory({ S0ONCALL: [] }, { 'phone-oncall': 'S0ONCALL' }, () => 0);
+    const permissions = createPolicyPermissions({ policy, userGroups: slack.dir });
+    // The stranger's membership check resolved @phone-oncall: the denial carries its id.
+    expect(await permissions.check(backup('U0STRANGER'))).toMatchObject({
+      allowed: false,
+      members: ['U0AAA1', '@phone-oncall'],
+      groupIds: { '@phone-oncall': 'S0ONCALL' },
+    });
+    expect(slack.calls).toEqual(['S0ONCALL']);
+    // A handle Slack has no group for is named as written.
+    const unknown = directory({}, {}, () => 0);
+    const decision = await createPolicyPermissions({ policy, userGroups: unknown.dir }).check(backup('U0STRANGER'));
+    expect(decision).toMatchObject({ allowed: false, members: ['U0AAA1', '@phone-oncall'] });
+    expect(decision.allowed === false && decision.groupIds).toBeUndefined();
+  });
+
   it('takes a group removal into account after the cache ttl, not before', async () => {
     let now = 0;
     const groups = { S0ONCALL: ['U0BBB2'] };

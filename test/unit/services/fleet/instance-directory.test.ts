@@ -149,6 +149,32 @@ describe('the instance directory', () => {
     cloud.fail = true;
     await expect(directory.groupsOf(['acp-prod-1'], { waitMs: 1_000 })).rejects.toThrow('ServiceUnavailable');
   });
+
+  it('tells no unknown ids before a listing, and asks the cloud nothing for it', async () => {
+    const { cloud, directory } = setup();
+    expect(await directory.unknownOf(['acp-nope'], { waitMs: 1_000 })).toBeUndefined();
+    expect(cloud.calls).toEqual([]);
+    await directory.list({ waitMs: 1_000 });
+    expect(await directory.unknownOf(['acp-nope', 'acp-prod-1'], { waitMs: 1_000 })).toEqual(['acp-nope']);
+  });
+
+  it('asks by id before calling an id unknown, so a phone created after the listing is not refused', async () => {
+    const { cloud, directory } = setup();
+    await directory.list({ waitMs: 1_000 });
+    cloud.instances = [...fleet, { instanceId: 'acp-new-1', status: 'Running' }];
+    expect(await directory.unknownOf(['acp-new-1', 'acp-gone', 'acp-lab-9'], { waitMs: 1_000 })).toEqual(['acp-gone']);
+    expect(cloud.calls).toEqual(['all', ['acp-new-1', 'acp-gone']]);
+    // The answer by id is kept like a group: asking again within ttl costs nothing.
+    expect(await directory.unknownOf(['acp-gone'], { waitMs: 1_000 })).toEqual(['acp-gone']);
+    expect(cloud.calls).toHaveLength(2);
+  });
+
+  it('tells nothing when the cloud does not answer by id in time', async () => {
+    const { cloud, directory } = setup();
+    await directory.list({ waitMs: 1_000 });
+    cloud.stall = true;
+    expect(await directory.unknownOf(['acp-nope'], { waitMs: 10 })).toBeUndefined();
+  });
 });
 
 describe('instance suggestions', () => {
