@@ -9,6 +9,7 @@ import { formDenialText } from '../blocks/error-messages.js';
 import { validateBackupInput } from '../services/backup/input.js';
 import type { Services } from '../services/index.js';
 import { decideBackup } from '../slack/backup-request.js';
+import { withPeopleNames } from '../slack/denial-names.js';
 import { actorOf } from '../slack/listener-helpers.js';
 
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
@@ -33,7 +34,9 @@ export function backupSubmitted(services: Services) {
     });
     if (decided.kind === 'denied') {
       decided.pending.record();
-      return ack(fieldErrors({ instanceIds: formDenialText(decided.denial, metadata.channelId) }));
+      return ack(
+        fieldErrors({ instanceIds: formDenialText(withPeopleNames(services, decided.denial), metadata.channelId) }),
+      );
     }
     if (decided.kind === 'errors') return ack(fieldErrors(decided.errors));
     const { spec, pending } = decided;

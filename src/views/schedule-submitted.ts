@@ -7,6 +7,7 @@ import { formDenialText } from '../blocks/error-messages.js';
 import { scheduleSavedView } from '../blocks/schedule-messages.js';
 import { readScheduleForm, readScheduleModalMetadata, scheduleFieldErrors } from '../blocks/schedule-modal.js';
 import type { Services } from '../services/index.js';
+import { withPeopleNames } from '../slack/denial-names.js';
 import { actorOf } from '../slack/listener-helpers.js';
 
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
@@ -32,7 +33,11 @@ export function scheduleSubmitted(services: Services) {
       case 'errors':
         return ack(scheduleFieldErrors(result.errors));
       case 'denied':
-        return ack(scheduleFieldErrors({ targets: formDenialText(result.denial, metadata.channelId) }));
+        return ack(
+          scheduleFieldErrors({
+            targets: formDenialText(withPeopleNames(services, result.denial), metadata.channelId),
+          }),
+        );
       case 'not-found':
         // Only a change names an existing schedule: deleted while its form was open.
         return ack(

@@ -38,6 +38,12 @@ export type HandleLookup =
 export interface PeopleDirectory {
   /** The person whose handle, display name or full name is `handle` (without `@`, any case). */
   findByHandle(handle: string): Promise<HandleLookup>;
+  /**
+   * The names of these people as far as the directory already knows them (user id → display or full name), never
+   * waiting for Slack: where an answer must come within Slack's 3 seconds (a form's error). With nothing cached, a
+   * read is started for the next time and the answer is empty.
+   */
+  knownNames(userIds: readonly string[]): Record<string, string>;
 }
 
 const normalise = (text: string | undefined): string => (text ?? '').trim().replace(/^@/, '').toLowerCase();
@@ -77,6 +83,19 @@ export function createPeopleDirectory(options: PeopleDirectoryOptions): PeopleDi
   }
 
   return {
+    knownNames(userIds) {
+      if (!cached || now() >= cached.expiresAt) {
+        everyone().catch(() => undefined);
+        if (!cached) return {};
+      }
+      const wanted = new Set(userIds);
+      const names: Record<string, string> = {};
+      for (const person of cached.people) {
+        const name = person.displayName || person.realName || person.name;
+        if (wanted.has(person.id) && name) names[person.id] = name;
+      }
+      return names;
+    },
     async findByHandle(handle) {
       const wanted = normalise(handle);
       const people = (await everyone()).filter((person) => !person.deleted && !person.isBot);

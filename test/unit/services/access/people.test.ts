@@ -64,4 +64,20 @@ describe('people directory', () => {
     await people.findByHandle('alex');
     expect(reads).toBe(3);
   });
+
+  it('names people from what it already read, never waiting: the first ask starts a read and names nobody', async () => {
+    const list = pagedList(
+      [
+        { id: 'UALEX', name: 'alex', displayName: 'Alex', realName: 'Alex Doe' },
+        { id: 'UKIM', name: 'kim', realName: 'Kim Lee' },
+      ],
+      100,
+    );
+    const people = createPeopleDirectory({ listPage: list.listPage, ttlMs: 60_000 });
+    expect(people.knownNames(['UALEX', 'UKIM'])).toEqual({});
+    expect(list.reads).toHaveLength(1);
+    await people.findByHandle('alex');
+    expect(people.knownNames(['UALEX', 'UKIM', 'UNOBODY'])).toEqual({ UALEX: 'Alex', UKIM: 'Kim Lee' });
+    expect(list.reads).toHaveLength(1);
+  });
 });
