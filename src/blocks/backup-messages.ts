@@ -491,9 +491,17 @@ export function resultsFilename(view: BackupRequestView): string {
 }
 
 /**
+ * Past this many instances a reply stops listing each one. A thread reply of more lines than a screen buries the few
+ * failures a person must act on among successes they only need to count; the counts, the failures and the attached
+ * file say the same in a glance. The same number caps how many failures the collapsed reply lists.
+ */
+export const LIST_IN_FULL_UP_TO = 20;
+
+/**
  * The single threaded reply when a request is done: mentions the person, says the outcome plainly, and lists every
- * instance (failures first). When that list does not fit a message (50 blocks, 3000 characters a section, about
- * 12k characters in all), the blocks summarise: counts and as many failures as fit, and `fullTable` carries every
+ * instance (failures first). A request of more than `LIST_IN_FULL_UP_TO` instances, or a list that does not fit a
+ * message (50 blocks, 3000 characters a section, about 12k characters in all), collapses instead: one line of
+ * counts, the instances not backed up (at most `LIST_IN_FULL_UP_TO`, as many as fit), and `fullTable` carries every
  * instance as CSV to upload as a file in the thread.
  */
 export function backupCompletionReply(view: BackupRequestView): CompletionReply {
@@ -520,35 +528,36 @@ export function backupCompletionReply(view: BackupRequestView): CompletionReply 
   const fixedChars = blockTextLength(head) + blockTextLength(tail);
   const fixedBlocks = head.length + tail.length;
 
-  const full = packLines(lines, SLACK_LIMITS.messageBlocks - fixedBlocks, MESSAGE_TEXT_BUDGET - fixedChars);
-  if (full.count === lines.length) return { text, blocks: [...head, ...full.blocks, ...tail] };
+  if (lines.length <= LIST_IN_FULL_UP_TO) {
+    const full = packLines(lines, SLACK_LIMITS.messageBlocks - fixedBlocks, MESSAGE_TEXT_BUDGET - fixedChars);
+    if (full.count === lines.length) return { text, blocks: [...head, ...full.blocks, ...tail] };
+  }
 
-  // Too many to list: counts, the failures that fit, and the complete table as a file.
+  // Collapsed: counts, the instances not backed up that fit, and the complete table as a file.
   const filename = resultsFilename(view);
   const n = (value: number) => value.toLocaleString('en-US');
-  const tallyParts = [`✅ ${n(counts.succeeded)} backed up`];
+  const tallyParts = [`✅ ${n(counts.succeeded)} of ${n(lines.length)} backed up`];
   if (counts.failed > 0) tallyParts.push(`❌ ${n(counts.failed)} failed`);
   if (counts.skipped > 0) tallyParts.push(`⏭️ ${n(counts.skipped)} skipped`);
   if (counts.running > 0) tallyParts.push(`⏳ ${n(counts.running)} still running`);
-  const tally = section(`*By instance:* ${tallyParts.join(' · ')}`);
+  const tally = section(tallyParts.join(' · '));
   const footer = context(
     `The attached file ${inlineCode(filename, 100)} lists all ${plural(lines.length, 'instance')}: backup file ids, sizes, errors and RequestIds.`,
   );
+  // Sorted failures first, so everything before the successes is what was not backed up.
   const problems = lines.slice(0, lines.length - counts.succeeded);
-  const reserve = 200; // the "showing K of N" heading
+  const reserve = 200; // the heading and the "…and N more" line
   const summaryChars = blockTextLength([tally, footer]) + reserve;
   const shown = packLines(
-    problems,
-    SLACK_LIMITS.messageBlocks - fixedBlocks - 3,
+    problems.slice(0, LIST_IN_FULL_UP_TO),
+    SLACK_LIMITS.messageBlocks - fixedBlocks - 4,
     MESSAGE_TEXT_BUDGET - fixedChars - summaryChars,
   );
   const listed: KnownBlock[] = [];
   if (problems.length > 0) {
-    const heading =
-      shown.count === problems.length
-        ? `*Not backed up (${n(problems.length)}):*`
-        : `*Not backed up, first ${n(shown.count)} of ${n(problems.length)}:*`;
-    listed.push(section(heading), ...shown.blocks);
+    listed.push(section(`*Not backed up (${n(problems.length)}):*`), ...shown.blocks);
+    const unlisted = problems.length - shown.count;
+    if (unlisted > 0) listed.push(context(`…and ${n(unlisted)} more in the attached file`));
   }
   return {
     text,

@@ -13,6 +13,7 @@ export {
   countInstances,
   type InstanceCounts,
   instanceLine,
+  LIST_IN_FULL_UP_TO,
   resultsFilename,
   statusText,
 } from './backup-messages.js';

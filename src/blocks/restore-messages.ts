@@ -224,18 +224,41 @@ function verifyBlock(view: RestoreRequestView): KnownBlock | undefined {
   return actions;
 }
 
+/** A target whose restore was never sent or did not work: what the thread reply still names. */
+function notRestored(target: RestoreTarget): boolean {
+  return target.state === 'failed' || target.state === 'skipped';
+}
+
+/** "✅ 3 restored · ❌ 1 failed · ⏭️ 2 skipped"; zero counts left out, empty when no target has an outcome yet. */
+function outcomeCounts(targets: readonly RestoreTarget[]): string {
+  const count = (state: RestoreTarget['state']) => targets.filter((t) => t.state === state).length;
+  const parts: [emoji: string, n: number, words: string][] = [
+    ['✅', count('succeeded'), 'restored'],
+    ['❌', count('failed'), 'failed'],
+    ['⏭️', count('skipped'), 'skipped'],
+  ];
+  return parts
+    .filter(([, n]) => n > 0)
+    .map(([emoji, n, words]) => `${emoji} ${n.toLocaleString('en-US')} ${words}`)
+    .join(' · ');
+}
+
 /**
- * The single threaded reply when a restore is done: mentions the person, says the outcome, lists each target, and
- * (when anything was restored) asks whoever checks the apps to mark the restore verified.
+ * The single threaded reply when a restore is done: mentions the person, says the outcome and the counts, names the
+ * targets that were not restored and why, and (when anything was restored) asks whoever checks the apps to mark the
+ * restore verified. It sits in the thread of the channel message, which already lists every target, so the targets
+ * that were restored are only counted here.
  */
 export function restoreCompletionReply(view: RestoreRequestView): SlackMessage {
   const who = mention(view.actor.userId);
   const sentence = outcomeSentence(view);
   const blocks: KnownBlock[] = [context(`Restore ${code(view.id)}`, restoreCompletionMarker(view.id))];
   blocks.push(section(`${who} ${sentence}`));
+  const counts = outcomeCounts(view.targets);
+  if (counts !== '') blocks.push(section(counts));
   blocks.push(context(`${appsText(view.backup.apps, 600)} · backup ${backupTitle(view.backup)}`));
   if (view.failure) blocks.push(section(failureText(view.failure)));
-  blocks.push(...targetSections(view.targets, 40, MESSAGE_TEXT_BUDGET - 4500, view.id));
+  blocks.push(...targetSections(view.targets.filter(notRestored), 40, MESSAGE_TEXT_BUDGET - 4500, view.id));
   blocks.push(...checkSections(view));
   const verify = verifyBlock(view);
   if (verify && !view.verification) {

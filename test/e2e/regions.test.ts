@@ -7,7 +7,15 @@ import { ACTION, BLOCK } from '../../src/blocks/ids.js';
 import { backupFormValues, openBackupModal, threadedReply } from '../support/backup-flows.js';
 import { BACKUP_PATH, CHANNEL, type Harness, HOME_REGION, startHarness } from '../support/harness.js';
 import { writePolicyFile } from '../support/policy-file.js';
-import { botBackup, checkTargets, openRestoreForm, restoreReply, shown, targetLine } from '../support/restore-flows.js';
+import {
+  botBackup,
+  checkTargets,
+  openRestoreForm,
+  parentTargetLine,
+  restoreReply,
+  shown,
+  targetLine,
+} from '../support/restore-flows.js';
 
 const HANGZHOU = 'cn-hangzhou';
 const HZ_PHONE = 'acp-hz01';
@@ -168,8 +176,8 @@ describe('a restore across regions', () => {
     );
 
     await h.driver.submitView({ viewId: confirmation!.id });
-    const { reply } = await restoreReply(h);
-    expect(targetLine(reply, sameRegion)).toMatch(/^✅ .* restored/);
+    const { parent, reply } = await restoreReply(h);
+    expect(await parentTargetLine(h, parent.ts, sameRegion)).toMatch(/^✅ .* restored/);
     expect(targetLine(reply, HZ_PHONE)).toMatch(/^🚫 .*not restored: .*CrossRegion/);
     // No RecoverApp went to the other region's endpoint, nor named the instance there.
     expect(hangzhou.requests.filter((r) => r.action === 'RecoverApp')).toHaveLength(0);

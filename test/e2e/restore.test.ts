@@ -19,6 +19,7 @@ import {
   confirmRestore,
   loadedAnswer,
   openRestoreForm,
+  parentTargetLine,
   recoverCalls,
   restoreIdOf,
   restoreReply,
@@ -67,7 +68,10 @@ describe('/cloudphone restore, end to end', () => {
     });
     expect(recoverCalls(h)).toEqual([{ status: 200, targets: [target] }]);
     expect(shown(parent.blocks)).toContain(bf);
-    expect(targetLine(reply, target)).toMatch(/^✅ .* restored/);
+    // The reply counts the restored target and names it only in its checks; the channel message has its line.
+    expect(shown(reply.blocks)).toContain('✅ 1 restored');
+    expect(targetLine(reply, target)).toBe(`✅ \`${target}\``);
+    expect(await parentTargetLine(h, parent.ts, target)).toMatch(/^✅ .* restored/);
     expect(
       h.slack.threadReplies(CHANNEL, parent.ts).filter((m) => shown(m.blocks).includes('restore-completion:')),
     ).toHaveLength(1);
@@ -148,11 +152,11 @@ describe('/cloudphone restore, end to end', () => {
     expect(text).toMatch(new RegExp(`${missing}.{0,80}InstanceNotFound`));
 
     await h.driver.submitView({ viewId: confirmation!.id });
-    const { reply } = await restoreReply(h);
+    const { parent, reply } = await restoreReply(h);
     expect(shown(reply.blocks)).toContain('ImageVersionMismatch');
     // No RecoverApp reached an incompatible target: the one call named only the compatible instance.
     expect(recoverCalls(h)).toEqual([{ status: 200, targets: [ok] }]);
-    expect(targetLine(reply, ok)).toMatch(/^✅ .* restored/);
+    expect(await parentTargetLine(h, parent.ts, ok)).toMatch(/^✅ .* restored/);
     expect(targetLine(reply, custom)).toMatch(/^🚫 .*not restored: .*ImageKindMismatch/);
     expect(targetLine(reply, gx8)).toMatch(/^🚫 .*not restored: .*ArchitectureMismatch/);
     expect(targetLine(reply, newer)).toMatch(/^🚫 .*not restored: .*ImageVersionMismatch/);
@@ -193,13 +197,12 @@ describe('/cloudphone restore, end to end', () => {
       viewId: confirmation!.id,
       values: { [BLOCK.restoreStopped]: { [ACTION.restoreStopped]: CHOICE.startFirst } },
     });
-    const { reply } = await restoreReply(h);
-    expect(shown(reply.blocks)).toContain('started by the bot first');
+    const { parent } = await restoreReply(h);
     const sequence = actionsOf(h).filter((a) => a === 'StartAndroidInstance' || a === 'RecoverApp');
     expect(sequence).toEqual(['StartAndroidInstance', 'RecoverApp']);
     expect(recoverCalls(h)).toEqual([{ status: 200, targets: [stopped] }]);
     expect(h.sim.state.instances.get(stopped)?.packages).toContain('com.tencent.mm');
-    expect(targetLine(reply, stopped)).toMatch(/^✅ .* restored · started by the bot first/);
+    expect(await parentTargetLine(h, parent.ts, stopped)).toMatch(/^✅ .* restored · started by the bot first/);
   });
 
   it('Cancel while a stopped target starts: nothing is restored, the person and the thread are told plainly', async () => {
@@ -254,12 +257,12 @@ describe('/cloudphone restore, end to end', () => {
       viewId: confirmation!.id,
       values: { [BLOCK.restoreStopped]: { [ACTION.restoreStopped]: CHOICE.leaveOut } },
     });
-    const { reply } = await restoreReply(h);
+    const { parent, reply } = await restoreReply(h);
     expect(shown(reply.blocks)).toContain('left out');
     expect(actionsOf(h)).not.toContain('StartAndroidInstance');
     expect(recoverCalls(h)).toEqual([{ status: 200, targets: [running] }]);
     expect(h.sim.state.instances.get(stopped)?.status).toBe('STOPPED');
-    expect(targetLine(reply, running)).toMatch(/^✅ .* restored/);
+    expect(await parentTargetLine(h, parent.ts, running)).toMatch(/^✅ .* restored/);
   });
 
   it('refuses a backup made elsewhere whose source instance is gone, rather than guess its image', async () => {

@@ -168,11 +168,29 @@ function linesOf(message: { blocks?: unknown[] }): string[] {
   return texts.flatMap((text) => text.split('\n'));
 }
 
-/** The line a person reads about one target in a restore's reply (✅ restored, 🚫 not restored: …, ❌ failed: …). */
+/**
+ * The line a person reads about one target in a restore's message (✅ restored, 🚫 not restored: …, ❌ failed: …).
+ * The threaded reply names only the targets that were not restored; `parentTargetLine` reads the others.
+ */
 export function targetLine(reply: { blocks?: unknown[] }, instanceId: string): string {
   const line = linesOf(reply).find((l) => l.includes(instanceId));
   if (!line) throw new Error(`the reply says nothing about ${instanceId}`);
   return line;
+}
+
+/**
+ * The line about one target in the restore's channel message, which lists every target, once that line shows an
+ * outcome: the message is updated in place, and its last update may land after the threaded reply.
+ */
+export async function parentTargetLine(h: Harness, parentTs: string, instanceId: string): Promise<string> {
+  return waitUntil(
+    () => {
+      const parent = h.slack.message(CHANNEL, parentTs);
+      const line = parent ? linesOf(parent).find((l) => l.includes(instanceId)) : undefined;
+      return line !== undefined && !line.startsWith('⏳') ? line : undefined;
+    },
+    { timeoutMs: 10_000, description: `the restore message's outcome line about ${instanceId}` },
+  );
 }
 
 /** The restore's request id, as its completion reply names it. */

@@ -8,6 +8,7 @@ import {
   cloudErrorReply,
   countInstances,
   formatBytes,
+  LIST_IN_FULL_UP_TO,
   progressBar,
   slackDate,
   statusText,
@@ -335,8 +336,9 @@ describe('backupCompletionReply', () => {
     expect(rows[1]).toContain(',failed,');
     const text = allText(reply);
     expect(reply.text).toContain('Partly done: only 666 of 1,000 instances are backed up; 334 failed.');
-    expect(text).toContain('✅ 666 backed up · ❌ 334 failed');
-    expect(text).toMatch(/Not backed up, first \d+ of 334/);
+    expect(text).toContain('✅ 666 of 1,000 backed up · ❌ 334 failed');
+    expect(text).toContain('Not backed up (334):');
+    expect(text).toContain(`…and ${334 - LIST_IN_FULL_UP_TO} more in the attached file`);
     expect(text).toContain('`cloudphone-backup-req-42.csv` lists all 1,000 instances');
     expect(text).not.toContain('✅ `acp-');
   });
@@ -354,18 +356,50 @@ describe('backupCompletionReply', () => {
     expect(bad.fullTable).toBeDefined();
   });
 
-  it('lists in full while the list fits, and switches to the table right after', () => {
-    let last = 0;
-    for (const n of [10, 40, 60, 80, 100, 120, 200]) {
+  it('lists every instance of a small request, and collapses one instance more to counts, failures and the file', () => {
+    const listedIds = (reply: { text: string; blocks: unknown[] }) =>
+      allText(reply).match(/`acp-2ze3abcdefgh\d{4}`/g)?.length ?? 0;
+    for (const n of [1, 10, LIST_IN_FULL_UP_TO]) {
       const reply = backupCompletionReply(makeView({ instances: manyInstances(n, 4) }));
       expectFits(reply);
-      if (reply.fullTable === undefined) {
-        last = n;
-        const text = allText(reply);
-        expect(text.match(/`acp-2ze3abcdefgh\d{4}`/g)?.length).toBe(n);
-      }
+      expect(reply.fullTable).toBeUndefined();
+      expect(listedIds(reply)).toBe(n);
     }
-    expect(last).toBeGreaterThanOrEqual(40);
+    const justOver = backupCompletionReply(makeView({ instances: manyInstances(LIST_IN_FULL_UP_TO + 1, 4) }));
+    expectFits(justOver);
+    expect(justOver.fullTable?.content.trimEnd().split('\n')).toHaveLength(LIST_IN_FULL_UP_TO + 2);
+    // 21 instances failing every fourth: 6 failed (0, 4, …, 20), listed; the 15 backed up are only counted.
+    expect(allText(justOver)).toContain('✅ 15 of 21 backed up · ❌ 6 failed');
+    expect(listedIds(justOver)).toBe(6);
+    expect(allText(justOver)).not.toContain('✅ `acp-');
+    expect(allText(justOver)).not.toContain('more in the attached file');
+  });
+
+  it('collapses a large request to one line of counts, the first failures and skips, and the rest in the file', () => {
+    const instances: InstanceProgress[] = manyInstances(60, 2).map((p, i) =>
+      i % 10 === 1 ? { instanceId: p.instanceId, state: 'skipped', errorCode: 'InstanceNotFound' } : p,
+    );
+    const reply = backupCompletionReply(makeView({ instances }));
+    expectFits(reply);
+    const text = allText(reply);
+    // 30 failed (even i), 6 skipped (i = 1, 11, …, 51), 24 backed up.
+    expect(text).toContain('✅ 24 of 60 backed up · ❌ 30 failed · ⏭️ 6 skipped');
+    expect(text).toContain('Not backed up (36):');
+    const failures = text.match(/❌ `acp-/g) ?? [];
+    expect(failures).toHaveLength(LIST_IN_FULL_UP_TO);
+    expect(text).not.toContain('⏭️ `acp-');
+    expect(text).not.toContain('✅ `acp-');
+    expect(text).toContain(`…and ${36 - LIST_IN_FULL_UP_TO} more in the attached file`);
+    expect(text).toContain('`cloudphone-backup-req-42.csv` lists all 60 instances');
+    const rows = reply.fullTable?.content.trimEnd().split('\n') ?? [];
+    expect(rows).toHaveLength(61);
+    expect(rows.filter((row) => row.includes(',skipped,'))).toHaveLength(6);
+
+    const allOk = backupCompletionReply(makeView({ status: 'succeeded', instances: manyInstances(60, 0) }));
+    expectFits(allOk);
+    expect(allText(allOk)).toContain('✅ 60 of 60 backed up');
+    expect(allText(allOk)).not.toContain('Not backed up');
+    expect(allOk.fullTable?.content.trimEnd().split('\n')).toHaveLength(61);
   });
 
   it('fits limits for any mix of outcomes and texts (property)', () => {

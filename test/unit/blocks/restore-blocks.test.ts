@@ -8,7 +8,7 @@ import {
 } from '../../../src/blocks/catalog-messages.js';
 import { buildDeleteConfirm, buildDeleteSecondConfirm, deleteResultMessage } from '../../../src/blocks/delete-modal.js';
 import { ACTION, BLOCK } from '../../../src/blocks/ids.js';
-import { messageLimitProblems, modalLimitProblems } from '../../../src/blocks/limits.js';
+import { collectTexts, messageLimitProblems, modalLimitProblems } from '../../../src/blocks/limits.js';
 import { restoreCompletionReply, restoreParentMessage } from '../../../src/blocks/restore-messages.js';
 import {
   buildRestoreConfirm,
@@ -63,6 +63,9 @@ function restoreView(targets: number, overrides: Partial<RestoreRequestView> = {
     ...overrides,
   };
 }
+
+/** Every line of text a message shows, in order. */
+const linesOf = (message: { blocks: unknown[] }) => collectTexts(message.blocks).flatMap((text) => text.split('\n'));
 
 function entry(i: number, verified = false): CatalogEntry {
   return {
@@ -126,6 +129,51 @@ describe('restore, catalog, status and delete blocks', () => {
     expect(JSON.stringify(verified)).toContain('<@U0BOB>');
     // The completion marker survives the update, so a re-run finds the reply instead of posting again.
     expect(JSON.stringify(verified)).toContain('restore-completion:req-abc');
+  });
+
+  it('names in the reply only the targets not restored, with their reasons, while the channel message lists all', () => {
+    // Targets 0 and 4 restored, 1 and 3 failed, 2 and 5 refused (skipped); the bot's checks ran on target 0.
+    const id = (i: number) => target(i).instanceId;
+    const view = restoreView(6, {
+      checks: { at: new Date(0), targets: [{ instanceId: id(0), outcome: 'passed', apps: [] }] },
+    });
+    const reply = restoreCompletionReply(view);
+    expect(messageLimitProblems(reply as never)).toEqual([]);
+    const lines = linesOf(reply);
+    const aboutTarget = (i: number) => lines.filter((line) => line.includes(id(i)));
+    expect(lines).toContain('✅ 2 restored · ❌ 2 failed · ⏭️ 2 skipped');
+    expect(aboutTarget(1)).toEqual([expect.stringMatching(/^❌ .* failed: no reason given/)]);
+    expect(aboutTarget(3)).toEqual([expect.stringMatching(/^❌ .* failed: no reason given/)]);
+    expect(aboutTarget(2)).toEqual([
+      expect.stringMatching(/^🚫 .* not restored: `ImageVersionMismatch` .*image version differs/),
+    ]);
+    expect(aboutTarget(5)).toEqual([
+      expect.stringMatching(/^🚫 .* not restored: `ImageVersionMismatch` .*image version differs/),
+    ]);
+    // A restored target is only counted; target 0 appears once more, in its check, which the reply keeps.
+    expect(aboutTarget(4)).toEqual([]);
+    expect(aboutTarget(0)).toEqual([`✅ \`${id(0)}\``]);
+    expect(lines.filter((line) => /^✅ `acp-.* restored/.test(line))).toEqual([]);
+    expect(reply.blocks[0]).toMatchObject({ block_id: 'restore-completion:req-abc' });
+    expect(reply.blocks.at(-2)).toMatchObject({
+      block_id: BLOCK.restoreVerify,
+      elements: [{ action_id: ACTION.markVerified }],
+    });
+
+    const parent = linesOf(restoreParentMessage(view));
+    for (const i of [0, 1, 2, 3, 4, 5]) expect(parent.some((line) => line.includes(id(i)))).toBe(true);
+    expect(parent.find((line) => line.includes(id(4)))).toMatch(/^✅ .* restored/);
+  });
+
+  it('lists no target at all in the reply when every target was restored', () => {
+    const targets = [0, 3, 6].map((i) => ({ ...target(i), state: 'succeeded' as const }));
+    const reply = restoreCompletionReply(restoreView(3, { targets, status: 'succeeded' }));
+    expect(reply.text).toContain('The restore finished on all 3 instances.');
+    const lines = linesOf(reply);
+    expect(lines).toContain('✅ 3 restored');
+    for (const t of targets) expect(JSON.stringify(reply)).not.toContain(t.instanceId);
+    expect(reply.blocks[0]).toMatchObject({ block_id: 'restore-completion:req-abc' });
+    expect(JSON.stringify(reply)).toContain(ACTION.markVerified);
   });
 
   it('reads the form and the confirmation back, tolerating what Slack may leave out', () => {
