@@ -50,6 +50,9 @@ export interface RestoreFormInput {
   picked: string[];
 }
 
+/** Typed targets are one per line or comma separated (the fullwidth forms too, as `splitList` reads them). */
+const TARGET_SEPARATOR = /[\r\n,;，、；]+/u;
+
 /** Longer than any instance name or id the cloud gives; a pasted paragraph is not a name. */
 const MAX_TARGET_ENTRY = 128;
 
@@ -66,13 +69,23 @@ export function validateRestoreForm(raw: {
   const backupFileId = raw.backupFileId?.trim() ?? '';
   if (backupFileId === '') errors.backup = 'Pick the backup to restore.';
   else if (!BACKUP_FILE_ID.test(backupFileId)) errors.backup = 'That is not a backup file id (they look like bf-…).';
-  const typed = splitList(raw.targets ?? '');
-  const picked = [...new Set(raw.picked ?? [])].filter((id) => !typed.includes(id));
-  const count = typed.length + picked.length;
+  // Lines (or comma-separated parts) are kept whole: an instance name may hold spaces. Ids are counted word by word,
+  // as `RestoreTargets` reads a part that is not a name.
+  const typed = [
+    ...new Set(
+      (raw.targets ?? '')
+        .split(TARGET_SEPARATOR)
+        .map((part) => part.trim())
+        .filter(Boolean),
+    ),
+  ];
+  const words = splitList(raw.targets ?? '');
+  const picked = [...new Set(raw.picked ?? [])].filter((id) => !words.includes(id));
+  const count = words.length + picked.length;
   if (count === 0) errors.targets = 'Pick or type at least one instance to restore onto, by name or id.';
   else if (count > MAX_RESTORE_TARGETS) {
     errors.targets = `That is ${count} instances; restore onto at most ${MAX_RESTORE_TARGETS} at a time.`;
-  } else if (typed.some((entry) => entry.length > MAX_TARGET_ENTRY)) {
+  } else if (words.some((word) => word.length > MAX_TARGET_ENTRY)) {
     errors.targets = `Instance names and ids are at most ${MAX_TARGET_ENTRY} characters; put one per line.`;
   }
   if (errors.backup || errors.targets) return { ok: false, errors };

@@ -22,7 +22,10 @@ export type TargetProblem =
 export type ResolvedTargets = { ok: true; instanceIds: string[] } | { ok: false; problem: TargetProblem };
 
 export interface RestoreTargets {
-  /** Typed entries and picked ids as instance ids, in the order given, without repeats. Never throws. */
+  /**
+   * Picked ids, then typed entries (lines, or comma-separated parts; a part is a whole instance name, or words that are
+   * each an id or a name), as instance ids without repeats. Never throws.
+   */
   resolve(
     actor: Actor,
     channelId: string,
@@ -42,36 +45,46 @@ export function createRestoreTargets(deps: {
   return {
     async resolve(actor, channelId, typed, picked) {
       const ids: string[] = [...picked];
-      const named = typed.filter((entry) => !checkInstanceId(entry).ok);
-      ids.push(...typed.filter((entry) => checkInstanceId(entry).ok));
-      if (named.length > 0) {
-        const scope = await deps.inScope(actor, channelId).catch(() => ({ instances: [], listed: false }));
-        const unknown: string[] = [];
-        for (const entry of named) {
-          const exact = scope.instances.filter((i) => i.name === entry);
-          // Names differ from what people remember mostly in case; an exact match wins over a case-blind one.
-          const matches =
-            exact.length > 0
-              ? exact
-              : scope.instances.filter((i) => i.name !== undefined && i.name.toLowerCase() === entry.toLowerCase());
+      const isId = (entry: string) => checkInstanceId(entry).ok;
+      // Only a part that is not all ids needs the listing: pasted ids never wait for it.
+      const needsNames = typed.some((entry) => !entry.split(/\s+/).every(isId));
+      const scope = needsNames
+        ? await deps.inScope(actor, channelId).catch(() => ({ instances: [], listed: false }))
+        : { instances: [], listed: true };
+      const named = (name: string): InstanceSummary[] => {
+        const exact = scope.instances.filter((i) => i.name === name);
+        // Names differ from what people remember mostly in case; an exact match wins over a case-blind one.
+        if (exact.length > 0) return exact;
+        const lower = name.toLowerCase();
+        return scope.instances.filter((i) => i.name !== undefined && i.name.toLowerCase() === lower);
+      };
+      const unknown: string[] = [];
+      for (const entry of typed) {
+        // A whole line that names an instance is that instance ("Login phone"); otherwise its words are ids or names.
+        const whole = /\s/.test(entry) ? named(entry) : [];
+        const parts: [string, InstanceSummary[]][] =
+          whole.length > 0 ? [[entry, whole]] : entry.split(/\s+/).map((word) => [word, isId(word) ? [] : named(word)]);
+        for (const [part, matches] of parts) {
           const [only, ...others] = matches;
-          if (only && others.length === 0) ids.push(only.instanceId);
+          if (matches.length === 0 && isId(part)) ids.push(part);
+          else if (only && others.length === 0) ids.push(only.instanceId);
           else if (only) {
             return {
               ok: false,
-              problem: { kind: 'ambiguous', name: entry, instanceIds: matches.map((i) => i.instanceId) },
+              problem: { kind: 'ambiguous', name: part, instanceIds: matches.map((i) => i.instanceId) },
             };
-          } else unknown.push(entry);
+          } else unknown.push(part);
         }
-        if (unknown.length > 0) {
-          // `acp-…` typed slightly wrong is a typo in an id, not a name: its check says exactly what to fix.
-          const idLike = unknown.find((entry) => /^acp-/i.test(entry));
-          if (idLike !== undefined) {
-            const check = checkInstanceId(idLike);
-            if (!check.ok) return { ok: false, problem: { kind: 'malformed', message: check.message } };
-          }
-          return { ok: false, problem: { kind: scope.listed ? 'unknown' : 'not-listed', entries: unknown } };
-        }
+      }
+      if (unknown.length > 0) {
+        // `acp-…` typed slightly wrong is a typo in an id, not a name: its check says exactly what to fix.
+        const idLike = unknown.find((entry) => /^acp-/i.test(entry));
+        const check = idLike === undefined ? undefined : checkInstanceId(idLike);
+        if (check && !check.ok) return { ok: false, problem: { kind: 'malformed', message: check.message } };
+        return {
+          ok: false,
+          problem: { kind: scope.listed ? 'unknown' : 'not-listed', entries: [...new Set(unknown)] },
+        };
       }
       return { ok: true, instanceIds: [...new Set(ids)] };
     },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InstanceSummary } from '../../../../src/services/fleet/instance-directory.js';
+import { validateRestoreForm } from '../../../../src/services/restore/service.js';
 import { createRestoreTargets } from '../../../../src/services/restore/targets.js';
 
 const actor = { userId: 'U1', teamId: 'T1' };
@@ -28,7 +29,16 @@ describe('the restore form’s targets', () => {
       ['support-01', 'support-02', 'acp-zzz09'],
       ['acp-aaa01', 'acp-ccc03'],
     );
-    expect(resolved).toEqual({ ok: true, instanceIds: ['acp-aaa01', 'acp-ccc03', 'acp-zzz09', 'acp-bbb02'] });
+    expect(resolved).toEqual({ ok: true, instanceIds: ['acp-aaa01', 'acp-ccc03', 'acp-bbb02', 'acp-zzz09'] });
+  });
+
+  it('takes a whole line as a name with spaces, and otherwise reads its words one by one', async () => {
+    const { resolver, asked } = targets({ instances: [...fleet, phone('acp-eee05', 'Login phone')] });
+    expect(await resolver.resolve(actor, 'C1', ['login phone', 'web support-01'], [])).toEqual({
+      ok: true,
+      instanceIds: ['acp-eee05', 'acp-ccc03', 'acp-aaa01'],
+    });
+    expect(asked).toEqual([]);
   });
 
   it('refuses a name no instance in scope has, a name two instances share, and names before any listing', async () => {
@@ -59,5 +69,31 @@ describe('the restore form’s targets', () => {
     expect(await known.resolver.unknownIds(['acp-aaa01', 'acp-zzz09'])).toEqual(['acp-zzz09']);
     expect(known.asked).toEqual([['acp-aaa01', 'acp-zzz09']]);
     expect(await targets({ unknown: undefined }).resolver.unknownIds(['acp-zzz09'])).toEqual([]);
+  });
+});
+
+describe('the restore form, checked for shape', () => {
+  it('keeps typed lines whole for names, adds picked ids, and needs one to 100 targets in all', () => {
+    expect(
+      validateRestoreForm({
+        backupFileId: 'bf-1',
+        targets: 'Login phone\nacp-aaa01, web',
+        picked: ['acp-aaa01', 'acp-b'],
+      }),
+    ).toEqual({
+      ok: true,
+      value: { backupFileId: 'bf-1', typed: ['Login phone', 'acp-aaa01', 'web'], picked: ['acp-b'] },
+    });
+    expect(validateRestoreForm({ backupFileId: 'bf-1' })).toEqual({
+      ok: false,
+      errors: { targets: 'Pick or type at least one instance to restore onto, by name or id.' },
+    });
+    const many = Array.from({ length: 60 }, (_, i) => `acp-x${i}`);
+    expect(
+      validateRestoreForm({ backupFileId: 'bf-1', targets: many.join(' '), picked: many.map((id) => `${id}y`) }),
+    ).toEqual({
+      ok: false,
+      errors: { targets: 'That is 120 instances; restore onto at most 100 at a time.' },
+    });
   });
 });
