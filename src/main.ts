@@ -50,6 +50,7 @@ import { createRunner, type KindMap } from './services/pipeline/runner.js';
 import { createTaskPoller } from './services/pipeline/task-poller.js';
 import { createRestoreService } from './services/restore/service.js';
 import { restoreApprovalSubject, restoreCancelTerms, restoreSteps } from './services/restore/steps.js';
+import { createRestoreTargets } from './services/restore/targets.js';
 import { createRestoreWorkflow } from './services/restore/workflow.js';
 import {
   createScheduleApprovalGate,
@@ -326,7 +327,8 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     people: createSlackPeopleDirectory(slack, clock),
     simulated,
     afterAcks: ackPriority.afterAcks,
-    suggestInstances: (actor, channelId, query, limit) => instanceSuggestions.suggest(actor, channelId, query, limit),
+    suggestInstances: (actor, channelId, query, limit, action) =>
+      instanceSuggestions.suggest(actor, channelId, query, limit, action),
     // A failed listing is logged by the directory.
     warmInstanceList: () => void instanceDirectory.list({ waitMs: 0 }).catch(() => undefined),
     modalDefaults: formDefaults.modalDefaults,
@@ -335,6 +337,10 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       regionsOf: (ids) => instanceDirectory.phoneRegionsOf(ids, { waitMs: REGION_LOOKUP_WAIT_MS }),
     }),
     knownInstances: createKnownInstances({
+      unknownOf: (ids) => instanceDirectory.unknownOf(ids, { waitMs: REGION_LOOKUP_WAIT_MS }),
+    }),
+    restoreTargets: createRestoreTargets({
+      inScope: (actor, channelId) => instanceSuggestions.inScope(actor, channelId, 'restore'),
       unknownOf: (ids) => instanceDirectory.unknownOf(ids, { waitMs: REGION_LOOKUP_WAIT_MS }),
     }),
   };

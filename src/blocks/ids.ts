@@ -66,6 +66,7 @@ export const BLOCK = {
   simulated: 'backup_simulated',
   restoreBackup: 'restore_backup',
   restoreTargets: 'restore_targets',
+  restoreTargetPicker: 'restore_target_picker',
   restoreStopped: 'restore_stopped',
   restoreVerify: 'restore_verify',
   deleteAcknowledge: 'delete_acknowledge',
@@ -99,6 +100,8 @@ export const ACTION = {
   markVerified: 'mark_verified',
   restoreBackup: 'backup_file',
   restoreTargets: 'targets',
+  /** The restore form's instance picker: the same suggestions as the backup form's, in the person's restore scope. */
+  restoreTargetPicker: 'target_picker',
   restoreStopped: 'stopped_targets',
   deleteAcknowledge: 'acknowledge_unverified',
   catalogPrev: 'catalog_prev',

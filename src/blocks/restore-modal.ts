@@ -1,13 +1,15 @@
 /**
- * The restore modal: the form (backup picked from the catalog, targets, the uninstall warning), the confirmation that
- * names what will be overwritten and what is refused and why (with the choice for stopped targets), and the short
- * notice views shown while the bot asks the cloud. Readers for each submission.
+ * The restore modal: the form (backup picked from the catalog, targets typed by name or id or picked from a list, the
+ * uninstall warning), the confirmation that names what will be overwritten and what is refused and why (with the
+ * choice for stopped targets), and the short notice views shown while the bot asks the cloud. Readers for each
+ * submission.
  */
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption, RadioButtons, StaticSelect } from '@slack/types';
 import type { CloudFailure } from '../services/backup/model.js';
 import type { CatalogEntry } from '../services/catalog/service.js';
 import { latestVerification, type RestoreRequestView, type RestoreTarget } from '../services/restore/model.js';
-import type { RestoreFormErrors } from '../services/restore/service.js';
+import { MAX_RESTORE_TARGETS, type RestoreFormErrors } from '../services/restore/service.js';
+import type { TargetProblem } from '../services/restore/targets.js';
 import {
   appsText,
   backupTitle,
@@ -24,6 +26,7 @@ import {
 import { inlineCode, mrkdwnToPlain, truncate } from './escape.js';
 import { formatBytes } from './format.js';
 import { ACTION, BLOCK, CALLBACK, CHOICE, COMMAND } from './ids.js';
+import { pickedValues } from './instance-options.js';
 import { SLACK_LIMITS } from './limits.js';
 import { backupDetails, factsOriginText, factsText, reasonText, targetName } from './restore-text.js';
 
@@ -64,15 +67,36 @@ export function unknownBackupView(backupFileId: string, simulated: boolean): Mod
   });
 }
 
-function backupOption(entry: CatalogEntry): PlainTextOption {
+/** `2026-12-05 14:03 UTC`: option text is plain, so no Slack date token; absolute, so it reads the same tomorrow. */
+export function compactUtc(ms: number): string | undefined {
+  const date = new Date(ms);
+  if (!Number.isFinite(date.getTime())) return undefined;
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+const SEPARATOR = ' · ';
+
+/**
+ * A backup as a choice: its id and source, then the facts that tell backups apart (when it was made, its apps, size,
+ * whether a restore from it was ever verified). The facts must fit one option description (75 characters); the apps
+ * give way first, from their names to their count to nothing, since the date and the verification are what a person
+ * choosing between backups of one instance compares.
+ */
+export function backupOption(entry: CatalogEntry): PlainTextOption {
   const source = entry.sourceInstanceName ?? entry.sourceInstanceId ?? 'unknown source';
   const text = truncate(`${entry.backupFileId} · ${source}`, SLACK_LIMITS.optionText);
-  const facts = [
-    `${entry.apps.length} app${entry.apps.length === 1 ? '' : 's'}`,
+  const created = entry.createdAt !== undefined ? compactUtc(entry.createdAt) : undefined;
+  const after = [
     ...(entry.sizeBytes !== undefined ? [formatBytes(entry.sizeBytes)] : []),
     latestVerification(entry.verifications) ? 'restore verified' : 'never verified',
     ...(entry.madeByRequestId ? [] : ['made elsewhere']),
-  ].join(' · ');
+  ];
+  const fixed = [...(created ? [created] : []), ...after].join(SEPARATOR);
+  const room = SLACK_LIMITS.optionDescription - fixed.length - SEPARATOR.length;
+  const count = `${entry.apps.length} app${entry.apps.length === 1 ? '' : 's'}`;
+  const names = entry.apps.join(', ');
+  const apps = entry.apps.length > 0 && names.length <= room ? names : count.length <= room ? count : undefined;
+  const facts = [...(created ? [created] : []), ...(apps ? [apps] : []), ...after].join(SEPARATOR);
   return {
     text: plain(text),
     description: plain(truncate(facts, SLACK_LIMITS.optionDescription)),
@@ -139,18 +163,35 @@ export function buildRestoreForm(options: RestoreFormOptions): ModalView {
   const targetsBlock: InputBlock = {
     type: 'input',
     block_id: BLOCK.restoreTargets,
+    // Optional so that a person may use the picker alone; the submission still needs at least one target.
+    optional: true,
     label: plain('Target instances'),
     hint: plain(
-      'One per line or comma separated, like acp-2ze3abc…. Up to 100. The next step checks each one and shows what would be overwritten before anything happens.',
+      `Instance names or ids, one per line or comma separated, or pick them below. Up to ${MAX_RESTORE_TARGETS} in all. The next step checks each one and shows what would be overwritten before anything happens.`,
     ),
     element: {
       type: 'plain_text_input',
       action_id: ACTION.restoreTargets,
       multiline: true,
-      placeholder: plain('acp-2ze3abc01, acp-2ze3abc02'),
+      placeholder: plain('support-01, acp-2ze3abc02'),
     },
   };
-  blocks.push(backupBlock, targetsBlock);
+  // The backup form's picker, asking for the instances the person may restore onto (src/options/instance-picker.ts).
+  const pickerBlock: InputBlock = {
+    type: 'input',
+    block_id: BLOCK.restoreTargetPicker,
+    optional: true,
+    label: plain('Or pick targets'),
+    hint: plain('Lists the instances you may restore onto. Picked and typed targets are restored together.'),
+    element: {
+      type: 'multi_external_select',
+      action_id: ACTION.restoreTargetPicker,
+      min_query_length: 0,
+      max_selected_items: MAX_RESTORE_TARGETS,
+      placeholder: plain('Search by name or id'),
+    },
+  };
+  blocks.push(backupBlock, targetsBlock, pickerBlock);
   return {
     type: 'modal',
     callback_id: CALLBACK.restoreForm,
@@ -179,14 +220,48 @@ function selectedValue(entry: Record<string, unknown> | undefined): string | und
   return isRecord(selected) && typeof selected.value === 'string' ? selected.value : undefined;
 }
 
-/** The form's raw values; never throws. */
-export function readRestoreForm(values: unknown): { backupFileId?: string; targets?: string } {
+/** The form's raw values: the backup, the typed targets and the picked instance ids; never throws. */
+export function readRestoreForm(values: unknown): { backupFileId?: string; targets?: string; picked?: string[] } {
   const backupFileId = selectedValue(stateEntry(values, BLOCK.restoreBackup, ACTION.restoreBackup));
   const targets = stateEntry(values, BLOCK.restoreTargets, ACTION.restoreTargets)?.value;
+  const picked = pickedValues(
+    stateEntry(values, BLOCK.restoreTargetPicker, ACTION.restoreTargetPicker)?.selected_options,
+  );
   return {
     ...(backupFileId !== undefined ? { backupFileId } : {}),
     ...(typeof targets === 'string' ? { targets } : {}),
+    ...(picked.length > 0 ? { picked } : {}),
   };
+}
+
+/** Shows at most this many of the entries that need fixing; the rest are counted. */
+const MAX_NAMED_ENTRIES = 5;
+
+function entriesText(entries: readonly string[]): string {
+  const shown = entries.slice(0, MAX_NAMED_ENTRIES).map((entry) => inlineCode(entry, 60));
+  const more = entries.length - shown.length;
+  return `${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
+/** What to fix under the targets field when typed entries name no instance, or not just one. */
+export function targetProblemText(problem: TargetProblem): string {
+  switch (problem.kind) {
+    case 'unknown':
+      return problem.entries.length === 1
+        ? `No instance named ${entriesText(problem.entries)} or with that id; pick one from the list.`
+        : `No instances named ${entriesText(problem.entries)} or with those ids; pick them from the list.`;
+    case 'ambiguous':
+      return `${problem.instanceIds.length} instances are named ${inlineCode(problem.name, 60)} (${entriesText(problem.instanceIds)}); type the id of the one you mean, or pick it from the list.`;
+    case 'not-listed':
+      return `The bot has no list of instances yet, so it cannot look up ${entriesText(problem.entries)} by name; type the id instead, or try again in a moment.`;
+    case 'malformed':
+      return problem.message;
+  }
+}
+
+/** Ids the cloud has no instance for (at least one), refused under the targets field. */
+export function unknownTargetIdsText(instanceIds: readonly string[]): string {
+  return targetProblemText({ kind: 'unknown', entries: [...instanceIds] });
 }
 
 /** Field errors under the form's inputs (plain text, short). */

@@ -44,6 +44,8 @@ export async function openRestoreForm(
     auditId?: number | undefined;
   },
 ): Promise<void> {
+  // The form's target picker and typed names read the fleet listing: start it while the person reads the form.
+  services.warmInstanceList();
   const loading = restoreLoadingView(services.simulated);
   await openLoadingThenFill(
     client,

@@ -13,6 +13,7 @@ import type { InstanceSuggestions } from './fleet/instance-suggestions.js';
 import type { HomeService } from './home/service.js';
 import type { Canceller } from './pipeline/cancel.js';
 import type { RestoreService } from './restore/service.js';
+import type { RestoreTargets } from './restore/targets.js';
 import type { ScheduleRuns } from './schedules/runs.js';
 import type { ScheduleService } from './schedules/service.js';
 import type { StatusService } from './status/service.js';
@@ -56,7 +57,12 @@ export interface Services {
   uploadRegions: UploadRegions;
   /** Typed instance ids the cloud has no phone for, told from the picker's cached listing before the ack. */
   knownInstances: KnownInstances;
-  /** The backup modal's instance picker: instances in the person's backup scope matching `query`. Never throws. */
+  /** The restore form's targets: typed names resolved to ids within the person's restore scope, unknown ids told. */
+  restoreTargets: RestoreTargets;
+  /**
+   * The forms' instance pickers: instances in the person's scope for `action` (backup unless said) matching `query`.
+   * Never throws.
+   */
   suggestInstances: InstanceSuggestions['suggest'];
   /** Starts listing the fleet for the instance picker unless a fresh listing is cached; returns at once. */
   warmInstanceList(): void;

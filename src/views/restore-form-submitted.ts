@@ -1,5 +1,6 @@
 /**
- * The restore form's submission: field errors under the field, a denial under the targets; otherwise the modal turns
+ * The restore form's submission: field errors under the field; typed names resolved to their instances, and names or
+ * ids that match no instance refused under the targets, as is a denial; otherwise the modal turns
  * into "checking…" at once (the ack), and then into the confirmation once every target has been checked in the cloud.
  */
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
@@ -13,6 +14,8 @@ import {
   readRestoreForm,
   restoreCheckingView,
   restoreFormErrors,
+  targetProblemText,
+  unknownTargetIdsText,
 } from '../blocks/restore-modal.js';
 import type { Services } from '../services/index.js';
 import { validateRestoreForm } from '../services/restore/service.js';
@@ -35,19 +38,31 @@ export function restoreFormSubmitted(services: Services) {
       );
     }
     const actor = actorOf(body);
-    const { decision, auditId } = await services.restores.authorizePlan(actor, metadata.channelId, form.value);
+    // Typed names become ids first: the permission check and everything after it work on instance ids.
+    const resolved = await services.restoreTargets.resolve(
+      actor,
+      metadata.channelId,
+      form.value.typed,
+      form.value.picked,
+    );
+    if (!resolved.ok) return ack(restoreFormErrors({ targets: targetProblemText(resolved.problem) }));
+    const request = { backupFileId: form.value.backupFileId, targetIds: resolved.instanceIds };
+    const { decision, auditId } = await services.restores.authorizePlan(actor, metadata.channelId, request);
     if (!decision.allowed) return ack(restoreFormErrors({ denied: decision.reason }));
-    const refusal = services.restores.admission(actor, form.value.targetIds);
+    // After the decision, as the backup form does: a person the policy refuses learns nothing about which ids exist.
+    const unknown = await services.restoreTargets.unknownIds(request.targetIds);
+    if (unknown.length > 0) return ack(restoreFormErrors({ targets: unknownTargetIdsText(unknown) }));
+    const refusal = services.restores.admission(actor, request.targetIds);
     if (refusal) return ack(restoreFormErrors({ targets: admissionRefusalText(refusal, actor.userId, 'plain') }));
     await ack({
       response_action: 'update',
-      view: restoreCheckingView(form.value.backupFileId, form.value.targetIds.length, services.simulated),
+      view: restoreCheckingView(request.backupFileId, request.targetIds.length, services.simulated),
     });
     await afterAck(logger, undefined, async () => {
       const result = await services.restores.plan({
         actor,
         channelId: metadata.channelId,
-        form: form.value,
+        form: request,
         // One plan per submitted form, however often Slack delivers the submission.
         planKey: `view:${view.id}`,
         auditId,

@@ -1,7 +1,7 @@
 /**
- * What the backup modal's instance picker offers as a person types: instances from the cached listing that are in
- * their scope for `backup` (instance globs and `ag-…` groups of their roles, everything for admins), matching what
- * they typed. The picker only helps: the submission is checked like typed ids, whatever the picker offered.
+ * What the backup and restore forms' instance pickers offer as a person types: instances from the cached listing that
+ * are in their scope for the form's action (instance globs and `ag-…` groups of their roles, everything for admins),
+ * matching what they typed. The picker only helps: the submission is checked like typed ids, whatever the picker offered.
  */
 
 import { type InstanceRule, instanceRefCovers } from '../access/policy.js';
@@ -18,6 +18,9 @@ export interface InstanceScope {
   rules?: readonly InstanceRule[] | undefined;
 }
 
+/** The action whose scope a picker offers: the backup form's instances, or the restore form's targets. */
+export type PickerAction = 'backup' | 'restore';
+
 export interface Suggested {
   instances: InstanceSummary[];
   more: boolean;
@@ -29,12 +32,17 @@ export interface InstanceSuggestions {
    * The first `limit` matching instances in scope, by id, and whether more match; `listed` is false when the cloud's
    * listing is not available yet.
    */
-  suggest(actor: Actor, channelId: string, query: string, limit: number): Promise<Suggested>;
+  suggest(actor: Actor, channelId: string, query: string, limit: number, action?: PickerAction): Promise<Suggested>;
   /**
-   * Every instance in the person's backup scope, sorted by id, from the same cached listing and scope index (the App
-   * Home lists them); `listed` is false when the cloud's listing is not available yet. The array is shared: read only.
+   * Every instance in the person's scope for `action` (backup unless said), sorted by id, from the same cached listing
+   * and scope index (the App Home lists them; the restore form resolves typed names with them); `listed` is false when
+   * the cloud's listing is not available yet. The array is shared: read only.
    */
-  inScope(actor: Actor, channelId: string): Promise<{ instances: readonly InstanceSummary[]; listed: boolean }>;
+  inScope(
+    actor: Actor,
+    channelId: string,
+    action?: PickerAction,
+  ): Promise<{ instances: readonly InstanceSummary[]; listed: boolean }>;
 }
 
 export function inScope(scope: InstanceScope, instance: InstanceSummary): boolean {
@@ -111,7 +119,7 @@ function search(
 
 export function createInstanceSuggestions(deps: {
   directory: Pick<InstanceDirectory, 'list'>;
-  scopeOf(actor: Actor, channelId: string): Promise<InstanceScope>;
+  scopeOf(actor: Actor, channelId: string, action: PickerAction): Promise<InstanceScope>;
   /** How long a first listing may take before the picker answers without it (Slack waits 3 s for the answer). */
   waitMs: number;
 }): InstanceSuggestions {
@@ -135,8 +143,12 @@ export function createInstanceSuggestions(deps: {
   }
 
   /** The person's scope index, or why there is none: no scope at all (empty) or no listing yet. */
-  async function scopeIndexOf(actor: Actor, channelId: string): Promise<ScopeIndex | 'no-scope' | 'not-listed'> {
-    const scope = await deps.scopeOf(actor, channelId);
+  async function scopeIndexOf(
+    actor: Actor,
+    channelId: string,
+    action: PickerAction,
+  ): Promise<ScopeIndex | 'no-scope' | 'not-listed'> {
+    const scope = await deps.scopeOf(actor, channelId, action);
     if (!scope.unrestricted && scope.patterns.length === 0) return 'no-scope';
     // A failed listing is logged by the directory; the picker then offers nothing and typed ids still work.
     const all = await deps.directory.list({ waitMs: deps.waitMs }).catch(() => undefined);
@@ -145,15 +157,15 @@ export function createInstanceSuggestions(deps: {
   }
 
   return {
-    async inScope(actor, channelId) {
-      const index = await scopeIndexOf(actor, channelId);
+    async inScope(actor, channelId, action = 'backup') {
+      const index = await scopeIndexOf(actor, channelId, action);
       if (index === 'no-scope') return { instances: [], listed: true };
       if (index === 'not-listed') return { instances: [], listed: false };
       return { instances: index.instances, listed: true };
     },
 
-    async suggest(actor, channelId, query, limit) {
-      const index = await scopeIndexOf(actor, channelId);
+    async suggest(actor, channelId, query, limit, action = 'backup') {
+      const index = await scopeIndexOf(actor, channelId, action);
       if (index === 'no-scope') return { instances: [], more: false, listed: true };
       if (index === 'not-listed') return { instances: [], more: false, listed: false };
       // Case-insensitive: every word typed must appear in the id, the name or the group id.

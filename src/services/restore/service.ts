@@ -10,7 +10,7 @@ import type { AuditTrail } from '../access/audit.js';
 import type { AccessGuard, GuardResult } from '../access/guard.js';
 import type { AccessTarget } from '../access/permissions.js';
 import type { ApprovalService } from '../approval/service.js';
-import { checkInstanceId, splitList } from '../backup/input.js';
+import { splitList } from '../backup/input.js';
 import type { Actor, CloudFailure } from '../backup/model.js';
 import { newRequestId } from '../backup/service.js';
 import {
@@ -40,25 +40,56 @@ export interface RestoreForm {
 
 export type RestoreFormErrors = Partial<Record<'backup' | 'targets', string>>;
 
-/** Checks the form: a backup picked, one to 100 well-formed target ids. Messages are mrkdwn-safe plain text. */
+/**
+ * What the form gave, checked for shape only: the backup, the typed target entries (ids or instance names, resolved by
+ * `RestoreTargets` against the fleet listing) and the picked instance ids.
+ */
+export interface RestoreFormInput {
+  backupFileId: string;
+  typed: string[];
+  picked: string[];
+}
+
+/** Typed targets are one per line or comma separated (the fullwidth forms too, as `splitList` reads them). */
+const TARGET_SEPARATOR = /[\r\n,;，、；]+/u;
+
+/** Longer than any instance name or id the cloud gives; a pasted paragraph is not a name. */
+const MAX_TARGET_ENTRY = 128;
+
+/**
+ * Checks the form: a backup picked, one to 100 targets typed or picked in all. Typed entries may be ids or names, so
+ * only their length is checked here. Messages are mrkdwn-safe plain text.
+ */
 export function validateRestoreForm(raw: {
   backupFileId?: string | undefined;
   targets?: string | undefined;
-}): { ok: true; value: RestoreForm } | { ok: false; errors: RestoreFormErrors } {
+  picked?: readonly string[] | undefined;
+}): { ok: true; value: RestoreFormInput } | { ok: false; errors: RestoreFormErrors } {
   const errors: RestoreFormErrors = {};
   const backupFileId = raw.backupFileId?.trim() ?? '';
   if (backupFileId === '') errors.backup = 'Pick the backup to restore.';
   else if (!BACKUP_FILE_ID.test(backupFileId)) errors.backup = 'That is not a backup file id (they look like bf-…).';
-  const ids = splitList(raw.targets ?? '');
-  if (ids.length === 0) errors.targets = 'Enter at least one instance to restore onto, like acp-2ze3abc…';
-  else if (ids.length > MAX_RESTORE_TARGETS) {
-    errors.targets = `That is ${ids.length} instances; restore onto at most ${MAX_RESTORE_TARGETS} at a time.`;
-  } else {
-    const bad = ids.map(checkInstanceId).find((check) => !check.ok);
-    if (bad && !bad.ok) errors.targets = bad.message;
+  // Lines (or comma-separated parts) are kept whole: an instance name may hold spaces. Ids are counted word by word,
+  // as `RestoreTargets` reads a part that is not a name.
+  const typed = [
+    ...new Set(
+      (raw.targets ?? '')
+        .split(TARGET_SEPARATOR)
+        .map((part) => part.trim())
+        .filter(Boolean),
+    ),
+  ];
+  const words = splitList(raw.targets ?? '');
+  const picked = [...new Set(raw.picked ?? [])].filter((id) => !words.includes(id));
+  const count = words.length + picked.length;
+  if (count === 0) errors.targets = 'Pick or type at least one instance to restore onto, by name or id.';
+  else if (count > MAX_RESTORE_TARGETS) {
+    errors.targets = `That is ${count} instances; restore onto at most ${MAX_RESTORE_TARGETS} at a time.`;
+  } else if (words.some((word) => word.length > MAX_TARGET_ENTRY)) {
+    errors.targets = `Instance names and ids are at most ${MAX_TARGET_ENTRY} characters; put one per line.`;
   }
   if (errors.backup || errors.targets) return { ok: false, errors };
-  return { ok: true, value: { backupFileId, targetIds: ids } };
+  return { ok: true, value: { backupFileId, typed, picked } };
 }
 
 /** What the form offers: restorable backups, newest first (at most 100, Slack's select limit). */

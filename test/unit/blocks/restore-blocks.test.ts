@@ -11,10 +11,12 @@ import { ACTION, BLOCK } from '../../../src/blocks/ids.js';
 import { collectTexts, messageLimitProblems, modalLimitProblems } from '../../../src/blocks/limits.js';
 import { restoreCompletionReply, restoreParentMessage } from '../../../src/blocks/restore-messages.js';
 import {
+  backupOption,
   buildRestoreConfirm,
   buildRestoreForm,
   readRestoreConfirm,
   readRestoreForm,
+  targetProblemText,
 } from '../../../src/blocks/restore-modal.js';
 import { statusMessage } from '../../../src/blocks/status-messages.js';
 import type { DeleteRecord } from '../../../src/db/delete-requests.js';
@@ -279,5 +281,81 @@ describe('restore, catalog, status and delete blocks', () => {
       expect(messageLimitProblems(message as never)).toEqual([]);
       expect(JSON.stringify(message)).not.toContain('<!channel>');
     }
+  });
+});
+
+describe("the restore form's backup choices and targets", () => {
+  // 2023-11-14 22:13:20 UTC.
+  const made = 1_700_000_000_000;
+  const backup = (overrides: Partial<CatalogEntry>): CatalogEntry => ({
+    ...entry(0),
+    apps: ['com.tencent.mm'],
+    sizeBytes: 5 * 1024 * 1024,
+    createdAt: made,
+    ...overrides,
+  });
+
+  it('shows when each backup was made, beside its apps, size and verification', () => {
+    const option = backupOption(backup({ verifications: entry(0, true).verifications }));
+    expect(option.description?.text).toBe('2023-11-14 22:13 UTC · com.tencent.mm · 5.0 MB · restore verified');
+    expect(option.value).toBe(entry(0).backupFileId);
+  });
+
+  it('gives way on the apps first when the facts would not fit one option description', () => {
+    const apps = Array.from({ length: 30 }, (_, k) => `com.example.app${k}`);
+    // Too many names: their count instead, and the date is still there.
+    expect(backupOption(backup({ apps })).description?.text).toBe(
+      '2023-11-14 22:13 UTC · 30 apps · 5.0 MB · never verified',
+    );
+    // The longest facts (a backup made elsewhere, never verified, a four-digit size) still leave room for a count.
+    const crowded = backupOption(backup({ apps, sizeBytes: 1000 * 1024 * 1024, madeByRequestId: undefined }));
+    expect(crowded.description?.text).toBe(
+      '2023-11-14 22:13 UTC · 30 apps · 1000 MB · never verified · made elsewhere',
+    );
+    // With no room even for the count (a backup made elsewhere with a thousand apps), the apps go; the date stays.
+    const thousand = Array.from({ length: 1000 }, (_, k) => `com.example.app${k}`);
+    expect(
+      backupOption(backup({ apps: thousand, sizeBytes: 1000 * 1024 * 1024, madeByRequestId: undefined })).description
+        ?.text,
+    ).toBe('2023-11-14 22:13 UTC · 1000 MB · never verified · made elsewhere');
+    for (const option of [crowded, backupOption(backup({ apps: [`com.${'x'.repeat(200)}`] }))]) {
+      expect(option.description?.text.length).toBeLessThanOrEqual(75);
+      expect(option.text.text.length).toBeLessThanOrEqual(75);
+      expect(option.description?.text).toContain('2023-11-14 22:13 UTC');
+    }
+    // A backup without a known creation time simply has no date.
+    expect(backupOption(backup({ createdAt: undefined })).description?.text).toBe(
+      'com.tencent.mm · 5.0 MB · never verified',
+    );
+  });
+
+  it('offers a target picker beside the typed field and reads both back', () => {
+    const form = buildRestoreForm({ backups: [entry(1)], privateMetadata: '{"channelId":"C1"}', simulated: false });
+    expect(modalLimitProblems(form as never)).toEqual([]);
+    const blocks = form.blocks as { block_id?: string; optional?: boolean; element?: { type: string } }[];
+    const picker = blocks.find((b) => b.block_id === BLOCK.restoreTargetPicker);
+    expect(picker?.element?.type).toBe('multi_external_select');
+    // The typed field is optional so the picker alone can name the targets.
+    expect(blocks.find((b) => b.block_id === BLOCK.restoreTargets)?.optional).toBe(true);
+    expect(
+      readRestoreForm({
+        [BLOCK.restoreTargets]: { [ACTION.restoreTargets]: { value: 'support-01' } },
+        [BLOCK.restoreTargetPicker]: {
+          [ACTION.restoreTargetPicker]: { selected_options: [{ value: 'acp-1' }, null, { value: 'acp-2' }] },
+        },
+      }),
+    ).toEqual({ targets: 'support-01', picked: ['acp-1', 'acp-2'] });
+  });
+
+  it('says which typed targets to fix and how', () => {
+    expect(targetProblemText({ kind: 'unknown', entries: ['foo'] })).toBe(
+      'No instance named `foo` or with that id; pick one from the list.',
+    );
+    expect(targetProblemText({ kind: 'ambiguous', name: 'web', instanceIds: ['acp-1', 'acp-2'] })).toBe(
+      '2 instances are named `web` (`acp-1`, `acp-2`); type the id of the one you mean, or pick it from the list.',
+    );
+    expect(targetProblemText({ kind: 'unknown', entries: ['a', 'b', 'c', 'd', 'e', 'f', 'g'] })).toContain(
+      'and 2 more',
+    );
   });
 });

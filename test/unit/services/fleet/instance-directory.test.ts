@@ -214,6 +214,28 @@ describe('instance suggestions', () => {
     expect(none.cloud.calls).toEqual([]);
   });
 
+  it("offers each form the person's scope for its own action: backup instances, or restore targets", async () => {
+    const { directory } = setup();
+    // A person who may back up only the lab phone but restore onto the production ones.
+    const service = createInstanceSuggestions({
+      directory,
+      waitMs: 1_000,
+      scopeOf: async (_actor, _channel, action) => ({
+        unrestricted: false,
+        patterns: action === 'restore' ? ['ag-prod'] : ['acp-lab-*'],
+      }),
+    });
+    const ids = async (action?: 'backup' | 'restore') =>
+      (await service.suggest(actor, 'C1', '', 100, action)).instances.map((i) => i.instanceId);
+    expect(await ids()).toEqual(['acp-lab-9']);
+    expect(await ids('backup')).toEqual(['acp-lab-9']);
+    expect(await ids('restore')).toEqual(['acp-prod-1', 'acp-prod-2']);
+    expect((await service.inScope(actor, 'C1', 'restore')).instances.map((i) => i.instanceId)).toEqual([
+      'acp-prod-1',
+      'acp-prod-2',
+    ]);
+  });
+
   it('spans every region of the listing: the region is shown, and typing it narrows the choice', async () => {
     const listing: InstanceSummary[] = [
       { instanceId: 'acp-sh1', name: 'desk', status: 'RUNNING', region: 'cn-shanghai' },
