@@ -25,6 +25,7 @@ import { startOpsServer } from './ops/server.js';
 import { countSlackApiErrors } from './ops/slack-api-errors.js';
 import { trackSlackRequests } from './ops/slack-requests.js';
 import type { Simulator } from './sandbox/simulator/index.js';
+import { answerWaitMs } from './services/access/answer-deadline.js';
 import { createAuditTrail } from './services/access/audit.js';
 import { createAccessGuard } from './services/access/guard.js';
 import { createApprovalService } from './services/approval/service.js';
@@ -259,6 +260,14 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
     // A schedule with retention on instances a `schedule` approvals rule covers waits for its approval.
     approvals: createScheduleApprovalGate({ repos, approvals, clock, runner: runnerRef, simulated }),
   });
+  /**
+   * Which typed ids the cloud has no instance for, asked only with the answer's time left (a form that already waited
+   * for a name's listing has less): with none left the form says nothing and the request reports an unknown id later.
+   */
+  const unknownInTime = (ids: readonly string[]) => {
+    const waitMs = answerWaitMs(REGION_LOOKUP_WAIT_MS);
+    return waitMs > 0 ? instanceDirectory.unknownOf(ids, { waitMs }) : Promise.resolve(undefined);
+  };
   const services: Services = {
     scheduleRuns,
     backups: withSubmissionLog(
@@ -337,11 +346,11 @@ export async function startBot(config: Config, overrides: BotOverrides = {}): Pr
       regionsOf: (ids) => instanceDirectory.phoneRegionsOf(ids, { waitMs: REGION_LOOKUP_WAIT_MS }),
     }),
     knownInstances: createKnownInstances({
-      unknownOf: (ids) => instanceDirectory.unknownOf(ids, { waitMs: REGION_LOOKUP_WAIT_MS }),
+      unknownOf: unknownInTime,
     }),
     restoreTargets: createRestoreTargets({
       inScope: (actor, channelId) => instanceSuggestions.inScope(actor, channelId, 'restore'),
-      unknownOf: (ids) => instanceDirectory.unknownOf(ids, { waitMs: REGION_LOOKUP_WAIT_MS }),
+      unknownOf: unknownInTime,
     }),
   };
 

@@ -265,14 +265,13 @@ export function unknownTargetIdsText(instanceIds: readonly string[]): string {
 }
 
 /** Field errors under the form's inputs (plain text, short). */
-export function restoreFormErrors(errors: RestoreFormErrors & { denied?: string | undefined }): {
+export function restoreFormErrors(errors: RestoreFormErrors): {
   response_action: 'errors';
   errors: Record<string, string>;
 } {
   const out: Record<string, string> = {};
   if (errors.backup) out[BLOCK.restoreBackup] = truncate(mrkdwnToPlain(errors.backup), 1000);
-  const targets = errors.denied ? `Not allowed: ${errors.denied}` : errors.targets;
-  if (targets) out[BLOCK.restoreTargets] = truncate(mrkdwnToPlain(targets), 1000);
+  if (errors.targets) out[BLOCK.restoreTargets] = truncate(mrkdwnToPlain(errors.targets), 1000);
   return { response_action: 'errors', errors: out };
 }
 

@@ -7,6 +7,7 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import { admissionRefusalText } from '../blocks/admission.js';
 import { cloudProblemView } from '../blocks/common.js';
+import { formDenialText } from '../blocks/error-messages.js';
 import { CALLBACK } from '../blocks/ids.js';
 import {
   buildRestoreConfirm,
@@ -19,6 +20,7 @@ import {
 } from '../blocks/restore-modal.js';
 import type { Services } from '../services/index.js';
 import { validateRestoreForm } from '../services/restore/service.js';
+import { withPeopleNames } from '../slack/denial-names.js';
 import { actorOf, afterAck, parseMetadata } from '../slack/listener-helpers.js';
 
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
@@ -48,7 +50,10 @@ export function restoreFormSubmitted(services: Services) {
     if (!resolved.ok) return ack(restoreFormErrors({ targets: targetProblemText(resolved.problem) }));
     const request = { backupFileId: form.value.backupFileId, targetIds: resolved.instanceIds };
     const { decision, auditId } = await services.restores.authorizePlan(actor, metadata.channelId, request);
-    if (!decision.allowed) return ack(restoreFormErrors({ denied: decision.reason }));
+    if (!decision.allowed) {
+      const denial = formDenialText(withPeopleNames(services, decision), metadata.channelId);
+      return ack(restoreFormErrors({ targets: denial }));
+    }
     // After the decision, as the backup form does: a person the policy refuses learns nothing about which ids exist.
     const unknown = await services.restoreTargets.unknownIds(request.targetIds);
     if (unknown.length > 0) return ack(restoreFormErrors({ targets: unknownTargetIdsText(unknown) }));

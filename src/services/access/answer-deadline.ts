@@ -23,3 +23,12 @@ export function answerDeadlinePassed(now: number = Date.now()): boolean {
 export function insideSlackRequest(): boolean {
   return deadline.getStore() !== undefined;
 }
+
+/**
+ * How long a lookup made while Slack waits may take: `wantedMs`, or less when the answer deadline is nearer (never
+ * negative). Outside a Slack request, `wantedMs`. Lookups that chain (a name, then an id) so share one budget.
+ */
+export function answerWaitMs(wantedMs: number, now: number = Date.now()): number {
+  const at = deadline.getStore();
+  return at === undefined ? wantedMs : Math.max(0, Math.min(wantedMs, at - now));
+}
