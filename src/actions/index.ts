@@ -9,6 +9,7 @@ import { catalogPage } from './catalog-page.js';
 import { homeBackup, homeCatalog, homeRestore } from './home.js';
 import { markVerified } from './mark-verified.js';
 import { retryFailed } from './retry-failed.js';
+import { retryFailedRestore } from './retry-failed-restore.js';
 import { scheduleDelete } from './schedule-delete.js';
 import { schedulePreview } from './schedule-preview.js';
 import { startLeftPhones } from './start-left-phones.js';
@@ -30,6 +31,7 @@ export function registerActions(app: App, services: Services): void {
     [ACTION.cancelRequest]: cancelRequest(services),
     [ACTION.cancelBackup]: cancelRequest(services),
     [ACTION.retryFailed]: retryFailed(services),
+    [ACTION.retryFailedRestore]: retryFailedRestore(services),
     [ACTION.scheduleDeleteConfirm]: scheduleDelete(services),
     // Keystrokes in the schedule form's previewed inputs.
     [ACTION.scheduleCron]: schedulePreview(services),

@@ -676,6 +676,12 @@ export function retryFailedModal(input: {
 export const RetryMetadata = z.object({ r: z.string().regex(/^req-[0-9a-f]{1,32}$/), c: z.string().min(1).max(40) });
 
 /** Posted in the first request's thread when a person retries its failures. */
-export function retryLinkText(input: { userId: string; instances: number; newRequestId: string }): string {
-  return `🔁 ${mention(input.userId)} is retrying ${plural(input.instances, 'failed instance')} as request ${inlineCode(input.newRequestId, 64)}; its progress is in its own message in this channel.`;
+export function retryLinkText(input: {
+  userId: string;
+  instances: number;
+  newRequestId: string;
+  /** What was retried, as counted: `failed instance` (a backup's) or `failed target` (a restore's). */
+  noun?: string | undefined;
+}): string {
+  return `🔁 ${mention(input.userId)} is retrying ${plural(input.instances, input.noun ?? 'failed instance')} as request ${inlineCode(input.newRequestId, 64)}; its progress is in its own message in this channel.`;
 }

@@ -75,6 +75,8 @@ export const BLOCK = {
   approvalButtons: 'approval_buttons',
   approvalReason: 'approval_reason',
   backupNextStep: 'backup_next_step',
+  /** "Retry failed…" on a restore's reply. */
+  restoreRetry: 'restore_retry',
   /** Cancel on a running request's message (blocks/cancel-messages.ts). */
   requestCancel: 'request_cancel',
   ...SCHEDULE_FIELDS,
@@ -122,6 +124,8 @@ export const ACTION = {
   cancelBackup: 'cancel_backup',
   /** On a backup's reply with failures: retry them as a new request, after a confirmation. */
   retryFailed: 'retry_failed',
+  /** On a restore's reply with failed targets: the restore form again, with its backup and those targets filled in. */
+  retryFailedRestore: 'retry_failed_restore',
   ...SCHEDULE_FIELDS,
   /** "Delete schedule" on the confirmation `schedule delete <name>` shows (value: the schedule id). */
   scheduleDeleteConfirm: 'schedule_delete_confirm',

@@ -189,6 +189,24 @@ function checkSections(view: RestoreRequestView): KnownBlock[] {
   return blocks;
 }
 
+/** "Retry failed…" when targets failed: the restore form again with the backup and those targets filled in. */
+function retryBlock(view: RestoreRequestView): KnownBlock | undefined {
+  const failed = view.targets.filter((t) => t.state === 'failed').length;
+  if (failed === 0 || view.finishedAt === undefined) return undefined;
+  return {
+    type: 'actions',
+    block_id: BLOCK.restoreRetry,
+    elements: [
+      {
+        type: 'button',
+        action_id: ACTION.retryFailedRestore,
+        text: { type: 'plain_text', text: failed === 1 ? 'Retry the failed target…' : `Retry ${failed} failed…` },
+        value: view.id,
+      },
+    ],
+  };
+}
+
 /** The verify button, or who verified and when. */
 function verifyBlock(view: RestoreRequestView): KnownBlock | undefined {
   if (view.verification) {
@@ -271,6 +289,8 @@ export function restoreCompletionReply(view: RestoreRequestView): SlackMessage {
     );
   }
   if (verify) blocks.push(verify);
+  const retry = retryBlock(view);
+  if (retry) blocks.push(retry);
   if (view.simulated) blocks.push(context(SIMULATED_NOTE));
   const text = `${view.simulated ? '[Simulated] ' : ''}${who} ${sentence}`;
   return { text, blocks };

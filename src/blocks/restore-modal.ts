@@ -108,6 +108,8 @@ export interface RestoreFormOptions {
   backups: readonly CatalogEntry[];
   /** The backup named in the command, selected (added when the catalog lacks it). */
   selected?: string | undefined;
+  /** Targets filled in (a retry of a restore's failed targets). */
+  targets?: readonly string[] | undefined;
   cloudError?: CloudFailure | undefined;
   privateMetadata: string;
   simulated: boolean;
@@ -174,6 +176,7 @@ export function buildRestoreForm(options: RestoreFormOptions): ModalView {
       action_id: ACTION.restoreTargets,
       multiline: true,
       placeholder: plain('support-01, acp-2ze3abc02'),
+      ...(options.targets && options.targets.length > 0 ? { initial_value: options.targets.join('\n') } : {}),
     },
   };
   // The backup form's picker, asking for the instances the person may restore onto (src/options/instance-picker.ts).

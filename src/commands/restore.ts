@@ -42,6 +42,8 @@ export async function openRestoreForm(
     channelId: string;
     backupFileId?: string | undefined;
     auditId?: number | undefined;
+    /** "Retry failed…": the failed targets filled in, and the restore they failed in, linked once confirmed. */
+    retry?: { targetIds: readonly string[]; of: string } | undefined;
   },
 ): Promise<void> {
   // The form's target picker and typed names read the fleet listing: start it while the person reads the form.
@@ -60,8 +62,9 @@ export async function openRestoreForm(
       return buildRestoreForm({
         backups: choices.backups,
         selected: input.backupFileId,
+        targets: input.retry?.targetIds,
         cloudError: choices.cloudError,
-        privateMetadata: JSON.stringify({ channelId: input.channelId }),
+        privateMetadata: JSON.stringify({ channelId: input.channelId, retryOf: input.retry?.of }),
         simulated: services.simulated,
       });
     },

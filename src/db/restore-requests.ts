@@ -92,6 +92,8 @@ export interface NewRestorePlan {
   channelId: string;
   backup: RestoreSource;
   targets: Pick<RestoreTarget, 'instanceId' | 'verdict' | 'facts' | 'overwrites' | 'errorCode' | 'errorMessage'>[];
+  /** The restore whose failed targets this plan retries. */
+  retryOf?: string | undefined;
   simulated: boolean;
   now: number;
 }
@@ -100,6 +102,7 @@ export interface NewRestorePlan {
 interface RestoreDetail {
   backup: RestoreSource;
   startStopped: boolean;
+  retryOf?: string | undefined;
 }
 
 export function createRestoreRepository(db: Db, requests: RequestRepository) {
@@ -130,6 +133,7 @@ export function createRestoreRepository(db: Db, requests: RequestRepository) {
       actor: { userId: row.user_id, teamId: row.team_id },
       channelId: row.channel_id,
       backup: detail.backup,
+      retryOf: detail.retryOf,
       status: row.status as RestoreStatus,
       startStopped: detail.startStopped,
       createdAt: new Date(row.created_at),
@@ -146,7 +150,7 @@ export function createRestoreRepository(db: Db, requests: RequestRepository) {
     /** Records a plan (step `draft`). Returns the existing id when this plan key was seen before. */
     createPlan(input: NewRestorePlan): { id: string; created: boolean } {
       return db.transaction(() => {
-        const detail: RestoreDetail = { backup: input.backup, startStopped: false };
+        const detail: RestoreDetail = { backup: input.backup, startStopped: false, retryOf: input.retryOf };
         const result = requests.create({
           id: input.id,
           kind: 'restore',
@@ -194,7 +198,11 @@ export function createRestoreRepository(db: Db, requests: RequestRepository) {
       return db.transaction(() => {
         const plan = get(id);
         if (!plan) return false;
-        const detail: RestoreDetail = { backup: plan.backup, startStopped: input.startStopped };
+        const detail: RestoreDetail = {
+          backup: plan.backup,
+          startStopped: input.startStopped,
+          retryOf: plan.retryOf,
+        };
         const confirmed = requests.confirm(id, {
           confirmKey: input.confirmKey,
           detail,

@@ -6,10 +6,12 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import { admissionRefusalText } from '../blocks/admission.js';
+import { retryLinkText } from '../blocks/backup-messages.js';
 import { noticeUpdate, refusedConfirmation } from '../blocks/common.js';
 import { BLOCK, CALLBACK } from '../blocks/ids.js';
 import { confirmHasChoice, RESTORE_TEXT, readRestoreConfirm } from '../blocks/restore-modal.js';
 import type { Services } from '../services/index.js';
+import { includedTargets } from '../services/restore/compat.js';
 import { actorOf, parseMetadata } from '../slack/listener-helpers.js';
 
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
@@ -25,7 +27,7 @@ const PROBLEMS = {
 } as const;
 
 export function restoreConfirmed(services: Services) {
-  return async ({ ack, view, body }: ViewArgs): Promise<void> => {
+  return async ({ ack, view, body, client, logger }: ViewArgs): Promise<void> => {
     const metadata = parseMetadata(ConfirmMetadata, view.private_metadata);
     const where = { callbackId: CALLBACK.restoreNotice, title: RESTORE_TEXT.title };
     if (!metadata) return ack(noticeUpdate({ ...where, text: PROBLEMS['not-found'] }));
@@ -37,7 +39,11 @@ export function restoreConfirmed(services: Services) {
       // The same confirmation submitted twice (a retry, a double click) carries the same view id: one restore.
       confirmKey: `view:${view.id}`,
     });
-    if (result.ok) return ack();
+    if (result.ok) {
+      await ack();
+      if (result.created) await linkRetry(services, client, logger, result.requestId);
+      return;
+    }
     const actor = actorOf(body);
     // Under the stopped-targets choice when the confirmation has one, else a notice in its place.
     const plan = services.restores.get(metadata.planId);
@@ -52,4 +58,25 @@ export function restoreConfirmed(services: Services) {
     }
     return ack(refusedConfirmation(result, PROBLEMS, { ...where, fieldBlock }));
   };
+}
+
+/** A retry of a restore's failed targets, once confirmed, is named in the first restore's thread. */
+async function linkRetry(
+  services: Services,
+  client: ViewArgs['client'],
+  logger: ViewArgs['logger'],
+  requestId: string,
+): Promise<void> {
+  const retry = services.restores.get(requestId);
+  const first = retry?.retryOf === undefined ? undefined : services.restores.get(retry.retryOf);
+  if (!retry || !first?.parent) return;
+  const text = retryLinkText({
+    userId: retry.actor.userId,
+    instances: includedTargets(retry).length,
+    newRequestId: requestId,
+    noun: 'failed target',
+  });
+  await client.chat
+    .postMessage({ channel: first.parent.channel, thread_ts: first.parent.ts, text })
+    .catch((error: unknown) => logger.warn({ err: error, requestId }, 'could not link the retry in the thread'));
 }

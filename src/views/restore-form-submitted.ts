@@ -25,7 +25,7 @@ import { actorOf, afterAck, parseMetadata } from '../slack/listener-helpers.js';
 
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
 
-const FormMetadata = z.object({ channelId: z.string().min(1) });
+const FormMetadata = z.object({ channelId: z.string().min(1), retryOf: z.string().optional() });
 
 export function restoreFormSubmitted(services: Services) {
   return async ({ ack, view, body, client, logger }: ViewArgs): Promise<void> => {
@@ -71,6 +71,7 @@ export function restoreFormSubmitted(services: Services) {
         // One plan per submitted form, however often Slack delivers the submission.
         planKey: `view:${view.id}`,
         auditId,
+        retryOf: metadata.retryOf,
       });
       await client.views.update({
         view_id: view.id,

@@ -335,6 +335,57 @@ describe('/cloudphone restore, end to end', () => {
     expect(entry).toMatchObject({ userId: ADMIN, action: 'restore' });
   });
 
+  it('Retry failed on a restore reply opens the form with the backup and the failed target, and links the retry', async () => {
+    h = await startHarness();
+    const bf = await botBackup(h, 'support-02', ['com.tencent.mm']);
+    const [good, flaky] = [h.instance('support-01'), h.instance('support-03')];
+    h.sim.failNextTask(flaky, 'RecoverFailed', 'the restore task failed on the phone');
+    const form = await openRestoreForm(h, bf);
+    const { confirmation } = await checkTargets(h, form, [good, flaky]);
+    await h.driver.submitView({ viewId: confirmation!.id });
+    const { parent, reply } = await restoreReply(h);
+    expect(shown(reply.blocks)).toContain('Retry the failed target');
+
+    // Someone who may not restore onto it is refused; nothing opens.
+    await h.driver.clickButton({
+      channel: CHANNEL,
+      messageTs: reply.ts,
+      actionId: ACTION.retryFailedRestore,
+      userId: 'U0BOB',
+    });
+    const refusal = await waitUntil(() => h.slack.ephemerals('U0BOB').at(-1), {
+      timeoutMs: 5_000,
+      description: 'the refusal',
+    });
+    expect(refusal.text).toContain("You can't do that here");
+
+    await h.driver.clickButton({
+      channel: CHANNEL,
+      messageTs: reply.ts,
+      actionId: ACTION.retryFailedRestore,
+      userId: ADMIN,
+    });
+    const again = await topView(h, CALLBACK.restoreForm);
+    expect(shown(again.blocks)).toContain(`"initial_value":"${flaky}"`);
+    const { confirmation: second } = await checkTargets(h, again, [flaky], { backupFileId: bf });
+    // A failed RecoverApp can leave the phone off: the confirmation then asks whether to start it first.
+    const stopped = shown(second?.blocks).includes(BLOCK.restoreStopped);
+    await h.driver.submitView({
+      viewId: second!.id,
+      ...(stopped ? { values: { [BLOCK.restoreStopped]: { [ACTION.restoreStopped]: CHOICE.startFirst } } } : {}),
+    });
+    const link = await waitUntil(
+      () => h.slack.threadReplies(CHANNEL, parent.ts).find((m) => m.text.includes('is retrying 1 failed target')),
+      { timeoutMs: 10_000, description: 'the retry linked in the first restore thread' },
+    );
+    const retryId = /req-[0-9a-f]+/.exec(link.text)![0];
+    await waitUntil(() => h.bot.repos.restores.get(retryId)?.status === 'succeeded' || undefined, {
+      timeoutMs: 20_000,
+      description: 'the retry restored',
+    });
+    expect(recoverCalls(h).map((c) => c.targets)).toEqual([[good, flaky], [flaky]]);
+  });
+
   it('leaves a stopped target out when the person chooses that: it is neither started nor restored', async () => {
     h = await startHarness();
     const bf = await botBackup(h, 'support-02', ['com.tencent.mm']);

@@ -152,4 +152,6 @@ export interface RestoreRequestView {
   simulated: boolean;
   /** Someone cancelled it: targets whose RecoverApp was not sent are skipped. */
   cancelled?: Cancellation | undefined;
+  /** The restore whose failed targets this one retries ("Retry failed…" on its reply). */
+  retryOf?: string | undefined;
 }

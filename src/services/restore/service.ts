@@ -262,12 +262,25 @@ export function createRestoreService(deps: {
      * Checks every target against the backup's source and its status, finds which of the backup's apps each running
      * target already has (they will be uninstalled first), and records the plan. Asks the cloud; call after the ack.
      */
+    /**
+     * What "Retry failed…" on a restore's reply asks for: its backup onto the targets that failed. Undefined when the
+     * restore is unknown, unfinished, or none of its targets failed.
+     */
+    retryForm(requestId: string): RestoreForm | undefined {
+      const request = repos.restores.get(requestId);
+      if (request?.step !== 'done') return undefined;
+      const failed = request.targets.filter((t) => t.state === 'failed').map((t) => t.instanceId);
+      return failed.length > 0 ? { backupFileId: request.backup.backupFileId, targetIds: failed } : undefined;
+    },
+
     async plan(input: {
       actor: Actor;
       channelId: string;
       form: RestoreForm;
       planKey: string;
       auditId: number;
+      /** The restore whose failed targets this plan retries. */
+      retryOf?: string | undefined;
     }): Promise<PlanResult> {
       const { form } = input;
       const lookup = await catalog.lookup([form.backupFileId]);
@@ -342,6 +355,7 @@ export function createRestoreService(deps: {
         channelId: input.channelId,
         backup: resolved.source,
         targets,
+        retryOf: input.retryOf,
         simulated: deps.simulated,
         now: clock.now(),
       });

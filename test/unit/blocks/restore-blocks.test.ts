@@ -157,9 +157,11 @@ describe('restore, catalog, status and delete blocks', () => {
     expect(aboutTarget(0)).toEqual([`✅ \`${id(0)}\``]);
     expect(lines.filter((line) => /^✅ `acp-.* restored/.test(line))).toEqual([]);
     expect(reply.blocks[0]).toMatchObject({ block_id: 'restore-completion:req-abc' });
-    expect(reply.blocks.at(-2)).toMatchObject({
-      block_id: BLOCK.restoreVerify,
-      elements: [{ action_id: ACTION.markVerified }],
+    const block = (blockId: string) => reply.blocks.find((b) => (b as { block_id?: string }).block_id === blockId);
+    expect(block(BLOCK.restoreVerify)).toMatchObject({ elements: [{ action_id: ACTION.markVerified }] });
+    // Targets failed: the reply offers to retry them, as a new restore of the same backup.
+    expect(block(BLOCK.restoreRetry)).toMatchObject({
+      elements: [{ action_id: ACTION.retryFailedRestore, value: 'req-abc' }],
     });
 
     const parent = linesOf(restoreParentMessage(view));
