@@ -55,10 +55,18 @@ export function restoreFormSubmitted(services: Services) {
       return ack(restoreFormErrors({ targets: denial }));
     }
     // After the decision, as the backup form does: a person the policy refuses learns nothing about which ids exist.
+    // The decision is already recorded (allowed); a refusal after it is recorded as its outcome, so the trail does not
+    // show a restore step that went ahead.
     const unknown = await services.restoreTargets.unknownIds(request.targetIds);
-    if (unknown.length > 0) return ack(restoreFormErrors({ targets: unknownTargetIdsText(unknown) }));
+    if (unknown.length > 0) {
+      services.audit.recordOutcome(auditId, { status: 'refused', reason: 'unknown instances', instanceIds: unknown });
+      return ack(restoreFormErrors({ targets: unknownTargetIdsText(unknown) }));
+    }
     const refusal = services.restores.admission(actor, request.targetIds);
-    if (refusal) return ack(restoreFormErrors({ targets: admissionRefusalText(refusal, actor.userId, 'plain') }));
+    if (refusal) {
+      services.audit.recordOutcome(auditId, { status: 'refused', reason: refusal.reason });
+      return ack(restoreFormErrors({ targets: admissionRefusalText(refusal, actor.userId, 'plain') }));
+    }
     await ack({
       response_action: 'update',
       view: restoreCheckingView(request.backupFileId, request.targetIds.length, services.simulated),

@@ -166,6 +166,9 @@ describe('/cloudphone restore, end to end', () => {
       kind: 'errors',
       errors: { [BLOCK.restoreTargets]: `No instance named ${missing} or with that id; pick one from the list.` },
     });
+    // The audit trail shows that target check refused, not a restore step that went ahead.
+    const checked = h.bot.services.audit.recent({}).find((e) => e.params?.step === 'check targets');
+    expect(checked?.outcome).toMatchObject({ status: 'refused', instanceIds: [missing] });
     // The form stays open and nothing was planned: no request recorded, no target checked in the cloud.
     expect(h.slack.openViews(ADMIN).at(-1)?.callback_id).toBe(CALLBACK.restoreForm);
     expect(restoreRequests(h)).toBe(0);
