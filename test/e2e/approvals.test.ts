@@ -4,12 +4,12 @@
  * approve their own; an approver is checked when they click (a person removed from the approvers' user group, or
  * listed without a role of their own, is refused).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, CALLBACK, CHOICE } from '../../src/blocks/ids.js';
 import { answerTo, clickOnAsk, closedAsk as closedAskIn } from '../support/approval-flows.js';
 import { pressCancel } from '../support/cancel-flows.js';
-import { ADMIN, afterEngineTicks, BACKUP_PATH, CHANNEL, type Harness, startHarness } from '../support/harness.js';
-import { writePolicyFile } from '../support/policy-file.js';
+import { ADMIN, afterEngineTicks, BACKUP_PATH, CHANNEL, type Harness } from '../support/harness.js';
+import { usePolicyBot } from '../support/policy-bot.js';
 import {
   botBackup,
   command,
@@ -26,59 +26,50 @@ const CAROL = 'U0CAROL';
 const APPROVALS_CHANNEL = 'C0GENERAL';
 const NOT_A_LEAD = 'U0DAVE';
 
-let h: Harness | undefined;
-let policyFile: ReturnType<typeof writePolicyFile> | undefined;
-/** How far ahead of the machine's clock the bot's clock runs (expiry without sleeping). */
-let aheadMs = 0;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-  policyFile?.remove();
-  policyFile = undefined;
-  aheadMs = 0;
-});
+/** Tests move the bot's clock ahead (expiry) instead of sleeping. */
+const bot = usePolicyBot();
 
 /** Alice (admin) restores; Bob (by id) and the @ops group (Carol) approve, in #general; one approval, 30 minutes. */
-async function start(options: { approvers?: string; channel?: string | undefined } = {}): Promise<Harness> {
-  policyFile = writePolicyFile([
-    'roles:',
-    '  - name: leads',
-    `    members: [${BOB}, S0OPS]`,
-    '    actions: [restore, delete, status, list]',
-    '    instances: ["acp-*"]',
-    `    locations: ["${BACKUP_PATH}"]`,
-    'approvals:',
-    '  - name: phone-restores',
-    '    actions: [restore, delete]',
-    '    instances: ["acp-*"]',
-    `    approvers: ${options.approvers ?? `[${BOB}, S0OPS, ${NOT_A_LEAD}]`}`,
-    '    expires: 30m',
-    ...('channel' in options && options.channel === undefined
-      ? []
-      : [`    channel: ${options.channel ?? APPROVALS_CHANNEL}`]),
-  ]);
-  h = await startHarness({
-    env: { CLOUDPHONE_POLICY: policyFile.path, CLOUDPHONE_USERGROUP_CACHE_MS: '0' },
-    slack: {
-      users: [
-        { id: ADMIN, name: 'alice', realName: 'Alice Admin', isAdmin: true },
-        { id: BOB, name: 'bob', realName: 'Bob Lead' },
-        { id: CAROL, name: 'carol', realName: 'Carol Lead' },
-        { id: NOT_A_LEAD, name: 'dave', realName: 'Dave Nobody' },
-      ],
-      channels: [
-        { id: APPROVALS_CHANNEL, name: 'general', members: [ADMIN, BOB, CAROL, NOT_A_LEAD] },
-        { id: CHANNEL, name: 'backups', members: [ADMIN, BOB] },
-      ],
-      dms: [
-        { id: 'D0ALICE', user: ADMIN },
-        { id: 'D0BOB', user: BOB },
-      ],
-      userGroups: [{ id: 'S0OPS', handle: 'ops', name: 'Operations', members: [ADMIN, CAROL] }],
+function start(options: { approvers?: string; channel?: string | undefined } = {}): Promise<Harness> {
+  return bot.start(
+    [
+      'roles:',
+      '  - name: leads',
+      `    members: [${BOB}, S0OPS]`,
+      '    actions: [restore, delete, status, list]',
+      '    instances: ["acp-*"]',
+      `    locations: ["${BACKUP_PATH}"]`,
+      'approvals:',
+      '  - name: phone-restores',
+      '    actions: [restore, delete]',
+      '    instances: ["acp-*"]',
+      `    approvers: ${options.approvers ?? `[${BOB}, S0OPS, ${NOT_A_LEAD}]`}`,
+      '    expires: 30m',
+      ...('channel' in options && options.channel === undefined
+        ? []
+        : [`    channel: ${options.channel ?? APPROVALS_CHANNEL}`]),
+    ],
+    {
+      env: { CLOUDPHONE_USERGROUP_CACHE_MS: '0' },
+      slack: {
+        users: [
+          { id: ADMIN, name: 'alice', realName: 'Alice Admin', isAdmin: true },
+          { id: BOB, name: 'bob', realName: 'Bob Lead' },
+          { id: CAROL, name: 'carol', realName: 'Carol Lead' },
+          { id: NOT_A_LEAD, name: 'dave', realName: 'Dave Nobody' },
+        ],
+        channels: [
+          { id: APPROVALS_CHANNEL, name: 'general', members: [ADMIN, BOB, CAROL, NOT_A_LEAD] },
+          { id: CHANNEL, name: 'backups', members: [ADMIN, BOB] },
+        ],
+        dms: [
+          { id: 'D0ALICE', user: ADMIN },
+          { id: 'D0BOB', user: BOB },
+        ],
+        userGroups: [{ id: 'S0OPS', handle: 'ops', name: 'Operations', members: [ADMIN, CAROL] }],
+      },
     },
-    clock: { now: () => Date.now() + aheadMs },
-  });
-  return h;
+  );
 }
 
 /** The message that asks the approvers, once the bot posted it in `channel`. */
@@ -176,7 +167,7 @@ describe('two-person approval of a restore', () => {
     const harness = await start();
     await confirmRestore(harness);
     const ask = await askIn(harness);
-    aheadMs += 31 * 60_000;
+    bot.advance(31 * 60_000);
     const { reply } = await restoreReply(harness);
     expect(shown(reply.blocks)).toContain('not approved in time');
     expect(shown(reply.blocks)).toContain(`<@${ADMIN}>`);

@@ -2,23 +2,14 @@
  * The policy file in force on the running bot: user groups read from Slack (and their cache), channels, instances,
  * locations; a denied person causes no cloud call at all, and every decision is in the audit log.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION, BLOCK } from '../../src/blocks/ids.js';
-import { BACKUP_PATH, CHANNEL, type Harness, startHarness } from '../support/harness.js';
-import { writePolicyFile } from '../support/policy-file.js';
+import { BACKUP_PATH, CHANNEL, type Harness } from '../support/harness.js';
+import { usePolicyBot } from '../support/policy-bot.js';
 import { waitUntil } from '../support/wait-until.js';
 
-let h: Harness | undefined;
-let policyFile: ReturnType<typeof writePolicyFile> | undefined;
-/** How far ahead of the machine's clock the bot's clock runs: tests move it instead of sleeping through a cache. */
-let aheadMs = 0;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-  policyFile?.remove();
-  policyFile = undefined;
-  aheadMs = 0;
-});
+/** Tests move the bot's clock ahead instead of sleeping through a cache. */
+const bot = usePolicyBot();
 
 const BOB = 'U0BOB';
 
@@ -29,29 +20,24 @@ async function startWithPolicy(
   logLines?: string[],
 ) {
   // Instance ids are only known once the simulator runs: start, write the file, then restart to load it.
-  h = await startHarness({ env: { CLOUDPHONE_ADMINS: 'U0NOBODY' } });
-  const allowed = h.instance('support-02');
-  policyFile = writePolicyFile([
-    'roles:',
-    '  - name: support',
-    '    members: ["@ops"]',
-    `    channels: [${CHANNEL}]`,
-    '    actions: [backup, status, list]',
-    `    instances: ["${allowed}", "acp-none-*"]`,
-    `    locations: ["${BACKUP_PATH}"]`,
-    ...extraRoles(h),
-  ]);
-  await h.close();
-  h = await startHarness({
-    env: {
-      CLOUDPHONE_ADMINS: 'U0NOBODY',
-      CLOUDPHONE_POLICY: policyFile.path,
-      CLOUDPHONE_USERGROUP_CACHE_MS: String(cacheMs),
+  const first = await bot.start(undefined, { env: { CLOUDPHONE_ADMINS: 'U0NOBODY' } });
+  const allowed = first.instance('support-02');
+  return bot.start(
+    [
+      'roles:',
+      '  - name: support',
+      '    members: ["@ops"]',
+      `    channels: [${CHANNEL}]`,
+      '    actions: [backup, status, list]',
+      `    instances: ["${allowed}", "acp-none-*"]`,
+      `    locations: ["${BACKUP_PATH}"]`,
+      ...extraRoles(first),
+    ],
+    {
+      env: { CLOUDPHONE_ADMINS: 'U0NOBODY', CLOUDPHONE_USERGROUP_CACHE_MS: String(cacheMs) },
+      ...(logLines ? { logLines } : {}),
     },
-    clock: { now: () => Date.now() + aheadMs },
-    ...(logLines ? { logLines } : {}),
-  });
-  return h;
+  );
 }
 
 async function inline(harness: Harness, userId: string, text: string, channelId = CHANNEL) {
@@ -147,12 +133,12 @@ describe('the policy file on the running bot', () => {
     // Still the cached membership right after the change (the bot did not ask Slack again)…
     expect(await inline(harness, BOB, text)).not.toContain('req-');
     expect(lookups()).toBe(lookupsBefore);
-    aheadMs += 61_000;
+    bot.advance(61_000);
     // …and the new one once the cache time has passed.
     expect(await inline(harness, BOB, text)).toContain('req-');
     // Removal works the same way.
     harness.slack.setUserGroupMembers('S0OPS', ['U0ALICE']);
-    aheadMs += 61_000;
+    bot.advance(61_000);
     expect(await inline(harness, BOB, text)).not.toContain('req-');
     expect(harness.slack.callsTo('usergroups.users.list').length).toBeGreaterThanOrEqual(2);
   });

@@ -4,11 +4,11 @@
  * (then it is active and runs); a denial or the expiry leaves it inactive and tells the owner; the owner can never
  * approve their own; a change while one waits supersedes it; without retention or off the rule nothing waits.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, CALLBACK } from '../../src/blocks/ids.js';
 import { answerTo, clickOnAsk, closedAsk as closedAskIn } from '../support/approval-flows.js';
-import { ADMIN, afterEngineTicks, BACKUP_PATH, CHANNEL, type Harness, startHarness } from '../support/harness.js';
-import { writePolicyFile } from '../support/policy-file.js';
+import { ADMIN, afterEngineTicks, BACKUP_PATH, CHANNEL, type Harness } from '../support/harness.js';
+import { usePolicyBot } from '../support/policy-bot.js';
 import { command, shown, topView } from '../support/restore-flows.js';
 import { cloudphone, runsOf } from '../support/schedule-flows.js';
 import { waitUntil } from '../support/wait-until.js';
@@ -24,58 +24,48 @@ const FLEET = [
 ];
 const PROD_KEEP_3 = `schedule add prod-nightly --targets acp-prod1 --apps com.example.app --path ${BACKUP_PATH} --cron "0 3 * * *" --tz UTC --keep 3`;
 
-let h: Harness | undefined;
-let policyFile: ReturnType<typeof writePolicyFile> | undefined;
-/** How far ahead of the machine's clock the bot's clock runs (expiry and the next slot without sleeping). */
-let aheadMs = 0;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-  policyFile?.remove();
-  policyFile = undefined;
-  aheadMs = 0;
-});
+/** Tests move the bot's clock ahead (expiry and the next slot) instead of sleeping. */
+const bot = usePolicyBot();
 
 /** Bob and Carol may back up and delete every phone; Dave only back up. Schedules on ag-prod need one approval. */
-async function start(): Promise<Harness> {
-  policyFile = writePolicyFile([
-    'roles:',
-    '  - name: phones',
-    `    members: [${BOB}, ${CAROL}]`,
-    '    actions: [backup, delete, list]',
-    '    instances: ["acp-*"]',
-    `    locations: ["${BACKUP_PATH}"]`,
-    '  - name: backups-only',
-    `    members: [${DAVE}]`,
-    '    actions: [backup, list]',
-    '    instances: ["acp-*"]',
-    `    locations: ["${BACKUP_PATH}"]`,
-    'approvals:',
-    '  - name: prod-schedules',
-    '    actions: [schedule]',
-    '    instances: ["ag-prod"]',
-    `    approvers: [${BOB}, ${CAROL}, ${DAVE}]`,
-    '    expires: 30m',
-    `    channel: ${APPROVALS_CHANNEL}`,
-  ]);
-  h = await startHarness({
-    simulator: { fleet: FLEET },
-    env: { CLOUDPHONE_POLICY: policyFile.path },
-    slack: {
-      users: [
-        { id: ADMIN, name: 'alice', realName: 'Alice Admin', isAdmin: true },
-        { id: BOB, name: 'bob', realName: 'Bob Owner' },
-        { id: CAROL, name: 'carol', realName: 'Carol Lead' },
-        { id: DAVE, name: 'dave', realName: 'Dave Backups' },
-      ],
-      channels: [
-        { id: APPROVALS_CHANNEL, name: 'general', members: [ADMIN, BOB, CAROL, DAVE] },
-        { id: CHANNEL, name: 'backups', members: [ADMIN, BOB, CAROL] },
-      ],
+function start(): Promise<Harness> {
+  return bot.start(
+    [
+      'roles:',
+      '  - name: phones',
+      `    members: [${BOB}, ${CAROL}]`,
+      '    actions: [backup, delete, list]',
+      '    instances: ["acp-*"]',
+      `    locations: ["${BACKUP_PATH}"]`,
+      '  - name: backups-only',
+      `    members: [${DAVE}]`,
+      '    actions: [backup, list]',
+      '    instances: ["acp-*"]',
+      `    locations: ["${BACKUP_PATH}"]`,
+      'approvals:',
+      '  - name: prod-schedules',
+      '    actions: [schedule]',
+      '    instances: ["ag-prod"]',
+      `    approvers: [${BOB}, ${CAROL}, ${DAVE}]`,
+      '    expires: 30m',
+      `    channel: ${APPROVALS_CHANNEL}`,
+    ],
+    {
+      simulator: { fleet: FLEET },
+      slack: {
+        users: [
+          { id: ADMIN, name: 'alice', realName: 'Alice Admin', isAdmin: true },
+          { id: BOB, name: 'bob', realName: 'Bob Owner' },
+          { id: CAROL, name: 'carol', realName: 'Carol Lead' },
+          { id: DAVE, name: 'dave', realName: 'Dave Backups' },
+        ],
+        channels: [
+          { id: APPROVALS_CHANNEL, name: 'general', members: [ADMIN, BOB, CAROL, DAVE] },
+          { id: CHANNEL, name: 'backups', members: [ADMIN, BOB, CAROL] },
+        ],
+      },
     },
-    clock: { now: () => Date.now() + aheadMs },
-  });
-  return h;
+  );
 }
 
 const scheduleNamed = (harness: Harness, name: string) =>
@@ -158,7 +148,8 @@ describe('two-person approval of a schedule with retention', () => {
     expect(decision?.outcome).toMatchObject({ status: 'approved', requester: BOB });
 
     // Its next slot comes: the run is taken like any schedule's.
-    aheadMs = (active?.nextSlotAt ?? 0) - Date.now() + 1_000;
+    // The bot's clock was the machine's until now: move it just past the slot.
+    bot.advance((active?.nextSlotAt ?? 0) - Date.now() + 1_000);
     await waitUntil(() => runsOf(harness, schedule.id)[0], { timeoutMs: 15_000, description: 'the first run' });
   });
 
@@ -207,7 +198,7 @@ describe('two-person approval of a schedule with retention', () => {
     const harness = await start();
     const schedule = await saveHeld(harness);
     const ask = await askFor(harness, 'prod-nightly');
-    aheadMs += 31 * 60_000;
+    bot.advance(31 * 60_000);
     const reply = await resultReply(harness, 'nobody approved');
     expect(reply.text).toContain(`<@${BOB}>`);
     await closedAsk(harness, ask, 'Expired');
