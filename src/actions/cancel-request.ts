@@ -5,7 +5,7 @@
  * says so at its next update.
  */
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { type CancellableKind, cancelAnswer } from '../blocks/cancel-messages.js';
+import { alreadyCancelledAnswer, cancelAnswer } from '../blocks/cancel-messages.js';
 import { permissionDeniedMessage } from '../blocks/messages.js';
 import type { Services } from '../services/index.js';
 import { actorOf, afterAck, channelOf, ephemeral } from '../slack/listener-helpers.js';
@@ -28,10 +28,12 @@ export function cancelRequest(services: Services) {
         requestId: action.value ?? '',
       });
       const answer = result.ok
-        ? { text: cancelAnswer({ ...result, kind: result.kind as CancellableKind }) }
+        ? { text: cancelAnswer(result) }
         : result.reason === 'denied'
           ? permissionDeniedMessage(result.denial)
-          : { text: REFUSED[result.reason] };
+          : result.reason === 'already-cancelled'
+            ? { text: alreadyCancelledAnswer(result.by) }
+            : { text: REFUSED[result.reason] };
       await respond({ ...ephemeral(answer), replace_original: false });
     });
   };

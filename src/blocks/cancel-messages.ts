@@ -5,12 +5,10 @@
  */
 import type { ActionsBlock, ContextBlock } from '@slack/types';
 import type { Cancellation } from '../services/backup/model.js';
-import type { CancelTally } from '../services/pipeline/cancel.js';
+import type { CancellableKind, CancelTally } from '../services/pipeline/cancel.js';
 import { context } from './common.js';
-import { mention, plural } from './format.js';
+import { mention, plural, slackDate } from './format.js';
 import { ACTION, BLOCK } from './ids.js';
-
-export type CancellableKind = 'backup' | 'restore' | 'delete' | 'schedule-run';
 
 interface Words {
   /** What one item is (an instance backed up, a target restored onto, a backup file deleted). */
@@ -104,11 +102,19 @@ export function cancelledNote(kind: CancellableKind, cancelled: Cancellation): C
   return context(`🛑 Cancelled by ${mention(cancelled.userId)}: ${WORDS[kind].after}`, BLOCK.requestCancel);
 }
 
+/** The answer to a second press: who cancelled it first, and when. */
+export function alreadyCancelledAnswer(by: Cancellation): string {
+  return `🛑 ${mention(by.userId)} already cancelled this ${slackDate(new Date(by.at))}: what it had not sent is skipped.`;
+}
+
 /** The answer to the person who pressed Cancel (only they see it). */
 export function cancelAnswer(result: CancelTally & { kind: CancellableKind; awaitingApproval: boolean }): string {
   const words = WORDS[result.kind];
   if (result.awaitingApproval) {
     return '🛑 Cancelled while it waited for approval: nothing was sent to the cloud, and the approvers are told it no longer needs them.';
+  }
+  if (result.notSent === 0 && result.inCloud === 0) {
+    return '🛑 Cancelled before it had sent anything to the cloud: it stops at its next step.';
   }
   const skipped =
     result.notSent > 0

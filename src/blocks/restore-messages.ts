@@ -4,7 +4,12 @@
  */
 import type { ActionsBlock, KnownBlock } from '@slack/types';
 import { includedTargets } from '../services/restore/compat.js';
-import type { RestoreRequestView, RestoreStatus, RestoreTarget } from '../services/restore/model.js';
+import {
+  type RestoreRequestView,
+  type RestoreStatus,
+  type RestoreTarget,
+  restoreNotSent,
+} from '../services/restore/model.js';
 import { cancelButtonBlock, cancelledNote } from './cancel-messages.js';
 import {
   appsText,
@@ -139,9 +144,7 @@ export function restoreParentMessage(view: RestoreRequestView): SlackMessage {
 /** Cancel while some target's restore is not yet sent, or, once someone cancelled, who did and what that means. */
 function cancelBlock(view: RestoreRequestView): KnownBlock | undefined {
   if (view.cancelled) return cancelledNote('restore', view.cancelled);
-  const unsent = includedTargets(view).some(
-    (t) => (t.state === 'starting' || t.state === 'pending') && t.callId === undefined,
-  );
+  const unsent = includedTargets(view).some(restoreNotSent);
   return unsent && view.finishedAt === undefined ? cancelButtonBlock('restore', view.id) : undefined;
 }
 
@@ -272,7 +275,8 @@ export function restoreCompletionReply(view: RestoreRequestView): SlackMessage {
   const sentence = outcomeSentence(view);
   const blocks: KnownBlock[] = [context(`Restore ${code(view.id)}`, restoreCompletionMarker(view.id))];
   blocks.push(section(`${who} ${sentence}`));
-  const counts = outcomeCounts(view.targets);
+  // The targets the person confirmed, as the sentence counts them; refused or left-out ones are listed, not counted.
+  const counts = outcomeCounts(includedTargets(view));
   if (counts !== '') blocks.push(section(counts));
   blocks.push(context(`${appsText(view.backup.apps, 600)} · backup ${backupTitle(view.backup)}`));
   if (view.failure) blocks.push(section(failureText(view.failure)));

@@ -73,7 +73,7 @@ export function scheduleRunParentMessage(view: ScheduleRunView): { text: string;
   if (!ended) {
     head = `⏳ ${title(view)}: ${done}/${counts.total} backed up, ${counts.inFlight} in this wave, ${counts.queued} waiting · ${wave}`;
   } else if (view.status === 'cancelled') {
-    head = `🛑 ${title(view)} was cancelled${view.cancelled ? ` by <@${view.cancelled.userId}>` : ''}: ${done}/${counts.total} backed up, ${counts.failed} failed, ${counts.skipped} skipped, no retention applied. <@${view.owner.userId}>`;
+    head = `🛑 ${title(view)} was cancelled${view.cancelled ? ` by <@${view.cancelled.userId}>` : ''}: ${done}/${counts.total} backed up, ${counts.failed} failed, ${counts.skipped} skipped${view.detail.prune?.deleteId ? '' : ', no retention applied'}. <@${view.owner.userId}>`;
   } else if (runHasFailures(view)) {
     head = `❌ ${title(view)} had failures: ${done}/${counts.total} backed up, ${counts.failed} failed, ${counts.skipped} skipped. <@${view.owner.userId}>`;
   } else {

@@ -70,9 +70,11 @@ async function linkRetry(
   const retry = services.restores.get(requestId);
   const first = retry?.retryOf === undefined ? undefined : services.restores.get(retry.retryOf);
   if (!retry || !first?.parent) return;
+  // Only the targets that failed in the first restore are retries; others the person added are new.
+  const failedBefore = new Set(first.targets.filter((t) => t.state === 'failed').map((t) => t.instanceId));
   const text = retryLinkText({
     userId: retry.actor.userId,
-    instances: includedTargets(retry).length,
+    instances: includedTargets(retry).filter((t) => failedBefore.has(t.instanceId)).length,
     newRequestId: requestId,
     noun: 'failed target',
   });

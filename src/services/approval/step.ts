@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { ApprovalDecision, ApprovalRecord, ApprovalState } from '../../db/approvals.js';
 import type { Repositories } from '../../db/index.js';
+import { CANCELLED } from '../pipeline/cancel.js';
 import type { Clock, MessageRef } from '../pipeline/ports.js';
 import type { Step } from '../pipeline/runner.js';
 import type { ScheduleSpec } from '../schedules/spec.js';
@@ -85,11 +86,16 @@ export function createApprovalStep(deps: {
     return approvals.get(approval.requestId)?.state ?? state ?? 'waiting';
   }
 
-  return async (id) => {
-    // Cancelled while it waits (pipeline/cancel.ts): it ends here, before anyone else is asked.
+  /** Cancelled while it waits (pipeline/cancel.ts): the wait ends as `cancelled`, like a denial. */
+  function endIfCancelled(id: string): void {
     if (requests.header(id)?.cancelled && approvals.get(id)?.state === 'waiting') {
       approvals.settle(id, 'cancelled', clock.now());
     }
+  }
+
+  return async (id) => {
+    // Before anyone else is asked, and again before settling: a cancel may arrive while the asks are being posted.
+    endIfCancelled(id);
     let current = view(id);
     try {
       // Once: the requester learns it waits, the approvers are asked. Recorded after posting, so a crash in between
@@ -118,6 +124,7 @@ export function createApprovalStep(deps: {
       }
     }
 
+    endIfCancelled(id);
     const state = settle(current.approval);
     if (state === 'waiting') return requests.wakeAt(id, current.approval.expiresAt, clock.now());
     const settled = view(id);
@@ -153,7 +160,7 @@ export function notApprovedReason(
   }
   if (state === 'cancelled') {
     return {
-      errorCode: 'Cancelled',
+      errorCode: CANCELLED,
       errorMessage: 'cancelled while it waited for approval; nothing was sent to the cloud',
     };
   }

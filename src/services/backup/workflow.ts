@@ -10,6 +10,7 @@ import type { CloudCallRecord } from '../../db/cloud-calls.js';
 import type { Repositories } from '../../db/index.js';
 import { imageKindOf } from '../fleet/instance-facts.js';
 import { createAnnounceStep } from '../pipeline/announce.js';
+import { CANCELLED } from '../pipeline/cancel.js';
 import { chunk, failedCall, failureOf, isTransient } from '../pipeline/cloud-failure.js';
 import { classifyFailure, decide, recordedFailure, replay, sendsByTarget } from '../pipeline/mutating-call.js';
 import type { BackupCloud, Clock, RequestNotifier } from '../pipeline/ports.js';
@@ -140,6 +141,8 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       finish(id);
       return;
     }
+    // When the statuses were read (the app probe below may take seconds): the stop step trusts them only while fresh.
+    const lookedAt = clock.now();
     // A status the cloud sent in a form the bot could not read is "not known yet": look again, as after a failed call.
     if (
       found.some((i) => i.status === UNREADABLE_STATUS) &&
@@ -193,7 +196,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     }
     const cancelled = skipUnsent(id);
     if (toStop > cancelled.stopping) {
-      lookedUp.set(id, { at: clock.now(), statuses: new Map(found.map((i) => [i.instanceId, i.status])) });
+      lookedUp.set(id, { at: lookedAt, statuses: new Map(found.map((i) => [i.instanceId, i.status])) });
       moveTo(id, 'stop');
     } else if (ready > cancelled.pending) moveTo(id, 'submit');
     else finish(id);
@@ -244,7 +247,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       skipped[instance.state]++;
       backups.updateInstance(id, instance.instanceId, {
         state: 'skipped',
-        errorCode: 'Cancelled',
+        errorCode: CANCELLED,
         errorMessage: 'the request was cancelled before its backup was sent to the cloud',
       });
     }
@@ -305,6 +308,11 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       if (move.kind === 'send') toStop.push(instance.instanceId);
     }
     for (const ids of chunk(toStop, settings.maxInstancesPerCall)) {
+      // A cancel recorded while the statuses were read (or an earlier chunk sent) stops no more phones.
+      if (load(id).cancelled) {
+        skipUnsent(id);
+        break;
+      }
       // The bot owes these phones a start from the moment the stop may reach the cloud.
       const callId = repos.db.transaction(() => {
         deps.power.hold(id, ids);

@@ -73,7 +73,6 @@ export function createDeleteService(deps: {
 }) {
   const { repos, guard, audit, catalog, runner, clock } = deps;
 
-  /** The files as the policy sees them: each one's source instance and location must be in the person's scope. */
   /** Files outside the person's scope are refused in the plan and shown without their name, apps or size. */
   async function refuseOutOfScope(actor: Actor, channelId: string, files: DeleteFile[]): Promise<DeleteFile[]> {
     const inScope = await guard.visible(
@@ -239,7 +238,10 @@ export function createDeleteService(deps: {
 
 export type DeleteService = ReturnType<typeof createDeleteService>;
 
-/** The files of a deletion as the permission check sees them: each by its source instance and where it is stored. */
+/**
+ * The files of a deletion as the permission check sees them: each one's source instance and location must be in the
+ * person's scope.
+ */
 export function deleteTargets(files: readonly DeleteFile[]): AccessTarget[] {
   return files.map((file) => ({ label: file.backupFileId, instanceId: file.sourceInstanceId, path: file.path }));
 }

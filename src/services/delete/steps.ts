@@ -7,12 +7,13 @@
  */
 
 import type { ApprovalRecord } from '../../db/approvals.js';
+import type { CallStatus } from '../../db/cloud-calls.js';
 import type { DeleteOutcome, DeleteRecord } from '../../db/delete-requests.js';
 import type { Repositories } from '../../db/index.js';
 import type { AuditTrail } from '../access/audit.js';
 import { type ApprovalEnd, type ApprovalSubject, notApprovedReason } from '../approval/step.js';
 import type { CatalogService } from '../catalog/service.js';
-import type { CancelTerms } from '../pipeline/cancel.js';
+import { CANCELLED, type CancelTerms } from '../pipeline/cancel.js';
 import {
   decide,
   type Effect,
@@ -26,6 +27,10 @@ import { type KindSteps, kindSteps, type Step } from '../pipeline/runner.js';
 import { deletableFiles, deleteTargets } from './service.js';
 
 const CALL = 'DeleteBackupFile';
+
+/** A DeleteBackupFile the cloud may have taken: answered yes, or no answer the bot could read. */
+const mayHaveActed = (call: { status: CallStatus }): boolean =>
+  call.status === 'sent' || call.status === 'accepted' || call.status === 'unknown';
 
 export function deleteSteps(deps: {
   repos: Repositories;
@@ -97,19 +102,26 @@ export function deleteSteps(deps: {
     }
   }
 
+  /** Ends a cancelled deletion; `remaining` are the files still there (fewer when an earlier call took some). */
+  function settleCancelled(id: string, allIds: readonly string[], remaining: readonly string[]): void {
+    const taken = allIds.length - remaining.length;
+    settle(id, allIds, {
+      status: 'cancelled',
+      errorCode: CANCELLED,
+      errorMessage:
+        taken === 0
+          ? 'cancelled before the deletion was sent to the cloud'
+          : `cancelled; an earlier try had already deleted ${taken} of the ${allIds.length}`,
+    });
+  }
+
   async function send(id: string): Promise<void> {
     const record = deletions.get(id);
     if (!record) throw new Error(`deletion ${id} vanished`);
     const allIds = deletableFiles(record).map((file) => file.backupFileId);
     const made = calls.list(id, CALL);
-    // Cancelled before anything was sent: nothing is. Once a call went out, the cloud may have taken it.
-    if (record.cancelled && made.length === 0) {
-      return settle(id, allIds, {
-        status: 'cancelled',
-        errorCode: 'Cancelled',
-        errorMessage: 'cancelled before the deletion was sent to the cloud',
-      });
-    }
+    // Cancelled while no call may have acted (none sent, or each refused before acting): nothing is sent now.
+    if (record.cancelled && !made.some(mayHaveActed)) return settleCancelled(id, allIds, allIds);
     const last = made.at(-1);
     if (last?.status === 'accepted')
       return settle(id, allIds, { status: 'deleted', cloudRequestId: last.cloudRequestId });
@@ -125,6 +137,8 @@ export function deleteSteps(deps: {
     const cause = { code: last?.errorCode ?? 'OutcomeUnknown', message: last?.errorMessage ?? 'no answer' };
     switch (move.kind) {
       case 'send':
+        // Cancelled: a call that may have acted is only looked into, never sent again.
+        if (record.cancelled) return settleCancelled(id, allIds, ids);
         return sendOnce(id, allIds, ids);
       case 'wait':
         return void requests.wakeAt(id, move.at, clock.now());
@@ -210,7 +224,7 @@ export function deleteCancelTerms(repos: Repositories): CancelTerms {
     tally(id) {
       const record = repos.deletions.get(id);
       const files = record ? deletableFiles(record).length : 0;
-      const sent = repos.calls.list(id, CALL).length > 0;
+      const sent = repos.calls.list(id, CALL).some(mayHaveActed);
       return { notSent: sent ? 0 : files, inCloud: sent ? files : 0 };
     },
   };

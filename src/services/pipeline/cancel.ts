@@ -9,9 +9,12 @@ import type { RequestKind } from '../../db/requests.js';
 import type { AuditTrail } from '../access/audit.js';
 import type { AccessGuard } from '../access/guard.js';
 import type { AccessDenial, AccessRequest } from '../access/permissions.js';
-import type { Actor } from '../backup/model.js';
+import type { Actor, Cancellation } from '../backup/model.js';
 import type { Clock } from './ports.js';
 import type { Runner } from './runner.js';
+
+/** The (bot's own) code every kind gives what a cancel left out. */
+export const CANCELLED = 'Cancelled';
 
 /** How far a request had got when it was cancelled. */
 export interface CancelTally {
@@ -29,9 +32,13 @@ export interface CancelTerms {
   tally(id: string): CancelTally;
 }
 
+/** The kinds a person can cancel (a schedule's change waiting for approval is withdrawn by changing the schedule). */
+export type CancellableKind = Extract<RequestKind, 'backup' | 'restore' | 'delete' | 'schedule-run'>;
+
 export type CancelResult =
-  | ({ ok: true; kind: RequestKind; awaitingApproval: boolean } & CancelTally)
+  | ({ ok: true; kind: CancellableKind; awaitingApproval: boolean } & CancelTally)
   | { ok: false; reason: 'not-found' | 'finished' | 'not-cancellable' }
+  | { ok: false; reason: 'already-cancelled'; by: Cancellation }
   | { ok: false; reason: 'denied'; denial: AccessDenial };
 
 export function createCanceller(deps: {
@@ -40,16 +47,18 @@ export function createCanceller(deps: {
   audit: AuditTrail;
   runner: Pick<Runner, 'kick'>;
   clock: Clock;
-  terms: Partial<Record<RequestKind, CancelTerms>>;
+  terms: Partial<Record<CancellableKind, CancelTerms>>;
 }) {
   const { repos, guard, audit, runner, clock } = deps;
+  const cancellable = (kind: RequestKind): kind is CancellableKind => kind in deps.terms;
   return {
     async cancel(input: { actor: Actor; channelId: string; requestId: string }): Promise<CancelResult> {
       const header = repos.requests.header(input.requestId);
       if (!header || header.step === 'draft') return { ok: false, reason: 'not-found' };
-      const terms = deps.terms[header.kind];
+      const { kind } = header;
+      const terms = cancellable(kind) ? deps.terms[kind] : undefined;
       const access = terms?.access(header.id);
-      if (!terms || !access) return { ok: false, reason: 'not-cancellable' };
+      if (!cancellable(kind) || !terms || !access) return { ok: false, reason: 'not-cancellable' };
       const { decision, auditId } = await guard.check(
         { ...access, actor: input.actor, channelId: input.channelId },
         { step: 'cancel', requestId: header.id, kind: header.kind },
@@ -62,15 +71,20 @@ export function createCanceller(deps: {
         const tally = terms.tally(header.id);
         const awaitingApproval = before?.step === 'approval';
         const recorded = repos.requests.cancel(header.id, input.actor.userId, now);
-        return { recorded, already: before?.cancelled !== undefined, tally, awaitingApproval };
+        return { recorded, before, tally, awaitingApproval };
       })();
-      if (!outcome.recorded && !outcome.already) {
-        audit.recordOutcome(auditId, { status: 'refused', reason: 'already finished' });
-        return { ok: false, reason: 'finished' };
+      if (!outcome.recorded) {
+        // Not recorded: its work had ended (whether or not someone cancelled it first), or someone cancelled it first.
+        const ended = !outcome.before || outcome.before.step === 'report' || outcome.before.step === 'done';
+        const earlier = outcome.before?.cancelled;
+        audit.recordOutcome(auditId, { status: 'refused', reason: ended ? 'already finished' : 'already cancelled' });
+        return ended || !earlier
+          ? { ok: false, reason: 'finished' }
+          : { ok: false, reason: 'already-cancelled', by: earlier };
       }
       runner.kick();
       audit.recordOutcome(auditId, { status: 'cancelled', requestId: header.id, ...outcome.tally });
-      return { ok: true, kind: header.kind, awaitingApproval: outcome.awaitingApproval, ...outcome.tally };
+      return { ok: true, kind, awaitingApproval: outcome.awaitingApproval, ...outcome.tally };
     },
   };
 }

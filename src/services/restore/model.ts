@@ -85,6 +85,15 @@ export interface RestoreTarget {
   requestId?: string | undefined;
 }
 
+/** A target whose RecoverApp has not been sent (it waits to start, or to be sent): what a cancel still stops. */
+export function restoreNotSent(target: Pick<RestoreTarget, 'state' | 'callId' | 'taskId'>): boolean {
+  return (
+    (target.state === 'starting' || target.state === 'pending') &&
+    target.callId === undefined &&
+    target.taskId === undefined
+  );
+}
+
 export type RestoreStatus =
   | 'planned'
   | 'received'

@@ -259,10 +259,6 @@ export function createRestoreService(deps: {
     },
 
     /**
-     * Checks every target against the backup's source and its status, finds which of the backup's apps each running
-     * target already has (they will be uninstalled first), and records the plan. Asks the cloud; call after the ack.
-     */
-    /**
      * What "Retry failed…" on a restore's reply asks for: its backup onto the targets that failed. Undefined when the
      * restore is unknown, unfinished, or none of its targets failed.
      */
@@ -273,6 +269,10 @@ export function createRestoreService(deps: {
       return failed.length > 0 ? { backupFileId: request.backup.backupFileId, targetIds: failed } : undefined;
     },
 
+    /**
+     * Checks every target against the backup's source and its status, finds which of the backup's apps each running
+     * target already has (they will be uninstalled first), and records the plan. Asks the cloud; call after the ack.
+     */
     async plan(input: {
       actor: Actor;
       channelId: string;

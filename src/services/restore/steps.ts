@@ -9,7 +9,7 @@ import type { CancelTerms } from '../pipeline/cancel.js';
 import type { RequestNotifier } from '../pipeline/ports.js';
 import { type KindSteps, kindSteps, type Step, stateDigest } from '../pipeline/runner.js';
 import { includedTargets } from './compat.js';
-import type { RestoreRequestView } from './model.js';
+import { type RestoreRequestView, restoreNotSent } from './model.js';
 import { restoreView } from './view.js';
 import type { RestoreWorkflow } from './workflow.js';
 
@@ -73,10 +73,9 @@ export function restoreCancelTerms(repos: Repositories): CancelTerms {
     tally(id) {
       const record = repos.restores.get(id);
       const targets = record ? includedTargets(record) : [];
-      const sent = (t: (typeof targets)[number]) => t.callId !== undefined || t.taskId !== undefined;
       return {
-        notSent: targets.filter((t) => (t.state === 'starting' || t.state === 'pending') && !sent(t)).length,
-        inCloud: targets.filter(sent).length,
+        notSent: targets.filter(restoreNotSent).length,
+        inCloud: targets.filter((t) => t.callId !== undefined || t.taskId !== undefined).length,
       };
     },
   };

@@ -12,13 +12,14 @@ import { type ApprovalEnd, notApprovedReason } from '../approval/step.js';
 import type { CloudFailure } from '../backup/model.js';
 import { factsOf } from '../fleet/instance-facts.js';
 import { createAnnounceStep } from '../pipeline/announce.js';
+import { CANCELLED } from '../pipeline/cancel.js';
 import { chunk, failedCall, failureOf } from '../pipeline/cloud-failure.js';
 import { classifyFailure, decide, recordedFailure, replay, sendsByTarget } from '../pipeline/mutating-call.js';
 import type { Clock, CloudInstance, CloudPhone, RequestNotifier } from '../pipeline/ports.js';
 import { startEffect } from '../pipeline/power-keeper.js';
 import { RetryLater } from '../pipeline/retry-later.js';
 import { assessTarget, includedTargets, STARTABLE_STATUSES } from './compat.js';
-import type { RestoreRequestView, RestoreStatus, RestoreTarget } from './model.js';
+import { type RestoreRequestView, type RestoreStatus, type RestoreTarget, restoreNotSent } from './model.js';
 import { createVerifyStep } from './verify-step.js';
 
 export interface RestoreSettings {
@@ -51,12 +52,6 @@ const RECOVER_TASK_TYPE = 'RecoverFile';
 const LOST_CALL_GRACE_MS = 2_000;
 /** How far the cloud's clock (a task's StartTime) may be behind the bot's. */
 const CLOUD_CLOCK_SKEW_MS = 60_000;
-
-/** The code of a target a cancel left out before its RecoverApp was sent. */
-export const CANCELLED = 'Cancelled';
-
-/** Target states whose RecoverApp has not been sent: a cancel skips them. */
-const UNSENT: ReadonlySet<string> = new Set(['starting', 'pending']);
 
 /** Statuses a target to start passes through on its way (or back) to a state StartAndroidInstance takes. */
 const WAIT_TO_START = new Set(['STARTING', 'STOPPING']);
@@ -155,7 +150,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
     if (!record.cancelled) return;
     repos.db.transaction(() => {
       for (const target of record.targets) {
-        if (target.callId !== undefined || !UNSENT.has(target.state)) continue;
+        if (!restoreNotSent(target)) continue;
         update(id, target.instanceId, {
           state: 'skipped',
           errorCode: CANCELLED,
@@ -224,6 +219,11 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
       });
     }
     for (const ids of chunk(toStart, settings.maxInstancesPerCall)) {
+      // A cancel recorded while the statuses were read (or an earlier chunk sent) starts no more phones.
+      if (load(id).cancelled) {
+        skipUnsent(id);
+        break;
+      }
       const callId = repos.db.transaction(() => {
         const newId = calls.begin(id, 'StartAndroidInstance', ids, clock.now());
         for (const instanceId of ids) update(id, instanceId, { startedByBot: true });

@@ -24,7 +24,7 @@ import type { AccessGuard } from '../access/guard.js';
 import type { BackupSpec } from '../backup/model.js';
 import type { InstanceSummary } from '../fleet/instance-directory.js';
 import { createAnnounceStep } from '../pipeline/announce.js';
-import type { CancelTerms } from '../pipeline/cancel.js';
+import { CANCELLED, type CancelTerms } from '../pipeline/cancel.js';
 import { chunk, failureOf, isTransient } from '../pipeline/cloud-failure.js';
 import type { Clock, RequestNotifier } from '../pipeline/ports.js';
 import { type KindSteps, kindSteps } from '../pipeline/runner.js';
@@ -53,9 +53,6 @@ export interface RunSettings {
 export function childBackupKey(runId: string, n: number): string {
   return `schedule-run:${runId}#${n}`;
 }
-
-/** The reason code of an instance a cancelled run skipped. */
-const CANCELLED = 'Cancelled';
 
 export function newRunId(): string {
   const uuid = randomUUID();
@@ -401,7 +398,9 @@ export function scheduleRunCancelTerms(repos: Repositories): CancelTerms {
   return {
     access(id) {
       if (!repos.scheduleRuns.get(id)) return undefined;
-      return { action: 'backup', instanceIds: repos.scheduleRuns.instances(id).map((i) => i.instanceId) };
+      const instanceIds = repos.scheduleRuns.instances(id).map((i) => i.instanceId);
+      // Not resolved yet (or it matched nothing): no instances to check a person against, so no one may cancel it.
+      return instanceIds.length > 0 ? { action: 'backup', instanceIds } : undefined;
     },
     tally(id) {
       const counts = repos.scheduleRuns.counts(id);

@@ -76,7 +76,7 @@ describe('cancelling a request', () => {
     repos.requests.setStep(id, 'stop', now, now);
     await canceller.cancel({ actor: ADMIN, channelId: 'C1', requestId: id });
     const again = await canceller.cancel({ actor: SECOND_ADMIN, channelId: 'C1', requestId: id });
-    expect(again.ok).toBe(true);
+    expect(again).toEqual({ ok: false, reason: 'already-cancelled', by: { userId: ADMIN.userId, at: now } });
     expect(repos.backups.get(id)?.cancelled?.userId).toBe(ADMIN.userId);
   });
 
@@ -127,6 +127,10 @@ describe('the answer to the person who pressed Cancel', () => {
     );
     expect(cancelAnswer({ kind: 'delete', awaitingApproval: true, notSent: 1, inCloud: 0 })).toContain(
       'while it waited for approval: nothing was sent to the cloud',
+    );
+    // A run cancelled before its first wave has neither: it says so, not that everything had been sent.
+    expect(cancelAnswer({ kind: 'schedule-run', awaitingApproval: false, notSent: 0, inCloud: 0 })).toBe(
+      '🛑 Cancelled before it had sent anything to the cloud: it stops at its next step.',
     );
   });
 });
