@@ -13,7 +13,8 @@ import { registerOptions } from './options/index.js';
 import type { Services } from './services/index.js';
 import { reportUnexpectedError } from './slack/error-sink.js';
 import { foreignRequestReason, type Installation } from './slack/installation.js';
-import { SlackReceiver } from './slack/receiver.js';
+import { DEFAULT_ANSWER_BUDGET_MS, SlackReceiver } from './slack/receiver.js';
+import { socketAnswerDeadline } from './slack/socket-deadline.js';
 import { slackClientOptions } from './slack/web-client.js';
 import { registerViews } from './views/index.js';
 
@@ -70,6 +71,8 @@ export function createSlackApp(config: Config, services: Services, options: Slac
           logger,
         });
 
+  // The answer deadline the HTTP receiver gives each request, for Socket Mode (slack/socket-deadline.ts).
+  if (config.slack.mode === 'socket') app.use(socketAnswerDeadline(DEFAULT_ANSWER_BUDGET_MS));
   registerCommands(app, services);
   registerViews(app, services);
   registerActions(app, services);
