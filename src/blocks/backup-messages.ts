@@ -120,6 +120,8 @@ function backupStatusText(view: BackupRequestView, counts: InstanceCounts): stri
         [failed, 'failed'],
         [skipped, 'skipped'],
       ])}`;
+    case 'cancelled':
+      return `Cancelled: nothing backed up, ${n(skipped)} skipped`;
     default:
       return 'Status unknown';
   }
@@ -131,6 +133,7 @@ const STATUS_EMOJI: Record<BackupRequestView['status'], string> = {
   succeeded: '✅',
   partial: '⚠️',
   failed: '❌',
+  cancelled: '🛑',
 };
 
 function statusHint(requestId: string): string {
@@ -303,6 +306,10 @@ function outcomeSentence(view: BackupRequestView, counts: InstanceCounts): strin
           : `The backup failed: none of the ${n(total)} instances were backed up.`;
       }
       return `The backup failed: only ${n(succeeded)} of ${n(total)} instances are backed up.`;
+    case 'cancelled':
+      return total === 1
+        ? 'The backup was cancelled before it was sent: nothing was backed up.'
+        : `The backup was cancelled before any of the ${n(total)} instances was backed up: nothing was backed up.`;
     default:
       return `The backup is still running: ${statusText(view, counts)}.`;
   }
@@ -640,7 +647,7 @@ function nextSteps(view: BackupRequestView): ActionsBlock | undefined {
 /** Still running: a Cancel button (confirmed first), or, once someone cancelled, who did and what that means. */
 function cancelBlock(view: BackupRequestView): KnownBlock | undefined {
   if (view.cancelled) return cancelledNote('backup', view.cancelled);
-  const finished = view.status === 'succeeded' || view.status === 'partial' || view.status === 'failed';
+  const finished = view.finishedAt !== undefined;
   return finished ? undefined : cancelButtonBlock('backup', view.id);
 }
 

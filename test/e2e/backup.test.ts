@@ -480,6 +480,9 @@ describe('Cancel on a running backup', () => {
       expect(line).toContain('skipped: `Cancelled` (the bot’s code)');
     }
     expect(actions(h)).not.toContain('BackupApp');
+    // Cancelled, not failed: nothing went wrong, someone stopped it.
+    expect(h.bot.repos.backups.get(requestId)?.status).toBe('cancelled');
+    expect(text).toContain('was cancelled before any of the 2 instances was backed up');
     // The channel message says who cancelled, and offers no Cancel any more.
     const final = textOf(h.slack.message(CHANNEL, parent.ts)!);
     expect(final).toContain(`Cancelled by <@${ADMIN}>`);

@@ -39,7 +39,7 @@ export interface Cancellation {
   at: number;
 }
 
-export type RequestStatus = 'received' | 'running' | 'succeeded' | 'partial' | 'failed';
+export type RequestStatus = 'received' | 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled';
 
 /** Per-instance state within a backup request. */
 export type InstanceState =

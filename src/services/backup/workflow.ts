@@ -66,7 +66,10 @@ export function isBackupRunning(requests: Repositories['requests'], requestId: s
 export function finalStatus(instances: readonly InstanceProgress[]): RequestStatus {
   const succeeded = instances.filter((instance) => instance.state === 'succeeded').length;
   if (succeeded === instances.length) return 'succeeded';
-  return succeeded > 0 ? 'partial' : 'failed';
+  if (succeeded > 0) return 'partial';
+  // Nothing backed up, and every instance left out by a cancel (not a failure): the request was cancelled.
+  const cancelled = instances.length > 0 && instances.every((instance) => instance.errorCode === CANCELLED);
+  return cancelled ? 'cancelled' : 'failed';
 }
 
 export function createBackupWorkflow(deps: WorkflowDeps) {
