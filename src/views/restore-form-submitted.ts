@@ -19,7 +19,7 @@ import {
   unknownTargetIdsText,
 } from '../blocks/restore-modal.js';
 import type { Services } from '../services/index.js';
-import { validateRestoreForm } from '../services/restore/service.js';
+import { tooManyTargets, validateRestoreForm } from '../services/restore/service.js';
 import { withPeopleNames } from '../slack/denial-names.js';
 import { actorOf, afterAck, parseMetadata } from '../slack/listener-helpers.js';
 
@@ -48,6 +48,8 @@ export function restoreFormSubmitted(services: Services) {
       form.value.picked,
     );
     if (!resolved.ok) return ack(restoreFormErrors({ targets: targetProblemText(resolved.problem) }));
+    const tooMany = tooManyTargets(resolved.instanceIds.length);
+    if (tooMany) return ack(restoreFormErrors({ targets: tooMany }));
     const request = { backupFileId: form.value.backupFileId, targetIds: resolved.instanceIds };
     const { decision, auditId } = await services.restores.authorizePlan(actor, metadata.channelId, request);
     if (!decision.allowed) {

@@ -81,15 +81,24 @@ export function validateRestoreForm(raw: {
   ];
   const words = splitList(raw.targets ?? '');
   const picked = [...new Set(raw.picked ?? [])].filter((id) => !words.includes(id));
-  const count = words.length + picked.length;
+  // Counted by entry, so a name with spaces is one target; ids typed on one line are counted again once resolved
+  // (`tooManyTargets`).
+  const count = typed.length + picked.length;
   if (count === 0) errors.targets = 'Pick or type at least one instance to restore onto, by name or id.';
   else if (count > MAX_RESTORE_TARGETS) {
-    errors.targets = `That is ${count} instances; restore onto at most ${MAX_RESTORE_TARGETS} at a time.`;
+    errors.targets = tooManyTargets(count);
   } else if (words.some((word) => word.length > MAX_TARGET_ENTRY)) {
     errors.targets = `Instance names and ids are at most ${MAX_TARGET_ENTRY} characters; put one per line.`;
   }
   if (errors.backup || errors.targets) return { ok: false, errors };
   return { ok: true, value: { backupFileId, typed, picked } };
+}
+
+/** The refusal when `count` targets are more than a restore takes; undefined when they are not. */
+export function tooManyTargets(count: number): string | undefined {
+  return count > MAX_RESTORE_TARGETS
+    ? `That is ${count} instances; restore onto at most ${MAX_RESTORE_TARGETS} at a time.`
+    : undefined;
 }
 
 /** What the form offers: restorable backups, newest first (at most 100, Slack's select limit). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InstanceSummary } from '../../../../src/services/fleet/instance-directory.js';
-import { validateRestoreForm } from '../../../../src/services/restore/service.js';
+import { tooManyTargets, validateRestoreForm } from '../../../../src/services/restore/service.js';
 import { createRestoreTargets } from '../../../../src/services/restore/targets.js';
 
 const actor = { userId: 'U1', teamId: 'T1' };
@@ -90,10 +90,19 @@ describe('the restore form, checked for shape', () => {
     });
     const many = Array.from({ length: 60 }, (_, i) => `acp-x${i}`);
     expect(
-      validateRestoreForm({ backupFileId: 'bf-1', targets: many.join(' '), picked: many.map((id) => `${id}y`) }),
+      validateRestoreForm({ backupFileId: 'bf-1', targets: many.join('\n'), picked: many.map((id) => `${id}y`) }),
     ).toEqual({
       ok: false,
       errors: { targets: 'That is 120 instances; restore onto at most 100 at a time.' },
     });
+    // A name with a space is one target: 100 such names are within the limit (not 200 words).
+    const names = Array.from({ length: 100 }, (_, i) => `Login phone ${i}`).join('\n');
+    expect(validateRestoreForm({ backupFileId: 'bf-1', targets: names }).ok).toBe(true);
+    // Ids typed on one line are one entry here; once resolved they are counted one by one.
+    expect(
+      validateRestoreForm({ backupFileId: 'bf-1', targets: many.join(' '), picked: many.map((id) => `${id}y`) }).ok,
+    ).toBe(true);
+    expect(tooManyTargets(120)).toBe('That is 120 instances; restore onto at most 100 at a time.');
+    expect(tooManyTargets(100)).toBeUndefined();
   });
 });
