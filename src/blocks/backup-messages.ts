@@ -13,7 +13,7 @@ import type {
 } from '@slack/types';
 import { z } from 'zod';
 import type { BackupRequestView, CloudFailure, InstanceProgress, InstanceState } from '../services/backup/model.js';
-import { cancelButtonBlock, cancelledNote } from './cancel-messages.js';
+import { cancelBlock } from './cancel-messages.js';
 import { catalogEntryValue } from './catalog-messages.js';
 import { context, errorCode, failureText, section } from './common.js';
 import { blockText, inlineCode, inlineText, truncate } from './escape.js';
@@ -207,7 +207,8 @@ export function backupParentMessage(view: BackupRequestView): SlackMessage {
   const blocks: KnownBlock[] = [];
   if (view.simulated) blocks.push(context(SIMULATED_LINE));
   blocks.push(section(asked), detailFields(view), section(statusBlock), context(timesText(view)));
-  const cancel = cancelBlock(view);
+  // Cancel while it runs (confirmed first), or who cancelled it.
+  const cancel = cancelBlock('backup', view, view.finishedAt === undefined);
   if (cancel) blocks.push(cancel);
   const plainAsked = `${who} asked to back up ${plural(view.spec.apps.length, 'app')} on ${plural(counts.total, 'instance')}`;
   const text = `${view.simulated ? '[Simulated] ' : ''}${plainAsked}: ${status}`;
@@ -642,13 +643,6 @@ function nextSteps(view: BackupRequestView): ActionsBlock | undefined {
     });
   }
   return elements.length > 0 ? { type: 'actions', block_id: BLOCK.backupNextStep, elements } : undefined;
-}
-
-/** Still running: a Cancel button (confirmed first), or, once someone cancelled, who did and what that means. */
-function cancelBlock(view: BackupRequestView): KnownBlock | undefined {
-  if (view.cancelled) return cancelledNote('backup', view.cancelled);
-  const finished = view.finishedAt !== undefined;
-  return finished ? undefined : cancelButtonBlock('backup', view.id);
 }
 
 /** The confirmation before retrying: which instances, what is backed up where; Retry starts a new request. */

@@ -98,8 +98,21 @@ export function cancelButtonBlock(kind: CancellableKind, requestId: string): Act
 }
 
 /** Who cancelled, and what that means, in place of the button. */
-export function cancelledNote(kind: CancellableKind, cancelled: Cancellation): ContextBlock {
+function cancelledNote(kind: CancellableKind, cancelled: Cancellation): ContextBlock {
   return context(`🛑 Cancelled by ${mention(cancelled.userId)}: ${WORDS[kind].after}`, BLOCK.requestCancel);
+}
+
+/**
+ * What a request's own message shows for Cancel: who cancelled, once someone did; else the button while there is
+ * something left to cancel (`open`); else nothing.
+ */
+export function cancelBlock(
+  kind: CancellableKind,
+  request: { id: string; cancelled?: Cancellation | undefined },
+  open: boolean,
+): ActionsBlock | ContextBlock | undefined {
+  if (request.cancelled) return cancelledNote(kind, request.cancelled);
+  return open ? cancelButtonBlock(kind, request.id) : undefined;
 }
 
 /** The answer to a second press: who cancelled it first, and when. */

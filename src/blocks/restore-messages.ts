@@ -10,7 +10,7 @@ import {
   type RestoreTarget,
   restoreNotSent,
 } from '../services/restore/model.js';
-import { cancelButtonBlock, cancelledNote } from './cancel-messages.js';
+import { cancelBlock } from './cancel-messages.js';
 import {
   appsText,
   backupTitle,
@@ -127,7 +127,9 @@ export function restoreParentMessage(view: RestoreRequestView): SlackMessage {
   blocks.push(section(asked), section(`${EMOJI[view.status]} *${status}*`));
   if (view.failure) blocks.push(section(failureText(view.failure)));
   blocks.push(...targetSections(view.targets, 40, MESSAGE_TEXT_BUDGET - 2000, view.id));
-  const cancel = cancelBlock(view);
+  // Cancel while some target's restore is not yet sent, or who cancelled it.
+  const open = view.finishedAt === undefined && includedTargets(view).some(restoreNotSent);
+  const cancel = cancelBlock('restore', view, open);
   if (cancel) blocks.push(cancel);
   const times = [`Requested ${slackDate(view.createdAt)}`];
   if (view.finishedAt) {
@@ -139,13 +141,6 @@ export function restoreParentMessage(view: RestoreRequestView): SlackMessage {
   blocks.push(context(times.join(' · ')));
   const text = `${view.simulated ? '[Simulated] ' : ''}${who} asked to restore ${view.backup.backupFileId} onto ${plural(targets.length, 'instance')}: ${status}`;
   return { text, blocks };
-}
-
-/** Cancel while some target's restore is not yet sent, or, once someone cancelled, who did and what that means. */
-function cancelBlock(view: RestoreRequestView): KnownBlock | undefined {
-  if (view.cancelled) return cancelledNote('restore', view.cancelled);
-  const unsent = includedTargets(view).some(restoreNotSent);
-  return unsent && view.finishedAt === undefined ? cancelButtonBlock('restore', view.id) : undefined;
 }
 
 function outcomeSentence(view: RestoreRequestView): string {

@@ -7,7 +7,7 @@
 import type { RetentionPlan } from '../services/schedules/retention.js';
 import type { ScheduleRunView } from '../services/schedules/run-steps.js';
 import { waveInWords } from '../services/schedules/spec.js';
-import { cancelButtonBlock, cancelledNote } from './cancel-messages.js';
+import { cancelBlock } from './cancel-messages.js';
 import { inlineCode, truncate } from './escape.js';
 import { progressBar, slackDate } from './format.js';
 
@@ -89,10 +89,8 @@ export function scheduleRunParentMessage(view: ScheduleRunView): { text: string;
   }
   const blocks: unknown[] = [section(text), context(lines.join('\n'))];
   // Cancel while the run is under way; once someone cancelled, who did (until the head says it).
-  if (!ended)
-    blocks.push(
-      view.cancelled ? cancelledNote('schedule-run', view.cancelled) : cancelButtonBlock('schedule-run', view.id),
-    );
+  const cancel = ended ? undefined : cancelBlock('schedule-run', view, true);
+  if (cancel) blocks.push(cancel);
   return { text, blocks };
 }
 

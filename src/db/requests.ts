@@ -251,7 +251,7 @@ export function headerOf(row: RequestRow): RequestHeader {
 }
 
 /** Who cancelled the request in this row, if anyone did. */
-export function cancellationOf(row: RequestRow): Cancellation | undefined {
+function cancellationOf(row: RequestRow): Cancellation | undefined {
   return row.cancelled_by !== null && row.cancelled_at !== null
     ? { userId: row.cancelled_by, at: row.cancelled_at }
     : undefined;

@@ -69,9 +69,9 @@ async function linkRetry(
 ): Promise<void> {
   const retry = services.restores.get(requestId);
   const first = retry?.retryOf === undefined ? undefined : services.restores.get(retry.retryOf);
-  if (!retry || !first?.parent) return;
-  // Only the targets that failed in the first restore are retries; others the person added are new.
-  const failedBefore = new Set(first.targets.filter((t) => t.state === 'failed').map((t) => t.instanceId));
+  if (!retry?.retryOf || !first?.parent) return;
+  // Only the targets that failed in the first restore are retries (what its "Retry failed…" offered); others are new.
+  const failedBefore = new Set(services.restores.retryForm(retry.retryOf)?.targetIds);
   const text = retryLinkText({
     userId: retry.actor.userId,
     instances: includedTargets(retry).filter((t) => failedBefore.has(t.instanceId)).length,

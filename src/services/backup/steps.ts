@@ -7,7 +7,7 @@ import type { CancelTerms } from '../pipeline/cancel.js';
 import type { RequestNotifier } from '../pipeline/ports.js';
 import { type KindSteps, kindSteps, stateDigest } from '../pipeline/runner.js';
 import type { BackupRequestView } from './model.js';
-import type { BackupWorkflow } from './workflow.js';
+import { type BackupWorkflow, backupNotSent } from './workflow.js';
 
 export function backupSteps(deps: {
   repos: Repositories;
@@ -47,10 +47,9 @@ export function backupCancelTerms(repos: Repositories): CancelTerms {
     },
     tally(id) {
       const instances = repos.backups.get(id)?.instances ?? [];
-      const sent = (i: (typeof instances)[number]) => i.callId !== undefined || i.taskId !== undefined;
       return {
-        notSent: instances.filter((i) => (i.state === 'pending' || i.state === 'stopping') && !sent(i)).length,
-        inCloud: instances.filter(sent).length,
+        notSent: instances.filter(backupNotSent).length,
+        inCloud: instances.filter((i) => i.callId !== undefined || i.taskId !== undefined).length,
       };
     },
   };

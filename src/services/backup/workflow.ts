@@ -63,6 +63,20 @@ export function isBackupRunning(requests: Repositories['requests'], requestId: s
   return header !== undefined && header.kind === 'backup' && !['draft', 'report', 'done'].includes(header.step);
 }
 
+/**
+ * An instance whose BackupApp has not been sent (it waits to stop, or to be sent): what a cancel still stops. The
+ * workflow's skip after a cancel and the Cancel answer's count both read it.
+ */
+export function backupNotSent<T extends Pick<InstanceRecord, 'state' | 'callId' | 'taskId'>>(
+  instance: T,
+): instance is T & { state: 'pending' | 'stopping' } {
+  return (
+    (instance.state === 'pending' || instance.state === 'stopping') &&
+    instance.callId === undefined &&
+    instance.taskId === undefined
+  );
+}
+
 export function finalStatus(instances: readonly InstanceProgress[]): RequestStatus {
   const succeeded = instances.filter((instance) => instance.state === 'succeeded').length;
   if (succeeded === instances.length) return 'succeeded';
@@ -246,7 +260,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     const skipped = { pending: 0, stopping: 0 };
     if (!record.cancelled) return skipped;
     for (const instance of record.instances) {
-      if (instance.callId !== undefined || (instance.state !== 'pending' && instance.state !== 'stopping')) continue;
+      if (!backupNotSent(instance)) continue;
       skipped[instance.state]++;
       backups.updateInstance(id, instance.instanceId, {
         state: 'skipped',
@@ -255,6 +269,13 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
       });
     }
     return skipped;
+  }
+
+  /** True, once what was not sent is skipped, when a cancel was recorded while the step ran: it sends nothing more. */
+  function cancelledMidStep(id: string): boolean {
+    if (!load(id).cancelled) return false;
+    skipUnsent(id);
+    return true;
   }
 
   /**
@@ -312,10 +333,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     }
     for (const ids of chunk(toStop, settings.maxInstancesPerCall)) {
       // A cancel recorded while the statuses were read (or an earlier chunk sent) stops no more phones.
-      if (load(id).cancelled) {
-        skipUnsent(id);
-        break;
-      }
+      if (cancelledMidStep(id)) break;
       // The bot owes these phones a start from the moment the stop may reach the cloud.
       const callId = repos.db.transaction(() => {
         deps.power.hold(id, ids);
@@ -421,10 +439,7 @@ export function createBackupWorkflow(deps: WorkflowDeps) {
     let refused = false;
     for (const ids of chunk(fresh, settings.maxInstancesPerCall)) {
       // A cancel recorded while an earlier chunk was on its way stops the chunks not yet sent.
-      if (load(id).cancelled) {
-        skipUnsent(id);
-        break;
-      }
+      if (cancelledMidStep(id)) break;
       const callId = repos.db.transaction(() => {
         const newId = calls.begin(id, 'BackupApp', ids, clock.now());
         for (const instanceId of ids) backups.updateInstance(id, instanceId, { callId: newId });

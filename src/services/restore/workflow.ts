@@ -162,6 +162,13 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
     })();
   }
 
+  /** True, once what was not sent is skipped, when a cancel was recorded while the step ran: it sends nothing more. */
+  function cancelledMidStep(id: string): boolean {
+    if (!load(id).cancelled) return false;
+    skipUnsent(id);
+    return true;
+  }
+
   /**
    * Starts the stopped targets the person chose to start, and waits until they run (or time out). Each start is sent
    * and resolved by the mutating-call policy: refused before acting, sent again after a back-off; an unclear outcome
@@ -220,10 +227,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
     }
     for (const ids of chunk(toStart, settings.maxInstancesPerCall)) {
       // A cancel recorded while the statuses were read (or an earlier chunk sent) starts no more phones.
-      if (load(id).cancelled) {
-        skipUnsent(id);
-        break;
-      }
+      if (cancelledMidStep(id)) break;
       const callId = repos.db.transaction(() => {
         const newId = calls.begin(id, 'StartAndroidInstance', ids, clock.now());
         for (const instanceId of ids) update(id, instanceId, { startedByBot: true });
@@ -313,10 +317,7 @@ export function createRestoreWorkflow(deps: RestoreWorkflowDeps) {
       const path = record.backup.path;
       for (const ids of chunk(ready, settings.maxInstancesPerCall)) {
         // A cancel recorded while an earlier chunk was on its way stops the chunks not yet sent.
-        if (load(id).cancelled) {
-          skipUnsent(id);
-          break;
-        }
+        if (cancelledMidStep(id)) break;
         if (!path) {
           for (const instanceId of ids) {
             update(id, instanceId, {
