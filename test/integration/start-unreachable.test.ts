@@ -26,29 +26,42 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-it('gives up on a Slack that never answers with one "Could not start" line naming what to check', async () => {
-  server = createServer((socket) => void sockets.push(socket));
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+/** The port a server listening on loopback was given. */
+async function listening(target: Server | HttpServer): Promise<number> {
+  await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+  const address = target.address();
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+/** Starts the bot (simulated cloud, its own database) against Slack at `port` with `env`; what start-up threw. */
+async function startAgainst(port: number, env: Record<string, string>, slackStartTimeoutMs: number) {
   dir = mkdtempSync(join(tmpdir(), 'cloudphone-unreachable-'));
   const config = loadConfig({
     SLACK_BOT_TOKEN: 'xoxb-test',
-    SLACK_SIGNING_SECRET: 'secret',
     SLACK_API_URL: `http://127.0.0.1:${port}/api/`,
     CLOUDPHONE_SIMULATOR: '1',
     CLOUDPHONE_ADMINS: 'U0ALICE',
-    PORT: '0',
-    HOST: '127.0.0.1',
     DATABASE_PATH: join(dir, 'bot.db'),
+    ...env,
   });
   const failure = await startBot(config, {
-    slackStartTimeoutMs: 300,
+    slackStartTimeoutMs,
     defaultMetrics: false,
     logger: createLogger({ level: 'silent', destination: { write: () => undefined } as never }),
   }).then(
     () => undefined,
     (error: unknown) => error,
+  );
+  return { config, failure };
+}
+
+it('gives up on a Slack that never answers with one "Could not start" line naming what to check', async () => {
+  server = createServer((socket) => void sockets.push(socket));
+  const port = await listening(server);
+  const { config, failure } = await startAgainst(
+    port,
+    { SLACK_SIGNING_SECRET: 'secret', PORT: '0', HOST: '127.0.0.1' },
+    300,
   );
   expect(failure).toBeInstanceOf(SlackUnreachableError);
   expect(describeStartupError(failure, config)).toBe(
@@ -66,27 +79,9 @@ it('in Socket Mode, gives up within the same bound when the token is good but th
       );
     }
   });
-  await new Promise<void>((resolve) => http?.listen(0, '127.0.0.1', resolve));
-  const address = http.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  dir = mkdtempSync(join(tmpdir(), 'cloudphone-unreachable-socket-'));
-  const config = loadConfig({
-    SLACK_BOT_TOKEN: 'xoxb-test',
-    SLACK_APP_TOKEN: 'xapp-test',
-    SLACK_API_URL: `http://127.0.0.1:${port}/api/`,
-    CLOUDPHONE_SIMULATOR: '1',
-    CLOUDPHONE_ADMINS: 'U0ALICE',
-    DATABASE_PATH: join(dir, 'bot.db'),
-  });
+  const port = await listening(http);
+  const { config, failure } = await startAgainst(port, { SLACK_APP_TOKEN: 'xapp-test' }, 1_500);
   expect(config.slack.mode).toBe('socket');
-  const failure = await startBot(config, {
-    slackStartTimeoutMs: 1_500,
-    defaultMetrics: false,
-    logger: createLogger({ level: 'silent', destination: { write: () => undefined } as never }),
-  }).then(
-    () => undefined,
-    (error: unknown) => error,
-  );
   expect(failure).toBeInstanceOf(SlackUnreachableError);
   expect(describeStartupError(failure, config)).toMatch(/^Could not start: Slack did not answer at .* within 2 s/);
 });
